@@ -1,0 +1,43 @@
+# Test registration: one executable per file, CTest labels unit,
+# integration, fuzz (and external for real Kafka/Cassandra, later).
+
+file(GLOB UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE skredlib)
+  add_test(NAME unit.${name} COMMAND ${name})
+  set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 120
+    ENVIRONMENT "SKRED_TEST_DATA=${CMAKE_SOURCE_DIR}/tests/data")
+endforeach()
+
+file(GLOB INTEGRATION_TESTS CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/tests/integration/test_*.sh)
+foreach(src ${INTEGRATION_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME integration.${name} COMMAND bash ${src})
+  set_tests_properties(integration.${name} PROPERTIES LABELS integration
+    TIMEOUT 600
+    ENVIRONMENT "SKRED=$<TARGET_FILE:skred>;VARSOM_SIM=$<TARGET_FILE:varsom-sim>;SKRED_SRC=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+# Fuzz targets: tests/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput.
+# Always built as a corpus replayer (tests/fuzz/replay.c) run by CTest over
+# tests/fuzz/corpus/<name>/; with SKRED_FUZZ=ON also as a libFuzzer binary.
+file(GLOB FUZZ_TARGETS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
+foreach(src ${FUZZ_TARGETS})
+  get_filename_component(name ${src} NAME_WE)
+  string(REPLACE "fuzz_" "" corpus ${name})
+  add_executable(${name}_replay ${src} ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c)
+  target_link_libraries(${name}_replay PRIVATE skredlib)
+  add_test(NAME fuzz.${name} COMMAND ${name}_replay
+           ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${corpus})
+  set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+  if(SKRED_FUZZ)
+    add_executable(${name} ${src})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(${name} PRIVATE skredlib)
+  endif()
+endforeach()

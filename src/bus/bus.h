@@ -1,0 +1,146 @@
+/*
+ * bus.h - the hand-off between fetching and processing: topics of keyed
+ * messages with increasing offsets, consumer groups with committed offsets.
+ *
+ * A backend is a `const struct sk_bus_type`; callers use the sk_bus_*
+ * wrappers and never see which one they have. Delivery is at-least-once:
+ * a consumer commits only after it has durably handled what it polled.
+ */
+#ifndef SK_BUS_H
+#define SK_BUS_H
+
+#include "core/core.h"
+
+struct sk_config;
+
+#define SK_BUS_TOPIC_RAW_DEFAULT "avalanche_region_warning"
+#define SK_BUS_TOPIC_CLEAN_DEFAULT "avalanche_warning_clean"
+#define SK_BUS_TOPIC_DLQ_DEFAULT "skred.dlq"
+#define SK_BUS_MAX_HEADERS 8
+
+struct sk_bus_header {
+	char *key;
+	char *value;
+};
+
+/* A message. For produce the fields are borrowed from the caller; messages
+ * returned by poll are owned by the batch. */
+struct sk_bus_msg {
+	char *topic;
+	int partition;
+	int64_t offset;
+	int64_t timestamp_ms;
+	char *key;
+	size_t key_len;
+	char *value;
+	size_t value_len;
+	struct sk_bus_header headers[SK_BUS_MAX_HEADERS];
+	size_t n_headers;
+};
+
+/* Messages from one poll, owned by the batch. */
+struct sk_bus_batch {
+	struct sk_bus_msg *msgs;
+	size_t n;
+	size_t cap;
+	size_t bytes;
+};
+void sk_bus_batch_clear(struct sk_bus_batch *b); /* frees the messages */
+
+/* Per topic-partition position of a consumer group. */
+struct sk_bus_lag {
+	char topic[128];
+	int partition;
+	int64_t end_offset;       /* next offset to be written */
+	int64_t committed_offset; /* next offset the group will read; -1 none */
+	int64_t lag;
+};
+
+struct sk_bus;
+
+struct sk_bus_type {
+	const char *name;
+	sk_err_t (*open)(struct sk_bus **out, const struct sk_config *cfg,
+			 struct sk_error *err);
+	void (*close)(struct sk_bus *bus);
+	/* Durably append n messages (each may name its own topic). Returns only
+	 * when every message is stored; any failure fails the call. */
+	sk_err_t (*produce)(struct sk_bus *bus, const struct sk_bus_msg *msgs,
+			    size_t n, struct sk_error *err);
+	/* Join group on topic; subsequent polls read from its committed
+	 * position (or the beginning). */
+	sk_err_t (*subscribe)(struct sk_bus *bus, const char *group,
+			      const char *topic, struct sk_error *err);
+	/* Append up to max messages to out, waiting up to timeout_ms for the
+	 * first. Zero messages = caught up. */
+	sk_err_t (*poll)(struct sk_bus *bus, struct sk_bus_batch *out, size_t max,
+			 int timeout_ms, struct sk_error *err);
+	/* Commit the positions after every message in batch. */
+	sk_err_t (*commit)(struct sk_bus *bus, const struct sk_bus_batch *batch,
+			   struct sk_error *err);
+	/* Lag of group on topic, one entry per partition. *out malloc'd. */
+	sk_err_t (*lag)(struct sk_bus *bus, const char *group, const char *topic,
+			struct sk_bus_lag **out, size_t *n, struct sk_error *err);
+	/* Read without a group (for inspection, e.g. the dead-letter topic):
+	 * up to max messages of topic from offset. */
+	sk_err_t (*read)(struct sk_bus *bus, const char *topic, int partition,
+			 int64_t offset, size_t max, struct sk_bus_batch *out,
+			 struct sk_error *err);
+};
+
+struct sk_bus {
+	const struct sk_bus_type *type;
+};
+
+/* Registry: the backend named by config key "bus" ("sqlite", "kafka"). */
+const struct sk_bus_type *sk_bus_type_find(const char *name);
+sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
+		     struct sk_error *err);
+
+static inline void sk_bus_close(struct sk_bus *bus)
+{
+	if (bus)
+		bus->type->close(bus);
+}
+static inline sk_err_t sk_bus_produce(struct sk_bus *bus,
+				      const struct sk_bus_msg *msgs, size_t n,
+				      struct sk_error *err)
+{
+	return bus->type->produce(bus, msgs, n, err);
+}
+static inline sk_err_t sk_bus_subscribe(struct sk_bus *bus, const char *group,
+					const char *topic, struct sk_error *err)
+{
+	return bus->type->subscribe(bus, group, topic, err);
+}
+static inline sk_err_t sk_bus_poll(struct sk_bus *bus, struct sk_bus_batch *out,
+				   size_t max, int timeout_ms,
+				   struct sk_error *err)
+{
+	return bus->type->poll(bus, out, max, timeout_ms, err);
+}
+static inline sk_err_t sk_bus_commit(struct sk_bus *bus,
+				     const struct sk_bus_batch *batch,
+				     struct sk_error *err)
+{
+	return bus->type->commit(bus, batch, err);
+}
+static inline sk_err_t sk_bus_lag(struct sk_bus *bus, const char *group,
+				  const char *topic, struct sk_bus_lag **out,
+				  size_t *n, struct sk_error *err)
+{
+	return bus->type->lag(bus, group, topic, out, n, err);
+}
+static inline sk_err_t sk_bus_read(struct sk_bus *bus, const char *topic,
+				   int partition, int64_t offset, size_t max,
+				   struct sk_bus_batch *out, struct sk_error *err)
+{
+	return bus->type->read(bus, topic, partition, offset, max, out, err);
+}
+
+/* Header value by key in a message, or NULL. */
+const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key);
+
+extern const struct sk_cfg_def sk_bus_cfg[];
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * config.c - layered configuration over declarative per-module tables:
+ * defaults, then a file, then SKRED_* environment, then the command line
+ * (each layer is just sk_config_set calls in that order). Unknown keys and
+ * bad values are errors; sensitive values are redacted when shown.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "core.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cfg_entry {
+	const struct sk_cfg_def *def;
+	char *value; /* text form, NULL = unset */
+	int64_t ival;
+};
+
+struct sk_config {
+	struct cfg_entry *e;
+	size_t n;
+};
+
+static struct cfg_entry *find(const struct sk_config *cfg, const char *key)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (strcmp(cfg->e[i].def->key, key) == 0)
+			return &cfg->e[i];
+	return NULL;
+}
+
+static sk_err_t parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") ||
+	    !strcmp(v, "on")) {
+		*out = true;
+		return SK_OK;
+	}
+	if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") ||
+	    !strcmp(v, "off")) {
+		*out = false;
+		return SK_OK;
+	}
+	return SK_ERR_PARSE;
+}
+
+static sk_err_t entry_set(struct cfg_entry *en, const char *value,
+			  const char *source, struct sk_error *err)
+{
+	const struct sk_cfg_def *def = en->def;
+	int64_t iv = 0;
+	if (value && def->type == SK_CFG_INT) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(value, &end, 10);
+		if (errno || end == value || *end)
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "%s: %s must be an integer, got '%s'",
+					    source, def->key, value);
+		if (v < def->min || v > def->max)
+			return sk_error_set(
+				err, SK_ERR_CONFIG, false,
+				"%s: %s must be between %lld and %lld, got %lld",
+				source, def->key, (long long)def->min,
+				(long long)def->max, v);
+		iv = v;
+	} else if (value && def->type == SK_CFG_BOOL) {
+		bool b;
+		if (parse_bool(value, &b) != SK_OK)
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "%s: %s must be true or false, got '%s'",
+					    source, def->key, value);
+		iv = b;
+	}
+	char *copy = NULL;
+	if (value && !(copy = sk_strdup(value)))
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	free(en->value);
+	en->value = copy;
+	en->ival = iv;
+	return SK_OK;
+}
+
+sk_err_t sk_config_new(struct sk_config **out,
+		       const struct sk_cfg_def *const *tables,
+		       struct sk_error *err)
+{
+	*out = NULL;
+	struct sk_config *cfg = calloc(1, sizeof *cfg);
+	if (!cfg)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	size_t n = 0;
+	for (size_t t = 0; tables[t]; t++)
+		for (const struct sk_cfg_def *d = tables[t]; d->key; d++)
+			n++;
+	cfg->e = calloc(n ? n : 1, sizeof *cfg->e);
+	if (!cfg->e) {
+		free(cfg);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	for (size_t t = 0; tables[t]; t++) {
+		for (const struct sk_cfg_def *d = tables[t]; d->key; d++) {
+			struct cfg_entry *en = &cfg->e[cfg->n++];
+			en->def = d;
+			if (entry_set(en, d->def, "default", err) != SK_OK) {
+				sk_config_free(cfg);
+				return err ? err->code : SK_ERR_CONFIG;
+			}
+		}
+	}
+	*out = cfg;
+	return SK_OK;
+}
+
+void sk_config_free(struct sk_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n; i++)
+		free(cfg->e[i].value);
+	free(cfg->e);
+	free(cfg);
+}
+
+sk_err_t sk_config_set(struct sk_config *cfg, const char *key,
+		       const char *value, const char *source,
+		       struct sk_error *err)
+{
+	struct cfg_entry *en = find(cfg, key);
+	if (!en)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "%s: unknown configuration key '%s'", source,
+				    key);
+	return entry_set(en, value, source, err);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
+			     struct sk_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cannot open config file %s: %s", path,
+				    strerror(errno));
+	char line[SK_LIMIT_CONFIG_LINE];
+	int lineno = 0;
+	sk_err_t rc = SK_OK;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char src[256];
+		snprintf(src, sizeof src, "%s:%d", path, lineno);
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = sk_error_set(err, SK_ERR_CONFIG, false,
+					  "%s: line longer than %d bytes", src,
+					  SK_LIMIT_CONFIG_LINE);
+			break;
+		}
+		char *s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			rc = sk_error_set(err, SK_ERR_CONFIG, false,
+					  "%s: expected 'key = value'", src);
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(s);
+		char *val = trim(eq + 1);
+		size_t vl = strlen(val);
+		if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+			val[vl - 1] = '\0';
+			val++;
+		}
+		if ((rc = sk_config_set(cfg, key, val, src, err)) != SK_OK)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err)
+{
+	for (size_t i = 0; i < cfg->n; i++) {
+		char name[160] = "SKRED_";
+		size_t p = 6;
+		for (const char *k = cfg->e[i].def->key;
+		     *k && p < sizeof name - 1; k++)
+			name[p++] = *k == '.' ? '_' : (char)toupper((unsigned char)*k);
+		name[p] = '\0';
+		const char *v = getenv(name);
+		if (!v)
+			continue;
+		char src[200];
+		snprintf(src, sizeof src, "environment %s", name);
+		sk_err_t rc = entry_set(&cfg->e[i], v, src, err);
+		if (rc != SK_OK)
+			return rc;
+	}
+	return SK_OK;
+}
+
+static const struct cfg_entry *must(const struct sk_config *cfg,
+				    const char *key, enum sk_cfg_type type)
+{
+	const struct cfg_entry *en = find(cfg, key);
+	if (!en || en->def->type != type) {
+		fprintf(stderr, "BUG: config key '%s' not defined as queried\n",
+			key);
+		abort();
+	}
+	return en;
+}
+
+const char *sk_config_str(const struct sk_config *cfg, const char *key)
+{
+	return must(cfg, key, SK_CFG_STR)->value;
+}
+
+int64_t sk_config_int(const struct sk_config *cfg, const char *key)
+{
+	return must(cfg, key, SK_CFG_INT)->ival;
+}
+
+bool sk_config_bool(const struct sk_config *cfg, const char *key)
+{
+	return must(cfg, key, SK_CFG_BOOL)->ival != 0;
+}
+
+void sk_config_each(const struct sk_config *cfg,
+		    void (*fn)(const struct sk_cfg_def *def, const char *value,
+			       void *ud),
+		    void *ud)
+{
+	for (size_t i = 0; i < cfg->n; i++) {
+		const struct cfg_entry *en = &cfg->e[i];
+		const char *v = en->value;
+		if (v && (en->def->flags & SK_CFG_SENSITIVE))
+			v = "(redacted)";
+		fn(en->def, v, ud);
+	}
+}
+
+const struct sk_cfg_def sk_core_cfg[] = {
+	{"data_dir", SK_CFG_STR, "./skred-data", 0, 0, 0,
+	 "directory for the bus log and the warehouse (env SKRED_DATA_DIR)"},
+	{"log_level", SK_CFG_STR, "info", 0, 0, 0,
+	 "error, warn, info or debug"},
+	{NULL, 0, NULL, 0, 0, 0, NULL},
+};

@@ -1,0 +1,234 @@
+/*
+ * core.h - the libc-only foundation every other module builds on:
+ * typed errors, logging, capped buffers, civil time in Europe/Oslo,
+ * monotonic clock, the one backoff function, and layered configuration.
+ *
+ * Deliberately does not include any third-party header.
+ */
+#ifndef SK_CORE_H
+#define SK_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ limits
+ * Every growable buffer in skred has a cap; they are all named here. */
+#define SK_LIMIT_BUF_DEFAULT (16u * 1024 * 1024)   /* sk_buf without max */
+#define SK_LIMIT_HTTP_BODY (64u * 1024 * 1024)     /* default fetch.max_body */
+#define SK_LIMIT_WARNING_JSON (4u * 1024 * 1024)   /* one warning's JSON */
+#define SK_LIMIT_JSON_DEPTH 32                     /* nesting in a warning */
+#define SK_LIMIT_PROBLEMS 16                       /* problems per warning */
+#define SK_LIMIT_ADVICES 32                        /* advices per warning */
+#define SK_LIMIT_WEATHER_VALUES 128                /* weather values */
+#define SK_LIMIT_CONFIG_LINE 4096                  /* config file line */
+#define SK_LIMIT_KEY 128                           /* bus message key */
+
+/* ------------------------------------------------------------------ errors */
+
+/* Stable numbers: they appear in logs, the ledger and exit paths. */
+typedef enum {
+	SK_OK = 0,
+	SK_ERR_NOMEM = 1,       /* allocation failed */
+	SK_ERR_INVAL = 2,       /* bad argument or usage */
+	SK_ERR_IO = 3,          /* file or socket I/O */
+	SK_ERR_PARSE = 4,       /* malformed input (JSON, dates, config) */
+	SK_ERR_LIMIT = 5,       /* a documented size cap was exceeded */
+	SK_ERR_NOTFOUND = 6,    /* no such thing */
+	SK_ERR_HTTP = 7,        /* upstream answered with an HTTP error */
+	SK_ERR_DB = 8,          /* SQLite error */
+	SK_ERR_BUS = 9,         /* bus backend error */
+	SK_ERR_STORE = 10,      /* warehouse backend error */
+	SK_ERR_CONFIG = 11,     /* invalid configuration */
+	SK_ERR_TIMEOUT = 12,    /* a deadline passed */
+	SK_ERR_VALIDATE = 13,   /* a record failed validation */
+	SK_ERR_INTERRUPTED = 14,/* stopped by a signal */
+	SK_ERR_NET = 15,        /* connection-level network failure */
+	SK_ERR__COUNT
+} sk_err_t;
+
+#define SK_ERROR_MSG_MAX 512
+
+/* Filled once, by the function that knows the cause. Caller-owned. */
+struct sk_error {
+	sk_err_t code;
+	bool retriable;
+	char msg[SK_ERROR_MSG_MAX];
+};
+
+/* Short stable name ("parse", "http", ...) of a code; never NULL. */
+const char *sk_err_name(sk_err_t code);
+
+/* Set code, retriable flag and a printf-formatted message; returns code.
+ * err may be NULL (then only the code is returned). */
+sk_err_t sk_error_set(struct sk_error *err, sk_err_t code, bool retriable,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Prefix the existing message with context ("region=3011: ..."). */
+void sk_error_prefix(struct sk_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void sk_error_clear(struct sk_error *err);
+
+/* ----------------------------------------------------------------- logging */
+
+enum sk_log_level { SK_LOG_ERROR = 0, SK_LOG_WARN, SK_LOG_INFO, SK_LOG_DEBUG };
+
+extern int sk_log_level_current;
+
+/* Set the level from a name (error|warn|info|debug); -1 on unknown name. */
+int sk_log_set_level_name(const char *name);
+
+void sk_log_write(enum sk_log_level level, const char *subsys, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
+
+/* One line on stderr: "<utc time> <level> <subsys>: <message>".
+ * The level is checked before any formatting. */
+#define sk_log(level, subsys, ...)                                             \
+	do {                                                                   \
+		if ((int)(level) <= sk_log_level_current)                      \
+			sk_log_write((level), (subsys), __VA_ARGS__);          \
+	} while (0)
+
+/* ----------------------------------------------------------------- buffers */
+
+/* Growable byte buffer with a hard cap. data is always NUL-terminated
+ * (the NUL is not counted in len). Zero-initialise, set max, use. */
+struct sk_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max; /* 0 means SK_LIMIT_BUF_DEFAULT */
+};
+
+/* Append n bytes. SK_ERR_LIMIT if len would exceed max, SK_ERR_NOMEM. */
+sk_err_t sk_buf_append(struct sk_buf *b, const void *p, size_t n);
+sk_err_t sk_buf_puts(struct sk_buf *b, const char *s);
+sk_err_t sk_buf_printf(struct sk_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sk_buf_reset(struct sk_buf *b);
+/* Returns the data (owned by the caller) and empties the buffer. */
+char *sk_buf_steal(struct sk_buf *b);
+void sk_buf_free(struct sk_buf *b);
+
+/* strdup that returns NULL on allocation failure or NULL input. */
+char *sk_strdup(const char *s);
+char *sk_strndup(const char *s, size_t n);
+
+/* ------------------------------------------------------------------- time */
+
+/* A calendar date (proleptic Gregorian). */
+struct sk_date {
+	int y, m, d;
+};
+
+/* A wall-clock time without zone. */
+struct sk_civil {
+	int y, m, d, hh, mi, ss, ms;
+};
+
+int64_t sk_days_from_civil(int y, int m, int d);
+void sk_civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/* Strict "YYYY-MM-DD"; SK_ERR_PARSE on anything else or an impossible date. */
+sk_err_t sk_date_parse(const char *s, struct sk_date *out);
+/* Writes "YYYY-MM-DD" and a NUL into out (11 bytes). */
+void sk_date_format(const struct sk_date *d, char out[11]);
+struct sk_date sk_date_add_days(struct sk_date d, int days);
+/* Negative, zero or positive like strcmp. */
+int sk_date_cmp(const struct sk_date *a, const struct sk_date *b);
+/* b - a in days. */
+int64_t sk_date_diff(const struct sk_date *a, const struct sk_date *b);
+/* 1 = Monday ... 7 = Sunday. */
+int sk_date_weekday(const struct sk_date *d);
+
+/* "YYYY-MM-DDTHH:MM:SS" with an optional ".f", ".ff" or ".fff";
+ * no offset allowed. SK_ERR_PARSE otherwise. */
+sk_err_t sk_civil_parse(const char *s, struct sk_civil *out);
+
+/* UTC offset of Europe/Oslo, in seconds, at a UTC instant (ms since epoch).
+ * EU rules from 1996 (last Sunday of March/October, 01:00 UTC); 1981-1995
+ * ended on the last Sunday of September; before 1981 standard time only. */
+int sk_oslo_offset_at(int64_t utc_ms);
+
+/* Europe/Oslo wall time -> UTC ms. A time in the spring gap (02:00-02:59 on
+ * the change day) is read as standard time (+01:00); a time repeated in the
+ * autumn (02:00-02:59) is read as its first occurrence (+02:00). */
+int64_t sk_oslo_to_utc_ms(const struct sk_civil *lt);
+void sk_oslo_from_utc_ms(int64_t utc_ms, struct sk_civil *out);
+
+/* Today's date on the Europe/Oslo calendar at utc_ms. */
+struct sk_date sk_oslo_date_at(int64_t utc_ms);
+
+#define SK_TIME_UTC_LEN 25
+/* "YYYY-MM-DDTHH:MM:SS.sssZ" (24 chars + NUL): sortable as text. */
+void sk_time_format_utc(int64_t utc_ms, char out[SK_TIME_UTC_LEN]);
+
+int64_t sk_now_ms(void);  /* wall clock, UTC ms */
+int64_t sk_mono_ms(void); /* monotonic ms, for timeouts only */
+void sk_sleep_ms(int64_t ms);
+
+/* ---------------------------------------------------------------- backoff */
+
+/* Capped exponential backoff with full jitter: a uniform random delay in
+ * [0, min(cap_ms, base_ms * 2^attempt)]. attempt counts from 0. The RNG
+ * state is caller-owned (seed it with anything non-zero). */
+int64_t sk_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms,
+		      uint64_t *rng);
+uint64_t sk_rand_next(uint64_t *rng);
+
+/* ----------------------------------------------------------- configuration */
+
+enum sk_cfg_type { SK_CFG_STR, SK_CFG_INT, SK_CFG_BOOL };
+
+#define SK_CFG_SENSITIVE 0x1u /* redacted when shown */
+
+/* One row of a module's configuration table. */
+struct sk_cfg_def {
+	const char *key;    /* "fetch.concurrency" */
+	enum sk_cfg_type type;
+	const char *def;    /* default as text, NULL = unset */
+	int64_t min, max;   /* for SK_CFG_INT */
+	unsigned flags;
+	const char *doc;    /* one line */
+};
+
+struct sk_config;
+
+/* Create a configuration over NULL-terminated arrays of tables (each table
+ * ends with a row whose key is NULL). Defaults are applied. */
+sk_err_t sk_config_new(struct sk_config **out,
+		       const struct sk_cfg_def *const *tables,
+		       struct sk_error *err);
+void sk_config_free(struct sk_config *cfg);
+
+/* Set one key from text, validating type and range. source names the layer
+ * ("file foo.conf:3", "env", "--data-dir") for error messages. Unknown keys
+ * are SK_ERR_CONFIG. */
+sk_err_t sk_config_set(struct sk_config *cfg, const char *key,
+		       const char *value, const char *source,
+		       struct sk_error *err);
+/* "key = value" lines, '#' comments, blank lines. */
+sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
+			     struct sk_error *err);
+/* Every key also works as SKRED_<KEY>, upper-cased, '.' -> '_'. */
+sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err);
+
+/* Getters: the key must be defined (a programming error aborts). Strings are
+ * borrowed from the config and may be NULL when unset. */
+const char *sk_config_str(const struct sk_config *cfg, const char *key);
+int64_t sk_config_int(const struct sk_config *cfg, const char *key);
+bool sk_config_bool(const struct sk_config *cfg, const char *key);
+/* Iterate for display: calls fn for each key with the value (redacted if
+ * sensitive) in table order. */
+void sk_config_each(const struct sk_config *cfg,
+		    void (*fn)(const struct sk_cfg_def *def, const char *value,
+			       void *ud),
+		    void *ud);
+
+/* Keys every module may read: data_dir, log_level. */
+extern const struct sk_cfg_def sk_core_cfg[];
+
+#endif

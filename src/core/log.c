@@ -1,0 +1,45 @@
+/*
+ * log.c - one sink for every subsystem (and for the libraries we route into
+ * it): one line per event on stderr.
+ */
+#include "core.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+int sk_log_level_current = SK_LOG_INFO;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int sk_log_set_level_name(const char *name)
+{
+	for (int i = 0; i < 4; i++) {
+		if (name && strcmp(name, level_names[i]) == 0) {
+			sk_log_level_current = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void sk_log_write(enum sk_log_level level, const char *subsys, const char *fmt,
+		  ...)
+{
+	char ts[SK_TIME_UTC_LEN];
+	char line[2048];
+	sk_time_format_utc(sk_now_ms(), ts);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	pthread_mutex_lock(&log_lock);
+	fprintf(stderr, "%s %-5s %s: %s\n", ts,
+		level_names[level < 0 || level > SK_LOG_DEBUG ? 0 : level],
+		subsys ? subsys : "-", line);
+	pthread_mutex_unlock(&log_lock);
+}
