@@ -46,6 +46,15 @@ struct sk_bus_batch {
 	size_t bytes;
 };
 void sk_bus_batch_clear(struct sk_bus_batch *b); /* frees the messages */
+/* Append a copy of msg (topic/key/value/headers) to the batch. */
+sk_err_t sk_bus_batch_push(struct sk_bus_batch *b, const char *topic,
+			   int partition, int64_t offset, int64_t ts,
+			   const char *key, size_t key_len, const char *value,
+			   size_t value_len, struct sk_error *err);
+/* Add a header to the last message of the batch (copies). */
+sk_err_t sk_bus_batch_add_header(struct sk_bus_batch *b, const char *key,
+				 const char *value, struct sk_error *err);
+
 
 /* Per topic-partition position of a consumer group. */
 struct sk_bus_lag {

@@ -228,6 +228,19 @@ void sk_config_each(const struct sk_config *cfg,
 			       void *ud),
 		    void *ud);
 
+/* ---------------------------------------------------------------- signals */
+
+/* Set from a signal handler (SIGINT/SIGTERM); long loops check it and stop
+ * at the next safe point. */
+void sk_stop_request(void);
+bool sk_stop_requested(void);
+
+/* ------------------------------------------------------------------ files */
+
+/* mkdir -p; SK_ERR_IO naming the path if a part cannot be created or the
+ * result is not a directory. */
+sk_err_t sk_mkdir_p(const char *dir, struct sk_error *err);
+
 /* Keys every module may read: data_dir, log_level. */
 extern const struct sk_cfg_def sk_core_cfg[];
 

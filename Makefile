@@ -1,0 +1,57 @@
+# The two commands a new user needs: `make run` and `make test`.
+# Everything builds with CMake; this file only strings the steps together.
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SKRED = $(BUILD)/skred
+
+.PHONY: all deps build run test check test-asan demo fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Fetch the current window (7 days back, 2 ahead) from varsom.no and print
+# today's danger level for every A region.
+run: build
+	$(SKRED) run
+	$(SKRED) show
+
+# What CI runs: the whole suite plainly, then again under ASan+UBSan.
+test: deps
+	@scripts/install-deps.sh --test
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory test-asan
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSKRED_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# The same pipeline offline, against the varsom simulator.
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+# libFuzzer builds of the fuzz targets (clang).
+fuzz: deps
+	@scripts/install-deps.sh --test
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSKRED_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@echo "fuzz targets in build-fuzz/: run e.g. build-fuzz/fuzz_warning tests/fuzz/corpus/warning"
+
+bench: build
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,130 @@
+/*
+ * bus.c - the bus registry, batch helpers and the bus configuration table.
+ */
+#include "bus/bus_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct sk_bus_type *const bus_types[] = {
+	&sk_bus_sqlite,
+	NULL,
+};
+
+const struct sk_cfg_def sk_bus_cfg[] = {
+	{"bus", SK_CFG_STR, "sqlite", 0, 0, 0,
+	 "bus backend: sqlite (embedded log in <data_dir>/bus.db)"},
+	{"bus.topic_raw", SK_CFG_STR, SK_BUS_TOPIC_RAW_DEFAULT, 0, 0, 0,
+	 "topic of raw warnings as fetched"},
+	{"bus.topic_dlq", SK_CFG_STR, SK_BUS_TOPIC_DLQ_DEFAULT, 0, 0, 0,
+	 "dead-letter topic (reason in headers)"},
+	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
+	 "consumer group of `skred process`"},
+	{"bus.retention_days", SK_CFG_INT, "30", 0, 36500, 0,
+	 "embedded log: delete messages older than this that every group has "
+	 "consumed (0 = keep forever)"},
+	{NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+const struct sk_bus_type *sk_bus_type_find(const char *name)
+{
+	for (size_t i = 0; name && bus_types[i]; i++)
+		if (strcmp(bus_types[i]->name, name) == 0)
+			return bus_types[i];
+	return NULL;
+}
+
+sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
+		     struct sk_error *err)
+{
+	*out = NULL;
+	const char *name = sk_config_str(cfg, "bus");
+	const struct sk_bus_type *t = sk_bus_type_find(name);
+	if (!t)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "unknown bus backend '%s' (known: sqlite)",
+				    name ? name : "");
+	return t->open(out, cfg, err);
+}
+
+const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key)
+{
+	for (size_t i = 0; i < msg->n_headers; i++)
+		if (strcmp(msg->headers[i].key, key) == 0)
+			return msg->headers[i].value;
+	return NULL;
+}
+
+static void msg_free(struct sk_bus_msg *m)
+{
+	free(m->topic);
+	free(m->key);
+	free(m->value);
+	for (size_t i = 0; i < m->n_headers; i++) {
+		free(m->headers[i].key);
+		free(m->headers[i].value);
+	}
+}
+
+void sk_bus_batch_clear(struct sk_bus_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		msg_free(&b->msgs[i]);
+	free(b->msgs);
+	memset(b, 0, sizeof *b);
+}
+
+sk_err_t sk_bus_batch_push(struct sk_bus_batch *b, const char *topic,
+			   int partition, int64_t offset, int64_t ts,
+			   const char *key, size_t key_len, const char *value,
+			   size_t value_len, struct sk_error *err)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct sk_bus_msg *m = realloc(b->msgs, cap * sizeof *m);
+		if (!m)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		b->msgs = m;
+		b->cap = cap;
+	}
+	struct sk_bus_msg *m = &b->msgs[b->n];
+	memset(m, 0, sizeof *m);
+	m->topic = sk_strdup(topic);
+	m->key = key ? sk_strndup(key, key_len) : NULL;
+	m->value = value ? sk_strndup(value, value_len) : NULL;
+	if (!m->topic || (key && !m->key) || (value && !m->value)) {
+		msg_free(m);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	m->key_len = key ? key_len : 0;
+	m->value_len = value ? value_len : 0;
+	m->partition = partition;
+	m->offset = offset;
+	m->timestamp_ms = ts;
+	b->n++;
+	b->bytes += m->key_len + m->value_len;
+	return SK_OK;
+}
+
+sk_err_t sk_bus_batch_add_header(struct sk_bus_batch *b, const char *key,
+				 const char *value, struct sk_error *err)
+{
+	if (!b->n)
+		return sk_error_set(err, SK_ERR_INVAL, false, "empty batch");
+	struct sk_bus_msg *m = &b->msgs[b->n - 1];
+	if (m->n_headers == SK_BUS_MAX_HEADERS)
+		return SK_OK; /* extra headers are dropped, by contract */
+	char *k = sk_strdup(key), *v = sk_strdup(value ? value : "");
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	m->headers[m->n_headers].key = k;
+	m->headers[m->n_headers].value = v;
+	m->n_headers++;
+	return SK_OK;
+}

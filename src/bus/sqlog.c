@@ -1,0 +1,458 @@
+/*
+ * sqlog.c - the embedded bus: a durable append-only log in SQLite (WAL,
+ * synchronous=FULL) at <data_dir>/bus.db. One partition (0) per topic,
+ * offsets 0,1,2,... per topic, consumer groups with committed offsets,
+ * retention by age for messages every group has consumed.
+ *
+ * It does not push: poll re-queries, sleeping briefly, until its timeout.
+ */
+#include "bus/bus_int.h"
+#include "sqldb/sqldb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sqlog {
+	struct sk_bus base;
+	sqlite3 *db;
+	sqlite3_stmt *st_next, *st_insert, *st_read, *st_commit;
+	char *group;
+	char *topic;
+	int64_t position; /* next offset this consumer reads */
+	int64_t retention_ms;
+};
+
+static const char *const schema[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE topic("
+	"  name TEXT PRIMARY KEY,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE message("
+	"  topic TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  key BLOB,"
+	"  value BLOB,"
+	"  headers BLOB,"
+	"  PRIMARY KEY(topic, seq)) WITHOUT ROWID;"
+	"CREATE TABLE consumer_offset("
+	"  grp TEXT NOT NULL,"
+	"  topic TEXT NOT NULL,"
+	"  next_seq INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(grp, topic));",
+};
+
+/* Headers are stored as "<klen>:<key><vlen>:<value>" repeated. */
+static sk_err_t headers_encode(const struct sk_bus_msg *m, struct sk_buf *b)
+{
+	for (size_t i = 0; i < m->n_headers; i++) {
+		const char *k = m->headers[i].key ? m->headers[i].key : "";
+		const char *v = m->headers[i].value ? m->headers[i].value : "";
+		if (sk_buf_printf(b, "%zu:%s%zu:%s", strlen(k), k, strlen(v),
+				  v) != SK_OK)
+			return SK_ERR_NOMEM;
+	}
+	return SK_OK;
+}
+
+static bool read_len(const char **p, const char *end, size_t *out)
+{
+	size_t v = 0;
+	const char *s = *p;
+	if (s >= end || *s < '0' || *s > '9')
+		return false;
+	while (s < end && *s >= '0' && *s <= '9') {
+		if (v > (size_t)1 << 40)
+			return false;
+		v = v * 10 + (size_t)(*s - '0');
+		s++;
+	}
+	if (s >= end || *s != ':' || (size_t)(end - s - 1) < v)
+		return false;
+	*p = s + 1;
+	*out = v;
+	return true;
+}
+
+static sk_err_t headers_decode(struct sk_bus_batch *b, const char *p, size_t n,
+			       struct sk_error *err)
+{
+	const char *end = p + n;
+	while (p < end) {
+		size_t kl, vl;
+		if (!read_len(&p, end, &kl))
+			goto bad;
+		const char *k = p;
+		p += kl;
+		if (!read_len(&p, end, &vl))
+			goto bad;
+		const char *v = p;
+		p += vl;
+		char *ks = sk_strndup(k, kl), *vs = sk_strndup(v, vl);
+		sk_err_t rc = ks && vs ? sk_bus_batch_add_header(b, ks, vs, err)
+				       : sk_error_set(err, SK_ERR_NOMEM, false,
+						      "out of memory");
+		free(ks);
+		free(vs);
+		if (rc != SK_OK)
+			return rc;
+	}
+	return SK_OK;
+bad:
+	return sk_error_set(err, SK_ERR_BUS, false,
+			    "bus log: corrupt message headers");
+}
+
+static void sqlog_close(struct sk_bus *bus)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	if (!q)
+		return;
+	sqlite3_finalize(q->st_next);
+	sqlite3_finalize(q->st_insert);
+	sqlite3_finalize(q->st_read);
+	sqlite3_finalize(q->st_commit);
+	sk_sqldb_close(q->db);
+	free(q->group);
+	free(q->topic);
+	free(q);
+}
+
+/* Delete messages older than the retention that every group consuming the
+ * topic has committed past. Topics nobody consumes are kept. */
+static void apply_retention(struct sqlog *q)
+{
+	if (q->retention_ms <= 0)
+		return;
+	sqlite3_stmt *st = NULL;
+	struct sk_error err = {0};
+	if (sk_sqldb_prepare(q->db, &st,
+			     "DELETE FROM message WHERE ts_ms < ?1 AND seq < "
+			     "(SELECT MIN(next_seq) FROM consumer_offset c "
+			     " WHERE c.topic = message.topic)",
+			     &err) != SK_OK) {
+		sk_log(SK_LOG_WARN, "bus", "retention: %s", err.msg);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, sk_now_ms() - q->retention_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		sk_log(SK_LOG_WARN, "bus", "retention: %s",
+		       sqlite3_errmsg(q->db));
+	else if (sqlite3_changes(q->db) > 0)
+		sk_log(SK_LOG_INFO, "bus", "retention deleted=%d",
+		       sqlite3_changes(q->db));
+	sqlite3_finalize(st);
+}
+
+static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
+			   struct sk_error *err)
+{
+	*out = NULL;
+	const char *dir = sk_config_str(cfg, "data_dir");
+	if (!dir || !*dir)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "data_dir is not set");
+	if (sk_mkdir_p(dir, err) != SK_OK)
+		return err->code;
+	struct sqlog *q = calloc(1, sizeof *q);
+	if (!q)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	q->base.type = &sk_bus_sqlite;
+	q->retention_ms = sk_config_int(cfg, "bus.retention_days") * 86400000;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/bus.db", dir);
+	if (sk_sqldb_open(&q->db, path, err) != SK_OK)
+		goto fail;
+	if (sk_sqldb_exec(q->db, "PRAGMA synchronous=FULL;", err) != SK_OK ||
+	    sk_sqldb_migrate(q->db, "bus", schema,
+			     sizeof schema / sizeof schema[0], err) != SK_OK)
+		goto fail;
+	if (sk_sqldb_prepare(q->db, &q->st_next,
+			     "SELECT COALESCE(MAX(seq) + 1, 0) FROM message "
+			     "WHERE topic = ?1",
+			     err) != SK_OK ||
+	    sk_sqldb_prepare(q->db, &q->st_insert,
+			     "INSERT INTO message(topic, seq, ts_ms, key, "
+			     "value, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			     err) != SK_OK ||
+	    sk_sqldb_prepare(q->db, &q->st_read,
+			     "SELECT seq, ts_ms, key, value, headers FROM "
+			     "message WHERE topic = ?1 AND seq >= ?2 "
+			     "ORDER BY seq LIMIT ?3",
+			     err) != SK_OK ||
+	    sk_sqldb_prepare(q->db, &q->st_commit,
+			     "INSERT INTO consumer_offset(grp, topic, "
+			     "next_seq, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+			     "ON CONFLICT(grp, topic) DO UPDATE SET "
+			     "next_seq = MAX(next_seq, excluded.next_seq), "
+			     "updated_ms = excluded.updated_ms",
+			     err) != SK_OK)
+		goto fail;
+	apply_retention(q);
+	*out = &q->base;
+	return SK_OK;
+fail:
+	sqlog_close(&q->base);
+	return err->code;
+}
+
+static sk_err_t next_seq(struct sqlog *q, const char *topic, int64_t *out,
+			 struct sk_error *err)
+{
+	sqlite3_reset(q->st_next);
+	sqlite3_bind_text(q->st_next, 1, topic, -1, SQLITE_STATIC);
+	if (sqlite3_step(q->st_next) != SQLITE_ROW)
+		return sk_sqldb_error(q->db, "bus next offset", err);
+	*out = sqlite3_column_int64(q->st_next, 0);
+	sqlite3_reset(q->st_next);
+	return SK_OK;
+}
+
+static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
+			      size_t n, struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	if (!n)
+		return SK_OK;
+	struct sk_buf hb = {0};
+	const char *cur_topic = NULL;
+	int64_t seq = 0;
+	if (sk_sqldb_begin(q->db, err) != SK_OK)
+		return err->code;
+	int64_t now = sk_now_ms();
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_bus_msg *m = &msgs[i];
+		if (!cur_topic || strcmp(cur_topic, m->topic) != 0) {
+			if (next_seq(q, m->topic, &seq, err) != SK_OK)
+				goto fail;
+			cur_topic = m->topic;
+			sqlite3_stmt *ti = NULL;
+			if (sk_sqldb_prepare(q->db, &ti,
+					     "INSERT OR IGNORE INTO topic(name, "
+					     "created_ms) VALUES (?1, ?2)",
+					     err) != SK_OK)
+				goto fail;
+			sqlite3_bind_text(ti, 1, m->topic, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ti, 2, now);
+			int rc = sqlite3_step(ti);
+			sqlite3_finalize(ti);
+			if (rc != SQLITE_DONE) {
+				sk_sqldb_error(q->db, "bus create topic", err);
+				goto fail;
+			}
+		}
+		sk_buf_reset(&hb);
+		if (headers_encode(m, &hb) != SK_OK) {
+			sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+			goto fail;
+		}
+		sqlite3_stmt *st = q->st_insert;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, m->topic, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_int64(st, 3, m->timestamp_ms ? m->timestamp_ms : now);
+		sqlite3_bind_blob(st, 4, m->key, (int)m->key_len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, m->value, (int)m->value_len,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(st, 6, hb.data ? hb.data : "", (int)hb.len,
+				  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sk_sqldb_error(q->db, "bus append", err);
+			sqlite3_reset(st);
+			goto fail;
+		}
+		sqlite3_reset(st);
+		seq++;
+	}
+	sk_buf_free(&hb);
+	if (sk_sqldb_commit(q->db, err) != SK_OK) {
+		sk_sqldb_rollback(q->db);
+		return err->code;
+	}
+	return SK_OK;
+fail:
+	sk_buf_free(&hb);
+	sk_sqldb_rollback(q->db);
+	return err->code;
+}
+
+static sk_err_t sqlog_subscribe(struct sk_bus *bus, const char *group,
+				const char *topic, struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	free(q->group);
+	free(q->topic);
+	q->group = sk_strdup(group);
+	q->topic = sk_strdup(topic);
+	if (!q->group || !q->topic)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sqlite3_stmt *st = NULL;
+	if (sk_sqldb_prepare(q->db, &st,
+			     "SELECT next_seq FROM consumer_offset WHERE grp = "
+			     "?1 AND topic = ?2",
+			     err) != SK_OK)
+		return err->code;
+	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	q->position = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sk_sqldb_error(q->db, "bus subscribe", err);
+	return SK_OK;
+}
+
+static sk_err_t read_rows(struct sqlog *q, const char *topic, int64_t from,
+			  size_t max, struct sk_bus_batch *out, int64_t *last,
+			  struct sk_error *err)
+{
+	sqlite3_stmt *st = q->st_read;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	int rc;
+	sk_err_t ret = SK_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		const char *key = sqlite3_column_blob(st, 2);
+		size_t kl = (size_t)sqlite3_column_bytes(st, 2);
+		const char *val = sqlite3_column_blob(st, 3);
+		size_t vl = (size_t)sqlite3_column_bytes(st, 3);
+		const char *hdr = sqlite3_column_blob(st, 4);
+		size_t hl = (size_t)sqlite3_column_bytes(st, 4);
+		ret = sk_bus_batch_push(out, topic, 0, seq,
+					sqlite3_column_int64(st, 1),
+					key ? key : "", kl, val ? val : "", vl,
+					err);
+		if (ret == SK_OK && hl)
+			ret = headers_decode(out, hdr, hl, err);
+		if (ret != SK_OK)
+			break;
+		*last = seq;
+	}
+	if (ret == SK_OK && rc != SQLITE_DONE)
+		ret = sk_sqldb_error(q->db, "bus read", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
+static sk_err_t sqlog_poll(struct sk_bus *bus, struct sk_bus_batch *out,
+			   size_t max, int timeout_ms, struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	if (!q->topic)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "bus poll before subscribe");
+	int64_t deadline = sk_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		size_t before = out->n;
+		int64_t last = -1;
+		if (read_rows(q, q->topic, q->position, max, out, &last, err) !=
+		    SK_OK)
+			return err->code;
+		if (out->n > before) {
+			q->position = last + 1;
+			return SK_OK;
+		}
+		int64_t left = deadline - sk_mono_ms();
+		if (left <= 0)
+			return SK_OK;
+		sk_sleep_ms(left < 200 ? left : 200);
+	}
+}
+
+static sk_err_t sqlog_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
+			     struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	if (!q->group || !b->n)
+		return SK_OK;
+	int64_t next = -1;
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->msgs[i].topic, q->topic) == 0 &&
+		    b->msgs[i].offset + 1 > next)
+			next = b->msgs[i].offset + 1;
+	if (next < 0)
+		return SK_OK;
+	sqlite3_stmt *st = q->st_commit;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, q->group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, next);
+	sqlite3_bind_int64(st, 4, sk_now_ms());
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sk_sqldb_error(q->db, "bus commit offset", err);
+	return SK_OK;
+}
+
+static sk_err_t sqlog_lag(struct sk_bus *bus, const char *group,
+			  const char *topic, struct sk_bus_lag **out, size_t *n,
+			  struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = NULL;
+	if (sk_sqldb_prepare(q->db, &st,
+			     "SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM "
+			     "message WHERE topic = ?2),"
+			     "(SELECT COALESCE(MIN(seq), 0) FROM message "
+			     "WHERE topic = ?2),"
+			     "(SELECT next_seq FROM consumer_offset WHERE grp "
+			     "= ?1 AND topic = ?2)",
+			     err) != SK_OK)
+		return err->code;
+	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sk_sqldb_error(q->db, "bus lag", err);
+		sqlite3_finalize(st);
+		return err->code;
+	}
+	struct sk_bus_lag *l = calloc(1, sizeof *l);
+	if (!l) {
+		sqlite3_finalize(st);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	snprintf(l->topic, sizeof l->topic, "%s", topic);
+	l->partition = 0;
+	l->end_offset = sqlite3_column_int64(st, 0);
+	int64_t first = sqlite3_column_int64(st, 1);
+	l->committed_offset = sqlite3_column_type(st, 2) == SQLITE_NULL
+				      ? -1
+				      : sqlite3_column_int64(st, 2);
+	int64_t from = l->committed_offset >= 0 ? l->committed_offset : first;
+	l->lag = l->end_offset > from ? l->end_offset - from : 0;
+	sqlite3_finalize(st);
+	*out = l;
+	*n = 1;
+	return SK_OK;
+}
+
+static sk_err_t sqlog_read(struct sk_bus *bus, const char *topic,
+			   int partition, int64_t offset, size_t max,
+			   struct sk_bus_batch *out, struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	int64_t last = -1;
+	if (partition != 0)
+		return SK_OK;
+	return read_rows(q, topic, offset, max, out, &last, err);
+}
+
+const struct sk_bus_type sk_bus_sqlite = {
+	.name = "sqlite",
+	.open = sqlog_open,
+	.close = sqlog_close,
+	.produce = sqlog_produce,
+	.subscribe = sqlog_subscribe,
+	.poll = sqlog_poll,
+	.commit = sqlog_commit,
+	.lag = sqlog_lag,
+	.read = sqlog_read,
+};

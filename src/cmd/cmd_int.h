@@ -1,0 +1,61 @@
+/*
+ * cmd_int.h - what the subcommand files share: the parsed command line and
+ * the configuration built from it.
+ */
+#ifndef SK_CMD_INT_H
+#define SK_CMD_INT_H
+
+#include "cmd/cmd.h"
+#include "core/core.h"
+
+/* Option groups a subcommand accepts. */
+enum {
+	OPT_SELECT = 1u << 0,  /* --regions --lang */
+	OPT_RANGE = 1u << 1,   /* --from --to */
+	OPT_SIMPLE = 1u << 2,  /* --simple */
+	OPT_FOLLOW = 1u << 3,  /* --follow --batch-size --max */
+	OPT_FORMAT = 1u << 4,  /* --format */
+	OPT_DOC = 1u << 5,     /* --doc */
+	OPT_LIMIT = 1u << 6,   /* --limit --offset */
+};
+
+struct sk_cli {
+	const struct sk_cmd *cmd;
+	struct sk_config *cfg;
+	int *regions;
+	size_t n_regions;
+	int langs[2];
+	size_t n_langs;
+	struct sk_date from, to;
+	bool has_from, has_to;
+	bool simple, follow, doc;
+	const char *format; /* table (default), csv, jsonl */
+	int64_t batch_size, max_messages;
+	int64_t limit, offset;
+};
+
+struct sk_cmd {
+	const char *name;
+	const char *summary;
+	const char *usage; /* command-specific lines of --help */
+	unsigned opts;
+	int (*run)(struct sk_cli *cli);
+};
+
+/* Exit code for an error: 2 for usage/config, 1 otherwise; logs it. */
+int sk_cli_fail(const struct sk_cli *cli, const struct sk_error *err);
+
+/* The window of a daily run from configuration, overridden by --from/--to. */
+void sk_cli_window(const struct sk_cli *cli, struct sk_date *from,
+		   struct sk_date *to);
+
+int sk_cmd_fetch(struct sk_cli *cli);
+int sk_cmd_process(struct sk_cli *cli);
+int sk_cmd_run(struct sk_cli *cli);
+int sk_cmd_regions(struct sk_cli *cli);
+int sk_cmd_show(struct sk_cli *cli);
+int sk_cmd_dlq(struct sk_cli *cli);
+int sk_cmd_status(struct sk_cli *cli);
+int sk_cmd_config(struct sk_cli *cli);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * main.c - the subcommand table, shared option parsing and configuration
+ * layering (defaults, --config file, SKRED_* environment, command line).
+ */
+#include "cmd/cmd_int.h"
+#include "bus/bus.h"
+#include "job/job.h"
+#include "model/model.h"
+#include "source/source.h"
+#include "store/store.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct sk_cmd commands[] = {
+	{"fetch", "fetch warnings from the varsom API onto the raw topic",
+	 "Default window: run.days_back before today to run.days_ahead after "
+	 "(Europe/Oslo).\n",
+	 OPT_SELECT | OPT_RANGE | OPT_SIMPLE, sk_cmd_fetch},
+	{"process",
+	 "consume the raw topic, clean, write the warehouse (stops when caught "
+	 "up)",
+	 "  --follow          keep consuming new messages until SIGINT/SIGTERM\n"
+	 "  --batch-size N    messages per warehouse transaction\n"
+	 "  --max N           stop after N messages\n",
+	 OPT_FOLLOW, sk_cmd_process},
+	{"run", "the daily job: fetch then process for a window",
+	 "Default window: 7 days back to 2 days ahead, Europe/Oslo calendar\n"
+	 "(run.days_back, run.days_ahead).\n",
+	 OPT_SELECT | OPT_RANGE | OPT_SIMPLE, sk_cmd_run},
+	{"regions", "list the forecast regions: id, name, A/B, active",
+	 "", OPT_FORMAT, sk_cmd_regions},
+	{"show", "show stored warnings (default: today, the selected regions)",
+	 "  --format table|csv|jsonl\n"
+	 "  --limit N         at most N rows\n",
+	 OPT_SELECT | OPT_RANGE | OPT_FORMAT | OPT_LIMIT, sk_cmd_show},
+	{"dlq", "list dead-lettered records with their reasons",
+	 "  --format table|jsonl\n"
+	 "  --offset N        start at this offset of the dead-letter topic\n"
+	 "  --limit N         at most N records (default 100)\n",
+	 OPT_FORMAT | OPT_LIMIT, sk_cmd_dlq},
+	{"status", "bus offsets and lag, warehouse counts", "", 0,
+	 sk_cmd_status},
+	{"config",
+	 "show the effective configuration (secrets redacted)",
+	 "  --doc             print every key as Markdown "
+	 "(docs/CONFIGURATION.md)\n",
+	 OPT_DOC, sk_cmd_config},
+	{NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct sk_cfg_def *const cfg_tables[] = {
+	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg, NULL,
+};
+
+static void usage_main(FILE *f)
+{
+	fprintf(f, "usage: skred <command> [options]\n\n"
+		   "skred collects Norway's avalanche warnings (varsom.no) into "
+		   "a local warehouse.\n\ncommands:\n");
+	for (const struct sk_cmd *c = commands; c->name; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fprintf(f, "  version   print the version\n\n"
+		   "`skred <command> --help` shows its options. Exit codes: 0 "
+		   "ok, 1 failed (after retries), 2 usage or configuration "
+		   "error.\n");
+}
+
+static void usage_cmd(const struct sk_cmd *c, FILE *f)
+{
+	fprintf(f, "usage: skred %s [options]\n\n%s.\n\n", c->name, c->summary);
+	if (c->usage[0])
+		fprintf(f, "%s\n", c->usage);
+	if (c->opts & OPT_SELECT)
+		fprintf(f, "  --regions all|A|B|ID,ID  regions (default: "
+			   "config `regions`, A)\n"
+			   "  --lang nb|en|both        languages (default: "
+			   "config `lang`, nb)\n");
+	if (c->opts & OPT_RANGE)
+		fprintf(f, "  --from YYYY-MM-DD        first valid date\n"
+			   "  --to YYYY-MM-DD          last valid date\n");
+	if (c->opts & OPT_SIMPLE)
+		fprintf(f, "  --simple                 Simple endpoint (default "
+			   "Detail)\n");
+	fprintf(f, "  --data-dir DIR           data directory (env "
+		   "SKRED_DATA_DIR, default ./skred-data)\n"
+		   "  --config FILE            configuration file (env "
+		   "SKRED_CONFIG)\n"
+		   "  --set KEY=VALUE          set any configuration key\n"
+		   "  -v, --verbose            debug logging\n"
+		   "  -q, --quiet              warnings and errors only\n"
+		   "  -h, --help               this help\n");
+}
+
+int sk_cli_fail(const struct sk_cli *cli, const struct sk_error *err)
+{
+	bool usage = err->code == SK_ERR_CONFIG || err->code == SK_ERR_INVAL;
+	fprintf(stderr, "skred %s: %s\n", cli && cli->cmd ? cli->cmd->name : "",
+		err->msg[0] ? err->msg : sk_err_name(err->code));
+	return usage ? SK_EXIT_USAGE : SK_EXIT_FAILED;
+}
+
+void sk_cli_window(const struct sk_cli *cli, struct sk_date *from,
+		   struct sk_date *to)
+{
+	sk_job_window(sk_now_ms(), (int)sk_config_int(cli->cfg, "run.days_back"),
+		      (int)sk_config_int(cli->cfg, "run.days_ahead"), from, to);
+	if (cli->has_from)
+		*from = cli->from;
+	if (cli->has_to)
+		*to = cli->to;
+}
+
+static void on_signal(int sig)
+{
+	if (sk_stop_requested())
+		signal(sig, SIG_DFL); /* a second signal stops at once */
+	sk_stop_request();
+}
+
+enum {
+	O_REGIONS = 1000, O_LANG, O_FROM, O_TO, O_SIMPLE, O_DATA_DIR, O_CONFIG,
+	O_SET, O_FOLLOW, O_BATCH, O_MAX, O_FORMAT, O_DOC, O_LIMIT, O_OFFSET,
+};
+
+static const struct option long_opts[] = {
+	{"regions", required_argument, NULL, O_REGIONS},
+	{"lang", required_argument, NULL, O_LANG},
+	{"from", required_argument, NULL, O_FROM},
+	{"to", required_argument, NULL, O_TO},
+	{"simple", no_argument, NULL, O_SIMPLE},
+	{"data-dir", required_argument, NULL, O_DATA_DIR},
+	{"config", required_argument, NULL, O_CONFIG},
+	{"set", required_argument, NULL, O_SET},
+	{"follow", no_argument, NULL, O_FOLLOW},
+	{"batch-size", required_argument, NULL, O_BATCH},
+	{"max", required_argument, NULL, O_MAX},
+	{"format", required_argument, NULL, O_FORMAT},
+	{"doc", no_argument, NULL, O_DOC},
+	{"limit", required_argument, NULL, O_LIMIT},
+	{"offset", required_argument, NULL, O_OFFSET},
+	{"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static unsigned opt_group(int o)
+{
+	switch (o) {
+	case O_REGIONS: case O_LANG: return OPT_SELECT;
+	case O_FROM: case O_TO: return OPT_RANGE;
+	case O_SIMPLE: return OPT_SIMPLE;
+	case O_FOLLOW: case O_BATCH: case O_MAX: return OPT_FOLLOW;
+	case O_FORMAT: return OPT_FORMAT;
+	case O_DOC: return OPT_DOC;
+	case O_LIMIT: case O_OFFSET: return OPT_LIMIT;
+	default: return 0;
+	}
+}
+
+static bool parse_count(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static sk_err_t parse_langs(const char *s, struct sk_cli *cli,
+			    struct sk_error *err)
+{
+	if (!strcmp(s, "nb") || !strcmp(s, "no") || !strcmp(s, "1")) {
+		cli->langs[0] = 1;
+		cli->n_langs = 1;
+	} else if (!strcmp(s, "en") || !strcmp(s, "2")) {
+		cli->langs[0] = 2;
+		cli->n_langs = 1;
+	} else if (!strcmp(s, "both")) {
+		cli->langs[0] = 1;
+		cli->langs[1] = 2;
+		cli->n_langs = 2;
+	} else {
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "--lang must be nb, en or both, got '%s'",
+				    s);
+	}
+	return SK_OK;
+}
+
+/* Parse argv into cli and build the configuration. Returns -1 to go on, or
+ * an exit code. */
+static int parse(const struct sk_cmd *c, int argc, char **argv,
+		 struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	const char *config_file = getenv("SKRED_CONFIG");
+	const char *regions = NULL, *lang = NULL, *data_dir = NULL;
+	const char *sets[64];
+	size_t n_sets = 0;
+	int verbosity = 0;
+	optind = 1;
+	opterr = 0;
+	int o;
+	while ((o = getopt_long(argc, argv, ":vqh", long_opts, NULL)) != -1) {
+		if (o == '?' || o == ':') {
+			fprintf(stderr, "skred %s: %s option %s\n", c->name,
+				o == '?' ? "unknown" : "missing value for",
+				argv[optind - 1]);
+			fprintf(stderr, "try `skred %s --help`\n", c->name);
+			return SK_EXIT_USAGE;
+		}
+		unsigned g = opt_group(o);
+		if (g && !(c->opts & g)) {
+			fprintf(stderr, "skred %s: option %s does not apply "
+					"here\n",
+				c->name, argv[optind - 1]);
+			return SK_EXIT_USAGE;
+		}
+		switch (o) {
+		case 'h':
+			usage_cmd(c, stdout);
+			return SK_EXIT_OK;
+		case 'v': verbosity = 1; break;
+		case 'q': verbosity = -1; break;
+		case O_REGIONS: regions = optarg; break;
+		case O_LANG: lang = optarg; break;
+		case O_DATA_DIR: data_dir = optarg; break;
+		case O_CONFIG: config_file = optarg; break;
+		case O_SIMPLE: cli->simple = true; break;
+		case O_FOLLOW: cli->follow = true; break;
+		case O_DOC: cli->doc = true; break;
+		case O_FORMAT:
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv") &&
+			    strcmp(optarg, "jsonl")) {
+				fprintf(stderr, "skred %s: --format must be "
+						"table, csv or jsonl\n",
+					c->name);
+				return SK_EXIT_USAGE;
+			}
+			cli->format = optarg;
+			break;
+		case O_FROM:
+		case O_TO: {
+			struct sk_date *d = o == O_FROM ? &cli->from : &cli->to;
+			if (sk_date_parse(optarg, d) != SK_OK) {
+				fprintf(stderr, "skred %s: %s expects a date "
+						"YYYY-MM-DD, got '%s'\n",
+					c->name, argv[optind - 2], optarg);
+				return SK_EXIT_USAGE;
+			}
+			*(o == O_FROM ? &cli->has_from : &cli->has_to) = true;
+			break;
+		}
+		case O_SET:
+			if (n_sets == sizeof sets / sizeof sets[0] ||
+			    !strchr(optarg, '=')) {
+				fprintf(stderr, "skred %s: --set expects "
+						"KEY=VALUE\n",
+					c->name);
+				return SK_EXIT_USAGE;
+			}
+			sets[n_sets++] = optarg;
+			break;
+		case O_BATCH:
+		case O_MAX:
+		case O_LIMIT:
+		case O_OFFSET: {
+			int64_t v;
+			if (!parse_count(optarg, &v)) {
+				fprintf(stderr, "skred %s: %s expects a "
+						"non-negative number\n",
+					c->name, argv[optind - 2]);
+				return SK_EXIT_USAGE;
+			}
+			*(o == O_BATCH ? &cli->batch_size
+			  : o == O_MAX ? &cli->max_messages
+			  : o == O_LIMIT ? &cli->limit : &cli->offset) = v;
+			break;
+		}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "skred %s: unexpected argument '%s'\n", c->name,
+			argv[optind]);
+		return SK_EXIT_USAGE;
+	}
+	if (cli->has_from && cli->has_to &&
+	    sk_date_cmp(&cli->from, &cli->to) > 0) {
+		fprintf(stderr, "skred %s: --from is after --to\n", c->name);
+		return SK_EXIT_USAGE;
+	}
+	/* Configuration layers: defaults, file, environment, command line. */
+	if (sk_config_new(&cli->cfg, cfg_tables, &err) != SK_OK ||
+	    (config_file && sk_config_load_file(cli->cfg, config_file, &err) !=
+				    SK_OK) ||
+	    sk_config_load_env(cli->cfg, &err) != SK_OK ||
+	    (data_dir && sk_config_set(cli->cfg, "data_dir", data_dir,
+				       "--data-dir", &err) != SK_OK) ||
+	    (regions && sk_config_set(cli->cfg, "regions", regions,
+				      "--regions", &err) != SK_OK) ||
+	    (lang && sk_config_set(cli->cfg, "lang", lang, "--lang", &err) !=
+			     SK_OK))
+		return sk_cli_fail(cli, &err);
+	for (size_t i = 0; i < n_sets; i++) {
+		char key[256];
+		const char *eq = strchr(sets[i], '=');
+		snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+		if (sk_config_set(cli->cfg, key, eq + 1, "--set", &err) != SK_OK)
+			return sk_cli_fail(cli, &err);
+	}
+	const char *lvl = sk_config_str(cli->cfg, "log_level");
+	if (sk_log_set_level_name(lvl) != 0) {
+		sk_error_set(&err, SK_ERR_CONFIG, false,
+			     "log_level must be error, warn, info or debug, "
+			     "got '%s'",
+			     lvl ? lvl : "");
+		return sk_cli_fail(cli, &err);
+	}
+	if (verbosity > 0)
+		sk_log_level_current = SK_LOG_DEBUG;
+	else if (verbosity < 0)
+		sk_log_level_current = SK_LOG_WARN;
+	if (sk_model_regions_select(sk_config_str(cli->cfg, "regions"),
+				    &cli->regions, &cli->n_regions,
+				    &err) != SK_OK ||
+	    parse_langs(sk_config_str(cli->cfg, "lang"), cli, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	return -1;
+}
+
+int sk_cmd_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return SK_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") ||
+	    !strcmp(name, "help")) {
+		usage_main(stdout);
+		return SK_EXIT_OK;
+	}
+	if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+		printf("skred %s\n", SKRED_VERSION);
+		return SK_EXIT_OK;
+	}
+	const struct sk_cmd *c = NULL;
+	for (const struct sk_cmd *k = commands; k->name; k++)
+		if (!strcmp(k->name, name))
+			c = k;
+	if (!c) {
+		fprintf(stderr, "skred: unknown command '%s'\n\n", name);
+		usage_main(stderr);
+		return SK_EXIT_USAGE;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct sk_cli cli = {.cmd = c, .format = "table"};
+	int rc = parse(c, argc - 1, argv + 1, &cli);
+	if (rc < 0) {
+		struct sk_error err = {0};
+		if (sk_http_global_init(&err) != SK_OK)
+			rc = sk_cli_fail(&cli, &err);
+		else
+			rc = c->run(&cli);
+	}
+	free(cli.regions);
+	sk_config_free(cli.cfg);
+	return rc;
+}

@@ -1,0 +1,113 @@
+/*
+ * pipeline.c - `skred fetch`, `skred process` and `skred run`.
+ */
+#include "cmd/cmd_int.h"
+#include "job/job.h"
+
+#include <stdio.h>
+
+static void print_fetch(const struct sk_job_fetch_stats *s, const char *topic)
+{
+	printf("fetch: %lld warnings (%.1f MB) in %lld chunks, %lld requests, "
+	       "%lld retries, %lld failed chunks, %.1f s; appended %lld to "
+	       "%s\n",
+	       (long long)s->fetch.warnings, (double)s->fetch.bytes / 1e6,
+	       (long long)s->fetch.chunks, (long long)s->fetch.requests,
+	       (long long)s->fetch.retries, (long long)s->fetch.chunks_failed,
+	       (double)s->elapsed_ms / 1000.0, (long long)s->produced, topic);
+}
+
+static void print_process(const struct sk_job_process_stats *s)
+{
+	printf("process: %lld messages: %lld inserted, %lld updated, %lld "
+	       "unchanged, %lld stale, %lld dead-lettered; %.1f MB in %.1f s\n",
+	       (long long)s->consumed, (long long)s->inserted,
+	       (long long)s->updated, (long long)s->unchanged,
+	       (long long)s->stale, (long long)s->dead_lettered,
+	       (double)s->bytes / 1e6, (double)s->elapsed_ms / 1000.0);
+	fflush(stdout);
+}
+
+static sk_err_t do_fetch(struct sk_cli *cli, struct sk_bus *bus,
+			 struct sk_error *err)
+{
+	struct sk_fetch_req req = {
+		.regions = cli->regions,
+		.n_regions = cli->n_regions,
+		.langs = cli->langs,
+		.n_langs = cli->n_langs,
+		.simple = cli->simple,
+	};
+	sk_cli_window(cli, &req.from, &req.to);
+	char f[11], t[11];
+	sk_date_format(&req.from, f);
+	sk_date_format(&req.to, t);
+	sk_log(SK_LOG_INFO, "fetch",
+	       "start regions=%zu langs=%zu from=%s to=%s endpoint=%s",
+	       cli->n_regions, cli->n_langs, f, t,
+	       cli->simple ? "Simple" : "Detail");
+	struct sk_job_fetch_stats s;
+	sk_err_t rc = sk_job_fetch(cli->cfg, bus, &req, &s, err);
+	print_fetch(&s, sk_config_str(cli->cfg, "bus.topic_raw"));
+	return rc;
+}
+
+static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
+			   struct sk_error *err)
+{
+	struct sk_store *st = NULL;
+	if (sk_store_open(&st, cli->cfg, err) != SK_OK)
+		return err->code;
+	struct sk_job_process_opts o = {
+		.follow = cli->follow,
+		.batch_size = (size_t)cli->batch_size,
+		.max_messages = cli->max_messages,
+	};
+	struct sk_job_process_stats s;
+	sk_err_t rc = sk_job_process(cli->cfg, bus, st, &o, &s, err);
+	print_process(&s);
+	sk_store_close(st);
+	return rc;
+}
+
+int sk_cmd_fetch(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	sk_err_t rc = do_fetch(cli, bus, &err);
+	sk_bus_close(bus);
+	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
+}
+
+int sk_cmd_process(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	sk_err_t rc = do_process(cli, bus, &err);
+	sk_bus_close(bus);
+	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
+}
+
+/* Fetch, then process even if some chunks failed: what was fetched is
+ * stored, and the run still exits 1 naming what failed. */
+int sk_cmd_run(struct sk_cli *cli)
+{
+	struct sk_error err = {0}, perr = {0};
+	struct sk_bus *bus = NULL;
+	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	sk_err_t rc = do_fetch(cli, bus, &err);
+	sk_err_t prc = SK_OK;
+	if (rc == SK_OK || rc == SK_ERR_HTTP)
+		prc = do_process(cli, bus, &perr);
+	sk_bus_close(bus);
+	if (rc != SK_OK)
+		return sk_cli_fail(cli, &err);
+	if (prc != SK_OK)
+		return sk_cli_fail(cli, &perr);
+	return SK_EXIT_OK;
+}

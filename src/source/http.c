@@ -1,0 +1,291 @@
+/*
+ * http.c - the fetch engine: the only file that includes libcurl.
+ *
+ * One curl multi handle drives up to max_concurrent transfers. A job that
+ * fails retriably (connection error, timeout, truncated body, 408/429/5xx,
+ * or a 200 the caller rejects as retriable) is retried after a capped
+ * exponential backoff with full jitter, or after Retry-After when the server
+ * sent one (capped). Other 4xx and an oversized body fail the job at once.
+ */
+#include "source/source.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { JOB_PENDING = 0, JOB_ACTIVE, JOB_DONE };
+
+struct xfer {
+	struct sk_http_job *job;
+	const struct sk_http_opts *o;
+	struct curl_slist *headers; /* shared, borrowed */
+	CURL *easy;                 /* while active */
+	bool too_big;
+};
+
+sk_err_t sk_http_global_init(struct sk_error *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return sk_error_set(err, SK_ERR_NET, false,
+				    "libcurl initialisation failed");
+	return SK_OK;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	if (sk_buf_append(&x->job->body, p, n) != SK_OK) {
+		x->too_big = true;
+		return 0; /* makes curl fail the transfer */
+	}
+	return n;
+}
+
+/* Retry-After: delta-seconds (the HTTP-date form falls back to backoff). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+	if (n > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
+		const char *v = p + sizeof name - 1;
+		const char *end = p + n;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		int64_t secs = 0;
+		bool any = false;
+		while (v < end && *v >= '0' && *v <= '9' && secs < 86400) {
+			secs = secs * 10 + (*v - '0');
+			any = true;
+			v++;
+		}
+		if (any)
+			x->job->retry_after_ms = secs * 1000;
+	}
+	return n;
+}
+
+static CURL *make_easy(struct xfer *x)
+{
+	const struct sk_http_opts *o = x->o;
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_URL, x->job->url);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, o->user_agent);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)o->max_body);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	return e;
+}
+
+/* Classify a finished transfer; fills job->err. true if worth retrying. */
+static bool classify(struct xfer *x, CURLcode cc)
+{
+	struct sk_http_job *job = x->job;
+	if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		sk_error_set(&job->err, SK_ERR_LIMIT, false,
+			     "response larger than fetch.max_body (%zu bytes)",
+			     x->o->max_body);
+		return false;
+	}
+	if (cc != CURLE_OK) {
+		bool retriable = true;
+		switch (cc) {
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+			retriable = false;
+			break;
+		default:
+			break;
+		}
+		sk_error_set(&job->err,
+			     cc == CURLE_OPERATION_TIMEDOUT ? SK_ERR_TIMEOUT
+							    : SK_ERR_NET,
+			     retriable, "%s", curl_easy_strerror(cc));
+		return retriable;
+	}
+	long st = job->status;
+	if (st == 200)
+		return false;
+	bool retriable = st == 408 || st == 429 || st >= 500;
+	sk_error_set(&job->err, SK_ERR_HTTP, retriable, "HTTP %ld", st);
+	return retriable;
+}
+
+static void schedule_retry(const struct sk_http_opts *o,
+			   struct sk_http_job *job, uint64_t *rng)
+{
+	int64_t delay = sk_backoff_ms(job->attempts - 1, o->backoff_base_ms,
+				      o->backoff_cap_ms, rng);
+	if (job->retry_after_ms > 0) {
+		int64_t ra = job->retry_after_ms < o->retry_after_max_ms
+				     ? job->retry_after_ms
+				     : o->retry_after_max_ms;
+		if (ra > delay)
+			delay = ra;
+	}
+	job->not_before_ms = sk_mono_ms() + delay;
+	job->state = JOB_PENDING;
+	sk_log(SK_LOG_INFO, "source", "retry url=%s attempt=%u in_ms=%lld: %s",
+	       job->url, job->attempts + 1, (long long)delay, job->err.msg);
+}
+
+sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
+		     size_t n, sk_http_done_fn done, void *ud,
+		     struct sk_error *err)
+{
+	CURLM *multi = curl_multi_init();
+	struct xfer *xf = calloc(n ? n : 1, sizeof *xf);
+	struct curl_slist *headers =
+		curl_slist_append(NULL, "Accept: application/json");
+	if (!multi || !xf || !headers) {
+		curl_multi_cleanup(multi);
+		curl_slist_free_all(headers);
+		free(xf);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+			  o->max_concurrent);
+	uint64_t rng = (uint64_t)sk_now_ms() ^ (uint64_t)(uintptr_t)jobs;
+	size_t remaining = n, active = 0, next_scan = 0;
+	int64_t last_start = 0;
+	sk_err_t rc = SK_OK;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].state = JOB_PENDING;
+		jobs[i].attempts = 0;
+		jobs[i].not_before_ms = 0;
+		jobs[i].body.max = o->max_body;
+		xf[i].job = &jobs[i];
+		xf[i].o = o;
+		xf[i].headers = headers;
+	}
+	while (remaining > 0) {
+		if (sk_stop_requested()) {
+			rc = sk_error_set(err, SK_ERR_INTERRUPTED, false,
+					  "interrupted");
+			break;
+		}
+		int64_t now = sk_mono_ms();
+		int64_t wait_ms = 200;
+		/* Start what concurrency, politeness and backoff allow. */
+		for (size_t k = 0; k < n && active < (size_t)o->max_concurrent;
+		     k++) {
+			size_t i = (next_scan + k) % n;
+			struct sk_http_job *job = &jobs[i];
+			if (job->state != JOB_PENDING)
+				continue;
+			if (job->not_before_ms > now) {
+				if (job->not_before_ms - now < wait_ms)
+					wait_ms = job->not_before_ms - now;
+				continue;
+			}
+			if (last_start && now - last_start < o->min_interval_ms) {
+				int64_t w = o->min_interval_ms - (now - last_start);
+				if (w < wait_ms)
+					wait_ms = w;
+				break;
+			}
+			sk_buf_reset(&job->body);
+			job->status = 0;
+			job->retry_after_ms = 0;
+			xf[i].too_big = false;
+			CURL *e = make_easy(&xf[i]);
+			if (!e || curl_multi_add_handle(multi, e) != CURLM_OK) {
+				if (e)
+					curl_easy_cleanup(e);
+				rc = sk_error_set(err, SK_ERR_NOMEM, false,
+						  "cannot start transfer");
+				goto out;
+			}
+			xf[i].easy = e;
+			job->state = JOB_ACTIVE;
+			job->attempts++;
+			active++;
+			last_start = now;
+			next_scan = i + 1;
+		}
+		int running = 0;
+		curl_multi_perform(multi, &running);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			CURL *e = m->easy_handle;
+			CURLcode cc = m->data.result;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE,
+					  &x->job->status);
+			curl_multi_remove_handle(multi, e);
+			curl_easy_cleanup(e);
+			x->easy = NULL;
+			active--;
+			struct sk_http_job *job = x->job;
+			sk_error_clear(&job->err);
+			bool retry = classify(x, cc);
+			if (cc == CURLE_OK && job->status == 200) {
+				enum sk_http_action a = done(ud, job, true);
+				if (a == SK_HTTP_ACCEPT) {
+					job->state = JOB_DONE;
+					remaining--;
+					continue;
+				}
+				if (a == SK_HTTP_ABORT) {
+					rc = sk_error_set(err, job->err.code,
+							  false, "%s",
+							  job->err.msg);
+					goto out;
+				}
+				retry = a == SK_HTTP_RETRY;
+			}
+			if (retry && job->attempts < o->max_attempts) {
+				schedule_retry(o, job, &rng);
+				continue;
+			}
+			if (retry)
+				sk_error_prefix(&job->err, "after %u attempts",
+						job->attempts);
+			job->state = JOB_DONE;
+			remaining--;
+			if (done(ud, job, false) == SK_HTTP_ABORT) {
+				rc = sk_error_set(err, job->err.code, false,
+						  "%s", job->err.msg);
+				goto out;
+			}
+		}
+		if (remaining == 0)
+			break;
+		int numfds;
+		curl_multi_poll(multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 1),
+				&numfds);
+	}
+out:;
+	/* Abort whatever is still in flight. */
+	for (size_t i = 0; i < n; i++) {
+		if (xf[i].easy) {
+			curl_multi_remove_handle(multi, xf[i].easy);
+			curl_easy_cleanup(xf[i].easy);
+		}
+	}
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(headers);
+	for (size_t i = 0; i < n; i++)
+		sk_buf_free(&jobs[i].body);
+	free(xf);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * source.h - fetching warnings from upstream HTTP APIs.
+ *
+ * source/http.c is the only file that includes libcurl: a bounded-concurrency
+ * fetch engine with a politeness rate limit, capped exponential backoff with
+ * full jitter, Retry-After, timeouts and a body cap. source/varsom.c turns a
+ * fetch request (regions x languages x date range) into chunked URLs of the
+ * varsom API and hands every warning of every successful chunk to a callback.
+ */
+#ifndef SK_SOURCE_H
+#define SK_SOURCE_H
+
+#include "core/core.h"
+#include "model/model.h"
+
+struct sk_config;
+
+#define SK_VARSOM_URL_DEFAULT                                                 \
+	"https://api01.nve.no/hydrology/forecast/avalanche/v6.3.0/api"
+
+/* ---------------------------------------------------------- fetch engine */
+
+struct sk_http_opts {
+	long max_concurrent;
+	int64_t min_interval_ms;  /* between request starts (politeness) */
+	unsigned max_attempts;    /* >= 1 */
+	int64_t backoff_base_ms;
+	int64_t backoff_cap_ms;
+	int64_t retry_after_max_ms;
+	long connect_timeout_ms;
+	long timeout_ms;
+	size_t max_body;
+	const char *user_agent;
+};
+
+/* One URL to fetch. url and ud are the caller's; the rest is engine state
+ * and the result (valid in the completion callback). */
+struct sk_http_job {
+	const char *url;
+	void *ud;
+	long status;          /* HTTP status of the last attempt, 0 if none */
+	struct sk_buf body;   /* body of the last attempt (engine-owned) */
+	unsigned attempts;
+	int64_t not_before_ms; /* monotonic; engine state */
+	int64_t retry_after_ms; /* from the last answer; engine state */
+	struct sk_error err;  /* why the last attempt failed */
+	int state;            /* engine state */
+};
+
+/* What the completion callback wants done with a job answered 200. */
+enum sk_http_action {
+	SK_HTTP_ACCEPT = 0, /* done */
+	SK_HTTP_RETRY = 1,  /* treat as a failed attempt (err filled) */
+	SK_HTTP_FAIL = 2,   /* give up on this job (err filled) */
+	SK_HTTP_ABORT = 3,  /* stop everything (err filled) */
+};
+
+/* ok: a 200 answer (decide with the return value); !ok: the job failed for
+ * good after its attempts (job->err says why; the return value is ignored
+ * unless SK_HTTP_ABORT). */
+typedef enum sk_http_action (*sk_http_done_fn)(void *ud,
+					       struct sk_http_job *job, bool ok);
+
+/* Fetch every job. Returns SK_OK when every job ended (accepted or failed;
+ * the callback saw each), or the error of an SK_HTTP_ABORT, or
+ * SK_ERR_INTERRUPTED when sk_stop_requested(). */
+sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
+		     size_t n, sk_http_done_fn done, void *ud,
+		     struct sk_error *err);
+
+/* One-time global init of the HTTP library (call from main). */
+sk_err_t sk_http_global_init(struct sk_error *err);
+
+/* -------------------------------------------------------- varsom source */
+
+struct sk_fetch_req {
+	const int *regions;
+	size_t n_regions;
+	const int *langs; /* 1 nb, 2 en */
+	size_t n_langs;
+	struct sk_date from, to; /* inclusive, Europe/Oslo calendar */
+	bool simple;             /* Simple endpoint instead of Detail */
+};
+
+/* A fetched chunk: one region, one language, at most fetch.chunk_days. */
+struct sk_fetch_chunk {
+	int region;
+	int lang;
+	struct sk_date from, to;
+	const char *url;
+	int64_t fetched_at_ms;
+};
+
+struct sk_fetch_stats {
+	int64_t chunks;
+	int64_t chunks_failed;
+	int64_t requests; /* attempts, retries included */
+	int64_t retries;
+	int64_t warnings;
+	int64_t bytes;
+};
+
+/* Called on the fetching thread for each chunk that succeeded, with its
+ * warnings (borrowed). A non-OK return aborts the whole fetch. */
+typedef sk_err_t (*sk_fetch_emit_fn)(void *ud,
+				     const struct sk_fetch_chunk *chunk,
+				     const struct sk_raw_item *items, size_t n,
+				     struct sk_error *err);
+
+/* Fetch req from the varsom API named by config (varsom_url, fetch.*).
+ * Chunks that fail after their retries do not stop the others; the call then
+ * returns SK_ERR_HTTP with a message naming each failed region, language and
+ * date range (what was emitted before stays emitted). stats may be NULL. */
+sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
+				const struct sk_fetch_req *req,
+				sk_fetch_emit_fn emit, void *ud,
+				struct sk_fetch_stats *stats,
+				struct sk_error *err);
+
+extern const struct sk_cfg_def sk_source_cfg[];
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * varsom.c - the varsom avalanche API as a source: one URL per region,
+ * language and chunk of at most fetch.chunk_days days; every warning of a
+ * successful chunk goes to the caller's emit function.
+ *
+ * A 200 answer that is not a JSON array (malformed, truncated) is retried
+ * like a server error. It does not interpret warnings beyond cutting the
+ * array into elements and building their keys (model/ does that).
+ */
+#include "source/source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct sk_cfg_def sk_source_cfg[] = {
+	{"varsom_url", SK_CFG_STR, SK_VARSOM_URL_DEFAULT, 0, 0, 0,
+	 "base URL of the varsom avalanche API (env SKRED_VARSOM_URL)"},
+	{"fetch.concurrency", SK_CFG_INT, "4", 1, 64, 0,
+	 "requests in flight at once"},
+	{"fetch.min_interval_ms", SK_CFG_INT, "250", 0, 60000, 0,
+	 "politeness: minimum time between request starts"},
+	{"fetch.attempts", SK_CFG_INT, "6", 1, 100, 0,
+	 "attempts per chunk (first try included) before it fails"},
+	{"fetch.backoff_base_ms", SK_CFG_INT, "500", 0, 600000, 0,
+	 "first retry waits up to this (full jitter), doubling per attempt"},
+	{"fetch.backoff_cap_ms", SK_CFG_INT, "30000", 0, 3600000, 0,
+	 "cap of the backoff delay"},
+	{"fetch.retry_after_max_ms", SK_CFG_INT, "120000", 0, 3600000, 0,
+	 "cap on a server's Retry-After"},
+	{"fetch.connect_timeout_ms", SK_CFG_INT, "10000", 100, 600000, 0,
+	 "connect timeout per request"},
+	{"fetch.timeout_ms", SK_CFG_INT, "60000", 100, 3600000, 0,
+	 "total timeout per request"},
+	{"fetch.max_body", SK_CFG_INT, "67108864", 1024, 1073741824, 0,
+	 "largest response body accepted, bytes"},
+	{"fetch.chunk_days", SK_CFG_INT, "30", 1, 30, 0,
+	 "days per request (the API is asked for at most 30)"},
+	{"fetch.user_agent", SK_CFG_STR,
+	 "skred/" SKRED_VERSION " (avalanche warning pipeline; libcurl)", 0, 0,
+	 0, "User-Agent sent to the API"},
+	{NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+struct chunk {
+	struct sk_fetch_chunk c;
+	char url[1024];
+};
+
+struct fetch_ctx {
+	struct chunk *chunks;
+	sk_fetch_emit_fn emit;
+	void *ud;
+	struct sk_fetch_stats *stats;
+	struct sk_buf failures;
+	int64_t n_failed;
+};
+
+static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
+{
+	struct fetch_ctx *ctx = ud;
+	struct chunk *ch = job->ud;
+	char from[11], to[11];
+	sk_date_format(&ch->c.from, from);
+	sk_date_format(&ch->c.to, to);
+	ctx->stats->requests++;
+	if (!ok) {
+		ctx->n_failed++;
+		ctx->stats->requests += job->attempts - 1;
+		ctx->stats->retries += job->attempts - 1;
+		sk_log(SK_LOG_ERROR, "source",
+		       "chunk failed region=%d lang=%d from=%s to=%s: %s",
+		       ch->c.region, ch->c.lang, from, to, job->err.msg);
+		if (ctx->n_failed <= 10)
+			sk_buf_printf(&ctx->failures,
+				      "%sregion %d lang %d %s..%s: %s",
+				      ctx->n_failed > 1 ? "; " : "",
+				      ch->c.region, ch->c.lang, from, to,
+				      job->err.msg);
+		return SK_HTTP_FAIL;
+	}
+	struct sk_raw_item *items = NULL;
+	size_t n = 0;
+	if (sk_model_split_array(job->body.data, job->body.len, ch->c.region,
+				 ch->c.lang, &items, &n, &job->err) != SK_OK) {
+		ctx->stats->requests--; /* counted again on the next attempt */
+		return job->err.retriable ? SK_HTTP_RETRY : SK_HTTP_FAIL;
+	}
+	ctx->stats->requests += job->attempts - 1;
+	ctx->stats->retries += job->attempts - 1;
+	ctx->stats->warnings += (int64_t)n;
+	ctx->stats->bytes += (int64_t)job->body.len;
+	ch->c.fetched_at_ms = sk_now_ms();
+	sk_err_t rc = ctx->emit(ctx->ud, &ch->c, items, n, &job->err);
+	sk_model_raw_items_free(items, n);
+	if (rc != SK_OK)
+		return SK_HTTP_ABORT;
+	sk_log(SK_LOG_DEBUG, "source",
+	       "chunk ok region=%d lang=%d from=%s to=%s warnings=%zu "
+	       "attempts=%u",
+	       ch->c.region, ch->c.lang, from, to, n, job->attempts);
+	return SK_HTTP_ACCEPT;
+}
+
+sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
+				const struct sk_fetch_req *req,
+				sk_fetch_emit_fn emit, void *ud,
+				struct sk_fetch_stats *stats,
+				struct sk_error *err)
+{
+	struct sk_fetch_stats local = {0};
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	if (sk_date_cmp(&req->from, &req->to) > 0)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "--from is after --to");
+	const char *base = sk_config_str(cfg, "varsom_url");
+	if (!base || strncmp(base, "http", 4) != 0)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "varsom_url must be an http(s) URL, got "
+				    "'%s'",
+				    base ? base : "");
+	size_t blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	int chunk_days = (int)sk_config_int(cfg, "fetch.chunk_days");
+	int64_t days = sk_date_diff(&req->from, &req->to) + 1;
+	size_t per = (size_t)((days + chunk_days - 1) / chunk_days);
+	size_t n = per * req->n_regions * req->n_langs;
+	struct chunk *chunks = calloc(n ? n : 1, sizeof *chunks);
+	struct sk_http_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+	if (!chunks || !jobs) {
+		free(chunks);
+		free(jobs);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	/* Order: by date chunk, then region, then language, so a partial
+	 * fetch still covers every region for the earliest days. */
+	size_t k = 0;
+	for (size_t p = 0; p < per; p++) {
+		struct sk_date f = sk_date_add_days(req->from,
+						    (int)p * chunk_days);
+		struct sk_date t = sk_date_add_days(f, chunk_days - 1);
+		if (sk_date_cmp(&t, &req->to) > 0)
+			t = req->to;
+		for (size_t r = 0; r < req->n_regions; r++) {
+			for (size_t l = 0; l < req->n_langs; l++) {
+				struct chunk *ch = &chunks[k];
+				char fs[11], ts[11];
+				sk_date_format(&f, fs);
+				sk_date_format(&t, ts);
+				ch->c.region = req->regions[r];
+				ch->c.lang = req->langs[l];
+				ch->c.from = f;
+				ch->c.to = t;
+				ch->c.url = ch->url;
+				snprintf(ch->url, sizeof ch->url,
+					 "%.*s/AvalancheWarningByRegion/%s/%d/"
+					 "%d/%s/%s",
+					 (int)blen, base,
+					 req->simple ? "Simple" : "Detail",
+					 ch->c.region, ch->c.lang, fs, ts);
+				jobs[k].url = ch->url;
+				jobs[k].ud = ch;
+				k++;
+			}
+		}
+	}
+	struct sk_http_opts o = {
+		.max_concurrent = (long)sk_config_int(cfg, "fetch.concurrency"),
+		.min_interval_ms = sk_config_int(cfg, "fetch.min_interval_ms"),
+		.max_attempts = (unsigned)sk_config_int(cfg, "fetch.attempts"),
+		.backoff_base_ms = sk_config_int(cfg, "fetch.backoff_base_ms"),
+		.backoff_cap_ms = sk_config_int(cfg, "fetch.backoff_cap_ms"),
+		.retry_after_max_ms =
+			sk_config_int(cfg, "fetch.retry_after_max_ms"),
+		.connect_timeout_ms =
+			(long)sk_config_int(cfg, "fetch.connect_timeout_ms"),
+		.timeout_ms = (long)sk_config_int(cfg, "fetch.timeout_ms"),
+		.max_body = (size_t)sk_config_int(cfg, "fetch.max_body"),
+		.user_agent = sk_config_str(cfg, "fetch.user_agent"),
+	};
+	struct fetch_ctx ctx = {
+		.chunks = chunks, .emit = emit, .ud = ud, .stats = stats,
+		.failures = {.max = 8192},
+	};
+	stats->chunks = (int64_t)n;
+	sk_err_t rc = sk_http_run(&o, jobs, n, on_done, &ctx, err);
+	stats->chunks_failed = ctx.n_failed;
+	if (rc == SK_OK && ctx.n_failed > 0)
+		rc = sk_error_set(err, SK_ERR_HTTP, true,
+				  "%lld of %zu chunk(s) failed after retries: "
+				  "%s%s",
+				  (long long)ctx.n_failed, n,
+				  ctx.failures.data ? ctx.failures.data : "",
+				  ctx.n_failed > 10 ? "; ..." : "");
+	sk_buf_free(&ctx.failures);
+	free(chunks);
+	free(jobs);
+	return rc;
+}

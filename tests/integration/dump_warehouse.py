@@ -1,0 +1,19 @@
+"""Print a warehouse's content in a canonical order, leaving out columns that
+record when something happened on this machine (first_seen, store_meta), so
+two warehouses built from the same data compare equal."""
+import sqlite3
+import sys
+
+VOLATILE = {"first_seen"}
+
+db = sqlite3.connect(sys.argv[1])
+tables = [r[0] for r in db.execute(
+    "SELECT name FROM sqlite_master WHERE type='table' "
+    "AND name NOT LIKE 'sqlite_%' AND name <> 'store_meta' ORDER BY name")]
+for t in tables:
+    cols = [r[1] for r in db.execute(f"PRAGMA table_info({t})") if r[1] not in VOLATILE]
+    rows = db.execute(f"SELECT {', '.join(cols)} FROM {t}").fetchall()
+    rows.sort(key=repr)
+    print(f"## {t} {len(rows)} rows")
+    for row in rows:
+        print(repr(row))
