@@ -222,6 +222,7 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		curl_multi_perform(multi, &running);
 		CURLMsg *m;
 		int left;
+		bool finished_any = false;
 		while ((m = curl_multi_info_read(multi, &left))) {
 			if (m->msg != CURLMSG_DONE)
 				continue;
@@ -235,12 +236,14 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 			curl_easy_cleanup(e);
 			x->easy = NULL;
 			active--;
+			finished_any = true;
 			struct sk_http_job *job = x->job;
 			sk_error_clear(&job->err);
 			bool retry = classify(x, cc);
 			if (cc == CURLE_OK && job->status == 200) {
 				enum sk_http_action a = done(ud, job, true);
 				if (a == SK_HTTP_ACCEPT) {
+					sk_buf_free(&job->body);
 					job->state = JOB_DONE;
 					remaining--;
 					continue;
@@ -262,7 +265,9 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 						job->attempts);
 			job->state = JOB_DONE;
 			remaining--;
-			if (done(ud, job, false) == SK_HTTP_ABORT) {
+			enum sk_http_action fa = done(ud, job, false);
+			sk_buf_free(&job->body);
+			if (fa == SK_HTTP_ABORT) {
 				rc = sk_error_set(err, job->err.code, false,
 						  "%s", job->err.msg);
 				goto out;
@@ -270,6 +275,8 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		}
 		if (remaining == 0)
 			break;
+		if (finished_any)
+			continue; /* start the next transfers before waiting */
 		int numfds;
 		curl_multi_poll(multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 1),
 				&numfds);

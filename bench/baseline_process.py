@@ -1,0 +1,30 @@
+"""Baseline for `skred process`: the same raw messages, parsed with Python's
+json, mapped to the warehouse's main columns (times left as local text, no
+validation, no revisions, no children) and inserted with executemany - a
+lower bound of what the original PySpark cleaning step did per record."""
+import json
+import sqlite3
+import sys
+
+src = sqlite3.connect(sys.argv[1])
+dst = sqlite3.connect(sys.argv[2])
+dst.execute("PRAGMA journal_mode=WAL")
+dst.execute("""CREATE TABLE IF NOT EXISTS avalanche_warning(
+  region_id INTEGER, lang_key INTEGER, valid_date TEXT, reg_id INTEGER,
+  region_name TEXT, danger_level INTEGER, valid_from TEXT, valid_to TEXT,
+  publish_time TEXT, main_text TEXT, n_problems INTEGER,
+  PRIMARY KEY(region_id, lang_key, valid_date))""")
+rows = []
+cur = src.execute("SELECT value FROM message WHERE topic='avalanche_region_warning' ORDER BY seq")
+for (value,) in cur:
+    w = json.loads(value)
+    rows.append((w["RegionId"], w["LangKey"], w["ValidFrom"][:10], w["RegId"],
+                 w.get("RegionName"), int(w["DangerLevel"]), w["ValidFrom"],
+                 w.get("ValidTo"), w.get("PublishTime"), (w.get("MainText") or "").strip(),
+                 len(w.get("AvalancheProblems") or [])))
+    if len(rows) == 500:
+        dst.executemany("INSERT OR REPLACE INTO avalanche_warning VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        dst.commit()
+        rows.clear()
+dst.executemany("INSERT OR REPLACE INTO avalanche_warning VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+dst.commit()
