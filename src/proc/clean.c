@@ -1,0 +1,280 @@
+/*
+ * clean.c - validation and normalisation of parsed warnings (see proc.h):
+ * local Europe/Oslo times to UTC, the danger level, A/B from the built-in
+ * region list, trimmed strings, and the message key check.
+ *
+ * Pure functions: no I/O, no logging, no allocation beyond the record's own
+ * fields. A failure is SK_ERR_VALIDATE with a short reason naming the field
+ * and the offending value; it is never retriable.
+ */
+#include "proc/proc.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHOW_MAX 48 /* a value quoted in a reason, with "..." */
+
+/* Copy s for quoting in a reason: at most 40 bytes, cut on a UTF-8
+ * boundary, control characters shown as '?'. Returns out. */
+static const char *show(const char *s, char out[SHOW_MAX])
+{
+	size_t n = 0, k = 0;
+	if (!s)
+		return "(null)";
+	while (s[n] && n < 40)
+		n++;
+	bool cut = s[n] != '\0';
+	if (cut)
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	for (size_t i = 0; i < n; i++)
+		out[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?'
+								    : s[i];
+	if (cut) {
+		memcpy(out + k, "...", 3);
+		k += 3;
+	}
+	out[k] = '\0';
+	return out;
+}
+
+static sk_err_t reject(struct sk_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static sk_err_t reject(struct sk_error *err, const char *fmt, ...)
+{
+	char msg[SK_ERROR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return sk_error_set(err, SK_ERR_VALIDATE, false, "%s", msg);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+/* Strip leading and trailing ASCII whitespace in place. */
+static void trim(char *s)
+{
+	if (!s)
+		return;
+	size_t len = strlen(s), start = 0;
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	while (start < len && is_space(s[start]))
+		start++;
+	memmove(s, s + start, len - start);
+	s[len - start] = '\0';
+}
+
+static void trim_all(struct sk_warning *w)
+{
+	char *const top[] = {
+		w->region_name, w->region_type_name, w->danger_level_raw,
+		w->main_text, w->danger_level_name, w->author,
+		w->avalanche_danger, w->emergency_warning, w->snow_surface,
+		w->current_weaklayers, w->latest_avalanche_activity,
+		w->latest_observations, w->cloud_cover_name,
+		w->weather_comment, w->valid_from.local, w->valid_to.local,
+		w->next_warning_time.local, w->publish_time.local,
+		w->danger_increase_time.local, w->danger_decrease_time.local,
+		w->weather_saved_time.local,
+	};
+	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
+		trim(top[i]);
+	for (size_t i = 0; i < w->n_problems; i++) {
+		struct sk_problem *p = &w->problems[i];
+		char *const s[] = {
+			p->problem_type_name, p->cause_name,
+			p->aval_type_name, p->ext_name,
+			p->trigger_simple_name, p->trigger_sensitivity_name,
+			p->size_name, p->probability_name,
+			p->propagation_name, p->valid_expositions, p->text,
+		};
+		for (size_t j = 0; j < sizeof s / sizeof s[0]; j++)
+			trim(s[j]);
+	}
+	for (size_t i = 0; i < w->n_advices; i++) {
+		trim(w->advices[i].text);
+		trim(w->advices[i].image_url);
+	}
+	for (size_t i = 0; i < w->n_weather; i++) {
+		trim(w->weather[i].type_name);
+		trim(w->weather[i].subtype_name);
+		trim(w->weather[i].value);
+	}
+}
+
+/* The record's time fields, by their API names. */
+static const struct {
+	const char *name;
+	size_t off;
+	bool required;
+} time_fields[] = {
+	{"ValidFrom", offsetof(struct sk_warning, valid_from), true},
+	{"ValidTo", offsetof(struct sk_warning, valid_to), false},
+	{"NextWarningTime", offsetof(struct sk_warning, next_warning_time),
+	 false},
+	{"PublishTime", offsetof(struct sk_warning, publish_time), true},
+	{"DangerIncreaseTime",
+	 offsetof(struct sk_warning, danger_increase_time), false},
+	{"DangerDecreaseTime",
+	 offsetof(struct sk_warning, danger_decrease_time), false},
+	{"MountainWeather.LastSavedTime",
+	 offsetof(struct sk_warning, weather_saved_time), false},
+};
+
+static sk_err_t clean_time(struct sk_time_field *t, const char *name,
+			   bool required, struct sk_error *err)
+{
+	struct sk_civil c;
+	char shown[SHOW_MAX];
+	t->has_utc = false;
+	if (!t->local)
+		return required ? reject(err, "field %s: missing", name)
+				: SK_OK;
+	if (sk_civil_parse(t->local, &c) != SK_OK)
+		return reject(err, "field %s: bad timestamp '%s'", name,
+			      show(t->local, shown));
+	t->utc_ms = sk_oslo_to_utc_ms(&c);
+	t->has_utc = true;
+	return SK_OK;
+}
+
+static sk_err_t clean_problem(struct sk_problem *p, size_t i,
+			      struct sk_error *err)
+{
+	char shown[SHOW_MAX];
+	if (p->danger_level != -1 &&
+	    (p->danger_level < 0 || p->danger_level > 5))
+		return reject(err,
+			      "AvalancheProblems[%zu].DangerLevel %d is not a "
+			      "level 0..5",
+			      i, p->danger_level);
+	if (p->valid_expositions) {
+		const char *s = p->valid_expositions;
+		bool ok = strlen(s) == 8 && strspn(s, "01") == 8;
+		if (!ok)
+			return reject(err,
+				      "AvalancheProblems[%zu].ValidExpositions "
+				      "'%s' is not 8 characters of 0/1",
+				      i, show(s, shown));
+	}
+	return SK_OK;
+}
+
+/* Replace *dst by a copy of s (the record owns its strings). */
+static sk_err_t replace_str(char **dst, const char *s, struct sk_error *err)
+{
+	char *copy = sk_strdup(s);
+	if (!copy)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	free(*dst);
+	*dst = copy;
+	return SK_OK;
+}
+
+sk_err_t sk_proc_clean(struct sk_warning *w, struct sk_error *err)
+{
+	char shown[SHOW_MAX], shown2[SHOW_MAX];
+	const struct sk_region *region;
+	sk_err_t rc;
+
+	if (!w)
+		return sk_error_set(err, SK_ERR_INVAL, false, "no record");
+	trim_all(w);
+
+	if (w->reg_id < 0)
+		return reject(err, "RegId %lld is negative",
+			      (long long)w->reg_id);
+	if (w->lang_key != 1 && w->lang_key != 2)
+		return reject(err, "LangKey %d is not 1 (nb) or 2 (en)",
+			      w->lang_key);
+	region = sk_model_region_find(w->region_id);
+	if (!region)
+		return reject(err, "RegionId %d is not a known region",
+			      w->region_id);
+
+	const char *level = w->danger_level_raw;
+	if (!level)
+		return reject(err, "DangerLevel is missing");
+	if (level[0] < '0' || level[0] > '5' || level[1] != '\0')
+		return reject(err, "DangerLevel '%s' is not a level 0..5",
+			      show(level, shown));
+
+	for (size_t i = 0; i < sizeof time_fields / sizeof time_fields[0];
+	     i++) {
+		struct sk_time_field *t =
+			(struct sk_time_field *)((char *)w +
+						 time_fields[i].off);
+		rc = clean_time(t, time_fields[i].name,
+				time_fields[i].required, err);
+		if (rc != SK_OK)
+			return rc;
+	}
+	if (w->valid_to.has_utc && w->valid_to.utc_ms < w->valid_from.utc_ms)
+		return reject(err, "ValidTo '%s' is before ValidFrom '%s'",
+			      show(w->valid_to.local, shown),
+			      show(w->valid_from.local, shown2));
+
+	for (size_t i = 0; i < w->n_problems; i++) {
+		rc = clean_problem(&w->problems[i], i, err);
+		if (rc != SK_OK)
+			return rc;
+	}
+
+	/* Validated: normalise. ValidFrom parsed, so its first 10 bytes are
+	 * a real date. */
+	memcpy(w->valid_date, w->valid_from.local, 10);
+	w->valid_date[10] = '\0';
+	w->danger_level = level[0] - '0';
+	w->not_assessed = w->danger_level == 0;
+	/* The warning's own RegionTypeId/Name are unreliable (0/"Ikke gitt"
+	 * in RegionSummary answers): the region list decides. */
+	w->region_type_id = region->type == 'A' ? 10 : 20;
+	rc = replace_str(&w->region_type_name, region->type == 'A' ? "A" : "B",
+			 err);
+	if (rc == SK_OK && (!w->region_name || !w->region_name[0]))
+		rc = replace_str(&w->region_name, region->name, err);
+	return rc;
+}
+
+sk_err_t sk_proc_map(const char *json, size_t len, struct sk_warning **out,
+		     struct sk_error *err)
+{
+	struct sk_warning *w = NULL;
+	sk_err_t rc;
+	*out = NULL;
+	rc = sk_model_warning_parse(json, len, &w, err);
+	if (rc != SK_OK)
+		return rc;
+	rc = sk_proc_clean(w, err);
+	if (rc != SK_OK) {
+		sk_warning_free(w);
+		return rc;
+	}
+	*out = w;
+	return SK_OK;
+}
+
+sk_err_t sk_proc_check_key(const struct sk_warning *w, const char *key,
+			   struct sk_error *err)
+{
+	char want[SK_MODEL_KEY_MAX], shown[SHOW_MAX];
+	if (!w)
+		return sk_error_set(err, SK_ERR_INVAL, false, "no record");
+	snprintf(want, sizeof want, "%d:%d:%s", w->region_id, w->lang_key,
+		 w->valid_date);
+	if (!key || strcmp(key, want) != 0)
+		return reject(err,
+			      "message key '%s' does not match the record's "
+			      "key '%s'",
+			      show(key, shown), want);
+	return SK_OK;
+}
