@@ -19,10 +19,70 @@ struct cfg_entry {
 	int64_t ival;
 };
 
+/* A key set under a SK_CFG_PREFIX row. */
+struct cfg_extra {
+	const struct sk_cfg_def *prefix;
+	char *key;   /* full key, e.g. "kafka.security.protocol" */
+	char *value;
+};
+
 struct sk_config {
 	struct cfg_entry *e;
 	size_t n;
+	struct cfg_extra *x;
+	size_t nx;
 };
+
+static bool is_secret_name(const char *k)
+{
+	return strstr(k, "password") || strstr(k, "secret") ||
+	       strstr(k, "token");
+}
+
+/* The prefix row covering key, if any. */
+static const struct sk_cfg_def *find_prefix(const struct sk_config *cfg,
+					    const char *key)
+{
+	for (size_t i = 0; i < cfg->n; i++) {
+		const struct sk_cfg_def *d = cfg->e[i].def;
+		size_t pl = strlen(d->key);
+		if ((d->flags & SK_CFG_PREFIX) && strncmp(key, d->key, pl) == 0 &&
+		    key[pl])
+			return d;
+	}
+	return NULL;
+}
+
+static sk_err_t extra_set(struct sk_config *cfg, const struct sk_cfg_def *pre,
+			  const char *key, const char *value,
+			  struct sk_error *err)
+{
+	for (size_t i = 0; i < cfg->nx; i++) {
+		if (strcmp(cfg->x[i].key, key) == 0) {
+			char *v = sk_strdup(value ? value : "");
+			if (!v)
+				return sk_error_set(err, SK_ERR_NOMEM, false,
+						    "out of memory");
+			free(cfg->x[i].value);
+			cfg->x[i].value = v;
+			return SK_OK;
+		}
+	}
+	struct cfg_extra *x = realloc(cfg->x, (cfg->nx + 1) * sizeof *x);
+	if (!x)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	cfg->x = x;
+	x[cfg->nx].prefix = pre;
+	x[cfg->nx].key = sk_strdup(key);
+	x[cfg->nx].value = sk_strdup(value ? value : "");
+	if (!x[cfg->nx].key || !x[cfg->nx].value) {
+		free(x[cfg->nx].key);
+		free(x[cfg->nx].value);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	cfg->nx++;
+	return SK_OK;
+}
 
 static struct cfg_entry *find(const struct sk_config *cfg, const char *key)
 {
@@ -121,6 +181,11 @@ void sk_config_free(struct sk_config *cfg)
 		return;
 	for (size_t i = 0; i < cfg->n; i++)
 		free(cfg->e[i].value);
+	for (size_t i = 0; i < cfg->nx; i++) {
+		free(cfg->x[i].key);
+		free(cfg->x[i].value);
+	}
+	free(cfg->x);
 	free(cfg->e);
 	free(cfg);
 }
@@ -130,11 +195,13 @@ sk_err_t sk_config_set(struct sk_config *cfg, const char *key,
 		       struct sk_error *err)
 {
 	struct cfg_entry *en = find(cfg, key);
-	if (!en)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "%s: unknown configuration key '%s'", source,
-				    key);
-	return entry_set(en, value, source, err);
+	if (en && !(en->def->flags & SK_CFG_PREFIX))
+		return entry_set(en, value, source, err);
+	const struct sk_cfg_def *pre = find_prefix(cfg, key);
+	if (pre)
+		return extra_set(cfg, pre, key, value, err);
+	return sk_error_set(err, SK_ERR_CONFIG, false,
+			    "%s: unknown configuration key '%s'", source, key);
 }
 
 static char *trim(char *s)
@@ -192,6 +259,68 @@ sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
 	return rc;
 }
 
+/* SKRED_<PREFIX>_<A>_<B>=v for a prefix row "<prefix>." and no defined key
+ * of that name: sets "<prefix>.a.b". */
+static sk_err_t load_env_prefixed(struct sk_config *cfg, struct sk_error *err)
+{
+	extern char **environ;
+	for (char **ep = environ; ep && *ep; ep++) {
+		const char *e = *ep;
+		if (strncmp(e, "SKRED_", 6) != 0)
+			continue;
+		const char *eq = strchr(e, '=');
+		if (!eq)
+			continue;
+		for (size_t i = 0; i < cfg->n; i++) {
+			const struct sk_cfg_def *d = cfg->e[i].def;
+			if (!(d->flags & SK_CFG_PREFIX))
+				continue;
+			/* "kafka." -> "KAFKA_" */
+			char up[64];
+			size_t pl = strlen(d->key);
+			if (pl >= sizeof up)
+				continue;
+			for (size_t k = 0; k < pl; k++)
+				up[k] = d->key[k] == '.'
+						? '_'
+						: (char)toupper((unsigned char)d->key[k]);
+			up[pl] = '\0';
+			const char *name = e + 6;
+			if (strncmp(name, up, pl) != 0 || name + pl >= eq)
+				continue;
+			char key[256];
+			size_t kl = (size_t)snprintf(key, sizeof key, "%s",
+						     d->key);
+			for (const char *p = name + pl;
+			     p < eq && kl < sizeof key - 1; p++)
+				key[kl++] = *p == '_'
+						    ? '.'
+						    : (char)tolower((unsigned char)*p);
+			key[kl] = '\0';
+			/* Defined keys were handled by their exact name. */
+			bool defined = false;
+			for (size_t j = 0; j < cfg->n; j++) {
+				char envn[160] = "SKRED_";
+				size_t p = 6;
+				for (const char *k = cfg->e[j].def->key;
+				     *k && p < sizeof envn - 1; k++)
+					envn[p++] = *k == '.' ? '_'
+							      : (char)toupper((unsigned char)*k);
+				envn[p] = '\0';
+				if (strlen(envn) == (size_t)(eq - e) &&
+				    strncmp(envn, e, (size_t)(eq - e)) == 0)
+					defined = true;
+			}
+			if (defined)
+				continue;
+			sk_err_t rc = extra_set(cfg, d, key, eq + 1, err);
+			if (rc != SK_OK)
+				return rc;
+		}
+	}
+	return SK_OK;
+}
+
 sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err)
 {
 	for (size_t i = 0; i < cfg->n; i++) {
@@ -210,7 +339,7 @@ sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err)
 		if (rc != SK_OK)
 			return rc;
 	}
-	return SK_OK;
+	return load_env_prefixed(cfg, err);
 }
 
 static const struct cfg_entry *must(const struct sk_config *cfg,
@@ -240,6 +369,17 @@ bool sk_config_bool(const struct sk_config *cfg, const char *key)
 	return must(cfg, key, SK_CFG_BOOL)->ival != 0;
 }
 
+void sk_config_each_prefixed(const struct sk_config *cfg, const char *prefix,
+			     void (*fn)(const char *name, const char *value,
+					void *ud),
+			     void *ud)
+{
+	size_t pl = strlen(prefix);
+	for (size_t i = 0; i < cfg->nx; i++)
+		if (strncmp(cfg->x[i].key, prefix, pl) == 0)
+			fn(cfg->x[i].key + pl, cfg->x[i].value, ud);
+}
+
 void sk_config_each(const struct sk_config *cfg,
 		    void (*fn)(const struct sk_cfg_def *def, const char *value,
 			       void *ud),
@@ -250,7 +390,17 @@ void sk_config_each(const struct sk_config *cfg,
 		const char *v = en->value;
 		if (v && (en->def->flags & SK_CFG_SENSITIVE))
 			v = "(redacted)";
+		if (en->def->flags & SK_CFG_PREFIX)
+			continue;
 		fn(en->def, v, ud);
+	}
+	/* Keys under a prefix, shown with a synthetic row. */
+	for (size_t i = 0; i < cfg->nx; i++) {
+		struct sk_cfg_def d = *cfg->x[i].prefix;
+		d.key = cfg->x[i].key;
+		d.flags &= ~SK_CFG_PREFIX;
+		fn(&d, is_secret_name(d.key) ? "(redacted)" : cfg->x[i].value,
+		   ud);
 	}
 }
 

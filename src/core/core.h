@@ -184,6 +184,12 @@ uint64_t sk_rand_next(uint64_t *rng);
 enum sk_cfg_type { SK_CFG_STR, SK_CFG_INT, SK_CFG_BOOL };
 
 #define SK_CFG_SENSITIVE 0x1u /* redacted when shown */
+/* A row whose key ends in '.' and has this flag accepts any key under that
+ * prefix that no other row defines ("kafka." passes librdkafka properties
+ * through). Values are strings; names containing "password", "secret" or
+ * "token" are redacted. From the environment, SKRED_<PREFIX>_A_B becomes
+ * "<prefix>a.b". */
+#define SK_CFG_PREFIX 0x2u
 
 /* One row of a module's configuration table. */
 struct sk_cfg_def {
@@ -221,6 +227,12 @@ sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err);
 const char *sk_config_str(const struct sk_config *cfg, const char *key);
 int64_t sk_config_int(const struct sk_config *cfg, const char *key);
 bool sk_config_bool(const struct sk_config *cfg, const char *key);
+/* Iterate over the keys set under a SK_CFG_PREFIX prefix, in the order they
+ * were set: fn gets the name without the prefix and the (unredacted) value. */
+void sk_config_each_prefixed(const struct sk_config *cfg, const char *prefix,
+			     void (*fn)(const char *name, const char *value,
+					void *ud),
+			     void *ud);
 /* Iterate for display: calls fn for each key with the value (redacted if
  * sensitive) in table order. */
 void sk_config_each(const struct sk_config *cfg,

@@ -67,6 +67,13 @@ static sk_err_t load(const char *text, size_t len, size_t limit,
 	if (!text)
 		return sk_error_set(err, SK_ERR_PARSE, retriable,
 				    "%s is missing", what);
+	/* Valid JSON never holds a raw NUL (jansson lets some through). */
+	const char *nul = memchr(text, '\0', len);
+	if (nul)
+		return sk_error_set(err, SK_ERR_PARSE, retriable,
+				    "%s is not valid JSON: NUL byte at offset "
+				    "%zu",
+				    what, (size_t)(nul - text));
 	*root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
 	if (*root)
 		return SK_OK;
@@ -113,6 +120,67 @@ static void item_key(const json_t *el, int expect_region, int expect_lang,
 	snprintf(key, SK_MODEL_KEY_MAX, "%s:%s:%s", region, lang, date);
 }
 
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Byte spans of the elements of a top-level JSON array that jansson has
+ * already accepted, so each warning goes on the bus exactly as received
+ * (and without a re-serialisation). false if the scan disagrees with the
+ * parsed count; the caller then re-serialises instead. */
+static bool slice_elements(const char *body, size_t len, size_t count,
+			   size_t *starts, size_t *lens)
+{
+	size_t p = 0, k = 0;
+	while (p < len && is_ws(body[p]))
+		p++;
+	if (p >= len || body[p] != '[')
+		return false;
+	p++;
+	while (k < count) {
+		while (p < len && is_ws(body[p]))
+			p++;
+		size_t start = p;
+		int depth = 0;
+		bool in_str = false, esc = false;
+		for (; p < len; p++) {
+			char c = body[p];
+			if (in_str) {
+				if (esc)
+					esc = false;
+				else if (c == '\\')
+					esc = true;
+				else if (c == '"')
+					in_str = false;
+				continue;
+			}
+			if (c == '"')
+				in_str = true;
+			else if (c == '[' || c == '{')
+				depth++;
+			else if ((c == ']' || c == '}') && depth > 0)
+				depth--;
+			else if ((c == ',' || c == ']') && depth == 0)
+				break;
+		}
+		if (p >= len)
+			return false;
+		size_t end = p;
+		while (end > start && is_ws(body[end - 1]))
+			end--;
+		if (end == start)
+			return false;
+		starts[k] = start;
+		lens[k] = end - start;
+		k++;
+		if (body[p] == ']')
+			break;
+		p++; /* the comma */
+	}
+	return k == count;
+}
+
 sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 			      int expect_lang, struct sk_raw_item **items,
 			      size_t *n, struct sk_error *err)
@@ -145,25 +213,35 @@ sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 		return SK_OK;
 	}
 	out = calloc(count, sizeof *out);
-	if (!out) {
+	size_t *spans = calloc(2 * count, sizeof *spans);
+	if (!out || !spans) {
+		free(spans);
 		count = 0;
 		rc = nomem(err);
 		goto fail;
 	}
+	bool sliced = slice_elements(body, len, count, spans, spans + count);
 	for (size_t i = 0; i < count; i++) {
 		const json_t *el = json_array_get(root, i);
-		/* ENCODE_ANY: non-object elements are passed on, to be
-		 * dead-lettered by processing. */
-		char *s = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER |
-						 JSON_ENCODE_ANY);
+		char *s;
+		if (sliced) {
+			s = sk_strndup(body + spans[i], spans[count + i]);
+		} else {
+			/* ENCODE_ANY: non-object elements are passed on, to
+			 * be dead-lettered by processing. */
+			s = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER |
+						   JSON_ENCODE_ANY);
+		}
 		if (!s) {
+			free(spans);
 			rc = nomem(err);
 			goto fail;
 		}
 		out[i].json = s;
-		out[i].json_len = strlen(s);
+		out[i].json_len = sliced ? spans[count + i] : strlen(s);
 		item_key(el, expect_region, expect_lang, out[i].key);
 	}
+	free(spans);
 	json_decref(root);
 	*items = out;
 	*n = count;

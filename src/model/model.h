@@ -40,7 +40,9 @@ sk_err_t sk_model_regions_select(const char *spec, int **ids, size_t *n,
 
 /* One warning cut out of an API response array. All fields owned. */
 struct sk_raw_item {
-	char *json;     /* the element, re-serialised compactly */
+	char *json;     /* the element's bytes exactly as received (a
+			 * re-serialisation only if the body could not be
+			 * sliced, which a valid array never causes) */
 	size_t json_len;
 	char key[SK_MODEL_KEY_MAX]; /* built from RegionId, LangKey, ValidFrom;
 				     * fields that cannot be read give "?" */

@@ -54,7 +54,8 @@ sk_err_t sk_sqldb_open(sqlite3 **out, const char *path, struct sk_error *err)
 	if (sk_sqldb_exec(db,
 			  "PRAGMA journal_mode=WAL;"
 			  "PRAGMA synchronous=NORMAL;"
-			  "PRAGMA foreign_keys=ON;",
+			  "PRAGMA foreign_keys=ON;"
+			  "PRAGMA cache_size=-32768;",
 			  err) != SK_OK) {
 		sk_error_prefix(err, "%s", path);
 		sqlite3_close(db);
