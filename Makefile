@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SKRED = $(BUILD)/skred
 
-.PHONY: all deps build run test check test-asan demo fuzz bench clean
+.PHONY: all deps build run test check test-asan test-external services-start services-stop demo fuzz bench clean
 
 all: build
 
@@ -23,21 +23,35 @@ run: build
 	$(SKRED) run
 	$(SKRED) show
 
-# What CI runs: the whole suite plainly, then again under ASan+UBSan.
+# What CI runs: the suite plainly, again under ASan+UBSan, then the
+# scenarios against real Kafka and Cassandra servers started from Maven jars.
 test: deps
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-external
 
 check: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE external
 
 test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSKRED_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) -LE external
+
+# Real servers on 127.0.0.1 (scripts/kafka.sh); stopped again afterwards.
+test-external: build
+	@scripts/kafka.sh start
+	@cd $(BUILD) && ctest --output-on-failure -L external; rc=$$?; \
+	  cd .. && scripts/kafka.sh stop --clean >/dev/null; exit $$rc
+
+services-start:
+	scripts/kafka.sh start
+
+services-stop:
+	scripts/kafka.sh stop
 
 # The same pipeline offline, against the varsom simulator.
 demo: build

@@ -41,3 +41,15 @@ foreach(src ${FUZZ_TARGETS})
     target_link_libraries(${name} PRIVATE skredlib)
   endif()
 endforeach()
+
+# Tests against real servers (Kafka, Cassandra) started by scripts/*.sh:
+# label external, run one at a time (some restart the servers).
+file(GLOB EXTERNAL_TESTS CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/tests/external/test_*.sh)
+foreach(src ${EXTERNAL_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME external.${name} COMMAND bash ${src})
+  set_tests_properties(external.${name} PROPERTIES LABELS external
+    TIMEOUT 900 RUN_SERIAL TRUE
+    ENVIRONMENT "SKRED=$<TARGET_FILE:skred>;VARSOM_SIM=$<TARGET_FILE:varsom-sim>;SKRED_SRC=${CMAKE_SOURCE_DIR}")
+endforeach()

@@ -8,21 +8,43 @@
 
 static const struct sk_bus_type *const bus_types[] = {
 	&sk_bus_sqlite,
+	&sk_bus_kafka,
 	NULL,
 };
 
 const struct sk_cfg_def sk_bus_cfg[] = {
 	{"bus", SK_CFG_STR, "sqlite", 0, 0, 0,
-	 "bus backend: sqlite (embedded log in <data_dir>/bus.db)"},
+	 "bus backend: sqlite (embedded log in <data_dir>/bus.db) or kafka"},
 	{"bus.topic_raw", SK_CFG_STR, SK_BUS_TOPIC_RAW_DEFAULT, 0, 0, 0,
 	 "topic of raw warnings as fetched"},
 	{"bus.topic_dlq", SK_CFG_STR, SK_BUS_TOPIC_DLQ_DEFAULT, 0, 0, 0,
 	 "dead-letter topic (reason in headers)"},
+	{"bus.topic_clean", SK_CFG_STR, SK_BUS_TOPIC_CLEAN_DEFAULT, 0, 0, 0,
+	 "topic of cleaned records (JSON), one per new or changed warning"},
+	{"bus.publish_clean", SK_CFG_STR, "auto", 0, 0, 0,
+	 "publish cleaned records to bus.topic_clean: yes, no, or auto (yes "
+	 "on kafka)"},
 	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
 	 "consumer group of `skred process`"},
 	{"bus.retention_days", SK_CFG_INT, "30", 0, 36500, 0,
 	 "embedded log: delete messages older than this that every group has "
 	 "consumed (0 = keep forever)"},
+	{"kafka.brokers", SK_CFG_STR, "127.0.0.1:9092", 0, 0, 0,
+	 "Kafka bootstrap servers (env SKRED_KAFKA_BROKERS)"},
+	{"kafka.topic_partitions", SK_CFG_INT, "6", 1, 10000, 0,
+	 "partitions of topics skred creates"},
+	{"kafka.topic_replication", SK_CFG_INT, "1", -1, 32, 0,
+	 "replication factor of topics skred creates (-1: broker default)"},
+	{"kafka.flush_timeout_ms", SK_CFG_INT, "60000", 100, 3600000, 0,
+	 "how long a produce waits for every delivery report"},
+	{"kafka.caught_up_timeout_ms", SK_CFG_INT, "120000", 1000, 3600000, 0,
+	 "without --follow: give up waiting for partitions/end of log after "
+	 "this"},
+	{"kafka.request_timeout_ms", SK_CFG_INT, "15000", 100, 600000, 0,
+	 "admin, metadata and offset queries"},
+	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX,
+	 "any librdkafka property, e.g. kafka.security.protocol, "
+	 "kafka.sasl.username (passwords redacted)"},
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -42,7 +64,8 @@ sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
 	const struct sk_bus_type *t = sk_bus_type_find(name);
 	if (!t)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "unknown bus backend '%s' (known: sqlite)",
+				    "unknown bus backend '%s' (known: sqlite, "
+				    "kafka)",
 				    name ? name : "");
 	return t->open(out, cfg, err);
 }
@@ -55,7 +78,7 @@ const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key)
 	return NULL;
 }
 
-static void msg_free(struct sk_bus_msg *m)
+void sk_bus_msg_free(struct sk_bus_msg *m)
 {
 	free(m->topic);
 	free(m->key);
@@ -71,7 +94,7 @@ void sk_bus_batch_clear(struct sk_bus_batch *b)
 	if (!b)
 		return;
 	for (size_t i = 0; i < b->n; i++)
-		msg_free(&b->msgs[i]);
+		sk_bus_msg_free(&b->msgs[i]);
 	free(b->msgs);
 	memset(b, 0, sizeof *b);
 }
@@ -96,7 +119,7 @@ sk_err_t sk_bus_batch_push(struct sk_bus_batch *b, const char *topic,
 	m->key = key ? sk_strndup(key, key_len) : NULL;
 	m->value = value ? sk_strndup(value, value_len) : NULL;
 	if (!m->topic || (key && !m->key) || (value && !m->value)) {
-		msg_free(m);
+		sk_bus_msg_free(m);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
 	m->key_len = key ? key_len : 0;

@@ -46,6 +46,8 @@ struct sk_bus_batch {
 	size_t bytes;
 };
 void sk_bus_batch_clear(struct sk_bus_batch *b); /* frees the messages */
+/* Free the strings a polled message owns (not the message itself). */
+void sk_bus_msg_free(struct sk_bus_msg *m);
 /* Append a copy of msg (topic/key/value/headers) to the batch. */
 sk_err_t sk_bus_batch_push(struct sk_bus_batch *b, const char *topic,
 			   int partition, int64_t offset, int64_t ts,
@@ -91,7 +93,8 @@ struct sk_bus_type {
 	sk_err_t (*lag)(struct sk_bus *bus, const char *group, const char *topic,
 			struct sk_bus_lag **out, size_t *n, struct sk_error *err);
 	/* Read without a group (for inspection, e.g. the dead-letter topic):
-	 * up to max messages of topic from offset. */
+	 * up to max messages of topic from offset; partition -1 reads every
+	 * partition (each from offset). */
 	sk_err_t (*read)(struct sk_bus *bus, const char *topic, int partition,
 			 int64_t offset, size_t max, struct sk_bus_batch *out,
 			 struct sk_error *err);

@@ -7,5 +7,6 @@
 #include "bus/bus.h"
 
 extern const struct sk_bus_type sk_bus_sqlite;
+extern const struct sk_bus_type sk_bus_kafka;
 
 #endif

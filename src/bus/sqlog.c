@@ -440,7 +440,7 @@ static sk_err_t sqlog_read(struct sk_bus *bus, const char *topic,
 {
 	struct sqlog *q = (struct sqlog *)bus;
 	int64_t last = -1;
-	if (partition != 0)
+	if (partition > 0)
 		return SK_OK;
 	return read_rows(q, topic, offset, max, out, &last, err);
 }

@@ -20,15 +20,16 @@ int sk_cmd_dlq(struct sk_cli *cli)
 	struct sk_bus_batch b = {0};
 	size_t limit = cli->limit ? (size_t)cli->limit : 100;
 	sk_err_t rc = sk_bus_read(bus, sk_config_str(cli->cfg, "bus.topic_dlq"),
-				  0, cli->offset, limit, &b, &err);
+				  -1, cli->offset, limit, &b, &err);
 	struct sk_buf j = {0};
 	for (size_t i = 0; rc == SK_OK && i < b.n; i++) {
 		const struct sk_bus_msg *m = &b.msgs[i];
 		const char *reason = sk_bus_msg_header(m, "reason");
 		if (!strcmp(cli->format, "jsonl")) {
 			sk_buf_reset(&j);
-			sk_buf_printf(&j, "{\"offset\":%lld,\"key\":",
-				      (long long)m->offset);
+			sk_buf_printf(&j, "{\"partition\":%d,\"offset\":%lld,"
+				      "\"key\":",
+				      m->partition, (long long)m->offset);
 			sk_model_json_string(&j, m->key);
 			for (size_t h = 0; h < m->n_headers; h++) {
 				sk_buf_puts(&j, ",");
@@ -41,7 +42,8 @@ int sk_cmd_dlq(struct sk_cli *cli)
 			sk_buf_puts(&j, "}");
 			puts(j.data);
 		} else {
-			printf("%6lld  %-20s  %s\n", (long long)m->offset,
+			printf("%2d:%-6lld  %-20s  %s\n", m->partition,
+			       (long long)m->offset,
 			       m->key ? m->key : "", reason ? reason : "");
 		}
 	}

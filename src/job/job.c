@@ -128,13 +128,32 @@ static sk_err_t dead_letter(struct sk_bus_batch *dlq, const char *topic,
 
 /* Handle one polled batch: store the good, dead-letter the bad, commit in
  * the order store -> dead letters -> offsets. */
+struct topics {
+	const char *dlq;
+	const char *clean; /* NULL: cleaned records are not published */
+};
+
+/* Queue the cleaned record for the clean topic. */
+static sk_err_t publish_clean(struct sk_bus_batch *out, const char *topic,
+			      const struct sk_bus_msg *msg,
+			      const struct sk_warning *w, struct sk_error *err)
+{
+	char *json = NULL;
+	if (sk_model_warning_to_json(w, &json, err) != SK_OK)
+		return err->code;
+	sk_err_t rc = sk_bus_batch_push(out, topic, 0, -1, 0, msg->key,
+					msg->key_len, json, strlen(json), err);
+	free(json);
+	return rc;
+}
+
 static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
-			      const char *dlq_topic,
+			      const struct topics *tp,
 			      const struct sk_bus_batch *batch,
 			      struct sk_job_process_stats *s,
 			      struct sk_error *err)
 {
-	struct sk_bus_batch dlq = {0};
+	struct sk_bus_batch dlq = {0}; /* dead letters, then clean records */
 	struct sk_job_process_stats d = {0};
 	if (sk_store_begin(st, err) != SK_OK)
 		return err->code;
@@ -155,7 +174,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			       "dead-letter key=%s offset=%lld: %s",
 			       msg->key ? msg->key : "",
 			       (long long)msg->offset, why.msg);
-			if (dead_letter(&dlq, dlq_topic, msg, &why, err) != SK_OK)
+			if (dead_letter(&dlq, tp->dlq, msg, &why, err) != SK_OK)
 				goto fail;
 			d.dead_lettered++;
 			continue;
@@ -163,6 +182,9 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 		enum sk_store_put res;
 		sk_err_t rc = sk_store_put(st, w, msg->value, msg->value_len,
 					   &res, err);
+		if (rc == SK_OK && tp->clean &&
+		    (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED))
+			rc = publish_clean(&dlq, tp->clean, msg, w, err);
 		sk_warning_free(w);
 		if (rc != SK_OK) {
 			sk_error_prefix(err, "storing key %s",
@@ -179,7 +201,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	if (sk_store_commit(st, err) != SK_OK)
 		goto fail;
 	if (dlq.n && sk_bus_produce(bus, dlq.msgs, dlq.n, err) != SK_OK) {
-		sk_error_prefix(err, "writing dead letters");
+		sk_error_prefix(err, "writing dead letters and clean records");
 		goto fail_committed;
 	}
 	if (sk_bus_commit(bus, batch, err) != SK_OK)
@@ -215,7 +237,17 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	int64_t t0 = sk_mono_ms();
 	const char *group = sk_config_str(cfg, "bus.group");
 	const char *raw = sk_config_str(cfg, "bus.topic_raw");
-	const char *dlq = sk_config_str(cfg, "bus.topic_dlq");
+	const char *pub = sk_config_str(cfg, "bus.publish_clean");
+	struct topics tp = {.dlq = sk_config_str(cfg, "bus.topic_dlq")};
+	if (!pub || (strcmp(pub, "auto") && strcmp(pub, "yes") &&
+		     strcmp(pub, "no")))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "bus.publish_clean must be auto, yes or "
+				    "no, got '%s'",
+				    pub ? pub : "");
+	if (!strcmp(pub, "yes") ||
+	    (!strcmp(pub, "auto") && !strcmp(bus->type->name, "kafka")))
+		tp.clean = sk_config_str(cfg, "bus.topic_clean");
 	size_t batch_size = o->batch_size
 				    ? o->batch_size
 				    : (size_t)sk_config_int(cfg, "process.batch_size");
@@ -241,7 +273,7 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 				break;
 			continue;
 		}
-		rc = process_batch(bus, st, dlq, &batch, out, err);
+		rc = process_batch(bus, st, &tp, &batch, out, err);
 		if (rc == SK_OK)
 			sk_log(SK_LOG_DEBUG, "proc",
 			       "batch n=%zu consumed=%lld inserted=%lld "
