@@ -135,5 +135,10 @@ int sk_cmd_config(struct sk_cli *cli)
 		       "| key | environment | type | default | meaning |\n"
 		       "|---|---|---|---|---|\n");
 	sk_config_each(cli->cfg, print_key, cli);
+	if (cli->doc)
+		printf("| `kafka.<property>` | `SKRED_KAFKA_<PROPERTY>` (`_` "
+		       "for `.`) | string | | any librdkafka property, passed "
+		       "through (names with password/secret/token are "
+		       "redacted) |\n");
 	return SK_EXIT_OK;
 }

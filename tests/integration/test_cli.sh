@@ -36,6 +36,15 @@ check "--data-dir beats env" "data_dir = /a" "$(SKRED_DATA_DIR=/x/y "$SKRED" con
 "$SKRED" config --doc >"$T/doc.md"
 grep -q '| `varsom_url` | `SKRED_VARSOM_URL` |' "$T/doc.md" && ok "config --doc lists keys with env names" || fail "config --doc"
 
+# librdkafka properties pass through as kafka.<property>; secrets redacted.
+out=$(SKRED_KAFKA_SECURITY_PROTOCOL=plaintext "$SKRED" config --set kafka.sasl.password=hunter2)
+echo "$out" | grep -q '^kafka.security.protocol = plaintext$' && ok "SKRED_KAFKA_* passes a librdkafka property" || fail "passthrough: $out"
+echo "$out" | grep -q '^kafka.sasl.password = (redacted)$' && ok "kafka password redacted" || fail "password shown"
+echo "$out" | grep -q hunter2 && fail "secret leaked" || ok "secret never printed"
+check "SKRED_KAFKA_BROKERS is our key" "kafka.brokers = h:1" "$(SKRED_KAFKA_BROKERS=h:1 "$SKRED" config | grep '^kafka.brokers')"
+check "bad librdkafka property: exit 2" 2 "$(code "$SKRED" status --set bus=kafka --set kafka.no.such=1)"
+grep -q "no.such" "$T/err" && ok "bad property named" || fail "$(cat "$T/err")"
+
 check "regions: 46 + header" 47 "$("$SKRED" regions | wc -l)"
 check "regions csv: 24 active A regions" 24 "$("$SKRED" regions --format csv | grep -c ',A,yes,')"
 
