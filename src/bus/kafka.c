@@ -546,7 +546,12 @@ static sk_err_t kafka_subscribe(struct sk_bus *bus, const char *group,
 	return SK_OK;
 }
 
-static bool caught_up(const struct kbus *kb)
+static sk_err_t kafka_lag(struct sk_bus *bus, const char *group,
+			  const char *topic, struct sk_bus_lag **out, size_t *n,
+			  struct sk_error *err);
+
+/* This member reached the end of every partition it has. */
+static bool own_caught_up(const struct kbus *kb)
 {
 	if (!kb->assigned_once)
 		return false;
@@ -554,6 +559,38 @@ static bool caught_up(const struct kbus *kb)
 		if (!kb->eof[i])
 			return false;
 	return true;
+}
+
+/* The whole group is caught up: this member is, and every partition of the
+ * topic is committed to its end. Partitions held by another member (or by
+ * a dead one until the group notices) keep us waiting, so a processor
+ * started without --follow does not stop while work is left. Checked at
+ * most once a second. */
+static bool caught_up(struct kbus *kb, int64_t *last_check)
+{
+	if (!own_caught_up(kb))
+		return false;
+	int64_t now = sk_mono_ms();
+	if (now - *last_check < 1000)
+		return false;
+	*last_check = now;
+	struct sk_bus_lag *lag = NULL;
+	size_t n = 0;
+	struct sk_error err = {0};
+	if (kafka_lag(&kb->base, kb->group, kb->topic, &lag, &n, &err) !=
+	    SK_OK) {
+		sk_log(SK_LOG_WARN, "kafka", "lag check: %s", err.msg);
+		return false;
+	}
+	int64_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += lag[i].lag;
+	free(lag);
+	if (total > 0)
+		sk_log(SK_LOG_DEBUG, "kafka",
+		       "own partitions done, group lag=%lld: waiting",
+		       (long long)total);
+	return total == 0;
 }
 
 static sk_err_t push_message(struct sk_bus_batch *out,
@@ -602,6 +639,7 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 						   "kafka.caught_up_timeout_ms"));
 	size_t start = out->n;
 	sk_err_t rc = SK_OK;
+	int64_t last_check = 0;
 	kb->building = out;
 	while (out->n - start < max) {
 		if (kb->fatal) {
@@ -610,11 +648,11 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 					  kb->fatal_msg);
 			break;
 		}
-		if (!follow && out->n == start && caught_up(kb))
+		if (!follow && out->n == start && caught_up(kb, &last_check))
 			break;
 		int64_t left = deadline - sk_mono_ms();
 		if (left <= 0) {
-			if (!follow && out->n == start && !caught_up(kb))
+			if (!follow && out->n == start)
 				rc = sk_error_set(
 					err, SK_ERR_TIMEOUT, true,
 					"kafka: not caught up with topic %s "

@@ -87,40 +87,67 @@ sk_err_t sk_sqldb_exec(sqlite3 *db, const char *sql, struct sk_error *err)
 	return SK_OK;
 }
 
-sk_err_t sk_sqldb_migrate(sqlite3 *db, const char *name,
-			  const char *const *steps, size_t n,
-			  struct sk_error *err)
+static sk_err_t user_version(sqlite3 *db, int *out, struct sk_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	if (sk_sqldb_prepare(db, &st, "PRAGMA user_version", err) != SK_OK)
 		return SK_ERR_DB;
-	int version = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
-	if (version > (int)n)
-		return sk_error_set(err, SK_ERR_DB, false,
-				    "%s schema version %d was created by a "
-				    "newer skred (this one knows %zu)",
-				    name, version, n);
-	for (size_t v = (size_t)version; v < n; v++) {
-		char set[64];
-		snprintf(set, sizeof set, "PRAGMA user_version=%zu;", v + 1);
+	return SK_OK;
+}
+
+/* Each step runs in its own write transaction and reads the version inside
+ * it, so processes opening the same new database at once apply every step
+ * exactly once. */
+sk_err_t sk_sqldb_migrate(sqlite3 *db, const char *name,
+			  const char *const *steps, size_t n,
+			  struct sk_error *err)
+{
+	int version = 0;
+	if (user_version(db, &version, err) != SK_OK)
+		return SK_ERR_DB;
+	if (version >= (int)n) {
+		if (version > (int)n)
+			return sk_error_set(err, SK_ERR_DB, false,
+					    "%s schema version %d was created "
+					    "by a newer skred (this one knows "
+					    "%zu)",
+					    name, version, n);
+		return SK_OK; /* up to date: nothing written */
+	}
+	for (;;) {
 		if (sk_sqldb_begin(db, err) != SK_OK)
 			return SK_ERR_DB;
-		if (sk_sqldb_exec(db, steps[v], err) != SK_OK ||
+		if (user_version(db, &version, err) != SK_OK) {
+			sk_sqldb_rollback(db);
+			return SK_ERR_DB;
+		}
+		if (version >= (int)n) {
+			sk_sqldb_rollback(db);
+			if (version > (int)n)
+				return sk_error_set(
+					err, SK_ERR_DB, false,
+					"%s schema version %d was created by a "
+					"newer skred (this one knows %zu)",
+					name, version, n);
+			return SK_OK;
+		}
+		char set[64];
+		snprintf(set, sizeof set, "PRAGMA user_version=%d;",
+			 version + 1);
+		if (sk_sqldb_exec(db, steps[version], err) != SK_OK ||
 		    sk_sqldb_exec(db, set, err) != SK_OK) {
 			sk_sqldb_rollback(db);
-			sk_error_prefix(err, "%s migration %zu->%zu", name, v,
-					v + 1);
+			sk_error_prefix(err, "%s migration %d->%d", name,
+					version, version + 1);
 			return SK_ERR_DB;
 		}
 		if (sk_sqldb_commit(db, err) != SK_OK)
 			return SK_ERR_DB;
-		sk_log(SK_LOG_DEBUG, "sqldb", "db=%s migrated to version=%zu",
-		       name, v + 1);
+		sk_log(SK_LOG_DEBUG, "sqldb", "db=%s migrated to version=%d",
+		       name, version + 1);
 	}
-	return SK_OK;
 }
 
 sk_err_t sk_sqldb_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql,

@@ -17,7 +17,10 @@ done
 "$SKRED" fetch --regions all --lang both --from 2024-01-01 --to 2024-02-29 -q >/dev/null
 n=$(kcount "$SKRED_BUS_TOPIC_RAW")
 for _ in $(seq 300); do [ "$(lagsum)" -eq 0 ] && break; sleep 0.2; done
-kill -TERM "$p1" "$p2"; wait "$p1" "$p2" || true
+for p in "$p1" "$p2"; do
+  kill -0 "$p" 2>/dev/null && ok "processor $p still following" || fail "processor $p exited early: $(tail -3 "$T/p1.err" "$T/p2.err" | grep -v ' info ')"
+done
+kill -TERM "$p1" "$p2" 2>/dev/null || true; wait "$p1" "$p2" || true
 c1=$(grep -o 'process: [0-9]*' "$T/p1.out" | awk '{print $2}')
 c2=$(grep -o 'process: [0-9]*' "$T/p2.out" | awk '{print $2}')
 echo "# processor 1 consumed $c1, processor 2 consumed $c2 of $n"

@@ -39,7 +39,9 @@ for pause in 1.0 2.0; do
   echo "# killed after ${pause}s: lag $(lagsum)"
 done
 [ "$killed" -gt 0 ] && ok "processor killed mid-run" || fail "processor finished before the kill"
-"$SKRED" process -q >/dev/null
+"$SKRED" process >"$T/final.out" 2>"$T/final.err" || echo "# final process failed: $(grep -v " info " "$T/final.err" | tail -3)"
+{ grep -E "assigned|revoked|error|warn" "$T/final.err" || true; } | sed "s/^/# /" | cut -c1-200
+cat "$T/final.out"
 check "no lag after the restart" 0 "$(lagsum)"
 check "no loss, no duplicates: warehouse equals the reference" \
   "$(dump_warehouse "$T/ref/warehouse.db" | sha256sum)" "$(dump_warehouse "$SKRED_DATA_DIR/warehouse.db" | sha256sum)"
