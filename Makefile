@@ -41,17 +41,22 @@ test-asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE external
 
-# Real servers on 127.0.0.1 (scripts/kafka.sh); stopped again afterwards.
+# Real servers on 127.0.0.1 (scripts/kafka.sh, scripts/cassandra.sh);
+# stopped again afterwards.
 test-external: build
 	@scripts/kafka.sh start
+	@scripts/cassandra.sh start
 	@cd $(BUILD) && ctest --output-on-failure -L external; rc=$$?; \
-	  cd .. && scripts/kafka.sh stop --clean >/dev/null; exit $$rc
+	  cd .. && scripts/kafka.sh stop --clean >/dev/null; \
+	  scripts/cassandra.sh stop --clean >/dev/null; exit $$rc
 
 services-start:
 	scripts/kafka.sh start
+	scripts/cassandra.sh start
 
 services-stop:
 	scripts/kafka.sh stop
+	scripts/cassandra.sh stop
 
 # The same pipeline offline, against the varsom simulator.
 demo: build

@@ -544,7 +544,8 @@ sk_err_t sk_cql_conn_pump(struct sk_cql_conn *c, int64_t until,
 	if (r < 0) {
 		if (errno == EINTR)
 			return SK_OK;
-		return io_fail(c, IO_ERROR, "poll") , dead_error(c, err);
+		io_fail(c, IO_ERROR, "poll");
+		return dead_error(c, err);
 	}
 #ifdef SKRED_HAVE_OPENSSL
 	if (c->ssl && SSL_pending(c->ssl) > 0)
@@ -865,9 +866,7 @@ static sk_err_t use_keyspace(struct sk_cql_conn *c, const char *ks,
 	struct sk_cql_response resp;
 	sk_err_t rc = sk_buf_puts(&q, "USE \"");
 	for (const char *p = ks; *p && rc == SK_OK; p++)
-		rc = sk_buf_append(&q, p, *p == '"' ? 0 : 1) == SK_OK && *p == '"'
-			     ? sk_buf_puts(&q, "\"\"")
-			     : sk_buf_append(&q, "", 0);
+		rc = *p == '"' ? sk_buf_puts(&q, "\"\"") : sk_buf_append(&q, p, 1);
 	if (rc == SK_OK)
 		rc = sk_buf_puts(&q, "\"");
 	sk_buf_reset(frame);

@@ -412,7 +412,7 @@ struct sk_cql_session_opts {
 	const char *keyspace;  /* NULL: none; else USE on every connection */
 	int connect_timeout_ms; /* TCP + TLS + handshake; 0 = 5000 */
 	int request_timeout_ms; /* per request; 0 = 12000 */
-	uint32_t frame_max;     /* response body cap; 0 = SK_CQL_LIMIT_FRAME */
+	uint32_t frame_max;     /* frame body cap, both ways; 0 = 16 MiB */
 	unsigned max_in_flight; /* stream ids per connection; 0 = 1024 */
 	enum sk_cql_consistency consistency; /* DEFAULT = LOCAL_QUORUM */
 	/* TLS (only when built with SKRED_HAVE_OPENSSL; otherwise tls=true
@@ -454,7 +454,8 @@ struct sk_cql_params {
 	const uint8_t *paging_state;   /* NULL: from the start */
 	size_t paging_state_len;
 	int64_t timestamp_us;          /* > 0: default timestamp (µs) */
-	bool skip_metadata;            /* ask for Rows without metadata */
+	bool skip_metadata;            /* Rows without metadata: cells come
+					* back as SK_CQL_RAW */
 };
 
 /*
@@ -595,8 +596,8 @@ sk_err_t sk_cql_rows_next(struct sk_cql_rows *it,
 			  const struct sk_cql_value **row,
 			  struct sk_error *err);
 
-/* Column metadata of the rows (borrowed; n_columns may be 0 before any row
- * was returned by an empty result). */
+/* Column metadata of the current page (borrowed until the next
+ * sk_cql_rows_next or close; never NULL). */
 const struct sk_cql_meta *sk_cql_rows_meta(const struct sk_cql_rows *it);
 /* Pages fetched so far. */
 unsigned sk_cql_rows_pages(const struct sk_cql_rows *it);

@@ -14,12 +14,36 @@
 
 static const struct sk_store_type *const store_types[] = {
 	&sk_store_sqlite,
+	&sk_store_cassandra,
 	NULL,
 };
 
 const struct sk_cfg_def sk_store_cfg[] = {
 	{"store", SK_CFG_STR, "sqlite", 0, 0, 0,
-	 "warehouse backend: sqlite (cassandra comes later)"},
+	 "warehouse backend: sqlite (<data_dir>/warehouse.db) or cassandra"},
+	{"cassandra.hosts", SK_CFG_STR, "127.0.0.1:9042", 0, 0, 0,
+	 "contact points host[:port],... tried in order (env "
+	 "SKRED_CASSANDRA_HOSTS)"},
+	{"cassandra.username", SK_CFG_STR, "", 0, 0, 0,
+	 "login (PasswordAuthenticator); empty: no authentication"},
+	{"cassandra.password", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE,
+	 "password (never logged)"},
+	{"cassandra.keyspace", SK_CFG_STR, "skred", 0, 0, 0,
+	 "keyspace, created if missing"},
+	{"cassandra.replication", SK_CFG_STR,
+	 "{'class': 'SimpleStrategy', 'replication_factor': 1}", 0, 0, 0,
+	 "replication of a keyspace skred creates (a CQL map)"},
+	{"cassandra.consistency", SK_CFG_STR, "LOCAL_QUORUM", 0, 0, 0,
+	 "consistency of reads and writes"},
+	{"cassandra.connect_timeout_ms", SK_CFG_INT, "5000", 100, 600000, 0,
+	 "connect + handshake timeout per contact point"},
+	{"cassandra.request_timeout_ms", SK_CFG_INT, "12000", 100, 600000, 0,
+	 "per request"},
+	{"cassandra.max_in_flight", SK_CFG_INT, "256", 1, 32768, 0,
+	 "pipelined requests in flight on the connection"},
+	{"cassandra.tls", SK_CFG_BOOL, "false", 0, 0, 0, "connect with TLS"},
+	{"cassandra.tls_ca_file", SK_CFG_STR, "", 0, 0, 0,
+	 "CA bundle for TLS (empty: system default)"},
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -10,5 +10,6 @@
 
 /* The embedded warehouse: <data_dir>/warehouse.db (src/store/sqlite.c). */
 extern const struct sk_store_type sk_store_sqlite;
+extern const struct sk_store_type sk_store_cassandra;
 
 #endif

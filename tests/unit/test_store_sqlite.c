@@ -662,7 +662,7 @@ int main(void)
 	CHECK(strstr(err.msg, below) != NULL || strstr(err.msg, file) != NULL);
 
 	/* 10. unknown backend */
-	CHECK_INT(open_at(&st, dir, "cassandra", &err), SK_ERR_CONFIG);
+	CHECK_INT(open_at(&st, dir, "carrier-pigeon", &err), SK_ERR_CONFIG);
 	CHECK(strstr(err.msg, "sqlite") != NULL);
 
 	sk_warning_free(a);

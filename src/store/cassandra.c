@@ -1,0 +1,857 @@
+/*
+ * cassandra.c - the warehouse in Apache Cassandra through skred's own CQL
+ * client (src/cql/).
+ *
+ * Tables are modelled per query (docs/DATA_MODEL.md): warnings by region
+ * over time, all regions' warnings by date (the map), problems and weather
+ * by warning, and every revision. Natural keys are the SQLite warehouse's,
+ * and every write carries USING TIMESTAMP = the revision's publish time
+ * (µs), so Cassandra's last-write-wins keeps the newest revision whatever
+ * order writes arrive in, and replaying a revision changes nothing.
+ *
+ * put() reads the current (publish_time, content_hash) of the key to report
+ * inserted/updated/unchanged/stale exactly as the SQLite store does, then
+ * submits only the writes needed, pipelined; commit() waits for all of them
+ * and fails (retriable) if Cassandra did not acknowledge every one, so the
+ * processor never commits bus offsets for unacknowledged records.
+ * Credentials come from the configuration and are never logged.
+ */
+#include "cql/cql.h"
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct cstore {
+	struct sk_store base;
+	char ks[64];
+	struct sk_cql_session *s;
+	const struct sk_cql_prepared *sel_current, *ins_region, *ins_date,
+		*del_problems, *ins_problem, *del_weather, *ins_weather,
+		*ins_revision, *sel_date, *sel_problems;
+	bool in_tx;
+	int64_t last_write_ms;
+	size_t submitted;
+};
+
+#define WARNING_COLUMNS                                                        \
+	"region_id, lang_key, valid_date, reg_id, region_name, "              \
+	"region_type_id, region_type_name, danger_level, not_assessed, "      \
+	"valid_from, valid_to, next_warning_time, publish_time, "             \
+	"danger_increase_time, danger_decrease_time, main_text, "             \
+	"danger_level_name, author, avalanche_danger, emergency_warning, "    \
+	"snow_surface, current_weaklayers, latest_avalanche_activity, "       \
+	"latest_observations, previous_warning_reg_id, is_tendency, "         \
+	"is_detail, utm_zone, utm_east, utm_north, cloud_cover_id, "          \
+	"cloud_cover_name, weather_comment, weather_saved_time, advices, "    \
+	"content_hash"
+#define N_WARNING_COLUMNS 36
+#define WARNING_MARKERS                                                        \
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+
+#define WARNING_TYPES                                                          \
+	"reg_id bigint, region_name text, region_type_id int, "                \
+	"region_type_name text, danger_level int, not_assessed boolean, "      \
+	"valid_from timestamp, valid_to timestamp, next_warning_time "         \
+	"timestamp, publish_time timestamp, danger_increase_time timestamp, "  \
+	"danger_decrease_time timestamp, main_text text, danger_level_name "   \
+	"text, author text, avalanche_danger text, emergency_warning text, "   \
+	"snow_surface text, current_weaklayers text, "                         \
+	"latest_avalanche_activity text, latest_observations text, "           \
+	"previous_warning_reg_id bigint, is_tendency boolean, is_detail "      \
+	"boolean, utm_zone int, utm_east int, utm_north int, cloud_cover_id "  \
+	"int, cloud_cover_name text, weather_comment text, weather_saved_time " \
+	"timestamp, advices list<text>, content_hash text, "
+
+static const char *const schema[] = {
+	"CREATE TABLE IF NOT EXISTS @.warnings_by_region (region_id int, "
+	"lang_key int, valid_date date, " WARNING_TYPES
+	"PRIMARY KEY ((region_id, lang_key), valid_date)) "
+	"WITH CLUSTERING ORDER BY (valid_date DESC)",
+	"CREATE TABLE IF NOT EXISTS @.warnings_by_date (valid_date date, "
+	"region_id int, lang_key int, " WARNING_TYPES
+	"PRIMARY KEY ((valid_date), region_id, lang_key))",
+	"CREATE TABLE IF NOT EXISTS @.problems_by_warning (region_id int, "
+	"lang_key int, valid_date date, problem_id int, problem_type_id int, "
+	"problem_type_name text, cause_id int, cause_name text, aval_type_id "
+	"int, aval_type_name text, ext_id int, ext_name text, "
+	"trigger_simple_id int, trigger_simple_name text, "
+	"trigger_sensitivity_id int, trigger_sensitivity_name text, size_id "
+	"int, size_name text, probability_id int, probability_name text, "
+	"propagation_id int, propagation_name text, exposed_height_1 int, "
+	"exposed_height_2 int, exposed_height_fill int, valid_expositions "
+	"text, danger_level int, text text, "
+	"PRIMARY KEY ((region_id, lang_key, valid_date), problem_id))",
+	"CREATE TABLE IF NOT EXISTS @.weather_by_warning (region_id int, "
+	"lang_key int, valid_date date, type_id int, subtype_id int, "
+	"type_name text, subtype_name text, value text, "
+	"PRIMARY KEY ((region_id, lang_key, valid_date), type_id, "
+	"subtype_id))",
+	"CREATE TABLE IF NOT EXISTS @.warning_revisions (region_id int, "
+	"lang_key int, valid_date date, publish_time timestamp, content_hash "
+	"text, reg_id bigint, danger_level int, main_text text, raw_json "
+	"text, PRIMARY KEY ((region_id, lang_key, valid_date), publish_time, "
+	"content_hash)) WITH CLUSTERING ORDER BY (publish_time DESC, "
+	"content_hash ASC)",
+};
+
+static const struct {
+	const char *name;
+	enum sk_cql_consistency cl;
+} consistencies[] = {
+	{"ONE", SK_CQL_CL_ONE},		  {"TWO", SK_CQL_CL_TWO},
+	{"THREE", SK_CQL_CL_THREE},	  {"QUORUM", SK_CQL_CL_QUORUM},
+	{"ALL", SK_CQL_CL_ALL},		  {"LOCAL_QUORUM", SK_CQL_CL_LOCAL_QUORUM},
+	{"EACH_QUORUM", SK_CQL_CL_EACH_QUORUM}, {"LOCAL_ONE", SK_CQL_CL_LOCAL_ONE},
+};
+
+/* ------------------------------------------------------------ values */
+
+static struct sk_cql_value v_int(int v)
+{
+	return v < 0 ? sk_cql_value_null() : sk_cql_value_int(v);
+}
+
+static struct sk_cql_value v_big(int64_t v)
+{
+	return v < 0 ? sk_cql_value_null() : sk_cql_value_bigint(v);
+}
+
+static struct sk_cql_value v_tri(int v)
+{
+	return v < 0 ? sk_cql_value_null() : sk_cql_value_boolean(v != 0);
+}
+
+static struct sk_cql_value v_time(const struct sk_time_field *t)
+{
+	return t->has_utc ? sk_cql_value_timestamp(t->utc_ms)
+			  : sk_cql_value_null();
+}
+
+static sk_err_t v_date(const char *s, struct sk_cql_value *out,
+		       struct sk_error *err)
+{
+	struct sk_date d;
+	if (sk_date_parse(s, &d) != SK_OK)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "cassandra store: bad valid_date '%s'", s);
+	*out = sk_cql_value_date(sk_days_from_civil(d.y, d.m, d.d));
+	return SK_OK;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* The 36 warning columns in WARNING_COLUMNS order, for both warning
+ * tables (advices borrowed from adv, sized by the caller to n_advices). */
+static void warning_values(const struct sk_warning *w,
+			   const struct sk_cql_value *date,
+			   struct sk_cql_value *adv, const char *hash,
+			   struct sk_cql_value *v)
+{
+	for (size_t i = 0; i < w->n_advices; i++)
+		adv[i] = sk_cql_value_text(w->advices[i].text
+						   ? w->advices[i].text : "");
+	struct sk_cql_value all[N_WARNING_COLUMNS] = {
+		sk_cql_value_int(w->region_id),
+		sk_cql_value_int(w->lang_key),
+		*date,
+		sk_cql_value_bigint(w->reg_id),
+		sk_cql_value_text(w->region_name),
+		v_int(w->region_type_id),
+		sk_cql_value_text(w->region_type_name),
+		sk_cql_value_int(w->danger_level),
+		sk_cql_value_boolean(w->not_assessed),
+		v_time(&w->valid_from),
+		v_time(&w->valid_to),
+		v_time(&w->next_warning_time),
+		v_time(&w->publish_time),
+		v_time(&w->danger_increase_time),
+		v_time(&w->danger_decrease_time),
+		sk_cql_value_text(w->main_text),
+		sk_cql_value_text(w->danger_level_name),
+		sk_cql_value_text(w->author),
+		sk_cql_value_text(w->avalanche_danger),
+		sk_cql_value_text(w->emergency_warning),
+		sk_cql_value_text(w->snow_surface),
+		sk_cql_value_text(w->current_weaklayers),
+		sk_cql_value_text(w->latest_avalanche_activity),
+		sk_cql_value_text(w->latest_observations),
+		v_big(w->previous_warning_reg_id),
+		v_tri(w->is_tendency),
+		sk_cql_value_boolean(w->is_detail),
+		v_int(w->utm_zone),
+		v_int(w->utm_east),
+		v_int(w->utm_north),
+		w->has_weather ? v_int(w->cloud_cover_id) : sk_cql_value_null(),
+		sk_cql_value_text(w->cloud_cover_name),
+		sk_cql_value_text(w->weather_comment),
+		v_time(&w->weather_saved_time),
+		w->n_advices ? sk_cql_value_list(adv, w->n_advices)
+			     : sk_cql_value_null(),
+		sk_cql_value_text(hash),
+	};
+	memcpy(v, all, sizeof all);
+}
+
+/* ------------------------------------------------------------ open */
+
+/* cql with every "@." replaced by "<keyspace>.": statements name their
+ * tables fully, so no USE is needed. Caller frees. */
+static char *qualify(const struct cstore *cs, const char *cql)
+{
+	struct sk_buf b = {0};
+	for (const char *p = cql; *p; p++) {
+		if (p[0] == '@' && p[1] == '.') {
+			if (sk_buf_puts(&b, cs->ks) != SK_OK)
+				goto fail;
+			continue;
+		}
+		if (sk_buf_append(&b, p, 1) != SK_OK)
+			goto fail;
+	}
+	return sk_buf_steal(&b);
+fail:
+	sk_buf_free(&b);
+	return NULL;
+}
+
+/* Run a statement without results, qualified. */
+static sk_err_t run_ddl(struct cstore *cs, const char *cql,
+			struct sk_error *err)
+{
+	char *q = qualify(cs, cql);
+	if (!q)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	struct sk_cql_result *res = NULL;
+	sk_err_t rc = sk_cql_session_query(cs->s, q, NULL, &res, err);
+	sk_cql_result_free(res);
+	free(q);
+	return rc;
+}
+
+static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
+{
+	struct {
+		const struct sk_cql_prepared **ps;
+		const char *cql;
+	} st[] = {
+		{&cs->sel_current,
+		 "SELECT publish_time, content_hash FROM @.warnings_by_region "
+		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
+		{&cs->ins_region, "INSERT INTO @.warnings_by_region ("
+				  WARNING_COLUMNS ") VALUES (" WARNING_MARKERS
+				  ")"},
+		{&cs->ins_date, "INSERT INTO @.warnings_by_date (" WARNING_COLUMNS
+				") VALUES (" WARNING_MARKERS ")"},
+		{&cs->del_problems,
+		 "DELETE FROM @.problems_by_warning WHERE region_id = ? AND "
+		 "lang_key = ? AND valid_date = ?"},
+		{&cs->ins_problem,
+		 "INSERT INTO @.problems_by_warning (region_id, lang_key, "
+		 "valid_date, problem_id, problem_type_id, problem_type_name, "
+		 "cause_id, cause_name, aval_type_id, aval_type_name, ext_id, "
+		 "ext_name, trigger_simple_id, trigger_simple_name, "
+		 "trigger_sensitivity_id, trigger_sensitivity_name, size_id, "
+		 "size_name, probability_id, probability_name, propagation_id, "
+		 "propagation_name, exposed_height_1, exposed_height_2, "
+		 "exposed_height_fill, valid_expositions, danger_level, text) "
+		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+		{&cs->del_weather,
+		 "DELETE FROM @.weather_by_warning WHERE region_id = ? AND "
+		 "lang_key = ? AND valid_date = ?"},
+		{&cs->ins_weather,
+		 "INSERT INTO @.weather_by_warning (region_id, lang_key, "
+		 "valid_date, type_id, subtype_id, type_name, subtype_name, "
+		 "value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"},
+		{&cs->ins_revision,
+		 "INSERT INTO @.warning_revisions (region_id, lang_key, "
+		 "valid_date, publish_time, content_hash, reg_id, danger_level, "
+		 "main_text, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+		{&cs->sel_date, "SELECT " WARNING_COLUMNS
+				" FROM @.warnings_by_date WHERE valid_date = ?"},
+		{&cs->sel_problems,
+		 "SELECT problem_id, problem_type_id, problem_type_name, "
+		 "cause_id, cause_name, aval_type_id, aval_type_name, ext_id, "
+		 "ext_name, trigger_simple_id, trigger_simple_name, "
+		 "trigger_sensitivity_id, trigger_sensitivity_name, size_id, "
+		 "size_name, probability_id, probability_name, propagation_id, "
+		 "propagation_name, exposed_height_1, exposed_height_2, "
+		 "exposed_height_fill, valid_expositions, danger_level, text "
+		 "FROM @.problems_by_warning WHERE region_id = ? AND lang_key = ? "
+		 "AND valid_date = ?"},
+	};
+	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+		char *q = qualify(cs, st[i].cql);
+		if (!q)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		sk_err_t rc = sk_cql_session_prepare(cs->s, q, st[i].ps, err);
+		free(q);
+		if (rc != SK_OK)
+			return rc;
+	}
+	return SK_OK;
+}
+
+static void cass_close(struct sk_store *st)
+{
+	struct cstore *cs = (struct cstore *)st;
+	if (!cs)
+		return;
+	sk_cql_session_close(cs->s);
+	free(cs);
+}
+
+/* Keyspace names are identifiers: letters, digits, underscore. */
+static bool ident_ok(const char *s)
+{
+	if (!s || !*s || strlen(s) > 48)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
+			  struct sk_error *err)
+{
+	*out = NULL;
+	const char *ks = sk_config_str(cfg, "cassandra.keyspace");
+	const char *repl = sk_config_str(cfg, "cassandra.replication");
+	const char *cl_name = sk_config_str(cfg, "cassandra.consistency");
+	if (!ident_ok(ks))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.keyspace '%s' is not a plain "
+				    "identifier",
+				    ks ? ks : "");
+	if (!repl || !*repl || strchr(repl, ';'))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.replication must be a CQL map, "
+				    "e.g. {'class': 'SimpleStrategy', "
+				    "'replication_factor': 1}");
+	enum sk_cql_consistency cl = SK_CQL_CL_DEFAULT;
+	for (size_t i = 0; i < sizeof consistencies / sizeof consistencies[0];
+	     i++)
+		if (cl_name && !strcasecmp(cl_name, consistencies[i].name))
+			cl = consistencies[i].cl;
+	if (cl == SK_CQL_CL_DEFAULT)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.consistency '%s' is not one of "
+				    "ONE, TWO, THREE, QUORUM, ALL, "
+				    "LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE",
+				    cl_name ? cl_name : "");
+	struct cstore *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	cs->base.type = &sk_store_cassandra;
+	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
+	const char *user = sk_config_str(cfg, "cassandra.username");
+	struct sk_cql_session_opts o = {
+		.contact_points = sk_config_str(cfg, "cassandra.hosts"),
+		.username = user && *user ? user : NULL,
+		.password = sk_config_str(cfg, "cassandra.password"),
+		.connect_timeout_ms =
+			(int)sk_config_int(cfg, "cassandra.connect_timeout_ms"),
+		.request_timeout_ms =
+			(int)sk_config_int(cfg, "cassandra.request_timeout_ms"),
+		.max_in_flight =
+			(unsigned)sk_config_int(cfg, "cassandra.max_in_flight"),
+		.consistency = cl,
+		.tls = sk_config_bool(cfg, "cassandra.tls"),
+		.tls_ca_file = sk_config_str(cfg, "cassandra.tls_ca_file"),
+	};
+	if (o.tls_ca_file && !*o.tls_ca_file)
+		o.tls_ca_file = NULL;
+	char cql[1024];
+	if (sk_cql_session_open(&cs->s, &o, err) != SK_OK)
+		goto fail;
+	snprintf(cql, sizeof cql,
+		 "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s", ks,
+		 repl);
+	if (run_ddl(cs, cql, err) != SK_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
+		if (run_ddl(cs, schema[i], err) != SK_OK)
+			goto fail;
+	if (prepare_all(cs, err) != SK_OK)
+		goto fail;
+	*out = &cs->base;
+	return SK_OK;
+fail:
+	sk_error_prefix(err, "cassandra store (%s)", o.contact_points);
+	cass_close(&cs->base);
+	return err->code;
+}
+
+/* ------------------------------------------------------------ writes */
+
+static sk_err_t cass_begin(struct sk_store *st, struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	if (cs->in_tx)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "cassandra store: begin inside a batch");
+	cs->in_tx = true;
+	cs->submitted = 0;
+	return SK_OK;
+}
+
+static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
+		       const struct sk_cql_value *v, size_t n, int64_t ts_us,
+		       struct sk_error *err)
+{
+	struct sk_cql_params p = {.values = v, .n_values = n,
+				  .timestamp_us = ts_us};
+	uint64_t ticket;
+	if (sk_cql_session_submit_execute(cs->s, ps, &p, &ticket, err) !=
+	    SK_OK)
+		return err->code;
+	cs->submitted++;
+	return SK_OK;
+}
+
+/* Current (publish_time ms, hash) of the key; *found false if none. */
+static sk_err_t read_current(struct cstore *cs, const struct sk_cql_value *key,
+			     bool *found, int64_t *pub, char *hash,
+			     size_t hash_len, struct sk_error *err)
+{
+	struct sk_cql_params p = {.values = key, .n_values = 3};
+	struct sk_cql_result *res = NULL;
+	*found = false;
+	if (sk_cql_session_execute(cs->s, cs->sel_current, &p, &res, err) !=
+	    SK_OK)
+		return err->code;
+	if (res->n_rows > 0) {
+		const struct sk_cql_value *t = sk_cql_result_cell(res, 0, 0);
+		const struct sk_cql_value *h = sk_cql_result_cell(res, 0, 1);
+		*found = true;
+		*pub = t && t->kind == SK_CQL_TIMESTAMP ? t->u.i64 : -1;
+		hash[0] = '\0';
+		if (h && h->kind == SK_CQL_TEXT)
+			snprintf(hash, hash_len, "%.*s", (int)h->u.text.len,
+				 h->u.text.p);
+	}
+	sk_cql_result_free(res);
+	return SK_OK;
+}
+
+static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
+			 const char *raw, size_t raw_len,
+			 enum sk_store_put *result, struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	if (!cs->in_tx)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "cassandra store: put outside begin");
+	struct sk_cql_value date;
+	if (v_date(w->valid_date, &date, err) != SK_OK)
+		return err->code;
+	char *json = NULL;
+	if (sk_model_warning_to_json(w, &json, err) != SK_OK)
+		return err->code;
+	char hash[17];
+	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)fnv1a(json));
+	free(json);
+	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
+	/* Timestamps: the publish time in µs; 1 µs earlier for the deletes
+	 * that clear the previous revision's children. */
+	int64_t ts = pub * 1000 + 1000;
+	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
+				      sk_cql_value_int(w->lang_key), date};
+
+	bool found;
+	int64_t cur_pub = -1;
+	char cur_hash[40];
+	if (read_current(cs, key, &found, &cur_pub, cur_hash, sizeof cur_hash,
+			 err) != SK_OK)
+		return err->code;
+	enum sk_store_put res;
+	if (!found)
+		res = SK_STORE_INSERTED;
+	else if (!strcmp(cur_hash, hash))
+		res = SK_STORE_UNCHANGED;
+	else if (pub >= cur_pub)
+		res = SK_STORE_UPDATED;
+	else
+		res = SK_STORE_STALE;
+
+	if (res != SK_STORE_UNCHANGED) {
+		struct sk_cql_value rv[9] = {
+			key[0], key[1], key[2],
+			v_time(&w->publish_time),
+			sk_cql_value_text(hash),
+			sk_cql_value_bigint(w->reg_id),
+			sk_cql_value_int(w->danger_level),
+			sk_cql_value_text(w->main_text),
+			sk_cql_value_textn(raw ? raw : "", raw ? raw_len : 0),
+		};
+		if (!w->publish_time.has_utc)
+			rv[3] = sk_cql_value_timestamp(0);
+		if (submit(cs, cs->ins_revision, rv, 9, ts, err) != SK_OK)
+			return err->code;
+	}
+	if (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) {
+		struct sk_cql_value *adv =
+			calloc(w->n_advices + 1, sizeof *adv);
+		if (!adv)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		struct sk_cql_value v[N_WARNING_COLUMNS];
+		warning_values(w, &date, adv, hash, v);
+		sk_err_t rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS,
+				     ts, err);
+		if (rc == SK_OK)
+			rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS, ts,
+				    err);
+		free(adv);
+		if (rc != SK_OK)
+			return rc;
+		if (found && (submit(cs, cs->del_problems, key, 3, ts - 1,
+				     err) != SK_OK ||
+			      submit(cs, cs->del_weather, key, 3, ts - 1,
+				     err) != SK_OK))
+			return err->code;
+		for (size_t i = 0; i < w->n_problems; i++) {
+			const struct sk_problem *p = &w->problems[i];
+			struct sk_cql_value pv[28] = {
+				key[0], key[1], key[2],
+				sk_cql_value_int(p->problem_id),
+				v_int(p->problem_type_id),
+				sk_cql_value_text(p->problem_type_name),
+				v_int(p->cause_id),
+				sk_cql_value_text(p->cause_name),
+				v_int(p->aval_type_id),
+				sk_cql_value_text(p->aval_type_name),
+				v_int(p->ext_id),
+				sk_cql_value_text(p->ext_name),
+				v_int(p->trigger_simple_id),
+				sk_cql_value_text(p->trigger_simple_name),
+				v_int(p->trigger_sensitivity_id),
+				sk_cql_value_text(p->trigger_sensitivity_name),
+				v_int(p->size_id),
+				sk_cql_value_text(p->size_name),
+				v_int(p->probability_id),
+				sk_cql_value_text(p->probability_name),
+				v_int(p->propagation_id),
+				sk_cql_value_text(p->propagation_name),
+				v_int(p->exposed_height_1),
+				v_int(p->exposed_height_2),
+				v_int(p->exposed_height_fill),
+				sk_cql_value_text(p->valid_expositions),
+				v_int(p->danger_level),
+				sk_cql_value_text(p->text),
+			};
+			if (submit(cs, cs->ins_problem, pv, 28, ts, err) != SK_OK)
+				return err->code;
+		}
+		for (size_t i = 0; i < w->n_weather; i++) {
+			const struct sk_weather_value *x = &w->weather[i];
+			struct sk_cql_value wv[8] = {
+				key[0], key[1], key[2],
+				sk_cql_value_int(x->type_id),
+				sk_cql_value_int(x->subtype_id),
+				sk_cql_value_text(x->type_name),
+				sk_cql_value_text(x->subtype_name),
+				sk_cql_value_text(x->value),
+			};
+			if (submit(cs, cs->ins_weather, wv, 8, ts, err) != SK_OK)
+				return err->code;
+		}
+	}
+	*result = res;
+	return SK_OK;
+}
+
+static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	if (!cs->in_tx)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "cassandra store: commit without begin");
+	cs->in_tx = false;
+	struct sk_cql_wait_report rep = {0};
+	sk_err_t rc = sk_cql_session_wait_all(cs->s, &rep, err);
+	if (rc == SK_OK && rep.n_failed)
+		rc = sk_error_set(err, SK_ERR_STORE, true,
+				  "cassandra: %zu of %zu writes not "
+				  "acknowledged",
+				  rep.n_failed, rep.n_ok + rep.n_failed);
+	if (rc != SK_OK)
+		return rc;
+	if (cs->submitted)
+		cs->last_write_ms = sk_now_ms();
+	return SK_OK;
+}
+
+static void cass_rollback(struct sk_store *st)
+{
+	struct cstore *cs = (struct cstore *)st;
+	struct sk_cql_wait_report rep;
+	struct sk_error err = {0};
+	/* Writes already sent may land; they are idempotent upserts. */
+	sk_cql_session_wait_all(cs->s, &rep, &err);
+	cs->in_tx = false;
+}
+
+/* ------------------------------------------------------------ reads */
+
+static char *cell_str(const struct sk_cql_value *v)
+{
+	if (!v || v->kind != SK_CQL_TEXT)
+		return NULL;
+	return sk_strndup(v->u.text.p, v->u.text.len);
+}
+
+static int cell_int(const struct sk_cql_value *v)
+{
+	return v && v->kind == SK_CQL_INT ? v->u.i32 : -1;
+}
+
+static int64_t cell_big(const struct sk_cql_value *v)
+{
+	return v && v->kind == SK_CQL_BIGINT ? v->u.i64 : -1;
+}
+
+static int cell_tri(const struct sk_cql_value *v)
+{
+	return v && v->kind == SK_CQL_BOOLEAN ? v->u.b : -1;
+}
+
+static void cell_time(const struct sk_cql_value *v, struct sk_time_field *t)
+{
+	t->has_utc = v && v->kind == SK_CQL_TIMESTAMP;
+	t->utc_ms = t->has_utc ? v->u.i64 : 0;
+}
+
+static sk_err_t row_to_warning(const struct sk_cql_value *c,
+			       struct sk_warning **out, struct sk_error *err)
+{
+	struct sk_warning *w = calloc(1, sizeof *w);
+	if (!w)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	/* WARNING_COLUMNS order */
+	w->region_id = cell_int(&c[0]);
+	w->lang_key = cell_int(&c[1]);
+	if (c[2].kind == SK_CQL_DATE) {
+		struct sk_date d;
+		sk_civil_from_days((int64_t)c[2].u.date - 2147483648LL, &d.y,
+				   &d.m, &d.d);
+		sk_date_format(&d, w->valid_date);
+	}
+	w->reg_id = cell_big(&c[3]);
+	w->region_name = cell_str(&c[4]);
+	w->region_type_id = cell_int(&c[5]);
+	w->region_type_name = cell_str(&c[6]);
+	w->danger_level = cell_int(&c[7]);
+	w->not_assessed = cell_tri(&c[8]) == 1;
+	cell_time(&c[9], &w->valid_from);
+	cell_time(&c[10], &w->valid_to);
+	cell_time(&c[11], &w->next_warning_time);
+	cell_time(&c[12], &w->publish_time);
+	cell_time(&c[13], &w->danger_increase_time);
+	cell_time(&c[14], &w->danger_decrease_time);
+	w->main_text = cell_str(&c[15]);
+	w->danger_level_name = cell_str(&c[16]);
+	w->author = cell_str(&c[17]);
+	w->avalanche_danger = cell_str(&c[18]);
+	w->emergency_warning = cell_str(&c[19]);
+	w->snow_surface = cell_str(&c[20]);
+	w->current_weaklayers = cell_str(&c[21]);
+	w->latest_avalanche_activity = cell_str(&c[22]);
+	w->latest_observations = cell_str(&c[23]);
+	w->previous_warning_reg_id = cell_big(&c[24]);
+	w->is_tendency = cell_tri(&c[25]);
+	w->is_detail = cell_tri(&c[26]) == 1;
+	w->utm_zone = cell_int(&c[27]);
+	w->utm_east = cell_int(&c[28]);
+	w->utm_north = cell_int(&c[29]);
+	w->cloud_cover_id = cell_int(&c[30]);
+	w->has_weather = c[30].kind == SK_CQL_INT;
+	w->cloud_cover_name = cell_str(&c[31]);
+	w->weather_comment = cell_str(&c[32]);
+	cell_time(&c[33], &w->weather_saved_time);
+	if (c[34].kind == SK_CQL_LIST && c[34].u.coll.n) {
+		size_t n = c[34].u.coll.n;
+		w->advices = calloc(n, sizeof *w->advices);
+		if (!w->advices) {
+			sk_warning_free(w);
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		}
+		for (size_t i = 0; i < n; i++) {
+			w->advices[i].position = (int)i;
+			w->advices[i].text = cell_str(&c[34].u.coll.items[i]);
+		}
+		w->n_advices = n;
+	}
+	*out = w;
+	return SK_OK;
+}
+
+static sk_err_t load_problems(struct cstore *cs, struct sk_warning *w,
+			      const struct sk_cql_value *key,
+			      struct sk_error *err)
+{
+	struct sk_cql_params p = {.values = key, .n_values = 3};
+	struct sk_cql_result *res = NULL;
+	if (sk_cql_session_execute(cs->s, cs->sel_problems, &p, &res, err) !=
+	    SK_OK)
+		return err->code;
+	if (res->n_rows > 0) {
+		w->problems = calloc((size_t)res->n_rows, sizeof *w->problems);
+		if (!w->problems) {
+			sk_cql_result_free(res);
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		}
+	}
+	for (int32_t r = 0; r < res->n_rows; r++) {
+		const struct sk_cql_value *c = sk_cql_result_cell(res, r, 0);
+		struct sk_problem *q = &w->problems[w->n_problems++];
+		q->problem_id = cell_int(&c[0]);
+		q->problem_type_id = cell_int(&c[1]);
+		q->problem_type_name = cell_str(&c[2]);
+		q->cause_id = cell_int(&c[3]);
+		q->cause_name = cell_str(&c[4]);
+		q->aval_type_id = cell_int(&c[5]);
+		q->aval_type_name = cell_str(&c[6]);
+		q->ext_id = cell_int(&c[7]);
+		q->ext_name = cell_str(&c[8]);
+		q->trigger_simple_id = cell_int(&c[9]);
+		q->trigger_simple_name = cell_str(&c[10]);
+		q->trigger_sensitivity_id = cell_int(&c[11]);
+		q->trigger_sensitivity_name = cell_str(&c[12]);
+		q->size_id = cell_int(&c[13]);
+		q->size_name = cell_str(&c[14]);
+		q->probability_id = cell_int(&c[15]);
+		q->probability_name = cell_str(&c[16]);
+		q->propagation_id = cell_int(&c[17]);
+		q->propagation_name = cell_str(&c[18]);
+		q->exposed_height_1 = cell_int(&c[19]);
+		q->exposed_height_2 = cell_int(&c[20]);
+		q->exposed_height_fill = cell_int(&c[21]);
+		q->valid_expositions = cell_str(&c[22]);
+		q->danger_level = cell_int(&c[23]);
+		q->text = cell_str(&c[24]);
+	}
+	sk_cql_result_free(res);
+	return SK_OK;
+}
+
+static bool wanted(const struct sk_store_query *q, int region, int lang)
+{
+	if (q->lang_key && q->lang_key != lang)
+		return false;
+	if (!q->region_ids || !q->n_regions)
+		return true;
+	for (size_t i = 0; i < q->n_regions; i++)
+		if (q->region_ids[i] == region)
+			return true;
+	return false;
+}
+
+/* One date partition of warnings_by_date at a time, in date order; rows
+ * within it are clustered by (region_id, lang_key): the store contract's
+ * order. */
+static sk_err_t cass_query(struct sk_store *st, const struct sk_store_query *q,
+			   sk_store_row_fn fn, void *ud, struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	size_t rows = 0;
+	for (struct sk_date d = q->from; sk_date_cmp(&d, &q->to) <= 0;
+	     d = sk_date_add_days(d, 1)) {
+		struct sk_cql_value dv =
+			sk_cql_value_date(sk_days_from_civil(d.y, d.m, d.d));
+		struct sk_cql_params p = {.values = &dv, .n_values = 1,
+					  .page_size = 500};
+		struct sk_cql_rows *it = NULL;
+		if (sk_cql_rows_open(&it, cs->s, NULL, cs->sel_date, &p, err) !=
+		    SK_OK)
+			return err->code;
+		const struct sk_cql_value *row;
+		sk_err_t rc;
+		bool stop = false;
+		while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
+			if (!wanted(q, cell_int(&row[0]), cell_int(&row[1])))
+				continue;
+			struct sk_warning *w = NULL;
+			if ((rc = row_to_warning(row, &w, err)) != SK_OK)
+				break;
+			if (q->with_children) {
+				struct sk_cql_value key[3] = {row[0], row[1],
+							      row[2]};
+				rc = load_problems(cs, w, key, err);
+			}
+			if (rc == SK_OK)
+				stop = fn(w, ud) != 0;
+			sk_warning_free(w);
+			if (rc != SK_OK)
+				break;
+			if (stop || (q->limit && ++rows >= q->limit)) {
+				stop = true;
+				break;
+			}
+		}
+		sk_cql_rows_close(it);
+		if (rc != SK_OK)
+			return rc;
+		if (stop)
+			break;
+	}
+	return SK_OK;
+}
+
+static sk_err_t cass_stats(struct sk_store *st, struct sk_store_stats *out,
+			   struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	memset(out, 0, sizeof *out);
+	static const char *const counts[] = {
+		"SELECT COUNT(*) FROM @.warnings_by_region",
+		"SELECT COUNT(*) FROM @.problems_by_warning",
+		"SELECT COUNT(*) FROM @.warning_revisions",
+	};
+	int64_t *dst[] = {&out->warnings, &out->problems, &out->revisions};
+	for (size_t i = 0; i < 3; i++) {
+		struct sk_cql_result *res = NULL;
+		char *q = qualify(cs, counts[i]);
+		if (!q)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		sk_err_t rc = sk_cql_session_query(cs->s, q, NULL, &res, err);
+		free(q);
+		if (rc != SK_OK)
+			return rc;
+		*dst[i] = res->n_rows ? cell_big(sk_cql_result_cell(res, 0, 0))
+				      : 0;
+		sk_cql_result_free(res);
+	}
+	out->last_write_ms = cs->last_write_ms;
+	return SK_OK;
+}
+
+const struct sk_store_type sk_store_cassandra = {
+	.name = "cassandra",
+	.open = cass_open,
+	.close = cass_close,
+	.begin = cass_begin,
+	.put = cass_put,
+	.commit = cass_commit,
+	.rollback = cass_rollback,
+	.query = cass_query,
+	.stats = cass_stats,
+};
