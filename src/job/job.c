@@ -157,6 +157,17 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	struct sk_job_process_stats d = {0};
 	if (sk_store_begin(st, err) != SK_OK)
 		return err->code;
+	const char **keys = calloc(batch->n ? batch->n : 1, sizeof *keys);
+	if (!keys) {
+		sk_error_set(err, SK_ERR_NOMEM, true, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < batch->n; i++)
+		keys[i] = batch->msgs[i].key ? batch->msgs[i].key : "";
+	sk_err_t prc = sk_store_prefetch(st, keys, batch->n, err);
+	free(keys);
+	if (prc != SK_OK)
+		goto fail;
 	for (size_t i = 0; i < batch->n; i++) {
 		const struct sk_bus_msg *msg = &batch->msgs[i];
 		struct sk_warning *w = NULL;

@@ -24,8 +24,28 @@
 #include <string.h>
 #include <strings.h>
 
+/* Current state of one key, known from a prefetch or an earlier put. */
+struct known {
+	int region, lang;
+	int64_t day;
+	bool found;
+	int64_t pub;
+	char hash[17];
+};
+
+/* A (region, lang, day range) whose every row was read by a prefetch. */
+struct covered {
+	int region, lang;
+	int64_t from, to;
+};
+
 struct cstore {
 	struct sk_store base;
+	struct known *known;
+	size_t n_known, cap_known;
+	struct covered *cov;
+	size_t n_cov, cap_cov;
+	const struct sk_cql_prepared *sel_range;
 	char ks[64];
 	struct sk_cql_session *s;
 	const struct sk_cql_prepared *sel_current, *ins_region, *ins_date,
@@ -246,6 +266,10 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		const struct sk_cql_prepared **ps;
 		const char *cql;
 	} st[] = {
+		{&cs->sel_range,
+		 "SELECT valid_date, publish_time, content_hash FROM "
+		 "@.warnings_by_region WHERE region_id = ? AND lang_key = ? AND "
+		 "valid_date >= ? AND valid_date <= ?"},
 		{&cs->sel_current,
 		 "SELECT publish_time, content_hash FROM @.warnings_by_region "
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
@@ -311,6 +335,8 @@ static void cass_close(struct sk_store *st)
 	if (!cs)
 		return;
 	sk_cql_session_close(cs->s);
+	free(cs->known);
+	free(cs->cov);
 	free(cs);
 }
 
@@ -449,6 +475,136 @@ static sk_err_t read_current(struct cstore *cs, const struct sk_cql_value *key,
 	return SK_OK;
 }
 
+static struct known *known_find(struct cstore *cs, int region, int lang,
+				int64_t day)
+{
+	for (size_t i = cs->n_known; i-- > 0;) {
+		struct known *k = &cs->known[i];
+		if (k->region == region && k->lang == lang && k->day == day)
+			return k;
+	}
+	return NULL;
+}
+
+static sk_err_t known_set(struct cstore *cs, int region, int lang, int64_t day,
+			  bool found, int64_t pub, const char *hash,
+			  struct sk_error *err)
+{
+	struct known *k = known_find(cs, region, lang, day);
+	if (!k) {
+		if (cs->n_known == cs->cap_known) {
+			size_t cap = cs->cap_known ? cs->cap_known * 2 : 256;
+			struct known *n = realloc(cs->known, cap * sizeof *n);
+			if (!n)
+				return sk_error_set(err, SK_ERR_NOMEM, true,
+						    "out of memory");
+			cs->known = n;
+			cs->cap_known = cap;
+		}
+		k = &cs->known[cs->n_known++];
+		k->region = region;
+		k->lang = lang;
+		k->day = day;
+	}
+	k->found = found;
+	k->pub = pub;
+	snprintf(k->hash, sizeof k->hash, "%s", hash ? hash : "");
+	return SK_OK;
+}
+
+static bool is_covered(const struct cstore *cs, int region, int lang,
+		       int64_t day)
+{
+	for (size_t i = 0; i < cs->n_cov; i++) {
+		const struct covered *c = &cs->cov[i];
+		if (c->region == region && c->lang == lang && day >= c->from &&
+		    day <= c->to)
+			return true;
+	}
+	return false;
+}
+
+/* Read the current state of every key in a few range queries: one per
+ * (region, language) over the days the keys span. Keys that do not parse
+ * are left to put()'s own read. */
+static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
+			      size_t n, struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	cs->n_known = 0;
+	cs->n_cov = 0;
+	for (size_t i = 0; i < n; i++) {
+		int region, lang;
+		char date[11];
+		struct sk_date d;
+		if (sscanf(keys[i], "%d:%d:%10s", &region, &lang, date) != 3 ||
+		    sk_date_parse(date, &d) != SK_OK)
+			continue;
+		int64_t day = sk_days_from_civil(d.y, d.m, d.d);
+		size_t j;
+		for (j = 0; j < cs->n_cov; j++)
+			if (cs->cov[j].region == region && cs->cov[j].lang == lang)
+				break;
+		if (j == cs->n_cov) {
+			if (cs->n_cov == cs->cap_cov) {
+				size_t cap = cs->cap_cov ? cs->cap_cov * 2 : 32;
+				struct covered *c =
+					realloc(cs->cov, cap * sizeof *c);
+				if (!c)
+					return sk_error_set(err, SK_ERR_NOMEM,
+							    true,
+							    "out of memory");
+				cs->cov = c;
+				cs->cap_cov = cap;
+			}
+			cs->cov[j] = (struct covered){region, lang, day, day};
+			cs->n_cov++;
+		}
+		if (day < cs->cov[j].from)
+			cs->cov[j].from = day;
+		if (day > cs->cov[j].to)
+			cs->cov[j].to = day;
+	}
+	for (size_t j = 0; j < cs->n_cov; j++) {
+		const struct covered *c = &cs->cov[j];
+		struct sk_cql_value v[4] = {sk_cql_value_int(c->region),
+					    sk_cql_value_int(c->lang),
+					    sk_cql_value_date(c->from),
+					    sk_cql_value_date(c->to)};
+		struct sk_cql_params p = {.values = v, .n_values = 4};
+		struct sk_cql_result *res = NULL;
+		if (sk_cql_session_execute(cs->s, cs->sel_range, &p, &res,
+					   err) != SK_OK) {
+			cs->n_cov = 0; /* fall back to per-put reads */
+			cs->n_known = 0;
+			return err->code;
+		}
+		for (int32_t r = 0; r < res->n_rows; r++) {
+			const struct sk_cql_value *row =
+				sk_cql_result_cell(res, r, 0);
+			if (row[0].kind != SK_CQL_DATE)
+				continue;
+			char hash[17] = "";
+			if (row[2].kind == SK_CQL_TEXT)
+				snprintf(hash, sizeof hash, "%.*s",
+					 (int)row[2].u.text.len,
+					 row[2].u.text.p);
+			sk_err_t rc = known_set(
+				cs, c->region, c->lang,
+				(int64_t)row[0].u.date - 2147483648LL, true,
+				row[1].kind == SK_CQL_TIMESTAMP ? row[1].u.i64
+								: -1,
+				hash, err);
+			if (rc != SK_OK) {
+				sk_cql_result_free(res);
+				return rc;
+			}
+		}
+		sk_cql_result_free(res);
+	}
+	return SK_OK;
+}
+
 static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 			 const char *raw, size_t raw_len,
 			 enum sk_store_put *result, struct sk_error *err)
@@ -475,10 +631,19 @@ static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 
 	bool found;
 	int64_t cur_pub = -1;
-	char cur_hash[40];
-	if (read_current(cs, key, &found, &cur_pub, cur_hash, sizeof cur_hash,
-			 err) != SK_OK)
+	char cur_hash[40] = "";
+	int64_t day = (int64_t)date.u.date - 2147483648LL;
+	const struct known *kn = known_find(cs, w->region_id, w->lang_key, day);
+	if (kn) {
+		found = kn->found;
+		cur_pub = kn->pub;
+		snprintf(cur_hash, sizeof cur_hash, "%s", kn->hash);
+	} else if (is_covered(cs, w->region_id, w->lang_key, day)) {
+		found = false;
+	} else if (read_current(cs, key, &found, &cur_pub, cur_hash,
+				sizeof cur_hash, err) != SK_OK) {
 		return err->code;
+	}
 	enum sk_store_put res;
 	if (!found)
 		res = SK_STORE_INSERTED;
@@ -572,6 +737,11 @@ static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 				return err->code;
 		}
 	}
+	/* A later record of this batch with the same key sees this one. */
+	if ((res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) &&
+	    known_set(cs, w->region_id, w->lang_key, day, true, pub, hash,
+		      err) != SK_OK)
+		return err->code;
 	*result = res;
 	return SK_OK;
 }
@@ -583,6 +753,8 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "cassandra store: commit without begin");
 	cs->in_tx = false;
+	cs->n_known = 0;
+	cs->n_cov = 0;
 	struct sk_cql_wait_report rep = {0};
 	sk_err_t rc = sk_cql_session_wait_all(cs->s, &rep, err);
 	if (rc == SK_OK && rep.n_failed)
@@ -605,6 +777,8 @@ static void cass_rollback(struct sk_store *st)
 	/* Writes already sent may land; they are idempotent upserts. */
 	sk_cql_session_wait_all(cs->s, &rep, &err);
 	cs->in_tx = false;
+	cs->n_known = 0;
+	cs->n_cov = 0;
 }
 
 /* ------------------------------------------------------------ reads */
@@ -854,4 +1028,5 @@ const struct sk_store_type sk_store_cassandra = {
 	.rollback = cass_rollback,
 	.query = cass_query,
 	.stats = cass_stats,
+	.prefetch = cass_prefetch,
 };

@@ -62,6 +62,12 @@ struct sk_store_type {
 			  sk_store_row_fn fn, void *ud, struct sk_error *err);
 	sk_err_t (*stats)(struct sk_store *st, struct sk_store_stats *out,
 			  struct sk_error *err);
+	/* Optional (NULL = not needed): told the keys ("<region>:<lang>:
+	 * <date>") of the records about to be put in this transaction, a
+	 * backend with remote reads can fetch their current state in a few
+	 * round trips instead of one per put. */
+	sk_err_t (*prefetch)(struct sk_store *st, const char *const *keys,
+			     size_t n, struct sk_error *err);
 };
 
 struct sk_store {
@@ -110,6 +116,14 @@ static inline sk_err_t sk_store_stats(struct sk_store *st,
 				      struct sk_error *err)
 {
 	return st->type->stats(st, out, err);
+}
+
+static inline sk_err_t sk_store_prefetch(struct sk_store *st,
+					 const char *const *keys, size_t n,
+					 struct sk_error *err)
+{
+	return st->type->prefetch ? st->type->prefetch(st, keys, n, err)
+				  : SK_OK;
 }
 
 extern const struct sk_cfg_def sk_store_cfg[];
