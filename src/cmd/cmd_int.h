@@ -17,6 +17,9 @@ enum {
 	OPT_FORMAT = 1u << 4,  /* --format */
 	OPT_DOC = 1u << 5,     /* --doc */
 	OPT_LIMIT = 1u << 6,   /* --limit --offset */
+	OPT_ARGS = 1u << 7,    /* positional arguments (a verb, an id) */
+	OPT_BACKFILL = 1u << 8, /* --mode --dry-run --concurrency */
+	OPT_STATE = 1u << 9,   /* --state */
 };
 
 struct sk_cli {
@@ -32,7 +35,22 @@ struct sk_cli {
 	const char *format; /* table (default), csv, jsonl */
 	int64_t batch_size, max_messages;
 	int64_t limit, offset;
+	/* backfill and runs */
+	const char *mode, *state;
+	bool dry_run;
+	int64_t concurrency;
+	char **args;
+	int n_args;
+	/* what built cfg, kept for a reload (SIGHUP) */
+	const char *config_file, *opt_regions, *opt_lang, *opt_data_dir;
+	const char *sets[64];
+	size_t n_sets;
 };
+
+/* Build cli->cfg again from the saved layers (file re-read); on error the
+ * old configuration is untouched and *out is NULL. */
+sk_err_t sk_cli_build_config(const struct sk_cli *cli, struct sk_config **out,
+			     struct sk_error *err);
 
 struct sk_cmd {
 	const char *name;
@@ -57,5 +75,10 @@ int sk_cmd_show(struct sk_cli *cli);
 int sk_cmd_dlq(struct sk_cli *cli);
 int sk_cmd_status(struct sk_cli *cli);
 int sk_cmd_config(struct sk_cli *cli);
+int sk_cmd_serve(struct sk_cli *cli);
+int sk_cmd_backfill(struct sk_cli *cli);
+int sk_cmd_runs(struct sk_cli *cli);
+int sk_cmd_pause(struct sk_cli *cli);
+int sk_cmd_unpause(struct sk_cli *cli);
 
 #endif

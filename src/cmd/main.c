@@ -7,6 +7,7 @@
 #include "job/job.h"
 #include "model/model.h"
 #include "source/source.h"
+#include "sched/runner.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -44,6 +45,26 @@ static const struct sk_cmd commands[] = {
 	 OPT_FORMAT | OPT_LIMIT, sk_cmd_dlq},
 	{"status", "bus offsets and lag, warehouse counts", "", 0,
 	 sk_cmd_status},
+	{"serve",
+	 "the daemon: run the pipeline on its schedules (SIGHUP reloads)",
+	 "Schedules: sched.schedules (default daily at 17:00 Europe/Oslo),\n"
+	 "catch-up after downtime, retries; state in <data_dir>/ledger.db.\n",
+	 0, sk_cmd_serve},
+	{"backfill", "fetch and process a date range as runs in the ledger",
+	 "  --mode missing|failed|all  which runs to do (default missing)\n"
+	 "  --dry-run                 show the plan only\n"
+	 "  --concurrency N           runs at once (default 1)\n",
+	 OPT_SELECT | OPT_RANGE | OPT_SIMPLE | OPT_BACKFILL, sk_cmd_backfill},
+	{"runs", "the run ledger: runs list|show ID|trigger|clear ID",
+	 "  list [--state S] [--limit N]   newest first\n"
+	 "  show ID                        a run, its attempts and checks\n"
+	 "  trigger [--from D --to D]      queue a manual run for the daemon\n"
+	 "  clear ID                       queue a finished run again\n",
+	 OPT_ARGS | OPT_STATE | OPT_LIMIT | OPT_RANGE | OPT_SELECT,
+	 sk_cmd_runs},
+	{"pause", "pause the schedules (runs due meanwhile are skipped)", "",
+	 0, sk_cmd_pause},
+	{"unpause", "resume the schedules", "", 0, sk_cmd_unpause},
 	{"config",
 	 "show the effective configuration (secrets redacted)",
 	 "  --doc             print every key as Markdown "
@@ -53,7 +74,8 @@ static const struct sk_cmd commands[] = {
 };
 
 static const struct sk_cfg_def *const cfg_tables[] = {
-	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg, NULL,
+	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg,
+	sk_sched_cfg, NULL,
 };
 
 static void usage_main(FILE *f)
@@ -121,9 +143,16 @@ static void on_signal(int sig)
 	sk_stop_request();
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	sk_reload_request();
+}
+
 enum {
 	O_REGIONS = 1000, O_LANG, O_FROM, O_TO, O_SIMPLE, O_DATA_DIR, O_CONFIG,
 	O_SET, O_FOLLOW, O_BATCH, O_MAX, O_FORMAT, O_DOC, O_LIMIT, O_OFFSET,
+	O_MODE, O_DRY_RUN, O_CONCURRENCY, O_STATE,
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +171,10 @@ static const struct option long_opts[] = {
 	{"doc", no_argument, NULL, O_DOC},
 	{"limit", required_argument, NULL, O_LIMIT},
 	{"offset", required_argument, NULL, O_OFFSET},
+	{"mode", required_argument, NULL, O_MODE},
+	{"dry-run", no_argument, NULL, O_DRY_RUN},
+	{"concurrency", required_argument, NULL, O_CONCURRENCY},
+	{"state", required_argument, NULL, O_STATE},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -158,6 +191,8 @@ static unsigned opt_group(int o)
 	case O_FORMAT: return OPT_FORMAT;
 	case O_DOC: return OPT_DOC;
 	case O_LIMIT: case O_OFFSET: return OPT_LIMIT;
+	case O_MODE: case O_DRY_RUN: case O_CONCURRENCY: return OPT_BACKFILL;
+	case O_STATE: return OPT_STATE;
 	default: return 0;
 	}
 }
@@ -191,6 +226,39 @@ static sk_err_t parse_langs(const char *s, struct sk_cli *cli,
 				    s);
 	}
 	return SK_OK;
+}
+
+sk_err_t sk_cli_build_config(const struct sk_cli *cli, struct sk_config **out,
+			     struct sk_error *err)
+{
+	struct sk_config *cfg = NULL;
+	*out = NULL;
+	/* Layers: defaults, file, environment, command line. */
+	if (sk_config_new(&cfg, cfg_tables, err) != SK_OK ||
+	    (cli->config_file &&
+	     sk_config_load_file(cfg, cli->config_file, err) != SK_OK) ||
+	    sk_config_load_env(cfg, err) != SK_OK ||
+	    (cli->opt_data_dir &&
+	     sk_config_set(cfg, "data_dir", cli->opt_data_dir, "--data-dir",
+			   err) != SK_OK) ||
+	    (cli->opt_regions && sk_config_set(cfg, "regions", cli->opt_regions,
+					       "--regions", err) != SK_OK) ||
+	    (cli->opt_lang &&
+	     sk_config_set(cfg, "lang", cli->opt_lang, "--lang", err) != SK_OK))
+		goto fail;
+	for (size_t i = 0; i < cli->n_sets; i++) {
+		char key[256];
+		const char *eq = strchr(cli->sets[i], '=');
+		snprintf(key, sizeof key, "%.*s", (int)(eq - cli->sets[i]),
+			 cli->sets[i]);
+		if (sk_config_set(cfg, key, eq + 1, "--set", err) != SK_OK)
+			goto fail;
+	}
+	*out = cfg;
+	return SK_OK;
+fail:
+	sk_config_free(cfg);
+	return err->code;
 }
 
 /* Parse argv into cli and build the configuration. Returns -1 to go on, or
@@ -267,9 +335,32 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 			}
 			sets[n_sets++] = optarg;
 			break;
+		case O_MODE:
+			if (strcmp(optarg, "missing") && strcmp(optarg, "failed") &&
+			    strcmp(optarg, "all")) {
+				fprintf(stderr, "skred %s: --mode must be "
+						"missing, failed or all\n",
+					c->name);
+				return SK_EXIT_USAGE;
+			}
+			cli->mode = optarg;
+			break;
+		case O_DRY_RUN: cli->dry_run = true; break;
+		case O_STATE:
+			if (sk_run_state_parse(optarg) < 0) {
+				fprintf(stderr, "skred %s: --state must be "
+						"queued, running, success, "
+						"failed, up_for_retry or "
+						"skipped\n",
+					c->name);
+				return SK_EXIT_USAGE;
+			}
+			cli->state = optarg;
+			break;
 		case O_BATCH:
 		case O_MAX:
 		case O_LIMIT:
+		case O_CONCURRENCY:
 		case O_OFFSET: {
 			int64_t v;
 			if (!parse_count(optarg, &v)) {
@@ -280,40 +371,33 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 			}
 			*(o == O_BATCH ? &cli->batch_size
 			  : o == O_MAX ? &cli->max_messages
-			  : o == O_LIMIT ? &cli->limit : &cli->offset) = v;
+			  : o == O_LIMIT ? &cli->limit
+			  : o == O_CONCURRENCY ? &cli->concurrency
+					       : &cli->offset) = v;
 			break;
 		}
 		}
 	}
-	if (optind < argc) {
+	if (optind < argc && !(c->opts & OPT_ARGS)) {
 		fprintf(stderr, "skred %s: unexpected argument '%s'\n", c->name,
 			argv[optind]);
 		return SK_EXIT_USAGE;
 	}
+	cli->args = argv + optind;
+	cli->n_args = argc - optind;
 	if (cli->has_from && cli->has_to &&
 	    sk_date_cmp(&cli->from, &cli->to) > 0) {
 		fprintf(stderr, "skred %s: --from is after --to\n", c->name);
 		return SK_EXIT_USAGE;
 	}
-	/* Configuration layers: defaults, file, environment, command line. */
-	if (sk_config_new(&cli->cfg, cfg_tables, &err) != SK_OK ||
-	    (config_file && sk_config_load_file(cli->cfg, config_file, &err) !=
-				    SK_OK) ||
-	    sk_config_load_env(cli->cfg, &err) != SK_OK ||
-	    (data_dir && sk_config_set(cli->cfg, "data_dir", data_dir,
-				       "--data-dir", &err) != SK_OK) ||
-	    (regions && sk_config_set(cli->cfg, "regions", regions,
-				      "--regions", &err) != SK_OK) ||
-	    (lang && sk_config_set(cli->cfg, "lang", lang, "--lang", &err) !=
-			     SK_OK))
+	cli->config_file = config_file;
+	cli->opt_regions = regions;
+	cli->opt_lang = lang;
+	cli->opt_data_dir = data_dir;
+	memcpy(cli->sets, sets, n_sets * sizeof sets[0]);
+	cli->n_sets = n_sets;
+	if (sk_cli_build_config(cli, &cli->cfg, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
-	for (size_t i = 0; i < n_sets; i++) {
-		char key[256];
-		const char *eq = strchr(sets[i], '=');
-		snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
-		if (sk_config_set(cli->cfg, key, eq + 1, "--set", &err) != SK_OK)
-			return sk_cli_fail(cli, &err);
-	}
 	const char *lvl = sk_config_str(cli->cfg, "log_level");
 	if (sk_log_set_level_name(lvl) != 0) {
 		sk_error_set(&err, SK_ERR_CONFIG, false,
@@ -364,6 +448,10 @@ int sk_cmd_main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	struct sigaction hup;
+	memset(&hup, 0, sizeof hup);
+	hup.sa_handler = on_hup;
+	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	struct sk_cli cli = {.cmd = c, .format = "table"};

@@ -170,6 +170,82 @@ int64_t sk_now_ms(void);  /* wall clock, UTC ms */
 int64_t sk_mono_ms(void); /* monotonic ms, for timeouts only */
 void sk_sleep_ms(int64_t ms);
 
+/* ------------------------------------------------------------- time zones
+ * Named zones from the system tz database (TZif files, RFC 8536), read by
+ * src/core/tz.c, for schedules in any zone. The Europe/Oslo functions above
+ * stay as they are and need no files. Instants are UTC ms since the epoch;
+ * offsets are seconds east of UTC. A loaded zone is immutable, so one
+ * struct sk_tz may be shared by threads. */
+#define SK_LIMIT_TZIF (256u * 1024)  /* one TZif file (sk_tz_parse input) */
+#define SK_LIMIT_TZ_TRANSITIONS 4096 /* transitions in the block used */
+#define SK_LIMIT_TZ_CHARS 1024       /* abbreviation bytes (charcnt) */
+#define SK_LIMIT_TZ_FOOTER 256       /* POSIX TZ string in the footer */
+#define SK_LIMIT_TZ_NAME 255         /* zone name ("Europe/Oslo") */
+#define SK_TZ_DIR_DEFAULT "/usr/share/zoneinfo" /* Debian package tzdata */
+
+struct sk_tz;
+
+/* Load zone name ("Europe/Oslo", "UTC") from the directory named by the
+ * environment variable SKRED_ZONEINFO, or SK_TZ_DIR_DEFAULT when it is unset
+ * or empty. Same as sk_tz_load_dir(NULL, name, out, err). */
+sk_err_t sk_tz_load(const char *name, struct sk_tz **out,
+		    struct sk_error *err);
+
+/* Load zone name from dir (NULL or "": as sk_tz_load): read <dir>/<name>,
+ * at most SK_LIMIT_TZIF bytes, and sk_tz_parse it. name must be 1 to
+ * SK_LIMIT_TZ_NAME characters from [A-Za-z0-9_+-/], must not start with '/'
+ * and must not contain "..".
+ * Returns SK_OK and *out (owned by the caller, free with sk_tz_free);
+ * SK_ERR_INVAL for a bad name, SK_ERR_NOTFOUND when there is no such zone
+ * file (or the file is not TZif, like zone.tab), SK_ERR_IO when it cannot be
+ * read, SK_ERR_LIMIT when it is too big, else sk_tz_parse's codes. *out is
+ * NULL on failure. */
+sk_err_t sk_tz_load_dir(const char *dir, const char *name, struct sk_tz **out,
+			struct sk_error *err);
+
+/* Parse TZif data (versions 1-4; the 64-bit block and the POSIX TZ footer
+ * are used when present) without any I/O. data is borrowed; name (may be
+ * NULL) is copied and only used by sk_tz_name and messages. Caps: len <=
+ * SK_LIMIT_TZIF, SK_LIMIT_TZ_TRANSITIONS, SK_LIMIT_TZ_CHARS,
+ * SK_LIMIT_TZ_FOOTER (SK_ERR_LIMIT). Files with leap-second records
+ * ("right/" zones) are rejected. SK_ERR_PARSE for anything malformed,
+ * SK_ERR_NOMEM. *out is owned by the caller, NULL on failure. */
+sk_err_t sk_tz_parse(const unsigned char *data, size_t len, const char *name,
+		     struct sk_tz **out, struct sk_error *err);
+
+/* Accepts NULL. */
+void sk_tz_free(struct sk_tz *tz);
+
+/* The name given at load/parse time (borrowed from tz; "" if none). */
+const char *sk_tz_name(const struct sk_tz *tz);
+
+/* Offset east of UTC in seconds at a UTC instant. Before the first
+ * transition the zone's first time type applies; after the last one the
+ * footer rule (or, without one, the last transition's type). */
+int sk_tz_offset_at(const struct sk_tz *tz, int64_t utc_ms);
+
+/* The first instant strictly after utc_ms at which the offset changes, or
+ * INT64_MAX when there is none (fixed-offset zones, permanent rules). */
+int64_t sk_tz_next_transition(const struct sk_tz *tz, int64_t utc_ms);
+
+/* Wall time lt in tz -> UTC ms. lt's fields must be in their usual ranges
+ * (year -1000000..1000000, month 1-12, day 1-31, hour 0-23, minute and
+ * second 0-59, ms 0-999; a day past the month's end rolls over into the
+ * next month); otherwise INT64_MIN.
+ *  - Overlap (a wall time that occurs twice when clocks go back): fold 0
+ *    gives the first occurrence, fold 1 (any non-zero) the second.
+ *  - Gap (a wall time skipped when clocks go forward): fold is ignored and
+ *    the time is read with the offset in effect before the gap, so the
+ *    result lies after the gap, shifted forward by the gap's length:
+ *    Europe/Oslo 2024-03-31T02:30 -> 01:30Z (= 03:30 local). This matches
+ *    sk_oslo_to_utc_ms. */
+int64_t sk_tz_local_to_utc_ms(const struct sk_tz *tz, const struct sk_civil *lt,
+			      int fold);
+
+/* UTC ms -> wall time in tz. */
+void sk_tz_from_utc_ms(const struct sk_tz *tz, int64_t utc_ms,
+		       struct sk_civil *out);
+
 /* ---------------------------------------------------------------- backoff */
 
 /* Capped exponential backoff with full jitter: a uniform random delay in
@@ -246,6 +322,21 @@ void sk_config_each(const struct sk_config *cfg,
  * at the next safe point. */
 void sk_stop_request(void);
 bool sk_stop_requested(void);
+/* SIGHUP: reload the configuration. take() returns and clears the flag. */
+void sk_reload_request(void);
+bool sk_reload_take(void);
+
+/* The scheduler's clock: wall-clock UTC ms, or, for tests, a fake clock
+ * starting at SKRED_FAKE_NOW (UTC "YYYY-MM-DDTHH:MM:SSZ") and running
+ * SKRED_FAKE_SPEED times faster than real time (default 1). */
+int64_t sk_clock_now_ms(void);
+/* Sleep so that about ms pass on that clock (returns early on a stop or
+ * reload request). */
+void sk_clock_sleep_ms(int64_t ms);
+
+/* A per-thread tap on the log: fn sees every line this thread logs (after
+ * formatting), e.g. to keep an excerpt of a run. NULL removes it. */
+void sk_log_set_tap(void (*fn)(const char *line, void *ud), void *ud);
 
 /* ------------------------------------------------------------------ files */
 

@@ -1,9 +1,11 @@
 /*
- * fs.c - small process helpers: mkdir -p and the stop flag set by signals.
+ * fs.c - small process helpers: mkdir -p, the flags signals set, and the
+ * scheduler clock (real, or fake for tests).
  */
 #include "core.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,4 +48,66 @@ void sk_stop_request(void)
 bool sk_stop_requested(void)
 {
 	return stop_flag != 0;
+}
+
+static volatile sig_atomic_t reload_flag;
+
+void sk_reload_request(void)
+{
+	reload_flag = 1;
+}
+
+bool sk_reload_take(void)
+{
+	bool r = reload_flag != 0;
+	reload_flag = 0;
+	return r;
+}
+
+static int64_t fake_base_ms = -1, fake_mono0, fake_speed = 1;
+
+static void fake_init(void)
+{
+	if (fake_base_ms != -1)
+		return;
+	fake_base_ms = 0;
+	const char *s = getenv("SKRED_FAKE_NOW");
+	struct sk_civil c;
+	char buf[32];
+	if (s && strlen(s) >= 19 && strlen(s) < sizeof buf) {
+		snprintf(buf, sizeof buf, "%.19s", s);
+		if (sk_civil_parse(buf, &c) == SK_OK) {
+			fake_base_ms = sk_days_from_civil(c.y, c.m, c.d) *
+					       86400000 +
+				       ((int64_t)c.hh * 3600 + c.mi * 60 + c.ss) *
+					       1000;
+			fake_mono0 = sk_mono_ms();
+			const char *sp = getenv("SKRED_FAKE_SPEED");
+			if (sp && atoll(sp) > 0)
+				fake_speed = atoll(sp);
+		}
+	}
+}
+
+int64_t sk_clock_now_ms(void)
+{
+	fake_init();
+	if (!fake_base_ms)
+		return sk_now_ms();
+	return fake_base_ms + (sk_mono_ms() - fake_mono0) * fake_speed;
+}
+
+void sk_clock_sleep_ms(int64_t ms)
+{
+	fake_init();
+	int64_t real = fake_base_ms ? ms / fake_speed : ms;
+	if (real < 1)
+		real = 1;
+	int64_t end = sk_mono_ms() + real;
+	while (!sk_stop_requested() && !reload_flag) {
+		int64_t left = end - sk_mono_ms();
+		if (left <= 0)
+			break;
+		sk_sleep_ms(left < 100 ? left : 100);
+	}
 }

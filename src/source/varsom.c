@@ -54,6 +54,7 @@ struct fetch_ctx {
 	struct sk_fetch_stats *stats;
 	struct sk_buf failures;
 	int64_t n_failed;
+	bool any_retriable; /* a failed chunk might succeed another time */
 };
 
 static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
@@ -66,6 +67,7 @@ static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
 	ctx->stats->requests++;
 	if (!ok) {
 		ctx->n_failed++;
+		ctx->any_retriable |= job->err.retriable;
 		ctx->stats->requests += job->attempts - 1;
 		ctx->stats->retries += job->attempts - 1;
 		sk_log(SK_LOG_ERROR, "source",
@@ -189,7 +191,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 	sk_err_t rc = sk_http_run(&o, jobs, n, on_done, &ctx, err);
 	stats->chunks_failed = ctx.n_failed;
 	if (rc == SK_OK && ctx.n_failed > 0)
-		rc = sk_error_set(err, SK_ERR_HTTP, true,
+		rc = sk_error_set(err, SK_ERR_HTTP, ctx.any_retriable,
 				  "%lld of %zu chunk(s) failed after retries: "
 				  "%s%s",
 				  (long long)ctx.n_failed, n,

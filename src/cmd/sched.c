@@ -1,0 +1,223 @@
+/*
+ * sched.c - `skred serve`, `skred backfill`, `skred runs ...`,
+ * `skred pause` and `skred unpause`.
+ */
+#include "cmd/cmd_int.h"
+#include "sched/runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
+{
+	struct sk_cli *cli = ud;
+	struct sk_config *fresh = NULL;
+	if (sk_cli_build_config(cli, &fresh, err) != SK_OK)
+		return err->code;
+	/* The caller frees the old one when the new plan is good. */
+	*cfg = fresh;
+	cli->cfg = fresh;
+	return SK_OK;
+}
+
+int sk_cmd_serve(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_config *cfg = cli->cfg;
+	sk_err_t rc = sk_sched_serve(&cfg, reload, cli, &err);
+	cli->cfg = cfg;
+	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
+}
+
+static const char *langs_text(const struct sk_cli *cli)
+{
+	return cli->n_langs == 2 ? "both" : cli->langs[0] == 2 ? "en" : "nb";
+}
+
+int sk_cmd_backfill(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	if (!cli->has_from || !cli->has_to) {
+		sk_error_set(&err, SK_ERR_INVAL, false,
+			     "backfill needs --from and --to");
+		return sk_cli_fail(cli, &err);
+	}
+	struct sk_backfill_opts o = {
+		.from = cli->from,
+		.to = cli->to,
+		.regions = sk_config_str(cli->cfg, "regions"),
+		.langs = langs_text(cli),
+		.simple = cli->simple,
+		.mode = !cli->mode || !strcmp(cli->mode, "missing")
+				? SK_BACKFILL_MISSING
+			: !strcmp(cli->mode, "failed") ? SK_BACKFILL_FAILED
+						       : SK_BACKFILL_ALL,
+		.dry_run = cli->dry_run,
+		.concurrency = cli->concurrency ? (int)cli->concurrency : 1,
+	};
+	if (sk_sched_backfill(cli->cfg, &o, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	return SK_EXIT_OK;
+}
+
+static void fmt_ms(int64_t ms, char out[SK_TIME_UTC_LEN])
+{
+	if (ms)
+		sk_time_format_utc(ms, out);
+	else
+		snprintf(out, SK_TIME_UTC_LEN, "-");
+}
+
+static int list_row(const struct sk_run *r, void *ud)
+{
+	(void)ud;
+	char start[SK_TIME_UTC_LEN];
+	fmt_ms(r->start_ms, start);
+	double dur = r->end_ms > r->start_ms && r->start_ms
+			     ? (double)(r->end_ms - r->start_ms) / 1000.0
+			     : 0;
+	printf("%6lld  %-9s  %-24s  %-12s  %d/%d  %s..%s  %6lld  %6lld  %4lld  "
+	       "%7.1f  %.60s\n",
+	       (long long)r->id, r->job, r->logical_time,
+	       sk_run_state_name(r->state), r->attempts, r->max_attempts,
+	       r->window_from, r->window_to, (long long)r->fetched,
+	       (long long)r->stored, (long long)r->dead, dur, r->error);
+	return 0;
+}
+
+static int show_attempt(const struct sk_attempt *a, void *ud)
+{
+	(void)ud;
+	char s[SK_TIME_UTC_LEN], e[SK_TIME_UTC_LEN];
+	fmt_ms(a->start_ms, s);
+	fmt_ms(a->end_ms, e);
+	printf("  attempt %d  %-11s  %s -> %s  fetched %lld stored %lld dead "
+	       "%lld%s%s\n",
+	       a->attempt, a->state, s, e, (long long)a->fetched,
+	       (long long)a->stored, (long long)a->dead, a->error[0] ? "  " : "",
+	       a->error);
+	return 0;
+}
+
+static int show_check(const char *name, bool ok, const char *detail,
+		      void *ud)
+{
+	(void)ud;
+	printf("  check %-24s %s  %s\n", name, ok ? "ok  " : "FAIL", detail);
+	return 0;
+}
+
+static int parse_id(const struct sk_cli *cli, int64_t *id)
+{
+	if (cli->n_args < 2)
+		return -1;
+	char *end;
+	long long v = strtoll(cli->args[1], &end, 10);
+	if (*end || v <= 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+int sk_cmd_runs(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	const char *verb = cli->n_args ? cli->args[0] : "list";
+	struct sk_ledger *l = NULL;
+	if (strcmp(verb, "list") && strcmp(verb, "show") &&
+	    strcmp(verb, "trigger") && strcmp(verb, "clear")) {
+		sk_error_set(&err, SK_ERR_INVAL, false,
+			     "unknown verb '%s': list, show ID, trigger, "
+			     "clear ID",
+			     verb);
+		return sk_cli_fail(cli, &err);
+	}
+	int64_t id = 0;
+	if ((!strcmp(verb, "show") || !strcmp(verb, "clear")) &&
+	    parse_id(cli, &id) != 0) {
+		sk_error_set(&err, SK_ERR_INVAL, false, "runs %s needs a run id",
+			     verb);
+		return sk_cli_fail(cli, &err);
+	}
+	if (sk_sched_ledger_open(cli->cfg, &l, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	sk_err_t rc = SK_OK;
+	if (!strcmp(verb, "list")) {
+		printf("%6s  %-9s  %-24s  %-12s  %-3s  %-22s  %6s  %6s  %4s  %7s  "
+		       "%s\n",
+		       "id", "job", "logical time", "state", "try", "window",
+		       "fetch", "stored", "dead", "secs", "error");
+		rc = sk_ledger_run_list(
+			l, cli->state ? sk_run_state_parse(cli->state) : -1,
+			NULL, cli->limit ? (size_t)cli->limit : 50, list_row,
+			NULL, &err);
+	} else if (!strcmp(verb, "show")) {
+		struct sk_run r;
+		if ((rc = sk_ledger_run_get(l, id, &r, &err)) == SK_OK) {
+			list_row(&r, NULL);
+			printf("  regions %s, languages %s%s\n", r.regions,
+			       r.langs, r.simple ? ", Simple" : "");
+			rc = sk_ledger_attempts(l, id, show_attempt, NULL, &err);
+			if (rc == SK_OK)
+				rc = sk_ledger_checks(l, id, show_check, NULL,
+						      &err);
+			if (r.log_excerpt[0]) {
+				printf("  log:\n    ");
+				for (const char *c = r.log_excerpt; *c; c++)
+					fputs(*c == '\n' ? "\n    " : (char[]){*c, 0},
+					      stdout);
+				putchar('\n');
+			}
+		}
+	} else if (!strcmp(verb, "clear")) {
+		if ((rc = sk_ledger_run_clear(l, id, &err)) == SK_OK)
+			printf("run %lld queued again\n", (long long)id);
+	} else {
+		struct sk_run r = {0};
+		int64_t now = sk_clock_now_ms();
+		snprintf(r.job, sizeof r.job, "manual");
+		sk_sched_window(cli->cfg, now, &r);
+		if (cli->has_from)
+			sk_date_format(&cli->from, r.window_from);
+		if (cli->has_to)
+			sk_date_format(&cli->to, r.window_to);
+		snprintf(r.regions, sizeof r.regions, "%s",
+			 sk_config_str(cli->cfg, "regions"));
+		snprintf(r.langs, sizeof r.langs, "%s", langs_text(cli));
+		r.max_attempts =
+			(int)sk_config_int(cli->cfg, "sched.max_attempts");
+		bool created;
+		if ((rc = sk_ledger_run_add(l, &r, &created, &err)) == SK_OK)
+			printf("run %lld queued (%s..%s); `skred serve` runs "
+			       "it\n",
+			       (long long)r.id, r.window_from, r.window_to);
+	}
+	sk_ledger_close(l);
+	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
+}
+
+static int set_paused(struct sk_cli *cli, bool paused)
+{
+	struct sk_error err = {0};
+	struct sk_ledger *l = NULL;
+	if (sk_sched_ledger_open(cli->cfg, &l, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	sk_err_t rc = sk_ledger_meta_set(l, "paused", paused ? "1" : NULL,
+					 &err);
+	sk_ledger_close(l);
+	if (rc != SK_OK)
+		return sk_cli_fail(cli, &err);
+	printf("schedules %s\n", paused ? "paused" : "running");
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_pause(struct sk_cli *cli)
+{
+	return set_paused(cli, true);
+}
+
+int sk_cmd_unpause(struct sk_cli *cli)
+{
+	return set_paused(cli, false);
+}

@@ -1,0 +1,316 @@
+/*
+ * runner.c - one attempt of a ledger run: fetch + process its window with
+ * the job module, data checks, outcome and retry decision in the ledger.
+ */
+#include "sched/runner.h"
+#include "job/job.h"
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct sk_cfg_def sk_sched_cfg[] = {
+	{"sched.schedules", SK_CFG_STR, "daily=0 17 * * *", 0, 0, 0,
+	 "name=cron pairs separated by ';' (5-field cron, @daily, ...)"},
+	{"sched.timezone", SK_CFG_STR, "Europe/Oslo", 0, 0, 0,
+	 "time zone the cron expressions are read in"},
+	{"sched.catchup", SK_CFG_BOOL, "true", 0, 0, 0,
+	 "after downtime, run the missed intervals"},
+	{"sched.catchup_max", SK_CFG_INT, "14", 1, 1000, 0,
+	 "at most this many missed intervals per schedule"},
+	{"sched.max_attempts", SK_CFG_INT, "3", 1, 100, 0,
+	 "attempts per run (first included)"},
+	{"sched.retry_base_ms", SK_CFG_INT, "60000", 0, 86400000, 0,
+	 "first retry waits up to this (full jitter), doubling"},
+	{"sched.retry_cap_ms", SK_CFG_INT, "1800000", 0, 86400000, 0,
+	 "cap of the retry delay"},
+	{"sched.checks_fail_run", SK_CFG_BOOL, "false", 0, 0, 0,
+	 "a failed data check fails the run"},
+	{"sched.publish_hour", SK_CFG_INT, "16", 0, 23, 0,
+	 "Oslo hour by which NVE publishes tomorrow's warnings"},
+	{"sched.backfill_days", SK_CFG_INT, "30", 1, 366, 0,
+	 "days per backfill run"},
+	{NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
+			      struct sk_ledger **out, struct sk_error *err)
+{
+	const char *dir = sk_config_str(cfg, "data_dir");
+	if (sk_mkdir_p(dir, err) != SK_OK)
+		return err->code;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/ledger.db", dir);
+	return sk_ledger_open(out, path, err);
+}
+
+void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
+		     struct sk_run *r)
+{
+	struct sk_date from, to;
+	sk_job_window(fire_utc_ms, (int)sk_config_int(cfg, "run.days_back"),
+		      (int)sk_config_int(cfg, "run.days_ahead"), &from, &to);
+	sk_date_format(&from, r->window_from);
+	sk_date_format(&to, r->window_to);
+	sk_time_format_utc(fire_utc_ms, r->logical_time);
+}
+
+/* The last lines this thread logged during the attempt. */
+struct excerpt {
+	char lines[6][160];
+	int n;
+};
+
+static void tap(const char *line, void *ud)
+{
+	struct excerpt *x = ud;
+	snprintf(x->lines[x->n % 6], sizeof x->lines[0], "%s", line);
+	x->n++;
+}
+
+static void excerpt_join(const struct excerpt *x, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	int first = x->n > 6 ? x->n - 6 : 0;
+	for (int i = first; i < x->n && used < size; i++) {
+		int n = snprintf(out + used, size - used, "%s%s",
+				 i > first ? "\n" : "", x->lines[i % 6]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* ------------------------------------------------------------ checks */
+
+struct check_ctx {
+	struct sk_date tomorrow, today;
+	int64_t bad_levels;
+	int64_t tomorrow_rows;
+	int64_t per_day[64];
+	struct sk_date from;
+};
+
+static int check_row(const struct sk_warning *w, void *ud)
+{
+	struct check_ctx *c = ud;
+	if (w->danger_level < 0 || w->danger_level > 5)
+		c->bad_levels++;
+	struct sk_date d;
+	if (sk_date_parse(w->valid_date, &d) == SK_OK) {
+		if (!sk_date_cmp(&d, &c->tomorrow))
+			c->tomorrow_rows++;
+		int64_t k = sk_date_diff(&c->from, &d);
+		if (k >= 0 && k < 64)
+			c->per_day[k]++;
+	}
+	return 0;
+}
+
+/* Data checks after a run, as the Boreas project does: levels within 0..5;
+ * after publication time every active A region of the run has a warning for
+ * tomorrow in each language; the day's count against the previous days'. */
+static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
+		       struct sk_store *st, const struct sk_run *r,
+		       const int *regions, size_t n_regions, const int *langs,
+		       size_t n_langs, struct sk_error *err)
+{
+	int64_t now = sk_clock_now_ms();
+	struct sk_date from, to;
+	if (sk_date_parse(r->window_from, &from) != SK_OK ||
+	    sk_date_parse(r->window_to, &to) != SK_OK)
+		return false;
+	struct check_ctx c = {.from = from};
+	c.today = sk_oslo_date_at(now);
+	c.tomorrow = sk_date_add_days(c.today, 1);
+	struct sk_store_query q = {.region_ids = regions,
+				   .n_regions = n_regions,
+				   .lang_key = n_langs == 1 ? langs[0] : 0,
+				   .from = from,
+				   .to = to};
+	bool all_ok = true;
+	char detail[256];
+	if (sk_store_query(st, &q, check_row, &c, err) != SK_OK) {
+		sk_ledger_check_put(l, r->id, "query", false, err->msg, now,
+				    err);
+		return false;
+	}
+	snprintf(detail, sizeof detail, "%lld warnings outside 0..5",
+		 (long long)c.bad_levels);
+	all_ok &= c.bad_levels == 0;
+	sk_ledger_check_put(l, r->id, "danger_level_range", c.bad_levels == 0,
+			    detail, now, err);
+
+	struct sk_civil lt;
+	sk_oslo_from_utc_ms(now, &lt);
+	bool in_window = sk_date_cmp(&c.tomorrow, &from) >= 0 &&
+			 sk_date_cmp(&c.tomorrow, &to) <= 0;
+	if (in_window && lt.hh >= sk_config_int(cfg, "sched.publish_hour")) {
+		int64_t active_a = 0;
+		for (size_t i = 0; i < n_regions; i++) {
+			const struct sk_region *rg =
+				sk_model_region_find(regions[i]);
+			active_a += rg && rg->type == 'A' && rg->active;
+		}
+		/* Counted over every region of the run; A regions are what
+		 * NVE promises, so at least those many rows must be there. */
+		int64_t want = active_a * (int64_t)n_langs;
+		bool ok = c.tomorrow_rows >= want;
+		snprintf(detail, sizeof detail,
+			 "%lld warnings for tomorrow, %lld expected (active A "
+			 "regions x languages)",
+			 (long long)c.tomorrow_rows, (long long)want);
+		all_ok &= ok;
+		sk_ledger_check_put(l, r->id, "tomorrow_published", ok, detail,
+				    now, err);
+	} else {
+		sk_ledger_check_put(l, r->id, "tomorrow_published", true,
+				    "skipped: before publication time or "
+				    "tomorrow outside the window",
+				    now, err);
+	}
+
+	int64_t k = sk_date_diff(&from, &c.today);
+	if (k >= 1 && k < 64) {
+		int64_t sum = 0, days = 0;
+		for (int64_t i = k - 1; i >= 0 && i >= k - 7; i--, days++)
+			sum += c.per_day[i];
+		double avg = days ? (double)sum / (double)days : 0;
+		bool ok = avg == 0 || (double)c.per_day[k] >= avg * 0.5;
+		snprintf(detail, sizeof detail,
+			 "%lld warnings today, %.1f a day over the %lld days "
+			 "before",
+			 (long long)c.per_day[k], avg, (long long)days);
+		all_ok &= ok;
+		sk_ledger_check_put(l, r->id, "count_vs_previous_days", ok,
+				    detail, now, err);
+	}
+	return all_ok;
+}
+
+/* ----------------------------------------------------------- execute */
+
+static sk_err_t parse_langs(const char *s, int *langs, size_t *n,
+			    struct sk_error *err)
+{
+	if (!strcmp(s, "nb")) {
+		langs[0] = 1;
+		*n = 1;
+	} else if (!strcmp(s, "en")) {
+		langs[0] = 2;
+		*n = 1;
+	} else if (!strcmp(s, "both")) {
+		langs[0] = 1;
+		langs[1] = 2;
+		*n = 2;
+	} else {
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "run languages must be nb, en or both");
+	}
+	return SK_OK;
+}
+
+sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
+			  struct sk_run *r, struct sk_error *err)
+{
+	struct sk_error why = {0};
+	struct excerpt x = {0};
+	int *regions = NULL;
+	size_t n_regions = 0, n_langs = 0;
+	int langs[2];
+	struct sk_bus *bus = NULL;
+	struct sk_store *st = NULL;
+	struct sk_job_fetch_stats fs = {0};
+	struct sk_job_process_stats ps = {0};
+	sk_err_t rc;
+
+	if (sk_ledger_run_begin(l, r, sk_clock_now_ms(), err) != SK_OK)
+		return err->code;
+	sk_log_set_tap(tap, &x);
+	sk_log(SK_LOG_INFO, "sched",
+	       "run=%lld job=%s attempt=%d/%d window=%s..%s regions=%s "
+	       "lang=%s",
+	       (long long)r->id, r->job, r->attempts, r->max_attempts,
+	       r->window_from, r->window_to, r->regions, r->langs);
+	struct sk_fetch_req req = {.simple = r->simple};
+	if ((rc = sk_model_regions_select(r->regions, &regions, &n_regions,
+					  &why)) != SK_OK ||
+	    (rc = parse_langs(r->langs, langs, &n_langs, &why)) != SK_OK ||
+	    (rc = sk_date_parse(r->window_from, &req.from)) != SK_OK ||
+	    (rc = sk_date_parse(r->window_to, &req.to)) != SK_OK) {
+		if (!why.msg[0])
+			sk_error_set(&why, SK_ERR_INVAL, false,
+				     "bad run window");
+		goto done;
+	}
+	req.regions = regions;
+	req.n_regions = n_regions;
+	req.langs = langs;
+	req.n_langs = n_langs;
+	if ((rc = sk_bus_open(&bus, cfg, &why)) != SK_OK ||
+	    (rc = sk_store_open(&st, cfg, &why)) != SK_OK)
+		goto done;
+	struct sk_error ferr = {0};
+	sk_err_t frc = sk_job_fetch(cfg, bus, &req, &fs, &ferr);
+	if (frc == SK_OK || frc == SK_ERR_HTTP) {
+		struct sk_job_process_opts po = {0};
+		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
+	} else {
+		rc = SK_OK;
+	}
+	if (frc != SK_OK) {
+		rc = frc;
+		why = ferr;
+	}
+	if (rc == SK_OK && sk_stop_requested())
+		rc = sk_error_set(&why, SK_ERR_INTERRUPTED, false,
+				  "stopped by a signal");
+	if (rc == SK_OK) {
+		struct sk_error cerr = {0};
+		bool ok = run_checks(cfg, l, st, r, regions, n_regions, langs,
+				     n_langs, &cerr);
+		if (!ok && sk_config_bool(cfg, "sched.checks_fail_run"))
+			rc = sk_error_set(&why, SK_ERR_VALIDATE, false,
+					  "a data check failed (see the run's "
+					  "checks)");
+	}
+done:
+	r->fetched = fs.produced;
+	r->stored = ps.inserted + ps.updated + ps.unchanged;
+	r->dead = ps.dead_lettered;
+	r->next_try_ms = 0;
+	snprintf(r->error, sizeof r->error, "%s", rc == SK_OK ? "" : why.msg);
+	if (rc == SK_OK) {
+		r->state = SK_RUN_SUCCESS;
+	} else if (rc == SK_ERR_INTERRUPTED || sk_stop_requested()) {
+		r->state = SK_RUN_QUEUED; /* runs again at the next start */
+	} else if (why.retriable && r->attempts < r->max_attempts) {
+		uint64_t rng = (uint64_t)sk_now_ms() ^ (uint64_t)r->id;
+		r->state = SK_RUN_RETRY;
+		r->next_try_ms = sk_clock_now_ms() +
+				 sk_backoff_ms((unsigned)r->attempts - 1,
+					       sk_config_int(cfg,
+							     "sched.retry_base_ms"),
+					       sk_config_int(cfg,
+							     "sched.retry_cap_ms"),
+					       &rng);
+	} else {
+		r->state = SK_RUN_FAILED;
+	}
+	sk_log(rc == SK_OK ? SK_LOG_INFO : SK_LOG_WARN, "sched",
+	       "run=%lld attempt=%d state=%s fetched=%lld stored=%lld "
+	       "dead=%lld%s%s",
+	       (long long)r->id, r->attempts, sk_run_state_name(r->state),
+	       (long long)r->fetched, (long long)r->stored,
+	       (long long)r->dead, rc == SK_OK ? "" : ": ",
+	       rc == SK_OK ? "" : why.msg);
+	sk_log_set_tap(NULL, NULL);
+	excerpt_join(&x, r->log_excerpt, sizeof r->log_excerpt);
+	sk_store_close(st);
+	sk_bus_close(bus);
+	free(regions);
+	/* An interrupted attempt counts: its row says "interrupted". */
+	return sk_ledger_run_end(l, r, sk_clock_now_ms(), err);
+}

@@ -1,0 +1,66 @@
+/*
+ * runner.h - executing runs of the ledger: one attempt of a run (fetch +
+ * process + data checks, with the outcome recorded), the daemon loop of
+ * `skred serve`, and backfills.
+ *
+ * (Part of the sched module; merged into sched.h with the schedule code.)
+ */
+#ifndef SK_RUNNER_H
+#define SK_RUNNER_H
+
+#include "core/core.h"
+#include "sched/ledger.h"
+
+struct sk_config;
+
+/* Run one attempt of r (already in the ledger, due): fetch and process its
+ * window, run the data checks, and record the outcome: success; up for
+ * retry (retriable error, attempts left, after capped backoff with jitter);
+ * failed (fatal error or no attempts left); or queued again when stopped
+ * by a signal. Returns SK_OK when the outcome was recorded, whatever it
+ * was (r->state says it). */
+sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
+			  struct sk_run *r, struct sk_error *err);
+
+/* Ledger path for a configuration: <data_dir>/ledger.db (dir created). */
+sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
+			      struct sk_ledger **out, struct sk_error *err);
+
+/* Fill a run's window for a schedule instant: the Europe/Oslo date of the
+ * instant, run.days_back before to run.days_ahead after. */
+void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
+		     struct sk_run *r);
+
+/* The daemon: schedules, catch-up, retries, until SIGTERM/SIGINT.
+ * reload(ud, &cfg) is called on SIGHUP and may replace *cfg (it keeps the
+ * old one, and says why, when the new one is invalid). */
+typedef sk_err_t (*sk_sched_reload_fn)(void *ud, struct sk_config **cfg,
+				       struct sk_error *err);
+sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
+			void *ud, struct sk_error *err);
+
+enum sk_backfill_mode { SK_BACKFILL_MISSING, SK_BACKFILL_FAILED,
+			SK_BACKFILL_ALL };
+
+struct sk_backfill_opts {
+	struct sk_date from, to;
+	const char *regions; /* --regions text */
+	const char *langs;   /* nb, en, both */
+	bool simple;
+	enum sk_backfill_mode mode;
+	bool dry_run;
+	int concurrency;
+};
+
+/* Split [from, to] into runs of sched.backfill_days, record them in the
+ * ledger, and execute those the mode selects, concurrency at a time, with
+ * retries; a progress bar on a terminal, plain lines otherwise; a summary
+ * at the end. Resumable: a second call with mode missing does what is left.
+ * SK_ERR_STORE/HTTP... when some runs failed for good (named). */
+sk_err_t sk_sched_backfill(const struct sk_config *cfg,
+			   const struct sk_backfill_opts *o,
+			   struct sk_error *err);
+
+extern const struct sk_cfg_def sk_sched_cfg[];
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * serve.c - the daemon loop of `skred serve`: cron schedules in a named
+ * time zone, runs created per fire time (catch-up after downtime, bounded),
+ * due runs executed one at a time, retries when their time comes, pause,
+ * SIGHUP reload, SIGTERM/SIGINT stop after (or interrupting) the current
+ * task. State lives in the ledger, so a restart goes on where it stopped.
+ */
+#include "sched/runner.h"
+#include "sched/sched.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_JOBS 16
+
+struct job {
+	char name[64];
+	struct sk_cron cron;
+};
+
+struct plan {
+	struct job jobs[MAX_JOBS];
+	size_t n;
+	struct sk_tz *tz;
+};
+
+static void plan_free(struct plan *p)
+{
+	sk_tz_free(p->tz);
+	memset(p, 0, sizeof *p);
+}
+
+/* "name=cron;name=cron" and the time zone. */
+static sk_err_t plan_load(const struct sk_config *cfg, struct plan *p,
+			  struct sk_error *err)
+{
+	memset(p, 0, sizeof *p);
+	const char *spec = sk_config_str(cfg, "sched.schedules");
+	if (sk_tz_load(sk_config_str(cfg, "sched.timezone"), &p->tz, err) !=
+	    SK_OK)
+		return err->code;
+	char buf[2048];
+	snprintf(buf, sizeof buf, "%s", spec ? spec : "");
+	char *save = NULL;
+	for (char *item = strtok_r(buf, ";", &save); item;
+	     item = strtok_r(NULL, ";", &save)) {
+		while (*item == ' ')
+			item++;
+		if (!*item)
+			continue;
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item || p->n == MAX_JOBS) {
+			plan_free(p);
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "sched.schedules: expected "
+					    "name=cron;... (at most %d), got "
+					    "'%s'",
+					    MAX_JOBS, item);
+		}
+		*eq = '\0';
+		struct job *j = &p->jobs[p->n];
+		snprintf(j->name, sizeof j->name, "%s", item);
+		if (sk_cron_parse(eq + 1, &j->cron, err) != SK_OK) {
+			sk_error_prefix(err, "sched.schedules job %s", j->name);
+			plan_free(p);
+			return SK_ERR_CONFIG;
+		}
+		p->n++;
+	}
+	if (!p->n) {
+		plan_free(p);
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "sched.schedules defines no schedule");
+	}
+	return SK_OK;
+}
+
+static sk_err_t meta_int(struct sk_ledger *l, const char *key, int64_t *v,
+			 bool *found, struct sk_error *err)
+{
+	char buf[64];
+	if (sk_ledger_meta_get(l, key, buf, sizeof buf, found, err) != SK_OK)
+		return err->code;
+	*v = *found ? atoll(buf) : 0;
+	return SK_OK;
+}
+
+/* Create runs for the fire times of job since the last one recorded. */
+static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
+			     const struct plan *p, const struct job *j,
+			     int64_t now, bool paused, struct sk_error *err)
+{
+	char key[96], val[32];
+	snprintf(key, sizeof key, "last_fire.%s", j->name);
+	int64_t last = 0;
+	bool found;
+	if (meta_int(l, key, &last, &found, err) != SK_OK)
+		return err->code;
+	if (!found) {
+		/* First start: from now on, not the whole past. */
+		last = sk_cron_prev(&j->cron, p->tz, now);
+		if (last < 0)
+			last = now;
+		snprintf(val, sizeof val, "%lld", (long long)last);
+		return sk_ledger_meta_set(l, key, val, err);
+	}
+	size_t max = (size_t)sk_config_int(cfg, "sched.catchup_max");
+	int64_t fires[1024];
+	size_t n = 0, missed = 0;
+	int64_t from = last;
+	for (;;) {
+		size_t got = sk_cron_between(&j->cron, p->tz, from, now, fires + n,
+					     sizeof fires / sizeof fires[0] - n);
+		n += got;
+		if (n < sizeof fires / sizeof fires[0] || !got)
+			break;
+		/* keep only the newest; count the rest as missed */
+		from = fires[n - 1];
+		missed += n - 1;
+		fires[0] = fires[n - 1];
+		n = 1;
+	}
+	if (!n)
+		return SK_OK;
+	size_t keep = sk_config_bool(cfg, "sched.catchup") ? max : 1;
+	if (n > keep) {
+		missed += n - keep;
+		memmove(fires, fires + (n - keep), keep * sizeof fires[0]);
+		n = keep;
+	}
+	if (missed)
+		sk_log(SK_LOG_WARN, "sched",
+		       "job=%s %zu missed interval(s) beyond catch-up "
+		       "(sched.catchup_max=%zu) not run; backfill them with "
+		       "`skred backfill`",
+		       j->name, missed, max);
+	for (size_t i = 0; i < n; i++) {
+		struct sk_run r = {0};
+		snprintf(r.job, sizeof r.job, "%s", j->name);
+		sk_sched_window(cfg, fires[i], &r);
+		snprintf(r.regions, sizeof r.regions, "%s",
+			 sk_config_str(cfg, "regions"));
+		snprintf(r.langs, sizeof r.langs, "%s",
+			 sk_config_str(cfg, "lang"));
+		r.max_attempts = (int)sk_config_int(cfg, "sched.max_attempts");
+		bool created;
+		if (sk_ledger_run_add(l, &r, &created, err) != SK_OK)
+			return err->code;
+		if (created && paused) {
+			r.state = SK_RUN_SKIPPED;
+			snprintf(r.error, sizeof r.error, "paused");
+			if (sk_ledger_run_end(l, &r, now, err) != SK_OK)
+				return err->code;
+		}
+		sk_log(SK_LOG_INFO, "sched", "job=%s fire=%s run=%lld %s%s",
+		       j->name, r.logical_time, (long long)r.id,
+		       created ? "queued" : "exists",
+		       created && paused ? " (skipped: paused)" : "");
+	}
+	snprintf(val, sizeof val, "%lld", (long long)fires[n - 1]);
+	return sk_ledger_meta_set(l, key, val, err);
+}
+
+/* Time of the next event: a fire time or a retry becoming due. */
+static int64_t next_event(const struct plan *p, struct sk_ledger *l,
+			  int64_t now)
+{
+	int64_t next = now + 60000;
+	for (size_t i = 0; i < p->n; i++) {
+		int64_t f = sk_cron_next(&p->jobs[i].cron, p->tz, now);
+		if (f > 0 && f < next)
+			next = f;
+	}
+	struct sk_run r;
+	bool found;
+	struct sk_error err = {0};
+	/* A retry due before then? Look a minute ahead. */
+	if (sk_ledger_run_next_due(l, next, &r, &found, &err) == SK_OK &&
+	    found && r.next_try_ms < next)
+		next = r.next_try_ms > now ? r.next_try_ms : now;
+	return next;
+}
+
+sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
+			void *ud, struct sk_error *err)
+{
+	struct plan p;
+	struct sk_ledger *l = NULL;
+	if (plan_load(*cfg, &p, err) != SK_OK)
+		return err->code;
+	if (sk_sched_ledger_open(*cfg, &l, err) != SK_OK) {
+		plan_free(&p);
+		return err->code;
+	}
+	int recovered = 0;
+	sk_err_t rc = sk_ledger_recover(l, sk_clock_now_ms(), &recovered, err);
+	if (rc == SK_OK && recovered)
+		sk_log(SK_LOG_WARN, "sched",
+		       "found %d run(s) cut off by a crash: up for retry",
+		       recovered);
+	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
+	       p.n, sk_tz_name(p.tz));
+	while (rc == SK_OK && !sk_stop_requested()) {
+		if (sk_reload_take()) {
+			struct sk_error rerr = {0};
+			struct plan np;
+			struct sk_config *old = *cfg;
+			if (reload(ud, cfg, &rerr) != SK_OK) {
+				sk_log(SK_LOG_ERROR, "sched",
+				       "reload failed, keeping the running "
+				       "configuration: %s",
+				       rerr.msg);
+			} else if (plan_load(*cfg, &np, &rerr) != SK_OK) {
+				sk_log(SK_LOG_ERROR, "sched",
+				       "reload failed, keeping the running "
+				       "configuration: %s",
+				       rerr.msg);
+				sk_config_free(*cfg);
+				*cfg = old;
+			} else {
+				sk_config_free(old);
+				plan_free(&p);
+				p = np;
+				sk_log(SK_LOG_INFO, "sched",
+				       "configuration reloaded: schedules=%zu",
+				       p.n);
+			}
+		}
+		int64_t now = sk_clock_now_ms();
+		char pbuf[8];
+		bool paused = false, found;
+		if ((rc = sk_ledger_meta_get(l, "paused", pbuf, sizeof pbuf,
+					     &found, err)) != SK_OK)
+			break;
+		paused = found && !strcmp(pbuf, "1");
+		for (size_t i = 0; rc == SK_OK && i < p.n; i++)
+			rc = schedule_job(*cfg, l, &p, &p.jobs[i], now, paused,
+					  err);
+		if (rc != SK_OK)
+			break;
+		struct sk_run r;
+		if (!paused &&
+		    (rc = sk_ledger_run_next_due(l, now, &r, &found, err)) ==
+			    SK_OK &&
+		    found) {
+			rc = sk_sched_execute(*cfg, l, &r, err);
+			continue;
+		}
+		if (rc != SK_OK)
+			break;
+		int64_t wait = next_event(&p, l, now) - now;
+		if (paused || wait > 60000)
+			wait = paused ? 1000 : 60000;
+		sk_clock_sleep_ms(wait > 50 ? wait : 50);
+	}
+	sk_log(SK_LOG_INFO, "sched", "stopping");
+	sk_ledger_close(l);
+	plan_free(&p);
+	return rc;
+}
