@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-      libsqlite3-dev sqlite3 librdkafka-dev libssl-dev curl python3 ca-certificates)
+      libsqlite3-dev sqlite3 librdkafka-dev libssl-dev libmicrohttpd-dev tzdata curl python3 ca-certificates)
 if [ "${1:-}" = "--test" ]; then
   # Tests also use clang (libFuzzer targets) and its sanitizer runtime.
   pkgs+=(clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven time python3-venv)

@@ -8,6 +8,7 @@
 #include "model/model.h"
 #include "source/source.h"
 #include "sched/runner.h"
+#include "web/web.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -75,7 +76,7 @@ static const struct sk_cmd commands[] = {
 
 static const struct sk_cfg_def *const cfg_tables[] = {
 	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg,
-	sk_sched_cfg, NULL,
+	sk_sched_cfg, sk_web_cfg, NULL,
 };
 
 static void usage_main(FILE *f)

@@ -4,6 +4,7 @@
  */
 #include "cmd/cmd_int.h"
 #include "sched/runner.h"
+#include "web/web.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,19 @@ int sk_cmd_serve(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_config *cfg = cli->cfg;
+	struct sk_web *web = NULL;
+	/* The HTTP API keeps the start-up configuration (a reload changes
+	 * schedules, not the listening address). */
+	struct sk_config *web_cfg = NULL;
+	if (sk_cli_build_config(cli, &web_cfg, &err) != SK_OK ||
+	    sk_web_start(&web, web_cfg, &err) != SK_OK) {
+		sk_config_free(web_cfg);
+		return sk_cli_fail(cli, &err);
+	}
 	sk_err_t rc = sk_sched_serve(&cfg, reload, cli, &err);
 	cli->cfg = cfg;
+	sk_web_stop(web);
+	sk_config_free(web_cfg);
 	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
 }
 

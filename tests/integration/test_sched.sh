@@ -7,6 +7,7 @@
 # is invalid; runs list/show/trigger/clear.
 . "$(dirname "$0")/lib.sh"
 export SKRED_FAKE_SPEED=60 SKRED_SCHED_RETRY_BASE_MS=60000 SKRED_SCHED_RETRY_CAP_MS=120000
+export SKRED_HTTP_ADDR=""  # the HTTP API is tested in section 9
 L() { sq "$SKRED_DATA_DIR/ledger.db" "$1"; }
 # serve_until SQL EXPECTED [seconds]: run the daemon until the ledger query
 # returns EXPECTED (or time runs out), then SIGTERM it; its exit code is kept.
@@ -109,4 +110,30 @@ waitlog "configuration reloaded" || true
 kill -TERM "$s"; wait "$s" || true
 grep -q "reload failed, keeping the running configuration.*hour 25" "$T/hup.log" && ok "bad reload refused, old config kept" || fail "hup: $(cat "$T/hup.log")"
 grep -q "configuration reloaded: schedules=2" "$T/hup.log" && ok "good reload applied" || fail "hup: $(cat "$T/hup.log")"
+
+# 9. The daemon's HTTP API: runs list/one/trigger/clear, pause; token.
+export SKRED_DATA_DIR="$T/http" SKRED_FAKE_NOW=2024-01-10T12:00:00Z SKRED_FAKE_SPEED=1
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+H="http://127.0.0.1:$port"
+SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_HTTP_TOKEN=s3cret "$SKRED" pause >/dev/null
+SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_HTTP_TOKEN=s3cret "$SKRED" serve >"$T/http.log" 2>&1 &
+s=$!
+for _ in $(seq 50); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+check "healthz" '{"status":"ok"}' "$(curl -sf "$H/healthz")"
+check "POST without the token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/api/v1/runs")"
+check "trigger: 201" 201 "$(curl -s -o "$T/t.json" -w '%{http_code}' -X POST -H 'Authorization: Bearer s3cret' "$H/api/v1/runs?from=2024-01-01&to=2024-01-02")"
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/t.json")
+check "run list has it" "manual queued" "$(curl -sf "$H/api/v1/runs" | python3 -c 'import json,sys; r=json.load(sys.stdin)["runs"][0]; print(r["job"], r["state"])')"
+check "one run with attempts and checks" "2024-01-01 [] []" "$(curl -sf "$H/api/v1/runs/$id" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["run"]["window_from"], d["attempts"], d["checks"])')"
+check "bad state: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/runs?state=bogus")"
+check "unknown run: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/runs/999")"
+check "unknown path: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/nope")"
+check "bad date: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer s3cret' "$H/api/v1/runs?from=2024-02-30")"
+check "unpause" '{"paused":false}' "$(curl -sf -X POST -H 'Authorization: Bearer s3cret' "$H/api/v1/unpause")"
+check "paused flag cleared in the ledger" "" "$(L "SELECT value FROM meta WHERE key='paused'")"
+for _ in $(seq 100); do [ "$(L "SELECT state FROM run WHERE id=$id")" = success ] && break; sleep 0.1; done
+check "the daemon ran the triggered run" success "$(L "SELECT state FROM run WHERE id=$id")"
+check "clear a finished run: 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer s3cret' "$H/api/v1/runs/$id/clear")"
+kill -TERM "$s"; wait "$s" || true
+check "a non-loopback address without a token is refused" 2 "$(SKRED_HTTP_ADDR=0.0.0.0:$port "$SKRED" serve >/dev/null 2>&1; echo $?)"
 finish
