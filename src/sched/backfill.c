@@ -218,7 +218,7 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		progress(&b, true);
 	double secs = (double)(sk_mono_ms() - b.t0) / 1000.0;
 	printf("backfill: %zu run(s): %zu succeeded, %zu failed, %zu not "
-	       "done; %lld warnings fetched, %lld stored; %.1f s\n",
+	       "done; %lld warnings fetched, %lld processed; %.1f s\n",
 	       b.n, b.ok, b.failed, b.n - b.ok - b.failed,
 	       (long long)b.fetched, (long long)b.stored, secs);
 	sk_err_t rc = SK_OK;

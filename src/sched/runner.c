@@ -6,6 +6,7 @@
 #include "job/job.h"
 #include "model/model.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,11 @@ static sk_err_t parse_langs(const char *s, int *langs, size_t *n,
 	return SK_OK;
 }
 
+/* Runs executed at once in this process (a backfill with --concurrency)
+ * fetch in parallel but take turns processing: consumers of one group on
+ * the embedded log would otherwise read the same messages twice. */
+static pthread_mutex_t process_lock = PTHREAD_MUTEX_INITIALIZER;
+
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 			  struct sk_run *r, struct sk_error *err)
 {
@@ -256,7 +262,9 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	sk_err_t frc = sk_job_fetch(cfg, bus, &req, &fs, &ferr);
 	if (frc == SK_OK || frc == SK_ERR_HTTP) {
 		struct sk_job_process_opts po = {0};
+		pthread_mutex_lock(&process_lock);
 		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
+		pthread_mutex_unlock(&process_lock);
 	} else {
 		rc = SK_OK;
 	}
