@@ -80,6 +80,32 @@ check "after restart: retried and succeeded" "success|2" "$(L "SELECT state, att
 check "the cut-off attempt is recorded as interrupted" interrupted "$(L "SELECT state FROM attempt WHERE run_id=1 AND attempt=1")"
 unset SKRED_FETCH_CONCURRENCY
 
+# 6b. SIGTERM in the middle of a run: the attempt is recorded as
+# interrupted and the run queued again; the next start finishes it.
+start_sim --seed 2 --fault-rate 1.0 --fault-kinds slow --slow-ms 700
+export SKRED_DATA_DIR="$T/term" SKRED_FAKE_NOW=2024-01-10T15:59:50Z SKRED_FETCH_CONCURRENCY=1
+"$SKRED" serve >>"$T/serve.log" 2>&1 &
+s=$!
+for _ in $(seq 100); do [ "$(L "SELECT state FROM run WHERE id=1" 2>/dev/null)" = running ] && break; sleep 0.1; done
+sleep 1
+kill -TERM "$s"; rc=0; wait "$s" || rc=$?
+check "SIGTERM mid-run: clean exit" 0 "$rc"
+check "the run is queued again, the attempt interrupted" "queued|interrupted" "$(L "SELECT r.state, a.state FROM run r JOIN attempt a ON a.run_id = r.id WHERE r.id=1")"
+start_sim --seed 2
+serve_until "SELECT state FROM run WHERE id=1" success 30
+check "next start finishes it" success "$(L "SELECT state FROM run WHERE id=1")"
+unset SKRED_FETCH_CONCURRENCY
+
+# 6c. A failed data check fails the run when configured to.
+start_sim --seed 2 --bad-rate 0.5
+export SKRED_DATA_DIR="$T/checks" SKRED_FAKE_NOW=2024-01-10T15:59:30Z SKRED_SCHED_CHECKS_FAIL_RUN=true
+serve_until "SELECT state FROM run WHERE id=1" failed 30
+check "a failed check fails the run (no retry)" "failed|1" "$(L "SELECT state, attempts FROM run")"
+check "the failing check is recorded" 0 "$(L "SELECT ok FROM check_result WHERE name='tomorrow_published'")"
+L "SELECT error FROM run" | grep -q "data check failed" && ok "run error says why" || fail "error: $(L "SELECT error FROM run")"
+unset SKRED_SCHED_CHECKS_FAIL_RUN
+start_sim --seed 2
+
 # 7. Pause: fire times while paused are recorded as skipped; unpause runs on.
 export SKRED_DATA_DIR="$T/pause" SKRED_FAKE_NOW=2024-01-10T15:59:00Z
 "$SKRED" pause >/dev/null

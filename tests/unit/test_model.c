@@ -7,31 +7,12 @@
  */
 #include "model/model.h"
 #include "test.h"
+#include "test_data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Whole file from the test data directory; NULL (and a failed check) if it
- * cannot be read. Caller frees. */
-static char *read_data(const char *name, size_t *len)
-{
-	const char *dir = getenv("SKRED_TEST_DATA");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data", name);
-	FILE *f = fopen(path, "rb");
-	CHECK(f != NULL);
-	if (!f)
-		return NULL;
-	struct sk_buf b = {0};
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		sk_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return sk_buf_steal(&b);
-}
 
 /* Element i of a data file's array, parsed. */
 static struct sk_warning *parse_item(const char *file, size_t i)

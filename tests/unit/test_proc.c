@@ -6,29 +6,12 @@
  */
 #include "proc/proc.h"
 #include "test.h"
+#include "test_data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *read_data(const char *name, size_t *len)
-{
-	const char *dir = getenv("SKRED_TEST_DATA");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data", name);
-	FILE *f = fopen(path, "rb");
-	CHECK(f != NULL);
-	if (!f)
-		return NULL;
-	struct sk_buf b = {0};
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		sk_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return sk_buf_steal(&b);
-}
 
 /* The items of a data file (split as the source does). */
 static struct sk_raw_item *load_items(const char *file, size_t *n)
