@@ -29,6 +29,7 @@ struct known {
 	int region, lang;
 	int64_t day;
 	bool found;
+	bool written; /* this batch wrote it: its hash is set at commit */
 	int64_t pub;
 	char hash[17];
 };
@@ -45,7 +46,7 @@ struct cstore {
 	size_t n_known, cap_known;
 	struct covered *cov;
 	size_t n_cov, cap_cov;
-	const struct sk_cql_prepared *sel_range;
+	const struct sk_cql_prepared *sel_range, *upd_hash;
 	char ks[64];
 	struct sk_cql_session *s;
 	const struct sk_cql_prepared *sel_current, *ins_region, *ins_date,
@@ -270,6 +271,9 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		 "SELECT valid_date, publish_time, content_hash FROM "
 		 "@.warnings_by_region WHERE region_id = ? AND lang_key = ? AND "
 		 "valid_date >= ? AND valid_date <= ?"},
+		{&cs->upd_hash,
+		 "UPDATE @.warnings_by_region SET content_hash = ? WHERE "
+		 "region_id = ? AND lang_key = ? AND valid_date = ?"},
 		{&cs->sel_current,
 		 "SELECT publish_time, content_hash FROM @.warnings_by_region "
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
@@ -507,6 +511,7 @@ static sk_err_t known_set(struct cstore *cs, int region, int lang, int64_t day,
 		k->day = day;
 	}
 	k->found = found;
+	k->written = false;
 	k->pub = pub;
 	snprintf(k->hash, sizeof k->hash, "%s", hash ? hash : "");
 	return SK_OK;
@@ -677,11 +682,16 @@ static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 					    "out of memory");
 		struct sk_cql_value v[N_WARNING_COLUMNS];
 		warning_values(w, &date, adv, hash, v);
-		sk_err_t rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS,
+		sk_err_t rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS,
 				     ts, err);
+		/* warnings_by_region's content_hash is what says "this
+		 * revision is completely stored": it is set at commit, after
+		 * every other write of the record was acknowledged, so a crash
+		 * in between leaves a hash that makes the replay write again. */
+		v[N_WARNING_COLUMNS - 1] = sk_cql_value_unset();
 		if (rc == SK_OK)
-			rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS, ts,
-				    err);
+			rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS,
+				    ts, err);
 		free(adv);
 		if (rc != SK_OK)
 			return rc;
@@ -738,10 +748,12 @@ static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 		}
 	}
 	/* A later record of this batch with the same key sees this one. */
-	if ((res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) &&
-	    known_set(cs, w->region_id, w->lang_key, day, true, pub, hash,
-		      err) != SK_OK)
-		return err->code;
+	if (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) {
+		if (known_set(cs, w->region_id, w->lang_key, day, true, pub,
+			      hash, err) != SK_OK)
+			return err->code;
+		known_find(cs, w->region_id, w->lang_key, day)->written = true;
+	}
 	*result = res;
 	return SK_OK;
 }
@@ -753,8 +765,6 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "cassandra store: commit without begin");
 	cs->in_tx = false;
-	cs->n_known = 0;
-	cs->n_cov = 0;
 	struct sk_cql_wait_report rep = {0};
 	sk_err_t rc = sk_cql_session_wait_all(cs->s, &rep, err);
 	if (rc == SK_OK && rep.n_failed)
@@ -762,6 +772,28 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 				  "cassandra: %zu of %zu writes not "
 				  "acknowledged",
 				  rep.n_failed, rep.n_ok + rep.n_failed);
+	/* Phase 2: mark each written record complete. */
+	for (size_t i = 0; rc == SK_OK && i < cs->n_known; i++) {
+		const struct known *k = &cs->known[i];
+		if (!k->written)
+			continue;
+		struct sk_cql_value v[4] = {
+			sk_cql_value_text(k->hash), sk_cql_value_int(k->region),
+			sk_cql_value_int(k->lang), sk_cql_value_date(k->day)};
+		rc = submit(cs, cs->upd_hash, v, 4, k->pub * 1000 + 1000, err);
+	}
+	if (rc == SK_OK) {
+		memset(&rep, 0, sizeof rep);
+		rc = sk_cql_session_wait_all(cs->s, &rep, err);
+		if (rc == SK_OK && rep.n_failed)
+			rc = sk_error_set(err, SK_ERR_STORE, true,
+					  "cassandra: %zu of %zu writes not "
+					  "acknowledged",
+					  rep.n_failed,
+					  rep.n_ok + rep.n_failed);
+	}
+	cs->n_known = 0;
+	cs->n_cov = 0;
 	if (rc != SK_OK)
 		return rc;
 	if (cs->submitted)
