@@ -47,4 +47,13 @@ start_sim --seed 17
 "$SKRED" backfill --regions 3011 --lang nb --from 2024-01-01 --to 2024-01-31 --mode all >"$T/a.out" 2>&1
 grep -q "2 run(s): 2 succeeded" "$T/a.out" && ok "mode all reruns" || fail "$(cat "$T/a.out")"
 check "and the warehouse is unchanged" "$(dump_warehouse "$T/ref/warehouse.db" | sha256sum)" "$(dump_warehouse "$T/crash/warehouse.db" | sha256sum)"
+
+# On a terminal: a progress bar with done/total, rate and ETA.
+export SKRED_DATA_DIR="$T/tty"
+if command -v script >/dev/null; then
+  script -qec "\"$SKRED\" backfill --regions 3011 --lang nb --from 2024-01-01 --to 2024-03-31" /dev/null >"$T/tty.out" 2>&1 || true
+  grep -q '\[#*\.*\] 4/4 runs .*runs/min  ETA' "$T/tty.out" && ok "progress bar on a terminal" || fail "tty: $(tr '\r' '\n' <"$T/tty.out" | tail -3)"
+else
+  fail "script(1) missing: cannot test the terminal progress bar"
+fi
 finish
