@@ -5,9 +5,31 @@
 #include "model/model.h"
 #include "proc/proc.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static _Atomic int64_t t_fetch_runs, t_fetch_warnings, t_fetch_requests,
+	t_fetch_retries, t_fetch_failed, t_fetch_ms, t_process_runs,
+	t_process_messages, t_process_stored, t_process_dead, t_process_ms,
+	t_store_errors;
+
+void sk_job_totals_get(struct sk_job_totals *o)
+{
+	o->fetch_runs = t_fetch_runs;
+	o->fetch_warnings = t_fetch_warnings;
+	o->fetch_requests = t_fetch_requests;
+	o->fetch_retries = t_fetch_retries;
+	o->fetch_failed_chunks = t_fetch_failed;
+	o->fetch_ms = t_fetch_ms;
+	o->process_runs = t_process_runs;
+	o->process_messages = t_process_messages;
+	o->process_stored = t_process_stored;
+	o->process_dead_lettered = t_process_dead;
+	o->process_ms = t_process_ms;
+	o->store_errors = t_store_errors;
+}
 
 const struct sk_cfg_def sk_job_cfg[] = {
 	{"regions", SK_CFG_STR, "A", 0, 0, 0,
@@ -97,6 +119,12 @@ sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 					     &out->fetch, err);
 	out->produced = ctx.produced;
 	out->elapsed_ms = sk_mono_ms() - t0;
+	t_fetch_runs++;
+	t_fetch_warnings += out->fetch.warnings;
+	t_fetch_requests += out->fetch.requests;
+	t_fetch_retries += out->fetch.retries;
+	t_fetch_failed += out->fetch.chunks_failed;
+	t_fetch_ms += out->elapsed_ms;
 	return rc;
 }
 
@@ -229,6 +257,9 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	return SK_OK;
 fail:
 	sk_store_rollback(st);
+	if (err->code == SK_ERR_STORE || err->code == SK_ERR_DB ||
+	    err->code == SK_ERR_NET || err->code == SK_ERR_TIMEOUT)
+		t_store_errors++;
 fail_committed:
 	/* Offsets stay uncommitted: the batch is read again next time and the
 	 * upserts make that harmless. */
@@ -296,5 +327,10 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	}
 	sk_bus_batch_clear(&batch);
 	out->elapsed_ms = sk_mono_ms() - t0;
+	t_process_runs++;
+	t_process_messages += out->consumed;
+	t_process_stored += out->inserted + out->updated;
+	t_process_dead += out->dead_lettered;
+	t_process_ms += out->elapsed_ms;
 	return rc;
 }

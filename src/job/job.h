@@ -56,6 +56,15 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
 		   struct sk_date *from, struct sk_date *to);
 
+/* Totals since the process started, for /metrics (updated atomically). */
+struct sk_job_totals {
+	int64_t fetch_runs, fetch_warnings, fetch_requests, fetch_retries,
+		fetch_failed_chunks, fetch_ms;
+	int64_t process_runs, process_messages, process_stored,
+		process_dead_lettered, process_ms, store_errors;
+};
+void sk_job_totals_get(struct sk_job_totals *out);
+
 extern const struct sk_cfg_def sk_job_cfg[];
 
 #endif

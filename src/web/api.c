@@ -10,7 +10,7 @@
  * Request bodies are not used (and refused above 64 KiB); bad parameters
  * get 400 with a JSON {"error": ...}.
  */
-#include "web/web.h"
+#include "web/web_int.h"
 #include "model/model.h"
 #include "sched/runner.h"
 
@@ -32,22 +32,15 @@ const struct sk_cfg_def sk_web_cfg[] = {
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
 
-struct sk_web {
-	struct MHD_Daemon *d;
-	const struct sk_config *cfg;
-	struct sk_ledger *l;
-	pthread_mutex_t lock; /* one ledger connection, one request at a time */
-	bool loopback;
-	char token[256];
-};
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
+enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,
 			     const struct sk_buf *b)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		b->len, b->data ? b->data : (void *)"", MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
+	sk_web_count(status);
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
@@ -55,14 +48,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 	return rc;
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
+enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *msg)
 {
 	struct sk_buf b = {0};
 	sk_buf_puts(&b, "{\"error\":");
 	sk_model_json_string(&b, msg);
 	sk_buf_puts(&b, "}");
-	enum MHD_Result rc = reply(c, status, &b);
+	enum MHD_Result rc = sk_web_reply(c, status, &b);
 	sk_buf_free(&b);
 	return rc;
 }
@@ -166,7 +159,7 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 		char want[300];
 		snprintf(want, sizeof want, "Bearer %s", w->token);
 		if (!auth || strcmp(auth, want) != 0)
-			return reply_error(c, 401, "a valid token is needed "
+			return sk_web_reply_error(c, 401, "a valid token is needed "
 						   "(Authorization: Bearer)");
 	}
 	if (!strcmp(url, "/api/v1/runs") && !post) {
@@ -177,11 +170,11 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 		int state = st ? sk_run_state_parse(st) : -1;
 		long limit = lim ? strtol(lim, NULL, 10) : 100;
 		if (st && state < 0)
-			return reply_error(c, 400, "state must be queued, "
+			return sk_web_reply_error(c, 400, "state must be queued, "
 						   "running, success, failed, "
 						   "up_for_retry or skipped");
 		if (limit <= 0 || limit > 10000)
-			return reply_error(c, 400, "limit must be 1..10000");
+			return sk_web_reply_error(c, 400, "limit must be 1..10000");
 		struct list_ctx x = {&b, 0};
 		sk_buf_puts(&b, "{\"runs\":[");
 		rc = sk_ledger_run_list(w->l, state, NULL, (size_t)limit,
@@ -191,7 +184,7 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 		int64_t id;
 		const char *rest = url + 13;
 		if (!parse_id(rest, &id))
-			return reply_error(c, 400, "bad run id");
+			return sk_web_reply_error(c, 400, "bad run id");
 		const char *tail = strchr(rest, '/');
 		if (post && tail && !strcmp(tail, "/clear")) {
 			rc = sk_ledger_run_clear(w->l, id, &err);
@@ -218,7 +211,7 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 				sk_buf_puts(&b, "]}");
 			}
 		} else {
-			return reply_error(c, 405, "method not allowed");
+			return sk_web_reply_error(c, 405, "method not allowed");
 		}
 	} else if (!strcmp(url, "/api/v1/runs") && post) {
 		struct sk_run r = {0};
@@ -231,7 +224,7 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 		struct sk_date fd, td;
 		if ((f && sk_date_parse(f, &fd) != SK_OK) ||
 		    (t && sk_date_parse(t, &td) != SK_OK))
-			return reply_error(c, 400,
+			return sk_web_reply_error(c, 400,
 					   "from and to must be YYYY-MM-DD");
 		if (f)
 			sk_date_format(&fd, r.window_from);
@@ -256,16 +249,19 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 					&err);
 		sk_buf_printf(&b, "{\"paused\":%s}", pause ? "true" : "false");
 	} else {
-		return reply_error(c, 404, "no such endpoint");
+		enum MHD_Result handled;
+		if (sk_web_data_route(w, c, url, post, &handled))
+			return handled;
+		return sk_web_reply_error(c, 404, "no such endpoint");
 	}
 	if (rc != SK_OK) {
 		sk_buf_free(&b);
-		return reply_error(c, rc == SK_ERR_NOTFOUND ? 404
+		return sk_web_reply_error(c, rc == SK_ERR_NOTFOUND ? 404
 				      : rc == SK_ERR_INVAL ? 409 : 500,
 				   err.msg);
 	}
 send:;
-	enum MHD_Result r = reply(c, status, &b);
+	enum MHD_Result r = sk_web_reply(c, status, &b);
 	sk_buf_free(&b);
 	return r;
 }
@@ -280,7 +276,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	(void)upload_data;
 	bool post = !strcmp(method, "POST");
 	if (!post && strcmp(method, "GET"))
-		return reply_error(c, 405, "only GET and POST");
+		return sk_web_reply_error(c, 405, "only GET and POST");
 	/* Consume (and bound) a request body; it is not used. */
 	size_t *seen = *con_cls;
 	if (!seen) {
@@ -296,7 +292,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (*seen > WEB_MAX_BODY)
-		return reply_error(c, 413, "request body too large");
+		return sk_web_reply_error(c, 413, "request body too large");
 	pthread_mutex_lock(&w->lock);
 	enum MHD_Result rc = route(w, c, url, post);
 	pthread_mutex_unlock(&w->lock);

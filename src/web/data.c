@@ -1,0 +1,416 @@
+/*
+ * data.c - the data, pipeline and operations endpoints of the daemon:
+ *
+ * GET /api/v1/regions
+ * GET /api/v1/warnings?region=ID[,ID]&lang=nb|en|both&from=D&to=D&detail=1
+ * GET /api/v1/topics        end offsets, committed offsets and lag
+ * GET /api/v1/dlq?offset=N&limit=N   dead letters with reasons and payloads
+ * GET /metrics              Prometheus text format
+ * GET /readyz               ledger, bus and warehouse can be opened
+ *
+ * Each request opens the bus or store it needs (SQLite opens are cheap;
+ * the daemon's own connections belong to its scheduler thread).
+ */
+#include "web/web_int.h"
+#include "bus/bus.h"
+#include "job/job.h"
+#include "model/model.h"
+#include "store/store.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RANGE_DAYS 400
+#define MAX_DLQ 1000
+
+static _Atomic int64_t http_by_class[6]; /* 1xx..5xx by first digit */
+static _Atomic int64_t http_200, http_201, http_400, http_401, http_404,
+	http_500;
+
+void sk_web_count(unsigned status)
+{
+	if (status / 100 < 6)
+		http_by_class[status / 100]++;
+	switch (status) {
+	case 200: http_200++; break;
+	case 201: http_201++; break;
+	case 400: http_400++; break;
+	case 401: http_401++; break;
+	case 404: http_404++; break;
+	case 500: http_500++; break;
+	default: break;
+	}
+}
+
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result regions(struct MHD_Connection *c)
+{
+	size_t n;
+	const struct sk_region *r = sk_model_regions(&n);
+	struct sk_buf b = {0};
+	sk_buf_puts(&b, "{\"regions\":[");
+	for (size_t i = 0; i < n; i++) {
+		sk_buf_printf(&b, "%s{\"id\":%d,\"name\":", i ? "," : "",
+			      r[i].id);
+		sk_model_json_string(&b, r[i].name);
+		sk_buf_printf(&b, ",\"type\":\"%c\",\"active\":%s,\"lat\":%.3f,"
+				  "\"lon\":%.3f}",
+			      r[i].type, r[i].active ? "true" : "false",
+			      r[i].lat, r[i].lon);
+	}
+	sk_buf_puts(&b, "]}");
+	enum MHD_Result rc = sk_web_reply(c, 200, &b);
+	sk_buf_free(&b);
+	return rc;
+}
+
+struct rows {
+	struct sk_buf *b;
+	size_t n;
+	sk_err_t rc;
+	struct sk_error *err;
+};
+
+static int row(const struct sk_warning *w, void *ud)
+{
+	struct rows *x = ud;
+	char *json = NULL;
+	if (sk_model_warning_to_json(w, &json, x->err) != SK_OK) {
+		x->rc = x->err->code;
+		return 1;
+	}
+	if (x->n++)
+		sk_buf_puts(x->b, ",");
+	x->rc = sk_buf_puts(x->b, json) == SK_OK
+			? SK_OK
+			: sk_error_set(x->err, SK_ERR_LIMIT, false,
+				       "answer too large: narrow the query");
+	free(json);
+	return x->rc != SK_OK;
+}
+
+static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_error err = {0};
+	const char *reg = arg(c, "region"), *lang = arg(c, "lang"),
+		   *from = arg(c, "from"), *to = arg(c, "to"),
+		   *detail = arg(c, "detail");
+	int *ids = NULL;
+	size_t n_ids = 0;
+	if (reg && sk_model_regions_select(reg, &ids, &n_ids, &err) != SK_OK)
+		return sk_web_reply_error(c, 400, err.msg);
+	struct sk_store_query q = {.region_ids = ids, .n_regions = n_ids};
+	if (!lang || !strcmp(lang, "both"))
+		q.lang_key = 0;
+	else if (!strcmp(lang, "nb") || !strcmp(lang, "1"))
+		q.lang_key = 1;
+	else if (!strcmp(lang, "en") || !strcmp(lang, "2"))
+		q.lang_key = 2;
+	else {
+		free(ids);
+		return sk_web_reply_error(c, 400, "lang must be nb, en or both");
+	}
+	struct sk_date today = sk_oslo_date_at(sk_clock_now_ms());
+	q.from = q.to = today;
+	if ((from && sk_date_parse(from, &q.from) != SK_OK) ||
+	    (to && sk_date_parse(to, &q.to) != SK_OK)) {
+		free(ids);
+		return sk_web_reply_error(c, 400,
+					  "from and to must be YYYY-MM-DD");
+	}
+	if (from && !to)
+		q.to = q.from;
+	if (sk_date_cmp(&q.from, &q.to) > 0 ||
+	    sk_date_diff(&q.from, &q.to) >= MAX_RANGE_DAYS) {
+		free(ids);
+		return sk_web_reply_error(c, 400, "from must not be after to, "
+						  "and the range at most 400 "
+						  "days");
+	}
+	q.with_children = detail && !strcmp(detail, "1");
+	struct sk_store *st = NULL;
+	struct sk_buf b = {.max = 64u * 1024 * 1024};
+	struct rows x = {&b, 0, SK_OK, &err};
+	sk_err_t rc = sk_store_open(&st, w->cfg, &err);
+	if (rc == SK_OK) {
+		sk_buf_puts(&b, "{\"warnings\":[");
+		rc = sk_store_query(st, &q, row, &x, &err);
+		if (rc == SK_OK)
+			rc = x.rc;
+		sk_buf_printf(&b, "],\"count\":%zu}", x.n);
+	}
+	sk_store_close(st);
+	free(ids);
+	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
+					: sk_web_reply_error(
+						  c, rc == SK_ERR_LIMIT ? 400 : 500,
+						  err.msg);
+	sk_buf_free(&b);
+	return r;
+}
+
+static void lag_json(struct sk_buf *b, const struct sk_bus_lag *l, size_t n,
+		     const char *topic, bool *first)
+{
+	sk_buf_puts(b, *first ? "" : ",");
+	*first = false;
+	sk_buf_puts(b, "{\"topic\":");
+	sk_model_json_string(b, topic);
+	sk_buf_puts(b, ",\"partitions\":[");
+	for (size_t i = 0; i < n; i++)
+		sk_buf_printf(b, "%s{\"partition\":%d,\"end_offset\":%lld,"
+				 "\"committed_offset\":%lld,\"lag\":%lld}",
+			      i ? "," : "", l[i].partition,
+			      (long long)l[i].end_offset,
+			      (long long)l[i].committed_offset,
+			      (long long)l[i].lag);
+	sk_buf_puts(b, "]}");
+}
+
+static const char *const topic_keys[] = {"bus.topic_raw", "bus.topic_dlq",
+					 "bus.topic_clean"};
+
+static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_buf b = {0};
+	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
+	const char *group = sk_config_str(w->cfg, "bus.group");
+	bool first = true;
+	if (rc == SK_OK) {
+		sk_buf_printf(&b, "{\"bus\":\"%s\",\"group\":",
+			      sk_config_str(w->cfg, "bus"));
+		sk_model_json_string(&b, group);
+		sk_buf_puts(&b, ",\"topics\":[");
+	}
+	for (size_t t = 0; rc == SK_OK && t < 3; t++) {
+		struct sk_bus_lag *l = NULL;
+		size_t n = 0;
+		const char *topic = sk_config_str(w->cfg, topic_keys[t]);
+		rc = sk_bus_lag(bus, group, topic, &l, &n, &err);
+		if (rc == SK_OK)
+			lag_json(&b, l, n, topic, &first);
+		free(l);
+	}
+	sk_buf_puts(&b, "]}");
+	sk_bus_close(bus);
+	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
+					: sk_web_reply_error(c, 500, err.msg);
+	sk_buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c)
+{
+	const char *o = arg(c, "offset"), *l = arg(c, "limit");
+	char *end = NULL;
+	long long off = o ? strtoll(o, &end, 10) : 0;
+	if (o && (*end || off < 0))
+		return sk_web_reply_error(c, 400, "offset must be >= 0");
+	long long lim = l ? strtoll(l, &end, 10) : 100;
+	if (l && (*end || lim <= 0 || lim > MAX_DLQ))
+		return sk_web_reply_error(c, 400, "limit must be 1..1000");
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_bus_batch batch = {0};
+	struct sk_buf b = {.max = 64u * 1024 * 1024};
+	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
+	if (rc == SK_OK)
+		rc = sk_bus_read(bus, sk_config_str(w->cfg, "bus.topic_dlq"),
+				 -1, off, (size_t)lim, &batch, &err);
+	sk_buf_puts(&b, "{\"dead_letters\":[");
+	for (size_t i = 0; rc == SK_OK && i < batch.n; i++) {
+		const struct sk_bus_msg *m = &batch.msgs[i];
+		sk_buf_printf(&b, "%s{\"partition\":%d,\"offset\":%lld,\"key\":",
+			      i ? "," : "", m->partition,
+			      (long long)m->offset);
+		sk_model_json_string(&b, m->key);
+		sk_buf_puts(&b, ",\"headers\":{");
+		for (size_t h = 0; h < m->n_headers; h++) {
+			sk_buf_puts(&b, h ? "," : "");
+			sk_model_json_string(&b, m->headers[h].key);
+			sk_buf_puts(&b, ":");
+			sk_model_json_string(&b, m->headers[h].value);
+		}
+		sk_buf_puts(&b, "},\"payload\":");
+		sk_model_json_string(&b, m->value);
+		sk_buf_puts(&b, "}");
+	}
+	sk_buf_printf(&b, "],\"count\":%zu}", batch.n);
+	sk_bus_batch_clear(&batch);
+	sk_bus_close(bus);
+	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
+					: sk_web_reply_error(c, 500, err.msg);
+	sk_buf_free(&b);
+	return r;
+}
+
+struct run_tally {
+	int64_t by_state[SK_RUN__COUNT];
+	char jobs[16][64];
+	int64_t last_ok[16];
+	size_t n_jobs;
+};
+
+static int tally(const struct sk_run *r, void *ud)
+{
+	struct run_tally *t = ud;
+	if (r->state < SK_RUN__COUNT)
+		t->by_state[r->state]++;
+	if (r->state != SK_RUN_SUCCESS)
+		return 0;
+	size_t j;
+	for (j = 0; j < t->n_jobs; j++)
+		if (!strcmp(t->jobs[j], r->job))
+			break;
+	if (j == t->n_jobs) {
+		if (t->n_jobs == 16)
+			return 0;
+		snprintf(t->jobs[j], sizeof t->jobs[j], "%s", r->job);
+		t->n_jobs++;
+	}
+	if (r->end_ms > t->last_ok[j])
+		t->last_ok[j] = r->end_ms;
+	return 0;
+}
+
+static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_buf b = {0};
+	struct sk_error err = {0};
+	struct run_tally t = {0};
+	sk_ledger_run_list(w->l, -1, NULL, 1000000, tally, &t, &err);
+	sk_buf_puts(&b, "# HELP skred_runs Runs in the ledger by state.\n"
+			"# TYPE skred_runs gauge\n");
+	for (int s = 0; s < SK_RUN__COUNT; s++)
+		sk_buf_printf(&b, "skred_runs{state=\"%s\"} %lld\n",
+			      sk_run_state_name((enum sk_run_state)s),
+			      (long long)t.by_state[s]);
+	sk_buf_puts(&b, "# HELP skred_last_success_timestamp_seconds End of "
+			"the last successful run per job.\n"
+			"# TYPE skred_last_success_timestamp_seconds gauge\n");
+	for (size_t j = 0; j < t.n_jobs; j++)
+		sk_buf_printf(&b, "skred_last_success_timestamp_seconds{job=\"%s\"} "
+				  "%.3f\n",
+			      t.jobs[j], (double)t.last_ok[j] / 1000.0);
+	struct sk_job_totals jt;
+	sk_job_totals_get(&jt);
+	sk_buf_printf(&b,
+		      "# TYPE skred_fetch_warnings_total counter\n"
+		      "skred_fetch_warnings_total %lld\n"
+		      "# TYPE skred_fetch_requests_total counter\n"
+		      "skred_fetch_requests_total %lld\n"
+		      "# TYPE skred_fetch_retries_total counter\n"
+		      "skred_fetch_retries_total %lld\n"
+		      "# TYPE skred_fetch_failed_chunks_total counter\n"
+		      "skred_fetch_failed_chunks_total %lld\n"
+		      "# TYPE skred_fetch_seconds_total counter\n"
+		      "skred_fetch_seconds_total %.3f\n"
+		      "# TYPE skred_process_messages_total counter\n"
+		      "skred_process_messages_total %lld\n"
+		      "# TYPE skred_process_stored_total counter\n"
+		      "skred_process_stored_total %lld\n"
+		      "# TYPE skred_dead_letters_total counter\n"
+		      "skred_dead_letters_total %lld\n"
+		      "# TYPE skred_process_seconds_total counter\n"
+		      "skred_process_seconds_total %.3f\n"
+		      "# TYPE skred_store_errors_total counter\n"
+		      "skred_store_errors_total %lld\n",
+		      (long long)jt.fetch_warnings, (long long)jt.fetch_requests,
+		      (long long)jt.fetch_retries,
+		      (long long)jt.fetch_failed_chunks,
+		      (double)jt.fetch_ms / 1000.0,
+		      (long long)jt.process_messages,
+		      (long long)jt.process_stored,
+		      (long long)jt.process_dead_lettered,
+		      (double)jt.process_ms / 1000.0,
+		      (long long)jt.store_errors);
+	struct sk_bus *bus = NULL;
+	if (sk_bus_open(&bus, w->cfg, &err) == SK_OK) {
+		const char *group = sk_config_str(w->cfg, "bus.group");
+		const char *raw = sk_config_str(w->cfg, "bus.topic_raw");
+		struct sk_bus_lag *l = NULL;
+		size_t n = 0;
+		sk_buf_puts(&b, "# HELP skred_bus_lag Messages of the raw topic "
+				"the processor group has not committed.\n"
+				"# TYPE skred_bus_lag gauge\n");
+		if (sk_bus_lag(bus, group, raw, &l, &n, &err) == SK_OK)
+			for (size_t i = 0; i < n; i++)
+				sk_buf_printf(&b, "skred_bus_lag{topic=\"%s\","
+						  "partition=\"%d\"} %lld\n",
+					      raw, l[i].partition,
+					      (long long)l[i].lag);
+		free(l);
+		sk_bus_close(bus);
+	}
+	sk_buf_printf(&b, "# HELP skred_http_requests_total HTTP responses "
+			  "by code.\n# TYPE skred_http_requests_total counter\n"
+			  "skred_http_requests_total{code=\"200\"} %lld\n"
+			  "skred_http_requests_total{code=\"201\"} %lld\n"
+			  "skred_http_requests_total{code=\"400\"} %lld\n"
+			  "skred_http_requests_total{code=\"401\"} %lld\n"
+			  "skred_http_requests_total{code=\"404\"} %lld\n"
+			  "skred_http_requests_total{code=\"500\"} %lld\n",
+		      (long long)http_200, (long long)http_201,
+		      (long long)http_400, (long long)http_401,
+		      (long long)http_404, (long long)http_500);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		b.len, b.data ? b.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+	sk_buf_free(&b);
+	if (!r)
+		return MHD_NO;
+	sk_web_count(200);
+	MHD_add_response_header(r, "Content-Type",
+				"text/plain; version=0.0.4; charset=utf-8");
+	enum MHD_Result rc = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_store *st = NULL;
+	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
+	if (rc == SK_OK)
+		rc = sk_store_open(&st, w->cfg, &err);
+	sk_store_close(st);
+	sk_bus_close(bus);
+	if (rc != SK_OK)
+		return sk_web_reply_error(c, 503, err.msg);
+	struct sk_buf b = {0};
+	sk_buf_puts(&b, "{\"status\":\"ready\"}");
+	enum MHD_Result r = sk_web_reply(c, 200, &b);
+	sk_buf_free(&b);
+	return r;
+}
+
+bool sk_web_data_route(struct sk_web *w, struct MHD_Connection *c,
+		       const char *url, bool post, enum MHD_Result *result)
+{
+	if (post)
+		return false;
+	if (!strcmp(url, "/api/v1/regions"))
+		*result = regions(c);
+	else if (!strcmp(url, "/api/v1/warnings"))
+		*result = warnings(w, c);
+	else if (!strcmp(url, "/api/v1/topics"))
+		*result = topics(w, c);
+	else if (!strcmp(url, "/api/v1/dlq"))
+		*result = dlq(w, c);
+	else if (!strcmp(url, "/metrics"))
+		*result = metrics(w, c);
+	else if (!strcmp(url, "/readyz"))
+		*result = readyz(w, c);
+	else
+		return false;
+	return true;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The daemon's data, pipeline and operations endpoints over HTTP:
+# warnings (filters, validation), regions, topics with lag, dead letters,
+# /metrics in Prometheus text format, /readyz; escaping of stored text.
+. "$(dirname "$0")/lib.sh"
+start_sim --seed 6 --bad-rate 0.05
+export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=2024-01-10T12:00:00Z
+"$SKRED" run --regions all --lang both --from 2024-01-01 --to 2024-01-10 -q >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+H="http://127.0.0.1:$port"
+SKRED_HTTP_ADDR="127.0.0.1:$port" "$SKRED" serve >"$T/serve.log" 2>&1 &
+s=$!
+trap 'kill $s 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 50); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+j() { curl -sf "$H$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
+stored=$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE valid_date='2024-01-05'")
+check "warnings for a day: every stored row" "$stored" "$(j '/api/v1/warnings?from=2024-01-05' 'd["count"]')"
+check "filter by region and language" "3011 1 10" "$(j '/api/v1/warnings?region=3011&lang=nb&from=2024-01-01&to=2024-01-10' '" ".join(map(str,[d["warnings"][0]["region_id"], d["warnings"][0]["lang_key"], d["count"]]))')"
+lvl=$(wh "SELECT danger_level FROM avalanche_warning WHERE region_id=3011 AND lang_key=1 AND valid_date='2024-01-05'")
+check "the level matches the warehouse" "$lvl" "$(j '/api/v1/warnings?region=3011&lang=nb&from=2024-01-05' 'd["warnings"][0]["danger_level"]')"
+check "detail=1 includes problems" True "$(j '/api/v1/warnings?region=3011&lang=en&from=2024-01-05&detail=1' '"problems" in d["warnings"][0]')"
+check "default: today (fake clock) all regions" "$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE valid_date='2024-01-10'")" "$(j '/api/v1/warnings' 'd["count"]')"
+for bad in 'region=9999' 'lang=de' 'from=2024-13-01' 'from=2024-01-10&to=2024-01-01' 'from=2020-01-01&to=2024-01-01'; do
+  check "400 for $bad" 400 "$(curl -s -o "$T/e" -w '%{http_code}' "$H/api/v1/warnings?$bad")"
+done
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["error"]' "$T/e" && ok "400 carries a JSON error" || fail "error body: $(cat "$T/e")"
+check "regions: 46, 24 active A" "46 24" "$(j /api/v1/regions 'str(len(d["regions"]))+" "+str(sum(1 for r in d["regions"] if r["type"]=="A" and r["active"]))')"
+check "Norwegian names survive" "Østfold" "$(j /api/v1/regions '[r["name"] for r in d["regions"] if r["id"]==3046][0]')"
+check "topics: raw end offset" 920 "$(j /api/v1/topics '[t for t in d["topics"] if t["topic"]=="avalanche_region_warning"][0]["partitions"][0]["end_offset"]')"
+check "topics: no lag" 0 "$(j /api/v1/topics '[t for t in d["topics"] if t["topic"]=="avalanche_region_warning"][0]["partitions"][0]["lag"]')"
+dead=$(bus "SELECT COUNT(*) FROM message WHERE topic='skred.dlq'")
+check "dlq: every dead letter" "$dead" "$(j '/api/v1/dlq?limit=1000' 'd["count"]')"
+check "dlq: reason and payload" True "$(j '/api/v1/dlq?limit=1' 'bool(d["dead_letters"][0]["headers"]["reason"]) and d["dead_letters"][0]["payload"].startswith("{")')"
+check "dlq: bad limit 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/dlq?limit=0")"
+curl -sf "$H/metrics" >"$T/m"
+grep -q '^skred_runs{state="success"} ' "$T/m" && ok "metrics: runs by state" || fail "metrics: $(head -5 "$T/m")"
+grep -q '^skred_bus_lag{topic="avalanche_region_warning",partition="0"} 0$' "$T/m" && ok "metrics: bus lag" || fail "lag metric"
+grep -q '^skred_http_requests_total{code="400"} [1-9]' "$T/m" && ok "metrics: HTTP requests by code" || fail "http metric"
+python3 - "$T/m" <<'PY' && ok "metrics: valid exposition lines" || fail "metrics format"
+import re, sys
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if not line or line.startswith("#"):
+        continue
+    assert re.match(r'^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$', line), line
+PY
+check "readyz" '{"status":"ready"}' "$(curl -sf "$H/readyz")"
+check "path traversal is just a 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$H/api/v1/../../etc/passwd")"
+check "body too large: 413" 413 "$(head -c 100000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- "$H/api/v1/pause")"
+kill -TERM "$s"; wait "$s" || true
+finish
