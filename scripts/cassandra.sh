@@ -95,6 +95,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MAVEN_LOG_PREFIX=cassandra
 # shellcheck source-path=SCRIPTDIR source=lib-maven.sh disable=SC1091
 . "$here/lib-maven.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-service.sh disable=SC1091
+. "$here/lib-service.sh"
 
 cache=${SKRED_CACHE:-${HOME:-/tmp}/.cache/skred}
 CASSANDRA_VERSION=${CASSANDRA_VERSION:-5.0.9}
@@ -181,11 +183,6 @@ config_ports() { # take the ports from the run dir's cassandra.yaml
   v=$(sed -n 's/^storage_port: *\([0-9]*\).*/\1/p' "$yaml")
   [ -n "$v" ] && CASSANDRA_STORAGE_PORT=$v
   return 0
-}
-
-port_open() { # port: true if something accepts TCP connections on $HOST:port
-  # shellcheck disable=SC2016  # expanded by the inner shell
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null
 }
 
 is_our_node() { # pid: true if pid is a live CassandraDaemon JVM using our config
@@ -485,16 +482,7 @@ cmd_start() {
 cmd_stop() {
   local pid
   if pid=$(node_pid); then
-    say "stopping pid $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + CASSANDRA_STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "still running after ${CASSANDRA_STOP_TIMEOUT}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    say "stopped"
+    stop_pid "$pid" "$CASSANDRA_STOP_TIMEOUT"
   else
     say "not running"
   fi

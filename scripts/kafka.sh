@@ -58,6 +58,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MAVEN_LOG_PREFIX=kafka
 # shellcheck source-path=SCRIPTDIR source=lib-maven.sh disable=SC1091
 . "$here/lib-maven.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-service.sh disable=SC1091
+. "$here/lib-service.sh"
 
 KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
 KAFKA_LIB=${KAFKA_LIB:-${SKRED_CACHE:-${HOME:-/tmp}/.cache/skred}/kafka-$KAFKA_VERSION/lib}
@@ -126,11 +128,6 @@ config_ports() { # take the ports from the run dir's server.properties
   l=$(sed -n 's/^listeners=//p' "$props")
   if [[ $l =~ PLAINTEXT://[^,]*:([0-9]+) ]]; then KAFKA_PORT=${BASH_REMATCH[1]}; fi
   if [[ $l =~ CONTROLLER://[^,]*:([0-9]+) ]]; then KAFKA_CONTROLLER_PORT=${BASH_REMATCH[1]}; fi
-}
-
-port_open() { # port: true if something accepts TCP connections on $HOST:port
-  # shellcheck disable=SC2016  # expanded by the inner shell
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null
 }
 
 is_our_broker() { # pid: true if pid is a live kafka.Kafka JVM using our config
@@ -288,16 +285,7 @@ cmd_start() {
 cmd_stop() {
   local pid
   if pid=$(broker_pid); then
-    say "stopping pid $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "still running after ${KAFKA_STOP_TIMEOUT}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    say "stopped"
+    stop_pid "$pid" "$KAFKA_STOP_TIMEOUT"
   else
     say "not running"
   fi
