@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib-service.sh - what scripts/kafka.sh and scripts/cassandra.sh share for
 # the server processes they run (sourced; they define HOST and say()).
 
