@@ -208,27 +208,6 @@ static bool parse_count(const char *s, int64_t *out)
 	return true;
 }
 
-static sk_err_t parse_langs(const char *s, struct sk_cli *cli,
-			    struct sk_error *err)
-{
-	if (!strcmp(s, "nb") || !strcmp(s, "no") || !strcmp(s, "1")) {
-		cli->langs[0] = 1;
-		cli->n_langs = 1;
-	} else if (!strcmp(s, "en") || !strcmp(s, "2")) {
-		cli->langs[0] = 2;
-		cli->n_langs = 1;
-	} else if (!strcmp(s, "both")) {
-		cli->langs[0] = 1;
-		cli->langs[1] = 2;
-		cli->n_langs = 2;
-	} else {
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "--lang must be nb, en or both, got '%s'",
-				    s);
-	}
-	return SK_OK;
-}
-
 sk_err_t sk_cli_build_config(const struct sk_cli *cli, struct sk_config **out,
 			     struct sk_error *err)
 {
@@ -414,7 +393,8 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 	if (sk_model_regions_select(sk_config_str(cli->cfg, "regions"),
 				    &cli->regions, &cli->n_regions,
 				    &err) != SK_OK ||
-	    parse_langs(sk_config_str(cli->cfg, "lang"), cli, &err) != SK_OK)
+	    sk_model_langs_select(sk_config_str(cli->cfg, "lang"), cli->langs,
+				  &cli->n_langs, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	return -1;
 }

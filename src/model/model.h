@@ -33,6 +33,11 @@ const struct sk_region *sk_model_region_find(int id);
 sk_err_t sk_model_regions_select(const char *spec, int **ids, size_t *n,
 				 struct sk_error *err);
 
+/* Parse a --lang value: "nb" (or "no", "1"), "en" (or "2"), or "both" into
+ * API langKeys (1, 2); *n is 1 or 2. SK_ERR_INVAL naming the value else. */
+sk_err_t sk_model_langs_select(const char *spec, int langs[2], size_t *n,
+			       struct sk_error *err);
+
 /* ------------------------------------------------------- the raw messages */
 
 /* Key of a raw or clean message: "<region_id>:<lang_key>:<YYYY-MM-DD>". */

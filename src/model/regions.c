@@ -129,3 +129,24 @@ sk_err_t sk_model_regions_select(const char *spec, int **ids, size_t *n,
 	*n = k;
 	return SK_OK;
 }
+
+sk_err_t sk_model_langs_select(const char *spec, int langs[2], size_t *n,
+			       struct sk_error *err)
+{
+	const char *s = spec ? spec : "";
+	if (!strcmp(s, "nb") || !strcmp(s, "no") || !strcmp(s, "1")) {
+		langs[0] = 1;
+		*n = 1;
+	} else if (!strcmp(s, "en") || !strcmp(s, "2")) {
+		langs[0] = 2;
+		*n = 1;
+	} else if (!strcmp(s, "both")) {
+		langs[0] = 1;
+		langs[1] = 2;
+		*n = 2;
+	} else {
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "lang must be nb, en or both, got '%s'", s);
+	}
+	return SK_OK;
+}

@@ -193,26 +193,6 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 
 /* ----------------------------------------------------------- execute */
 
-static sk_err_t parse_langs(const char *s, int *langs, size_t *n,
-			    struct sk_error *err)
-{
-	if (!strcmp(s, "nb")) {
-		langs[0] = 1;
-		*n = 1;
-	} else if (!strcmp(s, "en")) {
-		langs[0] = 2;
-		*n = 1;
-	} else if (!strcmp(s, "both")) {
-		langs[0] = 1;
-		langs[1] = 2;
-		*n = 2;
-	} else {
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "run languages must be nb, en or both");
-	}
-	return SK_OK;
-}
-
 /* Runs executed at once in this process (a backfill with --concurrency)
  * fetch in parallel but take turns processing: consumers of one group on
  * the embedded log would otherwise read the same messages twice. */
@@ -243,7 +223,8 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	struct sk_fetch_req req = {.simple = r->simple};
 	if ((rc = sk_model_regions_select(r->regions, &regions, &n_regions,
 					  &why)) != SK_OK ||
-	    (rc = parse_langs(r->langs, langs, &n_langs, &why)) != SK_OK ||
+	    (rc = sk_model_langs_select(r->langs, langs, &n_langs,
+					&why)) != SK_OK ||
 	    (rc = sk_date_parse(r->window_from, &req.from)) != SK_OK ||
 	    (rc = sk_date_parse(r->window_to, &req.to)) != SK_OK) {
 		if (!why.msg[0])

@@ -106,16 +106,13 @@ static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c)
 	if (reg && sk_model_regions_select(reg, &ids, &n_ids, &err) != SK_OK)
 		return sk_web_reply_error(c, 400, err.msg);
 	struct sk_store_query q = {.region_ids = ids, .n_regions = n_ids};
-	if (!lang || !strcmp(lang, "both"))
-		q.lang_key = 0;
-	else if (!strcmp(lang, "nb") || !strcmp(lang, "1"))
-		q.lang_key = 1;
-	else if (!strcmp(lang, "en") || !strcmp(lang, "2"))
-		q.lang_key = 2;
-	else {
+	int langs[2];
+	size_t n_langs = 2;
+	if (lang && sk_model_langs_select(lang, langs, &n_langs, &err) != SK_OK) {
 		free(ids);
-		return sk_web_reply_error(c, 400, "lang must be nb, en or both");
+		return sk_web_reply_error(c, 400, err.msg);
 	}
+	q.lang_key = n_langs == 1 ? langs[0] : 0;
 	struct sk_date today = sk_oslo_date_at(sk_clock_now_ms());
 	q.from = q.to = today;
 	if ((from && sk_date_parse(from, &q.from) != SK_OK) ||
