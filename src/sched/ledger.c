@@ -74,6 +74,18 @@ static const char *const schema[] = {
 	"  checked_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY(run_id, name));"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 2: the tasks of an attempt (fetch, process, checks) */
+	"CREATE TABLE task("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  attempt INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  start_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY(run_id, attempt, seq));",
 };
 
 #define RUN_COLS                                                               \
@@ -425,6 +437,48 @@ sk_err_t sk_ledger_checks(struct sk_ledger *l, int64_t run_id,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sk_sqldb_error(l->db, "ledger checks", err);
+	return SK_OK;
+}
+
+sk_err_t sk_ledger_task_put(struct sk_ledger *l, int64_t run_id,
+			    const struct sk_task *t, struct sk_error *err)
+{
+	return run_sql(l,
+		       "INSERT OR REPLACE INTO task(run_id, attempt, seq, name, "
+		       "state, start_ms, end_ms, count, error) VALUES (?1, ?2, "
+		       "?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		       "iiittiiit", NULL, err, run_id, (int64_t)t->attempt,
+		       (int64_t)t->seq, t->name, t->state, t->start_ms,
+		       t->end_ms, t->count, t->error);
+}
+
+sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
+			 int (*fn)(const struct sk_task *t, void *ud),
+			 void *ud, struct sk_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (run_sql(l,
+		    "SELECT attempt, seq, name, state, start_ms, end_ms, count, "
+		    "error FROM task WHERE run_id = ?1 ORDER BY attempt, seq",
+		    "i", &st, err, run_id) != SK_OK)
+		return err->code;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sk_task t = {0};
+		t.attempt = sqlite3_column_int(st, 0);
+		t.seq = sqlite3_column_int(st, 1);
+		copy_col(st, 2, t.name, sizeof t.name);
+		copy_col(st, 3, t.state, sizeof t.state);
+		t.start_ms = sqlite3_column_int64(st, 4);
+		t.end_ms = sqlite3_column_int64(st, 5);
+		t.count = sqlite3_column_int64(st, 6);
+		copy_col(st, 7, t.error, sizeof t.error);
+		if (fn(&t, ud))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sk_sqldb_error(l->db, "ledger tasks", err);
 	return SK_OK;
 }
 

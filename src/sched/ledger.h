@@ -105,6 +105,22 @@ sk_err_t sk_ledger_checks(struct sk_ledger *l, int64_t run_id,
 				    const char *detail, void *ud),
 			  void *ud, struct sk_error *err);
 
+/* The tasks of an attempt, in order (seq): "fetch", "process", "checks";
+ * state success, failed, skipped or interrupted; count is warnings fetched,
+ * records stored, checks passed. */
+struct sk_task {
+	int attempt, seq;
+	char name[16];
+	char state[16];
+	int64_t start_ms, end_ms, count;
+	char error[SK_RUN_TEXT];
+};
+sk_err_t sk_ledger_task_put(struct sk_ledger *l, int64_t run_id,
+			    const struct sk_task *t, struct sk_error *err);
+sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
+			 int (*fn)(const struct sk_task *t, void *ud),
+			 void *ud, struct sk_error *err);
+
 /* Small key/value state ("paused", "last_fire.<job>"). value NULL deletes. */
 sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
 			    size_t size, bool *found, struct sk_error *err);

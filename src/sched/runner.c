@@ -193,6 +193,42 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 
 /* ----------------------------------------------------------- execute */
 
+static int count_ok(const char *name, bool ok, const char *detail, void *ud)
+{
+	(void)name;
+	(void)detail;
+	*(int64_t *)ud += ok;
+	return 0;
+}
+
+/* Record one task of the current attempt (a failure to record is logged:
+ * the run's outcome matters more than its breakdown). */
+static void task_record(struct sk_ledger *l, const struct sk_run *r, int seq,
+			const char *name, const char *state, int64_t start_ms,
+			int64_t count, const char *error)
+{
+	struct sk_task t = {.attempt = r->attempts,
+			    .seq = seq,
+			    .start_ms = start_ms,
+			    .end_ms = sk_clock_now_ms(),
+			    .count = count};
+	snprintf(t.name, sizeof t.name, "%s", name);
+	snprintf(t.state, sizeof t.state, "%s", state);
+	snprintf(t.error, sizeof t.error, "%s", error ? error : "");
+	struct sk_error e = {0};
+	if (sk_ledger_task_put(l, r->id, &t, &e) != SK_OK)
+		sk_log(SK_LOG_WARN, "sched", "run=%lld: task %s not recorded: %s",
+		       (long long)r->id, name, e.msg);
+}
+
+static const char *task_state(sk_err_t rc)
+{
+	if (rc == SK_OK)
+		return "success";
+	return rc == SK_ERR_INTERRUPTED || sk_stop_requested() ? "interrupted"
+							      : "failed";
+}
+
 /* Runs executed at once in this process (a backfill with --concurrency)
  * fetch in parallel but take turns processing: consumers of one group on
  * the embedded log would otherwise read the same messages twice. */
@@ -240,14 +276,23 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	    (rc = sk_store_open(&st, cfg, &why)) != SK_OK)
 		goto done;
 	struct sk_error ferr = {0};
+	int64_t t0 = sk_clock_now_ms();
 	sk_err_t frc = sk_job_fetch(cfg, bus, &req, &fs, &ferr);
+	task_record(l, r, 1, "fetch", task_state(frc), t0, fs.produced,
+		    frc == SK_OK ? "" : ferr.msg);
+	t0 = sk_clock_now_ms();
 	if (frc == SK_OK || frc == SK_ERR_HTTP) {
 		struct sk_job_process_opts po = {0};
 		pthread_mutex_lock(&process_lock);
 		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
 		pthread_mutex_unlock(&process_lock);
+		task_record(l, r, 2, "process", task_state(rc), t0,
+			    ps.inserted + ps.updated + ps.unchanged,
+			    rc == SK_OK ? "" : why.msg);
 	} else {
 		rc = SK_OK;
+		task_record(l, r, 2, "process", "skipped", t0, 0,
+			    "the fetch failed");
 	}
 	if (frc != SK_OK) {
 		rc = frc;
@@ -256,14 +301,22 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	if (rc == SK_OK && sk_stop_requested())
 		rc = sk_error_set(&why, SK_ERR_INTERRUPTED, false,
 				  "stopped by a signal");
+	t0 = sk_clock_now_ms();
 	if (rc == SK_OK) {
 		struct sk_error cerr = {0};
+		int64_t passed = 0;
 		bool ok = run_checks(cfg, l, st, r, regions, n_regions, langs,
 				     n_langs, &cerr);
+		sk_ledger_checks(l, r->id, count_ok, &passed, &cerr);
+		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
+			    passed, ok ? "" : "a data check failed");
 		if (!ok && sk_config_bool(cfg, "sched.checks_fail_run"))
 			rc = sk_error_set(&why, SK_ERR_VALIDATE, false,
 					  "a data check failed (see the run's "
 					  "checks)");
+	} else {
+		task_record(l, r, 3, "checks", "skipped", t0, 0,
+			    "an earlier task failed");
 	}
 done:
 	r->fetched = fs.produced;

@@ -39,6 +39,15 @@ typedef sk_err_t (*sk_sched_reload_fn)(void *ud, struct sk_config **cfg,
 sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			void *ud, struct sk_error *err);
 
+/* The schedules of cfg (sched.schedules in sched.timezone), each with its
+ * next fire time after now_ms (UTC ms; -1: never). fn returns non-zero to
+ * stop. SK_ERR_CONFIG for a bad schedule or time zone. */
+typedef int (*sk_sched_schedule_fn)(const char *job, const char *cron,
+				    int64_t next_ms, void *ud);
+sk_err_t sk_sched_schedules(const struct sk_config *cfg, int64_t now_ms,
+			    sk_sched_schedule_fn fn, void *ud,
+			    struct sk_error *err);
+
 enum sk_backfill_mode { SK_BACKFILL_MISSING, SK_BACKFILL_FAILED,
 			SK_BACKFILL_ALL };
 

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #define MAX_JOBS 16
+#define POLL_MS 1000 /* longest sleep between looks at the ledger */
 
 struct job {
 	char name[64];
+	char expr[SK_CRON_MAX_LEN + 1];
 	struct sk_cron cron;
 };
 
@@ -61,6 +63,7 @@ static sk_err_t plan_load(const struct sk_config *cfg, struct plan *p,
 		*eq = '\0';
 		struct job *j = &p->jobs[p->n];
 		snprintf(j->name, sizeof j->name, "%s", item);
+		snprintf(j->expr, sizeof j->expr, "%s", eq + 1);
 		if (sk_cron_parse(eq + 1, &j->cron, err) != SK_OK) {
 			sk_error_prefix(err, "sched.schedules job %s", j->name);
 			plan_free(p);
@@ -73,6 +76,21 @@ static sk_err_t plan_load(const struct sk_config *cfg, struct plan *p,
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "sched.schedules defines no schedule");
 	}
+	return SK_OK;
+}
+
+sk_err_t sk_sched_schedules(const struct sk_config *cfg, int64_t now_ms,
+			    sk_sched_schedule_fn fn, void *ud,
+			    struct sk_error *err)
+{
+	struct plan p;
+	if (plan_load(cfg, &p, err) != SK_OK)
+		return err->code;
+	for (size_t i = 0; i < p.n; i++)
+		if (fn(p.jobs[i].name, p.jobs[i].expr,
+		       sk_cron_next(&p.jobs[i].cron, p.tz, now_ms), ud))
+			break;
+	plan_free(&p);
 	return SK_OK;
 }
 
@@ -249,9 +267,11 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		}
 		if (rc != SK_OK)
 			break;
+		/* Runs queued from outside (the HTTP API, `skred runs
+		 * trigger`) start within POLL_MS. */
 		int64_t wait = next_event(&p, l, now) - now;
-		if (paused || wait > 60000)
-			wait = paused ? 1000 : 60000;
+		if (paused || wait > POLL_MS)
+			wait = POLL_MS;
 		sk_clock_sleep_ms(wait > 50 ? wait : 50);
 	}
 	sk_log(SK_LOG_INFO, "sched", "stopping");

@@ -1,14 +1,18 @@
 /*
- * api.c - the HTTP API of `skred serve` on libmicrohttpd.
+ * api.c - the HTTP server of `skred serve` on libmicrohttpd (a pool of
+ * SK_WEB_THREADS threads): requests are parsed and routed by request.c,
+ * then answered here (health, the UI's compiled-in files, and the
+ * endpoints on the run ledger) or by data.c.
  *
- * GET  /healthz
- * GET  /api/v1/runs[?state=S&limit=N]   runs, newest first
- * GET  /api/v1/runs/{id}                 a run with attempts and checks
+ * GET  /healthz, /, /ui/<file>
+ * GET  /api/v1/status                    clock, today, pause, schedules
+ * GET  /api/v1/runs[?state=S&limit=N]    runs, newest first
+ * GET  /api/v1/runs/{id}                 a run with attempts, tasks, checks
  * POST /api/v1/runs[?from=D&to=D]        queue a manual run
  * POST /api/v1/runs/{id}/clear           queue a finished run again
  * POST /api/v1/pause, /api/v1/unpause
- * Request bodies are not used (and refused above 64 KiB); bad parameters
- * get 400 with a JSON {"error": ...}.
+ * Request bodies are not used (and refused above SK_WEB_MAX_BODY); bad
+ * parameters get 400 with a JSON {"error": ...}.
  */
 #include "web/web_int.h"
 #include "model/model.h"
@@ -21,8 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define WEB_MAX_BODY (64 * 1024)
 
 const struct sk_cfg_def sk_web_cfg[] = {
 	{"http.addr", SK_CFG_STR, "127.0.0.1:8080", 0, 0, 0,
@@ -132,28 +134,208 @@ static int check_one(const char *name, bool ok, const char *detail, void *ud)
 	return 0;
 }
 
-static bool parse_id(const char *s, int64_t *id)
+static int task_one(const struct sk_task *t, void *ud)
 {
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (end == s || (*end && *end != '/') || v <= 0)
-		return false;
-	*id = v;
-	return true;
+	struct list_ctx *x = ud;
+	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
+	if (t->start_ms)
+		sk_time_format_utc(t->start_ms, s);
+	if (t->end_ms)
+		sk_time_format_utc(t->end_ms, e);
+	if (x->n++)
+		sk_buf_puts(x->b, ",");
+	sk_buf_printf(x->b, "{\"attempt\":%d,\"task\":", t->attempt);
+	sk_model_json_string(x->b, t->name);
+	sk_buf_puts(x->b, ",\"state\":");
+	sk_model_json_string(x->b, t->state);
+	sk_buf_printf(x->b, ",\"start\":%s%s%s,\"end\":%s%s%s,"
+			    "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
+		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
+		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
+		      (long long)(t->end_ms > t->start_ms ? t->end_ms - t->start_ms
+							  : 0),
+		      (long long)t->count);
+	sk_model_json_string(x->b, t->error);
+	sk_buf_puts(x->b, "}");
+	return 0;
 }
 
-static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
-			     const char *url, bool post)
+static sk_err_t run_one(struct sk_web *w, int64_t id, struct sk_buf *b,
+			struct sk_error *err)
 {
-	struct sk_buf b = {.max = 16u * 1024 * 1024};
+	struct sk_run r;
+	struct list_ctx x = {b, 0};
+	if (sk_ledger_run_get(w->l, id, &r, err) != SK_OK)
+		return err->code;
+	sk_buf_puts(b, "{\"run\":");
+	run_json(b, &r);
+	sk_buf_puts(b, ",\"attempts\":[");
+	sk_err_t rc = sk_ledger_attempts(w->l, id, attempt_one, &x, err);
+	x.n = 0;
+	sk_buf_puts(b, "],\"tasks\":[");
+	if (rc == SK_OK)
+		rc = sk_ledger_tasks(w->l, id, task_one, &x, err);
+	x.n = 0;
+	sk_buf_puts(b, "],\"checks\":[");
+	if (rc == SK_OK)
+		rc = sk_ledger_checks(w->l, id, check_one, &x, err);
+	sk_buf_puts(b, "]}");
+	return rc;
+}
+
+static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
+			struct sk_buf *b, unsigned *status,
+			struct sk_error *err)
+{
+	struct sk_run r = {0};
+	snprintf(r.job, sizeof r.job, "manual");
+	sk_sched_window(w->cfg, sk_clock_now_ms(), &r);
+	if (call->has_from)
+		sk_date_format(&call->from, r.window_from);
+	if (call->has_to)
+		sk_date_format(&call->to, r.window_to);
+	snprintf(r.regions, sizeof r.regions, "%s",
+		 sk_config_str(w->cfg, "regions"));
+	snprintf(r.langs, sizeof r.langs, "%s", sk_config_str(w->cfg, "lang"));
+	r.max_attempts = (int)sk_config_int(w->cfg, "sched.max_attempts");
+	bool created;
+	if (sk_ledger_run_add(w->l, &r, &created, err) != SK_OK)
+		return err->code;
+	*status = created ? 201 : 200;
+	run_json(b, &r);
+	return SK_OK;
+}
+
+struct sched_ctx {
+	struct sk_buf *b;
+	int n;
+};
+
+static int schedule_one(const char *job, const char *cron, int64_t next_ms,
+			void *ud)
+{
+	struct sched_ctx *x = ud;
+	char next[SK_TIME_UTC_LEN] = "";
+	if (next_ms >= 0)
+		sk_time_format_utc(next_ms, next);
+	sk_buf_puts(x->b, x->n++ ? ",{\"job\":" : "{\"job\":");
+	sk_model_json_string(x->b, job);
+	sk_buf_puts(x->b, ",\"cron\":");
+	sk_model_json_string(x->b, cron);
+	sk_buf_printf(x->b, ",\"next\":%s%s%s}", next[0] ? "\"" : "",
+		      next[0] ? next : "null", next[0] ? "\"" : "");
+	return 0;
+}
+
+/* What the UI needs to know first: the daemon's clock (it may be a fake
+ * one), today in Europe/Oslo, pause state, backends and schedules. */
+static sk_err_t status(struct sk_web *w, struct sk_buf *b,
+		       struct sk_error *err)
+{
+	int64_t now = sk_clock_now_ms();
+	char now_s[SK_TIME_UTC_LEN], today_s[11], tomorrow_s[11], paused[8];
+	bool found;
+	struct sk_date today = sk_oslo_date_at(now);
+	struct sk_date tomorrow = sk_date_add_days(today, 1);
+	sk_time_format_utc(now, now_s);
+	sk_date_format(&today, today_s);
+	sk_date_format(&tomorrow, tomorrow_s);
+	if (sk_ledger_meta_get(w->l, "paused", paused, sizeof paused, &found,
+			       err) != SK_OK)
+		return err->code;
+	sk_buf_printf(b, "{\"version\":\"%s\",\"now\":\"%s\",\"today\":\"%s\","
+			 "\"tomorrow\":\"%s\",\"timezone\":",
+		      SKRED_VERSION, now_s, today_s, tomorrow_s);
+	sk_model_json_string(b, sk_config_str(w->cfg, "sched.timezone"));
+	sk_buf_printf(b, ",\"paused\":%s,\"bus\":", found ? "true" : "false");
+	sk_model_json_string(b, sk_config_str(w->cfg, "bus"));
+	sk_buf_puts(b, ",\"store\":");
+	sk_model_json_string(b, sk_config_str(w->cfg, "store"));
+	sk_buf_puts(b, ",\"schedules\":[");
+	struct sched_ctx x = {b, 0};
+	sk_err_t rc = sk_sched_schedules(w->cfg, now, schedule_one, &x, err);
+	sk_buf_puts(b, "]}");
+	return rc;
+}
+
+/* The endpoints that use the ledger (called with w->lock held). */
+static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
+				   const struct sk_web_call *call)
+{
+	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
 	struct sk_error err = {0};
 	sk_err_t rc = SK_OK;
-	unsigned status = 200;
-	if (!strcmp(url, "/healthz") && !post) {
-		sk_buf_puts(&b, "{\"status\":\"ok\"}");
-		goto send;
+	unsigned code = 200;
+	switch (call->ep) {
+	case SK_WEB_EP_STATUS:
+		rc = status(w, &b, &err);
+		break;
+	case SK_WEB_EP_RUNS: {
+		struct list_ctx x = {&b, 0};
+		sk_buf_puts(&b, "{\"runs\":[");
+		rc = sk_ledger_run_list(w->l, call->state, NULL,
+					(size_t)call->limit, list_one, &x,
+					&err);
+		sk_buf_puts(&b, "]}");
+		break;
 	}
-	if (post && w->token[0]) {
+	case SK_WEB_EP_RUN_GET:
+		rc = run_one(w, call->run_id, &b, &err);
+		break;
+	case SK_WEB_EP_RUN_CLEAR:
+		rc = sk_ledger_run_clear(w->l, call->run_id, &err);
+		if (rc == SK_OK)
+			sk_buf_printf(&b, "{\"id\":%lld,\"state\":\"queued\"}",
+				      (long long)call->run_id);
+		break;
+	case SK_WEB_EP_RUN_ADD:
+		rc = run_add(w, call, &b, &code, &err);
+		break;
+	case SK_WEB_EP_PAUSE:
+	case SK_WEB_EP_UNPAUSE: {
+		bool pause = call->ep == SK_WEB_EP_PAUSE;
+		rc = sk_ledger_meta_set(w->l, "paused", pause ? "1" : NULL,
+					&err);
+		sk_buf_printf(&b, "{\"paused\":%s}", pause ? "true" : "false");
+		break;
+	}
+	default:
+		rc = sk_error_set(&err, SK_ERR_INVAL, false, "no handler");
+	}
+	enum MHD_Result r =
+		rc == SK_OK ? sk_web_reply(c, code, &b)
+			    : sk_web_reply_error(c, rc == SK_ERR_NOTFOUND ? 404
+						 : rc == SK_ERR_INVAL ? 409
+								      : 500,
+						 err.msg);
+	sk_buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result asset(struct MHD_Connection *c,
+			     const struct sk_web_asset *a)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	sk_web_count(200);
+	MHD_add_response_header(r, "Content-Type", a->type);
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; img-src 'self' data:; "
+				"style-src 'self' 'unsafe-inline'; "
+				"frame-ancestors 'none'");
+	enum MHD_Result rc = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
+				const struct sk_web_call *call)
+{
+	if (call->mutating && w->token[0]) {
 		const char *auth = MHD_lookup_connection_value(
 			c, MHD_HEADER_KIND, "Authorization");
 		char want[300];
@@ -162,108 +344,49 @@ static enum MHD_Result route(struct sk_web *w, struct MHD_Connection *c,
 			return sk_web_reply_error(c, 401, "a valid token is needed "
 						   "(Authorization: Bearer)");
 	}
-	if (!strcmp(url, "/api/v1/runs") && !post) {
-		const char *st = MHD_lookup_connection_value(
-			c, MHD_GET_ARGUMENT_KIND, "state");
-		const char *lim = MHD_lookup_connection_value(
-			c, MHD_GET_ARGUMENT_KIND, "limit");
-		int state = st ? sk_run_state_parse(st) : -1;
-		long limit = lim ? strtol(lim, NULL, 10) : 100;
-		if (st && state < 0)
-			return sk_web_reply_error(c, 400, "state must be queued, "
-						   "running, success, failed, "
-						   "up_for_retry or skipped");
-		if (limit <= 0 || limit > 10000)
-			return sk_web_reply_error(c, 400, "limit must be 1..10000");
-		struct list_ctx x = {&b, 0};
-		sk_buf_puts(&b, "{\"runs\":[");
-		rc = sk_ledger_run_list(w->l, state, NULL, (size_t)limit,
-					list_one, &x, &err);
-		sk_buf_puts(&b, "]}");
-	} else if (!strncmp(url, "/api/v1/runs/", 13)) {
-		int64_t id;
-		const char *rest = url + 13;
-		if (!parse_id(rest, &id))
-			return sk_web_reply_error(c, 400, "bad run id");
-		const char *tail = strchr(rest, '/');
-		if (post && tail && !strcmp(tail, "/clear")) {
-			rc = sk_ledger_run_clear(w->l, id, &err);
-			if (rc == SK_OK)
-				sk_buf_printf(&b, "{\"id\":%lld,\"state\":"
-						  "\"queued\"}",
-					      (long long)id);
-		} else if (!post && !tail) {
-			struct sk_run r;
-			rc = sk_ledger_run_get(w->l, id, &r, &err);
-			if (rc == SK_OK) {
-				struct list_ctx x = {&b, 0};
-				sk_buf_puts(&b, "{\"run\":");
-				run_json(&b, &r);
-				sk_buf_puts(&b, ",\"attempts\":[");
-				rc = sk_ledger_attempts(w->l, id, attempt_one,
-							&x, &err);
-				x.n = 0;
-				sk_buf_puts(&b, "],\"checks\":[");
-				if (rc == SK_OK)
-					rc = sk_ledger_checks(w->l, id,
-							      check_one, &x,
-							      &err);
-				sk_buf_puts(&b, "]}");
-			}
-		} else {
-			return sk_web_reply_error(c, 405, "method not allowed");
-		}
-	} else if (!strcmp(url, "/api/v1/runs") && post) {
-		struct sk_run r = {0};
-		snprintf(r.job, sizeof r.job, "manual");
-		sk_sched_window(w->cfg, sk_clock_now_ms(), &r);
-		const char *f = MHD_lookup_connection_value(
-			c, MHD_GET_ARGUMENT_KIND, "from");
-		const char *t = MHD_lookup_connection_value(
-			c, MHD_GET_ARGUMENT_KIND, "to");
-		struct sk_date fd, td;
-		if ((f && sk_date_parse(f, &fd) != SK_OK) ||
-		    (t && sk_date_parse(t, &td) != SK_OK))
-			return sk_web_reply_error(c, 400,
-					   "from and to must be YYYY-MM-DD");
-		if (f)
-			sk_date_format(&fd, r.window_from);
-		if (t)
-			sk_date_format(&td, r.window_to);
-		snprintf(r.regions, sizeof r.regions, "%s",
-			 sk_config_str(w->cfg, "regions"));
-		snprintf(r.langs, sizeof r.langs, "%s",
-			 sk_config_str(w->cfg, "lang"));
-		r.max_attempts = (int)sk_config_int(w->cfg,
-						    "sched.max_attempts");
-		bool created;
-		rc = sk_ledger_run_add(w->l, &r, &created, &err);
-		if (rc == SK_OK) {
-			status = created ? 201 : 200;
-			run_json(&b, &r);
-		}
-	} else if ((!strcmp(url, "/api/v1/pause") ||
-		    !strcmp(url, "/api/v1/unpause")) && post) {
-		bool pause = !strcmp(url, "/api/v1/pause");
-		rc = sk_ledger_meta_set(w->l, "paused", pause ? "1" : NULL,
-					&err);
-		sk_buf_printf(&b, "{\"paused\":%s}", pause ? "true" : "false");
-	} else {
-		enum MHD_Result handled;
-		if (sk_web_data_route(w, c, url, post, &handled))
-			return handled;
-		return sk_web_reply_error(c, 404, "no such endpoint");
-	}
-	if (rc != SK_OK) {
+	switch (call->ep) {
+	case SK_WEB_EP_HEALTHZ: {
+		struct sk_buf b = {0};
+		sk_buf_puts(&b, "{\"status\":\"ok\"}");
+		enum MHD_Result r = sk_web_reply(c, 200, &b);
 		sk_buf_free(&b);
-		return sk_web_reply_error(c, rc == SK_ERR_NOTFOUND ? 404
-				      : rc == SK_ERR_INVAL ? 409 : 500,
-				   err.msg);
+		return r;
 	}
-send:;
-	enum MHD_Result r = sk_web_reply(c, status, &b);
-	sk_buf_free(&b);
-	return r;
+	case SK_WEB_EP_ASSET:
+		return asset(c, call->asset);
+	case SK_WEB_EP_STATUS:
+	case SK_WEB_EP_RUNS:
+	case SK_WEB_EP_RUN_GET:
+	case SK_WEB_EP_RUN_ADD:
+	case SK_WEB_EP_RUN_CLEAR:
+	case SK_WEB_EP_PAUSE:
+	case SK_WEB_EP_UNPAUSE: {
+		pthread_mutex_lock(&w->lock);
+		enum MHD_Result r = ledger_call(w, c, call);
+		pthread_mutex_unlock(&w->lock);
+		return r;
+	}
+	default:
+		return sk_web_data_call(w, c, call);
+	}
+}
+
+/* Per connection and request: the raw request target (from the URI
+ * callback, before libmicrohttpd splits it) and the body bytes seen. */
+struct conn {
+	bool started;
+	size_t body;
+	char uri[SK_WEB_MAX_URI + 2];
+};
+
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	struct conn *k = calloc(1, sizeof *k);
+	if (k) /* longer than the limit: kept long enough to be refused */
+		snprintf(k->uri, sizeof k->uri, "%s", uri ? uri : "");
+	return k;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
@@ -272,30 +395,36 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 			       size_t *upload_data_size, void **con_cls)
 {
 	struct sk_web *w = cls;
+	struct conn *k = *con_cls;
+	(void)url;
 	(void)version;
 	(void)upload_data;
-	bool post = !strcmp(method, "POST");
-	if (!post && strcmp(method, "GET"))
-		return sk_web_reply_error(c, 405, "only GET and POST");
-	/* Consume (and bound) a request body; it is not used. */
-	size_t *seen = *con_cls;
-	if (!seen) {
-		seen = calloc(1, sizeof *seen);
-		if (!seen)
-			return MHD_NO;
-		*con_cls = seen;
+	if (!k)
+		return MHD_NO; /* out of memory in uri_seen */
+	if (!k->started) {
+		k->started = true;
 		return MHD_YES;
 	}
+	/* Consume (and bound) a request body; it is not used. */
 	if (*upload_data_size) {
-		*seen += *upload_data_size;
+		k->body += *upload_data_size;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (*seen > WEB_MAX_BODY)
+	if (k->body > SK_WEB_MAX_BODY)
 		return sk_web_reply_error(c, 413, "request body too large");
-	pthread_mutex_lock(&w->lock);
-	enum MHD_Result rc = route(w, c, url, post);
-	pthread_mutex_unlock(&w->lock);
+	struct sk_web_req req;
+	struct sk_web_call call;
+	char msg[256];
+	unsigned code = sk_web_req_parse(&req, method, k->uri, msg, sizeof msg);
+	if (!code)
+		code = sk_web_route(&req, sk_oslo_date_at(sk_clock_now_ms()),
+				    &call, msg, sizeof msg);
+	else
+		memset(&call, 0, sizeof call);
+	enum MHD_Result rc = code ? sk_web_reply_error(c, code, msg)
+				  : dispatch(w, c, &call);
+	sk_web_call_clear(&call);
 	return rc;
 }
 
@@ -360,11 +489,14 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		return err->code;
 	}
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_ERROR_LOG,
+					MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 				(uint16_t)port, NULL, NULL, handler, w,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-				MHD_OPTION_CONNECTION_LIMIT, 64u,
+				MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT,
+				SK_WEB_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);

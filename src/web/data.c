@@ -5,11 +5,13 @@
  * GET /api/v1/warnings?region=ID[,ID]&lang=nb|en|both&from=D&to=D&detail=1
  * GET /api/v1/topics        end offsets, committed offsets and lag
  * GET /api/v1/dlq?offset=N&limit=N   dead letters with reasons and payloads
+ * GET /api/v1/warehouse     backend, row counts, last write
  * GET /metrics              Prometheus text format
  * GET /readyz               ledger, bus and warehouse can be opened
  *
- * Each request opens the bus or store it needs (SQLite opens are cheap;
- * the daemon's own connections belong to its scheduler thread).
+ * Parameters arrive validated (request.c). Each request opens the bus or
+ * store it needs (SQLite opens are cheap; the daemon's own connections
+ * belong to its scheduler thread).
  */
 #include "web/web_int.h"
 #include "bus/bus.h"
@@ -22,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RANGE_DAYS 400
-#define MAX_DLQ 1000
 
 static _Atomic int64_t http_by_class[6]; /* 1xx..5xx by first digit */
 static _Atomic int64_t http_200, http_201, http_400, http_401, http_404,
@@ -42,11 +42,6 @@ void sk_web_count(unsigned status)
 	case 500: http_500++; break;
 	default: break;
 	}
-}
-
-static const char *arg(struct MHD_Connection *c, const char *name)
-{
-	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static enum MHD_Result regions(struct MHD_Connection *c)
@@ -95,44 +90,19 @@ static int row(const struct sk_warning *w, void *ud)
 	return x->rc != SK_OK;
 }
 
-static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c)
+static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c,
+				const struct sk_web_call *call)
 {
 	struct sk_error err = {0};
-	const char *reg = arg(c, "region"), *lang = arg(c, "lang"),
-		   *from = arg(c, "from"), *to = arg(c, "to"),
-		   *detail = arg(c, "detail");
-	int *ids = NULL;
-	size_t n_ids = 0;
-	if (reg && sk_model_regions_select(reg, &ids, &n_ids, &err) != SK_OK)
-		return sk_web_reply_error(c, 400, err.msg);
-	struct sk_store_query q = {.region_ids = ids, .n_regions = n_ids};
-	int langs[2];
-	size_t n_langs = 2;
-	if (lang && sk_model_langs_select(lang, langs, &n_langs, &err) != SK_OK) {
-		free(ids);
-		return sk_web_reply_error(c, 400, err.msg);
-	}
-	q.lang_key = n_langs == 1 ? langs[0] : 0;
-	struct sk_date today = sk_oslo_date_at(sk_clock_now_ms());
-	q.from = q.to = today;
-	if ((from && sk_date_parse(from, &q.from) != SK_OK) ||
-	    (to && sk_date_parse(to, &q.to) != SK_OK)) {
-		free(ids);
-		return sk_web_reply_error(c, 400,
-					  "from and to must be YYYY-MM-DD");
-	}
-	if (from && !to)
-		q.to = q.from;
-	if (sk_date_cmp(&q.from, &q.to) > 0 ||
-	    sk_date_diff(&q.from, &q.to) >= MAX_RANGE_DAYS) {
-		free(ids);
-		return sk_web_reply_error(c, 400, "from must not be after to, "
-						  "and the range at most 400 "
-						  "days");
-	}
-	q.with_children = detail && !strcmp(detail, "1");
+	struct sk_store_query q = {.region_ids = call->region_ids,
+				   .n_regions = call->n_regions,
+				   .lang_key = call->n_langs == 1 ? call->langs[0]
+								  : 0,
+				   .from = call->from,
+				   .to = call->to,
+				   .with_children = call->detail};
 	struct sk_store *st = NULL;
-	struct sk_buf b = {.max = 64u * 1024 * 1024};
+	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
 	struct rows x = {&b, 0, SK_OK, &err};
 	sk_err_t rc = sk_store_open(&st, w->cfg, &err);
 	if (rc == SK_OK) {
@@ -143,11 +113,37 @@ static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c)
 		sk_buf_printf(&b, "],\"count\":%zu}", x.n);
 	}
 	sk_store_close(st);
-	free(ids);
 	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
 					: sk_web_reply_error(
 						  c, rc == SK_ERR_LIMIT ? 400 : 500,
 						  err.msg);
+	sk_buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_error err = {0};
+	struct sk_store *st = NULL;
+	struct sk_store_stats s = {0};
+	sk_err_t rc = sk_store_open(&st, w->cfg, &err);
+	if (rc == SK_OK)
+		rc = sk_store_stats(st, &s, &err);
+	sk_store_close(st);
+	if (rc != SK_OK)
+		return sk_web_reply_error(c, 500, err.msg);
+	char last[SK_TIME_UTC_LEN] = "";
+	if (s.last_write_ms)
+		sk_time_format_utc(s.last_write_ms, last);
+	struct sk_buf b = {0};
+	sk_buf_puts(&b, "{\"backend\":");
+	sk_model_json_string(&b, sk_config_str(w->cfg, "store"));
+	sk_buf_printf(&b, ",\"warnings\":%lld,\"problems\":%lld,"
+			  "\"revisions\":%lld,\"last_write\":%s%s%s}",
+		      (long long)s.warnings, (long long)s.problems,
+		      (long long)s.revisions, last[0] ? "\"" : "",
+		      last[0] ? last : "null", last[0] ? "\"" : "");
+	enum MHD_Result r = sk_web_reply(c, 200, &b);
 	sk_buf_free(&b);
 	return r;
 }
@@ -204,24 +200,18 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 	return r;
 }
 
-static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c)
+static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
+			   const struct sk_web_call *call)
 {
-	const char *o = arg(c, "offset"), *l = arg(c, "limit");
-	char *end = NULL;
-	long long off = o ? strtoll(o, &end, 10) : 0;
-	if (o && (*end || off < 0))
-		return sk_web_reply_error(c, 400, "offset must be >= 0");
-	long long lim = l ? strtoll(l, &end, 10) : 100;
-	if (l && (*end || lim <= 0 || lim > MAX_DLQ))
-		return sk_web_reply_error(c, 400, "limit must be 1..1000");
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_bus_batch batch = {0};
-	struct sk_buf b = {.max = 64u * 1024 * 1024};
+	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
 	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
 	if (rc == SK_OK)
 		rc = sk_bus_read(bus, sk_config_str(w->cfg, "bus.topic_dlq"),
-				 -1, off, (size_t)lim, &batch, &err);
+				 -1, call->offset, (size_t)call->limit, &batch,
+				 &err);
 	sk_buf_puts(&b, "{\"dead_letters\":[");
 	for (size_t i = 0; rc == SK_OK && i < batch.n; i++) {
 		const struct sk_bus_msg *m = &batch.msgs[i];
@@ -283,7 +273,9 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_buf b = {0};
 	struct sk_error err = {0};
 	struct run_tally t = {0};
+	pthread_mutex_lock(&w->lock);
 	sk_ledger_run_list(w->l, -1, NULL, 1000000, tally, &t, &err);
+	pthread_mutex_unlock(&w->lock);
 	sk_buf_puts(&b, "# HELP skred_runs Runs in the ledger by state.\n"
 			"# TYPE skred_runs gauge\n");
 	for (int s = 0; s < SK_RUN__COUNT; s++)
@@ -390,24 +382,25 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 	return r;
 }
 
-bool sk_web_data_route(struct sk_web *w, struct MHD_Connection *c,
-		       const char *url, bool post, enum MHD_Result *result)
+enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
+				 const struct sk_web_call *call)
 {
-	if (post)
-		return false;
-	if (!strcmp(url, "/api/v1/regions"))
-		*result = regions(c);
-	else if (!strcmp(url, "/api/v1/warnings"))
-		*result = warnings(w, c);
-	else if (!strcmp(url, "/api/v1/topics"))
-		*result = topics(w, c);
-	else if (!strcmp(url, "/api/v1/dlq"))
-		*result = dlq(w, c);
-	else if (!strcmp(url, "/metrics"))
-		*result = metrics(w, c);
-	else if (!strcmp(url, "/readyz"))
-		*result = readyz(w, c);
-	else
-		return false;
-	return true;
+	switch (call->ep) {
+	case SK_WEB_EP_REGIONS:
+		return regions(c);
+	case SK_WEB_EP_WARNINGS:
+		return warnings(w, c, call);
+	case SK_WEB_EP_WAREHOUSE:
+		return warehouse(w, c);
+	case SK_WEB_EP_TOPICS:
+		return topics(w, c);
+	case SK_WEB_EP_DLQ:
+		return dlq(w, c, call);
+	case SK_WEB_EP_METRICS:
+		return metrics(w, c);
+	case SK_WEB_EP_READYZ:
+		return readyz(w, c);
+	default:
+		return sk_web_reply_error(c, 404, "no such endpoint");
+	}
 }

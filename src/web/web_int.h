@@ -1,6 +1,7 @@
 /*
- * web_int.h - what the files of web/ share: the server state, replies,
- * request counters, and the data endpoints' router.
+ * web_int.h - what the files of web/ share: limits, the parsed request and
+ * the typed call it routes to (request.c, no I/O), the compiled-in UI
+ * assets, the server state and replies.
  */
 #ifndef SK_WEB_INT_H
 #define SK_WEB_INT_H
@@ -11,11 +12,101 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+/* Limits of the HTTP server. */
+#define SK_WEB_MAX_URI 4096            /* request target, bytes (else 414) */
+#define SK_WEB_MAX_ARGS 32             /* query parameters */
+#define SK_WEB_MAX_BODY (64 * 1024)    /* request body (else 413) */
+#define SK_WEB_MAX_RANGE_DAYS 400      /* warnings?from=&to= */
+#define SK_WEB_MAX_DLQ 1000            /* dlq?limit= */
+#define SK_WEB_MAX_REPLY (64u * 1024 * 1024) /* a JSON answer */
+#define SK_WEB_CONNECTIONS 64u
+#define SK_WEB_THREADS 2u
+
+/* ------------------------------------------------------------ requests */
+
+struct sk_web_arg {
+	const char *key, *val; /* decoded, into the request's buffer */
+};
+
+struct sk_web_req {
+	bool post, head;
+	const char *path; /* decoded, without query and fragment */
+	struct sk_web_arg args[SK_WEB_MAX_ARGS];
+	size_t n_args;
+	char buf[SK_WEB_MAX_URI + 1];
+};
+
+/* Parse a method and a raw request target ("/path?query"). Returns 0, or
+ * the HTTP status to answer (400, 405, 414) with the reason in msg. A
+ * parameter given twice, an empty name, a bad or NUL percent-escape are
+ * errors. */
+unsigned sk_web_req_parse(struct sk_web_req *r, const char *method,
+			  const char *uri, char *msg, size_t size);
+/* The decoded value of query parameter key, or NULL. Borrowed from r. */
+const char *sk_web_req_arg(const struct sk_web_req *r, const char *key);
+
+enum sk_web_ep {
+	SK_WEB_EP_HEALTHZ,
+	SK_WEB_EP_READYZ,
+	SK_WEB_EP_METRICS,
+	SK_WEB_EP_STATUS,
+	SK_WEB_EP_RUNS,
+	SK_WEB_EP_RUN_GET,
+	SK_WEB_EP_RUN_ADD,
+	SK_WEB_EP_RUN_CLEAR,
+	SK_WEB_EP_PAUSE,
+	SK_WEB_EP_UNPAUSE,
+	SK_WEB_EP_WARNINGS,
+	SK_WEB_EP_REGIONS,
+	SK_WEB_EP_TOPICS,
+	SK_WEB_EP_DLQ,
+	SK_WEB_EP_WAREHOUSE,
+	SK_WEB_EP_ASSET,
+};
+
+/* A UI file compiled into the binary (web_assets.c, generated from
+ * src/web/ui/ by cmake/embed.cmake). */
+struct sk_web_asset {
+	const char *path; /* "/" or "/ui/<file>" */
+	const char *type; /* Content-Type */
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct sk_web_asset sk_web_assets[];
+extern const size_t sk_web_n_assets;
+const struct sk_web_asset *sk_web_asset_find(const char *path);
+
+/* A request, validated and typed. */
+struct sk_web_call {
+	enum sk_web_ep ep;
+	bool mutating;
+	int64_t run_id;               /* RUN_GET, RUN_CLEAR */
+	int state;                    /* RUNS: -1 any */
+	long long limit, offset;      /* RUNS, DLQ */
+	struct sk_date from, to;      /* WARNINGS, RUN_ADD */
+	bool has_from, has_to;
+	int *region_ids;              /* WARNINGS: owned; NULL = all */
+	size_t n_regions;
+	int langs[2];
+	size_t n_langs;
+	bool detail;
+	const struct sk_web_asset *asset;
+};
+
+/* Route a parsed request; today is the default date of warnings. Returns 0
+ * or the HTTP status (400, 404, 405) with the reason in msg. Unknown query
+ * parameters are 400. Free with sk_web_call_clear (also after an error). */
+unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
+		      struct sk_web_call *c, char *msg, size_t size);
+void sk_web_call_clear(struct sk_web_call *c);
+
+/* -------------------------------------------------------------- server */
+
 struct sk_web {
 	struct MHD_Daemon *d;
 	const struct sk_config *cfg;
 	struct sk_ledger *l;
-	pthread_mutex_t lock; /* one ledger connection, one request at a time */
+	pthread_mutex_t lock; /* one ledger connection, one user at a time */
 	bool loopback;
 	char token[256];
 };
@@ -28,9 +119,8 @@ enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 /* Count a response by status code (for /metrics). */
 void sk_web_count(unsigned status);
 
-/* Data, pipeline and operations endpoints (data.c): true when url is one
- * of them (the response is queued, *result says how that went). */
-bool sk_web_data_route(struct sk_web *w, struct MHD_Connection *c,
-		       const char *url, bool post, enum MHD_Result *result);
+/* The data, pipeline and operations endpoints (data.c). */
+enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
+				 const struct sk_web_call *call);
 
 #endif

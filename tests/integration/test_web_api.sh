@@ -47,5 +47,31 @@ PY
 check "readyz" '{"status":"ready"}' "$(curl -sf "$H/readyz")"
 check "path traversal is just a 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$H/api/v1/../../etc/passwd")"
 check "body too large: 413" 413 "$(head -c 100000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- "$H/api/v1/pause")"
+# Request parsing: unknown, repeated and badly escaped parameters; limits.
+for bad in 'foo=1' 'lang=en&lang=nb' 'lang=%zz' 'a%00=1' 'detail=yes'; do
+  check "400 for warnings?$bad" 400 "$(curl -s -o "$T/e" -w '%{http_code}' "$H/api/v1/warnings?$bad")"
+done
+grep -q "unknown query parameter 'foo'" <(curl -s "$H/api/v1/warnings?foo=1") && ok "the 400 names the parameter" || fail "unknown parameter message"
+check "414 for a huge request target" 414 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/warnings?region=$(head -c 5000 /dev/zero | tr '\0' 'A')")"
+check "405 for DELETE" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$H/api/v1/runs")"
+check "405 for GET on a POST endpoint" 405 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/pause")"
+check "percent-escaped values" 2 "$(j '/api/v1/warnings?region=3011%2C3012&lang=en&from=2024-01-05' 'd["count"]')"
+# Status, warehouse, UI files.
+check "status: today on the daemon's clock" "2024-01-10 2024-01-11 False" "$(j /api/v1/status 'd["today"]+" "+d["tomorrow"]+" "+str(d["paused"])')"
+check "status: schedule with next fire" "daily 2024-01-10T16:00:00.000Z" "$(j /api/v1/status 'd["schedules"][0]["job"]+" "+d["schedules"][0]["next"]')"
+check "warehouse: row count" "$(wh 'SELECT COUNT(*) FROM avalanche_warning')" "$(j /api/v1/warehouse 'd["warnings"]')"
+check "warehouse: backend and last write" "sqlite True" "$(j /api/v1/warehouse 'd["backend"]+" "+str(d["last_write"].endswith("Z"))')"
+curl -s -D "$T/h" -o "$T/index.html" "$H/"
+grep -qi '^content-type: text/html' "$T/h" && grep -qi '^content-security-policy:' "$T/h" && grep -q '/ui/app.js' "$T/index.html" && ok "/ serves the UI with a CSP" || fail "index: $(cat "$T/h")"
+check "/ui/app.js is JavaScript" "200 text/javascript; charset=utf-8" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$H/ui/app.js")"
+check "no traversal out of the UI" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$H/ui/../../etc/passwd")"
+check "HEAD answers without a body" "200 0" "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$H/healthz")"
+# A run queued over HTTP starts within a second or two, with its tasks.
+id=$(curl -sf -X POST "$H/api/v1/runs?from=2024-01-10&to=2024-01-10" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 100); do [ "$(j "/api/v1/runs/$id" 'd["run"]["state"]')" = success ] && break; sleep 0.1; done
+check "triggered run succeeded" success "$(j "/api/v1/runs/$id" 'd["run"]["state"]')"
+check "its tasks in order" "fetch:success process:success checks:success" "$(j "/api/v1/runs/$id" '" ".join(t["task"]+":"+t["state"] for t in d["tasks"])')"
+check "fetch task count = run fetched" True "$(j "/api/v1/runs/$id" 'd["tasks"][0]["count"]==d["run"]["fetched"] and d["tasks"][0]["count"]>0')"
+check "checks task count = checks passed" True "$(j "/api/v1/runs/$id" 'd["tasks"][2]["count"]==sum(c["ok"] for c in d["checks"])')"
 kill -TERM "$s"; wait "$s" || true
 finish

@@ -1,0 +1,349 @@
+/*
+ * request.c - from a method and a raw request target to a typed call:
+ * percent-decoding, the query string, routing and every parameter's
+ * validation. No I/O and no libmicrohttpd, so the fuzz target
+ * (tests/fuzz/fuzz_http_request.c) runs exactly what the server runs.
+ */
+#include "web/web_int.h"
+#include "model/model.h"
+#include "sched/ledger.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned reject(char *msg, size_t size, unsigned status,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode s[0..n) in place into dst (dst <= s); '+' is a space in queries.
+ * False on a bad or NUL escape. */
+static bool decode(char *dst, const char *s, size_t n, bool query)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int h, l;
+			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 ||
+			    (l = hexval(s[i + 2])) < 0 || (h | l) == 0)
+				return false;
+			*dst++ = (char)(h * 16 + l);
+			i += 2;
+		} else {
+			*dst++ = query && s[i] == '+' ? ' ' : s[i];
+		}
+	}
+	*dst = '\0';
+	return true;
+}
+
+unsigned sk_web_req_parse(struct sk_web_req *r, const char *method,
+			  const char *uri, char *msg, size_t size)
+{
+	memset(r, 0, sizeof *r);
+	if (!strcmp(method, "POST"))
+		r->post = true;
+	else if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reject(msg, size, 405, "only GET and POST");
+	r->head = !strcmp(method, "HEAD");
+	size_t len = strlen(uri);
+	if (len > SK_WEB_MAX_URI)
+		return reject(msg, size, 414, "request target longer than %d "
+				 "bytes", SK_WEB_MAX_URI);
+	if (uri[0] != '/')
+		return reject(msg, size, 400, "request target must start "
+				 "with /");
+	memcpy(r->buf, uri, len + 1);
+	char *frag = strchr(r->buf, '#');
+	if (frag)
+		*frag = '\0';
+	char *q = strchr(r->buf, '?');
+	if (q)
+		*q++ = '\0';
+	r->path = r->buf;
+	if (!decode(r->buf, r->buf, strlen(r->buf), false))
+		return reject(msg, size, 400, "bad percent-escape in the path");
+	if (!q)
+		return 0;
+	for (char *p = q; *p;) {
+		char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		char *next = amp ? amp + 1 : p + n;
+		if (n) {
+			if (r->n_args == SK_WEB_MAX_ARGS)
+				return reject(msg, size, 400, "more than %d query "
+						 "parameters",
+					      SK_WEB_MAX_ARGS);
+			char *eq = memchr(p, '=', n);
+			size_t kn = eq ? (size_t)(eq - p) : n;
+			const char *val = "";
+			if (!decode(p, p, kn, true) ||
+			    (eq && !decode(eq + 1, eq + 1, n - kn - 1, true)))
+				return reject(msg, size, 400, "bad percent-escape "
+						 "in the query");
+			if (eq)
+				val = eq + 1;
+			if (!p[0])
+				return reject(msg, size, 400, "a query parameter "
+						 "without a name");
+			if (sk_web_req_arg(r, p))
+				return reject(msg, size, 400, "query parameter "
+						 "'%.40s' given twice",
+					      p);
+			r->args[r->n_args].key = p;
+			r->args[r->n_args].val = val;
+			r->n_args++;
+		}
+		p = next;
+	}
+	return 0;
+}
+
+const char *sk_web_req_arg(const struct sk_web_req *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_args; i++)
+		if (!strcmp(r->args[i].key, key))
+			return r->args[i].val;
+	return NULL;
+}
+
+/* ------------------------------------------------------------- routing */
+
+struct endpoint {
+	const char *path;
+	bool post;
+	enum sk_web_ep ep;
+	const char *params; /* allowed query parameters, space-separated */
+};
+
+static const struct endpoint endpoints[] = {
+	{"/healthz", false, SK_WEB_EP_HEALTHZ, ""},
+	{"/readyz", false, SK_WEB_EP_READYZ, ""},
+	{"/metrics", false, SK_WEB_EP_METRICS, ""},
+	{"/api/v1/status", false, SK_WEB_EP_STATUS, ""},
+	{"/api/v1/runs", false, SK_WEB_EP_RUNS, "state limit"},
+	{"/api/v1/runs", true, SK_WEB_EP_RUN_ADD, "from to"},
+	{"/api/v1/pause", true, SK_WEB_EP_PAUSE, ""},
+	{"/api/v1/unpause", true, SK_WEB_EP_UNPAUSE, ""},
+	{"/api/v1/warnings", false, SK_WEB_EP_WARNINGS,
+	 "region lang from to detail"},
+	{"/api/v1/regions", false, SK_WEB_EP_REGIONS, ""},
+	{"/api/v1/topics", false, SK_WEB_EP_TOPICS, ""},
+	{"/api/v1/dlq", false, SK_WEB_EP_DLQ, "offset limit"},
+	{"/api/v1/warehouse", false, SK_WEB_EP_WAREHOUSE, ""},
+};
+
+static bool allowed(const char *params, const char *key)
+{
+	size_t kn = strlen(key);
+	for (const char *p = params; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n == kn && !strncmp(p, key, n))
+			return true;
+		p += n;
+		p += *p == ' ';
+	}
+	return false;
+}
+
+static unsigned check_params(const struct sk_web_req *r, const char *params,
+			     char *msg, size_t size)
+{
+	for (size_t i = 0; i < r->n_args; i++)
+		if (!allowed(params, r->args[i].key))
+			return reject(msg, size, 400,
+				      "unknown query parameter '%.40s'%s%s",
+				      r->args[i].key,
+				      params[0] ? "; this endpoint takes: " : "",
+				      params);
+	return 0;
+}
+
+static bool parse_int(const char *s, long long lo, long long hi,
+		      long long *out)
+{
+	char *end;
+	if (!s[0] || s[0] == ' ' || s[0] == '+')
+		return false;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static unsigned run_params(const struct sk_web_req *r, struct sk_web_call *c,
+			   char *msg, size_t size)
+{
+	const char *st = sk_web_req_arg(r, "state");
+	const char *lim = sk_web_req_arg(r, "limit");
+	c->state = -1;
+	c->limit = 100;
+	if (st && (c->state = sk_run_state_parse(st)) < 0)
+		return reject(msg, size, 400, "state must be queued, running, "
+				 "success, failed, up_for_retry or skipped");
+	if (lim && !parse_int(lim, 1, 10000, &c->limit))
+		return reject(msg, size, 400, "limit must be 1..10000");
+	return 0;
+}
+
+static unsigned date_params(const struct sk_web_req *r, struct sk_date today,
+			    struct sk_web_call *c, char *msg, size_t size)
+{
+	const char *from = sk_web_req_arg(r, "from");
+	const char *to = sk_web_req_arg(r, "to");
+	c->from = c->to = today;
+	if ((from && sk_date_parse(from, &c->from) != SK_OK) ||
+	    (to && sk_date_parse(to, &c->to) != SK_OK))
+		return reject(msg, size, 400, "from and to must be YYYY-MM-DD");
+	if (from && !to)
+		c->to = c->from;
+	c->has_from = from != NULL;
+	c->has_to = to != NULL;
+	if (sk_date_cmp(&c->from, &c->to) > 0 ||
+	    sk_date_diff(&c->from, &c->to) >= SK_WEB_MAX_RANGE_DAYS)
+		return reject(msg, size, 400, "from must not be after to, and "
+				 "the range at most %d days",
+			      SK_WEB_MAX_RANGE_DAYS);
+	return 0;
+}
+
+static unsigned warning_params(const struct sk_web_req *r,
+			       struct sk_date today, struct sk_web_call *c,
+			       char *msg, size_t size)
+{
+	struct sk_error err = {0};
+	const char *reg = sk_web_req_arg(r, "region");
+	const char *lang = sk_web_req_arg(r, "lang");
+	const char *detail = sk_web_req_arg(r, "detail");
+	c->n_langs = 2;
+	c->langs[0] = 1;
+	c->langs[1] = 2;
+	if (reg && sk_model_regions_select(reg, &c->region_ids, &c->n_regions,
+					   &err) != SK_OK)
+		return reject(msg, size, 400, "%s", err.msg);
+	if (lang && sk_model_langs_select(lang, c->langs, &c->n_langs, &err) !=
+			    SK_OK)
+		return reject(msg, size, 400, "%s", err.msg);
+	if (detail && strcmp(detail, "0") && strcmp(detail, "1"))
+		return reject(msg, size, 400, "detail must be 0 or 1");
+	c->detail = detail && !strcmp(detail, "1");
+	return date_params(r, today, c, msg, size);
+}
+
+static unsigned run_path(const struct sk_web_req *r, struct sk_web_call *c,
+			 char *msg, size_t size)
+{
+	const char *rest = r->path + strlen("/api/v1/runs/");
+	const char *slash = strchr(rest, '/');
+	char id[24];
+	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (n == 0 || n >= sizeof id)
+		return reject(msg, size, 400, "bad run id");
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	long long v;
+	if (!parse_int(id, 1, INT64_MAX, &v))
+		return reject(msg, size, 400, "bad run id");
+	c->run_id = v;
+	if (!slash && !r->post)
+		c->ep = SK_WEB_EP_RUN_GET;
+	else if (slash && !strcmp(slash, "/clear") && r->post)
+		c->ep = SK_WEB_EP_RUN_CLEAR;
+	else if ((!slash && r->post) || (slash && !strcmp(slash, "/clear")))
+		return reject(msg, size, 405, "method not allowed");
+	else
+		return reject(msg, size, 404, "no such endpoint");
+	c->mutating = r->post;
+	return check_params(r, "", msg, size);
+}
+
+unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
+		      struct sk_web_call *c, char *msg, size_t size)
+{
+	memset(c, 0, sizeof *c);
+	c->state = -1;
+	if (!strncmp(r->path, "/api/v1/runs/", 13))
+		return run_path(r, c, msg, size);
+	bool path_known = false;
+	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
+		const struct endpoint *e = &endpoints[i];
+		if (strcmp(r->path, e->path))
+			continue;
+		path_known = true;
+		if (e->post != r->post)
+			continue;
+		c->ep = e->ep;
+		c->mutating = e->post;
+		unsigned status = check_params(r, e->params, msg, size);
+		if (status)
+			return status;
+		switch (e->ep) {
+		case SK_WEB_EP_RUNS:
+			return run_params(r, c, msg, size);
+		case SK_WEB_EP_RUN_ADD:
+			return date_params(r, today, c, msg, size);
+		case SK_WEB_EP_WARNINGS:
+			return warning_params(r, today, c, msg, size);
+		case SK_WEB_EP_DLQ: {
+			const char *o = sk_web_req_arg(r, "offset");
+			const char *l = sk_web_req_arg(r, "limit");
+			c->offset = 0;
+			c->limit = 100;
+			if (o && !parse_int(o, 0, INT64_MAX, &c->offset))
+				return reject(msg, size, 400,
+					      "offset must be >= 0");
+			if (l && !parse_int(l, 1, SK_WEB_MAX_DLQ, &c->limit))
+				return reject(msg, size, 400,
+					      "limit must be 1..%d",
+					      SK_WEB_MAX_DLQ);
+			return 0;
+		}
+		default:
+			return 0;
+		}
+	}
+	if (path_known)
+		return reject(msg, size, 405, "method not allowed");
+	if (!r->post) {
+		const struct sk_web_asset *a = sk_web_asset_find(r->path);
+		if (a) {
+			c->ep = SK_WEB_EP_ASSET;
+			c->asset = a;
+			return 0;
+		}
+	}
+	return reject(msg, size, 404, "no such endpoint");
+}
+
+void sk_web_call_clear(struct sk_web_call *c)
+{
+	free(c->region_ids);
+	c->region_ids = NULL;
+	c->n_regions = 0;
+}
+
+const struct sk_web_asset *sk_web_asset_find(const char *path)
+{
+	for (size_t i = 0; i < sk_web_n_assets; i++)
+		if (!strcmp(sk_web_assets[i].path, path))
+			return &sk_web_assets[i];
+	return NULL;
+}
