@@ -5,16 +5,38 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev sqlite3 librdkafka-dev libssl-dev libmicrohttpd-dev tzdata curl python3 ca-certificates)
+test=false
 if [ "${1:-}" = "--test" ]; then
-  # Tests also use clang (libFuzzer targets) and its sanitizer runtime.
-  pkgs+=(clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven time python3-venv)
+  test=true
+  # Tests also use clang (libFuzzer targets) and its sanitizer runtime,
+  # headless Chromium driven by playwright-core from npm (the web UI test),
+  # and wrk (the web benchmark).
+  pkgs+=(clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven time python3-venv
+         chromium fonts-dejavu-core wrk)
+  command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
+
+# The browser test's npm packages (tests/browser/package-lock.json), into
+# tests/browser/node_modules; again only when the lock file changed.
+npm_deps() {
+  $test || return 0
+  local dir
+  dir="$(cd "$(dirname "$0")/../tests/browser" && pwd)"
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.skred-lock"; then
+    echo "skred: npm ci in tests/browser (playwright-core)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error &&
+       cp package-lock.json node_modules/.skred-lock)
+  fi
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_deps
+  exit 0
+fi
 
 if ! command -v apt-get >/dev/null; then
   echo "skred: missing packages (${missing[*]}) and no apt-get: install them by hand" >&2
@@ -28,3 +50,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+npm_deps
