@@ -117,6 +117,8 @@ static const char *const schema[] = {
 	"text, PRIMARY KEY ((region_id, lang_key, valid_date), publish_time, "
 	"content_hash)) WITH CLUSTERING ORDER BY (publish_time DESC, "
 	"content_hash ASC)",
+	"CREATE TABLE IF NOT EXISTS @.store_meta (key text PRIMARY KEY, "
+	"value bigint)",
 };
 
 static const struct {
@@ -796,8 +798,26 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 	cs->n_cov = 0;
 	if (rc != SK_OK)
 		return rc;
-	if (cs->submitted)
+	if (cs->submitted) {
+		/* Kept in the keyspace so that every process (the daemon's web
+		 * UI, `skred status`) sees when any of them last wrote. */
 		cs->last_write_ms = sk_now_ms();
+		char text[128];
+		snprintf(text, sizeof text,
+			 "UPDATE @.store_meta SET value = %lld WHERE key = "
+			 "'last_write'",
+			 (long long)cs->last_write_ms);
+		char *q = qualify(cs, text);
+		struct sk_cql_result *res = NULL;
+		if (!q)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		rc = sk_cql_session_query(cs->s, q, NULL, &res, err);
+		free(q);
+		sk_cql_result_free(res);
+		if (rc != SK_OK)
+			return rc;
+	}
 	return SK_OK;
 }
 
@@ -1046,7 +1066,20 @@ static sk_err_t cass_stats(struct sk_store *st, struct sk_store_stats *out,
 				      : 0;
 		sk_cql_result_free(res);
 	}
-	out->last_write_ms = cs->last_write_ms;
+	struct sk_cql_result *res = NULL;
+	char *q = qualify(cs, "SELECT value FROM @.store_meta WHERE key = "
+			      "'last_write'");
+	if (!q)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sk_err_t rc = sk_cql_session_query(cs->s, q, NULL, &res, err);
+	free(q);
+	if (rc != SK_OK)
+		return rc;
+	out->last_write_ms = res->n_rows ? cell_big(sk_cql_result_cell(res, 0, 0))
+					 : 0;
+	sk_cql_result_free(res);
+	if (cs->last_write_ms > out->last_write_ms)
+		out->last_write_ms = cs->last_write_ms;
 	return SK_OK;
 }
 

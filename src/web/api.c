@@ -474,6 +474,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	w->cfg = cfg;
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->pool_lock, NULL);
 	w->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
 	const char *tok = sk_config_str(cfg, "http.token");
 	snprintf(w->token, sizeof w->token, "%s", tok ? tok : "");
@@ -518,7 +519,9 @@ void sk_web_stop(struct sk_web *w)
 	if (!w)
 		return;
 	MHD_stop_daemon(w->d);
+	sk_web_pool_clear(w);
 	sk_ledger_close(w->l);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->pool_lock);
 	free(w);
 }

@@ -25,24 +25,69 @@
 #include <string.h>
 
 
-static _Atomic int64_t http_by_class[6]; /* 1xx..5xx by first digit */
-static _Atomic int64_t http_200, http_201, http_400, http_401, http_404,
-	http_500;
+static _Atomic int64_t http_by_code[600]; /* responses by status code */
 
 void sk_web_count(unsigned status)
 {
-	if (status / 100 < 6)
-		http_by_class[status / 100]++;
-	switch (status) {
-	case 200: http_200++; break;
-	case 201: http_201++; break;
-	case 400: http_400++; break;
-	case 401: http_401++; break;
-	case 404: http_404++; break;
-	case 500: http_500++; break;
-	default: break;
-	}
+	if (status >= 100 && status < 600)
+		http_by_code[status]++;
 }
+
+/* ------------------------------------------------------ handle pool */
+
+sk_err_t sk_web_store_take(struct sk_web *w, struct sk_store **st,
+			   struct sk_error *err)
+{
+	pthread_mutex_lock(&w->pool_lock);
+	*st = w->n_stores ? w->stores[--w->n_stores] : NULL;
+	pthread_mutex_unlock(&w->pool_lock);
+	return *st ? SK_OK : sk_store_open(st, w->cfg, err);
+}
+
+void sk_web_store_give(struct sk_web *w, struct sk_store *st, bool ok)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&w->pool_lock);
+	if (ok && w->n_stores < SK_WEB_THREADS) {
+		w->stores[w->n_stores++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&w->pool_lock);
+	sk_store_close(st);
+}
+
+sk_err_t sk_web_bus_take(struct sk_web *w, struct sk_bus **bus,
+			 struct sk_error *err)
+{
+	pthread_mutex_lock(&w->pool_lock);
+	*bus = w->n_buses ? w->buses[--w->n_buses] : NULL;
+	pthread_mutex_unlock(&w->pool_lock);
+	return *bus ? SK_OK : sk_bus_open(bus, w->cfg, err);
+}
+
+void sk_web_bus_give(struct sk_web *w, struct sk_bus *bus, bool ok)
+{
+	if (!bus)
+		return;
+	pthread_mutex_lock(&w->pool_lock);
+	if (ok && w->n_buses < SK_WEB_THREADS) {
+		w->buses[w->n_buses++] = bus;
+		bus = NULL;
+	}
+	pthread_mutex_unlock(&w->pool_lock);
+	sk_bus_close(bus);
+}
+
+void sk_web_pool_clear(struct sk_web *w)
+{
+	while (w->n_stores)
+		sk_store_close(w->stores[--w->n_stores]);
+	while (w->n_buses)
+		sk_bus_close(w->buses[--w->n_buses]);
+}
+
+/* -------------------------------------------------------- endpoints */
 
 static enum MHD_Result regions(struct MHD_Connection *c)
 {
@@ -104,15 +149,15 @@ static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_store *st = NULL;
 	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
 	struct rows x = {&b, 0, SK_OK, &err};
-	sk_err_t rc = sk_store_open(&st, w->cfg, &err);
+	sk_err_t rc = sk_web_store_take(w, &st, &err);
 	if (rc == SK_OK) {
 		sk_buf_puts(&b, "{\"warnings\":[");
 		rc = sk_store_query(st, &q, row, &x, &err);
+		sk_web_store_give(w, st, rc == SK_OK);
 		if (rc == SK_OK)
 			rc = x.rc;
 		sk_buf_printf(&b, "],\"count\":%zu}", x.n);
 	}
-	sk_store_close(st);
 	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
 					: sk_web_reply_error(
 						  c, rc == SK_ERR_LIMIT ? 400 : 500,
@@ -126,10 +171,11 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_error err = {0};
 	struct sk_store *st = NULL;
 	struct sk_store_stats s = {0};
-	sk_err_t rc = sk_store_open(&st, w->cfg, &err);
-	if (rc == SK_OK)
+	sk_err_t rc = sk_web_store_take(w, &st, &err);
+	if (rc == SK_OK) {
 		rc = sk_store_stats(st, &s, &err);
-	sk_store_close(st);
+		sk_web_store_give(w, st, rc == SK_OK);
+	}
 	if (rc != SK_OK)
 		return sk_web_reply_error(c, 500, err.msg);
 	char last[SK_TIME_UTC_LEN] = "";
@@ -174,7 +220,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_buf b = {0};
-	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
+	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	const char *group = sk_config_str(w->cfg, "bus.group");
 	bool first = true;
 	if (rc == SK_OK) {
@@ -193,7 +239,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 		free(l);
 	}
 	sk_buf_puts(&b, "]}");
-	sk_bus_close(bus);
+	sk_web_bus_give(w, bus, rc == SK_OK);
 	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
 					: sk_web_reply_error(c, 500, err.msg);
 	sk_buf_free(&b);
@@ -207,11 +253,13 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_bus *bus = NULL;
 	struct sk_bus_batch batch = {0};
 	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
-	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
-	if (rc == SK_OK)
+	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
+	if (rc == SK_OK) {
 		rc = sk_bus_read(bus, sk_config_str(w->cfg, "bus.topic_dlq"),
 				 -1, call->offset, (size_t)call->limit, &batch,
 				 &err);
+		sk_web_bus_give(w, bus, rc == SK_OK);
+	}
 	sk_buf_puts(&b, "{\"dead_letters\":[");
 	for (size_t i = 0; rc == SK_OK && i < batch.n; i++) {
 		const struct sk_bus_msg *m = &batch.msgs[i];
@@ -232,7 +280,6 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	}
 	sk_buf_printf(&b, "],\"count\":%zu}", batch.n);
 	sk_bus_batch_clear(&batch);
-	sk_bus_close(bus);
 	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
 					: sk_web_reply_error(c, 500, err.msg);
 	sk_buf_free(&b);
@@ -322,7 +369,7 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		      (double)jt.process_ms / 1000.0,
 		      (long long)jt.store_errors);
 	struct sk_bus *bus = NULL;
-	if (sk_bus_open(&bus, w->cfg, &err) == SK_OK) {
+	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
 		const char *group = sk_config_str(w->cfg, "bus.group");
 		const char *raw = sk_config_str(w->cfg, "bus.topic_raw");
 		struct sk_bus_lag *l = NULL;
@@ -330,26 +377,21 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		sk_buf_puts(&b, "# HELP skred_bus_lag Messages of the raw topic "
 				"the processor group has not committed.\n"
 				"# TYPE skred_bus_lag gauge\n");
-		if (sk_bus_lag(bus, group, raw, &l, &n, &err) == SK_OK)
-			for (size_t i = 0; i < n; i++)
-				sk_buf_printf(&b, "skred_bus_lag{topic=\"%s\","
-						  "partition=\"%d\"} %lld\n",
-					      raw, l[i].partition,
-					      (long long)l[i].lag);
+		bool ok = sk_bus_lag(bus, group, raw, &l, &n, &err) == SK_OK;
+		for (size_t i = 0; ok && i < n; i++)
+			sk_buf_printf(&b, "skred_bus_lag{topic=\"%s\","
+					  "partition=\"%d\"} %lld\n",
+				      raw, l[i].partition, (long long)l[i].lag);
 		free(l);
-		sk_bus_close(bus);
+		sk_web_bus_give(w, bus, ok);
 	}
-	sk_buf_printf(&b, "# HELP skred_http_requests_total HTTP responses "
-			  "by code.\n# TYPE skred_http_requests_total counter\n"
-			  "skred_http_requests_total{code=\"200\"} %lld\n"
-			  "skred_http_requests_total{code=\"201\"} %lld\n"
-			  "skred_http_requests_total{code=\"400\"} %lld\n"
-			  "skred_http_requests_total{code=\"401\"} %lld\n"
-			  "skred_http_requests_total{code=\"404\"} %lld\n"
-			  "skred_http_requests_total{code=\"500\"} %lld\n",
-		      (long long)http_200, (long long)http_201,
-		      (long long)http_400, (long long)http_401,
-		      (long long)http_404, (long long)http_500);
+	sk_buf_puts(&b, "# HELP skred_http_requests_total HTTP responses "
+			"by code.\n# TYPE skred_http_requests_total counter\n");
+	for (unsigned code = 100; code < 600; code++)
+		if (http_by_code[code] || code == 200)
+			sk_buf_printf(&b, "skred_http_requests_total{code=\"%u\"} "
+					  "%lld\n",
+				      code, (long long)http_by_code[code]);
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		b.len, b.data ? b.data : (void *)"", MHD_RESPMEM_MUST_COPY);
 	sk_buf_free(&b);

@@ -102,6 +102,9 @@ void sk_web_call_clear(struct sk_web_call *c);
 
 /* -------------------------------------------------------------- server */
 
+struct sk_bus;
+struct sk_store;
+
 struct sk_web {
 	struct MHD_Daemon *d;
 	const struct sk_config *cfg;
@@ -109,7 +112,26 @@ struct sk_web {
 	pthread_mutex_t lock; /* one ledger connection, one user at a time */
 	bool loopback;
 	char token[256];
+	/* Warehouse and bus handles kept between requests (a Cassandra
+	 * session or Kafka client is too dear to open per request). */
+	pthread_mutex_t pool_lock;
+	struct sk_store *stores[SK_WEB_THREADS];
+	size_t n_stores;
+	struct sk_bus *buses[SK_WEB_THREADS];
+	size_t n_buses;
 };
+
+/* Take a warehouse / bus handle from the pool, or open one. Give it back
+ * with ok = true; with ok = false (an operation on it failed) it is closed,
+ * and the next request opens a fresh one. */
+sk_err_t sk_web_store_take(struct sk_web *w, struct sk_store **st,
+			   struct sk_error *err);
+void sk_web_store_give(struct sk_web *w, struct sk_store *st, bool ok);
+sk_err_t sk_web_bus_take(struct sk_web *w, struct sk_bus **bus,
+			 struct sk_error *err);
+void sk_web_bus_give(struct sk_web *w, struct sk_bus *bus, bool ok);
+/* Close every pooled handle (at stop). */
+void sk_web_pool_clear(struct sk_web *w);
 
 /* Queue a JSON response (copied) / {"error": msg}. */
 enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,

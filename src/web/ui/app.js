@@ -1,0 +1,609 @@
+/* app.js - the skred web UI: a single page with hash routes
+ *   #/runs[/ID]                     the run grid and one run's details
+ *   #/data                          today's / tomorrow's map and table
+ *   #/region/ID                     a region's season timeline
+ *   #/warning/ID/LANG/DATE          one warning in detail
+ *   #/pipeline                      topics, dead letters, warehouse
+ * Text from the API only ever goes into the page as text nodes or
+ * attribute values (el()/svg() below), never as markup. */
+"use strict";
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const STATES = ["queued", "running", "success", "failed", "up_for_retry", "skipped"];
+  const FINISHED = ["success", "failed", "skipped"];
+  const LEVEL_NAMES = ["not assessed", "1 low", "2 moderate", "3 considerable", "4 high", "5 very high"];
+  const LANGS = { en: 2, nb: 1 };
+
+  const S = {
+    status: undefined,       // /api/v1/status, null when absent
+    regions: null,           // /api/v1/regions
+    lang: sessionStorage.getItem("skred.lang") || "en",
+    day: "today",
+    timer: null,
+    gen: 0,                  // render generation: stale async renders stop
+  };
+
+  /* ---------- DOM helpers (text only through text nodes/attributes) ---------- */
+  function build(node, attrs, kids) {
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of kids.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      node.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+  const el = (tag, attrs, ...kids) => build(document.createElement(tag), attrs, kids);
+  const svg = (tag, attrs, ...kids) => build(document.createElementNS(SVGNS, tag), attrs, kids);
+  const clear = (n) => { while (n.firstChild) n.removeChild(n.firstChild); return n; };
+
+  /* ---------- API ---------- */
+  class ApiError extends Error {
+    constructor(status, msg) { super(msg); this.status = status; }
+  }
+  async function api(path, method = "GET") {
+    const headers = { Accept: "application/json" };
+    const tok = sessionStorage.getItem("skred.token");
+    if (method !== "GET" && tok) headers.Authorization = "Bearer " + tok;
+    let res;
+    try {
+      res = await fetch(path, { method, headers });
+    } catch (e) {
+      throw new ApiError(0, "cannot reach the daemon (" + e.message + ")");
+    }
+    let body = null;
+    try { body = await res.json(); } catch (e) { body = null; }
+    if (res.status === 401) {
+      $("#token-form").hidden = false;
+      $("#token-input").focus();
+      throw new ApiError(401, "unauthorized: enter the API token and try again");
+    }
+    if (!res.ok) {
+      const m = body && body.error ? body.error : "HTTP " + res.status;
+      throw new ApiError(res.status, method + " " + path + ": " + m);
+    }
+    return body;
+  }
+  /* An endpoint that may not exist yet: null on 404. */
+  async function optional(path) {
+    try { return await api(path); } catch (e) {
+      if (e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  let msgTimer = null;
+  function message(text, kind = "ok") {
+    const m = $("#msg");
+    m.textContent = text;
+    m.className = kind;
+    m.hidden = false;
+    clearTimeout(msgTimer);
+    if (kind === "ok") msgTimer = setTimeout(() => { m.hidden = true; }, 6000);
+  }
+  const errorMessage = (e) => message(e && e.message ? e.message : String(e), "error");
+
+  /* ---------- dates ---------- */
+  const addDays = (d, n) => {
+    const t = new Date(d + "T00:00:00Z");
+    t.setUTCDate(t.getUTCDate() + n);
+    return t.toISOString().slice(0, 10);
+  };
+  const fmtTime = (iso) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "Z") : "–");
+  const fmtMs = (ms) => (ms == null ? "–" : ms < 1000 ? ms + " ms" : (ms / 1000).toFixed(1) + " s");
+
+  /* today/tomorrow: from /api/v1/status; without it, from the date the
+   * warnings endpoint uses by default (also the daemon's clock). */
+  async function refreshStatus() {
+    let st = null;
+    try { st = await optional("/api/v1/status"); } catch (e) { st = null; }
+    if (!st || !st.today) {
+      let today = S.status && S.status.today;
+      if (!today) {
+        try {
+          const w = await api("/api/v1/warnings?region=3011&lang=en");
+          if (w.warnings && w.warnings.length) today = w.warnings[0].valid_date;
+        } catch (e) { /* stays unknown */ }
+      }
+      st = Object.assign({ derived: true }, st || {}, today ? { today, tomorrow: addDays(today, 1) } : {});
+      if (S.status && S.status.paused !== undefined && st.paused === undefined) st.paused = S.status.paused;
+    }
+    S.status = st;
+    showPaused();
+    $("#clock").textContent = st.today ? "today " + st.today + (st.timezone ? " (" + st.timezone + ")" : "") : "";
+    return st;
+  }
+  function showPaused() {
+    const p = S.status && S.status.paused === true;
+    $("#paused-banner").hidden = !p;
+    const pb = $("#pause-btn"), ub = $("#unpause-btn");
+    if (pb && ub) {
+      const known = S.status && typeof S.status.paused === "boolean";
+      pb.hidden = known && p;
+      ub.hidden = known && !p;
+    }
+  }
+
+  function levelBadge(level, notAssessed) {
+    const l = level == null ? "" : String(level);
+    return el("span", { class: "level l" + (l || "none"), "data-level": l, title: LEVEL_NAMES[level] || "no data" },
+      l === "" ? "–" : notAssessed || l === "0" ? "0" : l);
+  }
+  const kv = (rows) => el("dl", { class: "kv" }, rows.map(([k, v]) => [el("dt", null, k), el("dd", null, v)]));
+  const section = (title, ...kids) => el("section", { class: "card" }, el("h2", null, title), ...kids);
+
+  /* ---------- runs ---------- */
+  function runsSkeleton() {
+    const from = el("input", { type: "date", id: "trigger-from", title: "window from (optional)" });
+    const to = el("input", { type: "date", id: "trigger-to", title: "window to (optional)" });
+    const bar = el("div", { class: "toolbar" },
+      el("button", { id: "trigger-btn", onclick: () => action(async () => {
+        let q = [];
+        if (from.value) q.push("from=" + from.value);
+        if (to.value) q.push("to=" + to.value);
+        const r = await api("/api/v1/runs" + (q.length ? "?" + q.join("&") : ""), "POST");
+        location.hash = "#/runs/" + r.id;
+        return "run " + r.id + " " + (r.state || "queued") + " (" + r.window_from + " .. " + r.window_to + ")";
+      }) }, "Trigger run"),
+      el("label", null, "from ", from), el("label", null, "to ", to),
+      el("span", { class: "spacer" }),
+      el("button", { id: "pause-btn", onclick: () => action(async () => {
+        const r = await api("/api/v1/pause", "POST");
+        S.status.paused = r && r.paused !== undefined ? r.paused : true;
+        return "schedules paused";
+      }) }, "Pause"),
+      el("button", { id: "unpause-btn", onclick: () => action(async () => {
+        const r = await api("/api/v1/unpause", "POST");
+        S.status.paused = r && r.paused !== undefined ? r.paused : false;
+        return "schedules resumed";
+      }) }, "Unpause"));
+    const legend = el("div", { class: "legend" }, STATES.map((s) =>
+      el("span", null, el("i", { class: "cell s-" + s }), s.replace(/_/g, " "))));
+    return [bar, legend, el("div", { id: "run-grid" }, el("p", { class: "muted" }, "Loading runs…")),
+      el("div", { id: "run-detail" })];
+  }
+
+  async function action(fn) {
+    try {
+      const text = await fn();
+      message(text, "ok");
+    } catch (e) { errorMessage(e); }
+    await refreshStatus().catch(() => {});
+    if (route().page === "runs") await renderRuns(S.gen).catch(errorMessage);
+  }
+
+  async function renderRuns(gen) {
+    const data = await api("/api/v1/runs?limit=200");
+    if (gen !== S.gen) return;
+    showPaused();
+    const grid = clear($("#run-grid"));
+    const runs = data.runs || [];
+    if (!runs.length) grid.appendChild(el("p", { class: "muted" }, "No runs yet."));
+    const byDay = new Map();
+    for (const r of runs) {
+      const d = (r.logical_time || "").slice(0, 10) || "?";
+      if (!byDay.has(d)) byDay.set(d, []);
+      byDay.get(d).push(r);
+    }
+    const sel = route().arg;
+    for (const [day, rs] of byDay) {
+      grid.appendChild(el("div", { class: "day-row", "data-day": day },
+        el("span", { class: "day" }, day),
+        el("span", { class: "cells" }, rs.map((r) => el("a", {
+          class: "cell s-" + r.state + (String(r.id) === sel ? " selected" : ""),
+          href: "#/runs/" + r.id, "data-run-id": r.id, "data-state": r.state,
+          title: "run " + r.id + " " + r.job + " " + r.state + "\n" + r.window_from + " .. " + r.window_to +
+            "\nfetched " + r.fetched + ", stored " + r.stored,
+        })))));
+    }
+    const det = $("#run-detail");
+    if (!sel) {
+      clear(det).appendChild(el("p", { class: "muted" }, runs.length ? "Click a run for its tasks, attempts, data checks and log." : ""));
+      return;
+    }
+    const d = await api("/api/v1/runs/" + encodeURIComponent(sel));
+    if (gen !== S.gen) return;
+    renderRunDetail(clear(det), d);
+  }
+
+  function renderRunDetail(box, d) {
+    const r = d.run;
+    const head = el("h2", null, "Run " + r.id + " ",
+      el("span", { class: "state s-" + r.state, "data-state": r.state }, r.state));
+    const btns = el("div", { class: "toolbar" });
+    if (FINISHED.includes(r.state))
+      btns.appendChild(el("button", { id: "clear-btn", onclick: () => action(async () => {
+        await api("/api/v1/runs/" + r.id + "/clear", "POST");
+        return "run " + r.id + " cleared: queued again";
+      }) }, "Clear"));
+    const info = kv([
+      ["job", r.job], ["logical time", fmtTime(r.logical_time)],
+      ["window", r.window_from + " .. " + r.window_to], ["regions / languages", r.regions + " / " + r.langs],
+      ["attempts", r.attempts + " of " + r.max_attempts], ["start", fmtTime(r.start)], ["end", fmtTime(r.end)],
+      ["duration", fmtMs(r.duration_ms)], ["fetched", r.fetched], ["stored", r.stored],
+      ["dead-lettered", r.dead_lettered],
+    ]);
+    const kids = [head, btns, info];
+    if (r.error) kids.push(el("p", { class: "error-text", id: "run-error" }, r.error));
+    const tasks = d.tasks;
+    kids.push(el("h3", null, "Tasks"));
+    if (!Array.isArray(tasks)) kids.push(el("p", { class: "muted" }, "n/a (this daemon does not report tasks)"));
+    else if (!tasks.length) kids.push(el("p", { class: "muted" }, "none yet"));
+    else kids.push(table(["attempt", "task", "state", "start", "#duration", "#count", "error"], tasks.map((t) =>
+      el("tr", { class: "task", "data-task": t.task, "data-state": t.state, "data-attempt": t.attempt },
+        el("td", null, t.attempt), el("td", null, t.task),
+        el("td", null, el("span", { class: "state s-" + t.state }, t.state)),
+        el("td", null, fmtTime(t.start)), el("td", { class: "num" }, fmtMs(t.duration_ms)),
+        el("td", { class: "num" }, t.count), el("td", { class: "error-text" }, t.error || "")))));
+    kids.push(el("h3", null, "Attempts"));
+    const at = d.attempts || [];
+    kids.push(at.length ? table(["attempt", "state", "#fetched", "#stored", "error"], at.map((a) =>
+      el("tr", { class: "attempt", "data-state": a.state },
+        el("td", null, a.attempt), el("td", null, el("span", { class: "state s-" + a.state }, a.state)),
+        el("td", { class: "num" }, a.fetched), el("td", { class: "num" }, a.stored),
+        el("td", { class: "error-text" }, a.error || ""))))
+      : el("p", { class: "muted" }, "none yet"));
+    kids.push(el("h3", null, "Data checks"));
+    const ch = d.checks || [];
+    kids.push(ch.length ? el("ul", { class: "checks" }, ch.map((c) =>
+      el("li", { class: "check " + (c.ok ? "ok" : "bad"), "data-check": c.name, "data-ok": c.ok ? "1" : "0" },
+        el("b", null, c.ok ? "✓ " : "✗ "), c.name, c.detail ? el("span", { class: "muted" }, " — " + c.detail) : null)))
+      : el("p", { class: "muted" }, "none yet"));
+    kids.push(el("h3", null, "Log excerpt"));
+    kids.push(r.log_excerpt ? el("pre", { class: "log", id: "run-log" }, r.log_excerpt) : el("p", { class: "muted" }, "empty"));
+    box.appendChild(el("section", { class: "card", id: "run-" + r.id, "data-run-id": r.id }, kids));
+  }
+
+  /* Column names starting with "#" are numeric (right-aligned). */
+  function table(head, rows, attrs) {
+    return el("table", attrs || null, el("thead", null, el("tr", null, head.map((h) =>
+      h.startsWith("#") ? el("th", { class: "num" }, h.slice(1)) : el("th", null, h)))),
+    el("tbody", null, rows));
+  }
+
+  /* ---------- data: map + table ---------- */
+  const COS65 = Math.cos((65 * Math.PI) / 180), SCALE = 40;
+  function proj(lat, lon) {
+    if (lat > 74) { // Svalbard: a scaled inset in the empty sea north-west of Lofoten
+      lat = 70.2 + (lat - 76.3) * 0.55;
+      lon = 5 + (lon - 10) * 0.55;
+    }
+    return [(lon - 4) * COS65 * SCALE + 10, (72.6 - lat) * SCALE + 10];
+  }
+  const pts = (list) => list.map(([la, lo]) => proj(la, lo).map((v) => v.toFixed(1)).join(",")).join(" ");
+
+  async function regions() {
+    if (!S.regions) S.regions = (await api("/api/v1/regions")).regions || [];
+    return S.regions;
+  }
+
+  function langSelect(onchange) {
+    const s = el("select", { id: "lang", onchange: (e) => {
+      S.lang = e.target.value;
+      sessionStorage.setItem("skred.lang", S.lang);
+      onchange();
+    } }, ["en", "nb"].map((l) => el("option", { value: l, selected: l === S.lang }, l === "en" ? "English" : "Norsk")));
+    return el("label", null, "Language ", s);
+  }
+
+  async function renderData(gen, view) {
+    const st = S.status;
+    if (!st || !st.today) throw new Error("the daemon's date is not known (no /api/v1/status and no warnings today)");
+    const date = S.day === "tomorrow" ? st.tomorrow : st.today;
+    const dayBtn = (d, label) => el("button", { class: "toggle" + (S.day === d ? " on" : ""), id: "day-" + d,
+      "aria-pressed": S.day === d ? "true" : "false", onclick: () => { S.day = d; render(); } }, label);
+    view.appendChild(el("div", { class: "toolbar" },
+      dayBtn("today", "Today " + st.today), dayBtn("tomorrow", "Tomorrow " + st.tomorrow),
+      langSelect(render), el("span", { class: "muted", id: "data-date", "data-date": date }, "valid " + date)));
+    const [regs, w] = await Promise.all([regions(),
+      api("/api/v1/warnings?region=all&lang=" + S.lang + "&from=" + date + "&to=" + date)]);
+    if (gen !== S.gen) return;
+    const byRegion = new Map();
+    for (const x of w.warnings || []) byRegion.set(x.region_id, x);
+
+    const map = svg("svg", { id: "map", viewBox: "0 0 480 600", role: "img", "aria-label": "map of Norway's avalanche regions" });
+    const O = window.SKRED_OUTLINE;
+    if (O) {
+      map.appendChild(svg("polygon", { class: "land", points: pts(O.mainland) }));
+      const [x0, y0] = proj(80.9, 8.6), [x1, y1] = proj(76.0, 29.5);
+      map.appendChild(svg("rect", { class: "inset", x: x0, y: y0, width: x1 - x0, height: y1 - y0, rx: 4 }));
+      map.appendChild(svg("text", { class: "inset-label", x: x0 + 4, y: y1 - 4 }, "Svalbard"));
+      for (const p of O.svalbard) map.appendChild(svg("polygon", { class: "land", points: pts(p) }));
+    }
+    const ordered = [...regs].sort((a, b) => (a.type === b.type ? a.id - b.id : a.type === "B" ? -1 : 1));
+    for (const r of ordered) {
+      const x = byRegion.get(r.id);
+      const lvl = x ? String(x.danger_level) : "";
+      const [cx, cy] = proj(r.lat, r.lon);
+      const rad = r.type === "A" ? 11 : 7;
+      const g = svg("g", { class: "region l" + (lvl || "none") + (r.type === "A" ? " type-a" : " type-b"),
+        "data-region": r.id, "data-level": lvl, "data-type": r.type, tabindex: 0, role: "link",
+        onclick: () => { location.hash = "#/region/" + r.id; },
+        onkeydown: (e) => { if (e.key === "Enter") location.hash = "#/region/" + r.id; } },
+      svg("title", null, r.name + ": " + (x ? LEVEL_NAMES[x.danger_level] || lvl : "no data") + " (" + date + ")"),
+      svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: rad }),
+      svg("text", { x: cx.toFixed(1), y: (cy + (r.type === "A" ? 4 : 3)).toFixed(1) }, lvl === "" ? "" : lvl));
+      map.appendChild(g);
+    }
+    const legend = el("div", { class: "legend" }, [1, 2, 3, 4, 5, 0].map((l) =>
+      el("span", null, levelBadge(l), LEVEL_NAMES[l])));
+
+    const rows = [...regs].sort((a, b) => (a.type === b.type ? a.id - b.id : a.type === "A" ? -1 : 1)).map((r) => {
+      const x = byRegion.get(r.id);
+      return el("tr", { class: "region-row" + (r.type === "B" ? " type-b" : ""), "data-region": r.id,
+        "data-level": x ? String(x.danger_level) : "", onclick: () => { location.hash = "#/region/" + r.id; } },
+      el("td", { class: "num" }, r.id),
+      el("td", null, el("a", { href: "#/region/" + r.id }, x ? x.region_name : r.name)),
+      el("td", null, levelBadge(x ? x.danger_level : null, x && x.not_assessed)),
+      el("td", { class: "main-text" }, x ? x.main_text || "" : el("span", { class: "muted" }, "no warning")));
+    });
+    view.appendChild(el("div", { class: "data-grid" },
+      el("div", { class: "card map-card" }, map, legend),
+      el("div", { class: "card" }, table(["#id", "region", "level", "main text"], rows, { id: "regions-table" }))));
+  }
+
+  /* ---------- region timeline ---------- */
+  function season(today) {
+    const y = +today.slice(0, 4), m = +today.slice(5, 7);
+    const start = m >= 7 ? y : y - 1;
+    return [start + "-12-01", start + 1 + "-05-31"];
+  }
+
+  async function renderTimeline(gen, view, id) {
+    const st = S.status;
+    if (!st || !st.today) throw new Error("the daemon's date is not known");
+    const [from, to] = season(st.today);
+    const regs = await regions();
+    const reg = regs.find((r) => String(r.id) === id);
+    const w = await api("/api/v1/warnings?region=" + encodeURIComponent(id) + "&lang=" + S.lang + "&from=" + from + "&to=" + to);
+    if (gen !== S.gen) return;
+    view.appendChild(el("div", { class: "toolbar" }, el("a", { href: "#/data" }, "← map"),
+      el("h1", { id: "timeline-title" }, (reg ? reg.name : "region " + id) + " — season " + from + " .. " + to),
+      el("span", { class: "spacer" }), langSelect(render)));
+    const byDate = new Map((w.warnings || []).map((x) => [x.valid_date, x]));
+    const n = Math.round((Date.parse(to) - Date.parse(from)) / 864e5) + 1;
+    const BW = 5, H = 150, L = 30, T = 10;
+    const chart = svg("svg", { id: "timeline", viewBox: `0 0 ${L + n * BW + 10} ${H + T + 30}`,
+      "data-from": from, "data-to": to, "data-region": id });
+    for (let l = 1; l <= 5; l++) {
+      const y = T + H - (l * H) / 5;
+      chart.appendChild(svg("line", { class: "gridline", x1: L, x2: L + n * BW, y1: y, y2: y }));
+      chart.appendChild(svg("text", { class: "axis", x: L - 6, y: y + 4, "text-anchor": "end" }, l));
+    }
+    for (let i = 0; i < n; i++) {
+      const d = addDays(from, i);
+      const x = L + i * BW;
+      if (d.endsWith("-01"))
+        chart.appendChild(svg("text", { class: "axis", x, y: T + H + 16 }, d.slice(0, 7)));
+      if (d === st.today)
+        chart.appendChild(svg("line", { class: "today", x1: x + BW / 2, x2: x + BW / 2, y1: T, y2: T + H + 4 },
+          svg("title", null, "today " + d)));
+      const wd = byDate.get(d);
+      if (!wd) continue;
+      const lvl = wd.danger_level;
+      const h = lvl ? (lvl * H) / 5 : 4;
+      chart.appendChild(svg("rect", { class: "bar l" + lvl, x: x + 0.5, y: T + H - h, width: BW - 1, height: h,
+        "data-date": d, "data-level": lvl, tabindex: 0,
+        onclick: () => { location.hash = "#/warning/" + id + "/" + S.lang + "/" + d; },
+        onkeydown: (e) => { if (e.key === "Enter") location.hash = "#/warning/" + id + "/" + S.lang + "/" + d; } },
+      svg("title", null, d + ": " + (LEVEL_NAMES[lvl] || lvl) + " — " + (wd.main_text || ""))));
+    }
+    view.appendChild(el("section", { class: "card" }, chart,
+      el("p", { class: "muted" }, (w.count || 0) + " warnings in the season; click a day for its warning.")));
+  }
+
+  /* ---------- one warning ---------- */
+  const ASPECTS = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+  function rose(expo) {
+    const s = svg("svg", { class: "rose", viewBox: "-50 -50 100 100", "data-expositions": expo || "" });
+    for (let i = 0; i < 8; i++) {
+      const a0 = ((i * 45 - 22.5 - 90) * Math.PI) / 180, a1 = ((i * 45 + 22.5 - 90) * Math.PI) / 180;
+      const on = expo && expo[i] === "1";
+      const p = (a) => (38 * Math.cos(a)).toFixed(1) + "," + (38 * Math.sin(a)).toFixed(1);
+      s.appendChild(svg("path", { class: "sector" + (on ? " on" : ""), d: `M0,0 L${p(a0)} A38,38 0 0 1 ${p(a1)} Z`,
+        "data-aspect": ASPECTS[i], "data-on": on ? "1" : "0" }, svg("title", null, ASPECTS[i] + (on ? " exposed" : ""))));
+      const la = ((i * 45 - 90) * Math.PI) / 180;
+      s.appendChild(svg("text", { class: "aspect", x: (46 * Math.cos(la)).toFixed(1), y: (46 * Math.sin(la) + 3).toFixed(1) },
+        ASPECTS[i]));
+    }
+    return s;
+  }
+  function heights(p) {
+    const a = p.exposed_height_1, b = p.exposed_height_2;
+    switch (p.exposed_height_fill) {
+      case 1: return "above " + a + " m";
+      case 2: return "below " + a + " m";
+      case 3: return "between " + Math.min(a, b) + " and " + Math.max(a, b) + " m";
+      case 4: return "below " + Math.min(a, b) + " and above " + Math.max(a, b) + " m";
+      default: return "not given";
+    }
+  }
+
+  async function renderWarning(gen, view, id, lang, date) {
+    const w = await api("/api/v1/warnings?region=" + encodeURIComponent(id) + "&lang=" + encodeURIComponent(lang) +
+      "&from=" + encodeURIComponent(date) + "&to=" + encodeURIComponent(date) + "&detail=1");
+    if (gen !== S.gen) return;
+    const x = (w.warnings || [])[0];
+    view.appendChild(el("div", { class: "toolbar" }, el("a", { href: "#/region/" + id }, "← season"),
+      el("a", { href: "#/data" }, "map"),
+      el("span", { class: "spacer" }),
+      el("a", { href: "#/warning/" + id + "/" + lang + "/" + addDays(date, -1), id: "prev-day" }, "← " + addDays(date, -1)),
+      el("a", { href: "#/warning/" + id + "/" + lang + "/" + addDays(date, 1), id: "next-day" }, addDays(date, 1) + " →"),
+      el("a", { href: "#/warning/" + id + "/" + (lang === "en" ? "nb" : "en") + "/" + date }, lang === "en" ? "norsk" : "english")));
+    if (!x) {
+      view.appendChild(el("p", { class: "muted", id: "no-warning" }, "No warning stored for region " + id + " on " + date + " (" + lang + ")."));
+      return;
+    }
+    const txt = (label, v, idv) => (v ? [el("h3", null, label), el("p", { id: idv || null }, v)] : []);
+    const card = el("section", { class: "card", id: "warning", "data-region": x.region_id, "data-date": x.valid_date,
+      "data-level": x.danger_level, "data-lang": lang },
+    el("h1", null, levelBadge(x.danger_level, x.not_assessed), " ", x.region_name, " — ", x.valid_date),
+    el("p", { class: "muted" }, x.danger_level_name || LEVEL_NAMES[x.danger_level], " · published ", fmtTime(x.publish_time),
+      x.author ? " · " + x.author : ""),
+    el("p", { class: "main-text", id: "w-main" }, x.main_text || ""),
+    x.emergency_warning ? el("p", { class: "emergency" }, x.emergency_warning) : null,
+    txt("Avalanche danger", x.avalanche_danger, "w-danger"),
+    txt("Snow surface", x.snow_surface), txt("Weak layers", x.current_weaklayers),
+    txt("Recent avalanche activity", x.latest_avalanche_activity), txt("Latest observations", x.latest_observations));
+    view.appendChild(card);
+    const probs = x.problems || [];
+    const pc = section("Avalanche problems");
+    pc.id = "problems";
+    if (!probs.length) pc.appendChild(el("p", { class: "muted" }, "none given"));
+    for (const p of probs)
+      pc.appendChild(el("div", { class: "problem", "data-problem": p.problem_type_id },
+        rose(p.valid_expositions),
+        el("div", null, el("h3", null, p.problem_type_name || "problem"),
+          p.text ? el("p", null, p.text) : null,
+          kv([["elevation", heights(p)], ["aspects", ASPECTS.filter((_, i) => (p.valid_expositions || "")[i] === "1").join(" ") || "–"],
+            ["cause", p.cause_name], ["type", p.aval_type_name || p.ext_name], ["trigger", p.trigger_sensitivity_name || p.trigger_simple_name],
+            ["size", p.size_name], ["probability", p.probability_name], ["distribution", p.propagation_name]]
+            .filter(([, v]) => v)))));
+    view.appendChild(pc);
+    if ((x.advices || []).length)
+      view.appendChild(section("Advice", el("ul", { id: "advice" }, x.advices.map((a) => el("li", null, a.text)))));
+    const mw = x.mountain_weather;
+    if (mw) {
+      const rows = (mw.values || []).map((v) => el("tr", null, el("td", null, v.type_name), el("td", null, v.subtype_name), el("td", null, v.value)));
+      view.appendChild(section("Mountain weather", mw.cloud_cover_name ? el("p", null, mw.cloud_cover_name) : null,
+        mw.comment ? el("p", null, mw.comment) : null, rows.length ? table(["", "", "value"], rows, { id: "weather", class: "compact" }) : null));
+    }
+  }
+
+  /* ---------- pipeline ---------- */
+  let dlq = { offset: 0, limit: 20 };
+  async function renderPipeline(gen, view) {
+    const [topics, wh] = await Promise.all([api("/api/v1/topics"), optional("/api/v1/warehouse").catch(() => null)]);
+    if (gen !== S.gen) return;
+    const st = S.status || {};
+    const na = (v) => (v === undefined || v === null || v === "" ? "n/a" : v);
+    view.appendChild(el("div", { class: "pipe-grid" },
+      section("Daemon", kv([["version", na(st.version)], ["bus", na(st.bus || topics.bus)], ["store", na(st.store)],
+        ["consumer group", na(topics.group)], ["time zone", na(st.timezone)], ["paused", na(st.paused === undefined ? null : String(st.paused))],
+        ["schedules", st.schedules && st.schedules.length ? st.schedules.map((s) => s.job + ": " + s.cron).join("; ") : "n/a"]])),
+      el("section", { class: "card", id: "warehouse" }, el("h2", null, "Warehouse"), wh ? kv([["backend", wh.backend],
+        ["warnings", el("span", { "data-count": "warnings" }, wh.warnings)], ["problems", el("span", { "data-count": "problems" }, wh.problems)],
+        ["revisions", el("span", { "data-count": "revisions" }, wh.revisions)], ["last write", fmtTime(wh.last_write)]])
+        : el("p", { class: "muted" }, "n/a (this daemon does not report the warehouse)"))));
+    const rows = [];
+    for (const t of topics.topics || [])
+      for (const p of t.partitions || [])
+        rows.push(el("tr", { class: "topic", "data-topic": t.topic, "data-partition": p.partition },
+          el("td", null, t.topic), el("td", { class: "num" }, p.partition),
+          el("td", { class: "num end-offset" }, p.end_offset),
+          el("td", { class: "num committed" }, p.committed_offset < 0 ? "–" : p.committed_offset),
+          /* The group reads only the raw topic: elsewhere lag means nothing. */
+          p.committed_offset < 0 ? el("td", { class: "num lag", title: "not consumed by the group" }, "–")
+            : el("td", { class: "num lag" + (p.lag > 0 ? " warn" : "") }, p.lag)));
+    view.appendChild(section("Topics (group " + (topics.group || "?") + ")",
+      table(["topic", "#partition", "#end offset", "#committed", "#lag"], rows, { id: "topics" })));
+    const dl = el("section", { class: "card", id: "dlq" }, el("h2", null, "Dead letters"));
+    view.appendChild(dl);
+    await renderDlq(gen, dl);
+  }
+
+  async function renderDlq(gen, box) {
+    const d = await api("/api/v1/dlq?offset=" + dlq.offset + "&limit=" + dlq.limit);
+    if (gen !== S.gen) return;
+    while (box.childNodes.length > 1) box.removeChild(box.lastChild);
+    const off = el("input", { type: "number", min: 0, value: dlq.offset, id: "dlq-offset" });
+    const lim = el("input", { type: "number", min: 1, max: 1000, value: dlq.limit, id: "dlq-limit" });
+    const go = (o) => { dlq = { offset: Math.max(0, o), limit: Math.min(1000, Math.max(1, +lim.value || 20)) }; renderDlq(S.gen, box).catch(errorMessage); };
+    const letters = d.dead_letters || [];
+    box.appendChild(el("div", { class: "toolbar" },
+      el("button", { id: "dlq-prev", disabled: dlq.offset === 0, onclick: () => go(dlq.offset - dlq.limit) }, "← previous"),
+      el("label", null, "offset ", off), el("label", null, "limit ", lim),
+      el("button", { id: "dlq-go", onclick: () => go(+off.value || 0) }, "Show"),
+      el("button", { id: "dlq-next", disabled: letters.length < dlq.limit,
+        onclick: () => go((letters.length ? letters[letters.length - 1].offset + 1 : dlq.offset + dlq.limit)) }, "next →"),
+      el("span", { class: "muted" }, letters.length + " shown")));
+    if (!letters.length) { box.appendChild(el("p", { class: "muted" }, "No dead letters here.")); return; }
+    const rows = letters.map((x) => {
+      const h = x.headers || {};
+      let pretty = x.payload;
+      try { pretty = JSON.stringify(JSON.parse(x.payload), null, 2); } catch (e) { /* not JSON: as it is */ }
+      const other = Object.entries(h).filter(([k]) => k !== "reason").map(([k, v]) => k + ": " + v).join("\n");
+      return el("tr", { class: "dead-letter", "data-offset": x.offset },
+        el("td", { class: "num" }, x.partition + ":" + x.offset), el("td", { class: "key" }, x.key),
+        el("td", { class: "reason" }, h.reason || ""),
+        el("td", null, el("details", null, el("summary", null, "payload, headers"),
+          el("pre", { class: "headers" }, other), el("pre", { class: "payload" }, pretty))));
+    });
+    box.appendChild(table(["#offset", "key", "reason", ""], rows, { id: "dlq-table" }));
+  }
+
+  /* ---------- router ---------- */
+  function route() {
+    const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    return { page: parts[0] || "runs", arg: parts[1] || "", parts };
+  }
+
+  async function render() {
+    const gen = ++S.gen;
+    clearInterval(S.timer);
+    S.timer = null;
+    const r = route();
+    const nav = r.page === "region" || r.page === "warning" ? "data" : r.page;
+    document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.nav === nav));
+    const view = clear($("#view"));
+    view.setAttribute("data-page", r.page);
+    view.setAttribute("aria-busy", "true");
+    try {
+      if (S.status === undefined) await refreshStatus();
+      switch (r.page) {
+        case "runs":
+          document.title = "skred — runs";
+          runsSkeleton().forEach((n) => view.appendChild(n));
+          showPaused();
+          await renderRuns(gen);
+          S.timer = setInterval(() => {
+            if (document.visibilityState !== "visible" || gen !== S.gen) return;
+            refreshStatus().then(() => renderRuns(gen)).catch(errorMessage);
+          }, 5000);
+          break;
+        case "data":
+          document.title = "skred — danger levels";
+          await renderData(gen, view);
+          break;
+        case "region":
+          document.title = "skred — season";
+          await renderTimeline(gen, view, r.arg);
+          break;
+        case "warning":
+          document.title = "skred — warning";
+          await renderWarning(gen, view, r.parts[1], r.parts[2] || S.lang, r.parts[3] || (S.status && S.status.today));
+          break;
+        case "pipeline":
+          document.title = "skred — pipeline";
+          await renderPipeline(gen, view);
+          break;
+        default:
+          view.appendChild(el("p", null, "No such page. ", el("a", { href: "#/runs" }, "Runs")));
+      }
+    } catch (e) {
+      if (gen === S.gen) {
+        errorMessage(e);
+        view.appendChild(el("p", { class: "error-text", id: "view-error" }, e.message || String(e)));
+      }
+    } finally {
+      if (gen === S.gen) view.setAttribute("aria-busy", "false");
+    }
+  }
+
+  $("#token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sessionStorage.setItem("skred.token", $("#token-input").value);
+    $("#token-input").value = "";
+    $("#token-form").hidden = true;
+    message("token saved; repeat the action", "ok");
+  });
+  window.addEventListener("hashchange", render);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && route().page === "runs") refreshStatus().catch(() => {});
+  });
+  render();
+})();

@@ -1,0 +1,255 @@
+// ui_test.mjs - drives the skred web UI in headless Chromium against a
+// running `skred serve` and checks what a person would see against values
+// computed from the warehouse (tests/integration/test_web_ui.sh).
+//
+//   node ui_test.mjs BASE_URL EXPECTED.json SCREENSHOT_DIR
+//
+// EXPECTED.json: {today, tomorrow, lang, map: {region: level|""},
+//   map_tomorrow: {...}, timeline: {region, from, to, levels: {date: level}},
+//   warning: {region, date, main_text, problems: [expositions...]},
+//   warehouse: {warnings, problems}}
+// Prints one "ok - ..." / "FAIL - ..." line per assertion; exits 1 on any failure.
+import { readFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+let chromium;
+try {
+  ({ chromium } = await import("playwright-core"));
+} catch (e) {
+  console.log("FAIL - playwright-core is not installed: run 'npm ci' in tests/browser (" + e.message + ")");
+  process.exit(1);
+}
+
+const [base, expFile, shots] = process.argv.slice(2);
+if (!base || !expFile || !shots) {
+  console.log("usage: node ui_test.mjs BASE_URL EXPECTED.json SCREENSHOT_DIR");
+  process.exit(2);
+}
+const X = JSON.parse(readFileSync(expFile, "utf8"));
+mkdirSync(shots, { recursive: true });
+
+let passed = 0, failed = 0;
+const ok = (d) => { passed++; console.log("ok - " + d); };
+const fail = (d) => { failed++; console.log("FAIL - " + d); };
+const check = (d, exp, got) => {
+  const e = JSON.stringify(exp), g = JSON.stringify(got);
+  if (e === g) ok(d); else fail(`${d}: expected ${e}, got ${g}`);
+};
+const truthy = (d, v, why = "") => (v ? ok(d) : fail(d + (why ? ": " + why : "")));
+async function apiGet(path) {
+  const r = await fetch(base + path);
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  return r.json();
+}
+// Runs one step; an exception is a failed assertion, and the test goes on.
+async function step(name, fn) {
+  try { await fn(); } catch (e) { fail(name + ": " + (e && e.message ? e.message.split("\n")[0] : e)); }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.setDefaultTimeout(10000);
+
+// Everything that should never happen in normal use.
+let problems = [];
+page.on("console", (m) => { if (m.type() === "error") problems.push("console error: " + m.text()); });
+page.on("pageerror", (e) => problems.push("page error: " + e.message));
+page.on("requestfailed", (r) => problems.push("request failed: " + r.url() + " " + (r.failure() || {}).errorText));
+page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
+const clean = (what) => {
+  if (problems.length) fail(`${what}: no console errors, page errors or failed requests: ${problems.join("; ")}`);
+  else ok(`${what}: no console errors, page errors or failed requests`);
+  problems = [];
+};
+const shot = (name) => page.screenshot({ path: join(shots, name + ".png"), fullPage: true });
+const idle = () => page.waitForSelector('#view[aria-busy="false"]');
+
+// ---------- runs ----------
+await step("runs page", async () => {
+  await page.goto(base + "/#/runs");
+  await idle();
+  const apiRuns = (await apiGet("/api/v1/runs?limit=200")).runs;
+  const cells = await page.$$eval("#run-grid .cell", (cs) => cs.map((c) => [c.dataset.runId, c.dataset.state]));
+  check("runs grid: one cell per run, with its state", apiRuns.map((r) => [String(r.id), r.state]), cells);
+  const legend = await page.$$eval(".legend .cell", (l) => l.length);
+  check("runs legend: six states", 6, legend);
+  await shot("runs");
+  clean("runs page");
+});
+
+await step("run detail", async () => {
+  const runs = (await apiGet("/api/v1/runs?limit=200")).runs;
+  const done = runs.find((r) => r.state === "success");
+  truthy("a successful run to show", done, "none in " + JSON.stringify(runs.map((r) => r.state)));
+  if (!done) return;
+  await page.click(`#run-grid .cell[data-run-id="${done.id}"]`);
+  await page.waitForSelector(`#run-detail section[data-run-id="${done.id}"]`);
+  await idle();
+  const d = await apiGet("/api/v1/runs/" + done.id);
+  check("run detail: state", "success", await page.$eval("#run-detail .state", (e) => e.dataset.state));
+  check("run detail: data checks with their result",
+    d.checks.map((c) => [c.name, c.ok ? "1" : "0"]),
+    await page.$$eval("#run-detail li.check", (l) => l.map((c) => [c.dataset.check, c.dataset.ok])));
+  check("run detail: attempts", d.attempts.length, (await page.$$("#run-detail tr.attempt")).length);
+  if (Array.isArray(d.tasks)) {
+    check("run detail: tasks (fetch, process, checks) with state",
+      d.tasks.map((t) => [t.task, t.state]),
+      await page.$$eval("#run-detail tr.task", (l) => l.map((t) => [t.dataset.task, t.dataset.state])));
+  } else {
+    fail("run detail: the API reports no tasks for a finished run (GET /api/v1/runs/ID has no 'tasks')");
+  }
+  if (done.log_excerpt) check("run detail: log excerpt", done.log_excerpt, await page.textContent("#run-log"));
+  truthy("run detail: Clear offered for a finished run", await page.isVisible("#clear-btn"));
+  await shot("run-detail");
+  clean("run detail");
+});
+
+await step("trigger", async () => {
+  const before = (await apiGet("/api/v1/runs?limit=10000")).runs;
+  await page.fill("#trigger-from", X.trigger_from || X.today);
+  await page.fill("#trigger-to", X.trigger_to || X.today);
+  await page.click("#trigger-btn");
+  await page.waitForSelector("#msg.ok:not([hidden])");
+  const after = (await apiGet("/api/v1/runs?limit=10000")).runs;
+  check("trigger: one more run in the API", before.length + 1, after.length);
+  const newest = after.reduce((a, b) => (a.id > b.id ? a : b));
+  check("trigger: the new run has the chosen window", [X.trigger_from || X.today, X.trigger_to || X.today],
+    [newest.window_from, newest.window_to]);
+  await page.waitForSelector(`#run-grid .cell[data-run-id="${newest.id}"]`);
+  ok("trigger: the grid shows the new run " + newest.id);
+  await page.waitForSelector(`#run-detail section[data-run-id="${newest.id}"]`);
+  ok("trigger: its details open");
+  truthy("trigger: a result message", /run \d+/.test(await page.textContent("#msg")));
+  clean("trigger");
+});
+
+await step("pause", async () => {
+  await page.click("#pause-btn");
+  await page.waitForSelector("#paused-banner", { state: "visible" });
+  ok("pause: the paused banner shows");
+  const st = await apiGet("/api/v1/status");
+  check("pause: /api/v1/status says paused", true, st.paused);
+  truthy("pause: the button turns into Unpause", (await page.isVisible("#unpause-btn")) && !(await page.isVisible("#pause-btn")));
+  await page.reload();
+  await idle();
+  truthy("pause: the banner is still there after a reload", await page.isVisible("#paused-banner"));
+  await page.click("#unpause-btn");
+  await page.waitForSelector("#paused-banner", { state: "hidden" });
+  ok("unpause: the banner goes");
+  check("unpause: /api/v1/status says not paused", false, (await apiGet("/api/v1/status")).paused);
+  clean("pause/unpause");
+});
+
+// ---------- data ----------
+async function mapLevels() {
+  return page.$$eval("#map g.region", (gs) => Object.fromEntries(gs.map((g) => [g.dataset.region, g.dataset.level])));
+}
+const strMap = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+const sorted = (o) => Object.fromEntries(Object.entries(o).sort());
+
+await step("data map", async () => {
+  await page.goto(base + "/#/data");
+  await idle();
+  if ((await page.inputValue("#lang")) !== X.lang) {
+    await page.selectOption("#lang", X.lang);
+    await idle();
+  }
+  check("data: the date is the daemon's today", X.today, await page.getAttribute("#data-date", "data-date"));
+  const got = await mapLevels();
+  check("map: a marker for each of the 46 regions", 46, Object.keys(got).length);
+  check("map: every region's level today equals the warehouse's", sorted(strMap(X.map)), sorted(got));
+  const titles = await page.$$eval("#map g.region title", (t) => t.length);
+  check("map: every marker has a title", 46, titles);
+  const table = await page.$$eval("#regions-table tr.region-row", (rs) =>
+    Object.fromEntries(rs.map((r) => [r.dataset.region, r.querySelector(".level").dataset.level])));
+  check("table: every region's level equals the warehouse's", sorted(strMap(X.map)), sorted(table));
+  if (X.main_texts) {
+    const texts = await page.$$eval("#regions-table tr.region-row", (rs) =>
+      Object.fromEntries(rs.filter((r) => r.dataset.level !== "").map((r) => [r.dataset.region, r.querySelector(".main-text").textContent])));
+    check("table: main texts as stored", sorted(X.main_texts), sorted(texts));
+  }
+  check("escaping: markup in stored text is shown as text, never parsed or run", [0, 0, undefined],
+    await page.evaluate(() => [document.querySelectorAll("#xss").length, document.querySelectorAll("#view img").length, window.__xss]));
+  await shot("data-map");
+  clean("data map");
+  if (X.map_tomorrow) {
+    await page.click("#day-tomorrow");
+    await idle();
+    check("data: tomorrow's date", X.tomorrow, await page.getAttribute("#data-date", "data-date"));
+    check("map: tomorrow's levels equal the warehouse's", sorted(strMap(X.map_tomorrow)), sorted(await mapLevels()));
+    await page.click("#day-today");
+    await idle();
+    clean("data map, tomorrow");
+  }
+});
+
+await step("timeline", async () => {
+  const T = X.timeline;
+  await page.click(`#map g.region[data-region="${T.region}"]`);
+  await page.waitForSelector("#timeline");
+  await idle();
+  check("timeline: the route", `#/region/${T.region}`, await page.evaluate(() => location.hash));
+  check("timeline: the season", [T.from, T.to], [await page.getAttribute("#timeline", "data-from"), await page.getAttribute("#timeline", "data-to")]);
+  const bars = await page.$$eval("#timeline rect.bar", (bs) => Object.fromEntries(bs.map((b) => [b.dataset.date, b.dataset.level])));
+  check("timeline: one bar per stored day with the stored level", sorted(strMap(T.levels)), sorted(bars));
+  await shot("timeline");
+  clean("timeline");
+});
+
+await step("warning detail", async () => {
+  const W = X.warning;
+  await page.click(`#timeline rect.bar[data-date="${W.date}"]`);
+  await page.waitForSelector("#warning");
+  await idle();
+  check("warning: the route", `#/warning/${W.region}/${X.lang}/${W.date}`, await page.evaluate(() => location.hash));
+  check("warning: main text", W.main_text, await page.textContent("#w-main"));
+  check("warning: level", String(W.level), await page.getAttribute("#warning", "data-level"));
+  check("warning: problems with their aspects", W.problems,
+    await page.$$eval("#problems .problem .rose", (rs) => rs.map((r) => r.dataset.expositions)));
+  const sectors = await page.$$eval("#problems .problem:first-of-type .rose .sector", (s) => s.map((x) => x.dataset.on).join(""));
+  if (W.problems.length) check("warning: the compass rose lights the exposed sectors", W.problems[0], sectors);
+  await shot("warning-detail");
+  clean("warning detail");
+});
+
+// ---------- pipeline ----------
+await step("pipeline", async () => {
+  await page.goto(base + "/#/pipeline");
+  await idle();
+  const topics = await apiGet("/api/v1/topics");
+  const want = {};
+  for (const t of topics.topics) for (const p of t.partitions) want[t.topic + ":" + p.partition] = String(p.end_offset);
+  const got = await page.$$eval("#topics tr.topic", (rs) =>
+    Object.fromEntries(rs.map((r) => [r.dataset.topic + ":" + r.dataset.partition, r.querySelector(".end-offset").textContent])));
+  check("pipeline: topic end offsets equal the API's", sorted(want), sorted(got));
+  const dl = (await apiGet("/api/v1/dlq?offset=0&limit=20")).dead_letters;
+  const reasons = await page.$$eval("#dlq tr.dead-letter .reason", (rs) => rs.map((r) => r.textContent));
+  check("dlq: the first page's reasons", dl.map((d) => d.headers.reason), reasons);
+  truthy("dlq: there are dead letters to show", reasons.length > 0 && reasons.every((r) => r.length > 0));
+  await page.click("#dlq tr.dead-letter details summary");
+  const payload = await page.textContent("#dlq tr.dead-letter pre.payload");
+  check("dlq: the payload, pretty-printed", JSON.stringify(JSON.parse(dl[0].payload), null, 2), payload);
+  if (dl.length === 20) {
+    await page.click("#dlq-next");
+    await page.waitForFunction((o) => document.querySelector("#dlq tr.dead-letter")?.dataset.offset === String(o), dl[19].offset + 1);
+    ok("dlq: next page starts after the first");
+    await page.click("#dlq-prev");
+    await page.waitForFunction((o) => document.querySelector("#dlq tr.dead-letter")?.dataset.offset === String(o), dl[0].offset);
+    ok("dlq: previous page");
+  }
+  if (X.warehouse) {
+    const w = await page.$$eval("#warehouse [data-count]", (l) => Object.fromEntries(l.map((e) => [e.dataset.count, e.textContent])));
+    check("warehouse: row counts", { warnings: String(X.warehouse.warnings), problems: String(X.warehouse.problems) },
+      { warnings: w.warnings, problems: w.problems });
+  }
+  await page.click("#dlq tr.dead-letter details summary"); // fold it again for the picture
+  await shot("pipeline");
+  clean("pipeline");
+});
+
+await browser.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The web UI in headless Chromium (tests/browser/ui_test.mjs, playwright-core):
+# the runs grid and a run's details, trigger, pause/unpause; the map of
+# today's danger levels and the table against the warehouse (with markup in
+# a stored text shown as text, never run); a region's
+# season timeline; a warning in detail; topics, dead letters, warehouse.
+# Screenshots of every page go to $SKRED_ARTIFACTS/web-ui/.
+# Needs node, tests/browser/node_modules (npm ci there) and Chromium: their
+# absence fails the test, it is never skipped.
+. "$(dirname "$0")/lib.sh"
+B="$SRC/tests/browser"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+SHOTS="${SKRED_ARTIFACTS:-$SRC/build/artifacts}/web-ui"
+command -v node >/dev/null || { fail "node is not installed (apt-get install nodejs npm)"; finish; exit 1; }
+[ -d "$B/node_modules/playwright-core" ] || { fail "playwright-core missing: run 'npm ci' in $B"; finish; exit 1; }
+[ -x "$CHROMIUM" ] || { fail "Chromium not found at $CHROMIUM (apt-get install chromium, or set CHROMIUM)"; finish; exit 1; }
+export CHROMIUM
+
+# A season so far on a fake clock: 2023-12-01 .. tomorrow; the daemon's
+# clock runs 20 times faster so the run it is given below finishes quickly.
+start_sim --seed 6 --bad-rate 0.05
+TODAY=2024-01-10 TOMORROW=2024-01-11 LANG_KEY=2
+export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=${TODAY}T09:00:00Z SKRED_FAKE_SPEED=20
+"$SKRED" run --regions all --lang both --from 2023-12-01 --to $TOMORROW -q >"$T/run.log" 2>&1
+# Markup in stored text must come out as text: one of today's main texts.
+XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
+wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
+check "markup planted in a stored main text" 1 "$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE main_text LIKE '<img%'")"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+H="http://127.0.0.1:$port"
+SKRED_HTTP_ADDR="127.0.0.1:$port" "$SKRED" serve >"$T/serve.log" 2>&1 &
+s=$!
+trap 'kill $s 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 50); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+check "the daemon serves the UI at /" 200 "$(curl -s -o "$T/index.html" -w '%{http_code}' "$H/")"
+grep -q '/ui/app.js' "$T/index.html" && ok "index.html loads /ui/app.js" || fail "index.html: $(head -c 300 "$T/index.html")"
+check "app.js as JavaScript" "200 text/javascript" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$H/ui/app.js" | sed 's/;.*//')"
+
+# A finished run for the run-detail page: a manual run over two days.
+curl -sf -X POST "$H/api/v1/runs?from=$TODAY&to=$TOMORROW" >/dev/null || fail "trigger a run"
+for _ in $(seq 300); do
+  [ "$(curl -sf "$H/api/v1/runs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["state"])')" = success ] && break
+  sleep 0.2
+done
+check "the daemon ran the run" success "$(curl -sf "$H/api/v1/runs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["state"])')"
+
+# What the pages must show, from the warehouse (en), as JSON files.
+R=3011 WD=2024-01-05
+E="$T/exp"; mkdir -p "$E"
+at() { echo "region_id=$R AND lang_key=$LANG_KEY AND valid_date='$WD'"; }
+for d in $TODAY $TOMORROW; do
+  wh "SELECT json_group_object(region_id, danger_level) FROM avalanche_warning WHERE lang_key=$LANG_KEY AND valid_date='$d'" >"$E/levels-$d.json"
+done
+wh "SELECT json_group_object(region_id, main_text) FROM avalanche_warning WHERE lang_key=$LANG_KEY AND valid_date='$TODAY'" >"$E/texts.json"
+wh "SELECT json_group_object(valid_date, danger_level) FROM avalanche_warning WHERE region_id=$R AND lang_key=$LANG_KEY" >"$E/season.json"
+wh "SELECT json_object('main_text', main_text, 'level', danger_level) FROM avalanche_warning WHERE $(at)" >"$E/warning.json"
+wh "SELECT json_group_array(valid_expositions) FROM (SELECT valid_expositions FROM avalanche_problem WHERE $(at) ORDER BY problem_id)" >"$E/problems.json"
+wh "SELECT json_object('warnings', (SELECT COUNT(*) FROM avalanche_warning), 'problems', (SELECT COUNT(*) FROM avalanche_problem))" >"$E/warehouse.json"
+curl -sf "$H/api/v1/regions" >"$E/regions.json"
+python3 - "$E" "$T/expected.json" "$TODAY" "$TOMORROW" "$R" "$WD" <<'PY'
+import json, sys
+E, out, today, tomorrow, region, wd = sys.argv[1:]
+j = lambda n: json.load(open(f"{E}/{n}.json"))
+regions = [r["id"] for r in j("regions")["regions"]]
+full = lambda lv: {str(r): lv.get(str(r), "") for r in regions}  # "" = nothing stored
+w = j("warning")
+json.dump({
+    "today": today, "tomorrow": tomorrow, "lang": "en",
+    "trigger_from": "2024-01-08", "trigger_to": "2024-01-09",
+    "map": full(j("levels-" + today)), "map_tomorrow": full(j("levels-" + tomorrow)),
+    "main_texts": j("texts"),
+    "timeline": {"region": int(region), "from": "2023-12-01", "to": "2024-05-31", "levels": j("season")},
+    "warning": {"region": int(region), "date": wd, "main_text": w["main_text"], "level": w["level"],
+                "problems": j("problems")},
+    "warehouse": j("warehouse"),
+}, open(out, "w"), ensure_ascii=False, indent=1)
+PY
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["warning"]["problems"]))' "$T/expected.json")" -gt 0 ] \
+  && ok "the chosen warning has problems" || fail "no problems stored for $R $WD"
+
+# The browser test; its ok/FAIL lines count here.
+rc=0
+node "$B/ui_test.mjs" "$H" "$T/expected.json" "$SHOTS" >"$T/ui.out" 2>&1 || rc=$?
+cat "$T/ui.out"
+grep -q '^ok - ' "$T/ui.out" || fail "the browser test ran no assertion"
+PASSED=$((PASSED + $(grep -c '^ok - ' "$T/ui.out" || true)))
+FAILED=$((FAILED + $(grep -c '^FAIL - ' "$T/ui.out" || true)))
+[ "$rc" -eq 0 ] || grep -q '^FAIL - ' "$T/ui.out" || fail "ui_test.mjs exited $rc"
+echo "screenshots: $(ls "$SHOTS" 2>/dev/null | tr '\n' ' ')"
+kill -TERM "$s"; wait "$s" || true
+finish
