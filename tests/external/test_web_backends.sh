@@ -9,12 +9,7 @@
 . "$(dirname "$0")/lib_cassandra.sh"
 start_sim --seed 12 --bad-rate 0.05
 "$SKRED" run --regions all --lang both --from 2024-01-01 --to 2024-01-10 -q >"$T/run.out" 2>&1 || fail "run: $(tail -3 "$T/run.out")"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-H="http://127.0.0.1:$port"
-SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_FAKE_NOW=2024-01-10T12:00:00Z "$SKRED" serve >"$T/serve.log" 2>&1 &
-s=$!
-trap 'kill $s 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 100); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+start_serve SKRED_FAKE_NOW=2024-01-10T12:00:00Z
 j() { curl -sf "$H$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
 
 check "readyz with Kafka and Cassandra" '{"status":"ready"}' "$(curl -sf "$H/readyz")"
@@ -40,7 +35,7 @@ for i in $(seq 20); do curl -sf -o /dev/null "$H/api/v1/topics" || echo "topics 
 wait "$bg" || true
 check "40 requests, in parallel, none failed" "" "$(cat "$T/errs")"
 check "still consistent after 40 requests" "$day" "$(j '/api/v1/warnings?from=2024-01-05' 'd["count"]')"
-kill -TERM "$s"; wait "$s" || true
+stop_serve
 grep -qi "error" "$T/serve.log" && fail "errors in the daemon's log: $(grep -i error "$T/serve.log" | head -3)" || ok "no errors logged by the daemon"
 "$CASS_SH" cqlsh "DROP KEYSPACE $KS" >/dev/null
 finish

@@ -10,7 +10,10 @@ SIM_PID=""
 PASSED=0
 FAILED=0
 
+SERVE_PID=""
+
 cleanup() {
+  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
   [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null || true
   if [ "$FAILED" -eq 0 ]; then rm -rf "$T"; else echo "kept $T for inspection"; fi
 }
@@ -44,6 +47,28 @@ stop_sim() {
     wait "$SIM_PID" 2>/dev/null || true
     SIM_PID=""
   fi
+}
+
+# free_port: an unused TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_serve [env assignments...]: `skred serve` with its HTTP API on a free
+# loopback port (log in $T/serve.log); sets H (base URL) and SERVE_PID and
+# waits for /healthz. stop_serve sends SIGTERM and waits.
+start_serve() {
+  local port
+  port=$(free_port)
+  H="http://127.0.0.1:$port"
+  env SKRED_HTTP_ADDR="127.0.0.1:$port" "$@" "$SKRED" serve >>"$T/serve.log" 2>&1 &
+  SERVE_PID=$!
+  for _ in $(seq 100); do curl -sf "$H/healthz" >/dev/null && return 0; sleep 0.1; done
+  echo "skred serve did not answer on $H"; tail -5 "$T/serve.log"; exit 1
+}
+stop_serve() {
+  [ -n "$SERVE_PID" ] || return 0
+  kill -TERM "$SERVE_PID" 2>/dev/null || true
+  wait "$SERVE_PID" 2>/dev/null || true
+  SERVE_PID=""
 }
 
 sim_get() { curl -sf "$SIM_BASE$1"; }

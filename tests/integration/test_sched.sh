@@ -139,7 +139,7 @@ grep -q "configuration reloaded: schedules=2" "$T/hup.log" && ok "good reload ap
 
 # 9. The daemon's HTTP API: runs list/one/trigger/clear, pause; token.
 export SKRED_DATA_DIR="$T/http" SKRED_FAKE_NOW=2024-01-10T12:00:00Z SKRED_FAKE_SPEED=1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 H="http://127.0.0.1:$port"
 SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_HTTP_TOKEN=s3cret "$SKRED" pause >/dev/null
 SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_HTTP_TOKEN=s3cret "$SKRED" serve >"$T/http.log" 2>&1 &

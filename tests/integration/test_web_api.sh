@@ -6,12 +6,7 @@
 start_sim --seed 6 --bad-rate 0.05
 export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=2024-01-10T12:00:00Z
 "$SKRED" run --regions all --lang both --from 2024-01-01 --to 2024-01-10 -q >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-H="http://127.0.0.1:$port"
-SKRED_HTTP_ADDR="127.0.0.1:$port" "$SKRED" serve >"$T/serve.log" 2>&1 &
-s=$!
-trap 'kill $s 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 50); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+start_serve
 j() { curl -sf "$H$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
 stored=$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE valid_date='2024-01-05'")
 check "warnings for a day: every stored row" "$stored" "$(j '/api/v1/warnings?from=2024-01-05' 'd["count"]')"
@@ -73,5 +68,5 @@ check "triggered run succeeded" success "$(j "/api/v1/runs/$id" 'd["run"]["state
 check "its tasks in order" "fetch:success process:success checks:success" "$(j "/api/v1/runs/$id" '" ".join(t["task"]+":"+t["state"] for t in d["tasks"])')"
 check "fetch task count = run fetched" True "$(j "/api/v1/runs/$id" 'd["tasks"][0]["count"]==d["run"]["fetched"] and d["tasks"][0]["count"]>0')"
 check "checks task count = checks passed" True "$(j "/api/v1/runs/$id" 'd["tasks"][2]["count"]==sum(c["ok"] for c in d["checks"])')"
-kill -TERM "$s"; wait "$s" || true
+stop_serve
 finish

@@ -26,12 +26,7 @@ export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=${TODAY}T09:00:00Z SKRED_FAKE_SPEED=
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
 check "markup planted in a stored main text" 1 "$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE main_text LIKE '<img%'")"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-H="http://127.0.0.1:$port"
-SKRED_HTTP_ADDR="127.0.0.1:$port" "$SKRED" serve >"$T/serve.log" 2>&1 &
-s=$!
-trap 'kill $s 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 50); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+start_serve
 check "the daemon serves the UI at /" 200 "$(curl -s -o "$T/index.html" -w '%{http_code}' "$H/")"
 grep -q '/ui/app.js' "$T/index.html" && ok "index.html loads /ui/app.js" || fail "index.html: $(head -c 300 "$T/index.html")"
 check "app.js as JavaScript" "200 text/javascript" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$H/ui/app.js" | sed 's/;.*//')"
@@ -87,5 +82,5 @@ PASSED=$((PASSED + $(grep -c '^ok - ' "$T/ui.out" || true)))
 FAILED=$((FAILED + $(grep -c '^FAIL - ' "$T/ui.out" || true)))
 [ "$rc" -eq 0 ] || grep -q '^FAIL - ' "$T/ui.out" || fail "ui_test.mjs exited $rc"
 echo "screenshots: $(ls "$SHOTS" 2>/dev/null | tr '\n' ' ')"
-kill -TERM "$s"; wait "$s" || true
+stop_serve
 finish
