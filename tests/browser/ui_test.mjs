@@ -250,6 +250,32 @@ await step("pipeline", async () => {
   clean("pipeline");
 });
 
+// ---------- token (a second daemon that wants one for POSTs) ----------
+if (process.env.SKRED_UI_TOKEN_BASE) await step("token", async () => {
+  const tb = process.env.SKRED_UI_TOKEN_BASE, tok = process.env.SKRED_UI_TOKEN;
+  const paused = async () => (await (await fetch(tb + "/api/v1/status")).json()).paused;
+  await page.goto(tb + "/#/runs");
+  await idle();
+  await page.click("#pause-btn");
+  await page.waitForSelector("#token-form", { state: "visible" });
+  ok("token: a 401 brings up the token form");
+  check("token: nothing paused without it", false, await paused());
+  // The 401 was the point; anything else still counts.
+  problems = problems.filter((p) => !/\b401\b/.test(p));
+  await page.fill("#token-input", tok);
+  await page.click('#token-form button[type="submit"]');
+  await page.waitForSelector("#token-form", { state: "hidden" });
+  await page.click("#pause-btn");
+  await page.waitForSelector("#paused-banner", { state: "visible" });
+  check("token: with it, Pause pauses", true, await paused());
+  await page.click("#unpause-btn");
+  await page.waitForSelector("#paused-banner", { state: "hidden" });
+  check("token: and Unpause resumes", false, await paused());
+  truthy("token: kept for this tab only", await page.evaluate(() =>
+    sessionStorage.getItem("skred.token") !== null && localStorage.length === 0));
+  clean("token");
+});
+
 await browser.close();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -3,7 +3,8 @@
 # the runs grid and a run's details, trigger, pause/unpause; the map of
 # today's danger levels and the table against the warehouse (with markup in
 # a stored text shown as text, never run); a region's
-# season timeline; a warning in detail; topics, dead letters, warehouse.
+# season timeline; a warning in detail; topics, dead letters, warehouse;
+# the token form against a second daemon that wants a token for POSTs.
 # Screenshots of every page go to $SKRED_ARTIFACTS/web-ui/.
 # Needs node, tests/browser/node_modules (npm ci there) and Chromium: their
 # absence fails the test, it is never skipped.
@@ -73,9 +74,18 @@ PY
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["warning"]["problems"]))' "$T/expected.json")" -gt 0 ] \
   && ok "the chosen warning has problems" || fail "no problems stored for $R $WD"
 
+# A second daemon (own data dir) that wants a token for every POST.
+tport=$(free_port)
+SKRED_DATA_DIR="$T/tok" SKRED_HTTP_ADDR="127.0.0.1:$tport" SKRED_HTTP_TOKEN=ui-s3cret "$SKRED" serve >"$T/tok.log" 2>&1 &
+tpid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$tport/healthz" >/dev/null && break; sleep 0.1; done
+
 # The browser test; its ok/FAIL lines count here.
 rc=0
-node "$B/ui_test.mjs" "$H" "$T/expected.json" "$SHOTS" >"$T/ui.out" 2>&1 || rc=$?
+SKRED_UI_TOKEN_BASE="http://127.0.0.1:$tport" SKRED_UI_TOKEN=ui-s3cret \
+  node "$B/ui_test.mjs" "$H" "$T/expected.json" "$SHOTS" >"$T/ui.out" 2>&1 || rc=$?
+kill -TERM "$tpid" 2>/dev/null || true
+wait "$tpid" 2>/dev/null || true
 cat "$T/ui.out"
 grep -q '^ok - ' "$T/ui.out" || fail "the browser test ran no assertion"
 PASSED=$((PASSED + $(grep -c '^ok - ' "$T/ui.out" || true)))
