@@ -547,6 +547,26 @@ int main(void)
 	CHECK_STR(s.keys[0], "3012:1:2024-02-01");
 	CHECK_STR(s.keys[1], "3011:1:2024-02-02");
 
+	/* Regions with a date range, a language and a limit (the query
+	 * that seeks on the primary key). */
+	q.lang_key = 2;
+	s = query(st, &q);
+	CHECK_INT(s.n, 1);
+	CHECK_STR(s.keys[0], "3011:2:2024-02-01");
+	q.lang_key = 0;
+	sk_date_parse("2024-02-02", &q.from);
+	sk_date_parse("2024-02-09", &q.to);
+	s = query(st, &q);
+	CHECK_INT(s.n, 1);
+	CHECK_STR(s.keys[0], "3011:1:2024-02-02");
+	q.from = (struct sk_date){0};
+	q.to = (struct sk_date){0};
+	q.limit = 2;
+	s = query(st, &q);
+	CHECK_INT(s.n, 2);
+	CHECK_STR(s.keys[0], "3011:2:2024-02-01");
+	CHECK_STR(s.keys[1], "3012:1:2024-02-01");
+
 	q = (struct sk_store_query){0};
 	sk_date_parse("2024-02-02", &q.from);
 	sk_date_parse("2024-02-02", &q.to);
