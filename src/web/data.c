@@ -9,9 +9,9 @@
  * GET /metrics              Prometheus text format
  * GET /readyz               ledger, bus and warehouse can be opened
  *
- * Parameters arrive validated (request.c). Each request opens the bus or
- * store it needs (SQLite opens are cheap; the daemon's own connections
- * belong to its scheduler thread).
+ * Parameters arrive validated (request.c). Warehouse and bus handles come
+ * from a small pool (sk_web_store_take/give), apart from the scheduler's
+ * own connections; /readyz opens fresh ones, as a probe should.
  */
 #include "web/web_int.h"
 #include "bus/bus.h"
