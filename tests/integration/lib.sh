@@ -54,7 +54,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # start_serve [env assignments...]: `skred serve` with its HTTP API on a free
 # loopback port (log in $T/serve.log); sets H (base URL) and SERVE_PID and
-# waits for /healthz. stop_serve sends SIGTERM and waits.
+# waits for /healthz. stop_serve sends SIGTERM, waits, and checks exit 0.
 start_serve() {
   local port
   port=$(free_port)
@@ -66,9 +66,12 @@ start_serve() {
 }
 stop_serve() {
   [ -n "$SERVE_PID" ] || return 0
+  local rc=0
   kill -TERM "$SERVE_PID" 2>/dev/null || true
-  wait "$SERVE_PID" 2>/dev/null || true
+  wait "$SERVE_PID" 2>/dev/null || rc=$?
   SERVE_PID=""
+  # 0 after SIGTERM; under ASan a leak or an error report is non-zero.
+  [ "$rc" -eq 0 ] && ok "serve stopped cleanly" || fail "serve exited $rc: $(tail -5 "$T/serve.log")"
 }
 
 sim_get() { curl -sf "$SIM_BASE$1"; }
