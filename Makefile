@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SKRED = $(BUILD)/skred
 
-.PHONY: all deps build run test check test-asan test-external services-start services-stop demo fuzz bench clean
+.PHONY: all deps build run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean
 
 all: build
 
@@ -61,6 +61,10 @@ services-stop:
 # The same pipeline offline, against the varsom simulator.
 demo: build
 	@scripts/demo.sh $(BUILD)
+
+# The demo, then the daemon with its web UI on http://127.0.0.1:8080/.
+demo-ui: build
+	@scripts/demo.sh $(BUILD) --serve
 
 # libFuzzer builds of the fuzz targets (clang).
 fuzz: deps

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # make demo: the whole pipeline offline against varsom-sim on 127.0.0.1.
+# make demo-ui (--serve): then `skred serve` with the web UI on
+# http://127.0.0.1:8080/ until Ctrl-C, its clock set to the demo's day.
 set -euo pipefail
 build=${1:-build}
+serve=false
+[ "${2:-}" = "--serve" ] && serve=true
 dir=$(mktemp -d)
 trap 'kill "$sim" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 "$build/varsom-sim" --quiet --port 0 --port-file "$dir/port" &
@@ -26,3 +30,9 @@ echo "== danger levels on $day (nb)"
 "$build/skred" show --regions all --from "$day"
 echo
 "$build/skred" status
+if $serve; then
+  echo
+  echo "== web UI on http://${SKRED_HTTP_ADDR:-127.0.0.1:8080}/ (Ctrl-C stops)"
+  # The daemon's "today" is the demo's day (its clock starts there).
+  SKRED_FAKE_NOW="${day}T12:00:00Z" "$build/skred" serve || true
+fi

@@ -492,6 +492,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 					MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 				(uint16_t)port, NULL, NULL, handler, w,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
@@ -499,7 +500,6 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 				MHD_OPTION_CONNECTION_LIMIT,
 				SK_WEB_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!w->d) {
 		sk_ledger_close(w->l);
@@ -509,7 +509,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 				    "use?)",
 				    addr);
 	}
-	sk_log(SK_LOG_INFO, "http", "serving API on http://%s/api/v1/", addr);
+	sk_log(SK_LOG_INFO, "http", "serving the web UI on http://%s/ (API under /api/v1/)", addr);
 	*out = w;
 	return SK_OK;
 }
