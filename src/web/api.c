@@ -509,7 +509,8 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 				    "use?)",
 				    addr);
 	}
-	sk_log(SK_LOG_INFO, "http", "serving the web UI on http://%s/ (API under /api/v1/)", addr);
+	sk_log(SK_LOG_INFO, "http",
+	       "serving the web UI on http://%s/ (API under /api/v1/)", addr);
 	*out = w;
 	return SK_OK;
 }
