@@ -325,8 +325,8 @@ static enum MHD_Result asset(struct MHD_Connection *c,
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Content-Security-Policy",
 				"default-src 'self'; img-src 'self' data:; "
-				"style-src 'self' 'unsafe-inline'; "
-				"frame-ancestors 'none'");
+				"frame-ancestors 'none'; base-uri 'none'; "
+				"form-action 'self'");
 	enum MHD_Result rc = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return rc;
