@@ -107,6 +107,35 @@ await step("run detail", async () => {
   clean("run detail");
 });
 
+await step("failed run, then clear", async () => {
+  const runs = (await apiGet("/api/v1/runs?limit=200")).runs;
+  const bad = runs.find((r) => r.state === "failed");
+  truthy("a failed run to show", bad, "none in " + JSON.stringify(runs.map((r) => r.state)));
+  if (!bad) return;
+  await page.click(`#run-grid .cell[data-run-id="${bad.id}"]`);
+  await page.waitForSelector(`#run-detail section[data-run-id="${bad.id}"]`);
+  await idle();
+  check("failed run: state", "failed", await page.$eval("#run-detail .state", (e) => e.dataset.state));
+  check("failed run: its error", bad.error, await page.textContent("#run-error"));
+  truthy("failed run: the error names the region", /3011/.test(bad.error), bad.error);
+  const d = await apiGet("/api/v1/runs/" + bad.id);
+  check("failed run: tasks with their states", d.tasks.map((t) => [t.task, t.state]),
+    await page.$$eval("#run-detail tr.task", (l) => l.map((t) => [t.dataset.task, t.dataset.state])));
+  check("failed run: the fetch task failed", "failed", (d.tasks.find((t) => t.task === "fetch") || {}).state);
+  await shot("run-failed");
+  await page.click("#clear-btn");
+  await page.waitForSelector("#msg.ok:not([hidden])");
+  truthy("clear: the run is queued again", ["queued", "running", "success"].includes(
+    (await apiGet("/api/v1/runs/" + bad.id)).run.state));
+  // The source is back: the daemon runs it again and it succeeds.
+  await page.waitForFunction(async (id) =>
+    (await (await fetch("/api/v1/runs/" + id)).json()).run.state === "success", bad.id, { polling: 250, timeout: 30000 });
+  ok("clear: the cleared run succeeds on its next attempt");
+  await page.waitForSelector(`#run-grid .cell[data-run-id="${bad.id}"][data-state="success"]`, { timeout: 15000 });
+  ok("clear: the grid turns the run green");
+  clean("failed run, then clear");
+});
+
 await step("trigger", async () => {
   const before = (await apiGet("/api/v1/runs?limit=10000")).runs;
   await page.fill("#trigger-from", X.trigger_from || X.today);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web UI in headless Chromium (tests/browser/ui_test.mjs, playwright-core):
-# the runs grid and a run's details, trigger, pause/unpause; the map of
+# the runs grid and a run's details; a failed run's error and tasks, cleared
+# from the page and run again; trigger, pause/unpause; the map of
 # today's danger levels and the table against the warehouse (with markup in
 # a stored text shown as text, never run); a region's
 # season timeline; a warning in detail; topics, dead letters, warehouse;
@@ -23,6 +24,14 @@ start_sim --seed 6 --bad-rate 0.05
 TODAY=2024-01-10 TOMORROW=2024-01-11 LANG_KEY=2
 export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=${TODAY}T09:00:00Z SKRED_FAKE_SPEED=20
 "$SKRED" run --regions all --lang both --from 2023-12-01 --to $TOMORROW -q >"$T/run.log" 2>&1
+# Runs in the ledger for the grid: three successful backfill runs, and one
+# that failed for good (the source was down, one attempt allowed).
+SKRED_SCHED_BACKFILL_DAYS=10 "$SKRED" backfill --regions A --lang en --from 2023-12-11 --to 2024-01-09 >"$T/bf.log" 2>&1 || fail "backfill: $(tail -3 "$T/bf.log")"
+stop_sim
+rc=0; SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3011 --lang en --from $TODAY --to $TODAY >"$T/bf2.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && ok "a backfill with the source down fails" || fail "backfill with no source: exit 0"
+start_sim --seed 6 --bad-rate 0.05
+check "runs in the ledger: 3 succeeded, 1 failed" "failed|1 success|3" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
 # Markup in stored text must come out as text: one of today's main texts.
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
