@@ -8,7 +8,7 @@
  * GET  /api/v1/status                    clock, today, pause, schedules
  * GET  /api/v1/runs[?state=S&limit=N]    runs, newest first
  * GET  /api/v1/runs/{id}                 a run with attempts, tasks, checks
- * POST /api/v1/runs[?from=D&to=D]        queue a manual run
+ * POST /api/v1/runs[?from=D&to=D&regions=R&lang=L]  queue a manual run
  * POST /api/v1/runs/{id}/clear           queue a finished run again
  * POST /api/v1/pause, /api/v1/unpause
  * Request bodies are not used (and refused above SK_WEB_MAX_BODY); bad
@@ -195,8 +195,13 @@ static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 	if (call->has_to)
 		sk_date_format(&call->to, r.window_to);
 	snprintf(r.regions, sizeof r.regions, "%s",
-		 sk_config_str(w->cfg, "regions"));
-	snprintf(r.langs, sizeof r.langs, "%s", sk_config_str(w->cfg, "lang"));
+		 call->regions ? call->regions
+			       : sk_config_str(w->cfg, "regions"));
+	snprintf(r.langs, sizeof r.langs, "%s",
+		 !call->lang ? sk_config_str(w->cfg, "lang")
+		 : call->n_langs == 2 ? "both"
+		 : call->langs[0] == 1 ? "nb"
+				       : "en");
 	r.max_attempts = (int)sk_config_int(w->cfg, "sched.max_attempts");
 	bool created;
 	if (sk_ledger_run_add(w->l, &r, &created, err) != SK_OK)

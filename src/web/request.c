@@ -139,7 +139,7 @@ static const struct endpoint endpoints[] = {
 	{"/metrics", false, SK_WEB_EP_METRICS, ""},
 	{"/api/v1/status", false, SK_WEB_EP_STATUS, ""},
 	{"/api/v1/runs", false, SK_WEB_EP_RUNS, "state limit"},
-	{"/api/v1/runs", true, SK_WEB_EP_RUN_ADD, "from to"},
+	{"/api/v1/runs", true, SK_WEB_EP_RUN_ADD, "from to regions lang"},
 	{"/api/v1/pause", true, SK_WEB_EP_PAUSE, ""},
 	{"/api/v1/unpause", true, SK_WEB_EP_UNPAUSE, ""},
 	{"/api/v1/warnings", false, SK_WEB_EP_WARNINGS,
@@ -248,6 +248,33 @@ static unsigned warning_params(const struct sk_web_req *r,
 	return date_params(r, today, c, msg, size);
 }
 
+/* A manual run: its window, and optionally its regions and languages
+ * (as --regions and --lang; the configured ones otherwise). */
+static unsigned run_add_params(const struct sk_web_req *r,
+			       struct sk_date today, struct sk_web_call *c,
+			       char *msg, size_t size)
+{
+	struct sk_error err = {0};
+	int *ids = NULL;
+	size_t n = 0;
+	c->regions = sk_web_req_arg(r, "regions");
+	c->lang = sk_web_req_arg(r, "lang");
+	if (c->regions) {
+		if (strlen(c->regions) >= SK_WEB_MAX_RUN_REGIONS)
+			return reject(msg, size, 400, "regions: at most %d "
+					 "characters",
+				      SK_WEB_MAX_RUN_REGIONS - 1);
+		if (sk_model_regions_select(c->regions, &ids, &n, &err) !=
+		    SK_OK)
+			return reject(msg, size, 400, "%s", err.msg);
+		free(ids);
+	}
+	if (c->lang && sk_model_langs_select(c->lang, c->langs, &c->n_langs,
+					     &err) != SK_OK)
+		return reject(msg, size, 400, "%s", err.msg);
+	return date_params(r, today, c, msg, size);
+}
+
 static unsigned run_path(const struct sk_web_req *r, struct sk_web_call *c,
 			 char *msg, size_t size)
 {
@@ -299,7 +326,7 @@ unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
 		case SK_WEB_EP_RUNS:
 			return run_params(r, c, msg, size);
 		case SK_WEB_EP_RUN_ADD:
-			return date_params(r, today, c, msg, size);
+			return run_add_params(r, today, c, msg, size);
 		case SK_WEB_EP_WARNINGS:
 			return warning_params(r, today, c, msg, size);
 		case SK_WEB_EP_DLQ: {

@@ -18,6 +18,7 @@
 #define SK_WEB_MAX_BODY (64 * 1024)    /* request body (else 413) */
 #define SK_WEB_MAX_RANGE_DAYS 400      /* warnings?from=&to= */
 #define SK_WEB_MAX_DLQ 1000            /* dlq?limit= */
+#define SK_WEB_MAX_RUN_REGIONS 256     /* runs?regions= (the ledger's field) */
 #define SK_WEB_MAX_REPLY (64u * 1024 * 1024) /* a JSON answer */
 #define SK_WEB_CONNECTIONS 64u
 #define SK_WEB_THREADS 2u
@@ -87,8 +88,9 @@ struct sk_web_call {
 	bool has_from, has_to;
 	int *region_ids;              /* WARNINGS: owned; NULL = all */
 	size_t n_regions;
-	int langs[2];
+	int langs[2];                 /* WARNINGS, RUN_ADD (when lang) */
 	size_t n_langs;
+	const char *regions, *lang;   /* RUN_ADD: validated, or NULL */
 	bool detail;
 	const struct sk_web_asset *asset;
 };

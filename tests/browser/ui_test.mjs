@@ -140,13 +140,16 @@ await step("trigger", async () => {
   const before = (await apiGet("/api/v1/runs?limit=10000")).runs;
   await page.fill("#trigger-from", X.trigger_from || X.today);
   await page.fill("#trigger-to", X.trigger_to || X.today);
+  await page.fill("#trigger-regions", "3011,3012");
+  await page.selectOption("#trigger-lang", "en");
   await page.click("#trigger-btn");
   await page.waitForSelector("#msg.ok:not([hidden])");
   const after = (await apiGet("/api/v1/runs?limit=10000")).runs;
   check("trigger: one more run in the API", before.length + 1, after.length);
   const newest = after.reduce((a, b) => (a.id > b.id ? a : b));
-  check("trigger: the new run has the chosen window", [X.trigger_from || X.today, X.trigger_to || X.today],
-    [newest.window_from, newest.window_to]);
+  check("trigger: the new run has the chosen window, regions and language",
+    [X.trigger_from || X.today, X.trigger_to || X.today, "3011,3012", "en"],
+    [newest.window_from, newest.window_to, newest.regions, newest.langs]);
   await page.waitForSelector(`#run-grid .cell[data-run-id="${newest.id}"]`);
   ok("trigger: the grid shows the new run " + newest.id);
   await page.waitForSelector(`#run-detail section[data-run-id="${newest.id}"]`);

@@ -80,6 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (call.region_ids && !call.n_regions))
 				abort();
 			break;
+		case SK_WEB_EP_RUN_ADD:
+			if ((call.regions &&
+			     strlen(call.regions) >= SK_WEB_MAX_RUN_REGIONS) ||
+			    (call.lang && (call.n_langs < 1 ||
+					   call.n_langs > 2)))
+				abort();
+			break;
 		case SK_WEB_EP_ASSET:
 			if (!call.asset || strcmp(call.asset->path, req.path))
 				abort();

@@ -68,5 +68,11 @@ check "triggered run succeeded" success "$(j "/api/v1/runs/$id" 'd["run"]["state
 check "its tasks in order" "fetch:success process:success checks:success" "$(j "/api/v1/runs/$id" '" ".join(t["task"]+":"+t["state"] for t in d["tasks"])')"
 check "fetch task count = run fetched" True "$(j "/api/v1/runs/$id" 'd["tasks"][0]["count"]==d["run"]["fetched"] and d["tasks"][0]["count"]>0')"
 check "checks task count = checks passed" True "$(j "/api/v1/runs/$id" 'd["tasks"][2]["count"]==sum(c["ok"] for c in d["checks"])')"
+# A manual run for chosen regions and languages.
+check "trigger with regions and lang" "201 3011,3012 en" "$(curl -s -o "$T/r" -w '%{http_code}' -X POST "$H/api/v1/runs?from=2024-01-09&to=2024-01-09&regions=3011,3012&lang=en") $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["regions"], d["langs"])' "$T/r")"
+check "trigger: lang both" both "$(curl -s -X POST "$H/api/v1/runs?from=2024-01-08&to=2024-01-08&regions=A&lang=both" | python3 -c 'import json,sys; print(json.load(sys.stdin)["langs"])')"
+for bad in 'regions=9999' 'lang=de' 'regions=' "regions=$(printf '3011,%.0s' $(seq 60))3011"; do
+  check "trigger: 400 for $(echo "$bad" | cut -c1-30)" 400 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/api/v1/runs?$bad")"
+done
 stop_serve
 finish

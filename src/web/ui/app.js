@@ -140,16 +140,24 @@
   function runsSkeleton() {
     const from = el("input", { type: "date", id: "trigger-from", title: "window from (optional)" });
     const to = el("input", { type: "date", id: "trigger-to", title: "window to (optional)" });
+    const regions = el("input", { type: "text", id: "trigger-regions", size: 10, placeholder: "configured",
+      title: "regions as for --regions: all, A, B or ids like 3011,3012 (optional)" });
+    const lang = el("select", { id: "trigger-lang", title: "languages (optional)" },
+      el("option", { value: "" }, "configured"), el("option", { value: "nb" }, "nb"),
+      el("option", { value: "en" }, "en"), el("option", { value: "both" }, "both"));
     const bar = el("div", { class: "toolbar" },
       el("button", { id: "trigger-btn", onclick: () => action(async () => {
         let q = [];
         if (from.value) q.push("from=" + from.value);
         if (to.value) q.push("to=" + to.value);
+        if (regions.value.trim()) q.push("regions=" + encodeURIComponent(regions.value.trim()));
+        if (lang.value) q.push("lang=" + lang.value);
         const r = await api("/api/v1/runs" + (q.length ? "?" + q.join("&") : ""), "POST");
         location.hash = "#/runs/" + r.id;
         return "run " + r.id + " " + (r.state || "queued") + " (" + r.window_from + " .. " + r.window_to + ")";
       }) }, "Trigger run"),
       el("label", null, "from ", from), el("label", null, "to ", to),
+      el("label", null, "regions ", regions), el("label", null, "lang ", lang),
       el("span", { class: "spacer" }),
       el("button", { id: "pause-btn", onclick: () => action(async () => {
         const r = await api("/api/v1/pause", "POST");
