@@ -117,8 +117,8 @@ static const char *const schema[] = {
 	"text, PRIMARY KEY ((region_id, lang_key, valid_date), publish_time, "
 	"content_hash)) WITH CLUSTERING ORDER BY (publish_time DESC, "
 	"content_hash ASC)",
-	"CREATE TABLE IF NOT EXISTS @.store_meta (key text PRIMARY KEY, "
-	"value bigint)",
+	("CREATE TABLE IF NOT EXISTS @.store_meta (key text PRIMARY KEY, "
+	 "value bigint)"),
 };
 
 static const struct {
