@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SKRED = $(BUILD)/skred
 
-.PHONY: all deps build run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean
+.PHONY: all deps build build-clang run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean
 
 all: build
 
@@ -28,8 +28,14 @@ run: build
 test: deps
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory build-clang
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-external
+
+# Warnings are errors with clang too (make fuzz builds with it).
+build-clang:
+	@CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-clang -j $(JOBS) >/dev/null && echo "clang build: no warnings"
 
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE external
@@ -77,4 +83,4 @@ bench: build
 	@bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-clang
