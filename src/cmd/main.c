@@ -49,7 +49,9 @@ static const struct sk_cmd commands[] = {
 	{"serve",
 	 "the daemon: run the pipeline on its schedules (SIGHUP reloads)",
 	 "Schedules: sched.schedules (default daily at 17:00 Europe/Oslo),\n"
-	 "catch-up after downtime, retries; state in <data_dir>/ledger.db.\n",
+	 "catch-up after downtime, retries; state in <data_dir>/ledger.db.\n"
+	 "Web UI, JSON API (/api/v1/) and /metrics on http.addr\n"
+	 "(default 127.0.0.1:8080, env SKRED_HTTP_ADDR; empty: off).\n",
 	 0, sk_cmd_serve},
 	{"backfill", "fetch and process a date range as runs in the ledger",
 	 "  --mode missing|failed|all  which runs to do (default missing)\n"
