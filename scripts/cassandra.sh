@@ -464,16 +464,7 @@ cmd_start() {
     nolock=(setpriv --bounding-set -ipc_lock)
   fi
 
-  [ -f "$logfile" ] && mv -f "$logfile" "$logfile.old"
-  # setsid + nohup: the node outlives the calling shell and its terminal.
-  # The inner shell records its own pid and then becomes the JVM (exec).
-  # fd 8 (the start lock) is not passed on, or the node would hold it.
-  # shellcheck disable=SC2016  # expanded by the inner shell
-  setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
-    "${nolock[@]}" "$java" "${jvm[@]}" -cp "$CASSANDRA_LIB/*" "$MAIN" \
-    >"$logfile" 2>&1 </dev/null 8>&- &
-  for _ in $(seq 100); do [ -s "$pidfile" ] && break; sleep 0.05; done
-  pid=$(cat "$pidfile" 2>/dev/null || true)
+  pid=$(spawn "$pidfile" "$logfile" "${nolock[@]}" "$java" "${jvm[@]}" -cp "$CASSANDRA_LIB/*" "$MAIN")
   [ -n "$pid" ] || die "node did not start (no pid file)"
   say "started pid $pid (dir $dir, log $logfile); waiting up to ${CASSANDRA_START_TIMEOUT}s"
   wait_ready "$pid"

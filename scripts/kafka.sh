@@ -267,16 +267,7 @@ cmd_start() {
     fi
   fi
 
-  [ -f "$logfile" ] && mv -f "$logfile" "$logfile.old"
-  # setsid + nohup: the broker outlives the calling shell and its terminal.
-  # The inner shell records its own pid and then becomes the JVM (exec).
-  # fd 8 (the start lock) is not passed on, or the broker would hold it.
-  # shellcheck disable=SC2016  # expanded by the inner shell
-  setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
-    java "${jvm[@]}" -cp "$cp" kafka.Kafka "$props" \
-    >"$logfile" 2>&1 </dev/null 8>&- &
-  for _ in $(seq 100); do [ -s "$pidfile" ] && break; sleep 0.05; done
-  pid=$(cat "$pidfile" 2>/dev/null || true)
+  pid=$(spawn "$pidfile" "$logfile" java "${jvm[@]}" -cp "$cp" kafka.Kafka "$props")
   [ -n "$pid" ] || die "broker did not start (no pid file)"
   say "started pid $pid (dir $dir, log $logfile); waiting up to ${KAFKA_START_TIMEOUT}s"
   wait_ready "$pid"

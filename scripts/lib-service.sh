@@ -20,3 +20,19 @@ stop_pid() { # pid timeout-seconds: SIGTERM, then SIGKILL after the timeout
   fi
   say "stopped"
 }
+
+# spawn PIDFILE LOGFILE CMD...: start a server detached and print its pid
+# (empty if it did not start). setsid + nohup: it outlives the calling shell
+# and its terminal. The inner shell records its own pid and then becomes
+# CMD (exec). Output goes to LOGFILE (the previous one kept as .old). fd 8
+# (the start lock) is not passed on, or the server would hold it.
+spawn() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  [ -f "$logfile" ] && mv -f "$logfile" "$logfile.old"
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" \
+    >"$logfile" 2>&1 </dev/null 8>&- &
+  for _ in $(seq 100); do [ -s "$pidfile" ] && break; sleep 0.05; done
+  cat "$pidfile" 2>/dev/null || true
+}

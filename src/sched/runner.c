@@ -110,13 +110,24 @@ static int check_row(const struct sk_warning *w, void *ud)
 	return 0;
 }
 
+/* Record one check's result and count it; returns ok. */
+static bool put_check(struct sk_ledger *l, const struct sk_run *r,
+		      const char *name, bool ok, const char *detail,
+		      int64_t now, int64_t *passed, struct sk_error *err)
+{
+	sk_ledger_check_put(l, r->id, name, ok, detail, now, err);
+	*passed += ok;
+	return ok;
+}
+
 /* Data checks after a run, as the Boreas project does: levels within 0..5;
  * after publication time every active A region of the run has a warning for
- * tomorrow in each language; the day's count against the previous days'. */
+ * tomorrow in each language; the day's count against the previous days'.
+ * *passed counts the checks that passed (a skipped one passes). */
 static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 		       struct sk_store *st, const struct sk_run *r,
 		       const int *regions, size_t n_regions, const int *langs,
-		       size_t n_langs, struct sk_error *err)
+		       size_t n_langs, int64_t *passed, struct sk_error *err)
 {
 	int64_t now = sk_clock_now_ms();
 	struct sk_date from, to;
@@ -134,15 +145,13 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 	bool all_ok = true;
 	char detail[256];
 	if (sk_store_query(st, &q, check_row, &c, err) != SK_OK) {
-		sk_ledger_check_put(l, r->id, "query", false, err->msg, now,
-				    err);
-		return false;
+		return put_check(l, r, "query", false, err->msg, now, passed,
+				 err);
 	}
 	snprintf(detail, sizeof detail, "%lld warnings outside 0..5",
 		 (long long)c.bad_levels);
-	all_ok &= c.bad_levels == 0;
-	sk_ledger_check_put(l, r->id, "danger_level_range", c.bad_levels == 0,
-			    detail, now, err);
+	all_ok &= put_check(l, r, "danger_level_range", c.bad_levels == 0,
+			    detail, now, passed, err);
 
 	struct sk_civil lt;
 	sk_oslo_from_utc_ms(now, &lt);
@@ -163,14 +172,13 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 			 "%lld warnings for tomorrow, %lld expected (active A "
 			 "regions x languages)",
 			 (long long)c.tomorrow_rows, (long long)want);
-		all_ok &= ok;
-		sk_ledger_check_put(l, r->id, "tomorrow_published", ok, detail,
-				    now, err);
+		all_ok &= put_check(l, r, "tomorrow_published", ok, detail, now,
+				    passed, err);
 	} else {
-		sk_ledger_check_put(l, r->id, "tomorrow_published", true,
-				    "skipped: before publication time or "
-				    "tomorrow outside the window",
-				    now, err);
+		put_check(l, r, "tomorrow_published", true,
+			  "skipped: before publication time or tomorrow "
+			  "outside the window",
+			  now, passed, err);
 	}
 
 	int64_t k = sk_date_diff(&from, &c.today);
@@ -184,22 +192,13 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 			 "%lld warnings today, %.1f a day over the %lld days "
 			 "before",
 			 (long long)c.per_day[k], avg, (long long)days);
-		all_ok &= ok;
-		sk_ledger_check_put(l, r->id, "count_vs_previous_days", ok,
-				    detail, now, err);
+		all_ok &= put_check(l, r, "count_vs_previous_days", ok, detail,
+				    now, passed, err);
 	}
 	return all_ok;
 }
 
 /* ----------------------------------------------------------- execute */
-
-static int count_ok(const char *name, bool ok, const char *detail, void *ud)
-{
-	(void)name;
-	(void)detail;
-	*(int64_t *)ud += ok;
-	return 0;
-}
 
 /* Record one task of the current attempt (a failure to record is logged:
  * the run's outcome matters more than its breakdown). */
@@ -306,8 +305,7 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 		struct sk_error cerr = {0};
 		int64_t passed = 0;
 		bool ok = run_checks(cfg, l, st, r, regions, n_regions, langs,
-				     n_langs, &cerr);
-		sk_ledger_checks(l, r->id, count_ok, &passed, &cerr);
+				     n_langs, &passed, &cerr);
 		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
 			    passed, ok ? "" : "a data check failed");
 		if (!ok && sk_config_bool(cfg, "sched.checks_fail_run"))

@@ -46,7 +46,7 @@ struct cstore {
 	size_t n_known, cap_known;
 	struct covered *cov;
 	size_t n_cov, cap_cov;
-	const struct sk_cql_prepared *sel_range, *upd_hash;
+	const struct sk_cql_prepared *sel_range, *upd_hash, *upd_meta;
 	char ks[64];
 	struct sk_cql_session *s;
 	const struct sk_cql_prepared *sel_current, *ins_region, *ins_date,
@@ -276,6 +276,10 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		{&cs->upd_hash,
 		 "UPDATE @.warnings_by_region SET content_hash = ? WHERE "
 		 "region_id = ? AND lang_key = ? AND valid_date = ?"},
+		/* Kept in the keyspace so that every process (the daemon's
+		 * web UI, `skred status`) sees when any of them last wrote. */
+		{&cs->upd_meta,
+		 "UPDATE @.store_meta SET value = ? WHERE key = 'last_write'"},
 		{&cs->sel_current,
 		 "SELECT publish_time, content_hash FROM @.warnings_by_region "
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
@@ -774,7 +778,10 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 				  "cassandra: %zu of %zu writes not "
 				  "acknowledged",
 				  rep.n_failed, rep.n_ok + rep.n_failed);
-	/* Phase 2: mark each written record complete. */
+	/* Phase 2: mark each written record complete, and stamp the
+	 * warehouse's last write (pipelined with the marks). */
+	bool wrote = cs->submitted > 0;
+	int64_t now = sk_now_ms();
 	for (size_t i = 0; rc == SK_OK && i < cs->n_known; i++) {
 		const struct known *k = &cs->known[i];
 		if (!k->written)
@@ -783,6 +790,10 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 			sk_cql_value_text(k->hash), sk_cql_value_int(k->region),
 			sk_cql_value_int(k->lang), sk_cql_value_date(k->day)};
 		rc = submit(cs, cs->upd_hash, v, 4, k->pub * 1000 + 1000, err);
+	}
+	if (rc == SK_OK && wrote) {
+		struct sk_cql_value v = sk_cql_value_bigint(now);
+		rc = submit(cs, cs->upd_meta, &v, 1, now * 1000, err);
 	}
 	if (rc == SK_OK) {
 		memset(&rep, 0, sizeof rep);
@@ -798,26 +809,8 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 	cs->n_cov = 0;
 	if (rc != SK_OK)
 		return rc;
-	if (cs->submitted) {
-		/* Kept in the keyspace so that every process (the daemon's web
-		 * UI, `skred status`) sees when any of them last wrote. */
-		cs->last_write_ms = sk_now_ms();
-		char text[128];
-		snprintf(text, sizeof text,
-			 "UPDATE @.store_meta SET value = %lld WHERE key = "
-			 "'last_write'",
-			 (long long)cs->last_write_ms);
-		char *q = qualify(cs, text);
-		struct sk_cql_result *res = NULL;
-		if (!q)
-			return sk_error_set(err, SK_ERR_NOMEM, false,
-					    "out of memory");
-		rc = sk_cql_session_query(cs->s, q, NULL, &res, err);
-		free(q);
-		sk_cql_result_free(res);
-		if (rc != SK_OK)
-			return rc;
-	}
+	if (wrote)
+		cs->last_write_ms = now;
 	return SK_OK;
 }
 

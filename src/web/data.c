@@ -35,56 +35,58 @@ void sk_web_count(unsigned status)
 
 /* ------------------------------------------------------ handle pool */
 
+/* A pooled handle, or NULL when the pool is empty. */
+static void *pool_take(struct sk_web *w, struct sk_web_pool *p)
+{
+	pthread_mutex_lock(&w->pool_lock);
+	void *h = p->n ? p->h[--p->n] : NULL;
+	pthread_mutex_unlock(&w->pool_lock);
+	return h;
+}
+
+/* Keep h for the next request; false when the pool is full. */
+static bool pool_keep(struct sk_web *w, struct sk_web_pool *p, void *h)
+{
+	pthread_mutex_lock(&w->pool_lock);
+	bool kept = p->n < SK_WEB_THREADS;
+	if (kept)
+		p->h[p->n++] = h;
+	pthread_mutex_unlock(&w->pool_lock);
+	return kept;
+}
+
 sk_err_t sk_web_store_take(struct sk_web *w, struct sk_store **st,
 			   struct sk_error *err)
 {
-	pthread_mutex_lock(&w->pool_lock);
-	*st = w->n_stores ? w->stores[--w->n_stores] : NULL;
-	pthread_mutex_unlock(&w->pool_lock);
+	*st = pool_take(w, &w->stores);
 	return *st ? SK_OK : sk_store_open(st, w->cfg, err);
 }
 
 void sk_web_store_give(struct sk_web *w, struct sk_store *st, bool ok)
 {
-	if (!st)
-		return;
-	pthread_mutex_lock(&w->pool_lock);
-	if (ok && w->n_stores < SK_WEB_THREADS) {
-		w->stores[w->n_stores++] = st;
-		st = NULL;
-	}
-	pthread_mutex_unlock(&w->pool_lock);
-	sk_store_close(st);
+	if (st && !(ok && pool_keep(w, &w->stores, st)))
+		sk_store_close(st);
 }
 
 sk_err_t sk_web_bus_take(struct sk_web *w, struct sk_bus **bus,
 			 struct sk_error *err)
 {
-	pthread_mutex_lock(&w->pool_lock);
-	*bus = w->n_buses ? w->buses[--w->n_buses] : NULL;
-	pthread_mutex_unlock(&w->pool_lock);
+	*bus = pool_take(w, &w->buses);
 	return *bus ? SK_OK : sk_bus_open(bus, w->cfg, err);
 }
 
 void sk_web_bus_give(struct sk_web *w, struct sk_bus *bus, bool ok)
 {
-	if (!bus)
-		return;
-	pthread_mutex_lock(&w->pool_lock);
-	if (ok && w->n_buses < SK_WEB_THREADS) {
-		w->buses[w->n_buses++] = bus;
-		bus = NULL;
-	}
-	pthread_mutex_unlock(&w->pool_lock);
-	sk_bus_close(bus);
+	if (bus && !(ok && pool_keep(w, &w->buses, bus)))
+		sk_bus_close(bus);
 }
 
 void sk_web_pool_clear(struct sk_web *w)
 {
-	while (w->n_stores)
-		sk_store_close(w->stores[--w->n_stores]);
-	while (w->n_buses)
-		sk_bus_close(w->buses[--w->n_buses]);
+	while (w->stores.n)
+		sk_store_close(w->stores.h[--w->stores.n]);
+	while (w->buses.n)
+		sk_bus_close(w->buses.h[--w->buses.n]);
 }
 
 /* -------------------------------------------------------- endpoints */

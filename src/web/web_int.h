@@ -117,10 +117,10 @@ struct sk_web {
 	/* Warehouse and bus handles kept between requests (a Cassandra
 	 * session or Kafka client is too dear to open per request). */
 	pthread_mutex_t pool_lock;
-	struct sk_store *stores[SK_WEB_THREADS];
-	size_t n_stores;
-	struct sk_bus *buses[SK_WEB_THREADS];
-	size_t n_buses;
+	struct sk_web_pool {
+		void *h[SK_WEB_THREADS];
+		size_t n;
+	} stores, buses;
 };
 
 /* Take a warehouse / bus handle from the pool, or open one. Give it back
