@@ -243,6 +243,39 @@ fail:
 	return err->code;
 }
 
+/* A secret in argv is readable by every local user (ps, /proc): say so for
+ * each --set of a secret key with a literal value, or of a URL with
+ * credentials, and name the ways that keep it out of argv. */
+static void warn_secret_sets(const struct sk_cli *cli)
+{
+	for (size_t i = 0; i < cli->n_sets; i++) {
+		const char *kv = cli->sets[i], *eq = strchr(kv, '=');
+		char key[256], env[300] = "SKRED_";
+		snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+		size_t p = 6;
+		for (const char *k = key; *k && p < sizeof env - 1; k++)
+			env[p++] = *k == '.' ? '_'
+			    : *k >= 'a' && *k <= 'z' ? (char)(*k - 32) : *k;
+		env[p] = '\0';
+		const char *v = eq + 1;
+		if (sk_config_secret(cli->cfg, key)) {
+			if (!*v || (v[0] == '@' && v[1] != '@'))
+				continue;
+			fprintf(stderr,
+				"skred %s: warning: --set %s puts a secret on "
+				"the command line, where other local users can "
+				"read it (ps); use --set %s=@FILE or %s\n",
+				cli->cmd->name, key, key, env);
+		} else if (sk_redact_has_userinfo(v)) {
+			fprintf(stderr,
+				"skred %s: warning: --set %s puts URL "
+				"credentials on the command line, where other "
+				"local users can read them (ps); use %s\n",
+				cli->cmd->name, key, env);
+		}
+	}
+}
+
 /* Parse argv into cli and build the configuration. Returns -1 to go on, or
  * an exit code. */
 static int parse(const struct sk_cmd *c, int argc, char **argv,
@@ -380,6 +413,7 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 	cli->n_sets = n_sets;
 	if (sk_cli_build_config(cli, &cli->cfg, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
+	warn_secret_sets(cli);
 	const char *lvl = sk_config_str(cli->cfg, "log_level");
 	if (sk_log_set_level_name(lvl) != 0) {
 		sk_error_set(&err, SK_ERR_CONFIG, false,

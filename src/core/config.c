@@ -2,7 +2,16 @@
  * config.c - layered configuration over declarative per-module tables:
  * defaults, then a file, then SKRED_* environment, then the command line
  * (each layer is just sk_config_set calls in that order). Unknown keys and
- * bad values are errors; sensitive values are redacted when shown.
+ * bad values are errors.
+ *
+ * Secrets: a key is secret when its row says SK_CFG_SENSITIVE, when its name
+ * contains "password", "secret" or "token", or, for a key passed through
+ * under a SK_CFG_PREFIX row (librdkafka's properties), also "key", ".pem" or
+ * it is "sasl.oauthbearer.config". A secret's value is shown as
+ * "(redacted)", registered with sk_redact_add so no log line or error
+ * message carries it, and may be given as "@PATH" (read from that file, in
+ * every layer) so it need not be in argv; "@@..." is a literal leading '@'.
+ * Every other value is shown with URL userinfo masked.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "core.h"
@@ -12,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct cfg_entry {
 	const struct sk_cfg_def *def;
@@ -33,10 +43,57 @@ struct sk_config {
 	size_t nx;
 };
 
-static bool is_secret_name(const char *k)
+/* Case-insensitive strstr. */
+static bool has_word(const char *s, const char *w)
 {
-	return strstr(k, "password") || strstr(k, "secret") ||
-	       strstr(k, "token");
+	size_t n = strlen(w);
+	for (; *s; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return true;
+	return false;
+}
+
+/* Whether key (full name) under row def carries a secret; see the top. The
+ * name patterns apply to every key (a row that forgot the flag errs on the
+ * safe side); "key" and ".pem" only to pass-through names, because table
+ * keys such as cassandra.keyspace are not secrets. */
+static bool key_secret(const struct sk_cfg_def *def, const char *key)
+{
+	if ((def->flags & SK_CFG_SENSITIVE) || has_word(key, "password") ||
+	    has_word(key, "secret") || has_word(key, "token"))
+		return true;
+	if (!(def->flags & SK_CFG_PREFIX))
+		return false;
+	const char *name = key + strlen(def->key);
+	size_t n = strlen(name);
+	return has_word(name, "key") ||
+	       (n >= 4 && strcasecmp(name + n - 4, ".pem") == 0) ||
+	       strcasecmp(name, "sasl.oauthbearer.config") == 0;
+}
+
+/* Register a secret value, and the value of each blank-separated
+ * "name=value" field whose name looks secret (sasl.oauthbearer.config
+ * embeds "clientSecret=..."), for scrubbing from logs and errors. */
+static void register_secret(const char *value)
+{
+	sk_redact_add(value);
+	const char *p = value;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ',')
+			p++;
+		const char *f = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != ',')
+			p++;
+		const char *eq = memchr(f, '=', (size_t)(p - f));
+		if (!eq || eq + 1 >= p)
+			continue;
+		char name[64], val[SK_LIMIT_CONFIG_LINE];
+		snprintf(name, sizeof name, "%.*s", (int)(eq - f), f);
+		snprintf(val, sizeof val, "%.*s", (int)(p - eq - 1), eq + 1);
+		if (has_word(name, "secret") || has_word(name, "password") ||
+		    has_word(name, "token") || has_word(name, "key"))
+			sk_redact_add(val);
+	}
 }
 
 /* The prefix row covering key, if any. */
@@ -190,18 +247,108 @@ void sk_config_free(struct sk_config *cfg)
 	free(cfg);
 }
 
+/* "@PATH": the file's content without its trailing newlines, owned by the
+ * caller in *out. SK_ERR_CONFIG naming the layer, key and path. */
+static sk_err_t read_secret_file(const char *path, const char *key,
+				 const char *source, char **out,
+				 struct sk_error *err)
+{
+	*out = NULL;
+	if (!*path)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "%s: %s: '@' must be followed by a file "
+				    "name (write '@@' for a literal '@')",
+				    source, key);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "%s: %s: cannot read secret file %s: %s",
+				    source, key, path, strerror(errno));
+	char *buf = malloc(SK_LIMIT_SECRET_FILE + 1);
+	if (!buf) {
+		fclose(f);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	size_t n = fread(buf, 1, SK_LIMIT_SECRET_FILE + 1, f);
+	bool bad = ferror(f);
+	int e = errno;
+	fclose(f);
+	sk_err_t rc = SK_OK;
+	if (bad)
+		rc = sk_error_set(err, SK_ERR_CONFIG, false,
+				  "%s: %s: cannot read secret file %s: %s",
+				  source, key, path, strerror(e));
+	else if (n > SK_LIMIT_SECRET_FILE)
+		rc = sk_error_set(err, SK_ERR_CONFIG, false,
+				  "%s: %s: secret file %s is larger than %u "
+				  "bytes",
+				  source, key, path, SK_LIMIT_SECRET_FILE);
+	else if (memchr(buf, '\0', n))
+		rc = sk_error_set(err, SK_ERR_CONFIG, false,
+				  "%s: %s: secret file %s contains a NUL byte",
+				  source, key, path);
+	if (rc != SK_OK) {
+		free(buf);
+		return rc;
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	*out = buf;
+	return SK_OK;
+}
+
+/* One layer's value for a defined row (en) or a key under prefix row pre:
+ * a secret's "@PATH" is read, "@@" unescaped, and the value registered for
+ * scrubbing before it is validated (so no message can echo it). */
+static sk_err_t layer_set(struct sk_config *cfg, struct cfg_entry *en,
+			  const struct sk_cfg_def *pre, const char *key,
+			  const char *value, const char *source,
+			  struct sk_error *err)
+{
+	const struct sk_cfg_def *def = en ? en->def : pre;
+	bool secret = key_secret(def, key);
+	char *read = NULL;
+	if (secret && value && value[0] == '@') {
+		if (value[1] == '@') {
+			value++;
+		} else {
+			sk_err_t rc = read_secret_file(value + 1, key, source,
+						       &read, err);
+			if (rc != SK_OK)
+				return rc;
+			value = read;
+		}
+	}
+	if (secret && value)
+		register_secret(value);
+	sk_err_t rc = en ? entry_set(en, value, source, err)
+			 : extra_set(cfg, pre, key, value, err);
+	free(read);
+	return rc;
+}
+
 sk_err_t sk_config_set(struct sk_config *cfg, const char *key,
 		       const char *value, const char *source,
 		       struct sk_error *err)
 {
 	struct cfg_entry *en = find(cfg, key);
 	if (en && !(en->def->flags & SK_CFG_PREFIX))
-		return entry_set(en, value, source, err);
+		return layer_set(cfg, en, NULL, key, value, source, err);
 	const struct sk_cfg_def *pre = find_prefix(cfg, key);
 	if (pre)
-		return extra_set(cfg, pre, key, value, err);
+		return layer_set(cfg, NULL, pre, key, value, source, err);
 	return sk_error_set(err, SK_ERR_CONFIG, false,
 			    "%s: unknown configuration key '%s'", source, key);
+}
+
+bool sk_config_secret(const struct sk_config *cfg, const char *key)
+{
+	const struct cfg_entry *en = find(cfg, key);
+	if (en && !(en->def->flags & SK_CFG_PREFIX))
+		return key_secret(en->def, key);
+	const struct sk_cfg_def *pre = find_prefix(cfg, key);
+	return pre && key_secret(pre, key);
 }
 
 static char *trim(char *s)
@@ -313,7 +460,11 @@ static sk_err_t load_env_prefixed(struct sk_config *cfg, struct sk_error *err)
 			}
 			if (defined)
 				continue;
-			sk_err_t rc = extra_set(cfg, d, key, eq + 1, err);
+			char src[200];
+			snprintf(src, sizeof src, "environment %.*s",
+				 (int)(eq - e), e);
+			sk_err_t rc = layer_set(cfg, NULL, d, key, eq + 1, src,
+						err);
 			if (rc != SK_OK)
 				return rc;
 		}
@@ -335,7 +486,8 @@ sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err)
 			continue;
 		char src[200];
 		snprintf(src, sizeof src, "environment %s", name);
-		sk_err_t rc = entry_set(&cfg->e[i], v, src, err);
+		sk_err_t rc = layer_set(cfg, &cfg->e[i], NULL,
+					cfg->e[i].def->key, v, src, err);
 		if (rc != SK_OK)
 			return rc;
 	}
@@ -380,6 +532,34 @@ void sk_config_each_prefixed(const struct sk_config *cfg, const char *prefix,
 			fn(cfg->x[i].key + pl, cfg->x[i].value, ud);
 }
 
+/* Show one value: a secret as SK_REDACTED (an empty one as empty, so an
+ * unset secret is visible as unset), anything else with URL userinfo and
+ * registered secrets masked. */
+static void show(const struct sk_cfg_def *def, const char *key,
+		 const char *value,
+		 void (*fn)(const struct sk_cfg_def *def, const char *value,
+			    void *ud),
+		 void *ud)
+{
+	if (!value || !*value) {
+		fn(def, value, ud);
+		return;
+	}
+	if (key_secret(def, key)) {
+		fn(def, SK_REDACTED, ud);
+		return;
+	}
+	size_t cap = 2 * strlen(value) + 16;
+	char *shown = malloc(cap);
+	if (!shown) {
+		fn(def, SK_REDACTED, ud); /* never the raw value */
+		return;
+	}
+	sk_redact_text(value, shown, cap);
+	fn(def, shown, ud);
+	free(shown);
+}
+
 void sk_config_each(const struct sk_config *cfg,
 		    void (*fn)(const struct sk_cfg_def *def, const char *value,
 			       void *ud),
@@ -387,20 +567,22 @@ void sk_config_each(const struct sk_config *cfg,
 {
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct cfg_entry *en = &cfg->e[i];
-		const char *v = en->value;
-		if (v && (en->def->flags & SK_CFG_SENSITIVE))
-			v = "(redacted)";
 		if (en->def->flags & SK_CFG_PREFIX)
 			continue;
-		fn(en->def, v, ud);
+		struct sk_cfg_def d = *en->def;
+		if (key_secret(en->def, d.key))
+			d.flags |= SK_CFG_SENSITIVE;
+		show(&d, d.key, en->value, fn, ud);
 	}
 	/* Keys under a prefix, shown with a synthetic row. */
 	for (size_t i = 0; i < cfg->nx; i++) {
-		struct sk_cfg_def d = *cfg->x[i].prefix;
+		const struct sk_cfg_def *pre = cfg->x[i].prefix;
+		struct sk_cfg_def d = *pre;
 		d.key = cfg->x[i].key;
 		d.flags &= ~SK_CFG_PREFIX;
-		fn(&d, is_secret_name(d.key) ? "(redacted)" : cfg->x[i].value,
-		   ud);
+		if (key_secret(pre, d.key))
+			d.flags |= SK_CFG_SENSITIVE;
+		show(&d, d.key, cfg->x[i].value, fn, ud);
 	}
 }
 

@@ -24,6 +24,7 @@
 #define SK_LIMIT_WEATHER_VALUES 128                /* weather values */
 #define SK_LIMIT_CONFIG_LINE 4096                  /* config file line */
 #define SK_LIMIT_KEY 128                           /* bus message key */
+#define SK_LIMIT_SECRET_FILE (256u * 1024)         /* key=@file content */
 
 /* ------------------------------------------------------------------ errors */
 
@@ -71,6 +72,32 @@ void sk_error_prefix(struct sk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void sk_error_clear(struct sk_error *err);
+
+/* -------------------------------------------------------------- redaction
+ * src/core/redact.c: the one scrubber for log lines, error messages and the
+ * values `skred config` shows (sk_log_write, sk_error_set/prefix and
+ * sk_config_each call it; nothing else needs to). */
+#define SK_REDACT_MIN_LEN 4       /* shorter secret values are not scrubbed */
+#define SK_REDACT_MAX_SECRETS 64  /* registered values kept */
+#define SK_REDACTED "(redacted)"  /* how `skred config` shows a secret */
+
+/* Copy in to out (cap bytes, always NUL-terminated when cap > 0) with URL
+ * userinfo masked ("https://user:pw@host" -> "https://user:***@host", a
+ * lone user part "tok@host" -> "***@host"; an '@' after the authority is
+ * not userinfo) and every registered secret value replaced by "***".
+ * Idempotent. Returns the length written. in may be NULL (empty output). */
+size_t sk_redact_text(const char *in, char *out, size_t cap);
+
+/* Register a secret value (copied) to be scrubbed from all later text;
+ * values shorter than SK_REDACT_MIN_LEN and those past
+ * SK_REDACT_MAX_SECRETS are ignored. Thread-safe; config.c calls it for
+ * every secret key it sets. */
+void sk_redact_add(const char *value);
+/* Forget every registered value (tests). */
+void sk_redact_clear(void);
+
+/* True if s contains a URL with userinfo (credentials). */
+bool sk_redact_has_userinfo(const char *s);
 
 /* ----------------------------------------------------------------- logging */
 
@@ -166,6 +193,16 @@ struct sk_date sk_oslo_date_at(int64_t utc_ms);
 /* "YYYY-MM-DDTHH:MM:SS.sssZ" (24 chars + NUL): sortable as text. */
 void sk_time_format_utc(int64_t utc_ms, char out[SK_TIME_UTC_LEN]);
 
+/* An HTTP-date (RFC 9110 5.6.7) of n bytes at s (no NUL needed) -> UTC ms:
+ * IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" and the obsolete RFC 850
+ * "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit years 70-99 are 19xx, 00-69
+ * 20xx) and asctime "Sun Nov  6 08:49:37 1994" forms, exactly as the grammar
+ * writes them (case-sensitive names, no surrounding blanks; the day name is
+ * not checked against the date). Years 1900-9999. SK_ERR_PARSE otherwise,
+ * including anything longer than SK_LIMIT_HTTP_DATE. No I/O. */
+#define SK_LIMIT_HTTP_DATE 64
+sk_err_t sk_http_date_parse(const char *s, size_t n, int64_t *utc_ms);
+
 int64_t sk_now_ms(void);  /* wall clock, UTC ms */
 int64_t sk_mono_ms(void); /* monotonic ms, for timeouts only */
 void sk_sleep_ms(int64_t ms);
@@ -259,12 +296,17 @@ uint64_t sk_rand_next(uint64_t *rng);
 
 enum sk_cfg_type { SK_CFG_STR, SK_CFG_INT, SK_CFG_BOOL };
 
-#define SK_CFG_SENSITIVE 0x1u /* redacted when shown */
+/* A secret: shown as SK_REDACTED, scrubbed from every log line and error
+ * message (sk_redact_add), and accepted as "@PATH" (the file's content, its
+ * trailing newlines stripped; "@@x" is the literal "@x") in every layer.
+ * Keys whose names contain "password", "secret" or "token" are secrets even
+ * without the flag. */
+#define SK_CFG_SENSITIVE 0x1u
 /* A row whose key ends in '.' and has this flag accepts any key under that
  * prefix that no other row defines ("kafka." passes librdkafka properties
- * through). Values are strings; names containing "password", "secret" or
- * "token" are redacted. From the environment, SKRED_<PREFIX>_A_B becomes
- * "<prefix>a.b". */
+ * through). Values are strings; names containing "password", "secret",
+ * "token" or "key", ending in ".pem", or "sasl.oauthbearer.config" are
+ * secrets. From the environment, SKRED_<PREFIX>_A_B becomes "<prefix>a.b". */
 #define SK_CFG_PREFIX 0x2u
 
 /* One row of a module's configuration table. */
@@ -309,8 +351,14 @@ void sk_config_each_prefixed(const struct sk_config *cfg, const char *prefix,
 			     void (*fn)(const char *name, const char *value,
 					void *ud),
 			     void *ud);
-/* Iterate for display: calls fn for each key with the value (redacted if
- * sensitive) in table order. */
+/* Whether key (defined or under a prefix) is a secret (see
+ * SK_CFG_SENSITIVE); false for unknown keys. */
+bool sk_config_secret(const struct sk_config *cfg, const char *key);
+/* Iterate for display: calls fn for each key in table order, then the
+ * pass-through keys, with the value as it may be shown: SK_REDACTED for a
+ * non-empty secret (def->flags then has SK_CFG_SENSITIVE), otherwise
+ * through sk_redact_text (URL userinfo masked). value is borrowed for the
+ * call only. */
 void sk_config_each(const struct sk_config *cfg,
 		    void (*fn)(const struct sk_cfg_def *def, const char *value,
 			       void *ud),

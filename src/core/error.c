@@ -1,5 +1,7 @@
 /*
- * error.c - the one table of error names and the sk_error helpers.
+ * error.c - the one table of error names and the sk_error helpers. Every
+ * message is scrubbed of credentials (sk_redact_text) as it is formatted, so
+ * what reaches the ledger, the API and stderr never carries a secret.
  */
 #include "core.h"
 
@@ -39,10 +41,14 @@ sk_err_t sk_error_set(struct sk_error *err, sk_err_t code, bool retriable,
 		return code;
 	err->code = code;
 	err->retriable = retriable;
+	/* Formatted wider than msg, so a URL cut at the end of msg is still
+	 * recognised (and masked) before the cut. */
+	char raw[2 * SK_ERROR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	sk_redact_text(raw, err->msg, sizeof err->msg);
 	return code;
 }
 
@@ -51,13 +57,13 @@ void sk_error_prefix(struct sk_error *err, const char *fmt, ...)
 	if (!err)
 		return;
 	char pre[SK_ERROR_MSG_MAX];
-	char old[SK_ERROR_MSG_MAX];
+	char raw[2 * SK_ERROR_MSG_MAX + 2];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", pre, old);
+	snprintf(raw, sizeof raw, "%s: %s", pre, err->msg);
+	sk_redact_text(raw, err->msg, sizeof err->msg);
 }
 
 void sk_error_clear(struct sk_error *err)

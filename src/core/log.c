@@ -1,6 +1,7 @@
 /*
  * log.c - one sink for every subsystem (and for the libraries we route into
- * it): one line per event on stderr.
+ * it): one line per event on stderr, scrubbed of credentials
+ * (sk_redact_text) before it is written or handed to a tap.
  */
 #include "core.h"
 
@@ -36,12 +37,13 @@ void sk_log_write(enum sk_log_level level, const char *subsys, const char *fmt,
 		  ...)
 {
 	char ts[SK_TIME_UTC_LEN];
-	char line[2048];
+	char raw[4096], line[2048];
 	sk_time_format_utc(sk_now_ms(), ts);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	sk_redact_text(raw, line, sizeof line);
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';

@@ -241,6 +241,87 @@ void sk_time_format_utc(int64_t utc_ms, char out[SK_TIME_UTC_LEN])
 		 (int)(rem % 1000));
 }
 
+/* One of the names in list (NULL-terminated) at s, exactly: its index and
+ * *len, or -1. */
+static int name_at(const char *s, size_t n, const char *const *list,
+		   size_t *len)
+{
+	for (int i = 0; list[i]; i++) {
+		size_t l = strlen(list[i]);
+		if (l <= n && memcmp(s, list[i], l) == 0) {
+			*len = l;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* "HH:MM:SS" at s (8 chars checked by the caller): seconds of the day or
+ * -1. 60 seconds (a leap second) is accepted. */
+static int clock_at(const char *s)
+{
+	if (s[2] != ':' || s[5] != ':')
+		return -1;
+	int h = digits(s, 2), mi = digits(s + 3, 2), se = digits(s + 6, 2);
+	if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+		return -1;
+	return h * 3600 + mi * 60 + se;
+}
+
+sk_err_t sk_http_date_parse(const char *s, size_t n, int64_t *utc_ms)
+{
+	static const char *const wkday[] = {"Mon", "Tue", "Wed", "Thu",
+					    "Fri", "Sat", "Sun", NULL};
+	static const char *const weekday[] = {
+		"Monday", "Tuesday", "Wednesday", "Thursday",
+		"Friday", "Saturday", "Sunday", NULL};
+	static const char *const month[] = {"Jan", "Feb", "Mar", "Apr",
+					    "May", "Jun", "Jul", "Aug",
+					    "Sep", "Oct", "Nov", "Dec", NULL};
+	size_t l;
+	int y, m, d, secs;
+	if (!s || n > SK_LIMIT_HTTP_DATE)
+		return SK_ERR_PARSE;
+	if (n == 29 && name_at(s, n, wkday, &l) >= 0 && s[3] == ',') {
+		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+		if (s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+		    s[16] != ' ' || s[25] != ' ' || memcmp(s + 26, "GMT", 3))
+			return SK_ERR_PARSE;
+		d = digits(s + 5, 2);
+		m = name_at(s + 8, 3, month, &l) + 1;
+		y = digits(s + 12, 4);
+		secs = clock_at(s + 17);
+	} else if (n == 24 && name_at(s, n, wkday, &l) >= 0 && s[3] == ' ') {
+		/* asctime: "Sun Nov  6 08:49:37 1994" */
+		if (s[7] != ' ' || s[10] != ' ' || s[19] != ' ')
+			return SK_ERR_PARSE;
+		m = name_at(s + 4, 3, month, &l) + 1;
+		d = s[8] == ' ' ? digits(s + 9, 1) : digits(s + 8, 2);
+		secs = clock_at(s + 11);
+		y = digits(s + 20, 4);
+	} else if (name_at(s, n, weekday, &l) >= 0 && n == l + 24 &&
+		   s[l] == ',') {
+		/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"; a two-digit
+		 * year 70-99 is 19xx, 00-69 is 20xx. */
+		const char *p = s + l + 1;
+		if (p[0] != ' ' || p[3] != '-' || p[7] != '-' || p[10] != ' ' ||
+		    p[19] != ' ' || memcmp(p + 20, "GMT", 3))
+			return SK_ERR_PARSE;
+		d = digits(p + 1, 2);
+		m = name_at(p + 4, 3, month, &l) + 1;
+		y = digits(p + 8, 2);
+		if (y >= 0)
+			y += y >= 70 ? 1900 : 2000;
+		secs = clock_at(p + 11);
+	} else {
+		return SK_ERR_PARSE;
+	}
+	if (y < 0 || m < 1 || d < 0 || secs < 0 || !date_valid(y, m, d))
+		return SK_ERR_PARSE;
+	*utc_ms = (sk_days_from_civil(y, m, d) * 86400 + secs) * 1000;
+	return SK_OK;
+}
+
 int64_t sk_now_ms(void)
 {
 	struct timespec ts;

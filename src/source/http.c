@@ -43,26 +43,48 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Retry-After: delta-seconds (the HTTP-date form falls back to backoff). */
+int64_t sk_http_retry_after_ms(const char *v, size_t n, int64_t now_ms)
+{
+	const int64_t cap = SK_HTTP_RETRY_AFTER_MAX_MS;
+	while (n && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' ||
+		     v[n - 1] == '\n'))
+		n--;
+	if (!n)
+		return -1;
+	if (v[0] >= '0' && v[0] <= '9') {
+		int64_t ms = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return -1;
+			if (ms < cap)
+				ms = ms * 10 + (v[i] - '0') * 1000;
+		}
+		return ms < cap ? ms : cap;
+	}
+	int64_t at;
+	if (sk_http_date_parse(v, n, &at) != SK_OK)
+		return -1;
+	if (at <= now_ms)
+		return 0;
+	return at - now_ms < cap ? at - now_ms : cap;
+}
+
+/* Retry-After, either form; an unusable value is ignored (normal backoff). */
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = size * nmemb;
 	static const char name[] = "retry-after:";
 	if (n > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-		const char *v = p + sizeof name - 1;
-		const char *end = p + n;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		int64_t secs = 0;
-		bool any = false;
-		while (v < end && *v >= '0' && *v <= '9' && secs < 86400) {
-			secs = secs * 10 + (*v - '0');
-			any = true;
-			v++;
-		}
-		if (any)
-			x->job->retry_after_ms = secs * 1000;
+		int64_t ms = sk_http_retry_after_ms(p + sizeof name - 1,
+						    n - (sizeof name - 1),
+						    sk_now_ms());
+		if (ms >= 0)
+			x->job->retry_after_ms = ms;
 	}
 	return n;
 }

@@ -61,6 +61,16 @@ enum sk_http_action {
 typedef enum sk_http_action (*sk_http_done_fn)(void *ud,
 					       struct sk_http_job *job, bool ok);
 
+/* The delay a Retry-After field value asks for (RFC 9110 10.2.3), in ms
+ * from now_ms (wall clock, UTC ms): delta-seconds ("120") or an HTTP-date
+ * (sk_http_date_parse; a date in the past is 0). Blanks and a CR LF around
+ * the value are ignored. Capped at SK_HTTP_RETRY_AFTER_MAX_MS (the caller
+ * caps further with fetch.retry_after_max_ms). -1 when the value is neither
+ * form (the caller then backs off as without the field). v need not be
+ * NUL-terminated; no I/O. */
+#define SK_HTTP_RETRY_AFTER_MAX_MS (86400LL * 1000)
+int64_t sk_http_retry_after_ms(const char *v, size_t n, int64_t now_ms);
+
 /* Fetch every job. Returns SK_OK when every job ended (accepted or failed;
  * the callback saw each), or the error of an SK_HTTP_ABORT, or
  * SK_ERR_INTERRUPTED when sk_stop_requested(). */
@@ -87,7 +97,7 @@ struct sk_fetch_chunk {
 	int region;
 	int lang;
 	struct sk_date from, to;
-	const char *url;
+	const char *url; /* as fetched, credentials masked (sk_redact_text) */
 	int64_t fetched_at_ms;
 };
 

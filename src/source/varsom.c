@@ -44,7 +44,8 @@ const struct sk_cfg_def sk_source_cfg[] = {
 
 struct chunk {
 	struct sk_fetch_chunk c;
-	char url[1024];
+	char url[1024];   /* fetched */
+	char shown[1100]; /* c.url: url with credentials masked, for headers */
 };
 
 struct fetch_ctx {
@@ -156,13 +157,15 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 				ch->c.lang = req->langs[l];
 				ch->c.from = f;
 				ch->c.to = t;
-				ch->c.url = ch->url;
 				snprintf(ch->url, sizeof ch->url,
 					 "%.*s/AvalancheWarningByRegion/%s/%d/"
 					 "%d/%s/%s",
 					 (int)blen, base,
 					 req->simple ? "Simple" : "Detail",
 					 ch->c.region, ch->c.lang, fs, ts);
+				sk_redact_text(ch->url, ch->shown,
+					       sizeof ch->shown);
+				ch->c.url = ch->shown;
 				jobs[k].url = ch->url;
 				jobs[k].ud = ch;
 				k++;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define MAX_SEGS 8
 
@@ -57,11 +58,32 @@ static bool seg_int(const struct seg *g, int *out)
 	return true;
 }
 
+/* "Retry-After: <IMF-fixdate of now + secs>\r\n" (RFC 9110 5.6.7), built
+ * by hand so the C locale's names are used whatever the environment. */
+static void retry_after_date(char *out, size_t n, int secs)
+{
+	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed",
+					 "Thu", "Fri", "Sat"};
+	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr",
+					 "May", "Jun", "Jul", "Aug",
+					 "Sep", "Oct", "Nov", "Dec"};
+	time_t t = time(NULL) + secs;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, n, "Retry-After: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+		 wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 static void respond_faulted_status(struct conn *c, enum fault_kind fk,
 				   const struct sim_config *cfg)
 {
 	char hdr[64];
-	snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", cfg->retry_after);
+	if (cfg->retry_after_date)
+		retry_after_date(hdr, sizeof(hdr), cfg->retry_after);
+	else
+		snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n",
+			 cfg->retry_after);
 	switch (fk) {
 	case FK_500:
 		http_error(c, 500, "simulated internal server error", NULL);

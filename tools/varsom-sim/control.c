@@ -103,6 +103,10 @@ static const char *apply(struct sim_config *c, const char *key,
 		if (!config_parse_int(val, 0, 86400, &n))
 			return "retry_after must be an integer 0..86400";
 		c->retry_after = (int)n;
+	} else if (!strcmp(key, "retry_after_date")) {
+		if (!config_parse_int(val, 0, 1, &n))
+			return "retry_after_date must be 0 or 1";
+		c->retry_after_date = n;
 	} else if (!strcmp(key, "quiet")) {
 		if (!config_parse_int(val, 0, 1, &n))
 			return "quiet must be 0 or 1";

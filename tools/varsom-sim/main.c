@@ -46,6 +46,7 @@ static void usage(FILE *out)
 	      "  --bad-rate P         fraction of invalid warning records\n"
 	      "  --slow-ms N          delay of the 'slow' fault (default 3000)\n"
 	      "  --retry-after S      Retry-After of 503/429 (default 1)\n"
+	      "  --retry-after-date   send it as an HTTP-date (now + S)\n"
 	      "  --quiet              no per-request log on stderr\n"
 	      "  --help               this text\n"
 	      "\n"
@@ -66,7 +67,7 @@ static void die_usage(const char *fmt, const char *arg)
 enum {
 	OPT_PORT = 256, OPT_PORT_FILE, OPT_SEED, OPT_REVISION, OPT_FAIL_FIRST,
 	OPT_FAULT_RATE, OPT_FAULT_KINDS, OPT_FAIL_REGION, OPT_BAD_RATE,
-	OPT_SLOW_MS, OPT_RETRY_AFTER, OPT_QUIET, OPT_HELP,
+	OPT_SLOW_MS, OPT_RETRY_AFTER, OPT_RETRY_AFTER_DATE, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -81,6 +82,7 @@ static const struct option options[] = {
 	{"bad-rate", required_argument, NULL, OPT_BAD_RATE},
 	{"slow-ms", required_argument, NULL, OPT_SLOW_MS},
 	{"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
+	{"retry-after-date", no_argument, NULL, OPT_RETRY_AFTER_DATE},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -157,6 +159,9 @@ static void parse_flags(int argc, char **argv, struct sim_config *c,
 				die_usage("--retry-after: not an integer 0..86400: "
 					  "'%s'", a);
 			c->retry_after = (int)n;
+			break;
+		case OPT_RETRY_AFTER_DATE:
+			c->retry_after_date = true;
 			break;
 		case OPT_QUIET:
 			c->quiet = true;

@@ -156,6 +156,7 @@ struct sim_config {
 	double bad_rate;
 	int slow_ms;
 	int retry_after;
+	bool retry_after_date; /* send Retry-After as an HTTP-date */
 	bool quiet;
 };
 
