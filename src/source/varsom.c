@@ -27,7 +27,7 @@ const struct sk_cfg_def sk_source_cfg[] = {
 	{"fetch.backoff_cap_ms", SK_CFG_INT, "30000", 0, 3600000, 0,
 	 "cap of the backoff delay"},
 	{"fetch.retry_after_max_ms", SK_CFG_INT, "120000", 0, 3600000, 0,
-	 "cap on a server's Retry-After"},
+	 "cap on a server's Retry-After (seconds or HTTP-date)"},
 	{"fetch.connect_timeout_ms", SK_CFG_INT, "10000", 100, 600000, 0,
 	 "connect timeout per request"},
 	{"fetch.timeout_ms", SK_CFG_INT, "60000", 100, 3600000, 0,
@@ -72,8 +72,10 @@ static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
 		ctx->stats->requests += job->attempts - 1;
 		ctx->stats->retries += job->attempts - 1;
 		sk_log(SK_LOG_ERROR, "source",
-		       "chunk failed region=%d lang=%d from=%s to=%s: %s",
-		       ch->c.region, ch->c.lang, from, to, job->err.msg);
+		       "chunk failed region=%d lang=%d from=%s to=%s url=%s: "
+		       "%s",
+		       ch->c.region, ch->c.lang, from, to, ch->c.url,
+		       job->err.msg);
 		if (ctx->n_failed <= 10)
 			sk_buf_printf(&ctx->failures,
 				      "%sregion %d lang %d %s..%s: %s",
