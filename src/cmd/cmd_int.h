@@ -45,6 +45,8 @@ struct sk_cli {
 	const char *config_file, *opt_regions, *opt_lang, *opt_data_dir;
 	const char *sets[64];
 	size_t n_sets;
+	char *set_copies[64]; /* owned copies of secret --set values, whose
+			       * argv text was blanked */
 };
 
 /* Build cli->cfg again from the saved layers (file re-read); on error the

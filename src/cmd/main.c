@@ -243,10 +243,12 @@ fail:
 	return err->code;
 }
 
-/* A secret in argv is readable by every local user (ps, /proc): say so for
- * each --set of a secret key with a literal value, or of a URL with
- * credentials, and name the ways that keep it out of argv. */
-static void warn_secret_sets(const struct sk_cli *cli)
+/* A secret in argv is readable by every local user (ps, /proc): for each
+ * --set of a secret key with a literal value, or of a URL with credentials,
+ * say so and name the ways that keep it out of argv; then keep a copy (for
+ * a reload) and blank the value in argv, so at least a long-running daemon
+ * does not show it for its whole life. */
+static void guard_secret_sets(struct sk_cli *cli)
 {
 	for (size_t i = 0; i < cli->n_sets; i++) {
 		const char *kv = cli->sets[i], *eq = strchr(kv, '=');
@@ -272,7 +274,15 @@ static void warn_secret_sets(const struct sk_cli *cli)
 				"credentials on the command line, where other "
 				"local users can read them (ps); use %s\n",
 				cli->cmd->name, key, env);
+		} else {
+			continue;
 		}
+		char *copy = sk_strdup(kv);
+		if (!copy)
+			continue; /* still works, just stays visible */
+		cli->set_copies[i] = copy;
+		cli->sets[i] = copy;
+		memset((char *)eq + 1, '*', strlen(eq + 1));
 	}
 }
 
@@ -413,7 +423,7 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 	cli->n_sets = n_sets;
 	if (sk_cli_build_config(cli, &cli->cfg, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
-	warn_secret_sets(cli);
+	guard_secret_sets(cli);
 	const char *lvl = sk_config_str(cli->cfg, "log_level");
 	if (sk_log_set_level_name(lvl) != 0) {
 		sk_error_set(&err, SK_ERR_CONFIG, false,
@@ -481,6 +491,8 @@ int sk_cmd_main(int argc, char **argv)
 			rc = c->run(&cli);
 	}
 	free(cli.regions);
+	for (size_t i = 0; i < cli.n_sets; i++)
+		free(cli.set_copies[i]);
 	sk_config_free(cli.cfg);
 	return rc;
 }

@@ -541,12 +541,8 @@ static void show(const struct sk_cfg_def *def, const char *key,
 			    void *ud),
 		 void *ud)
 {
-	if (!value || !*value) {
-		fn(def, value, ud);
-		return;
-	}
-	if (key_secret(def, key)) {
-		fn(def, SK_REDACTED, ud);
+	if (!value || !*value || key_secret(def, key)) {
+		fn(def, value && *value ? SK_REDACTED : value, ud);
 		return;
 	}
 	size_t cap = 2 * strlen(value) + 16;
@@ -558,6 +554,28 @@ static void show(const struct sk_cfg_def *def, const char *key,
 	sk_redact_text(value, shown, cap);
 	fn(def, shown, ud);
 	free(shown);
+}
+
+const char *sk_config_shown(const struct sk_config *cfg, const char *key,
+			    char *buf, size_t cap)
+{
+	const char *v = NULL;
+	const struct cfg_entry *en = find(cfg, key);
+	const struct sk_cfg_def *def = NULL;
+	if (en && !(en->def->flags & SK_CFG_PREFIX)) {
+		def = en->def;
+		v = en->value;
+	} else if ((def = find_prefix(cfg, key))) {
+		for (size_t i = 0; i < cfg->nx; i++)
+			if (strcmp(cfg->x[i].key, key) == 0)
+				v = cfg->x[i].value;
+	}
+	if (!v || !*v)
+		return "";
+	if (key_secret(def, key))
+		return SK_REDACTED;
+	sk_redact_text(v, buf, cap);
+	return buf;
 }
 
 void sk_config_each(const struct sk_config *cfg,

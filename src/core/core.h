@@ -354,6 +354,12 @@ void sk_config_each_prefixed(const struct sk_config *cfg, const char *prefix,
 /* Whether key (defined or under a prefix) is a secret (see
  * SK_CFG_SENSITIVE); false for unknown keys. */
 bool sk_config_secret(const struct sk_config *cfg, const char *key);
+/* The value of key as it may be shown anywhere (an API, a status page):
+ * "" when unset or unknown, SK_REDACTED for a secret, otherwise the value
+ * through sk_redact_text into buf (cap bytes; the result may be cut there).
+ * Returns buf or a static string. */
+const char *sk_config_shown(const struct sk_config *cfg, const char *key,
+			    char *buf, size_t cap);
 /* Iterate for display: calls fn for each key in table order, then the
  * pass-through keys, with the value as it may be shown: SK_REDACTED for a
  * non-empty secret (def->flags then has SK_CFG_SENSITIVE), otherwise

@@ -75,6 +75,29 @@ grep -q "Tok-from-file" "$T/status.json" && fail "status shows the token" || ok 
 stop_serve
 grep -q "Tok-from-file" "$T/serve.log" && fail "serve log shows the token" || ok "serve log does not show the token"
 
+# A literal secret given with --set anyway: warned about, then blanked in
+# argv (so /proc/PID/cmdline and ps no longer show it), and still in effect
+# after a reload (SIGHUP rebuilds the configuration from the saved layers).
+port=$(free_port)
+H="http://127.0.0.1:$port"
+SKRED_LOG_LEVEL=info SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_FAKE_NOW=2024-01-10T12:00:00Z \
+  "$SKRED" serve --set http.token=Lit3ral-t0ken >>"$T/serve2.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 100); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.1; done
+tr '\0' ' ' <"/proc/$SERVE_PID/cmdline" >"$T/cmdline"
+grep -q "Lit3ral-t0ken" "$T/cmdline" && fail "argv still shows the secret: $(cat "$T/cmdline")" || ok "argv no longer shows the secret"
+grep -q "http.token=\*\*\*" "$T/cmdline" && ok "argv shows the key, value blanked" || fail "cmdline: $(cat "$T/cmdline")"
+grep -q "warning: --set http.token puts a secret on the command line" "$T/serve2.log" && ok "serve warned once about it" || fail "no warning: $(head -3 "$T/serve2.log")"
+check "the literal token works" 200 "$(post -H "Authorization: Bearer Lit3ral-t0ken" "$H/api/v1/pause")"
+kill -HUP "$SERVE_PID"
+for _ in $(seq 100); do grep -q "configuration reloaded" "$T/serve2.log" && break; sleep 0.1; done
+grep -q "configuration reloaded" "$T/serve2.log" && ok "SIGHUP reloaded the configuration" || fail "no reload: $(tail -3 "$T/serve2.log")"
+check "after SIGHUP the token still works" 200 "$(post -H "Authorization: Bearer Lit3ral-t0ken" "$H/api/v1/unpause")"
+check "after SIGHUP a wrong token fails" 401 "$(post -H "Authorization: Bearer ***" "$H/api/v1/pause")"
+stop_serve
+check "warned once, not per reload" 1 "$(grep -c "warning: --set http.token" "$T/serve2.log")"
+grep -q "Lit3ral-t0ken" "$T/serve2.log" && fail "serve log shows the literal token" || ok "serve log hides the literal token"
+
 # 4. A URL with credentials: fetched headers, errors, logs and the ledger
 # carry it masked.
 export SKRED_DATA_DIR="$T/fetch"

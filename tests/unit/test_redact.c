@@ -229,6 +229,19 @@ static void test_config_secrets(void)
 	CHECK(strstr(s.text, "db.url= [secret]\n"));
 	CHECK(!strstr(s.text, "MIIE") && !strstr(s.text, "XYZ") &&
 	      !strstr(s.text, "pw-in-url") && !strstr(s.text, "cass-pw"));
+	/* One value for an API or status page. */
+	char buf[128];
+	CHECK_STR(sk_config_shown(cfg, "varsom_url", buf, sizeof buf),
+		  "https://u:***@127.0.0.1:1/");
+	CHECK_STR(sk_config_shown(cfg, "cassandra.password", buf, sizeof buf),
+		  "(redacted)");
+	CHECK_STR(sk_config_shown(cfg, "kafka.ssl.key.pem", buf, sizeof buf),
+		  "(redacted)");
+	CHECK_STR(sk_config_shown(cfg, "kafka.sasl.username", buf, sizeof buf),
+		  "alice");
+	CHECK_STR(sk_config_shown(cfg, "db.url", buf, sizeof buf), "");
+	CHECK_STR(sk_config_shown(cfg, "kafka.unset.key", buf, sizeof buf), "");
+	CHECK_STR(sk_config_shown(cfg, "nope", buf, sizeof buf), "");
 	/* Getters still return the real values. */
 	CHECK_STR(sk_config_str(cfg, "cassandra.password"), "cass-pw");
 	CHECK_STR(sk_config_str(cfg, "varsom_url"),
