@@ -89,9 +89,10 @@ void sk_error_clear(struct sk_error *err);
 size_t sk_redact_text(const char *in, char *out, size_t cap);
 
 /* Register a secret value (copied) to be scrubbed from all later text;
- * values shorter than SK_REDACT_MIN_LEN and those past
- * SK_REDACT_MAX_SECRETS are ignored. Thread-safe; config.c calls it for
- * every secret key it sets. */
+ * values shorter than SK_REDACT_MIN_LEN are ignored. At most
+ * SK_REDACT_MAX_SECRETS are kept: past that, the one registered (or
+ * re-registered) longest ago is forgotten. Thread-safe; config.c calls it
+ * for every secret key it sets (again on each reload). */
 void sk_redact_add(const char *value);
 /* Forget every registered value (tests). */
 void sk_redact_clear(void);

@@ -27,40 +27,69 @@
 #include <string.h>
 
 static pthread_mutex_t redact_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Longest first, so a secret that contains another is replaced whole;
+ * added[] orders them by age for eviction. */
 static char *secrets[SK_REDACT_MAX_SECRETS];
+static uint64_t added[SK_REDACT_MAX_SECRETS];
 static size_t n_secrets;
+static uint64_t n_added;
+
+static void drop(size_t i)
+{
+	free(secrets[i]);
+	for (; i + 1 < n_secrets; i++) {
+		secrets[i] = secrets[i + 1];
+		added[i] = added[i + 1];
+	}
+	n_secrets--;
+}
 
 void sk_redact_add(const char *value)
 {
 	if (!value || strlen(value) < SK_REDACT_MIN_LEN)
 		return;
+	char *copy = sk_strdup(value);
+	if (!copy)
+		return;
+	size_t len = strlen(copy);
 	pthread_mutex_lock(&redact_lock);
 	bool known = false;
 	for (size_t i = 0; i < n_secrets && !known; i++)
-		known = strcmp(secrets[i], value) == 0;
-	if (!known && n_secrets < SK_REDACT_MAX_SECRETS) {
-		char *copy = sk_strdup(value);
-		if (copy) {
-			/* Longest first, so a secret that contains another is
-			 * replaced whole. */
-			size_t at = n_secrets, len = strlen(copy);
-			while (at > 0 && strlen(secrets[at - 1]) < len) {
-				secrets[at] = secrets[at - 1];
-				at--;
-			}
-			secrets[at] = copy;
-			n_secrets++;
+		if (strcmp(secrets[i], value) == 0) {
+			known = true;
+			added[i] = ++n_added; /* in use again: keep longest */
 		}
+	if (known) {
+		pthread_mutex_unlock(&redact_lock);
+		free(copy);
+		return;
 	}
+	if (n_secrets == SK_REDACT_MAX_SECRETS) {
+		/* Full (secrets rotated by many reloads): the newest value is
+		 * the one in use, so the oldest makes room. */
+		size_t old = 0;
+		for (size_t i = 1; i < n_secrets; i++)
+			if (added[i] < added[old])
+				old = i;
+		drop(old);
+	}
+	size_t at = n_secrets;
+	while (at > 0 && strlen(secrets[at - 1]) < len) {
+		secrets[at] = secrets[at - 1];
+		added[at] = added[at - 1];
+		at--;
+	}
+	secrets[at] = copy;
+	added[at] = ++n_added;
+	n_secrets++;
 	pthread_mutex_unlock(&redact_lock);
 }
 
 void sk_redact_clear(void)
 {
 	pthread_mutex_lock(&redact_lock);
-	for (size_t i = 0; i < n_secrets; i++)
-		free(secrets[i]);
-	n_secrets = 0;
+	while (n_secrets)
+		drop(n_secrets - 1);
 	pthread_mutex_unlock(&redact_lock);
 }
 

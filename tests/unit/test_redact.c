@@ -103,6 +103,20 @@ static void test_registered(void)
 		     big);
 	CHECK(!strstr(err.msg, "longpass"));
 	CHECK(!strstr(err.msg, "long"));
+	/* Full: the oldest goes, the newest (and a re-registered one) stay. */
+	sk_redact_clear();
+	sk_redact_add("first-secret");
+	sk_redact_add("second-secret");
+	for (int i = 0; i < SK_REDACT_MAX_SECRETS - 2; i++) {
+		char v[32];
+		snprintf(v, sizeof v, "rotated-%03d", i);
+		sk_redact_add(v);
+		if (i == 10)
+			sk_redact_add("first-secret"); /* in use again */
+	}
+	sk_redact_add("newest-secret");
+	CHECK_STR(red("first-secret second-secret newest-secret rotated-000"),
+		  "*** second-secret *** ***");
 	sk_redact_clear();
 	CHECK_STR(red("hunter2"), "hunter2");
 }
