@@ -108,12 +108,6 @@ static void put(struct out *o, const char *s, size_t n)
 		o->p[o->len] = '\0';
 }
 
-static bool scheme_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-}
-
 static bool authority_end(char c)
 {
 	return c == '\0' || c == '/' || c == '?' || c == '#' || c == ' ' ||
@@ -121,12 +115,12 @@ static bool authority_end(char c)
 	       c == '<' || c == '>' || c == '`';
 }
 
-/* If s[i] starts "://" after a scheme, the length of the userinfo that
- * follows (up to, not including, the authority's last '@'); 0 if none. */
+/* If s[i] starts "://", the length of the userinfo that follows (up to,
+ * not including, the authority's last '@'); 0 if none. The scheme is not
+ * checked: a mangled one must not let a password through. */
 static size_t userinfo_at(const char *s, size_t i)
 {
-	if (s[i] != ':' || s[i + 1] != '/' || s[i + 2] != '/' || i == 0 ||
-	    !scheme_char(s[i - 1]))
+	if (s[i] != ':' || s[i + 1] != '/' || s[i + 2] != '/')
 		return 0;
 	const char *a = s + i + 3;
 	size_t at = 0;
@@ -187,6 +181,7 @@ size_t sk_redact_text(const char *in, char *out, size_t cap)
 		return o.len;
 	}
 	struct out t = {tmp, n + 4, 0};
+	tmp[0] = '\0'; /* put() terminates only what it writes */
 	pthread_mutex_lock(&redact_lock);
 	for (const char *p = in; *p;) {
 		size_t hit = 0;

@@ -53,8 +53,10 @@ static void test_urls(void)
 	CHECK_STR(red("{\"url\":\"https://u:pw@h/a\"}"),
 		  "{\"url\":\"https://u:***@h/a\"}");
 	CHECK_STR(red("ends with http://u:pw@h"), "ends with http://u:***@h");
-	/* Not URLs: no scheme, mail addresses, plain text. */
-	CHECK_STR(red("://u:pw@h"), "://u:pw@h");
+	/* Without a (valid) scheme still masked; mail addresses and plain
+	 * text are not URLs. */
+	CHECK_STR(red("://u:pw@h"), "://u:***@h");
+	CHECK_STR(red("a b ://u:pw@h"), "a b ://u:***@h");
 	CHECK_STR(red("mail ola@example.no"), "mail ola@example.no");
 	CHECK_STR(red("plain text"), "plain text");
 	CHECK_STR(red(""), "");
@@ -87,6 +89,7 @@ static void test_registered(void)
 		  "pw *** and ***, abc");
 	CHECK_STR(red("in a url https://u:hunter2@h/"),
 		  "in a url https://u:***@h/");
+	CHECK_STR(red(""), ""); /* the scrubbing path, nothing to copy */
 	/* Error messages and their prefixes are scrubbed as they are made. */
 	struct sk_error err = {0};
 	sk_error_set(&err, SK_ERR_NET, true, "GET %s: refused",
