@@ -71,18 +71,40 @@ static bool key_secret(const struct sk_cfg_def *def, const char *key)
 	       strcasecmp(name, "sasl.oauthbearer.config") == 0;
 }
 
-/* Register a secret value, and the value of each blank-separated
- * "name=value" field whose name looks secret (sasl.oauthbearer.config
- * embeds "clientSecret=..."), for scrubbing from logs and errors. */
+static bool field_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == ',' || c == '&' ||
+	       c == '?' || c == ';';
+}
+
+/* Register a secret value for scrubbing from logs and errors, and with it
+ * the parts that a library may echo alone: the value of each "name=value"
+ * field (separated by blanks, ',', ';', '?' or '&') whose name looks
+ * secret (sasl.oauthbearer.config embeds "clientSecret=...", a libpq
+ * string "password=..."), and the password of a URL's userinfo. */
 static void register_secret(const char *value)
 {
 	sk_redact_add(value);
+	const char *u = strstr(value, "://");
+	if (u) {
+		const char *a = u + 3, *at = NULL, *q = a;
+		for (; *q && !strchr("/?# \t\n", *q); q++)
+			if (*q == '@')
+				at = q;
+		const char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+		if (colon) {
+			char pw[SK_LIMIT_CONFIG_LINE];
+			snprintf(pw, sizeof pw, "%.*s", (int)(at - colon - 1),
+				 colon + 1);
+			sk_redact_add(pw);
+		}
+	}
 	const char *p = value;
 	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ',')
+		while (field_sep(*p))
 			p++;
 		const char *f = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != ',')
+		while (*p && !field_sep(*p))
 			p++;
 		const char *eq = memchr(f, '=', (size_t)(p - f));
 		if (!eq || eq + 1 >= p)

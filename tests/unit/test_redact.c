@@ -272,6 +272,16 @@ static void test_config_secrets(void)
 	CHECK_STR(red("auth failed for cass-pw"), "auth failed for ***");
 	CHECK_STR(red("user alice, principal admin"),
 		  "user alice, principal admin");
+	/* A secret URL: the whole value, and its password alone, and a
+	 * password in its query (libpq accepts one there). */
+	CHECK_INT(sk_config_set(cfg, "db.url",
+				"postgresql://app:Pg-pa55@127.0.0.1/skred"
+				"?sslmode=disable&password=Q-pa55",
+				"t", &err), SK_OK);
+	CHECK_STR(red("failed for Pg-pa55 and Q-pa55"), "failed for *** and ***");
+	CHECK_STR(red("connect postgresql://app:Pg-pa55@127.0.0.1/skred"),
+		  "connect postgresql://app:***@127.0.0.1/skred");
+	CHECK_STR(red("sslmode=disable"), "sslmode=disable");
 	sk_config_free(cfg);
 	sk_redact_clear();
 }
