@@ -9,7 +9,10 @@
  *    token. The authority ends at the first '/', '?', '#', blank, quote or
  *    angle bracket (RFC 3986 3.2), so an '@' in a path or query is not
  *    userinfo; the last '@' of the authority ends the userinfo, so
- *    "[::1]" hosts and '@' in an unencoded password are handled.
+ *    "[::1]" hosts and '@' in an unencoded password are handled. Any "://"
+ *    starts an authority (the scheme is not checked), and a password must
+ *    not contain '/', '?', '#' or blanks unencoded (a URL cannot carry
+ *    them there anyway).
  *  - Registered values: the value of every secret configuration key (set by
  *    config.c) is replaced by "***" wherever it appears, so a library that
  *    echoes a secret in its message (librdkafka's "Unrecognized

@@ -5,7 +5,8 @@
  * fails retriably (connection error, timeout, truncated body, 408/429/5xx,
  * or a 200 the caller rejects as retriable) is retried after a capped
  * exponential backoff with full jitter, or after Retry-After when the server
- * sent one, in seconds or as an HTTP-date (capped). Other 4xx and an oversized body fail the job at once.
+ * sent one, in seconds or as an HTTP-date (capped). Other 4xx and an
+ * oversized body fail the job at once.
  */
 #include "source/source.h"
 
