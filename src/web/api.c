@@ -408,11 +408,6 @@ static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
 
 /* ------------------------------------------------ connections, deadlines */
 
-static int64_t conn_now(void)
-{
-	return sk_mono_ms();
-}
-
 /* The connection's tracking entry (set when it was accepted), or NULL. */
 static struct sk_web_conn *conn_of(struct MHD_Connection *c)
 {
@@ -430,7 +425,7 @@ static void conn_deadline(struct sk_web *w, struct MHD_Connection *c,
 	if (!k)
 		return;
 	pthread_mutex_lock(&w->conn_lock);
-	k->deadline_ms = answering ? 0 : conn_now() + w->header_timeout_ms;
+	k->deadline_ms = answering ? 0 : sk_mono_ms() + w->header_timeout_ms;
 	pthread_mutex_unlock(&w->conn_lock);
 }
 
@@ -447,7 +442,7 @@ static void conn_notify(void *cls, struct MHD_Connection *c,
 			return; /* untracked: only the idle timeout applies */
 		k->fd = ci->connect_fd;
 		pthread_mutex_lock(&w->conn_lock);
-		k->deadline_ms = conn_now() + w->header_timeout_ms;
+		k->deadline_ms = sk_mono_ms() + w->header_timeout_ms;
 		k->next = w->conns;
 		if (w->conns)
 			w->conns->prev = k;
@@ -479,7 +474,7 @@ static void *reaper(void *ud)
 	struct sk_web *w = ud;
 	pthread_mutex_lock(&w->conn_lock);
 	while (!w->stopping) {
-		int64_t now = conn_now();
+		int64_t now = sk_mono_ms();
 		size_t n = 0;
 		for (struct sk_web_conn *k = w->conns; k; k = k->next)
 			if (k->deadline_ms && now >= k->deadline_ms) {
@@ -511,7 +506,7 @@ static void *reaper(void *ud)
 
 /* Per request: the raw request target (from the URI callback, before
  * libmicrohttpd splits it) and the body bytes seen. */
-struct conn {
+struct req_ctx {
 	bool started;
 	size_t body;
 	char uri[SK_WEB_MAX_URI + 2];
@@ -521,7 +516,7 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	(void)cls;
 	(void)c;
-	struct conn *k = calloc(1, sizeof *k);
+	struct req_ctx *k = calloc(1, sizeof *k);
 	if (k) /* longer than the limit: kept long enough to be refused */
 		snprintf(k->uri, sizeof k->uri, "%s", uri ? uri : "");
 	return k;
@@ -550,7 +545,7 @@ static unsigned check_headers(struct sk_web *w, struct MHD_Connection *c,
 
 static enum MHD_Result request(struct sk_web *w, struct MHD_Connection *c,
 			       const char *method, size_t *upload_data_size,
-			       struct conn *k)
+			       struct req_ctx *k)
 {
 	char msg[256];
 	if (!k->started) {
@@ -628,25 +623,18 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static sk_err_t settings(struct sk_web *w, const struct sk_config *cfg,
 			 const char *host, unsigned port, struct sk_error *err)
 {
-	struct sk_web_hosts *hs = malloc(sizeof *hs);
-	if (!hs)
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	struct sk_web_hosts hs;
 	const char *tok = sk_config_str(cfg, "http.token");
-	if (sk_web_hosts_init(hs, host, port,
+	if (sk_web_hosts_init(&hs, host, port,
 			      sk_config_str(cfg, "http.allowed_hosts"),
-			      err) != SK_OK) {
-		free(hs);
+			      err) != SK_OK)
 		return err->code;
-	}
-	if (!w->loopback && (!tok || !tok[0])) {
-		free(hs);
+	if (!w->loopback && (!tok || !tok[0]))
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "http.addr %s:%u is not loopback: set "
 				    "http.token (mutating requests need it)",
 				    host, port);
-	}
-	w->hosts = *hs;
-	free(hs);
+	w->hosts = hs;
 	snprintf(w->token, sizeof w->token, "%s", tok ? tok : "");
 	pthread_mutex_lock(&w->conn_lock);
 	w->header_timeout_ms = sk_config_int(cfg, "http.header_timeout_ms");
