@@ -33,6 +33,7 @@ hup() { # hup PATTERN: SIGHUP, wait for PATTERN to appear once more in the log
 
 # New schedules, a new address and data dir, an allowed host.
 conf "$T/d2" "$other" 'daily=0 17 * * *;hourly=5 * * * *' 'http.allowed_hosts = skred.example.org
+http.token = t0ken
 '
 hup "configuration reloaded"
 check "status: the new schedules at once" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
@@ -43,8 +44,10 @@ grep -q "reload: data_dir changed; it needs a restart" "$T/serve.log" && ok "the
 check "still served on the running address" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$H/healthz")"
 check "nothing on the new address until a restart" 000 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$other/healthz" || true)"
 check "http.allowed_hosts applied at once" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: skred.example.org' "$H/healthz")"
+check "http.token applied at once: a POST without it 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/api/v1/pause")"
+check "... with it 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer t0ken' "$H/api/v1/unpause")"
 # The running data dir is kept: a triggered run runs and lands there.
-id=$(curl -sf -X POST "$H/api/v1/runs?from=2024-01-09&to=2024-01-09" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+id=$(curl -sf -X POST -H 'Authorization: Bearer t0ken' "$H/api/v1/runs?from=2024-01-09&to=2024-01-09" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 for _ in $(seq 150); do [ "$(sq "$T/d1/ledger.db" "SELECT state FROM run WHERE id=$id")" = success ] && break; sleep 0.2; done
 check "the triggered run ran, in the running data dir's ledger" success "$(sq "$T/d1/ledger.db" "SELECT state FROM run WHERE id=$id")"
 [ "$(sq "$T/d1/warehouse.db" "SELECT COUNT(*) FROM avalanche_warning")" -gt 0 ] && ok "... and its warehouse" || fail "no rows in $T/d1/warehouse.db"
@@ -57,6 +60,13 @@ hup "reload failed"
 grep -q "reload failed, keeping the running configuration.*hour 25" "$T/serve.log" && ok "bad reload refused" || fail "log: $(tail -3 "$T/serve.log")"
 check "status: still the running schedules" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
 check "... and the running allowed hosts" "200 421" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: skred.example.org' "$H/healthz") $(curl -s -o /dev/null -w '%{http_code}' -H 'Host: other.example' "$H/healthz")"
+
+# A bad http.allowed_hosts entry: refused whole too (the schedules stay).
+conf "$T/d2" "$other" 'weekly=@weekly' 'http.allowed_hosts = bad/host
+'
+hup "reload failed"
+grep -q "reload failed, keeping the running configuration.*bad/host" "$T/serve.log" && ok "bad allowed host refused" || fail "log: $(tail -3 "$T/serve.log")"
+check "status: still the running schedules" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
 
 # Back to the start-up address and dir: nothing needs a restart any more.
 conf "$T/d1" "$port" 'weekly=@weekly'
