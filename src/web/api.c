@@ -502,6 +502,15 @@ static void *reaper(void *ud)
 	return NULL;
 }
 
+static void reaper_stop(struct sk_web *w)
+{
+	pthread_mutex_lock(&w->conn_lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->conn_cv);
+	pthread_mutex_unlock(&w->conn_lock);
+	pthread_join(w->reaper, NULL);
+}
+
 /* ----------------------------------------------------------- requests */
 
 /* Per request: the raw request target (from the URI callback, before
@@ -737,11 +746,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		MHD_OPTION_CONNECTION_TIMEOUT, SK_WEB_IDLE_TIMEOUT_S,
 		MHD_OPTION_END);
 	if (!w->d) {
-		pthread_mutex_lock(&w->conn_lock);
-		w->stopping = true;
-		pthread_cond_signal(&w->conn_cv);
-		pthread_mutex_unlock(&w->conn_lock);
-		pthread_join(w->reaper, NULL);
+		reaper_stop(w);
 		web_free(w);
 		return sk_error_set(err, SK_ERR_IO, true,
 				    "cannot serve HTTP on %s (address in "
@@ -777,11 +782,7 @@ void sk_web_stop(struct sk_web *w)
 	if (!w)
 		return;
 	MHD_stop_daemon(w->d);
-	pthread_mutex_lock(&w->conn_lock);
-	w->stopping = true;
-	pthread_cond_signal(&w->conn_cv);
-	pthread_mutex_unlock(&w->conn_lock);
-	pthread_join(w->reaper, NULL);
+	reaper_stop(w);
 	sk_web_pool_clear(w);
 	web_free(w);
 }
