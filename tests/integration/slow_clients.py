@@ -3,8 +3,11 @@
 
   slow_clients.py PORT N TIMEOUT_S
 
-Opens N connections to 127.0.0.1:PORT that each send a request line and
-then one header byte a second, never finishing. While they are open,
+Opens N connections to 127.0.0.1:PORT that each send one byte a second
+and never finish a request: most in the headers (a request line, then
+header bytes), one in ten in the body (whole headers of a POST with a
+Content-Length, then body bytes), one in ten sending nothing at all but
+staying open. While they are open,
 /healthz and GET /api/v1/status must answer 200 (on fresh connections);
 then every slow connection must be closed by the daemon (end of stream or
 reset) while it is still trickling, within TIMEOUT_S of its start. Prints
@@ -46,9 +49,15 @@ def get(path):
 
 t0 = time.monotonic()
 slow = []
+silent = set()
 for i in range(n):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Slow: " % port)
+    if i % 10 == 0:
+        s.sendall(b"POST /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 60000\r\n\r\n" % port)
+    elif i % 10 == 1:
+        silent.add(s)
+    else:
+        s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Slow: " % port)
     s.setblocking(False)
     slow.append(s)
 opened = time.monotonic() - t0
@@ -90,7 +99,7 @@ while len(closed_at) < n and time.monotonic() - t0 < timeout + 5:
     if now - last >= 1.0:
         last = now
         for s in slow:
-            if s not in closed_at:
+            if s not in closed_at and s not in silent:
                 try:
                     s.send(b"x")
                 except OSError:
@@ -102,7 +111,7 @@ while len(closed_at) < n and time.monotonic() - t0 < timeout + 5:
     poll(0.2)
 times = sorted(closed_at.values())
 if len(times) == n and times[-1] <= timeout + 5:
-    ok("all %d slow connections closed by the daemon while still sending (first %.1f s, last %.1f s)" % (n, times[0], times[-1]))
+    ok("all %d slow connections (headers, body, silent) closed by the daemon while still open (first %.1f s, last %.1f s)" % (n, times[0], times[-1]))
 else:
     fail("slow connections closed by the daemon: %d of %d in %.1f s" % (len(times), n, time.monotonic() - t0))
 codes = [get("/healthz"), get("/api/v1/status")]
