@@ -93,16 +93,17 @@ static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 	/* A bad schedule is refused here, before the web server shows it. */
 	if (sk_sched_schedules(fresh, 0, no_schedule, NULL, err) != SK_OK)
 		goto fail;
-	x.fresh = fresh;
-	sk_config_each(*cfg, keep_restart_key, &x);
-	size_t n = x.n;
-	if (x.rc == SK_OK && web_cfg) {
+	if (web_cfg) {
 		x.fresh = web_cfg;
-		x.n = 0;
 		sk_config_each(*cfg, keep_restart_key, &x);
+		x.n = 0;
 	}
+	x.fresh = fresh; /* the scheduler's: these keys are named */
+	if (x.rc == SK_OK)
+		sk_config_each(*cfg, keep_restart_key, &x);
 	if (x.rc != SK_OK)
 		goto fail;
+	size_t n = x.n;
 	const char *lvl = sk_config_str(fresh, "log_level");
 	if (strcmp(lvl ? lvl : "", lvl_was ? lvl_was : "") &&
 	    sk_log_set_level_name(lvl) != 0) {
