@@ -110,13 +110,16 @@ static void print_key(const struct sk_cfg_def *def, const char *value,
 			env[p++] = *k == '.' ? '_' : (char)(*k >= 'a' && *k <= 'z'
 							  ? *k - 32 : *k);
 		env[p] = '\0';
-		printf("| `%s` | `%s` | %s | `%s` | %s%s |\n", def->key, env,
+		printf("| `%s` | `%s` | %s | `%s` | %s%s%s |\n", def->key, env,
 		       def->type == SK_CFG_INT    ? "integer"
 		       : def->type == SK_CFG_BOOL ? "boolean"
 						  : "string",
 		       def->def ? def->def : "", def->doc,
 		       def->flags & SK_CFG_SENSITIVE ? " (secret: redacted)"
-						     : "");
+						     : "",
+		       def->flags & SK_CFG_RESTART ? " (read at start: a "
+						     "reload keeps it)"
+						   : "");
 		return;
 	}
 	printf("%s = %s\n", def->key, value ? value : "");

@@ -10,35 +10,146 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a reload needs beside the command line: the web server, which has
+ * its own copy of the configuration (it outlives the scheduler's). */
+struct serve_ctx {
+	struct sk_cli *cli;
+	struct sk_web *web;
+	struct sk_config *web_cfg;
+};
+
+/* Keys flagged SK_CFG_RESTART whose value changed: fresh gets the running
+ * value back, and the key is named. */
+struct restart_ctx {
+	const struct sk_config *old;
+	struct sk_config *fresh;
+	const char *keys[32];
+	size_t n;
+	sk_err_t rc;
+	struct sk_error *err;
+};
+
+static void value_text(const struct sk_config *cfg,
+		       const struct sk_cfg_def *def, char *out, size_t size)
+{
+	const char *v;
+	switch (def->type) {
+	case SK_CFG_INT:
+		snprintf(out, size, "%lld",
+			 (long long)sk_config_int(cfg, def->key));
+		break;
+	case SK_CFG_BOOL:
+		snprintf(out, size, "%s",
+			 sk_config_bool(cfg, def->key) ? "true" : "false");
+		break;
+	default:
+		v = sk_config_str(cfg, def->key);
+		snprintf(out, size, "%s", v ? v : "");
+	}
+}
+
+static void keep_restart_key(const struct sk_cfg_def *def, const char *value,
+			     void *ud)
+{
+	struct restart_ctx *x = ud;
+	char was[1024], now[1024];
+	(void)value;
+	if (!(def->flags & SK_CFG_RESTART) || x->rc != SK_OK)
+		return;
+	value_text(x->old, def, was, sizeof was);
+	value_text(x->fresh, def, now, sizeof now);
+	if (!strcmp(was, now))
+		return;
+	x->rc = sk_config_set(x->fresh, def->key, was, "the running value",
+			      x->err);
+	if (x->n < sizeof x->keys / sizeof x->keys[0])
+		x->keys[x->n++] = def->key;
+}
+
+static int no_schedule(const char *job, const char *cron, int64_t next_ms,
+		       void *ud)
+{
+	(void)job;
+	(void)cron;
+	(void)next_ms;
+	(void)ud;
+	return 0;
+}
+
+/* SIGHUP: the configuration built again from the same layers (the file
+ * re-read) for the scheduler and for the web server, all or nothing.
+ * Keys read only at start keep their running value and are named in the
+ * log and in /api/v1/status; log_level applies when it changed. */
 static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 {
-	struct sk_cli *cli = ud;
-	struct sk_config *fresh = NULL;
-	if (sk_cli_build_config(cli, &fresh, err) != SK_OK)
-		return err->code;
+	struct serve_ctx *s = ud;
+	struct sk_config *fresh = NULL, *web_cfg = NULL;
+	struct restart_ctx x = {.old = *cfg, .err = err};
+	int level = sk_log_level_current;
+	const char *lvl_was = sk_config_str(*cfg, "log_level");
+	if (sk_cli_build_config(s->cli, &fresh, err) != SK_OK ||
+	    (s->web && sk_cli_build_config(s->cli, &web_cfg, err) != SK_OK))
+		goto fail;
+	/* A bad schedule is refused here, before the web server shows it. */
+	if (sk_sched_schedules(fresh, 0, no_schedule, NULL, err) != SK_OK)
+		goto fail;
+	if (web_cfg) {
+		x.fresh = web_cfg;
+		sk_config_each(*cfg, keep_restart_key, &x);
+		x.n = 0;
+	}
+	x.fresh = fresh; /* the scheduler's: these keys are named */
+	if (x.rc == SK_OK)
+		sk_config_each(*cfg, keep_restart_key, &x);
+	if (x.rc != SK_OK)
+		goto fail;
+	size_t n = x.n;
+	const char *lvl = sk_config_str(fresh, "log_level");
+	if (strcmp(lvl ? lvl : "", lvl_was ? lvl_was : "") &&
+	    sk_log_set_level_name(lvl) != 0) {
+		sk_error_set(err, SK_ERR_CONFIG, false,
+			     "log_level must be error, warn, info or debug, "
+			     "got '%s'",
+			     lvl ? lvl : "");
+		goto fail;
+	}
+	if (sk_web_reload(s->web, web_cfg, x.keys, n, err) != SK_OK) {
+		sk_log_level_current = level;
+		goto fail;
+	}
+	sk_config_free(s->web_cfg);
+	s->web_cfg = web_cfg;
+	for (size_t i = 0; i < n; i++)
+		sk_log(SK_LOG_WARN, "sched",
+		       "reload: %s changed; it needs a restart (the running "
+		       "value stays until then)",
+		       x.keys[i]);
 	/* The caller frees the old one when the new plan is good. */
 	*cfg = fresh;
-	cli->cfg = fresh;
+	s->cli->cfg = fresh;
 	return SK_OK;
+fail:
+	sk_config_free(fresh);
+	sk_config_free(web_cfg);
+	return err->code;
 }
 
 int sk_cmd_serve(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_config *cfg = cli->cfg;
-	struct sk_web *web = NULL;
-	/* The HTTP API keeps the start-up configuration (a reload changes
-	 * schedules, not the listening address). */
-	struct sk_config *web_cfg = NULL;
-	if (sk_cli_build_config(cli, &web_cfg, &err) != SK_OK ||
-	    sk_web_start(&web, web_cfg, &err) != SK_OK) {
-		sk_config_free(web_cfg);
+	/* The HTTP API has its own copy of the configuration (a reload
+	 * hands it a new one: sk_web_reload). */
+	struct serve_ctx s = {.cli = cli};
+	if (sk_cli_build_config(cli, &s.web_cfg, &err) != SK_OK ||
+	    sk_web_start(&s.web, s.web_cfg, &err) != SK_OK) {
+		sk_config_free(s.web_cfg);
 		return sk_cli_fail(cli, &err);
 	}
-	sk_err_t rc = sk_sched_serve(&cfg, reload, cli, &err);
+	sk_err_t rc = sk_sched_serve(&cfg, reload, &s, &err);
 	cli->cfg = cfg;
-	sk_web_stop(web);
-	sk_config_free(web_cfg);
+	sk_web_stop(s.web);
+	sk_config_free(s.web_cfg);
 	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
 }
 

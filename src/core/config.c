@@ -627,7 +627,7 @@ void sk_config_each(const struct sk_config *cfg,
 }
 
 const struct sk_cfg_def sk_core_cfg[] = {
-	{"data_dir", SK_CFG_STR, "./skred-data", 0, 0, 0,
+	{"data_dir", SK_CFG_STR, "./skred-data", 0, 0, SK_CFG_RESTART,
 	 "directory for the bus log and the warehouse (env SKRED_DATA_DIR)"},
 	{"log_level", SK_CFG_STR, "info", 0, 0, 0,
 	 "error, warn, info or debug"},

@@ -309,6 +309,10 @@ enum sk_cfg_type { SK_CFG_STR, SK_CFG_INT, SK_CFG_BOOL };
  * "token" or "key", ending in ".pem", or "sasl.oauthbearer.config" are
  * secrets. From the environment, SKRED_<PREFIX>_A_B becomes "<prefix>a.b". */
 #define SK_CFG_PREFIX 0x2u
+/* Read once at start (a listening address, a data directory): a reload
+ * (SIGHUP) keeps the running value and names the key as needing a
+ * restart. */
+#define SK_CFG_RESTART 0x4u
 
 /* One row of a module's configuration table. */
 struct sk_cfg_def {

@@ -11,26 +11,49 @@
  * POST /api/v1/runs[?from=D&to=D&regions=R&lang=L]  queue a manual run
  * POST /api/v1/runs/{id}/clear           queue a finished run again
  * POST /api/v1/pause, /api/v1/unpause
- * Request bodies are not used (and refused above SK_WEB_MAX_BODY); bad
- * parameters get 400 with a JSON {"error": ...}.
+ * Request bodies are not used (and refused above SK_WEB_MAX_BODY, from
+ * Content-Length before any of it is read); bad parameters get 400 with a
+ * JSON {"error": ...}; a foreign Host 421, a cross-site POST 403.
+ *
+ * Slow clients: epoll with a high connection limit (http.max_connections,
+ * http.max_connections_per_ip), and a deadline per request
+ * (http.header_timeout_ms) enforced by a reaper thread, so a few hundred
+ * connections trickling bytes cost a file descriptor each and starve
+ * nothing.
  */
 #include "web/web_int.h"
 #include "model/model.h"
 #include "sched/runner.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 
 const struct sk_cfg_def sk_web_cfg[] = {
-	{"http.addr", SK_CFG_STR, "127.0.0.1:8080", 0, 0, 0,
+	{"http.addr", SK_CFG_STR, "127.0.0.1:8080", 0, 0, SK_CFG_RESTART,
 	 "address of the daemon's HTTP API (env SKRED_HTTP_ADDR); empty: off"},
 	{"http.token", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE,
 	 "token for mutating requests; required when not on loopback"},
+	{"http.allowed_hosts", SK_CFG_STR, "", 0, 0, 0,
+	 "names clients use for the daemon besides its address and "
+	 "127.0.0.1/localhost/[::1] (host or host:port, comma-separated; "
+	 "e.g. a reverse proxy's): any other Host is 421, a POST from any "
+	 "other Origin 403"},
+	{"http.max_connections", SK_CFG_INT, "1024", 16, 65536, SK_CFG_RESTART,
+	 "open HTTP connections at most (the file limit is raised to fit)"},
+	{"http.max_connections_per_ip", SK_CFG_INT, "512", 1, 65536,
+	 SK_CFG_RESTART, "open HTTP connections per client address at most"},
+	{"http.header_timeout_ms", SK_CFG_INT, "10000", 100, 3600000, 0,
+	 "a request's headers and body must arrive within this of the "
+	 "connection's start or the previous answer (else it is closed)"},
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -233,7 +256,8 @@ static int schedule_one(const char *job, const char *cron, int64_t next_ms,
 }
 
 /* What the UI needs to know first: the daemon's clock (it may be a fake
- * one), today in Europe/Oslo, pause state, backends and schedules. */
+ * one), today in Europe/Oslo, pause state, backends, the keys a reload
+ * could not apply, and the schedules (of the last reload). */
 static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 		       struct sk_error *err)
 {
@@ -256,7 +280,13 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	sk_model_json_string(b, sk_config_str(w->cfg, "bus"));
 	sk_buf_puts(b, ",\"store\":");
 	sk_model_json_string(b, sk_config_str(w->cfg, "store"));
-	sk_buf_puts(b, ",\"schedules\":[");
+	sk_buf_puts(b, ",\"restart_required\":[");
+	for (size_t i = 0; i < w->n_restart; i++) {
+		if (i)
+			sk_buf_puts(b, ",");
+		sk_model_json_string(b, w->restart[i]);
+	}
+	sk_buf_puts(b, "],\"schedules\":[");
 	struct sched_ctx x = {b, 0};
 	sk_err_t rc = sk_sched_schedules(w->cfg, now, schedule_one, &x, err);
 	sk_buf_puts(b, "]}");
@@ -376,9 +406,116 @@ static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
 	}
 }
 
-/* Per connection and request: the raw request target (from the URI
- * callback, before libmicrohttpd splits it) and the body bytes seen. */
-struct conn {
+/* ------------------------------------------------ connections, deadlines */
+
+/* The connection's tracking entry (set when it was accepted), or NULL. */
+static struct sk_web_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* answering: the whole request is in, no deadline while it is answered;
+ * else the next request must arrive within header_timeout_ms. */
+static void conn_deadline(struct sk_web *w, struct MHD_Connection *c,
+			  bool answering)
+{
+	struct sk_web_conn *k = conn_of(c);
+	if (!k)
+		return;
+	pthread_mutex_lock(&w->conn_lock);
+	k->deadline_ms = answering ? 0 : sk_mono_ms() + w->header_timeout_ms;
+	pthread_mutex_unlock(&w->conn_lock);
+}
+
+static void conn_notify(void *cls, struct MHD_Connection *c,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	struct sk_web *w = cls;
+	struct sk_web_conn *k = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || !(k = calloc(1, sizeof *k)))
+			return; /* untracked: only the idle timeout applies */
+		k->fd = ci->connect_fd;
+		pthread_mutex_lock(&w->conn_lock);
+		k->deadline_ms = sk_mono_ms() + w->header_timeout_ms;
+		k->next = w->conns;
+		if (w->conns)
+			w->conns->prev = k;
+		w->conns = k;
+		pthread_mutex_unlock(&w->conn_lock);
+		*socket_context = k;
+		return;
+	}
+	if (!k)
+		return;
+	/* libmicrohttpd closes the socket after this returns: while k is
+	 * listed, the reaper's fd is still this connection's. */
+	pthread_mutex_lock(&w->conn_lock);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		w->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&w->conn_lock);
+	free(k);
+	*socket_context = NULL;
+}
+
+/* Shut down the sockets of connections past their deadline; the polling
+ * thread then sees the end of the stream and closes them. */
+static void *reaper(void *ud)
+{
+	struct sk_web *w = ud;
+	pthread_mutex_lock(&w->conn_lock);
+	while (!w->stopping) {
+		int64_t now = sk_mono_ms();
+		size_t n = 0;
+		for (struct sk_web_conn *k = w->conns; k; k = k->next)
+			if (k->deadline_ms && now >= k->deadline_ms) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->deadline_ms = 0;
+				n++;
+			}
+		if (n) {
+			w->slow_closed += (int64_t)n;
+			sk_log(SK_LOG_INFO, "http",
+			       "closed %zu connection(s) that sent no whole "
+			       "request within http.header_timeout_ms=%lld",
+			       n, (long long)w->header_timeout_ms);
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->conn_cv, &w->conn_lock, &ts);
+	}
+	pthread_mutex_unlock(&w->conn_lock);
+	return NULL;
+}
+
+static void reaper_stop(struct sk_web *w)
+{
+	pthread_mutex_lock(&w->conn_lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->conn_cv);
+	pthread_mutex_unlock(&w->conn_lock);
+	pthread_join(w->reaper, NULL);
+}
+
+/* ----------------------------------------------------------- requests */
+
+/* Per request: the raw request target (from the URI callback, before
+ * libmicrohttpd splits it) and the body bytes seen. */
+struct req_ctx {
 	bool started;
 	size_t body;
 	char uri[SK_WEB_MAX_URI + 2];
@@ -388,39 +525,60 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	(void)cls;
 	(void)c;
-	struct conn *k = calloc(1, sizeof *k);
+	struct req_ctx *k = calloc(1, sizeof *k);
 	if (k) /* longer than the limit: kept long enough to be refused */
 		snprintf(k->uri, sizeof k->uri, "%s", uri ? uri : "");
 	return k;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
-			       const char *url, const char *method,
-			       const char *version, const char *upload_data,
-			       size_t *upload_data_size, void **con_cls)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
-	struct sk_web *w = cls;
-	struct conn *k = *con_cls;
-	(void)url;
-	(void)version;
-	(void)upload_data;
-	if (!k)
-		return MHD_NO; /* out of memory in uri_seen */
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* First call, headers in, no body byte read: Host, Origin/Referer and
+ * Content-Length are checked here, and a refusal answers at once
+ * (libmicrohttpd then reads no body and closes the connection). */
+static unsigned check_headers(struct sk_web *w, struct MHD_Connection *c,
+			      const char *method, char *msg, size_t size)
+{
+	unsigned code = sk_web_req_check(
+		&w->hosts, !strcmp(method, "POST"),
+		header(c, MHD_HTTP_HEADER_HOST), header(c, "Origin"),
+		header(c, MHD_HTTP_HEADER_REFERER), msg, size);
+	if (!code)
+		code = sk_web_req_body(header(c, MHD_HTTP_HEADER_CONTENT_LENGTH),
+				       msg, size);
+	return code;
+}
+
+static enum MHD_Result request(struct sk_web *w, struct MHD_Connection *c,
+			       const char *method, size_t *upload_data_size,
+			       struct req_ctx *k)
+{
+	char msg[256];
 	if (!k->started) {
 		k->started = true;
-		return MHD_YES;
+		unsigned code = check_headers(w, c, method, msg, sizeof msg);
+		return code ? sk_web_reply_error(c, code, msg) : MHD_YES;
 	}
-	/* Consume (and bound) a request body; it is not used. */
+	/* Consume (and bound) a body without Content-Length (chunked); it
+	 * is not used. Past the cap the connection is dropped (a response
+	 * cannot be queued in the middle of a body). */
 	if (*upload_data_size) {
 		k->body += *upload_data_size;
 		*upload_data_size = 0;
+		if (k->body > SK_WEB_MAX_BODY) {
+			sk_log(SK_LOG_WARN, "http", "dropped a connection: "
+			       "chunked request body over %d bytes",
+			       SK_WEB_MAX_BODY);
+			return MHD_NO;
+		}
 		return MHD_YES;
 	}
-	if (k->body > SK_WEB_MAX_BODY)
-		return sk_web_reply_error(c, 413, "request body too large");
+	conn_deadline(w, c, true);
 	struct sk_web_req req;
 	struct sk_web_call call;
-	char msg[256];
 	unsigned code = sk_web_req_parse(&req, method, k->uri, msg, sizeof msg);
 	if (!code)
 		code = sk_web_route(&req, sk_oslo_date_at(sk_clock_now_ms()),
@@ -433,12 +591,28 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	return rc;
 }
 
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
+			       const char *url, const char *method,
+			       const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct sk_web *w = cls;
+	(void)url;
+	(void)version;
+	(void)upload_data;
+	if (!*con_cls)
+		return MHD_NO; /* out of memory in uri_seen */
+	pthread_rwlock_rdlock(&w->cfg_lock);
+	enum MHD_Result rc = request(w, c, method, upload_data_size, *con_cls);
+	pthread_rwlock_unlock(&w->cfg_lock);
+	return rc;
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
 	(void)toe;
+	conn_deadline(cls, c, false); /* keep-alive: the next one's clock */
 	free(*con_cls);
 	*con_cls = NULL;
 }
@@ -449,6 +623,61 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 	vsnprintf(line, sizeof line, fmt, ap);
 	sk_log(SK_LOG_WARN, "http", "%s", line);
+}
+
+/* ------------------------------------------------------ start, reload */
+
+/* The settings a reload may change, checked into w (under the write lock
+ * on a reload); nothing is changed on an error. */
+static sk_err_t settings(struct sk_web *w, const struct sk_config *cfg,
+			 const char *host, unsigned port, struct sk_error *err)
+{
+	struct sk_web_hosts hs;
+	const char *tok = sk_config_str(cfg, "http.token");
+	if (sk_web_hosts_init(&hs, host, port,
+			      sk_config_str(cfg, "http.allowed_hosts"),
+			      err) != SK_OK)
+		return err->code;
+	if (!w->loopback && (!tok || !tok[0]))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "http.addr %s:%u is not loopback: set "
+				    "http.token (mutating requests need it)",
+				    host, port);
+	w->hosts = hs;
+	snprintf(w->token, sizeof w->token, "%s", tok ? tok : "");
+	pthread_mutex_lock(&w->conn_lock);
+	w->header_timeout_ms = sk_config_int(cfg, "http.header_timeout_ms");
+	pthread_mutex_unlock(&w->conn_lock);
+	w->cfg = cfg;
+	return SK_OK;
+}
+
+/* Room for max connections besides the files a daemon has open anyway. */
+static void raise_file_limit(size_t max)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+			      ? want
+			      : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		sk_log(SK_LOG_WARN, "http",
+		       "open file limit %llu is below http.max_connections=%zu "
+		       "plus room for the daemon's own files",
+		       (unsigned long long)rl.rlim_cur, max);
+}
+
+static void web_free(struct sk_web *w)
+{
+	sk_ledger_close(w->l);
+	pthread_rwlock_destroy(&w->cfg_lock);
+	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->pool_lock);
+	pthread_mutex_destroy(&w->conn_lock);
+	pthread_cond_destroy(&w->conn_cv);
+	free(w);
 }
 
 sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
@@ -477,38 +706,48 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	struct sk_web *w = calloc(1, sizeof *w);
 	if (!w)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	w->cfg = cfg;
+	pthread_rwlock_init(&w->cfg_lock, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->pool_lock, NULL);
+	pthread_mutex_init(&w->conn_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->conn_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	w->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
-	const char *tok = sk_config_str(cfg, "http.token");
-	snprintf(w->token, sizeof w->token, "%s", tok ? tok : "");
-	if (!w->loopback && !w->token[0]) {
-		free(w);
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "http.addr %s is not loopback: set "
-				    "http.token (mutating requests need it)",
-				    addr);
-	}
-	if (sk_sched_ledger_open(cfg, &w->l, err) != SK_OK) {
-		free(w);
+	snprintf(w->bind_host, sizeof w->bind_host, "%s", host);
+	if (settings(w, cfg, host, (unsigned)port, err) != SK_OK ||
+	    sk_sched_ledger_open(cfg, &w->l, err) != SK_OK) {
+		web_free(w);
 		return err->code;
 	}
-	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-				(uint16_t)port, NULL, NULL, handler, w,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-				MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
-				MHD_OPTION_CONNECTION_LIMIT,
-				SK_WEB_CONNECTIONS,
-				MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-				MHD_OPTION_END);
+	size_t max = (size_t)sk_config_int(cfg, "http.max_connections");
+	raise_file_limit(max);
+	if (pthread_create(&w->reaper, NULL, reaper, w) != 0) {
+		web_free(w);
+		return sk_error_set(err, SK_ERR_IO, false,
+				    "cannot start a thread: %s",
+				    strerror(errno));
+	}
+	w->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			MHD_USE_ERROR_LOG,
+		(uint16_t)port, NULL, NULL, handler, w,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, w,
+		MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)sk_config_int(cfg, "http.max_connections_per_ip"),
+		MHD_OPTION_CONNECTION_TIMEOUT, SK_WEB_IDLE_TIMEOUT_S,
+		MHD_OPTION_END);
 	if (!w->d) {
-		sk_ledger_close(w->l);
-		free(w);
+		reaper_stop(w);
+		web_free(w);
 		return sk_error_set(err, SK_ERR_IO, true,
 				    "cannot serve HTTP on %s (address in "
 				    "use?)",
@@ -520,14 +759,30 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	return SK_OK;
 }
 
+sk_err_t sk_web_reload(struct sk_web *w, const struct sk_config *cfg,
+		       const char *const *restart, size_t n,
+		       struct sk_error *err)
+{
+	if (!w)
+		return SK_OK;
+	/* The bound address stays (a change is one of restart). */
+	pthread_rwlock_wrlock(&w->cfg_lock);
+	sk_err_t rc = settings(w, cfg, w->bind_host, w->hosts.port, err);
+	if (rc == SK_OK) {
+		w->n_restart = n < SK_WEB_MAX_RESTART ? n : SK_WEB_MAX_RESTART;
+		memcpy(w->restart, restart, w->n_restart * sizeof *restart);
+		sk_web_pool_clear(w); /* the warehouse or bus may differ */
+	}
+	pthread_rwlock_unlock(&w->cfg_lock);
+	return rc;
+}
+
 void sk_web_stop(struct sk_web *w)
 {
 	if (!w)
 		return;
 	MHD_stop_daemon(w->d);
+	reaper_stop(w);
 	sk_web_pool_clear(w);
-	sk_ledger_close(w->l);
-	pthread_mutex_destroy(&w->lock);
-	pthread_mutex_destroy(&w->pool_lock);
-	free(w);
+	web_free(w);
 }

@@ -394,6 +394,21 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 			sk_buf_printf(&b, "skred_http_requests_total{code=\"%u\"} "
 					  "%lld\n",
 				      code, (long long)http_by_code[code]);
+	size_t open = 0;
+	pthread_mutex_lock(&w->conn_lock);
+	for (const struct sk_web_conn *k = w->conns; k; k = k->next)
+		open++;
+	int64_t slow = w->slow_closed;
+	pthread_mutex_unlock(&w->conn_lock);
+	sk_buf_printf(&b, "# HELP skred_http_connections Open HTTP "
+			  "connections.\n# TYPE skred_http_connections gauge\n"
+			  "skred_http_connections %zu\n"
+			  "# HELP skred_http_slow_closed_total Connections closed "
+			  "for not sending a whole request within "
+			  "http.header_timeout_ms.\n"
+			  "# TYPE skred_http_slow_closed_total counter\n"
+			  "skred_http_slow_closed_total %lld\n",
+		      open, (long long)slow);
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		b.len, b.data ? b.data : (void *)"", MHD_RESPMEM_MUST_COPY);
 	sk_buf_free(&b);

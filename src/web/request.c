@@ -1,7 +1,8 @@
 /*
  * request.c - from a method and a raw request target to a typed call:
  * percent-decoding, the query string, routing and every parameter's
- * validation. No I/O and no libmicrohttpd, so the fuzz target
+ * validation; the checks on Host, Origin/Referer and Content-Length. No
+ * I/O and no libmicrohttpd, so the fuzz target
  * (tests/fuzz/fuzz_http_request.c) runs exactly what the server runs.
  */
 #include "web/web_int.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static unsigned reject(char *msg, size_t size, unsigned status,
 		       const char *fmt, ...)
@@ -373,4 +375,206 @@ const struct sk_web_asset *sk_web_asset_find(const char *path)
 		if (!strcmp(sk_web_assets[i].path, path))
 			return &sk_web_assets[i];
 	return NULL;
+}
+
+/* ------------------------------------------- Host, Origin, Content-Length
+ * DNS rebinding gives a page of another site the daemon's address under
+ * that site's name: the browser still sends that name as Host. A
+ * cross-site form or fetch POST carries the other site's Origin (browsers
+ * send Origin on every POST; "null" from sandboxes and opaque origins).
+ * So every request's Host, and a POST's Origin (or, without one, its
+ * Referer), must name the daemon. A POST with neither header is not from a
+ * browser's cross-site request (curl and other CLI clients send neither)
+ * and is allowed; the token, when set, still applies. */
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Parse an authority "host[:port]" (s[0..n)) into a lower-case name
+ * (IPv6 literal with its brackets) and a port (0 = none given). No
+ * userinfo, no empty host, no empty port. */
+static bool authority(const char *s, size_t n, char name[SK_WEB_MAX_HOST + 1],
+		      unsigned *port)
+{
+	size_t h = 0;
+	*port = 0;
+	if (!n)
+		return false;
+	if (s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		if (!close || close == s + 1)
+			return false;
+		h = (size_t)(close - s) + 1;
+		for (size_t i = 1; i + 1 < h; i++)
+			if (hexval(s[i]) < 0 && s[i] != ':' && s[i] != '.')
+				return false;
+	} else {
+		while (h < n && s[h] != ':') {
+			char c = s[h];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+			      c == '_'))
+				return false;
+			h++;
+		}
+		if (!h)
+			return false;
+	}
+	if (h > SK_WEB_MAX_HOST)
+		return false;
+	for (size_t i = 0; i < h; i++)
+		name[i] = lower(s[i]);
+	name[h] = '\0';
+	if (h == n)
+		return true;
+	if (s[h] != ':' || h + 1 == n || n - h - 1 > 5)
+		return false;
+	unsigned p = 0;
+	for (size_t i = h + 1; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		p = p * 10 + (unsigned)(s[i] - '0');
+	}
+	if (p < 1 || p > 65535)
+		return false;
+	*port = p;
+	return true;
+}
+
+static sk_err_t hosts_add(struct sk_web_hosts *hs, const char *s, size_t n,
+			  struct sk_error *err)
+{
+	size_t max = sizeof hs->h / sizeof hs->h[0];
+	if (hs->n == max)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "http.allowed_hosts: at most %d entries",
+				    SK_WEB_MAX_HOSTS);
+	struct sk_web_host *e = &hs->h[hs->n];
+	if (!authority(s, n, e->name, &e->port))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "http.allowed_hosts: '%.*s' is not a host "
+				    "or host:port",
+				    (int)(n > 80 ? 80 : n), s);
+	hs->n++;
+	return SK_OK;
+}
+
+sk_err_t sk_web_hosts_init(struct sk_web_hosts *hs, const char *bind_host,
+			   unsigned port, const char *allowed,
+			   struct sk_error *err)
+{
+	static const char *const loopback[] = {"127.0.0.1", "localhost",
+					       "[::1]"};
+	memset(hs, 0, sizeof *hs);
+	hs->port = port;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(hs->h[hs->n].name, sizeof hs->h[0].name, "%s",
+			 loopback[i]);
+		hs->h[hs->n++].port = port;
+	}
+	if (bind_host && *bind_host && strcmp(bind_host, "0.0.0.0") &&
+	    strcmp(bind_host, "127.0.0.1")) {
+		char a[SK_WEB_MAX_HOST + 8];
+		int n = snprintf(a, sizeof a, "%s:%u", bind_host, port);
+		if (n < 0 || (size_t)n >= sizeof a ||
+		    hosts_add(hs, a, (size_t)n, err) != SK_OK)
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "http.addr: bad host '%.80s'",
+					    bind_host);
+	}
+	for (const char *p = allowed ? allowed : ""; *p;) {
+		size_t n = strcspn(p, ", ");
+		if (n && hosts_add(hs, p, n, err) != SK_OK)
+			return err->code;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return SK_OK;
+}
+
+/* Does name:port (port 0: none given, meaning defport) name the daemon?
+ * An allowed entry without a port takes no port or the bound one. */
+static bool host_ok(const struct sk_web_hosts *hs, const char *name,
+		    unsigned port, unsigned defport)
+{
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct sk_web_host *e = &hs->h[i];
+		if (strcmp(e->name, name))
+			continue;
+		if (e->port ? (port ? port : defport) == e->port
+			    : !port || port == hs->port)
+			return true;
+	}
+	return false;
+}
+
+/* "http[s]://authority" followed by the end, or for a Referer by a path,
+ * query or fragment. */
+static bool origin_ok(const struct sk_web_hosts *hs, const char *v,
+		      bool referer)
+{
+	unsigned defport, port;
+	char name[SK_WEB_MAX_HOST + 1];
+	if (!strncasecmp(v, "http://", 7)) {
+		defport = 80;
+		v += 7;
+	} else if (!strncasecmp(v, "https://", 8)) {
+		defport = 443;
+		v += 8;
+	} else {
+		return false;
+	}
+	size_t n = referer ? strcspn(v, "/?#") : strlen(v);
+	return authority(v, n, name, &port) && host_ok(hs, name, port, defport);
+}
+
+unsigned sk_web_req_check(const struct sk_web_hosts *hs, bool post,
+			  const char *host, const char *origin,
+			  const char *referer, char *msg, size_t size)
+{
+	unsigned port;
+	char name[SK_WEB_MAX_HOST + 1];
+	if (!host || !host[0])
+		return reject(msg, size, 421, "a Host header is required");
+	if (!authority(host, strlen(host), name, &port) ||
+	    !host_ok(hs, name, port, 80))
+		return reject(msg, size, 421, "Host '%.80s' is not this "
+				 "daemon's address (see http.allowed_hosts)",
+			      host);
+	if (!post)
+		return 0;
+	if (origin && !origin_ok(hs, origin, false))
+		return reject(msg, size, 403, "cross-site request refused: "
+				 "Origin '%.80s' is not this daemon's address "
+				 "(see http.allowed_hosts)",
+			      origin);
+	if (!origin && referer && !origin_ok(hs, referer, true))
+		return reject(msg, size, 403, "cross-site request refused: "
+				 "Referer '%.80s' is not this daemon's page "
+				 "(see http.allowed_hosts)",
+			      referer);
+	return 0;
+}
+
+unsigned sk_web_req_body(const char *content_length, char *msg, size_t size)
+{
+	if (!content_length)
+		return 0;
+	unsigned long long v = 0;
+	const char *p = content_length;
+	if (!*p)
+		return reject(msg, size, 400, "bad Content-Length");
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return reject(msg, size, 400, "bad Content-Length");
+		if (v <= SK_WEB_MAX_BODY)
+			v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v > SK_WEB_MAX_BODY)
+		return reject(msg, size, 413, "request body larger than %d "
+				 "bytes",
+			      SK_WEB_MAX_BODY);
+	return 0;
 }

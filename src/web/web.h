@@ -6,6 +6,9 @@
  *
  * Security: bound to loopback by default; when bound elsewhere every
  * mutating request needs the token (http.token) as "Authorization: Bearer".
+ * Every request's Host must name the daemon and a POST's Origin (or
+ * Referer) must be the daemon's own page (DNS rebinding, CSRF); slow
+ * clients are bounded in time and number (http.* keys).
  */
 #ifndef SK_WEB_H
 #define SK_WEB_H
@@ -21,6 +24,19 @@ struct sk_web;
 sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		      struct sk_error *err);
 void sk_web_stop(struct sk_web *w);
+
+/* A reload (SIGHUP): cfg (borrowed, must outlive the server or the next
+ * reload) replaces the configuration for every later request: schedules
+ * and settings in /api/v1/status, http.token, http.allowed_hosts,
+ * http.header_timeout_ms, the warehouse and bus (handles reopened). The
+ * previous one may be freed when this returns SK_OK. restart names the n
+ * keys whose change needs a restart (shown as restart_required in
+ * /api/v1/status; the strings must be static). On an error (bad
+ * http.allowed_hosts, no token while not on loopback) nothing changes.
+ * w NULL (no HTTP): SK_OK. */
+sk_err_t sk_web_reload(struct sk_web *w, const struct sk_config *cfg,
+		       const char *const *restart, size_t n,
+		       struct sk_error *err);
 
 extern const struct sk_cfg_def sk_web_cfg[];
 

@@ -20,8 +20,10 @@
 #define SK_WEB_MAX_DLQ 1000            /* dlq?limit= */
 #define SK_WEB_MAX_RUN_REGIONS 256     /* runs?regions= (the ledger's field) */
 #define SK_WEB_MAX_REPLY (64u * 1024 * 1024) /* a JSON answer */
-#define SK_WEB_CONNECTIONS 64u
+#define SK_WEB_MAX_HOSTS 16            /* http.allowed_hosts entries */
+#define SK_WEB_MAX_HOST 255            /* a host name in Host, Origin */
 #define SK_WEB_THREADS 2u
+#define SK_WEB_IDLE_TIMEOUT_S 30u      /* no byte either way: closed */
 
 /* ------------------------------------------------------------ requests */
 
@@ -45,6 +47,40 @@ unsigned sk_web_req_parse(struct sk_web_req *r, const char *method,
 			  const char *uri, char *msg, size_t size);
 /* The decoded value of query parameter key, or NULL. Borrowed from r. */
 const char *sk_web_req_arg(const struct sk_web_req *r, const char *key);
+
+/* The names a request may give the daemon (its Host, the authority of a
+ * POST's Origin or Referer): 127.0.0.1, localhost and [::1] with the bound
+ * port, the bound address, and http.allowed_hosts ("host" or "host:port",
+ * separated by commas or spaces; an entry without a port takes a Host
+ * without one or with the bound port, as behind a reverse proxy). */
+struct sk_web_hosts {
+	struct sk_web_host {
+		char name[SK_WEB_MAX_HOST + 1]; /* lower case; IPv6 in [] */
+		unsigned port;                  /* 0: see above */
+	} h[SK_WEB_MAX_HOSTS + 4];
+	size_t n;
+	unsigned port; /* bound */
+};
+
+/* Fill hs for a daemon bound to bind_host:port (IPv4 text; "0.0.0.0" adds
+ * no name of its own) with allowed (http.allowed_hosts, NULL = none).
+ * SK_ERR_CONFIG naming a bad or surplus entry. */
+sk_err_t sk_web_hosts_init(struct sk_web_hosts *hs, const char *bind_host,
+			   unsigned port, const char *allowed,
+			   struct sk_error *err);
+
+/* The header checks of every request (values NULL when absent): 421 when
+ * Host is missing or not one of hs; for a POST, 403 when Origin, or
+ * without an Origin the Referer, is not http(s)://<one of hs> (Origin
+ * "null" included). A POST with neither is allowed (not a browser's
+ * cross-site request). Returns 0 or the status with the reason in msg. */
+unsigned sk_web_req_check(const struct sk_web_hosts *hs, bool post,
+			  const char *host, const char *origin,
+			  const char *referer, char *msg, size_t size);
+
+/* A request's Content-Length (NULL when absent): 413 above SK_WEB_MAX_BODY,
+ * 400 when not a number; else 0. Decided before any body byte is read. */
+unsigned sk_web_req_body(const char *content_length, char *msg, size_t size);
 
 enum sk_web_ep {
 	SK_WEB_EP_HEALTHZ,
@@ -107,13 +143,40 @@ void sk_web_call_clear(struct sk_web_call *c);
 struct sk_bus;
 struct sk_store;
 
+/* A TCP connection, for the bound on the time a request takes to arrive. */
+struct sk_web_conn {
+	struct sk_web_conn *prev, *next;
+	int fd;
+	int64_t deadline_ms; /* sk_mono_ms; 0 while a request is answered */
+};
+
+#define SK_WEB_MAX_RESTART 32 /* keys listed in restart_required */
+
 struct sk_web {
 	struct MHD_Daemon *d;
+	/* cfg, token, hosts and restart are read by every request and
+	 * replaced by sk_web_reload (write lock). */
+	pthread_rwlock_t cfg_lock;
 	const struct sk_config *cfg;
 	struct sk_ledger *l;
 	pthread_mutex_t lock; /* one ledger connection, one user at a time */
 	bool loopback;
+	char bind_host[128];
 	char token[256];
+	struct sk_web_hosts hosts;
+	const char *restart[SK_WEB_MAX_RESTART]; /* key names (static) */
+	size_t n_restart;
+	/* Slow clients: each connection must deliver a request within
+	 * header_timeout_ms of its start or of the previous answer; a
+	 * reaper thread shuts down those that do not (libmicrohttpd's own
+	 * timeout is reset by every byte). */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t conn_cv;
+	struct sk_web_conn *conns;
+	int64_t header_timeout_ms;
+	bool stopping;
+	pthread_t reaper;
+	int64_t slow_closed; /* under conn_lock; for /metrics */
 	/* Warehouse and bus handles kept between requests (a Cassandra
 	 * session or Kafka client is too dear to open per request). */
 	pthread_mutex_t pool_lock;

@@ -9,7 +9,7 @@
 //   warning: {region, date, main_text, problems: [expositions...]},
 //   warehouse: {warnings, problems}}
 // Prints one "ok - ..." / "FAIL - ..." line per assertion; exits 1 on any failure.
-import { readFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 let chromium;
@@ -159,9 +159,11 @@ await step("trigger", async () => {
 });
 
 await step("pause", async () => {
+  const sent = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/api/v1/pause"));
   await page.click("#pause-btn");
   await page.waitForSelector("#paused-banner", { state: "visible" });
   ok("pause: the paused banner shows");
+  check("pause: the UI's POST carries its own Origin (and is accepted)", base, (await (await sent).allHeaders()).origin);
   const st = await apiGet("/api/v1/status");
   check("pause: /api/v1/status says paused", true, st.paused);
   truthy("pause: the button turns into Unpause", (await page.isVisible("#unpause-btn")) && !(await page.isVisible("#pause-btn")));
@@ -280,6 +282,66 @@ await step("pipeline", async () => {
   await page.click("#dlq tr.dead-letter details summary"); // fold it again for the picture
   await shot("pipeline");
   clean("pipeline");
+});
+
+// ---------- reload: SIGHUP with new schedules and a key that needs a restart ----------
+if (process.env.SKRED_UI_CONF) await step("reload", async () => {
+  // A schedule that does not fire during the test (the fake day is a Wednesday).
+  writeFileSync(process.env.SKRED_UI_CONF, "sched.schedules = daily=0 17 * * *;weekly=0 3 * * 0\nhttp.max_connections = 2048\n");
+  process.kill(Number(process.env.SKRED_UI_PID), "SIGHUP");
+  await page.waitForFunction(async () => (await (await fetch("/api/v1/status")).json()).schedules.length === 2, null,
+    { polling: 200, timeout: 15000 });
+  // The same page, another route and back: no reload of the document.
+  await page.goto(base + "/#/runs");
+  await idle();
+  await page.goto(base + "/#/pipeline");
+  await idle();
+  check("reload: the pipeline page shows the new schedules", "daily: 0 17 * * *; weekly: 0 3 * * 0", await page.textContent("#schedules"));
+  check("reload: and the key that needs a restart", "http.max_connections", await page.textContent("#restart-required"));
+  await shot("pipeline-reloaded");
+  clean("reload");
+});
+
+// ---------- another site: its POSTs to the daemon are refused ----------
+if (process.env.SKRED_UI_EVIL) await step("cross-site", async () => {
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  const seen = [];
+  p.on("response", (r) => { if (r.url().startsWith(base + "/")) seen.push(r.request().method() + " " + r.status()); });
+  const runs = async () => (await apiGet("/api/v1/runs?limit=10000")).runs.length;
+  // The daemon's own count of 403 answers (the browser hides some).
+  const refused = async () => {
+    const m = await (await fetch(base + "/metrics")).text();
+    return Number((m.match(/^skred_http_requests_total\{code="403"\} (\d+)$/m) || [0, 0])[1]);
+  };
+  const before = await runs(), r0 = await refused();
+  await p.goto(process.env.SKRED_UI_EVIL + "?target=" + encodeURIComponent(base));
+  await p.waitForFunction(() => window.done === true, null, { timeout: 15000 });
+  for (let i = 0; i < 100 && (await refused()) - r0 < 3; i++) await p.waitForTimeout(100);
+  check("cross-site: the other origin's three POSTs (fetch, no-cors fetch, form) reach the daemon and are refused 403",
+    3, (await refused()) - r0);
+  truthy("cross-site: every answer the browser saw was a 403", seen.length > 0 && seen.every((x) => x === "POST 403"), seen.join(", "));
+  check("cross-site: the daemon is not paused", false, (await apiGet("/api/v1/status")).paused);
+  check("cross-site: no run was queued", before, await runs());
+  await ctx.close();
+});
+
+// ---------- DNS rebinding: another name for 127.0.0.1 ----------
+if (process.env.SKRED_UI_REBIND) await step("rebinding", async () => {
+  const port = new URL(base).port;
+  const b2 = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--host-resolver-rules=MAP evil.example 127.0.0.1"],
+  });
+  const p = await b2.newPage();
+  const r = await p.goto(`http://evil.example:${port}/`);
+  check("rebinding: the UI under another name is refused 421", 421, r.status());
+  const post = await p.evaluate(async () => (await fetch("/api/v1/pause", { method: "POST" })).status);
+  check("rebinding: a same-origin POST under that name is refused 421", 421, post);
+  const get = await p.evaluate(async () => (await fetch("/api/v1/status")).status);
+  check("rebinding: and a read too", 421, get);
+  check("rebinding: the daemon is not paused", false, (await apiGet("/api/v1/status")).paused);
+  await b2.close();
 });
 
 // ---------- token (a second daemon that wants one for POSTs) ----------

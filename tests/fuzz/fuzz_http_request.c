@@ -1,19 +1,67 @@
 /*
  * fuzz_http_request.c - fuzz target for the daemon's request parsing: the
- * input is "METHOD TARGET" (method GET when there is no space), run through
- * sk_web_req_parse and sk_web_route exactly as the server does. Invariants
- * abort on violation: an error is one of the statuses the server may
- * answer, with a message; a success routes to an endpoint whose
+ * input's first line is "METHOD TARGET" (method GET when there is no
+ * space), run through sk_web_req_parse and sk_web_route exactly as the
+ * server does. Further lines "Host: v", "Origin: v", "Referer: v",
+ * "Content-Length: v" and "Allowed: v" (http.allowed_hosts) feed the header
+ * checks (sk_web_hosts_init, sk_web_req_check, sk_web_req_body) of a daemon
+ * bound to 127.0.0.1:8080; without a Host line the Host is that address.
+ * Invariants abort on violation: an error is one of the statuses the
+ * server may answer, with a message; a success routes to an endpoint whose
  * parameters are in range, and every decoded argument is NUL-free text
- * inside the request's own buffer.
+ * inside the request's own buffer; the daemon's own Host and Origin always
+ * pass, Origin "null" never does, a GET is never refused as cross-site,
+ * and a Content-Length up to the cap always passes.
  */
 #include "web/web_int.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_headers(bool post, const char *host, const char *origin,
+			  const char *referer, const char *length,
+			  const char *allowed)
+{
+	static struct sk_web_hosts hs;
+	struct sk_error err = {0};
+	char msg[256] = "";
+	if (sk_web_hosts_init(&hs, "127.0.0.1", 8080, allowed, &err) !=
+	    SK_OK) {
+		if (err.code != SK_ERR_CONFIG || !err.msg[0])
+			abort();
+		if (sk_web_hosts_init(&hs, "127.0.0.1", 8080, NULL, &err) !=
+		    SK_OK)
+			abort();
+	}
+	unsigned code = sk_web_req_check(&hs, post, host, origin, referer, msg,
+					 sizeof msg);
+	if (code && ((code != 403 && code != 421) || !msg[0]))
+		abort();
+	if (code == 403 && !post)
+		abort(); /* reads are never cross-site refusals */
+	bool own_host = !strcmp(host, "127.0.0.1:8080") ||
+			!strcmp(host, "localhost:8080");
+	bool own_origin = !origin || !strcmp(origin, "http://127.0.0.1:8080");
+	if (own_host && own_origin && (origin || !referer) && code)
+		abort(); /* the daemon's own page is always let in */
+	if (post && origin && !strcmp(origin, "null") && !code)
+		abort();
+	if (code == 0 && sk_web_req_check(&hs, false, host, NULL, NULL, msg,
+					  sizeof msg))
+		abort(); /* a POST that passes passes as a GET */
+	msg[0] = '\0';
+	code = sk_web_req_body(length, msg, sizeof msg);
+	if (code && ((code != 400 && code != 413) || !msg[0]))
+		abort();
+	if (length && strlen(length) <= 5 &&
+	    strspn(length, "0123456789") == strlen(length) && length[0] &&
+	    atol(length) <= SK_WEB_MAX_BODY && code)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,12 +73,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(in, data, size);
 	in[size] = '\0';
 	const char *method = "GET", *target = in;
-	char *sp = memchr(in, ' ', size);
+	const char *host = "127.0.0.1:8080", *origin = NULL, *referer = NULL;
+	const char *length = NULL, *allowed = NULL;
+	char *nl = strchr(in, '\n');
+	if (nl)
+		*nl = '\0';
+	char *sp = strchr(in, ' ');
 	if (sp) {
 		*sp = '\0';
 		method = in;
 		target = sp + 1;
 	}
+	for (char *line = nl ? nl + 1 : NULL; line;) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		static const struct {
+			const char *name;
+			size_t len;
+		} hdr[] = {{"Host: ", 6}, {"Origin: ", 8}, {"Referer: ", 9},
+			   {"Content-Length: ", 16}, {"Allowed: ", 9}};
+		const char **dst[] = {&host, &origin, &referer, &length,
+				      &allowed};
+		for (size_t i = 0; i < 5; i++)
+			if (!strncmp(line, hdr[i].name, hdr[i].len))
+				*dst[i] = line + hdr[i].len;
+		line = end ? end + 1 : NULL;
+	}
+	check_headers(!strcmp(method, "POST"), host, origin, referer, length,
+		      allowed);
 	static struct sk_web_req req;
 	struct sk_web_call call;
 	char msg[256] = "";

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The daemon's data, pipeline and operations endpoints over HTTP:
 # warnings (filters, validation), regions, topics with lag, dead letters,
-# /metrics in Prometheus text format, /readyz; escaping of stored text.
+# /metrics in Prometheus text format, /readyz; escaping of stored text;
+# Host/Origin/Referer checks (DNS rebinding, cross-site POSTs) and request
+# bodies over the cap refused from Content-Length.
 . "$(dirname "$0")/lib.sh"
 start_sim --seed 6 --bad-rate 0.05
 export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=2024-01-10T12:00:00Z
@@ -74,5 +76,43 @@ check "trigger: lang both" both "$(curl -s -X POST "$H/api/v1/runs?from=2024-01-
 for bad in 'regions=9999' 'lang=de' 'regions=' "regions=$(printf '3011,%.0s' $(seq 60))3011"; do
   check "trigger: 400 for $(echo "$bad" | cut -c1-30)" 400 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/api/v1/runs?$bad")"
 done
+# Cross-site writes and DNS rebinding: Host must name the daemon; a POST's
+# Origin (or Referer) must be its own page; curl sends neither and passes.
+port=${H##*:}
+paused() { j /api/v1/status 'd["paused"]'; }
+code() { curl -s -o "$T/e" -w '%{http_code}' "$@"; }
+check "POST from another origin (a page on another loopback port): 403" 403 "$(code -X POST -H "Origin: http://127.0.0.1:$((port + 1))" "$H/api/v1/pause")"
+grep -q "cross-site request refused" "$T/e" && ok "the 403 says why" || fail "403 body: $(cat "$T/e")"
+check "... and the daemon is not paused" False "$(paused)"
+check "POST with Origin null: 403" 403 "$(code -X POST -H 'Origin: null' "$H/api/v1/pause")"
+check "POST with another site's Referer and no Origin: 403" 403 "$(code -X POST -H 'Referer: http://evil.example/page' "$H/api/v1/pause")"
+check "POST from http://127.0.0.1 (port 80, another origin): 403" 403 "$(code -X POST -H 'Origin: http://127.0.0.1' "$H/api/v1/runs/1/clear")"
+check "a cross-site trigger: 403" 403 "$(code -X POST -H 'Origin: https://evil.example' "$H/api/v1/runs?from=2024-01-07&to=2024-01-07")"
+check "... and no run was queued" 0 "$(sq "$SKRED_DATA_DIR/ledger.db" "SELECT COUNT(*) FROM run WHERE window_from='2024-01-07'")"
+check "still not paused" False "$(paused)"
+check "POST from the daemon's own origin: 200" 200 "$(code -X POST -H "Origin: $H" "$H/api/v1/pause")"
+check "... it paused" True "$(paused)"
+check "POST from http://localhost:PORT: 200" 200 "$(code -X POST -H "Origin: http://localhost:$port" "$H/api/v1/unpause")"
+check "POST with the daemon's page as Referer, no Origin: 200" 200 "$(code -X POST -H "Referer: $H/#/runs" "$H/api/v1/unpause")"
+check "POST without Origin or Referer (curl): 200" 200 "$(code -X POST "$H/api/v1/unpause")"
+check "a GET from another origin is answered (reads are not writes)" 200 "$(code -H 'Origin: http://evil.example' "$H/api/v1/status")"
+check "DNS rebinding: Host evil.example:PORT gets 421" 421 "$(code -H "Host: evil.example:$port" "$H/api/v1/status")"
+grep -q "not this daemon's address" "$T/e" && ok "the 421 says why" || fail "421 body: $(cat "$T/e")"
+check "rebinding a POST: 421, nothing changes" "421 False" "$(code -X POST -H "Host: evil.example:$port" -H "Origin: http://evil.example:$port" "$H/api/v1/pause") $(paused)"
+check "rebinding the UI: 421" 421 "$(code -H "Host: evil.example:$port" "$H/")"
+check "Host localhost:PORT: 200" 200 "$(code -H "Host: localhost:$port" "$H/healthz")"
+check "Host [::1]:PORT: 200" 200 "$(code -H "Host: [::1]:$port" "$H/healthz")"
+check "Host LOCALHOST:PORT (case): 200" 200 "$(code -H "Host: LOCALHOST:$port" "$H/healthz")"
+check "Host 127.0.0.1 with another port: 421" 421 "$(code -H "Host: 127.0.0.1:$((port + 1))" "$H/healthz")"
+check "Host without a port (port 80): 421" 421 "$(code -H 'Host: 127.0.0.1' "$H/healthz")"
+check "Host with userinfo: 421" 421 "$(code -H "Host: a@127.0.0.1:$port" "$H/healthz")"
+check "no Host at all (HTTP/1.0): 421" 421 "$(code --http1.0 -H 'Host:' "$H/healthz")"
+# Request bodies over the cap: refused from Content-Length, none of it read.
+check "Content-Length 500 MB, no body sent: 413 at once" 413 "$(code --max-time 20 -X POST -H 'Content-Length: 500000000' "$H/api/v1/pause")"
+truncate -s 500M "$T/big"
+check "a 500 MB upload: 413 before the body (curl sent none of it)" "413 0" "$(curl -s --max-time 20 -o /dev/null -w '%{http_code} %{size_upload}' -X POST -T "$T/big" "$H/api/v1/pause")"
+rm -f "$T/big"
+check "bad Content-Length: 400" 400 "$(code -X POST -H 'Content-Length: 12x' "$H/api/v1/pause")"
+check "after all that, not paused" False "$(paused)"
 stop_serve
 finish

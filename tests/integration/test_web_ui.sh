@@ -5,7 +5,11 @@
 # today's danger levels and the table against the warehouse (with markup in
 # a stored text shown as text, never run); a region's
 # season timeline; a warning in detail; topics, dead letters, warehouse;
-# the token form against a second daemon that wants a token for POSTs.
+# the token form against a second daemon that wants a token for POSTs;
+# after a SIGHUP the pipeline page shows the new schedules and the key that
+# needs a restart; a page of another origin (another loopback port) has its
+# POSTs refused 403, and the daemon under another name (DNS rebinding,
+# Chromium's --host-resolver-rules) answers 421.
 # Screenshots of every page go to $SKRED_ARTIFACTS/web-ui/.
 # Needs node, tests/browser/node_modules (npm ci there) and Chromium: their
 # absence fails the test, it is never skipped.
@@ -36,7 +40,15 @@ check "runs in the ledger: 3 succeeded, 1 failed" "failed|1 success|3" "$(sqlite
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
 check "markup planted in a stored main text" 1 "$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE main_text LIKE '<img%'")"
-start_serve
+# A configuration file the browser test rewrites before a SIGHUP.
+printf 'sched.schedules = daily=0 17 * * *\n' >"$T/ui.conf"
+start_serve SKRED_CONFIG="$T/ui.conf"
+# Another origin: a page on another loopback port that POSTs to the daemon.
+mkdir -p "$T/evil" && cp "$B/cross_site.html" "$T/evil/"
+eport=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$T/evil" "$eport" >"$T/evil.log" 2>&1 &
+epid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$eport/cross_site.html" >/dev/null && break; sleep 0.1; done
 check "the daemon serves the UI at /" 200 "$(curl -s -o "$T/index.html" -w '%{http_code}' "$H/")"
 grep -q '/ui/app.js' "$T/index.html" && ok "index.html loads /ui/app.js" || fail "index.html: $(head -c 300 "$T/index.html")"
 check "app.js as JavaScript" "200 text/javascript" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$H/ui/app.js" | sed 's/;.*//')"
@@ -92,9 +104,11 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$tport/healthz" >/dev/null &&
 # The browser test; its ok/FAIL lines count here.
 rc=0
 SKRED_UI_TOKEN_BASE="http://127.0.0.1:$tport" SKRED_UI_TOKEN=ui-s3cret \
+SKRED_UI_CONF="$T/ui.conf" SKRED_UI_PID="$SERVE_PID" SKRED_UI_REBIND=1 \
+SKRED_UI_EVIL="http://127.0.0.1:$eport/cross_site.html" \
   node "$B/ui_test.mjs" "$H" "$T/expected.json" "$SHOTS" >"$T/ui.out" 2>&1 || rc=$?
-kill -TERM "$tpid" 2>/dev/null || true
-wait "$tpid" 2>/dev/null || true
+kill -TERM "$tpid" "$epid" 2>/dev/null || true
+wait "$tpid" "$epid" 2>/dev/null || true
 cat "$T/ui.out"
 grep -q '^ok - ' "$T/ui.out" || fail "the browser test ran no assertion"
 PASSED=$((PASSED + $(grep -c '^ok - ' "$T/ui.out" || true)))

@@ -485,14 +485,21 @@
   /* ---------- pipeline ---------- */
   let dlq = { offset: 0, limit: 20 };
   async function renderPipeline(gen, view) {
-    const [topics, wh] = await Promise.all([api("/api/v1/topics"), optional("/api/v1/warehouse").catch(() => null)]);
+    /* The status again: a reload (SIGHUP) may have changed schedules. */
+    const [topics, wh] = await Promise.all([api("/api/v1/topics"), optional("/api/v1/warehouse").catch(() => null),
+      refreshStatus()]);
     if (gen !== S.gen) return;
     const st = S.status || {};
+    const restart = Array.isArray(st.restart_required) ? st.restart_required : null;
     const na = (v) => (v === undefined || v === null || v === "" ? "n/a" : v);
     view.appendChild(el("div", { class: "pipe-grid" },
       section("Daemon", kv([["version", na(st.version)], ["bus", na(st.bus || topics.bus)], ["store", na(st.store)],
         ["consumer group", na(topics.group)], ["time zone", na(st.timezone)], ["paused", na(st.paused === undefined ? null : String(st.paused))],
-        ["schedules", st.schedules && st.schedules.length ? st.schedules.map((s) => s.job + ": " + s.cron).join("; ") : "n/a"]])),
+        ["schedules", el("span", { id: "schedules" },
+          st.schedules && st.schedules.length ? st.schedules.map((s) => s.job + ": " + s.cron).join("; ") : "n/a")],
+        ["restart required", el("span", { id: "restart-required", class: restart && restart.length ? "warn" : "",
+          title: "changed in the configuration, applied at the next restart" },
+          restart ? (restart.length ? restart.join(", ") : "none") : "n/a")]])),
       el("section", { class: "card", id: "warehouse" }, el("h2", null, "Warehouse"), wh ? kv([["backend", wh.backend],
         ["warnings", el("span", { "data-count": "warnings" }, wh.warnings)], ["problems", el("span", { "data-count": "problems" }, wh.problems)],
         ["revisions", el("span", { "data-count": "revisions" }, wh.revisions)], ["last write", fmtTime(wh.last_write)]])
