@@ -207,7 +207,10 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	if (plan_load(*cfg, &p, err) != SK_OK)
 		return err->code;
 	sk_sched_owner("serve");
-	if (sk_sched_ledger_open(*cfg, &l, err) != SK_OK) {
+	struct sk_sched_beat *beat = NULL;
+	if (sk_sched_ledger_open(*cfg, &l, err) != SK_OK ||
+	    sk_sched_beat_start(*cfg, &beat, err) != SK_OK) {
+		sk_ledger_close(l);
 		plan_free(&p);
 		return err->code;
 	}
@@ -285,6 +288,7 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		sk_clock_sleep_ms(wait > 50 ? wait : 50);
 	}
 	sk_log(SK_LOG_INFO, "sched", "stopping");
+	sk_sched_beat_stop(beat);
 	sk_ledger_close(l);
 	plan_free(&p);
 	return rc;
