@@ -136,9 +136,10 @@ static int show_attempt(const struct sk_attempt *a, void *ud)
 	fmt_ms(a->start_ms, s);
 	fmt_ms(a->end_ms, e);
 	printf("  attempt %d  %-11s  %s -> %s  fetched %lld stored %lld dead "
-	       "%lld%s%s\n",
+	       "%lld  by %s%s%s\n",
 	       a->attempt, a->state, s, e, (long long)a->fetched,
-	       (long long)a->stored, (long long)a->dead, a->error[0] ? "  " : "",
+	       (long long)a->stored, (long long)a->dead,
+	       a->owner[0] ? a->owner : "-", a->error[0] ? "  " : "",
 	       a->error);
 	return 0;
 }

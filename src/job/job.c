@@ -269,6 +269,8 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 		o->outcome(o->outcome_ud,
 			   sk_bus_msg_header(&batch->msgs[i], "run"),
 			   (enum sk_job_outcome)oc[i]);
+	if (o->outcome)
+		o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
 	free(oc);
 	sk_bus_batch_clear(&dlq);
 	s->consumed += (int64_t)batch->n;

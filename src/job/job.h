@@ -37,6 +37,7 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 enum sk_job_outcome {
 	SK_JOB_INSERTED, SK_JOB_UPDATED, SK_JOB_UNCHANGED, SK_JOB_STALE,
 	SK_JOB_DEAD,
+	SK_JOB_BATCH_DONE, /* after a batch's messages (run NULL) */
 };
 
 struct sk_job_process_opts {
@@ -45,7 +46,8 @@ struct sk_job_process_opts {
 	int64_t max_messages; /* stop after this many (0 = no limit) */
 	/* Optional: called for every message of a batch once the batch is
 	 * committed (store, dead letters, offsets), with the message's "run"
-	 * header (NULL if it has none; borrowed for the call). */
+	 * header (NULL if it has none; borrowed for the call), then once
+	 * with SK_JOB_BATCH_DONE. */
 	void (*outcome)(void *ud, const char *run, enum sk_job_outcome oc);
 	void *outcome_ud;
 };

@@ -195,6 +195,10 @@ void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
 {
 	struct sk_sched_tally *t = ud;
 	char *end = NULL;
+	if (oc == SK_JOB_BATCH_DONE && t->l) {
+		sk_sched_tally_flush(t, NULL); /* credits as batches commit */
+		return;
+	}
 	if (!run)
 		return;
 	long long id = strtoll(run, &end, 10);

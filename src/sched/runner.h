@@ -53,7 +53,8 @@ void sk_sched_beat_stop(struct sk_sched_beat *b);
  * header ("<id>.<attempt>", sk_job_fetch_run) and credits those counts to
  * the runs, so each run's counts are its own whoever stored them. Use
  * sk_sched_tally_outcome as sk_job_process_opts.outcome with the tally as
- * ud. l (borrowed) receives credits when the table is full and at flush;
+ * ud. l (borrowed) receives credits after each batch (and when the
+ * table is full);
  * the run (own_id, own_attempt) is not credited but summed into own_*
  * (its runner records it with sk_ledger_run_end). */
 #define SK_SCHED_TALLY_MAX 64
