@@ -9,11 +9,12 @@
 #define SK_RUNNER_H
 
 #include "core/core.h"
+#include "job/job.h"
 #include "sched/ledger.h"
 
 struct sk_config;
 
-/* Run one attempt of r (already in the ledger, due): fetch and process its
+/* Run one attempt of r (claimed by this process, sk_sched_claim): fetch and process its
  * window, run the data checks, and record the outcome: success; up for
  * retry (retriable error, attempts left, after capped backoff with jitter);
  * failed (fatal error or no attempts left); or queued again when stopped
@@ -22,9 +23,57 @@ struct sk_config;
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 			  struct sk_run *r, struct sk_error *err);
 
-/* Ledger path for a configuration: <data_dir>/ledger.db (dir created). */
+/* The ledger of a configuration (sk_ledger_open: key "ledger"). */
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err);
+
+/* This process as a ledger owner; the first call names its role
+ * ("serve", "backfill", "run"), later ones may pass NULL. Borrowed,
+ * valid for the process's life. */
+const struct sk_ledger_owner *sk_sched_owner(const char *role);
+
+/* Claim run id (id > 0) or the oldest due run (id 0) for this process
+ * with a lease of sched.lease_ms (see sk_ledger_run_claim). */
+sk_err_t sk_sched_claim(const struct sk_config *cfg, struct sk_ledger *l,
+			int64_t id, struct sk_run *r, bool *claimed,
+			struct sk_error *err);
+
+/* Heartbeats of this process (sk_sched_owner) in a thread of their own,
+ * every third of sched.lease_ms, on a ledger handle of their own: they
+ * renew the leases of every run this process holds however long a task
+ * takes, and register the process in the ledger's table of daemons. The
+ * first beat happens before start returns. stop ends the thread, removes
+ * the process from the table and frees b (NULL is fine). */
+struct sk_sched_beat;
+sk_err_t sk_sched_beat_start(const struct sk_config *cfg,
+			     struct sk_sched_beat **out, struct sk_error *err);
+void sk_sched_beat_stop(struct sk_sched_beat *b);
+
+/* Records processed per run: a consumer counts each message by its "run"
+ * header ("<id>.<attempt>", sk_job_fetch_run) and credits those counts to
+ * the runs, so each run's counts are its own whoever stored them. Use
+ * sk_sched_tally_outcome as sk_job_process_opts.outcome with the tally as
+ * ud. l (borrowed) receives credits after each batch (and when the
+ * table is full);
+ * the run (own_id, own_attempt) is not credited but summed into own_*
+ * (its runner records it with sk_ledger_run_end). */
+#define SK_SCHED_TALLY_MAX 64
+struct sk_sched_tally {
+	struct sk_ledger *l;
+	int64_t own_id;
+	int own_attempt;
+	int64_t own_stored, own_dead;
+	struct {
+		int64_t id;
+		int attempt;
+		int64_t stored, dead;
+	} runs[SK_SCHED_TALLY_MAX];
+	size_t n;
+	sk_err_t rc; /* first failure to credit (logged) */
+};
+void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc);
+/* Credit what is tallied for other runs and empty the table. */
+sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err);
 
 /* Fill a run's window for a schedule instant: the Europe/Oslo date of the
  * instant, run.days_back before to run.days_ahead after. */
