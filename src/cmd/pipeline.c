@@ -60,6 +60,7 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 		return err->code;
 	struct sk_job_process_opts o = {
 		.follow = cli->follow,
+		.wait_outages = cli->follow, /* long-running: outlive outages */
 		.batch_size = (size_t)cli->batch_size,
 		.max_messages = cli->max_messages,
 	};
