@@ -56,7 +56,7 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 			   struct sk_error *err)
 {
 	struct sk_store *st = NULL;
-	if (sk_store_open(&st, cli->cfg, err) != SK_OK)
+	if (sk_job_store_open(cli->cfg, cli->follow, &st, err) != SK_OK)
 		return err->code;
 	struct sk_job_process_opts o = {
 		.follow = cli->follow,

@@ -484,6 +484,21 @@ static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 	return false;
 }
 
+sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
+			   struct sk_store **out, struct sk_error *err)
+{
+	struct sk_job_outage ow = {0};
+	const char *type = sk_config_str(cfg, "store");
+	while (sk_store_open(out, cfg, err) != SK_OK) {
+		if (!wait || !sk_job_outage_error(err) ||
+		    !wait_outage(cfg, &ow, SK_JOB_STORE, type, err))
+			return err->code;
+	}
+	if (ow.attempt)
+		sk_job_health_up(SK_JOB_STORE, type);
+	return SK_OK;
+}
+
 sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 			struct sk_store *st,
 			const struct sk_job_process_opts *o,

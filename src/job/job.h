@@ -126,6 +126,11 @@ int64_t sk_job_outage_delay(const struct sk_config *cfg,
 sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 		      struct sk_error *err);
 
+/* sk_store_open, and with wait set, an outage at start waited out like one
+ * later on (so `process --follow` may start before the warehouse). */
+sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
+			   struct sk_store **out, struct sk_error *err);
+
 extern const struct sk_cfg_def sk_job_cfg[];
 
 #endif
