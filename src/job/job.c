@@ -58,6 +58,7 @@ const struct sk_cfg_def sk_job_cfg[] = {
 
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sk_job_health health[SK_JOB__BACKENDS];
+static int64_t retries_at_start[SK_JOB__BACKENDS]; /* of the outage */
 
 const char *sk_job_backend_name(enum sk_job_backend b)
 {
@@ -89,6 +90,7 @@ void sk_job_health_down(enum sk_job_backend b, const char *type,
 		h->down = true;
 		h->down_since_ms = sk_now_ms();
 		h->outages++;
+		retries_at_start[b] = h->retries;
 		snprintf(h->reason, sizeof h->reason, "%s", why->msg);
 	}
 	pthread_mutex_unlock(&health_lock);
@@ -110,12 +112,11 @@ void sk_job_health_up(enum sk_job_backend b, const char *type)
 	snprintf(h->type, sizeof h->type, "%s", type ? type : "");
 	h->down = false;
 	h->reason[0] = '\0';
-	int64_t retries = h->retries;
+	int64_t retries = h->retries - retries_at_start[b];
 	pthread_mutex_unlock(&health_lock);
 	if (ended)
 		sk_log(SK_LOG_INFO, "outage",
-		       "%s (%s) available again after %lld s (%lld retries "
-		       "since start)",
+		       "%s (%s) available again after %lld s (%lld retries)",
 		       sk_job_backend_name(b), type ? type : "",
 		       (long long)secs, (long long)retries);
 }

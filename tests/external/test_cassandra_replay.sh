@@ -46,9 +46,11 @@ import os, sys
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster
 src, dst = sys.argv[1], sys.argv[2]
-c = Cluster(["127.0.0.1"], port=int(os.environ.get("CASSANDRA_PORT", "9042")),
+# Protocol v4 as skred speaks it (the driver's v5 framing is not needed).
+c = Cluster(["127.0.0.1"], port=int(os.environ.get("CASSANDRA_PORT", "9042")), protocol_version=4,
             auth_provider=PlainTextAuthProvider("skred", os.environ["SKRED_CASSANDRA_PASSWORD"]))
 s = c.connect()
+s.default_timeout = 60
 s.execute(f"CREATE KEYSPACE {dst} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}")
 meta = c.metadata.keyspaces[src]
 for name, t in meta.tables.items():
