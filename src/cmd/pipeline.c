@@ -57,7 +57,7 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 			   struct sk_error *err)
 {
 	struct sk_store *st = NULL;
-	if (sk_store_open(&st, cli->cfg, err) != SK_OK)
+	if (sk_job_store_open(cli->cfg, cli->follow, &st, err) != SK_OK)
 		return err->code;
 	/* Records fetched by a ledger run (a daemon's or a backfill's) may be
 	 * stored here: they are credited to their runs. Without a ledger
@@ -72,6 +72,7 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 	tally.l = l;
 	struct sk_job_process_opts o = {
 		.follow = cli->follow,
+		.wait_outages = cli->follow, /* long-running: outlive outages */
 		.batch_size = (size_t)cli->batch_size,
 		.max_messages = cli->max_messages,
 		.outcome = l ? sk_sched_tally_outcome : NULL,

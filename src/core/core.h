@@ -394,6 +394,12 @@ int64_t sk_clock_now_ms(void);
  * reload request). */
 void sk_clock_sleep_ms(int64_t ms);
 
+/* Crash tests: when the environment variable SKRED_CRASH_AT equals name,
+ * the process kills itself with SIGKILL right there (a kill -9 at an exact
+ * point, e.g. "cassandra.before_mark" between a batch's writes and its
+ * completion marks). A no-op when the variable is unset. */
+void sk_crash_point(const char *name);
+
 /* A per-thread tap on the log: fn sees every line this thread logs (after
  * formatting), e.g. to keep an excerpt of a run. NULL removes it. */
 void sk_log_set_tap(void (*fn)(const char *line, void *ud), void *ud);

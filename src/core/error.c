@@ -5,7 +5,9 @@
  */
 #include "core.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const err_names[SK_ERR__COUNT] = {
@@ -74,4 +76,14 @@ void sk_error_clear(struct sk_error *err)
 	err->code = SK_OK;
 	err->retriable = false;
 	err->msg[0] = '\0';
+}
+
+void sk_crash_point(const char *name)
+{
+	const char *at = getenv("SKRED_CRASH_AT");
+	if (!at || strcmp(at, name))
+		return;
+	fprintf(stderr, "skred: SKRED_CRASH_AT=%s: killing myself\n", name);
+	fflush(stderr);
+	raise(SIGKILL);
 }

@@ -5,6 +5,7 @@
 #include "model/model.h"
 #include "proc/proc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,154 @@ const struct sk_cfg_def sk_job_cfg[] = {
 	 "daily run window ends this many days after today"},
 	{"process.batch_size", SK_CFG_INT, "500", 1, 100000, 0,
 	 "messages per warehouse transaction"},
+	{"outage.backoff_base_ms", SK_CFG_INT, "1000", 1, 600000, 0,
+	 "process --follow and serve wait out a backend outage: first retry "
+	 "within this (full jitter), doubling"},
+	{"outage.backoff_cap_ms", SK_CFG_INT, "60000", 1, 3600000, 0,
+	 "cap of the delay between retries during an outage"},
+	{"outage.max_wait_ms", SK_CFG_INT, "0", 0, 604800000, 0,
+	 "give up (exit 1) after an outage this long; 0 waits as long as it "
+	 "takes"},
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
+
+/* ------------------------------------------------------------ outages */
+
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sk_job_health health[SK_JOB__BACKENDS];
+static int64_t retries_at_start[SK_JOB__BACKENDS]; /* of the outage */
+
+const char *sk_job_backend_name(enum sk_job_backend b)
+{
+	static const char *const names[SK_JOB__BACKENDS] = {"bus", "store",
+							    "ledger"};
+	return (unsigned)b < SK_JOB__BACKENDS ? names[b] : "?";
+}
+
+void sk_job_health_get(enum sk_job_backend b, struct sk_job_health *out)
+{
+	memset(out, 0, sizeof *out);
+	if ((unsigned)b >= SK_JOB__BACKENDS)
+		return;
+	pthread_mutex_lock(&health_lock);
+	*out = health[b];
+	pthread_mutex_unlock(&health_lock);
+}
+
+void sk_job_health_down(enum sk_job_backend b, const char *type,
+			const struct sk_error *why)
+{
+	if ((unsigned)b >= SK_JOB__BACKENDS)
+		return;
+	pthread_mutex_lock(&health_lock);
+	struct sk_job_health *h = &health[b];
+	bool began = !h->down;
+	snprintf(h->type, sizeof h->type, "%s", type ? type : "");
+	if (began) {
+		h->down = true;
+		h->down_since_ms = sk_now_ms();
+		h->outages++;
+		retries_at_start[b] = h->retries;
+		snprintf(h->reason, sizeof h->reason, "%s", why->msg);
+	}
+	pthread_mutex_unlock(&health_lock);
+	if (began)
+		sk_log(SK_LOG_WARN, "outage",
+		       "%s (%s) unavailable, waiting for it (retries logged "
+		       "at debug): %s",
+		       sk_job_backend_name(b), type ? type : "", why->msg);
+}
+
+void sk_job_health_up(enum sk_job_backend b, const char *type)
+{
+	if ((unsigned)b >= SK_JOB__BACKENDS)
+		return;
+	pthread_mutex_lock(&health_lock);
+	struct sk_job_health *h = &health[b];
+	bool ended = h->down;
+	int64_t secs = (sk_now_ms() - h->down_since_ms) / 1000;
+	snprintf(h->type, sizeof h->type, "%s", type ? type : "");
+	h->down = false;
+	h->reason[0] = '\0';
+	int64_t retries = h->retries - retries_at_start[b];
+	pthread_mutex_unlock(&health_lock);
+	if (ended)
+		sk_log(SK_LOG_INFO, "outage",
+		       "%s (%s) available again after %lld s (%lld retries)",
+		       sk_job_backend_name(b), type ? type : "",
+		       (long long)secs, (long long)retries);
+}
+
+bool sk_job_outage_error(const struct sk_error *err)
+{
+	return err->retriable && err->code != SK_ERR_NOMEM &&
+	       err->code != SK_ERR_INTERRUPTED && !sk_stop_requested();
+}
+
+int64_t sk_job_outage_delay(const struct sk_config *cfg,
+			    struct sk_job_outage *o, enum sk_job_backend b)
+{
+	int64_t now = sk_mono_ms();
+	if (!o->attempt) {
+		o->started_mono_ms = now;
+		o->rng = (uint64_t)sk_now_ms() ^ ((uint64_t)b << 32) ^ 0x5bd1e995u;
+	}
+	int64_t max = sk_config_int(cfg, "outage.max_wait_ms");
+	if (max > 0 && now - o->started_mono_ms >= max)
+		return -1;
+	int64_t d = sk_backoff_ms(o->attempt, sk_config_int(cfg,
+					      "outage.backoff_base_ms"),
+				  sk_config_int(cfg, "outage.backoff_cap_ms"),
+				  &o->rng);
+	if (max > 0 && now + d > o->started_mono_ms + max)
+		d = o->started_mono_ms + max - now;
+	o->attempt++;
+	if ((unsigned)b < SK_JOB__BACKENDS) {
+		pthread_mutex_lock(&health_lock);
+		health[b].retries++;
+		pthread_mutex_unlock(&health_lock);
+	}
+	sk_log(SK_LOG_DEBUG, "outage", "%s: retry %u in %lld ms",
+	       sk_job_backend_name(b), o->attempt, (long long)d);
+	return d;
+}
+
+sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
+		      struct sk_error *err)
+{
+	struct sk_bus *bus = NULL;
+	struct sk_store *st = NULL;
+	struct sk_bus_lag *lag = NULL;
+	size_t n = 0;
+	const char *bt = sk_config_str(cfg, "bus"),
+		   *stt = sk_config_str(cfg, "store");
+	*which = SK_JOB_BUS;
+	sk_err_t rc = sk_bus_open(&bus, cfg, err);
+	if (rc == SK_OK)
+		rc = sk_bus_lag(bus, sk_config_str(cfg, "bus.group"),
+				sk_config_str(cfg, "bus.topic_raw"), &lag, &n,
+				err);
+	free(lag);
+	sk_bus_close(bus);
+	if (rc != SK_OK) {
+		sk_error_prefix(err, "bus (%s)", bt ? bt : "");
+		if (err->retriable)
+			sk_job_health_down(SK_JOB_BUS, bt, err);
+		return rc;
+	}
+	sk_job_health_up(SK_JOB_BUS, bt);
+	*which = SK_JOB_STORE;
+	rc = sk_store_open(&st, cfg, err);
+	sk_store_close(st);
+	if (rc != SK_OK) {
+		sk_error_prefix(err, "warehouse (%s)", stt ? stt : "");
+		if (err->retriable)
+			sk_job_health_down(SK_JOB_STORE, stt, err);
+		return rc;
+	}
+	sk_job_health_up(SK_JOB_STORE, stt);
+	return SK_OK;
+}
 
 void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
 		   struct sk_date *from, struct sk_date *to)
@@ -190,21 +337,40 @@ static sk_err_t publish_clean(struct sk_bus_batch *out, const char *topic,
 	return rc;
 }
 
-static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
-			      const struct topics *tp,
-			      const struct sk_job_process_opts *o,
-			      const struct sk_bus_batch *batch,
-			      struct sk_job_process_stats *s,
-			      struct sk_error *err)
+/* A polled batch on its way through process_batch's three steps: the
+ * warehouse transaction, then the dead letters and clean records, then the
+ * offsets. A retriable failure keeps the batch and the step it reached, so
+ * a retry after an outage goes on from there: the warehouse is never
+ * written again once committed, and the dead letters are not appended
+ * twice. */
+struct pending {
+	enum { STEP_STORE, STEP_PRODUCE, STEP_COMMIT } step;
+	struct sk_bus_batch out; /* dead letters, then clean records */
+	struct sk_job_process_stats d;
+	unsigned char *oc; /* enum sk_job_outcome per message */
+};
+
+static void pending_reset(struct pending *pd)
 {
-	struct sk_bus_batch dlq = {0}; /* dead letters, then clean records */
-	struct sk_job_process_stats d = {0};
-	unsigned char *oc = NULL; /* enum sk_job_outcome per message */
+	sk_bus_batch_clear(&pd->out);
+	free(pd->oc);
+	pd->oc = NULL;
+	memset(&pd->d, 0, sizeof pd->d);
+	pd->step = STEP_STORE;
+}
+
+/* The warehouse transaction of a batch: map and clean each message, store
+ * the good ones and queue the bad ones' dead letters in pd->out. */
+static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
+			    const struct sk_bus_batch *batch,
+			    struct pending *pd, struct sk_error *err)
+{
+	struct sk_job_process_stats *d = &pd->d;
 	if (sk_store_begin(st, err) != SK_OK)
 		return err->code;
 	const char **keys = calloc(batch->n ? batch->n : 1, sizeof *keys);
-	oc = calloc(batch->n ? batch->n : 1, 1);
-	if (!keys || !oc) {
+	pd->oc = calloc(batch->n ? batch->n : 1, 1);
+	if (!keys || !pd->oc) {
 		free(keys);
 		sk_error_set(err, SK_ERR_NOMEM, true, "out of memory");
 		goto fail;
@@ -219,7 +385,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 		const struct sk_bus_msg *msg = &batch->msgs[i];
 		struct sk_warning *w = NULL;
 		struct sk_error why = {0};
-		d.bytes += (int64_t)msg->value_len;
+		d->bytes += (int64_t)msg->value_len;
 		if (sk_proc_map(msg->value, msg->value_len, &w, &why) != SK_OK ||
 		    sk_proc_check_key(w, msg->key, &why) != SK_OK) {
 			sk_warning_free(w);
@@ -232,10 +398,11 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			       "dead-letter key=%s offset=%lld: %s",
 			       msg->key ? msg->key : "",
 			       (long long)msg->offset, why.msg);
-			if (dead_letter(&dlq, tp->dlq, msg, &why, err) != SK_OK)
+			if (dead_letter(&pd->out, tp->dlq, msg, &why, err) !=
+			    SK_OK)
 				goto fail;
-			d.dead_lettered++;
-			oc[i] = SK_JOB_DEAD;
+			d->dead_lettered++;
+			pd->oc[i] = SK_JOB_DEAD;
 			continue;
 		}
 		enum sk_store_put res;
@@ -243,7 +410,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 					   &res, err);
 		if (rc == SK_OK && tp->clean &&
 		    (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED))
-			rc = publish_clean(&dlq, tp->clean, msg, w, err);
+			rc = publish_clean(&pd->out, tp->clean, msg, w, err);
 		sk_warning_free(w);
 		if (rc != SK_OK) {
 			sk_error_prefix(err, "storing key %s",
@@ -251,48 +418,114 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			goto fail;
 		}
 		switch (res) {
-		case SK_STORE_INSERTED: d.inserted++; oc[i] = SK_JOB_INSERTED; break;
-		case SK_STORE_UPDATED: d.updated++; oc[i] = SK_JOB_UPDATED; break;
-		case SK_STORE_UNCHANGED: d.unchanged++; oc[i] = SK_JOB_UNCHANGED; break;
-		case SK_STORE_STALE: d.stale++; oc[i] = SK_JOB_STALE; break;
+		case SK_STORE_INSERTED: d->inserted++; pd->oc[i] = SK_JOB_INSERTED; break;
+		case SK_STORE_UPDATED: d->updated++; pd->oc[i] = SK_JOB_UPDATED; break;
+		case SK_STORE_UNCHANGED: d->unchanged++; pd->oc[i] = SK_JOB_UNCHANGED; break;
+		case SK_STORE_STALE: d->stale++; pd->oc[i] = SK_JOB_STALE; break;
 		}
 	}
 	if (sk_store_commit(st, err) != SK_OK)
 		goto fail;
-	if (dlq.n && sk_bus_produce(bus, dlq.msgs, dlq.n, err) != SK_OK) {
-		sk_error_prefix(err, "writing dead letters and clean records");
-		goto fail_committed;
-	}
-	if (sk_bus_commit(bus, batch, err) != SK_OK)
-		goto fail_committed;
-	for (size_t i = 0; o->outcome && i < batch->n; i++)
-		o->outcome(o->outcome_ud,
-			   sk_bus_msg_header(&batch->msgs[i], "run"),
-			   (enum sk_job_outcome)oc[i]);
-	if (o->outcome)
-		o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
-	free(oc);
-	sk_bus_batch_clear(&dlq);
-	s->consumed += (int64_t)batch->n;
-	s->inserted += d.inserted;
-	s->updated += d.updated;
-	s->unchanged += d.unchanged;
-	s->stale += d.stale;
-	s->dead_lettered += d.dead_lettered;
-	s->bytes += d.bytes;
-	s->batches++;
 	return SK_OK;
 fail:
 	sk_store_rollback(st);
 	if (err->code == SK_ERR_STORE || err->code == SK_ERR_DB ||
 	    err->code == SK_ERR_NET || err->code == SK_ERR_TIMEOUT)
 		t_store_errors++;
-fail_committed:
-	/* Offsets stay uncommitted: the batch is read again next time and the
-	 * upserts make that harmless. */
-	free(oc);
-	sk_bus_batch_clear(&dlq);
 	return err->code;
+}
+
+/* Take a batch through the steps it has left: store -> dead letters and
+ * clean records -> offsets. On failure *failed names the backend and pd
+ * keeps what is done. Offsets stay uncommitted until the end, so a crash
+ * anywhere re-reads the batch and the upserts make that harmless. */
+static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
+			      const struct topics *tp,
+			      const struct sk_job_process_opts *o,
+			      const struct sk_bus_batch *batch,
+			      struct pending *pd,
+			      struct sk_job_process_stats *s,
+			      enum sk_job_backend *failed,
+			      struct sk_error *err)
+{
+	if (pd->step == STEP_STORE) {
+		pending_reset(pd);
+		*failed = SK_JOB_STORE;
+		if (store_batch(st, tp, batch, pd, err) != SK_OK) {
+			pending_reset(pd);
+			return err->code;
+		}
+		pd->step = STEP_PRODUCE;
+	}
+	*failed = SK_JOB_BUS;
+	if (pd->step == STEP_PRODUCE) {
+		if (pd->out.n &&
+		    sk_bus_produce(bus, pd->out.msgs, pd->out.n, err) != SK_OK) {
+			sk_error_prefix(err,
+					"writing dead letters and clean records");
+			return err->code;
+		}
+		pd->step = STEP_COMMIT;
+	}
+	if (sk_bus_commit(bus, batch, err) != SK_OK)
+		return err->code;
+	for (size_t i = 0; o->outcome && i < batch->n; i++)
+		o->outcome(o->outcome_ud,
+			   sk_bus_msg_header(&batch->msgs[i], "run"),
+			   (enum sk_job_outcome)pd->oc[i]);
+	if (o->outcome)
+		o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
+	const struct sk_job_process_stats *d = &pd->d;
+	s->consumed += (int64_t)batch->n;
+	s->inserted += d->inserted;
+	s->updated += d->updated;
+	s->unchanged += d->unchanged;
+	s->stale += d->stale;
+	s->dead_lettered += d->dead_lettered;
+	s->bytes += d->bytes;
+	s->batches++;
+	pending_reset(pd);
+	return SK_OK;
+}
+
+/* Wait out an outage of backend b (the failure in err): record it, sleep
+ * the backoff delay. False when the wait is over: outage.max_wait_ms
+ * passed (err says so) or a stop was requested. */
+static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
+			enum sk_job_backend b, const char *type,
+			struct sk_error *err)
+{
+	sk_job_health_down(b, type, err);
+	int64_t d = sk_job_outage_delay(cfg, o, b);
+	if (d < 0) {
+		sk_error_prefix(err, "gave up after outage.max_wait_ms=%lld",
+				(long long)sk_config_int(cfg,
+							 "outage.max_wait_ms"));
+		return false;
+	}
+	int64_t until = sk_mono_ms() + d;
+	while (!sk_stop_requested()) {
+		int64_t left = until - sk_mono_ms();
+		if (left <= 0)
+			return true;
+		sk_sleep_ms(left < 200 ? left : 200);
+	}
+	return false;
+}
+
+sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
+			   struct sk_store **out, struct sk_error *err)
+{
+	struct sk_job_outage ow = {0};
+	const char *type = sk_config_str(cfg, "store");
+	while (sk_store_open(out, cfg, err) != SK_OK) {
+		if (!wait || !sk_job_outage_error(err) ||
+		    !wait_outage(cfg, &ow, SK_JOB_STORE, type, err))
+			return err->code;
+	}
+	if (ow.attempt)
+		sk_job_health_up(SK_JOB_STORE, type);
+	return SK_OK;
 }
 
 sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
@@ -321,39 +554,74 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	size_t batch_size = o->batch_size
 				    ? o->batch_size
 				    : (size_t)sk_config_int(cfg, "process.batch_size");
-	sk_err_t rc = sk_bus_subscribe(bus, group, raw, err);
+	const char *bt = bus->type->name, *stt = st->type->name;
 	struct sk_bus_batch batch = {0};
-	while (rc == SK_OK) {
+	struct pending pd = {0};
+	struct sk_job_outage ow = {0};
+	enum sk_job_backend ow_b = SK_JOB_BUS;
+	bool subscribed = false;
+	sk_err_t rc = SK_OK;
+	for (;;) {
+		enum sk_job_backend failed = SK_JOB_BUS;
 		if (sk_stop_requested())
 			break;
-		size_t want = batch_size;
-		if (o->max_messages > 0) {
-			int64_t left = o->max_messages - out->consumed;
-			if (left <= 0)
+		if (!subscribed) {
+			rc = sk_bus_subscribe(bus, group, raw, err);
+			subscribed = rc == SK_OK;
+		} else if (!batch.n) {
+			/* A new batch: none is pending. */
+			size_t want = batch_size;
+			if (o->max_messages > 0) {
+				int64_t left = o->max_messages - out->consumed;
+				if (left <= 0)
+					break;
+				if ((int64_t)want > left)
+					want = (size_t)left;
+			}
+			rc = sk_bus_poll(bus, &batch, want,
+					 o->follow ? 1000 : 0, err);
+			if (rc == SK_OK && batch.n == 0 && !o->follow)
 				break;
-			if ((int64_t)want > left)
-				want = (size_t)left;
+		} else {
+			rc = process_batch(bus, st, &tp, o, &batch, &pd, out,
+					   &failed, err);
+			if (rc == SK_OK) {
+				sk_log(SK_LOG_DEBUG, "proc",
+				       "batch n=%zu consumed=%lld "
+				       "inserted=%lld updated=%lld dead=%lld",
+				       batch.n, (long long)out->consumed,
+				       (long long)out->inserted,
+				       (long long)out->updated,
+				       (long long)out->dead_lettered);
+				sk_bus_batch_clear(&batch);
+			}
 		}
-		sk_bus_batch_clear(&batch);
-		rc = sk_bus_poll(bus, &batch, want, o->follow ? 1000 : 0, err);
-		if (rc != SK_OK)
-			break;
-		if (batch.n == 0) {
-			if (!o->follow)
-				break;
+		if (rc == SK_OK) {
+			if (ow.attempt) /* the outage is over */
+				sk_job_health_up(ow_b, ow_b == SK_JOB_BUS
+							       ? bt : stt);
+			memset(&ow, 0, sizeof ow);
 			continue;
 		}
-		rc = process_batch(bus, st, &tp, o, &batch, out, err);
-		if (rc == SK_OK)
-			sk_log(SK_LOG_DEBUG, "proc",
-			       "batch n=%zu consumed=%lld inserted=%lld "
-			       "updated=%lld dead=%lld",
-			       batch.n, (long long)out->consumed,
-			       (long long)out->inserted,
-			       (long long)out->updated,
-			       (long long)out->dead_lettered);
+		if (!o->wait_outages || !sk_job_outage_error(err))
+			break;
+		if (ow.attempt && ow_b != failed) {
+			/* The other backend answered: its outage is over. */
+			sk_job_health_up(ow_b, ow_b == SK_JOB_BUS ? bt : stt);
+			memset(&ow, 0, sizeof ow);
+		}
+		ow_b = failed;
+		/* The batch in hand, if any, is retried from its step. */
+		if (!wait_outage(cfg, &ow, failed,
+				 failed == SK_JOB_BUS ? bt : stt, err)) {
+			if (sk_stop_requested())
+				rc = SK_OK; /* stopped: the batch is read
+					     * again next time */
+			break;
+		}
 	}
 	sk_bus_batch_clear(&batch);
+	pending_reset(&pd);
 	out->elapsed_ms = sk_mono_ms() - t0;
 	t_process_runs++;
 	t_process_messages += out->consumed;

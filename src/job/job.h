@@ -50,6 +50,8 @@ struct sk_job_process_opts {
 	 * with SK_JOB_BATCH_DONE. */
 	void (*outcome)(void *ud, const char *run, enum sk_job_outcome oc);
 	void *outcome_ud;
+	bool wait_outages;  /* wait out a bus or store outage (outage.*)
+			     * instead of failing with its error */
 };
 
 struct sk_job_process_stats {
@@ -84,6 +86,70 @@ struct sk_job_totals {
 		process_dead_lettered, process_ms, store_errors;
 };
 void sk_job_totals_get(struct sk_job_totals *out);
+
+/* ------------------------------------------------------------ outages
+ *
+ * Long-running work (`skred process --follow`, `skred serve`) waits out an
+ * outage of a backend instead of ending: the backends report a failure as
+ * retriable and never sleep; the loops here (job/) and in sched/ retry after
+ * capped exponential backoff with full jitter (sk_backoff_ms), until the
+ * backend answers again or outage.max_wait_ms passes (0: no limit). The
+ * state of each backend is kept process-wide for /readyz and /metrics, and
+ * logged once when an outage starts and once when it ends. */
+
+enum sk_job_backend { SK_JOB_BUS, SK_JOB_STORE, SK_JOB_LEDGER,
+		      SK_JOB__BACKENDS };
+
+struct sk_job_health {
+	char type[16];         /* "kafka", "cassandra", "sqlite"...; "" = not
+				* seen yet */
+	bool down;
+	int64_t down_since_ms; /* UTC ms, when down */
+	int64_t outages;       /* outages started since the process started */
+	int64_t retries;       /* retries made during outages */
+	char reason[256];      /* the error that started the outage */
+};
+
+/* A copy of backend b's state (thread-safe). */
+void sk_job_health_get(enum sk_job_backend b, struct sk_job_health *out);
+/* Name of a backend slot: "bus", "store", "ledger". */
+const char *sk_job_backend_name(enum sk_job_backend b);
+
+/* Record that a call on backend b (of type type, borrowed) failed with why
+ * (an outage starts: one WARN line) or succeeded (an outage ends: one INFO
+ * line with its length and retries). Thread-safe. */
+void sk_job_health_down(enum sk_job_backend b, const char *type,
+			const struct sk_error *why);
+void sk_job_health_up(enum sk_job_backend b, const char *type);
+
+/* True for an error worth waiting out: retriable, and not a lack of memory
+ * or a stop request. */
+bool sk_job_outage_error(const struct sk_error *err);
+
+/* One outage being waited out (zero it to start). */
+struct sk_job_outage {
+	unsigned attempt;
+	int64_t started_mono_ms;
+	uint64_t rng;
+};
+
+/* Delay before the next try (backoff with full jitter, attempt counted as
+ * a retry on backend b), or -1 once outage.max_wait_ms has passed since the
+ * outage began. */
+int64_t sk_job_outage_delay(const struct sk_config *cfg,
+			    struct sk_job_outage *o, enum sk_job_backend b);
+
+/* Check that the bus and the warehouse answer: open both and read the raw
+ * topic's lag for the group. Records both backends' health; on failure
+ * *which names the backend that failed and err says why (prefixed with its
+ * name). */
+sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
+		      struct sk_error *err);
+
+/* sk_store_open, and with wait set, an outage at start waited out like one
+ * later on (so `process --follow` may start before the warehouse). */
+sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
+			   struct sk_store **out, struct sk_error *err);
 
 extern const struct sk_cfg_def sk_job_cfg[];
 

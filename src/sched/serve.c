@@ -7,6 +7,7 @@
  */
 #include "sched/runner.h"
 #include "sched/sched.h"
+#include "job/job.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,56 @@ static int64_t next_event(const struct plan *p, struct sk_ledger *l,
 	return next;
 }
 
+/* Outages: runs start only while the bus and the warehouse answer (during
+ * an outage they would spend their attempts failing), and a ledger that
+ * fails retriably is waited out instead of ending the daemon. Probes and
+ * retries at the pace of the one backoff (outage.* keys, job.h). */
+struct gate {
+	struct sk_job_outage o;
+	bool down;
+	int64_t next_ms; /* monotonic: next probe */
+};
+
+/* True when a due run may start now. A probe that fails for a reason an
+ * outage does not explain (bad credentials...) lets the run start and fail
+ * visibly; so does an outage longer than outage.max_wait_ms. */
+static bool backends_ready(const struct sk_config *cfg, struct gate *g)
+{
+	int64_t now = sk_mono_ms();
+	if (g->down && now < g->next_ms)
+		return false;
+	struct sk_error err = {0};
+	enum sk_job_backend b;
+	if (sk_job_probe(cfg, &b, &err) == SK_OK ||
+	    !sk_job_outage_error(&err)) {
+		memset(g, 0, sizeof *g);
+		return true;
+	}
+	int64_t d = sk_job_outage_delay(cfg, &g->o, b);
+	if (d < 0) {
+		memset(g, 0, sizeof *g);
+		return true;
+	}
+	g->down = true;
+	g->next_ms = now + d;
+	return false;
+}
+
+/* After a ledger call failed with err: true (and a wait) when it is an
+ * outage to wait out, false when the daemon must stop. */
+static bool ledger_outage(const struct sk_config *cfg, struct gate *g,
+			  struct sk_error *err)
+{
+	if (!sk_job_outage_error(err))
+		return false;
+	sk_job_health_down(SK_JOB_LEDGER, sk_config_str(cfg, "ledger"), err);
+	int64_t d = sk_job_outage_delay(cfg, &g->o, SK_JOB_LEDGER);
+	if (d < 0)
+		return false;
+	sk_clock_sleep_ms(d);
+	return !sk_stop_requested();
+}
+
 sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			void *ud, struct sk_error *err)
 {
@@ -219,7 +270,18 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	sk_err_t rc = SK_OK;
 	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
 	       p.n, sk_tz_name(p.tz));
-	while (rc == SK_OK && !sk_stop_requested()) {
+	struct gate bg = {0}, lg = {0};
+	while (!sk_stop_requested()) {
+		if (rc != SK_OK) {
+			if (!ledger_outage(*cfg, &lg, err))
+				break;
+			rc = SK_OK;
+			continue;
+		}
+		if (lg.o.attempt) { /* the ledger answered again */
+			sk_job_health_up(SK_JOB_LEDGER, sk_config_str(*cfg, "ledger"));
+			memset(&lg, 0, sizeof lg);
+		}
 		if (sk_reload_take()) {
 			struct sk_error rerr = {0};
 			struct plan np;
@@ -263,27 +325,28 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		bool paused = false, found;
 		if ((rc = sk_ledger_meta_get(l, "paused", pbuf, sizeof pbuf,
 					     &found, err)) != SK_OK)
-			break;
+			continue;
 		paused = found && !strcmp(pbuf, "1");
 		for (size_t i = 0; rc == SK_OK && i < p.n; i++)
 			rc = schedule_job(*cfg, l, &p, &p.jobs[i], now, paused,
 					  err);
 		if (rc != SK_OK)
-			break;
+			continue;
 		struct sk_run r;
+		bool gated = false;
 		if (!paused &&
 		    (rc = sk_sched_claim(*cfg, l, 0, &r, &found, err)) ==
 			    SK_OK &&
-		    found) {
+		    found && !(gated = !backends_ready(*cfg, &bg))) {
 			rc = sk_sched_execute(*cfg, l, &r, err);
 			continue;
 		}
 		if (rc != SK_OK)
-			break;
+			continue;
 		/* Runs queued from outside (the HTTP API, `skred runs
 		 * trigger`) start within POLL_MS. */
 		int64_t wait = next_event(&p, l, now) - now;
-		if (paused || wait > POLL_MS)
+		if (paused || gated || wait > POLL_MS)
 			wait = POLL_MS;
 		sk_clock_sleep_ms(wait > 50 ? wait : 50);
 	}

@@ -66,8 +66,8 @@ struct cstore {
 	"snow_surface, current_weaklayers, latest_avalanche_activity, "       \
 	"latest_observations, previous_warning_reg_id, is_tendency, "         \
 	"is_detail, utm_zone, utm_east, utm_north, cloud_cover_id, "          \
-	"cloud_cover_name, weather_comment, weather_saved_time, advices, "    \
-	"content_hash"
+	"cloud_cover_name, weather_comment, weather_saved_time, "             \
+	"advice_list, content_hash"
 #define N_WARNING_COLUMNS 36
 #define WARNING_MARKERS                                                        \
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
@@ -85,7 +85,7 @@ struct cstore {
 	"previous_warning_reg_id bigint, is_tendency boolean, is_detail "      \
 	"boolean, utm_zone int, utm_east int, utm_north int, cloud_cover_id "  \
 	"int, cloud_cover_name text, weather_comment text, weather_saved_time " \
-	"timestamp, advices list<text>, content_hash text, "
+	"timestamp, advice_list frozen<list<text>>, content_hash text, "
 
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS @.warnings_by_region (region_id int, "
@@ -121,6 +121,16 @@ static const char *const schema[] = {
 	 "value bigint)"),
 };
 
+/* Version of the tables above, kept in store_meta ('schema_version'):
+ * 1 (no row) had a non-frozen `advices list<text>`, whose replay at the same
+ * timestamp appended the elements again; 2 has `advice_list
+ * frozen<list<text>>`, one cell that a replay overwrites. migrate() takes a
+ * keyspace from 1 to 2. */
+#define SCHEMA_VERSION 2
+
+static const char *const warning_tables[] = {"warnings_by_region",
+					     "warnings_by_date"};
+
 static const struct {
 	const char *name;
 	enum sk_cql_consistency cl;
@@ -130,6 +140,10 @@ static const struct {
 	{"ALL", SK_CQL_CL_ALL},		  {"LOCAL_QUORUM", SK_CQL_CL_LOCAL_QUORUM},
 	{"EACH_QUORUM", SK_CQL_CL_EACH_QUORUM}, {"LOCAL_ONE", SK_CQL_CL_LOCAL_ONE},
 };
+
+static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
+		       const struct sk_cql_value *v, size_t n, int64_t ts_us,
+		       struct sk_error *err);
 
 /* ------------------------------------------------------------ values */
 
@@ -362,6 +376,189 @@ static bool ident_ok(const char *s)
 	return true;
 }
 
+/* ------------------------------------------------------------ schema */
+
+/* A store_meta value; *found false when the key has no row. */
+static sk_err_t meta_get(struct cstore *cs, const char *key, int64_t *v,
+			 bool *found, struct sk_error *err)
+{
+	char *q = qualify(cs, "SELECT value FROM @.store_meta WHERE key = ?");
+	if (!q)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	struct sk_cql_value kv = sk_cql_value_text(key);
+	struct sk_cql_params p = {.values = &kv, .n_values = 1};
+	struct sk_cql_result *res = NULL;
+	sk_err_t rc = sk_cql_session_query(cs->s, q, &p, &res, err);
+	free(q);
+	if (rc != SK_OK)
+		return rc;
+	const struct sk_cql_value *c =
+		res->n_rows ? sk_cql_result_cell(res, 0, 0) : NULL;
+	*found = c && c->kind == SK_CQL_BIGINT;
+	*v = *found ? c->u.i64 : 0;
+	sk_cql_result_free(res);
+	return SK_OK;
+}
+
+/* Whether table has column (from system_schema, this node's view). */
+static sk_err_t has_column(struct cstore *cs, const char *table,
+			   const char *column, bool *yes, struct sk_error *err)
+{
+	/* Unquoted names are stored in lower case. */
+	char ks[sizeof cs->ks];
+	size_t i;
+	for (i = 0; cs->ks[i] && i + 1 < sizeof ks; i++)
+		ks[i] = (char)(cs->ks[i] >= 'A' && cs->ks[i] <= 'Z'
+				       ? cs->ks[i] - 'A' + 'a'
+				       : cs->ks[i]);
+	ks[i] = '\0';
+	struct sk_cql_value v[3] = {sk_cql_value_text(ks),
+				    sk_cql_value_text(table),
+				    sk_cql_value_text(column)};
+	struct sk_cql_params p = {.values = v, .n_values = 3};
+	struct sk_cql_result *res = NULL;
+	if (sk_cql_session_query(cs->s,
+				 "SELECT type FROM system_schema.columns WHERE "
+				 "keyspace_name = ? AND table_name = ? AND "
+				 "column_name = ?",
+				 &p, &res, err) != SK_OK)
+		return err->code;
+	*yes = res->n_rows > 0;
+	sk_cql_result_free(res);
+	return SK_OK;
+}
+
+/* Length of the shortest prefix the list is a whole repetition of: a
+ * non-frozen list written twice at the same timestamp holds its elements
+ * twice in order (L L), three times after two replays, and so on. */
+static size_t list_period(const struct sk_cql_value *it, size_t n)
+{
+	for (size_t m = 1; m < n; m++) {
+		if (n % m)
+			continue;
+		size_t i;
+		for (i = m; i < n; i++)
+			if (it[i].kind != it[i % m].kind ||
+			    (it[i].kind == SK_CQL_TEXT &&
+			     (it[i].u.text.len != it[i % m].u.text.len ||
+			      memcmp(it[i].u.text.p, it[i % m].u.text.p,
+				     it[i].u.text.len))))
+				break;
+		if (i == n)
+			return m;
+	}
+	return n;
+}
+
+/* Copy table's old `advices` into `advice_list`, one copy of a list that
+ * replays repeated, written with the row's own timestamp (that of reg_id,
+ * set by the same INSERT) so that revision order still decides. */
+static sk_err_t copy_advices(struct cstore *cs, const char *table,
+			     size_t *copied, struct sk_error *err)
+{
+	char sel[160], upd[200];
+	snprintf(sel, sizeof sel,
+		 "SELECT region_id, lang_key, valid_date, advices, "
+		 "WRITETIME(reg_id) FROM @.%s",
+		 table);
+	snprintf(upd, sizeof upd,
+		 "UPDATE @.%s SET advice_list = ? WHERE region_id = ? AND "
+		 "lang_key = ? AND valid_date = ?",
+		 table);
+	char *qs = qualify(cs, sel), *qu = qualify(cs, upd);
+	const struct sk_cql_prepared *ps = NULL;
+	struct sk_cql_rows *it = NULL;
+	struct sk_cql_params p = {.page_size = 500};
+	sk_err_t rc = SK_OK;
+	if (!qs || !qu) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto done;
+	}
+	if ((rc = sk_cql_session_prepare(cs->s, qu, &ps, err)) != SK_OK ||
+	    (rc = sk_cql_rows_open(&it, cs->s, qs, NULL, &p, err)) != SK_OK)
+		goto done;
+	const struct sk_cql_value *row;
+	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
+		if (row[3].kind != SK_CQL_LIST || !row[3].u.coll.n ||
+		    row[4].kind != SK_CQL_BIGINT)
+			continue;
+		struct sk_cql_value v[4] = {
+			sk_cql_value_list(row[3].u.coll.items,
+					  list_period(row[3].u.coll.items,
+						      row[3].u.coll.n)),
+			row[0], row[1], row[2]};
+		if ((rc = submit(cs, ps, v, 4, row[4].u.i64, err)) != SK_OK)
+			break;
+		(*copied)++;
+	}
+	struct sk_cql_wait_report rep = {0};
+	struct sk_error werr = {0};
+	if (sk_cql_session_wait_all(cs->s, &rep, &werr) != SK_OK &&
+	    rc == SK_OK) {
+		*err = werr;
+		rc = werr.code;
+	}
+done:
+	sk_cql_rows_close(it);
+	free(qs);
+	free(qu);
+	return rc;
+}
+
+/* Bring a keyspace of an older schema version to SCHEMA_VERSION. Every
+ * step can run again (a crash or a second process midway is harmless):
+ * add advice_list, copy advices into it, drop advices, record the version.
+ * A keyspace made by this version passes through once, copying nothing. */
+static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
+{
+	int64_t ver = 0;
+	bool found;
+	if (meta_get(cs, "schema_version", &ver, &found, err) != SK_OK)
+		return err->code;
+	if (found && ver >= SCHEMA_VERSION)
+		return SK_OK;
+	size_t copied = 0;
+	bool migrated = false;
+	for (size_t i = 0; i < 2; i++) {
+		const char *t = warning_tables[i];
+		char ddl[160];
+		bool has_new, has_old;
+		if (has_column(cs, t, "advice_list", &has_new, err) != SK_OK ||
+		    has_column(cs, t, "advices", &has_old, err) != SK_OK)
+			return err->code;
+		if (!has_new) {
+			snprintf(ddl, sizeof ddl,
+				 "ALTER TABLE @.%s ADD advice_list "
+				 "frozen<list<text>>",
+				 t);
+			if (run_ddl(cs, ddl, err) != SK_OK)
+				return err->code;
+		}
+		if (!has_old)
+			continue;
+		migrated = true;
+		if (copy_advices(cs, t, &copied, err) != SK_OK)
+			return err->code;
+		snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s DROP advices", t);
+		if (run_ddl(cs, ddl, err) != SK_OK)
+			return err->code;
+	}
+	char upd[96];
+	snprintf(upd, sizeof upd,
+		 "UPDATE @.store_meta SET value = %d WHERE key = "
+		 "'schema_version'",
+		 SCHEMA_VERSION);
+	if (run_ddl(cs, upd, err) != SK_OK)
+		return err->code;
+	if (migrated)
+		sk_log(SK_LOG_INFO, "store",
+		       "cassandra keyspace %s migrated to schema version %d: "
+		       "advices copied into advice_list (frozen) for %zu "
+		       "rows, advices dropped",
+		       cs->ks, SCHEMA_VERSION, copied);
+	return SK_OK;
+}
+
 static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
 			  struct sk_error *err)
 {
@@ -423,6 +620,8 @@ static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
 	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
 		if (run_ddl(cs, schema[i], err) != SK_OK)
 			goto fail;
+	if (migrate(cs, err) != SK_OK)
+		goto fail;
 	if (prepare_all(cs, err) != SK_OK)
 		goto fail;
 	*out = &cs->base;
@@ -778,6 +977,8 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 				  "cassandra: %zu of %zu writes not "
 				  "acknowledged",
 				  rep.n_failed, rep.n_ok + rep.n_failed);
+	if (rc == SK_OK && cs->submitted)
+		sk_crash_point("cassandra.before_mark");
 	/* Phase 2: mark each written record complete, and stamp the
 	 * warehouse's last write (pipelined with the marks). */
 	bool wrote = cs->submitted > 0;

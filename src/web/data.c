@@ -7,7 +7,7 @@
  * GET /api/v1/dlq?offset=N&limit=N   dead letters with reasons and payloads
  * GET /api/v1/warehouse     backend, row counts, last write
  * GET /metrics              Prometheus text format
- * GET /readyz               ledger, bus and warehouse can be opened
+ * GET /readyz               bus and warehouse answer, no backend outage
  *
  * Parameters arrive validated (request.c). Warehouse and bus handles come
  * from a small pool (sk_web_store_take/give), apart from the scheduler's
@@ -370,6 +370,46 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		      (long long)jt.process_dead_lettered,
 		      (double)jt.process_ms / 1000.0,
 		      (long long)jt.store_errors);
+	sk_buf_puts(&b, "# HELP skred_backend_up 1 while the backend answers, 0 "
+			"during an outage (last seen by this process).\n"
+			"# TYPE skred_backend_up gauge\n");
+	struct sk_job_health hs[SK_JOB__BACKENDS];
+	for (int i = 0; i < SK_JOB__BACKENDS; i++) {
+		sk_job_health_get((enum sk_job_backend)i, &hs[i]);
+		const char *cfgd = i == SK_JOB_BUS     ? sk_config_str(w->cfg, "bus")
+				   : i == SK_JOB_STORE ? sk_config_str(w->cfg,
+								       "store")
+						       : "";
+		if (!hs[i].type[0])
+			snprintf(hs[i].type, sizeof hs[i].type, "%s",
+				 cfgd ? cfgd : "");
+		if (hs[i].type[0])
+			sk_buf_printf(&b, "skred_backend_up{backend=\"%s\","
+					  "role=\"%s\"} %d\n",
+				      hs[i].type,
+				      sk_job_backend_name((enum sk_job_backend)i),
+				      !hs[i].down);
+	}
+	sk_buf_puts(&b, "# HELP skred_backend_outages_total Outages seen.\n"
+			"# TYPE skred_backend_outages_total counter\n");
+	for (int i = 0; i < SK_JOB__BACKENDS; i++)
+		if (hs[i].type[0])
+			sk_buf_printf(&b, "skred_backend_outages_total{backend="
+					  "\"%s\",role=\"%s\"} %lld\n",
+				      hs[i].type,
+				      sk_job_backend_name((enum sk_job_backend)i),
+				      (long long)hs[i].outages);
+	sk_buf_puts(&b, "# HELP skred_backend_outage_retries_total Retries "
+			"made while waiting out outages.\n"
+			"# TYPE skred_backend_outage_retries_total counter\n");
+	for (int i = 0; i < SK_JOB__BACKENDS; i++)
+		if (hs[i].type[0])
+			sk_buf_printf(&b, "skred_backend_outage_retries_total{"
+					  "backend=\"%s\",role=\"%s\"} "
+					  "%lld\n",
+				      hs[i].type,
+				      sk_job_backend_name((enum sk_job_backend)i),
+				      (long long)hs[i].retries);
 	struct sk_bus *bus = NULL;
 	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
 		const char *group = sk_config_str(w->cfg, "bus.group");
@@ -422,17 +462,21 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	return rc;
 }
 
+/* Ready when the bus and the warehouse answer now (a fresh probe, which
+ * also ends or starts an outage in the process-wide health state) and the
+ * ledger is not in an outage; otherwise 503 naming the backend and why. */
 static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 {
 	struct sk_error err = {0};
-	struct sk_bus *bus = NULL;
-	struct sk_store *st = NULL;
-	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
-	if (rc == SK_OK)
-		rc = sk_store_open(&st, w->cfg, &err);
-	sk_store_close(st);
-	sk_bus_close(bus);
-	if (rc != SK_OK)
+	enum sk_job_backend which;
+	struct sk_job_health lh;
+	sk_job_health_get(SK_JOB_LEDGER, &lh);
+	if (lh.down)
+		sk_error_set(&err, SK_ERR_DB, true, "ledger (%s): %s", lh.type,
+			     lh.reason);
+	else
+		sk_job_probe(w->cfg, &which, &err);
+	if (err.code != SK_OK)
 		return sk_web_reply_error(c, 503, err.msg);
 	struct sk_buf b = {0};
 	sk_buf_puts(&b, "{\"status\":\"ready\"}");

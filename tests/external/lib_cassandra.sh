@@ -14,9 +14,17 @@ if ! "$CASS_SH" status >/dev/null 2>&1; then
 fi
 # cq "CQL": one value (first column of the first row) via the Python driver.
 cq() { "$CASS_SH" cqlsh "$1" | head -1 | cut -f1; }
-# A canonical dump of the keyspace's warnings, through the Python driver.
+# A canonical dump of the keyspace: every column of every row of every table
+# (lists included; SELECT * lists the columns in a fixed order), through the
+# Python driver, an independent client. store_meta's last_write (a clock
+# reading) is left out.
+CTABLES="warnings_by_region warnings_by_date problems_by_warning weather_by_warning warning_revisions"
 cdump() {
-  "$CASS_SH" cqlsh "SELECT region_id, lang_key, valid_date, reg_id, danger_level, publish_time, content_hash, main_text FROM $KS.warnings_by_region" | sort
-  "$CASS_SH" cqlsh "SELECT region_id, lang_key, valid_date, problem_id, problem_type_id, valid_expositions FROM $KS.problems_by_warning" | sort
-  "$CASS_SH" cqlsh "SELECT region_id, lang_key, valid_date, publish_time, content_hash FROM $KS.warning_revisions" | sort
+  local t
+  for t in $CTABLES; do
+    echo "== $t"
+    "$CASS_SH" cqlsh --header "SELECT * FROM $KS.$t" | { IFS= read -r h; echo "$h"; LC_ALL=C sort; }
+  done
+  echo "== store_meta"
+  "$CASS_SH" cqlsh "SELECT key, value FROM $KS.store_meta WHERE key = 'schema_version'"
 }
