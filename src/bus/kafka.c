@@ -412,10 +412,18 @@ static sk_err_t dedup_refresh(struct kbus *kb, struct dedup_topic *t,
 		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 		goto out;
 	}
+	int64_t until = sk_mono_ms() + timeout_ms(kb);
 	for (int p = 0; p < parts; p++) {
 		int64_t lo = 0;
-		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-			rk, t->name, p, &lo, &hi[p], timeout_ms(kb));
+		rd_kafka_resp_err_t e;
+		/* A topic created a moment ago may not have its leaders yet. */
+		while ((e = rd_kafka_query_watermark_offsets(
+				rk, t->name, p, &lo, &hi[p], timeout_ms(kb))) &&
+		       (e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+			e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+			e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) &&
+		       sk_mono_ms() < until)
+			sk_sleep_ms(100);
 		if (e) {
 			rc = kerr(err, e, "watermark offsets (dedup)");
 			goto out;
