@@ -382,8 +382,9 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 			       (long long)out->dead_lettered);
 	}
 	sk_bus_batch_clear(&batch);
-	/* Everything read was bad: stored, yes, but nothing to show for it;
-	 * that must not look like success. */
+	/* Everything read was bad: the dead letters are written and the
+	 * offsets committed, but a pass that stored nothing must not look
+	 * like success. */
 	if (rc == SK_OK && out->consumed > 0 &&
 	    out->dead_lettered == out->consumed)
 		rc = sk_error_set(err, SK_ERR_VALIDATE, false,
