@@ -39,7 +39,9 @@ struct known_topic {
 	int partitions;
 };
 
-/* The dedup ids of a topic read so far, and where reading stopped. */
+/* The dedup ids of a topic read so far, and where reading stopped. The set
+ * holds every id in the topic: dead letters are few, and the topic's
+ * retention bounds them. */
 struct dedup_topic {
 	char *name;
 	int64_t *next; /* per partition: next offset to read */
