@@ -3,6 +3,7 @@
  */
 #include "bus/bus_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,18 @@ const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key)
 	return NULL;
 }
 
+void sk_bus_dead_letter_id(const char *key, size_t key_len, const char *value,
+			   size_t value_len, char hash[17],
+			   char id[SK_BUS_DEAD_ID_MAX])
+{
+	snprintf(hash, 17, "%016llx",
+		 (unsigned long long)sk_fnv1a64(value ? value : "",
+						value ? value_len : 0));
+	snprintf(id, SK_BUS_DEAD_ID_MAX, "%.*s#%s",
+		 (int)(key_len < SK_LIMIT_KEY ? key_len : SK_LIMIT_KEY),
+		 key ? key : "", hash);
+}
+
 void sk_bus_msg_free(struct sk_bus_msg *m)
 {
 	free(m->topic);
@@ -149,5 +162,36 @@ sk_err_t sk_bus_batch_add_header(struct sk_bus_batch *b, const char *key,
 	m->headers[m->n_headers].key = k;
 	m->headers[m->n_headers].value = v;
 	m->n_headers++;
+	return SK_OK;
+}
+
+sk_err_t sk_bus_batch_dedup(struct sk_bus_batch *b, struct sk_error *err)
+{
+	struct sk_strset seen = {0};
+	size_t w = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct sk_bus_msg *m = &b->msgs[i];
+		char hash[17], id[SK_BUS_DEAD_ID_MAX];
+		const char *h = sk_bus_msg_header(m, SK_BUS_HEADER_DEDUP);
+		if (!h) {
+			sk_bus_dead_letter_id(m->key, m->key_len, m->value,
+					      m->value_len, hash, id);
+			h = id;
+		}
+		bool added;
+		if (sk_strset_add(&seen, h, &added) != SK_OK) {
+			sk_strset_free(&seen);
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		}
+		if (!added) {
+			b->bytes -= m->key_len + m->value_len;
+			sk_bus_msg_free(m);
+			continue;
+		}
+		b->msgs[w++] = *m;
+	}
+	b->n = w;
+	sk_strset_free(&seen);
 	return SK_OK;
 }

@@ -16,7 +16,13 @@ struct sk_config;
 #define SK_BUS_TOPIC_RAW_DEFAULT "avalanche_region_warning"
 #define SK_BUS_TOPIC_CLEAN_DEFAULT "avalanche_warning_clean"
 #define SK_BUS_TOPIC_DLQ_DEFAULT "skred.dlq"
-#define SK_BUS_MAX_HEADERS 8
+#define SK_BUS_MAX_HEADERS 12
+
+/* A message carrying this header is appended at most once per topic: a
+ * produce skips it when the topic already holds a message with the same
+ * value of the header (or one earlier in the same call). How exact that is
+ * depends on the backend (see produce below). The dead letters use it. */
+#define SK_BUS_HEADER_DEDUP "dedup_id"
 
 struct sk_bus_header {
 	char *key;
@@ -75,7 +81,11 @@ struct sk_bus_type {
 			 struct sk_error *err);
 	void (*close)(struct sk_bus *bus);
 	/* Durably append n messages (each may name its own topic). Returns only
-	 * when every message is stored; any failure fails the call. */
+	 * when every message is stored; any failure fails the call. Messages
+	 * with an SK_BUS_HEADER_DEDUP header already in their topic are
+	 * skipped: sqlog checks a unique index in the append's transaction
+	 * (exact); kafka reads the topic's new messages before appending
+	 * (exact unless two processes append the same id at the same time). */
 	sk_err_t (*produce)(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			    size_t n, struct sk_error *err);
 	/* Join group on topic; subsequent polls read from its committed
@@ -149,6 +159,22 @@ static inline sk_err_t sk_bus_read(struct sk_bus *bus, const char *topic,
 {
 	return bus->type->read(bus, topic, partition, offset, max, out, err);
 }
+
+/* The identity of a dead letter of the record (key, value), the same
+ * however often the record is fetched or replayed: id "<key>#<hash>" (the
+ * SK_BUS_HEADER_DEDUP value) and hash, 16 hex digits of FNV-1a 64 of value
+ * (header payload_hash). Keys longer than SK_LIMIT_KEY are cut. */
+#define SK_BUS_DEAD_ID_MAX (SK_LIMIT_KEY + 24)
+void sk_bus_dead_letter_id(const char *key, size_t key_len, const char *value,
+			   size_t value_len, char hash[17],
+			   char id[SK_BUS_DEAD_ID_MAX]);
+
+/* Drop from b every message whose dead-letter identity (its
+ * SK_BUS_HEADER_DEDUP header, or for one written without it the id of its
+ * key and value) an earlier message of b has: what `skred dlq` and the API
+ * show, so a log written before dead letters had ids shows each once too.
+ * SK_ERR_NOMEM leaves b as it was. */
+sk_err_t sk_bus_batch_dedup(struct sk_bus_batch *b, struct sk_error *err);
 
 /* Header value by key in a message, or NULL. */
 const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key);

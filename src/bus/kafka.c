@@ -12,6 +12,10 @@
  * the batch being built (the partition's new owner reads them). Without
  * --follow, poll() reports "caught up" when every assigned partition has
  * reached its end (partition EOF).
+ * Messages with an SK_BUS_HEADER_DEDUP header: before appending them the
+ * producer reads its topic's messages not yet seen (one side consumer,
+ * kept) and skips ids already there. Exact for one writer at a time; two
+ * processes appending the same id in the same instant can both succeed.
  * Topics are created with the admin API if missing (kafka.topic_partitions,
  * kafka.topic_replication); existing topics are used as they are.
  * Any librdkafka property can be set as kafka.<property>.
@@ -35,6 +39,16 @@ struct known_topic {
 	int partitions;
 };
 
+/* The dedup ids of a topic read so far, and where reading stopped. The set
+ * holds every id in the topic: dead letters are few, and the topic's
+ * retention bounds them. */
+struct dedup_topic {
+	char *name;
+	int64_t *next; /* per partition: next offset to read */
+	int partitions;
+	struct sk_strset seen;
+};
+
 struct kbus {
 	struct sk_bus base;
 	const struct sk_config *cfg; /* borrowed; outlives the bus */
@@ -51,6 +65,9 @@ struct kbus {
 	struct known_topic *ensured;
 	size_t n_ensured;
 	struct produce_state *orphans;
+	struct dedup_topic *dedup;
+	size_t n_dedup;
+	rd_kafka_t *dedup_rk; /* side consumer reading dedup ids */
 	bool fatal;
 	char fatal_msg[256];
 };
@@ -349,6 +366,177 @@ static sk_err_t producer_get(struct kbus *kb, struct sk_error *err)
 	return SK_OK;
 }
 
+static rd_kafka_t *side_consumer(struct kbus *kb, const char *group,
+				 struct sk_error *err);
+
+static struct dedup_topic *dedup_topic_get(struct kbus *kb, const char *topic)
+{
+	for (size_t i = 0; i < kb->n_dedup; i++)
+		if (!strcmp(kb->dedup[i].name, topic))
+			return &kb->dedup[i];
+	struct dedup_topic *d = realloc(kb->dedup,
+					(kb->n_dedup + 1) * sizeof *d);
+	if (!d)
+		return NULL;
+	kb->dedup = d;
+	d = &kb->dedup[kb->n_dedup];
+	memset(d, 0, sizeof *d);
+	if (!(d->name = sk_strdup(topic)))
+		return NULL;
+	kb->n_dedup++;
+	return d;
+}
+
+/* Read t's topic (parts partitions) from where the last call stopped to
+ * the end as of now, adding every dedup id to t->seen. */
+static sk_err_t dedup_refresh(struct kbus *kb, struct dedup_topic *t,
+			      int parts, struct sk_error *err)
+{
+	if (!kb->dedup_rk && !(kb->dedup_rk = side_consumer(kb, NULL, err)))
+		return err->code;
+	rd_kafka_t *rk = kb->dedup_rk;
+	if (parts > t->partitions) {
+		int64_t *nx = realloc(t->next, (size_t)parts * sizeof *nx);
+		if (!nx)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		for (int p = t->partitions; p < parts; p++)
+			nx[p] = 0;
+		t->next = nx;
+		t->partitions = parts;
+	}
+	int64_t *hi = calloc((size_t)parts, sizeof *hi);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(parts);
+	sk_err_t rc = SK_OK;
+	int todo = 0;
+	if (!hi) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto out;
+	}
+	int64_t until = sk_mono_ms() + timeout_ms(kb);
+	for (int p = 0; p < parts; p++) {
+		int64_t lo = 0;
+		rd_kafka_resp_err_t e;
+		/* A topic created a moment ago may not have its leaders yet. */
+		while ((e = rd_kafka_query_watermark_offsets(
+				rk, t->name, p, &lo, &hi[p], timeout_ms(kb))) &&
+		       (e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+			e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+			e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) &&
+		       sk_mono_ms() < until)
+			sk_sleep_ms(100);
+		if (e) {
+			rc = kerr(err, e, "watermark offsets (dedup)");
+			goto out;
+		}
+		if (t->next[p] < lo)
+			t->next[p] = lo;
+		if (t->next[p] < hi[p]) {
+			rd_kafka_topic_partition_list_add(l, t->name, p)
+				->offset = t->next[p];
+			todo++;
+		}
+	}
+	if (!todo)
+		goto out;
+	rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
+	if (e) {
+		rc = kerr(err, e, "assign (dedup)");
+		goto out;
+	}
+	int64_t deadline = sk_mono_ms() + timeout_ms(kb);
+	while (todo > 0 && rc == SK_OK && sk_mono_ms() < deadline) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+		if (!m)
+			continue;
+		int p = m->partition;
+		bool mine = p >= 0 && p < parts && t->next[p] < hi[p] &&
+			    !strcmp(rd_kafka_topic_name(m->rkt), t->name);
+		if (mine && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			t->next[p] = hi[p];
+			todo--;
+		} else if (mine && !m->err) {
+			rd_kafka_headers_t *h = NULL;
+			const void *v = NULL;
+			size_t vl = 0;
+			if (rd_kafka_message_headers(m, &h) == 0 &&
+			    rd_kafka_header_get_last(h, SK_BUS_HEADER_DEDUP,
+						     &v, &vl) == 0 && v) {
+				char *id = sk_strndup(v, vl);
+				bool added;
+				if (!id || sk_strset_add(&t->seen, id,
+							 &added) != SK_OK)
+					rc = sk_error_set(err, SK_ERR_NOMEM,
+							  false,
+							  "out of memory");
+				free(id);
+			}
+			t->next[p] = m->offset + 1;
+			if (t->next[p] >= hi[p])
+				todo--;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	rd_kafka_assign(rk, NULL);
+	if (rc == SK_OK && todo > 0)
+		rc = sk_error_set(err, SK_ERR_TIMEOUT, true,
+				  "kafka: reading the ids already in topic %s "
+				  "timed out after %d ms",
+				  t->name, timeout_ms(kb));
+out:
+	free(hi);
+	rd_kafka_topic_partition_list_destroy(l);
+	return rc;
+}
+
+/* skip[i] = true for every message whose dedup id its topic already has
+ * (or an earlier message of msgs has). parts: the topics' partitions. */
+static sk_err_t dedup_filter(struct kbus *kb, const struct sk_bus_msg *msgs,
+			     size_t n, const int *parts, bool *skip,
+			     size_t *skipped, struct sk_error *err)
+{
+	struct sk_strset here = {0};
+	struct dedup_topic **fresh = calloc(n, sizeof *fresh);
+	size_t n_fresh = 0;
+	sk_err_t rc = SK_OK;
+	*skipped = 0;
+	if (!fresh)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	for (size_t i = 0; i < n && rc == SK_OK; i++) {
+		const char *id = sk_bus_msg_header(&msgs[i],
+						   SK_BUS_HEADER_DEDUP);
+		if (!id)
+			continue;
+		struct dedup_topic *t = dedup_topic_get(kb, msgs[i].topic);
+		if (!t) {
+			rc = sk_error_set(err, SK_ERR_NOMEM, false,
+					  "out of memory");
+			break;
+		}
+		size_t k = 0;
+		while (k < n_fresh && fresh[k] != t)
+			k++;
+		if (k == n_fresh) { /* once per topic and call */
+			if ((rc = dedup_refresh(kb, t, parts[i], err)) != SK_OK)
+				break;
+			fresh[n_fresh++] = t;
+		}
+		struct sk_buf tid = {0};
+		bool added = false;
+		if (sk_buf_printf(&tid, "%s\n%s", msgs[i].topic, id) != SK_OK ||
+		    sk_strset_add(&here, tid.data, &added) != SK_OK)
+			rc = sk_error_set(err, SK_ERR_NOMEM, false,
+					  "out of memory");
+		sk_buf_free(&tid);
+		skip[i] = !added || sk_strset_has(&t->seen, id);
+		*skipped += skip[i];
+	}
+	sk_strset_free(&here);
+	free(fresh);
+	return rc;
+}
+
 static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			      size_t n, struct sk_error *err)
 {
@@ -367,8 +555,20 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			return err->code;
 		}
 	}
+	bool *skip = calloc(n, sizeof *skip);
+	size_t skipped = 0;
+	if (!skip) {
+		free(parts);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	if (dedup_filter(kb, msgs, n, parts, skip, &skipped, err) != SK_OK) {
+		free(skip);
+		free(parts);
+		return err->code;
+	}
 	struct produce_state *ps = calloc(1, sizeof *ps);
 	if (!ps) {
+		free(skip);
 		free(parts);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
@@ -376,6 +576,8 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 	rd_kafka_resp_err_t qerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 	for (size_t i = 0; i < n; i++) {
 		const struct sk_bus_msg *m = &msgs[i];
+		if (skip[i])
+			continue; /* already in its topic */
 		rd_kafka_headers_t *h = rd_kafka_headers_new(m->n_headers);
 		for (size_t k = 0; k < m->n_headers; k++)
 			rd_kafka_header_add(h, m->headers[k].key, -1,
@@ -419,12 +621,13 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 	sk_err_t rc = SK_OK;
 	if (qerr != RD_KAFKA_RESP_ERR_NO_ERROR)
 		rc = kerr(err, qerr, "produce");
-	else if (ps->failed || ps->ok != n)
+	else if (ps->failed || ps->ok != n - skipped)
 		rc = sk_error_set(err, SK_ERR_BUS, true,
 				  "kafka: %zu of %zu messages not delivered "
 				  "(%zu failed, %zu without a report after "
 				  "%lld ms)%s%s",
-				  n - ps->ok, n, ps->failed, ps->outstanding,
+				  n - skipped - ps->ok, n - skipped,
+				  ps->failed, ps->outstanding,
 				  (long long)sk_config_int(kb->cfg,
 							   "kafka.flush_timeout_ms"),
 				  ps->failed ? ": " : "", ps->first_err);
@@ -435,6 +638,7 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 		free(ps);
 	}
 	(void)queued;
+	free(skip);
 	free(parts);
 	return rc;
 }
@@ -883,6 +1087,16 @@ static void kafka_close(struct sk_bus *bus)
 		rd_kafka_poll(kb->producer, 0);
 		rd_kafka_destroy(kb->producer);
 	}
+	if (kb->dedup_rk) {
+		rd_kafka_consumer_close(kb->dedup_rk);
+		rd_kafka_destroy(kb->dedup_rk);
+	}
+	for (size_t i = 0; i < kb->n_dedup; i++) {
+		free(kb->dedup[i].name);
+		free(kb->dedup[i].next);
+		sk_strset_free(&kb->dedup[i].seen);
+	}
+	free(kb->dedup);
 	while (kb->orphans) {
 		struct produce_state *next = kb->orphans->next;
 		free(kb->orphans);

@@ -13,6 +13,10 @@
  * group's committed offset. So two consumers of a group never read the
  * same uncommitted messages (each message is stored once), and one that
  * only waits (follow mode) does not hold the lock.
+ *
+ * A message with an SK_BUS_HEADER_DEDUP header is appended only if its id
+ * is new to its topic (table message_dedup, same transaction as the
+ * append), so re-appending the same dead letter after a crash is a no-op.
  */
 #include "bus/bus_int.h"
 #include "sqldb/sqldb.h"
@@ -28,7 +32,7 @@
 struct sqlog {
 	struct sk_bus base;
 	sqlite3 *db;
-	sqlite3_stmt *st_next, *st_insert, *st_read, *st_commit;
+	sqlite3_stmt *st_next, *st_insert, *st_read, *st_commit, *st_dedup;
 	char *group;
 	char *topic;
 	int64_t position; /* next offset this consumer reads */
@@ -57,6 +61,12 @@ static const char *const schema[] = {
 	"  next_seq INTEGER NOT NULL,"
 	"  updated_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY(grp, topic));",
+	/* 1 -> 2: ids of messages appended at most once per topic */
+	"CREATE TABLE message_dedup("
+	"  topic TEXT NOT NULL,"
+	"  dedup_id TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY(topic, dedup_id)) WITHOUT ROWID;",
 };
 
 /* Headers are stored as "<klen>:<key><vlen>:<value>" repeated. */
@@ -129,6 +139,7 @@ static void sqlog_close(struct sk_bus *bus)
 	sqlite3_finalize(q->st_insert);
 	sqlite3_finalize(q->st_read);
 	sqlite3_finalize(q->st_commit);
+	sqlite3_finalize(q->st_dedup);
 	sk_sqldb_close(q->db);
 	if (q->lock_fd >= 0)
 		close(q->lock_fd); /* releases the lock */
@@ -213,6 +224,10 @@ static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
 			     "ON CONFLICT(grp, topic) DO UPDATE SET "
 			     "next_seq = MAX(next_seq, excluded.next_seq), "
 			     "updated_ms = excluded.updated_ms",
+			     err) != SK_OK ||
+	    sk_sqldb_prepare(q->db, &q->st_dedup,
+			     "INSERT OR IGNORE INTO message_dedup(topic, "
+			     "dedup_id, seq) VALUES (?1, ?2, ?3)",
 			     err) != SK_OK)
 		goto fail;
 	apply_retention(q);
@@ -232,6 +247,28 @@ static sk_err_t next_seq(struct sqlog *q, const char *topic, int64_t *out,
 		return sk_sqldb_error(q->db, "bus next offset", err);
 	*out = sqlite3_column_int64(q->st_next, 0);
 	sqlite3_reset(q->st_next);
+	return SK_OK;
+}
+
+/* *fresh = false when m carries a dedup id its topic already has; else the
+ * id (if any) is recorded for seq, inside the caller's transaction. */
+static sk_err_t claim_dedup(struct sqlog *q, const struct sk_bus_msg *m,
+			   int64_t seq, bool *fresh, struct sk_error *err)
+{
+	const char *id = sk_bus_msg_header(m, SK_BUS_HEADER_DEDUP);
+	*fresh = true;
+	if (!id)
+		return SK_OK;
+	sqlite3_stmt *st = q->st_dedup;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, m->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sk_sqldb_error(q->db, "bus dedup", err);
+	*fresh = sqlite3_changes(q->db) > 0;
 	return SK_OK;
 }
 
@@ -268,6 +305,11 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 				goto fail;
 			}
 		}
+		bool fresh;
+		if (claim_dedup(q, m, seq, &fresh, err) != SK_OK)
+			goto fail;
+		if (!fresh)
+			continue; /* appended before: once is enough */
 		sk_buf_reset(&hb);
 		if (headers_encode(m, &hb) != SK_OK) {
 			sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");

@@ -21,6 +21,8 @@ int sk_cmd_dlq(struct sk_cli *cli)
 	size_t limit = cli->limit ? (size_t)cli->limit : 100;
 	sk_err_t rc = sk_bus_read(bus, sk_config_str(cli->cfg, "bus.topic_dlq"),
 				  -1, cli->offset, limit, &b, &err);
+	if (rc == SK_OK)
+		rc = sk_bus_batch_dedup(&b, &err);
 	struct sk_buf j = {0};
 	for (size_t i = 0; rc == SK_OK && i < b.n; i++) {
 		const struct sk_bus_msg *m = &b.msgs[i];

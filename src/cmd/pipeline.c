@@ -16,6 +16,15 @@ static void print_fetch(const struct sk_job_fetch_stats *s, const char *topic)
 	       (long long)s->fetch.chunks, (long long)s->fetch.requests,
 	       (long long)s->fetch.retries, (long long)s->fetch.chunks_failed,
 	       (double)s->elapsed_ms / 1000.0, (long long)s->produced, topic);
+	if (s->dead_lettered)
+		printf("fetch: %lld records did not match their request and "
+		       "were dead-lettered\n",
+		       (long long)s->dead_lettered);
+	if (s->fetch.empty_active)
+		printf("fetch: %lld empty answers for active regions: %s%s\n",
+		       (long long)s->fetch.empty_active,
+		       s->fetch.empty_active_list,
+		       s->fetch.empty_active > 4 ? "; ..." : "");
 }
 
 static void print_process(const struct sk_job_process_stats *s)

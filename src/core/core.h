@@ -146,6 +146,25 @@ void sk_buf_free(struct sk_buf *b);
 char *sk_strdup(const char *s);
 char *sk_strndup(const char *s, size_t n);
 
+/* --------------------------------------------------- fingerprints and sets */
+
+/* FNV-1a 64 of n bytes: a fingerprint for deduplication, not a
+ * cryptographic hash (nothing here defends against a chosen collision). */
+uint64_t sk_fnv1a64(const void *p, size_t n);
+
+/* A set of strings (copies), for deduplication. Zero-initialise, add,
+ * free. Grows without a cap of its own: callers bound what they add. */
+struct sk_strset {
+	char **slots;
+	size_t cap; /* 0 or a power of two */
+	size_t n;
+};
+/* Adds a copy of s: SK_OK with *added true when it was new, false when it
+ * was already there; SK_ERR_NOMEM (the set unchanged). */
+sk_err_t sk_strset_add(struct sk_strset *set, const char *s, bool *added);
+bool sk_strset_has(const struct sk_strset *set, const char *s);
+void sk_strset_free(struct sk_strset *set);
+
 /* ------------------------------------------------------------------- time */
 
 /* A calendar date (proleptic Gregorian). */

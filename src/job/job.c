@@ -206,10 +206,40 @@ struct fetch_ctx {
 	struct sk_bus *bus;
 	const char *topic;
 	const char *run; /* header "run", NULL none */
+	const char *dlq;
 	bool simple;
 	int64_t produced;
+	int64_t rejected;
 };
 
+/* Queue a dead letter (copies) with the headers every dead letter has:
+ * reason (a sentence), error (a short code), payload_hash, dedup_id,
+ * dead_lettered_at. The caller adds where the record came from. */
+static sk_err_t dead_letter_push(struct sk_bus_batch *dlq, const char *topic,
+				 const char *key, size_t key_len,
+				 const char *value, size_t value_len,
+				 const char *reason, const char *error,
+				 struct sk_error *err)
+{
+	char hash[17], id[SK_BUS_DEAD_ID_MAX], ts[SK_TIME_UTC_LEN];
+	sk_bus_dead_letter_id(key, key_len, value, value_len, hash, id);
+	sk_time_format_utc(sk_now_ms(), ts);
+	if (sk_bus_batch_push(dlq, topic, 0, -1, 0, key, key_len, value,
+			      value_len, err) != SK_OK ||
+	    sk_bus_batch_add_header(dlq, "reason", reason, err) != SK_OK ||
+	    sk_bus_batch_add_header(dlq, "error", error, err) != SK_OK ||
+	    sk_bus_batch_add_header(dlq, "payload_hash", hash, err) != SK_OK ||
+	    sk_bus_batch_add_header(dlq, SK_BUS_HEADER_DEDUP, id, err) !=
+		    SK_OK ||
+	    sk_bus_batch_add_header(dlq, "dead_lettered_at", ts, err) != SK_OK)
+		return err->code;
+	return SK_OK;
+}
+
+/* Append a chunk in one produce: the elements that answer the request to
+ * the raw topic, the others (misrouted, out of range, repeated) to the
+ * dead-letter topic - they never reach processing, so a misrouted answer
+ * cannot replace another region's forecast. */
 static sk_err_t emit_chunk(void *ud, const struct sk_fetch_chunk *chunk,
 			   const struct sk_raw_item *items, size_t n,
 			   struct sk_error *err)
@@ -218,12 +248,32 @@ static sk_err_t emit_chunk(void *ud, const struct sk_fetch_chunk *chunk,
 	if (!n)
 		return SK_OK;
 	struct sk_bus_msg *msgs = calloc(n, sizeof *msgs);
+	struct sk_bus_batch dlq = {0};
 	if (!msgs)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	char fetched[SK_TIME_UTC_LEN];
 	sk_time_format_utc(chunk->fetched_at_ms, fetched);
 	for (size_t i = 0; i < n; i++) {
-		struct sk_bus_msg *m = &msgs[i];
+		if (!items[i].reject)
+			continue;
+		if (dead_letter_push(&dlq, ctx->dlq, items[i].key,
+				     strlen(items[i].key), items[i].json,
+				     items[i].json_len, items[i].reject_why,
+				     items[i].reject, err) != SK_OK ||
+		    sk_bus_batch_add_header(&dlq, "url", chunk->url, err) !=
+			    SK_OK ||
+		    sk_bus_batch_add_header(&dlq, "fetched_at", fetched, err) !=
+			    SK_OK) {
+			free(msgs);
+			sk_bus_batch_clear(&dlq);
+			return err->code;
+		}
+	}
+	size_t good = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].reject)
+			continue;
+		struct sk_bus_msg *m = &msgs[good++];
 		m->topic = (char *)ctx->topic;
 		m->key = (char *)items[i].key;
 		m->key_len = strlen(items[i].key);
@@ -243,14 +293,18 @@ static sk_err_t emit_chunk(void *ud, const struct sk_fetch_chunk *chunk,
 			m->n_headers = 4;
 		}
 	}
+	for (size_t j = 0; j < dlq.n; j++)
+		msgs[good + j] = dlq.msgs[j]; /* borrowed from dlq */
 	sk_err_t rc = sk_bus_produce(ctx->bus, msgs, n, err);
 	free(msgs);
+	sk_bus_batch_clear(&dlq);
 	if (rc != SK_OK) {
 		sk_error_prefix(err, "appending region %d lang %d to topic %s",
 				chunk->region, chunk->lang, ctx->topic);
 		return rc;
 	}
-	ctx->produced += (int64_t)n;
+	ctx->produced += (int64_t)good;
+	ctx->rejected += (int64_t)(n - good);
 	return SK_OK;
 }
 
@@ -275,11 +329,13 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 		.bus = bus,
 		.topic = sk_config_str(cfg, "bus.topic_raw"),
 		.run = run,
+		.dlq = sk_config_str(cfg, "bus.topic_dlq"),
 		.simple = req->simple,
 	};
 	sk_err_t rc = sk_source_varsom_fetch(cfg, req, emit_chunk, &ctx,
 					     &out->fetch, err);
 	out->produced = ctx.produced;
+	out->dead_lettered = ctx.rejected;
 	out->elapsed_ms = sk_mono_ms() - t0;
 	t_fetch_runs++;
 	t_fetch_warnings += out->fetch.warnings;
@@ -292,23 +348,23 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 
 /* ---------------------------------------------------------------- process */
 
-/* Queue a dead letter for msg (copied into dlq) with the reason. */
+/* Queue a dead letter for msg (copied into dlq) with the reason and where
+ * it was read: source_topic, source_partition, source_offset, url. */
 static sk_err_t dead_letter(struct sk_bus_batch *dlq, const char *topic,
 			    const struct sk_bus_msg *msg,
 			    const struct sk_error *why, struct sk_error *err)
 {
-	char off[32], ts[SK_TIME_UTC_LEN];
+	char off[32], part[16];
 	snprintf(off, sizeof off, "%lld", (long long)msg->offset);
-	sk_time_format_utc(sk_now_ms(), ts);
-	if (sk_bus_batch_push(dlq, topic, 0, -1, 0, msg->key, msg->key_len,
-			      msg->value, msg->value_len, err) != SK_OK ||
-	    sk_bus_batch_add_header(dlq, "reason", why->msg, err) != SK_OK ||
-	    sk_bus_batch_add_header(dlq, "error", sk_err_name(why->code),
-				    err) != SK_OK ||
+	snprintf(part, sizeof part, "%d", msg->partition);
+	if (dead_letter_push(dlq, topic, msg->key, msg->key_len, msg->value,
+			     msg->value_len, why->msg, sk_err_name(why->code),
+			     err) != SK_OK ||
 	    sk_bus_batch_add_header(dlq, "source_topic", msg->topic, err) !=
 		    SK_OK ||
-	    sk_bus_batch_add_header(dlq, "source_offset", off, err) != SK_OK ||
-	    sk_bus_batch_add_header(dlq, "dead_lettered_at", ts, err) != SK_OK)
+	    sk_bus_batch_add_header(dlq, "source_partition", part, err) !=
+		    SK_OK ||
+	    sk_bus_batch_add_header(dlq, "source_offset", off, err) != SK_OK)
 		return err->code;
 	const char *url = sk_bus_msg_header(msg, "url");
 	if (url && sk_bus_batch_add_header(dlq, "url", url, err) != SK_OK)
@@ -622,6 +678,15 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	}
 	sk_bus_batch_clear(&batch);
 	pending_reset(&pd);
+	/* Everything read was bad: the dead letters are written and the
+	 * offsets committed, but a pass that stored nothing must not look
+	 * like success. */
+	if (rc == SK_OK && out->consumed > 0 &&
+	    out->dead_lettered == out->consumed)
+		rc = sk_error_set(err, SK_ERR_VALIDATE, false,
+				  "all %lld records read were dead-lettered "
+				  "(see `skred dlq`)",
+				  (long long)out->consumed);
 	out->elapsed_ms = sk_mono_ms() - t0;
 	t_process_runs++;
 	t_process_messages += out->consumed;

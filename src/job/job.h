@@ -15,13 +15,18 @@ struct sk_config;
 struct sk_job_fetch_stats {
 	struct sk_fetch_stats fetch;
 	int64_t produced; /* messages appended to the raw topic */
+	int64_t dead_lettered; /* records not matching their request,
+				* appended to the dead-letter topic */
 	int64_t elapsed_ms;
 };
 
 /* Fetch req and append every warning to the raw topic (key
  * "<region>:<lang>:<date>", value the warning's JSON, headers fetched_at,
  * url, endpoint). Chunks are produced as they arrive; on a failed chunk the
- * others still go on and the call returns SK_ERR_HTTP naming the failures. */
+ * others still go on and the call returns SK_ERR_HTTP naming the failures.
+ * Records of an answer that do not match its request (misrouted,
+ * out_of_range, duplicate_in_response) go to the dead-letter topic in the
+ * same produce as the chunk's good records, and the chunk fails. */
 sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 		      const struct sk_fetch_req *req,
 		      struct sk_job_fetch_stats *out, struct sk_error *err);
@@ -67,7 +72,10 @@ struct sk_job_process_stats {
  * message, upsert good records into the store, send bad ones to the
  * dead-letter topic with the reason, then commit the bus offsets - only
  * after the store transaction holding those records has committed.
- * Returns when caught up (unless follow) or stopped by a signal. */
+ * A dead letter is identified by the record's key and payload hash and
+ * appended once however often the record is replayed or re-fetched.
+ * Returns when caught up (unless follow) or stopped by a signal; returns
+ * SK_ERR_VALIDATE when it read records and dead-lettered every one. */
 sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 			struct sk_store *st,
 			const struct sk_job_process_opts *o,

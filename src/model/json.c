@@ -196,10 +196,8 @@ sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 		  err);
 	if (rc != SK_OK)
 		return rc;
-	if (json_is_null(root)) { /* outside every region */
-		json_decref(root);
-		return SK_OK;
-	}
+	/* null included: the API answers null only for a place outside
+	 * every region, never for a region asked by id. */
 	if (!json_is_array(root)) {
 		rc = sk_error_set(err, SK_ERR_PARSE, true,
 				  "response body is a JSON %s, expected an "
@@ -259,6 +257,76 @@ void sk_model_raw_items_free(struct sk_raw_item *items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(items[i].json);
 	free(items);
+}
+
+/* The key's parts, when each is a value a request could have named. */
+static bool key_parts(const char *key, int *region, int *lang,
+		      struct sk_date *date)
+{
+	char r[24], d[11];
+	int l;
+	if (sscanf(key, "%23[0-9]:%d:%10s", r, &l, d) != 3)
+		return false;
+	*region = atoi(r);
+	*lang = l;
+	return sk_model_region_find(*region) && (l == 1 || l == 2) &&
+	       sk_date_parse(d, date) == SK_OK;
+}
+
+size_t sk_model_items_check(struct sk_raw_item *items, size_t n, int region,
+			    int lang, const struct sk_date *from,
+			    const struct sk_date *to)
+{
+	struct sk_strset seen = {0}, twice = {0};
+	size_t bad = 0;
+	bool added;
+	for (size_t i = 0; i < n; i++) {
+		if (strchr(items[i].key, '?'))
+			continue;
+		if (sk_strset_add(&seen, items[i].key, &added) != SK_OK ||
+		    (!added && sk_strset_add(&twice, items[i].key, &added) !=
+				       SK_OK)) {
+			sk_strset_free(&seen);
+			sk_strset_free(&twice);
+			return (size_t)-1;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sk_raw_item *it = &items[i];
+		int r, l;
+		struct sk_date d;
+		char f[11], t[11];
+		it->reject = NULL;
+		it->reject_why[0] = '\0';
+		if (!key_parts(it->key, &r, &l, &d))
+			continue;
+		sk_date_format(from, f);
+		sk_date_format(to, t);
+		if (r != region || l != lang) {
+			it->reject = "misrouted";
+			snprintf(it->reject_why, sizeof it->reject_why,
+				 "misrouted: region %d lang %d in the answer "
+				 "for region %d lang %d %s..%s",
+				 r, l, region, lang, f, t);
+		} else if (sk_date_cmp(&d, from) < 0 ||
+			   sk_date_cmp(&d, to) > 0) {
+			it->reject = "out_of_range";
+			snprintf(it->reject_why, sizeof it->reject_why,
+				 "out_of_range: ValidFrom %.10s outside the "
+				 "requested %s..%s",
+				 it->key + strlen(it->key) - 10, f, t);
+		} else if (sk_strset_has(&twice, it->key)) {
+			it->reject = "duplicate_in_response";
+			snprintf(it->reject_why, sizeof it->reject_why,
+				 "duplicate_in_response: key %s occurs more "
+				 "than once in the answer for %s..%s",
+				 it->key, f, t);
+		}
+		bad += it->reject != NULL;
+	}
+	sk_strset_free(&seen);
+	sk_strset_free(&twice);
+	return bad;
 }
 
 /* ------------------------------------------------------ field tables

@@ -51,11 +51,16 @@ struct sk_raw_item {
 	size_t json_len;
 	char key[SK_MODEL_KEY_MAX]; /* built from RegionId, LangKey, ValidFrom;
 				     * fields that cannot be read give "?" */
+	/* Set by sk_model_items_check: NULL when the element may be what was
+	 * asked for, else "misrouted", "out_of_range" or
+	 * "duplicate_in_response", with a sentence in reject_why. */
+	const char *reject;
+	char reject_why[192];
 };
 
 /* Split an API response body (a JSON array of warnings) into items.
- * A body that is JSON null or [] yields zero items. A body that is not a
- * JSON array (or not JSON, or truncated) is SK_ERR_PARSE (retriable=true:
+ * A body of [] yields zero items. A body that is not a JSON array (null,
+ * an object, a number; not JSON, truncated) is SK_ERR_PARSE (retriable=true:
  * the upstream may answer correctly next time). Elements that are not objects
  * are still returned (processing dead-letters them).
  * expect_region/expect_lang fill the key when the element lacks them.
@@ -64,6 +69,19 @@ sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 			      int expect_lang, struct sk_raw_item **items,
 			      size_t *n, struct sk_error *err);
 void sk_model_raw_items_free(struct sk_raw_item *items, size_t n);
+
+/* Check split items against the request they answer (region, lang, the
+ * inclusive date range): an element of another known region or of the
+ * other language is "misrouted", a date outside the range "out_of_range",
+ * and every element whose key occurs more than once in the response
+ * "duplicate_in_response" (all copies: which one is right is unknown).
+ * Keys with an unreadable part ("?") and values no request could name
+ * (LangKey 3, an unknown RegionId) are left alone: processing dead-letters
+ * them as invalid. Returns the number of items rejected; SK_ERR_NOMEM is
+ * reported as (size_t)-1 with nothing marked. */
+size_t sk_model_items_check(struct sk_raw_item *items, size_t n, int region,
+			    int lang, const struct sk_date *from,
+			    const struct sk_date *to);
 
 /* ------------------------------------------------------- warning records */
 

@@ -306,12 +306,16 @@ static bool put_check(struct sk_ledger *l, const struct sk_run *r,
 
 /* Data checks after a run, as the Boreas project does: levels within 0..5;
  * after publication time every active A region of the run has a warning for
- * tomorrow in each language; the day's count against the previous days'.
+ * tomorrow in each language; the day's count against the previous days';
+ * no active region answered with an empty array (the API answers every day
+ * of a region, out of season with "not assessed" elements, so [] is never
+ * a normal answer for a region NVE still publishes).
  * *passed counts the checks that passed (a skipped one passes). */
 static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 		       struct sk_store *st, const struct sk_run *r,
 		       const int *regions, size_t n_regions, const int *langs,
-		       size_t n_langs, int64_t *passed, struct sk_error *err)
+		       size_t n_langs, const struct sk_fetch_stats *fs,
+		       int64_t *passed, struct sk_error *err)
 {
 	int64_t now = sk_clock_now_ms();
 	struct sk_date from, to;
@@ -327,11 +331,21 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 				   .from = from,
 				   .to = to};
 	bool all_ok = true;
-	char detail[256];
+	char detail[400];
 	if (sk_store_query(st, &q, check_row, &c, err) != SK_OK) {
 		return put_check(l, r, "query", false, err->msg, now, passed,
 				 err);
 	}
+	if (fs->empty_active)
+		snprintf(detail, sizeof detail,
+			 "%lld empty answer(s) for active regions: %s%s",
+			 (long long)fs->empty_active, fs->empty_active_list,
+			 fs->empty_active > 4 ? "; ..." : "");
+	else
+		snprintf(detail, sizeof detail,
+			 "no active region answered with an empty array");
+	all_ok &= put_check(l, r, "nonempty_active_regions",
+			    fs->empty_active == 0, detail, now, passed, err);
 	snprintf(detail, sizeof detail, "%lld warnings outside 0..5",
 		 (long long)c.bad_levels);
 	all_ok &= put_check(l, r, "danger_level_range", c.bad_levels == 0,
@@ -497,7 +511,7 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 		struct sk_error cerr = {0};
 		int64_t passed = 0;
 		bool ok = run_checks(cfg, l, st, r, regions, n_regions, langs,
-				     n_langs, &passed, &cerr);
+				     n_langs, &fs.fetch, &passed, &cerr);
 		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
 			    passed, ok ? "" : "a data check failed");
 		if (!ok && sk_config_bool(cfg, "sched.checks_fail_run"))
@@ -512,6 +526,7 @@ done:
 	r->fetched = fs.produced;
 	r->stored = tally.own_stored;
 	r->dead = tally.own_dead;
+	r->dead += fs.dead_lettered; /* refused at fetch time */
 	r->next_try_ms = 0;
 	snprintf(r->error, sizeof r->error, "%s", rc == SK_OK ? "" : why.msg);
 	if (rc == SK_OK) {

@@ -106,19 +106,29 @@ struct sk_fetch_stats {
 	int64_t chunks_failed;
 	int64_t requests; /* attempts, retries included */
 	int64_t retries;
-	int64_t warnings;
+	int64_t warnings; /* elements that match their request */
+	int64_t rejected; /* elements that do not (dead-lettered by the
+			   * emit function; their chunk fails) */
 	int64_t bytes;
+	int64_t chunks_empty; /* answered [] */
+	int64_t empty_active; /* ... of them for an active region */
+	char empty_active_list[256]; /* the first few, "region R lang L
+				      * from..to; ..." */
 };
 
-/* Called on the fetching thread for each chunk that succeeded, with its
- * warnings (borrowed). A non-OK return aborts the whole fetch. */
+/* Called on the fetching thread for each chunk answered with an array,
+ * with its elements (borrowed); those with a reject reason
+ * (sk_model_items_check) do not answer the request: the function
+ * dead-letters them, and the chunk then counts as failed. A non-OK return
+ * aborts the whole fetch. */
 typedef sk_err_t (*sk_fetch_emit_fn)(void *ud,
 				     const struct sk_fetch_chunk *chunk,
 				     const struct sk_raw_item *items, size_t n,
 				     struct sk_error *err);
 
 /* Fetch req from the varsom API named by config (varsom_url, fetch.*).
- * Chunks that fail after their retries do not stop the others; the call then
+ * Chunks that fail after their retries, or whose answer holds records that
+ * do not match the request (not retried), do not stop the others; the call then
  * returns SK_ERR_HTTP with a message naming each failed region, language and
  * date range (what was emitted before stays emitted). stats may be NULL. */
 sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,

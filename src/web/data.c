@@ -262,6 +262,8 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 				 &err);
 		sk_web_bus_give(w, bus, rc == SK_OK);
 	}
+	if (rc == SK_OK)
+		rc = sk_bus_batch_dedup(&batch, &err);
 	sk_buf_puts(&b, "{\"dead_letters\":[");
 	for (size_t i = 0; rc == SK_OK && i < batch.n; i++) {
 		const struct sk_bus_msg *m = &batch.msgs[i];

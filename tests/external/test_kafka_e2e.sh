@@ -16,6 +16,7 @@ check "stored + dead-lettered = fetched" 920 "$((stored + dead))"
 check "kcat reads the dead letters" "$dead" "$(kcount "$SKRED_BUS_TOPIC_DLQ")"
 kcat -b "$SKRED_KAFKA_BROKERS" -C -t "$SKRED_BUS_TOPIC_DLQ" -e -q -c 1 -f '%h\n' >"$T/dlqh"
 grep -q "reason=" "$T/dlqh" && ok "dead-letter reason in headers" || fail "headers: $(cat "$T/dlqh")"
+grep -q "source_partition=[0-5],.*source_offset=[0-9]" "$T/dlqh" && ok "dead letters name the source partition and offset" || fail "headers: $(cat "$T/dlqh")"
 check "clean topic: one record per stored warning" "$stored" "$(kcount "$SKRED_BUS_TOPIC_CLEAN")"
 kcat -b "$SKRED_KAFKA_BROKERS" -C -t "$SKRED_BUS_TOPIC_CLEAN" -e -q -c 1 -f '%s\n' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstance(d["danger_level"], int) and d["valid_from"].endswith("Z"), d' \
   && ok "clean records are typed JSON" || fail "clean record"
@@ -32,4 +33,7 @@ out=$("$SKRED" run --regions all --lang both --from 2024-01-01 --to 2024-01-10 2
 case "$out" in *"0 inserted, 0 updated, $stored unchanged"*) ok "re-run through Kafka changes nothing";; *) fail "re-run: $out";; esac
 check "warehouse identical after the re-run" "$before" "$(dump_warehouse "$SKRED_DATA_DIR/warehouse.db" | sha256sum)"
 check "re-run publishes no clean duplicates" "$stored" "$(kcount "$SKRED_BUS_TOPIC_CLEAN")"
+case "$out" in *" $dead dead-lettered"*) ok "re-run dead-lettered the bad records again";; *) fail "re-run: $out";; esac
+check "re-fetched: still one dead letter each" "$dead" "$(kcount "$SKRED_BUS_TOPIC_DLQ")"
+check "skred dlq shows each once" "$dead" "$("$SKRED" dlq --limit 1000 | wc -l)"
 finish

@@ -3,7 +3,8 @@
  * messages (sk_model_split_array). Invariants abort on violation: failure
  * leaves no items; every item is NUL-terminated with the right length and a
  * short key; re-splitting an item's JSON gives it back unchanged. Each item
- * is also run through the warning parser.
+ * is also run through the warning parser, and the items through the check
+ * against their request (sk_model_items_check).
  */
 #include "model/model.h"
 
@@ -53,6 +54,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < n; i++)
 		check_item(&items[i]);
+	/* Checking against a request marks exactly the count it returns,
+	 * each with its sentence. */
+	struct sk_date from = {2024, 2, 1}, to = {2024, 2, 5};
+	size_t bad = sk_model_items_check(items, n, 3011, 1, &from, &to);
+	size_t marked = 0;
+	for (size_t i = 0; bad != (size_t)-1 && i < n; i++) {
+		if (items[i].reject && !items[i].reject_why[0])
+			abort();
+		marked += items[i].reject != NULL;
+	}
+	if (bad != (size_t)-1 && bad != marked)
+		abort();
 	sk_model_raw_items_free(items, n);
 	return 0;
 }

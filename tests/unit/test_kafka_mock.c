@@ -3,7 +3,8 @@
  * librdkafka's in-process mock cluster (3 brokers): produce and consume
  * through the bus interface; request errors and a leader change are retried
  * by the idempotent producer without duplicates; with every broker down a
- * produce fails and says so instead of reporting messages as sent.
+ * produce fails and says so instead of reporting messages as sent; messages
+ * with a dedup id are appended once, also by a second client.
  * (The real-broker scenarios are tests/external/.)
  */
 #include "bus/bus.h"
@@ -195,6 +196,43 @@ int main(void)
 	 * delivered is missing. */
 	int got = consume_all(bootstraps, "g2", 1000);
 	CHECK(got >= 210 && got <= 220);
+
+	/* 6. dedup ids: one bus appends an id once; a second bus (another
+	 * process, after a crash) reads the topic and skips what is there. */
+	CHECK_INT(rd_kafka_mock_topic_create(mc, "mock.dlq", 3, 3),
+		  RD_KAFKA_RESP_ERR_NO_ERROR);
+	const char *ids[] = {"3001:1:2024-01-01#a", "3002:1:2024-01-01#b",
+			     "3001:1:2024-01-01#a", "3003:1:2024-01-02#c",
+			     "3004:1:2024-01-02#d", "3005:1:2024-01-03#e"};
+	struct sk_bus_msg dl[6];
+	memset(dl, 0, sizeof dl);
+	for (int i = 0; i < 6; i++) {
+		dl[i].topic = "mock.dlq";
+		dl[i].key = (char *)ids[i];
+		dl[i].key_len = 16;
+		dl[i].value = "{}";
+		dl[i].value_len = 2;
+		dl[i].headers[0].key = SK_BUS_HEADER_DEDUP;
+		dl[i].headers[0].value = (char *)ids[i];
+		dl[i].n_headers = 1;
+	}
+	sk_config_free(cfg);
+	for (int round = 0; round < 2; round++) {
+		cfg = make_cfg(bootstraps, "30000");
+		CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+		/* first bus: five (one id twice); second: all six again */
+		CHECK_INT(sk_bus_produce(bus, dl, round ? 6 : 5, &err), SK_OK);
+		if (err.code)
+			fprintf(stderr, "dedup produce: %s\n", err.msg);
+		struct sk_bus_batch b = {0};
+		CHECK_INT(sk_bus_read(bus, "mock.dlq", -1, 0, 100, &b, &err),
+			  SK_OK);
+		CHECK_INT(b.n, round ? 5 : 4);
+		sk_bus_batch_clear(&b);
+		sk_bus_close(bus);
+		sk_config_free(cfg);
+	}
+	cfg = NULL;
 
 	/* 5. a bad librdkafka property is a configuration error */
 	struct sk_config *bad = make_cfg(bootstraps, "4000");

@@ -128,15 +128,9 @@ static void test_split_edges(void)
 	size_t n = 5;
 	struct sk_error err = {0};
 
-	/* null (outside every region) and [] are empty answers. */
-	CHECK_INT(sk_model_split_array("null", 4, 3011, 1, &items, &n, &err),
-		  SK_OK);
-	CHECK_INT(n, 0);
-	CHECK(items == NULL);
-	CHECK_INT(sk_model_split_array(" null\n", 6, 3011, 1, &items, &n,
-				       &err),
-		  SK_OK);
-	CHECK_INT(n, 0);
+	/* [] is an empty answer; null is not an answer to a region. */
+	expect_split_error("null", 4, SK_ERR_PARSE, "JSON null");
+	expect_split_error(" null\n", 6, SK_ERR_PARSE, "expected an array");
 	CHECK_INT(sk_model_split_array("[]", 2, 3011, 1, &items, &n, &err),
 		  SK_OK);
 	CHECK_INT(n, 0);
@@ -200,6 +194,48 @@ static void test_split_edges(void)
 		CHECK_STR(items[0].key, "?:?:?");
 	sk_model_raw_items_free(items, n);
 	sk_model_raw_items_free(NULL, 0);
+}
+
+/* Elements that do not answer their request are marked, copies of a key
+ * all of them; what no request could name is left to processing. */
+static void test_items_check(void)
+{
+	const char *body =
+		"[{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-01\"},"
+		"{\"RegionId\":3012,\"LangKey\":1,\"ValidFrom\":\"2024-02-02\"},"
+		"{\"RegionId\":3011,\"LangKey\":2,\"ValidFrom\":\"2024-02-02\"},"
+		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2025-03-08\"},"
+		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-03\"},"
+		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-03\","
+		"\"MainText\":\"other words\"},"
+		"{\"RegionId\":3011,\"LangKey\":3,\"ValidFrom\":\"2024-02-04\"},"
+		"{\"RegionId\":9999,\"LangKey\":1,\"ValidFrom\":\"2024-02-04\"},"
+		"{\"RegionId\":\"abc\",\"ValidFrom\":\"2024-02-04\"},"
+		"{\"RegionId\":\"abc\",\"ValidFrom\":\"2024-02-05\"}]";
+	struct sk_raw_item *items = NULL;
+	size_t n = 0;
+	struct sk_error err = {0};
+	struct sk_date from = {2024, 2, 1}, to = {2024, 2, 5};
+	CHECK_INT(sk_model_split_array(body, strlen(body), 3011, 1, &items,
+				       &n, &err),
+		  SK_OK);
+	CHECK_INT(n, 10);
+	if (n != 10)
+		return;
+	CHECK_INT(sk_model_items_check(items, n, 3011, 1, &from, &to), 5);
+	CHECK(items[0].reject == NULL);
+	CHECK_STR(items[1].reject, "misrouted");
+	CHECK(strstr(items[1].reject_why, "region 3012 lang 1 in the answer "
+					  "for region 3011 lang 1 "
+					  "2024-02-01..2024-02-05") != NULL);
+	CHECK_STR(items[2].reject, "misrouted");
+	CHECK_STR(items[3].reject, "out_of_range");
+	CHECK(strstr(items[3].reject_why, "2025-03-08") != NULL);
+	CHECK_STR(items[4].reject, "duplicate_in_response");
+	CHECK_STR(items[5].reject, "duplicate_in_response");
+	for (size_t i = 6; i < n; i++)
+		CHECK(items[i].reject == NULL);
+	sk_model_raw_items_free(items, n);
 }
 
 static void test_parse_detail(void)
@@ -702,6 +738,7 @@ int main(void)
 {
 	test_split_samples();
 	test_split_edges();
+	test_items_check();
 	test_parse_detail();
 	test_parse_simple();
 	test_parse_types();

@@ -160,12 +160,43 @@ static void by_region(struct conn *c, const struct http_req *r,
 	g.unknown = fk == FK_UNKNOWN;
 	g.version = version->s;
 	g.version_len = version->n;
+	if (fk == FK_MISROUTED)
+		g.region = g.region == 3000 + SIM_NREGIONS ? 3001 : g.region + 1;
+	if (fk == FK_OUT_OF_RANGE)
+		g.start += 400;
 
 	struct jbuf j;
-	long nbad;
+	long nbad = 0, n = 0;
 	jb_init(&j, SIM_HDR_RESERVE,
-		(size_t)g.ndays * (g.detail ? 6144 : 640) + 64);
-	long n = gen_warnings(&j, &g, &nbad);
+		(size_t)g.ndays * (g.detail ? 6144 : 640) * (fk == FK_TWICE ? 2 : 1) +
+			64);
+	if (fk == FK_NULL)
+		jb_puts(&j, "null");
+	else if (fk == FK_OBJECT)
+		jb_puts(&j, "{\"Message\":\"An error has occurred.\"}");
+	else if (fk == FK_EMPTY)
+		jb_puts(&j, "[]");
+	else
+		n = gen_warnings(&j, &g, &nbad);
+	if (fk == FK_TWICE && !j.oom) {
+		/* the same days again from another seed: other words, other
+		 * levels, the same keys */
+		struct jbuf k;
+		long kbad;
+		struct gen_req g2 = g;
+		g2.seed = g.seed ^ 0x7715ce;
+		jb_init(&k, 0, jb_body_len(&j) + 64);
+		long n2 = gen_warnings(&k, &g2, &kbad);
+		if (n > 0 && n2 > 0) {
+			n += n2;
+			nbad += kbad;
+			j.len--; /* the ']' */
+			jb_put(&j, ",", 1);
+			jb_put(&j, jb_body(&k) + 1, jb_body_len(&k) - 1);
+		}
+		j.oom |= k.oom;
+		jb_free(&k);
+	}
 	if (j.oom) {
 		http_respond(c, 500, NULL, &j); /* turns into a 500 error */
 	} else if (fk == FK_TRUNCATE) {

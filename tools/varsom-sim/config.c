@@ -17,6 +17,7 @@ static struct sim_config config_cur;
 static const char *const kind_names[FK_COUNT] = {
 	"none", "500", "503", "429", "slow",
 	"truncate", "malformed", "reset", "unknown",
+	"misrouted", "out_of_range", "twice", "null", "object", "empty",
 };
 
 void config_defaults(struct sim_config *c)

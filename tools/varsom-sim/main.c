@@ -51,6 +51,7 @@ static void usage(FILE *out)
 	      "  --help               this text\n"
 	      "\n"
 	      "KIND: 500 503 429 slow truncate malformed reset unknown\n"
+	      "      misrouted out_of_range twice null object empty\n"
 	      "Control: GET /_sim/stats, /_sim/config?key=value&..., "
 	      "/_sim/reset\n",
 	      out);

@@ -139,6 +139,12 @@ enum fault_kind {
 	FK_MALFORMED,
 	FK_RESET,
 	FK_UNKNOWN,
+	FK_MISROUTED,    /* 200, the next region's warnings */
+	FK_OUT_OF_RANGE, /* 200, the dates 400 days later */
+	FK_TWICE,        /* 200, every element twice, differently worded */
+	FK_NULL,         /* 200, body null */
+	FK_OBJECT,       /* 200, body a JSON object */
+	FK_EMPTY,        /* 200, body [] */
 	FK_COUNT
 };
 
