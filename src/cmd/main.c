@@ -78,7 +78,7 @@ static const struct sk_cmd commands[] = {
 
 static const struct sk_cfg_def *const cfg_tables[] = {
 	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg,
-	sk_sched_cfg, sk_web_cfg, NULL,
+	sk_sched_cfg, sk_ledger_cfg, sk_web_cfg, NULL,
 };
 
 static void usage_main(FILE *f)

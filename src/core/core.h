@@ -45,6 +45,7 @@ typedef enum {
 	SK_ERR_VALIDATE = 13,   /* a record failed validation */
 	SK_ERR_INTERRUPTED = 14,/* stopped by a signal */
 	SK_ERR_NET = 15,        /* connection-level network failure */
+	SK_ERR_CONFLICT = 16,   /* lost a race: another process owns it */
 	SK_ERR__COUNT
 } sk_err_t;
 

@@ -23,6 +23,7 @@ static const char *const err_names[SK_ERR__COUNT] = {
 	[SK_ERR_VALIDATE] = "validate",
 	[SK_ERR_INTERRUPTED] = "interrupted",
 	[SK_ERR_NET] = "net",
+	[SK_ERR_CONFLICT] = "conflict",
 };
 
 const char *sk_err_name(sk_err_t code)

@@ -75,7 +75,15 @@ static void *worker(void *arg)
 				if (sk_stop_requested())
 					break;
 			}
-			rc = sk_sched_execute(b->cfg, l, r, &err);
+			bool claimed = false;
+			rc = sk_sched_claim(b->cfg, l, r->id, r, &claimed,
+					    &err);
+			if (rc == SK_OK && !claimed) {
+				/* Another process (a daemon) took it. */
+				break;
+			}
+			if (rc == SK_OK)
+				rc = sk_sched_execute(b->cfg, l, r, &err);
 		} while (rc == SK_OK && r->state == SK_RUN_RETRY);
 		pthread_mutex_lock(&b->lock);
 		if (rc != SK_OK && !b->fatal) {
@@ -122,10 +130,11 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 			   struct sk_error *err)
 {
 	struct sk_ledger *l = NULL;
+	sk_sched_owner("backfill");
 	if (sk_sched_ledger_open(cfg, &l, err) != SK_OK)
 		return err->code;
 	int recovered = 0;
-	if (sk_ledger_recover(l, sk_clock_now_ms(), &recovered, err) != SK_OK)
+	if (sk_ledger_recover(l, sk_now_ms(), &recovered, err) != SK_OK)
 		goto fail;
 	if (recovered)
 		fprintf(stderr, "backfill: %d run(s) were cut off last time; "

@@ -1,8 +1,23 @@
 /*
  * ledger.h - the run ledger: one row per run and per task attempt, data
- * check results, and scheduler state (pause, last scheduled instant), in
- * SQLite at <data_dir>/ledger.db. Survives restarts; a run cut off by a
- * crash is found by sk_ledger_recover at start-up.
+ * check results, scheduler state (pause, last scheduled instant) and the
+ * processes that execute runs. Survives restarts.
+ *
+ * Backends (ledger_int.h): "sqlite" (<data_dir>/ledger.db, the default)
+ * and, where built, "postgres" (shared by several daemons), chosen by the
+ * config key "ledger". Every function below dispatches to the backend.
+ *
+ * Claim protocol (the same in every backend): a run is executed only by
+ * the process that claimed it. A claim is one conditional change of a
+ * queued or up-for-retry run to running, recording the claimant (an owner,
+ * struct sk_ledger_owner) and a lease (lease_until_ms, wall-clock UTC ms).
+ * The owner renews its leases by heartbeats; a run whose lease expired is
+ * cut off (its owner died or hung) and sk_ledger_recover puts it up for
+ * retry, where another process may claim it. A live lease is never taken.
+ * sk_ledger_run_end succeeds only for the owner of the current attempt,
+ * so a run taken over after its lease expired is not overwritten by the
+ * old owner. Leases use the real clock (sk_now_ms), which is the same in
+ * every process; schedule times use the scheduler's clock (sk_clock_now_ms).
  *
  * (Part of the sched module; merged into sched.h with the schedule code.)
  */
@@ -10,6 +25,8 @@
 #define SK_LEDGER_H
 
 #include "core/core.h"
+
+struct sk_config;
 
 enum sk_run_state {
 	SK_RUN_QUEUED = 0,
@@ -27,6 +44,21 @@ const char *sk_run_state_name(enum sk_run_state s);
 int sk_run_state_parse(const char *name);
 
 #define SK_RUN_TEXT 512
+#define SK_LEDGER_OWNER_LEN 128
+
+/* Who executes runs: one per process (a daemon, a backfill, a `skred
+ * run`). id is unique per process: "<host>:<pid>:<started_ms>". */
+struct sk_ledger_owner {
+	char id[SK_LEDGER_OWNER_LEN];
+	char host[64];
+	int64_t pid;
+	int64_t started_ms; /* wall-clock UTC ms */
+	char role[16];      /* "serve", "backfill", "run" */
+	char version[32];
+};
+
+/* Fill o for the calling process (gethostname, getpid, now) with role. */
+void sk_ledger_owner_init(struct sk_ledger_owner *o, const char *role);
 
 struct sk_run {
 	int64_t id;
@@ -42,13 +74,22 @@ struct sk_run {
 	char error[SK_RUN_TEXT];
 	int64_t fetched, stored, dead;
 	char log_excerpt[SK_RUN_TEXT];
+	char owner[SK_LEDGER_OWNER_LEN]; /* owner id of the last claim */
+	int64_t lease_until_ms;          /* wall-clock UTC ms; 0 none */
 };
 
 struct sk_ledger;
 
-sk_err_t sk_ledger_open(struct sk_ledger **out, const char *path,
+/* Open the backend named by config key "ledger" ("sqlite": <data_dir>/
+ * ledger.db, the directory created; migrations applied). An unknown or
+ * not built backend is SK_ERR_CONFIG naming the known ones. *out is owned
+ * by the caller (sk_ledger_close). A handle is used by one thread at a
+ * time; open one per thread. */
+sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err);
 void sk_ledger_close(struct sk_ledger *l);
+/* The backend's name ("sqlite"). */
+const char *sk_ledger_backend(const struct sk_ledger *l);
 
 /* Add r as queued unless a run with the same job, logical time, window,
  * regions, languages and endpoint exists; either way r is filled from the
@@ -63,26 +104,86 @@ sk_err_t sk_ledger_run_list(struct sk_ledger *l, int state, const char *job,
 			    size_t limit,
 			    int (*fn)(const struct sk_run *r, void *ud),
 			    void *ud, struct sk_error *err);
-/* The oldest queued or up-for-retry run due at now_ms. */
+/* A look only (no claim): the oldest queued or up-for-retry run due at
+ * now_ms (scheduler clock). Another process may claim it first. */
 sk_err_t sk_ledger_run_next_due(struct sk_ledger *l, int64_t now_ms,
 				struct sk_run *r, bool *found,
 				struct sk_error *err);
-/* Mark r running (attempts + 1, start_ms = now) and open its attempt row. */
-sk_err_t sk_ledger_run_begin(struct sk_ledger *l, struct sk_run *r,
-			     int64_t now_ms, struct sk_error *err);
+/* Claim the oldest run that is queued or up for retry and due at now_ms
+ * (next_try_ms <= now_ms, scheduler clock; oldest by logical time, then
+ * id), atomically: of several processes calling at once each run goes to
+ * exactly one. The claimed run is running, owned by o with lease until
+ * lease_until_ms (wall clock), attempts + 1, start_ms = now_ms, and its
+ * attempt row is open (owner o). *claimed false (r untouched) when none
+ * is due. */
+sk_err_t sk_ledger_run_claim_next(struct sk_ledger *l,
+				  const struct sk_ledger_owner *o,
+				  int64_t now_ms, int64_t lease_until_ms,
+				  struct sk_run *r, bool *claimed,
+				  struct sk_error *err);
+/* Claim run id the same way, whether due or not, if it is queued or up
+ * for retry; *claimed false when it is not (another process holds or
+ * finished it), r then filled with its current row. SK_ERR_NOTFOUND for
+ * no such run. */
+sk_err_t sk_ledger_run_claim(struct sk_ledger *l, int64_t id,
+			     const struct sk_ledger_owner *o, int64_t now_ms,
+			     int64_t lease_until_ms, struct sk_run *r,
+			     bool *claimed, struct sk_error *err);
 /* Close the current attempt with r's state, error, counts and excerpt;
  * r->state is the run's new state (success, failed, up_for_retry with
- * next_try_ms, or queued when interrupted). */
+ * next_try_ms, or queued when interrupted). Only for the claimant: the
+ * run must still be running with r->attempts and r->owner (as the claim
+ * filled them); otherwise nothing is written and the result is
+ * SK_ERR_CONFLICT naming the run's current state and owner (the lease
+ * expired and the run was recovered or taken over). */
 sk_err_t sk_ledger_run_end(struct sk_ledger *l, const struct sk_run *r,
 			   int64_t now_ms, struct sk_error *err);
-/* Put a finished run back in the queue (attempts start again). */
+/* A queued or up-for-retry run that will not be executed (created while
+ * paused): skipped with reason as its error. *done false if the run was
+ * not in such a state. */
+sk_err_t sk_ledger_run_skip(struct sk_ledger *l, int64_t id,
+			    const char *reason, int64_t now_ms, bool *done,
+			    struct sk_error *err);
+/* Put a finished run back in the queue (attempts start again).
+ * SK_ERR_INVAL for a running run. */
 sk_err_t sk_ledger_run_clear(struct sk_ledger *l, int64_t id,
 			     struct sk_error *err);
-/* At start-up: every run still "running" was cut off (crash, kill -9):
- * its attempt is closed as interrupted and the run is up for retry now.
- * *n = how many. */
+/* Every running run whose lease ended before now_ms (wall clock) was cut
+ * off (crash, kill -9, a hung or partitioned owner): its attempt is
+ * closed as interrupted and the run is up for retry at once. Runs with a
+ * live lease are left alone. *n = how many. Safe to call at any time from
+ * any process. */
 sk_err_t sk_ledger_recover(struct sk_ledger *l, int64_t now_ms, int *n,
 			   struct sk_error *err);
+
+/* Heartbeat of owner o at now_ms (wall clock): the leases of every run o
+ * holds (running, owner o) are extended to lease_until_ms, and o's row in
+ * the table of processes is created or refreshed (last beat now_ms, lease
+ * lease_until_ms - now_ms). *renewed = runs renewed (may be NULL). */
+sk_err_t sk_ledger_heartbeat(struct sk_ledger *l,
+			     const struct sk_ledger_owner *o, int64_t now_ms,
+			     int64_t lease_until_ms, int *renewed,
+			     struct sk_error *err);
+/* o stops (clean exit): its row in the table of processes is removed. */
+sk_err_t sk_ledger_owner_gone(struct sk_ledger *l,
+			      const struct sk_ledger_owner *o,
+			      struct sk_error *err);
+
+/* The processes that beat (daemons, backfills), by started_ms. alive:
+ * last_beat_ms + lease_ms >= now_ms (wall clock). */
+struct sk_ledger_daemon {
+	char owner[SK_LEDGER_OWNER_LEN];
+	char host[64];
+	int64_t pid;
+	int64_t started_ms, last_beat_ms, lease_ms;
+	char role[16];
+	char version[32];
+	bool alive;
+};
+sk_err_t sk_ledger_daemons(struct sk_ledger *l, int64_t now_ms,
+			   int (*fn)(const struct sk_ledger_daemon *d,
+				     void *ud),
+			   void *ud, struct sk_error *err);
 
 /* Attempts of a run, oldest first. */
 struct sk_attempt {
@@ -91,6 +192,7 @@ struct sk_attempt {
 	int64_t start_ms, end_ms;
 	char error[SK_RUN_TEXT];
 	int64_t fetched, stored, dead;
+	char owner[SK_LEDGER_OWNER_LEN]; /* who executed it ("" before v3) */
 };
 sk_err_t sk_ledger_attempts(struct sk_ledger *l, int64_t run_id,
 			    int (*fn)(const struct sk_attempt *a, void *ud),
@@ -126,5 +228,7 @@ sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
 			    size_t size, bool *found, struct sk_error *err);
 sk_err_t sk_ledger_meta_set(struct sk_ledger *l, const char *key,
 			    const char *value, struct sk_error *err);
+
+extern const struct sk_cfg_def sk_ledger_cfg[];
 
 #endif

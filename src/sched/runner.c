@@ -32,18 +32,41 @@ const struct sk_cfg_def sk_sched_cfg[] = {
 	 "Oslo hour by which NVE publishes tomorrow's warnings"},
 	{"sched.backfill_days", SK_CFG_INT, "30", 1, 366, 0,
 	 "days per backfill run"},
+	{"sched.lease_ms", SK_CFG_INT, "60000", 1000, 86400000, 0,
+	 "a claimed run is the claimant's while it beats (every third of "
+	 "this); a run silent this long is taken over"},
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
 
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err)
 {
-	const char *dir = sk_config_str(cfg, "data_dir");
-	if (sk_mkdir_p(dir, err) != SK_OK)
-		return err->code;
-	char path[4200];
-	snprintf(path, sizeof path, "%s/ledger.db", dir);
-	return sk_ledger_open(out, path, err);
+	return sk_ledger_open(out, cfg, err);
+}
+
+static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sk_ledger_owner owner;
+
+const struct sk_ledger_owner *sk_sched_owner(const char *role)
+{
+	pthread_mutex_lock(&owner_lock);
+	if (!owner.id[0])
+		sk_ledger_owner_init(&owner, role);
+	pthread_mutex_unlock(&owner_lock);
+	return &owner;
+}
+
+sk_err_t sk_sched_claim(const struct sk_config *cfg, struct sk_ledger *l,
+			int64_t id, struct sk_run *r, bool *claimed,
+			struct sk_error *err)
+{
+	int64_t until = sk_now_ms() + sk_config_int(cfg, "sched.lease_ms");
+	const struct sk_ledger_owner *o = sk_sched_owner(NULL);
+	if (id > 0)
+		return sk_ledger_run_claim(l, id, o, sk_clock_now_ms(), until,
+					   r, claimed, err);
+	return sk_ledger_run_claim_next(l, o, sk_clock_now_ms(), until, r,
+					claimed, err);
 }
 
 void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
@@ -247,8 +270,6 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	struct sk_job_process_stats ps = {0};
 	sk_err_t rc;
 
-	if (sk_ledger_run_begin(l, r, sk_clock_now_ms(), err) != SK_OK)
-		return err->code;
 	sk_log_set_tap(tap, &x);
 	sk_log(SK_LOG_INFO, "sched",
 	       "run=%lld job=%s attempt=%d/%d window=%s..%s regions=%s "

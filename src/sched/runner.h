@@ -13,7 +13,7 @@
 
 struct sk_config;
 
-/* Run one attempt of r (already in the ledger, due): fetch and process its
+/* Run one attempt of r (claimed by this process, sk_sched_claim): fetch and process its
  * window, run the data checks, and record the outcome: success; up for
  * retry (retriable error, attempts left, after capped backoff with jitter);
  * failed (fatal error or no attempts left); or queued again when stopped
@@ -22,9 +22,20 @@ struct sk_config;
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 			  struct sk_run *r, struct sk_error *err);
 
-/* Ledger path for a configuration: <data_dir>/ledger.db (dir created). */
+/* The ledger of a configuration (sk_ledger_open: key "ledger"). */
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err);
+
+/* This process as a ledger owner; the first call names its role
+ * ("serve", "backfill", "run"), later ones may pass NULL. Borrowed,
+ * valid for the process's life. */
+const struct sk_ledger_owner *sk_sched_owner(const char *role);
+
+/* Claim run id (id > 0) or the oldest due run (id 0) for this process
+ * with a lease of sched.lease_ms (see sk_ledger_run_claim). */
+sk_err_t sk_sched_claim(const struct sk_config *cfg, struct sk_ledger *l,
+			int64_t id, struct sk_run *r, bool *claimed,
+			struct sk_error *err);
 
 /* Fill a run's window for a schedule instant: the Europe/Oslo date of the
  * instant, run.days_back before to run.days_ahead after. */

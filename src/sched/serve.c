@@ -165,16 +165,15 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 		bool created;
 		if (sk_ledger_run_add(l, &r, &created, err) != SK_OK)
 			return err->code;
-		if (created && paused) {
-			r.state = SK_RUN_SKIPPED;
-			snprintf(r.error, sizeof r.error, "paused");
-			if (sk_ledger_run_end(l, &r, now, err) != SK_OK)
-				return err->code;
-		}
+		bool skipped = false;
+		if (created && paused &&
+		    sk_ledger_run_skip(l, r.id, "paused", now, &skipped, err) !=
+			    SK_OK)
+			return err->code;
 		sk_log(SK_LOG_INFO, "sched", "job=%s fire=%s run=%lld %s%s",
 		       j->name, r.logical_time, (long long)r.id,
 		       created ? "queued" : "exists",
-		       created && paused ? " (skipped: paused)" : "");
+		       skipped ? " (skipped: paused)" : "");
 	}
 	snprintf(val, sizeof val, "%lld", (long long)fires[n - 1]);
 	return sk_ledger_meta_set(l, key, val, err);
@@ -207,16 +206,14 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	struct sk_ledger *l = NULL;
 	if (plan_load(*cfg, &p, err) != SK_OK)
 		return err->code;
+	sk_sched_owner("serve");
 	if (sk_sched_ledger_open(*cfg, &l, err) != SK_OK) {
 		plan_free(&p);
 		return err->code;
 	}
 	int recovered = 0;
-	sk_err_t rc = sk_ledger_recover(l, sk_clock_now_ms(), &recovered, err);
-	if (rc == SK_OK && recovered)
-		sk_log(SK_LOG_WARN, "sched",
-		       "found %d run(s) cut off by a crash: up for retry",
-		       recovered);
+	int64_t next_recover = 0;
+	sk_err_t rc = SK_OK;
 	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
 	       p.n, sk_tz_name(p.tz));
 	while (rc == SK_OK && !sk_stop_requested()) {
@@ -245,6 +242,19 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 				       p.n);
 			}
 		}
+		/* Runs of a process that died (its lease ran out) are up
+		 * for retry again, to be claimed below; live leases stay. */
+		if (sk_now_ms() >= next_recover) {
+			next_recover = sk_now_ms() + POLL_MS;
+			if ((rc = sk_ledger_recover(l, sk_now_ms(), &recovered,
+						    err)) != SK_OK)
+				break;
+			if (recovered)
+				sk_log(SK_LOG_WARN, "sched",
+				       "%d run(s) whose owner stopped beating "
+				       "(lease expired): up for retry",
+				       recovered);
+		}
 		int64_t now = sk_clock_now_ms();
 		char pbuf[8];
 		bool paused = false, found;
@@ -259,7 +269,7 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			break;
 		struct sk_run r;
 		if (!paused &&
-		    (rc = sk_ledger_run_next_due(l, now, &r, &found, err)) ==
+		    (rc = sk_sched_claim(*cfg, l, 0, &r, &found, err)) ==
 			    SK_OK &&
 		    found) {
 			rc = sk_sched_execute(*cfg, l, &r, err);

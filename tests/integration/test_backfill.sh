@@ -26,10 +26,13 @@ check "dry run plans 7 runs" "backfill plan: 7 run(s) to do, 0 skipped (mode mis
 # With faults, killed mid-way, resumed.
 start_sim --seed 17 --fault-rate 0.2 --fault-kinds 500,503,429,truncate,malformed
 export SKRED_DATA_DIR="$T/crash"
+# A short lease: the killed backfill's claims expire soon after the kill.
+export SKRED_SCHED_LEASE_MS=2000
 "$SKRED" backfill "${SEASON[@]}" --concurrency 2 >/dev/null 2>"$T/c1.err" &
 b=$!
 for _ in $(seq 300); do [ "$(L "SELECT COUNT(*) FROM run WHERE state='success'" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
 kill -9 "$b"; wait "$b" 2>/dev/null || true
+sleep 2.5 # until its leases have run out
 done1=$(L "SELECT COUNT(*) FROM run WHERE state='success'")
 [ "$done1" -lt 7 ] && ok "killed mid-backfill ($done1 of 7 runs done)" || fail "backfill finished before the kill"
 "$SKRED" backfill "${SEASON[@]}" --concurrency 2 >"$T/c2.out" 2>"$T/c2.err" || fail "resume failed: $(tail -2 "$T/c2.err")"

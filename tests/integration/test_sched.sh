@@ -67,7 +67,9 @@ start_sim --seed 2
 
 # 6. A crash in the middle of a run: found at start-up and retried.
 start_sim --seed 2 --fault-rate 1.0 --fault-kinds slow --slow-ms 700
-export SKRED_DATA_DIR="$T/crash" SKRED_FAKE_NOW=2024-01-10T15:59:50Z SKRED_FETCH_CONCURRENCY=1
+# A short lease: the restarted daemon takes the run over once the killed
+# one's lease (real time) has run out.
+export SKRED_DATA_DIR="$T/crash" SKRED_FAKE_NOW=2024-01-10T15:59:50Z SKRED_FETCH_CONCURRENCY=1 SKRED_SCHED_LEASE_MS=2000
 "$SKRED" serve >>"$T/serve.log" 2>&1 &
 s=$!
 for _ in $(seq 100); do [ "$(L "SELECT state FROM run WHERE id=1" 2>/dev/null)" = running ] && break; sleep 0.1; done
@@ -78,7 +80,7 @@ start_sim --seed 2
 serve_until "SELECT state FROM run WHERE id=1" success 30
 check "after restart: retried and succeeded" "success|2" "$(L "SELECT state, attempts FROM run WHERE id=1")"
 check "the cut-off attempt is recorded as interrupted" interrupted "$(L "SELECT state FROM attempt WHERE run_id=1 AND attempt=1")"
-unset SKRED_FETCH_CONCURRENCY
+unset SKRED_FETCH_CONCURRENCY SKRED_SCHED_LEASE_MS
 
 # 6b. SIGTERM in the middle of a run: the attempt is recorded as
 # interrupted and the run queued again; the next start finishes it.
@@ -94,7 +96,7 @@ check "the run is queued again, the attempt interrupted" "queued|interrupted" "$
 start_sim --seed 2
 serve_until "SELECT state FROM run WHERE id=1" success 30
 check "next start finishes it" success "$(L "SELECT state FROM run WHERE id=1")"
-unset SKRED_FETCH_CONCURRENCY
+unset SKRED_FETCH_CONCURRENCY SKRED_SCHED_LEASE_MS
 
 # 6c. A failed data check fails the run when configured to.
 start_sim --seed 2 --bad-rate 0.5

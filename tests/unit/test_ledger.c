@@ -39,15 +39,31 @@ static int see_check(const char *name, bool ok, const char *detail, void *ud)
 	return 0;
 }
 
+/* A configuration with data_dir = dir (and the default ledger). */
+static struct sk_config *config_for(const char *dir)
+{
+	static const struct sk_cfg_def *const tables[] = {sk_core_cfg,
+							  sk_ledger_cfg, NULL};
+	struct sk_config *cfg = NULL;
+	struct sk_error err = {0};
+	CHECK_INT(sk_config_new(&cfg, tables, &err), SK_OK);
+	CHECK_INT(sk_config_set(cfg, "data_dir", dir, "test", &err), SK_OK);
+	return cfg;
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/skred-ledger-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
-	char path[256];
-	snprintf(path, sizeof path, "%s/ledger.db", dir);
+	struct sk_config *cfg = config_for(dir);
 	struct sk_ledger *l = NULL;
 	struct sk_error err = {0};
-	CHECK_INT(sk_ledger_open(&l, path, &err), SK_OK);
+	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	CHECK_STR(sk_ledger_backend(l), "sqlite");
+	struct sk_ledger_owner o;
+	sk_ledger_owner_init(&o, "test");
+	CHECK(strstr(o.id, o.host) == o.id);
+	bool claimed = false;
 
 	struct sk_run r = {0};
 	snprintf(r.job, sizeof r.job, "daily");
@@ -73,10 +89,17 @@ int main(void)
 	CHECK(found);
 	CHECK_INT(due.id, r.id);
 
-	/* attempt 1 is cut off by a "crash" */
-	CHECK_INT(sk_ledger_run_begin(l, &due, 2000, &err), SK_OK);
+	/* attempt 1 is cut off by a "crash": its lease (until 2500) ends */
+	CHECK_INT(sk_ledger_run_claim_next(l, &o, 2000, 2500, &due, &claimed,
+					   &err),
+		  SK_OK);
+	CHECK(claimed);
 	CHECK_INT(due.attempts, 1);
+	CHECK_STR(due.owner, o.id);
+	CHECK_INT(due.lease_until_ms, 2500);
 	int n = 0;
+	CHECK_INT(sk_ledger_recover(l, 2400, &n, &err), SK_OK);
+	CHECK_INT(n, 0); /* a live lease is left alone */
 	CHECK_INT(sk_ledger_recover(l, 3000, &n, &err), SK_OK);
 	CHECK_INT(n, 1);
 	CHECK_INT(sk_ledger_run_get(l, r.id, &due, &err), SK_OK);
@@ -86,7 +109,10 @@ int main(void)
 	/* attempt 2 succeeds */
 	CHECK_INT(sk_ledger_run_next_due(l, 3000, &due, &found, &err), SK_OK);
 	CHECK(found);
-	CHECK_INT(sk_ledger_run_begin(l, &due, 4000, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_claim(l, due.id, &o, 4000, 1 << 30, &due,
+				      &claimed, &err),
+		  SK_OK);
+	CHECK(claimed);
 	CHECK_INT(due.attempts, 2);
 	due.state = SK_RUN_SUCCESS;
 	due.stored = 42;
@@ -116,7 +142,10 @@ int main(void)
 	struct sk_run r2 = r;
 	snprintf(r2.logical_time, sizeof r2.logical_time, "2024-01-11T16:00:00.000Z");
 	CHECK_INT(sk_ledger_run_add(l, &r2, &created, &err), SK_OK);
-	CHECK_INT(sk_ledger_run_begin(l, &r2, 6000, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_claim(l, r2.id, &o, 6000, 1 << 30, &r2,
+				      &claimed, &err),
+		  SK_OK);
+	CHECK(claimed);
 	r2.state = SK_RUN_RETRY;
 	r2.next_try_ms = 9000;
 	snprintf(r2.error, sizeof r2.error, "HTTP 503");
@@ -148,7 +177,7 @@ int main(void)
 
 	/* it survives a restart */
 	sk_ledger_close(l);
-	CHECK_INT(sk_ledger_open(&l, path, &err), SK_OK);
+	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
 	n = 0;
 	CHECK_INT(sk_ledger_run_list(l, -1, NULL, 0, count_runs, &n, &err), SK_OK);
 	CHECK_INT(n, 2);
@@ -160,6 +189,7 @@ int main(void)
 	CHECK_INT(sk_run_state_parse("up_for_retry"), SK_RUN_RETRY);
 	CHECK_INT(sk_run_state_parse("nope"), -1);
 	sk_ledger_close(l);
+	sk_config_free(cfg);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);

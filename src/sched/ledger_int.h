@@ -1,0 +1,109 @@
+/*
+ * ledger_int.h - internals shared by the ledger dispatch (ledger.c) and
+ * its backends: the backend table and each backend's one exported symbol.
+ * Not for use outside src/sched/.
+ *
+ * One op per public sk_ledger_* function, with the same arguments and the
+ * same contract (see ledger.h); ledger.c only dispatches. A backend's
+ * handle starts with `struct sk_ledger` (its type), so ledger.c can find
+ * the table:
+ *
+ *	struct pg_ledger { struct sk_ledger base; PGconn *conn; ... };
+ *
+ * Every op is required. Claims (run_claim_next, run_claim) must be atomic
+ * across processes: a run goes from queued/up_for_retry to running for
+ * exactly one caller (SQLite: a write transaction and an UPDATE whose
+ * WHERE re-checks the state, changes() == 1; PostgreSQL: SELECT ... FOR
+ * UPDATE SKIP LOCKED, or UPDATE ... WHERE state IN (...) RETURNING).
+ * run_end must check the owner and attempt in the same statement that
+ * writes. recover must leave runs with a live lease alone.
+ */
+#ifndef SK_LEDGER_INT_H
+#define SK_LEDGER_INT_H
+
+#include "sched/ledger.h"
+
+struct sk_ledger_type {
+	const char *name;
+	sk_err_t (*open)(struct sk_ledger **out, const struct sk_config *cfg,
+			 struct sk_error *err);
+	void (*close)(struct sk_ledger *l);
+
+	sk_err_t (*run_add)(struct sk_ledger *l, struct sk_run *r,
+			    bool *created, struct sk_error *err);
+	sk_err_t (*run_get)(struct sk_ledger *l, int64_t id, struct sk_run *r,
+			    struct sk_error *err);
+	sk_err_t (*run_list)(struct sk_ledger *l, int state, const char *job,
+			     size_t limit,
+			     int (*fn)(const struct sk_run *r, void *ud),
+			     void *ud, struct sk_error *err);
+	sk_err_t (*run_next_due)(struct sk_ledger *l, int64_t now_ms,
+				 struct sk_run *r, bool *found,
+				 struct sk_error *err);
+	sk_err_t (*run_claim_next)(struct sk_ledger *l,
+				   const struct sk_ledger_owner *o,
+				   int64_t now_ms, int64_t lease_until_ms,
+				   struct sk_run *r, bool *claimed,
+				   struct sk_error *err);
+	sk_err_t (*run_claim)(struct sk_ledger *l, int64_t id,
+			      const struct sk_ledger_owner *o, int64_t now_ms,
+			      int64_t lease_until_ms, struct sk_run *r,
+			      bool *claimed, struct sk_error *err);
+	sk_err_t (*run_end)(struct sk_ledger *l, const struct sk_run *r,
+			    int64_t now_ms, struct sk_error *err);
+	sk_err_t (*run_skip)(struct sk_ledger *l, int64_t id,
+			     const char *reason, int64_t now_ms, bool *done,
+			     struct sk_error *err);
+	sk_err_t (*run_clear)(struct sk_ledger *l, int64_t id,
+			      struct sk_error *err);
+	sk_err_t (*recover)(struct sk_ledger *l, int64_t now_ms, int *n,
+			    struct sk_error *err);
+
+	sk_err_t (*heartbeat)(struct sk_ledger *l,
+			      const struct sk_ledger_owner *o, int64_t now_ms,
+			      int64_t lease_until_ms, int *renewed,
+			      struct sk_error *err);
+	sk_err_t (*owner_gone)(struct sk_ledger *l,
+			       const struct sk_ledger_owner *o,
+			       struct sk_error *err);
+	sk_err_t (*daemons)(struct sk_ledger *l, int64_t now_ms,
+			    int (*fn)(const struct sk_ledger_daemon *d,
+				      void *ud),
+			    void *ud, struct sk_error *err);
+
+	sk_err_t (*attempts)(struct sk_ledger *l, int64_t run_id,
+			     int (*fn)(const struct sk_attempt *a, void *ud),
+			     void *ud, struct sk_error *err);
+	sk_err_t (*check_put)(struct sk_ledger *l, int64_t run_id,
+			      const char *name, bool ok, const char *detail,
+			      int64_t now_ms, struct sk_error *err);
+	sk_err_t (*checks)(struct sk_ledger *l, int64_t run_id,
+			   int (*fn)(const char *name, bool ok,
+				     const char *detail, void *ud),
+			   void *ud, struct sk_error *err);
+	sk_err_t (*task_put)(struct sk_ledger *l, int64_t run_id,
+			     const struct sk_task *t, struct sk_error *err);
+	sk_err_t (*tasks)(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_task *t, void *ud),
+			  void *ud, struct sk_error *err);
+	sk_err_t (*meta_get)(struct sk_ledger *l, const char *key, char *buf,
+			     size_t size, bool *found, struct sk_error *err);
+	sk_err_t (*meta_set)(struct sk_ledger *l, const char *key,
+			     const char *value, struct sk_error *err);
+};
+
+/* The head of every backend's handle. */
+struct sk_ledger {
+	const struct sk_ledger_type *type;
+};
+
+/* The embedded ledger: <data_dir>/ledger.db (src/sched/ledger_sqlite.c). */
+extern const struct sk_ledger_type sk_ledger_sqlite;
+/* The shared ledger (src/sched/ledger_pg.c), when built with libpq
+ * (SKRED_HAVE_LIBPQ). */
+extern const struct sk_ledger_type sk_ledger_postgres;
+
+/* The run states in the ledger's text form, for backends' SQL. */
+#define SK_LEDGER_CLAIMABLE "('queued', 'up_for_retry')"
+
+#endif
