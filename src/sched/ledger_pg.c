@@ -219,6 +219,17 @@ static sk_err_t result_error(struct pg_ledger *p, PGresult *res,
 			    state ? ")" : "");
 }
 
+/* The server's notices ("relation ... already exists, skipping") go to
+ * the log at debug level instead of stderr. */
+static void notice(void *ud, const char *msg)
+{
+	(void)ud;
+	char line[512];
+	snprintf(line, sizeof line, "%s", msg);
+	one_line(line);
+	sk_log(SK_LOG_DEBUG, "ledger", "postgres: %s", line);
+}
+
 /* (Re)connect when there is no healthy connection. */
 static sk_err_t ensure_conn(struct pg_ledger *p, struct sk_error *err)
 {
@@ -249,6 +260,7 @@ static sk_err_t ensure_conn(struct pg_ledger *p, struct sk_error *err)
 		return rc;
 	}
 	PQsetErrorVerbosity(p->conn, PQERRORS_DEFAULT);
+	PQsetNoticeProcessor(p->conn, notice, NULL);
 	/* A hung statement (a lock never granted, a stalled server) ends in
 	 * a retriable error instead of blocking the daemon. */
 	snprintf(stmt, sizeof stmt, "SET statement_timeout = %lld",
