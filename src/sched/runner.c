@@ -32,6 +32,11 @@ const struct sk_cfg_def sk_sched_cfg[] = {
 	 "Oslo hour by which NVE publishes tomorrow's warnings"},
 	{"sched.backfill_days", SK_CFG_INT, "30", 1, 366, 0,
 	 "days per backfill run"},
+	{"sched.outage_base_ms", SK_CFG_INT, "1000", 10, 3600000, 0,
+	 "serve: first wait when the ledger is unreachable (full jitter, "
+	 "doubling); the daemon waits out an outage however long"},
+	{"sched.outage_cap_ms", SK_CFG_INT, "60000", 10, 3600000, 0,
+	 "serve: longest wait between attempts to reach the ledger"},
 	{"sched.lease_ms", SK_CFG_INT, "60000", 1000, 86400000, 0,
 	 "a claimed run is the claimant's while it beats (every third of "
 	 "this); a run silent this long is taken over"},

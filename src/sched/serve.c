@@ -199,6 +199,30 @@ static int64_t next_event(const struct plan *p, struct sk_ledger *l,
 	return next;
 }
 
+/* The ledger is unreachable (a PostgreSQL ledger's server down, restarting
+ * or cut off): wait, with capped exponential backoff and full jitter on the
+ * real clock, until the next attempt or a stop request. Logged once per
+ * attempt; the daemon does not exit for an outage however long. */
+static void outage_wait(const struct sk_config *cfg, unsigned attempt,
+			int64_t since_ms, const struct sk_error *why,
+			uint64_t *rng)
+{
+	int64_t ms = sk_backoff_ms(attempt,
+				   sk_config_int(cfg, "sched.outage_base_ms"),
+				   sk_config_int(cfg, "sched.outage_cap_ms"),
+				   rng);
+	if (ms < 100)
+		ms = 100;
+	sk_log(SK_LOG_WARN, "sched",
+	       "ledger unreachable for %llds (attempt %u), trying again in "
+	       "%lldms: %s",
+	       (long long)((sk_now_ms() - since_ms) / 1000), attempt + 1,
+	       (long long)ms, why->msg);
+	int64_t end = sk_now_ms() + ms;
+	while (!sk_stop_requested() && sk_now_ms() < end)
+		sk_sleep_ms(100);
+}
+
 sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			void *ud, struct sk_error *err)
 {
@@ -207,15 +231,24 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	if (plan_load(*cfg, &p, err) != SK_OK)
 		return err->code;
 	sk_sched_owner("serve");
-	if (sk_sched_ledger_open(*cfg, &l, err) != SK_OK) {
-		plan_free(&p);
-		return err->code;
+	unsigned outage = 0;
+	int64_t outage_since = 0;
+	uint64_t rng = (uint64_t)sk_now_ms() | 1;
+	while (sk_sched_ledger_open(*cfg, &l, err) != SK_OK) {
+		if (!err->retriable || sk_stop_requested()) {
+			plan_free(&p);
+			return err->code;
+		}
+		if (!outage_since)
+			outage_since = sk_now_ms();
+		outage_wait(*cfg, outage++, outage_since, err, &rng);
 	}
 	int recovered = 0;
 	int64_t next_recover = 0;
 	sk_err_t rc = SK_OK;
 	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
 	       p.n, sk_tz_name(p.tz));
+again:
 	while (rc == SK_OK && !sk_stop_requested()) {
 		if (sk_reload_take()) {
 			struct sk_error rerr = {0};
@@ -262,6 +295,14 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 					     &found, err)) != SK_OK)
 			break;
 		paused = found && !strcmp(pbuf, "1");
+		if (outage) {
+			sk_log(SK_LOG_INFO, "sched",
+			       "ledger reachable again after %llds",
+			       (long long)((sk_now_ms() - outage_since) /
+					   1000));
+			outage = 0;
+			outage_since = 0;
+		}
 		for (size_t i = 0; rc == SK_OK && i < p.n; i++)
 			rc = schedule_job(*cfg, l, &p, &p.jobs[i], now, paused,
 					  err);
@@ -283,6 +324,15 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		if (paused || wait > POLL_MS)
 			wait = POLL_MS;
 		sk_clock_sleep_ms(wait > 50 ? wait : 50);
+	}
+	/* A retriable ledger error (the connection lost): wait it out; the
+	 * ledger reconnects on the next call. Anything else ends the loop. */
+	if (rc != SK_OK && err->retriable && !sk_stop_requested()) {
+		if (!outage_since)
+			outage_since = sk_now_ms();
+		outage_wait(*cfg, outage++, outage_since, err, &rng);
+		rc = SK_OK;
+		goto again;
 	}
 	sk_log(SK_LOG_INFO, "sched", "stopping");
 	sk_ledger_close(l);

@@ -412,9 +412,14 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_store *st = NULL;
+	struct sk_ledger *l = NULL;
 	sk_err_t rc = sk_bus_open(&bus, w->cfg, &err);
 	if (rc == SK_OK)
 		rc = sk_store_open(&st, w->cfg, &err);
+	/* The ledger too: a PostgreSQL ledger may be down on its own. */
+	if (rc == SK_OK)
+		rc = sk_ledger_open(&l, w->cfg, &err);
+	sk_ledger_close(l);
 	sk_store_close(st);
 	sk_bus_close(bus);
 	if (rc != SK_OK)
