@@ -5,13 +5,25 @@
  * retention by age for messages every group has consumed.
  *
  * It does not push: poll re-queries, sleeping briefly, until its timeout.
+ *
+ * Consumers of one bus.db (several threads, `skred process` beside a
+ * daemon's runs) take turns, batch by batch: a poll that returns messages
+ * holds an exclusive lock (flock on bus.db.consumers.lock) until the
+ * commit of that batch, and every time it takes the lock it re-reads the
+ * group's committed offset. So two consumers of a group never read the
+ * same uncommitted messages (each message is stored once), and one that
+ * only waits (follow mode) does not hold the lock.
  */
 #include "bus/bus_int.h"
 #include "sqldb/sqldb.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 struct sqlog {
 	struct sk_bus base;
@@ -21,6 +33,9 @@ struct sqlog {
 	char *topic;
 	int64_t position; /* next offset this consumer reads */
 	int64_t retention_ms;
+	char *lock_path;  /* bus.db.consumers.lock */
+	int lock_fd;      /* -1 until the first poll */
+	bool locked;      /* holding it: between a poll and its commit */
 };
 
 static const char *const schema[] = {
@@ -115,6 +130,9 @@ static void sqlog_close(struct sk_bus *bus)
 	sqlite3_finalize(q->st_read);
 	sqlite3_finalize(q->st_commit);
 	sk_sqldb_close(q->db);
+	if (q->lock_fd >= 0)
+		close(q->lock_fd); /* releases the lock */
+	free(q->lock_path);
 	free(q->group);
 	free(q->topic);
 	free(q);
@@ -160,11 +178,18 @@ static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
 	if (!q)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	q->base.type = &sk_bus_sqlite;
+	q->lock_fd = -1;
 	q->retention_ms = sk_config_int(cfg, "bus.retention_days") * 86400000;
 	char path[4200];
 	snprintf(path, sizeof path, "%s/bus.db", dir);
 	if (sk_sqldb_open(&q->db, path, err) != SK_OK)
 		goto fail;
+	size_t lp = strlen(path) + sizeof ".consumers.lock";
+	if (!(q->lock_path = malloc(lp))) {
+		sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto fail;
+	}
+	snprintf(q->lock_path, lp, "%s.consumers.lock", path);
 	if (sk_sqldb_exec(q->db, "PRAGMA synchronous=FULL;", err) != SK_OK ||
 	    sk_sqldb_migrate(q->db, "bus", schema,
 			     sizeof schema / sizeof schema[0], err) != SK_OK)
@@ -278,6 +303,8 @@ fail:
 	return err->code;
 }
 
+static sk_err_t read_committed(struct sqlog *q, struct sk_error *err);
+
 static sk_err_t sqlog_subscribe(struct sk_bus *bus, const char *group,
 				const char *topic, struct sk_error *err)
 {
@@ -288,6 +315,13 @@ static sk_err_t sqlog_subscribe(struct sk_bus *bus, const char *group,
 	q->topic = sk_strdup(topic);
 	if (!q->group || !q->topic)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	return read_committed(q, err);
+}
+
+/* position = the group's committed offset on the topic (0 if none). */
+static sk_err_t read_committed(struct sqlog *q, struct sk_error *err)
+{
+	const char *group = q->group, *topic = q->topic;
 	sqlite3_stmt *st = NULL;
 	if (sk_sqldb_prepare(q->db, &st,
 			     "SELECT next_seq FROM consumer_offset WHERE grp = "
@@ -339,6 +373,47 @@ static sk_err_t read_rows(struct sqlog *q, const char *topic, int64_t from,
 	return ret;
 }
 
+static void consumer_unlock(struct sqlog *q)
+{
+	if (q->locked)
+		flock(q->lock_fd, LOCK_UN);
+	q->locked = false;
+}
+
+/* Take the consumers' lock, waiting for another consumer's batch to be
+ * committed (a signal ends the wait: *got false), then catch up with the
+ * group's committed offset. */
+static sk_err_t consumer_lock(struct sqlog *q, bool *got,
+			      struct sk_error *err)
+{
+	*got = false;
+	if (q->locked) {
+		*got = true;
+		return SK_OK;
+	}
+	if (q->lock_fd < 0 &&
+	    (q->lock_fd = open(q->lock_path, O_RDWR | O_CREAT | O_CLOEXEC,
+			       0644)) < 0)
+		return sk_error_set(err, SK_ERR_IO, false, "bus: open %s: %s",
+				    q->lock_path, strerror(errno));
+	while (flock(q->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return sk_error_set(err, SK_ERR_IO, false,
+					    "bus: lock %s: %s", q->lock_path,
+					    strerror(errno));
+		if (sk_stop_requested())
+			return SK_OK;
+		sk_sleep_ms(20);
+	}
+	q->locked = true;
+	if (read_committed(q, err) != SK_OK) {
+		consumer_unlock(q);
+		return err->code;
+	}
+	*got = true;
+	return SK_OK;
+}
+
 static sk_err_t sqlog_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 			   size_t max, int timeout_ms, struct sk_error *err)
 {
@@ -350,13 +425,21 @@ static sk_err_t sqlog_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 	for (;;) {
 		size_t before = out->n;
 		int64_t last = -1;
-		if (read_rows(q, q->topic, q->position, max, out, &last, err) !=
-		    SK_OK)
+		bool got;
+		if (consumer_lock(q, &got, err) != SK_OK)
 			return err->code;
+		if (!got)
+			return SK_OK; /* stopped while waiting */
+		if (read_rows(q, q->topic, q->position, max, out, &last, err) !=
+		    SK_OK) {
+			consumer_unlock(q);
+			return err->code;
+		}
 		if (out->n > before) {
 			q->position = last + 1;
-			return SK_OK;
+			return SK_OK; /* locked until the commit */
 		}
+		consumer_unlock(q);
 		int64_t left = deadline - sk_mono_ms();
 		if (left <= 0)
 			return SK_OK;
@@ -387,6 +470,7 @@ static sk_err_t sqlog_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return sk_sqldb_error(q->db, "bus commit offset", err);
+	consumer_unlock(q);
 	return SK_OK;
 }
 

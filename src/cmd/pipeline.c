@@ -3,6 +3,7 @@
  */
 #include "cmd/cmd_int.h"
 #include "job/job.h"
+#include "sched/runner.h"
 
 #include <stdio.h>
 
@@ -58,14 +59,30 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 	struct sk_store *st = NULL;
 	if (sk_store_open(&st, cli->cfg, err) != SK_OK)
 		return err->code;
+	/* Records fetched by a ledger run (a daemon's or a backfill's) may be
+	 * stored here: they are credited to their runs. Without a ledger
+	 * they are stored all the same. */
+	struct sk_ledger *l = NULL;
+	struct sk_error lerr = {0};
+	struct sk_sched_tally tally = {0};
+	if (sk_sched_ledger_open(cli->cfg, &l, &lerr) != SK_OK)
+		sk_log(SK_LOG_WARN, "proc",
+		       "records of ledger runs are not credited to them: %s",
+		       lerr.msg);
+	tally.l = l;
 	struct sk_job_process_opts o = {
 		.follow = cli->follow,
 		.batch_size = (size_t)cli->batch_size,
 		.max_messages = cli->max_messages,
+		.outcome = l ? sk_sched_tally_outcome : NULL,
+		.outcome_ud = &tally,
 	};
 	struct sk_job_process_stats s;
 	sk_err_t rc = sk_job_process(cli->cfg, bus, st, &o, &s, err);
+	if (l)
+		sk_sched_tally_flush(&tally, NULL);
 	print_process(&s);
+	sk_ledger_close(l);
 	sk_store_close(st);
 	return rc;
 }

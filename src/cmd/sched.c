@@ -22,23 +22,54 @@ static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 	return SK_OK;
 }
 
+/* One daemon per data dir: its embedded ledger, bus and warehouse are
+ * local files. The lock is the kernel's (flock), so a crashed daemon
+ * never leaves it behind. Exit 2 when another daemon holds it. */
+static int lock_data_dir(struct sk_cli *cli, int *fd)
+{
+	struct sk_error err = {0};
+	const char *dir = sk_config_str(cli->cfg, "data_dir");
+	char path[4200];
+	int64_t holder = 0;
+	snprintf(path, sizeof path, "%s/serve.lock", dir);
+	if (sk_mkdir_p(dir, &err) == SK_OK &&
+	    sk_lockfile_take(path, fd, &holder, &err) == SK_OK)
+		return -1;
+	if (err.code == SK_ERR_CONFLICT) {
+		fprintf(stderr,
+			"skred serve: data dir %s is in use by skred serve pid "
+			"%lld (%s): one daemon per data dir (several daemons "
+			"share a PostgreSQL ledger, each with a data dir of "
+			"its own)\n",
+			dir, (long long)holder, path);
+		return SK_EXIT_USAGE;
+	}
+	return sk_cli_fail(cli, &err);
+}
+
 int sk_cmd_serve(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_config *cfg = cli->cfg;
 	struct sk_web *web = NULL;
+	int lock_fd = -1;
+	int lrc = lock_data_dir(cli, &lock_fd);
+	if (lrc >= 0)
+		return lrc;
 	/* The HTTP API keeps the start-up configuration (a reload changes
 	 * schedules, not the listening address). */
 	struct sk_config *web_cfg = NULL;
 	if (sk_cli_build_config(cli, &web_cfg, &err) != SK_OK ||
 	    sk_web_start(&web, web_cfg, &err) != SK_OK) {
 		sk_config_free(web_cfg);
+		sk_lockfile_release(lock_fd);
 		return sk_cli_fail(cli, &err);
 	}
 	sk_err_t rc = sk_sched_serve(&cfg, reload, cli, &err);
 	cli->cfg = cfg;
 	sk_web_stop(web);
 	sk_config_free(web_cfg);
+	sk_lockfile_release(lock_fd);
 	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
 }
 
@@ -105,9 +136,10 @@ static int show_attempt(const struct sk_attempt *a, void *ud)
 	fmt_ms(a->start_ms, s);
 	fmt_ms(a->end_ms, e);
 	printf("  attempt %d  %-11s  %s -> %s  fetched %lld stored %lld dead "
-	       "%lld%s%s\n",
+	       "%lld  by %s%s%s\n",
 	       a->attempt, a->state, s, e, (long long)a->fetched,
-	       (long long)a->stored, (long long)a->dead, a->error[0] ? "  " : "",
+	       (long long)a->stored, (long long)a->dead,
+	       a->owner[0] ? a->owner : "-", a->error[0] ? "  " : "",
 	       a->error);
 	return 0;
 }

@@ -345,6 +345,16 @@ void sk_log_set_tap(void (*fn)(const char *line, void *ud), void *ud);
  * result is not a directory. */
 sk_err_t sk_mkdir_p(const char *dir, struct sk_error *err);
 
+/* Take an exclusive lock on path (created, mode 0644) that lasts until
+ * sk_lockfile_release or the process's end (crash and kill -9 included:
+ * the kernel drops it), and write our pid into it. SK_ERR_CONFLICT when
+ * another process holds it, *holder then that process's pid as written
+ * in the file (0 if unknown); SK_ERR_IO if it cannot be opened. *fd is
+ * the open lock, -1 on failure. */
+sk_err_t sk_lockfile_take(const char *path, int *fd, int64_t *holder,
+			  struct sk_error *err);
+void sk_lockfile_release(int fd);
+
 /* Keys every module may read: data_dir, log_level. */
 extern const struct sk_cfg_def sk_core_cfg[];
 

@@ -5,11 +5,14 @@
 #include "core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 sk_err_t sk_mkdir_p(const char *dir, struct sk_error *err)
 {
@@ -110,4 +113,45 @@ void sk_clock_sleep_ms(int64_t ms)
 			break;
 		sk_sleep_ms(left < 100 ? left : 100);
 	}
+}
+
+sk_err_t sk_lockfile_take(const char *path, int *fd, int64_t *holder,
+			  struct sk_error *err)
+{
+	*fd = -1;
+	*holder = 0;
+	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (f < 0)
+		return sk_error_set(err, SK_ERR_IO, false, "open %s: %s", path,
+				    strerror(errno));
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		char buf[32] = "";
+		ssize_t n = pread(f, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		close(f);
+		if (e != EWOULDBLOCK)
+			return sk_error_set(err, SK_ERR_IO, false,
+					    "lock %s: %s", path, strerror(e));
+		*holder = atoll(buf);
+		return sk_error_set(err, SK_ERR_CONFLICT, false,
+				    "%s is locked by pid %lld", path,
+				    (long long)*holder);
+	}
+	char buf[32];
+	int len = snprintf(buf, sizeof buf, "%lld\n", (long long)getpid());
+	if (ftruncate(f, 0) != 0 || pwrite(f, buf, (size_t)len, 0) != len) {
+		int e = errno;
+		close(f);
+		return sk_error_set(err, SK_ERR_IO, false, "write %s: %s", path,
+				    strerror(e));
+	}
+	*fd = f;
+	return SK_OK;
+}
+
+void sk_lockfile_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

@@ -58,6 +58,7 @@ void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
 struct fetch_ctx {
 	struct sk_bus *bus;
 	const char *topic;
+	const char *run; /* header "run", NULL none */
 	bool simple;
 	int64_t produced;
 };
@@ -89,6 +90,11 @@ static sk_err_t emit_chunk(void *ud, const struct sk_fetch_chunk *chunk,
 		m->headers[2].key = "endpoint";
 		m->headers[2].value = ctx->simple ? "Simple" : "Detail";
 		m->n_headers = 3;
+		if (ctx->run) {
+			m->headers[3].key = "run";
+			m->headers[3].value = (char *)ctx->run;
+			m->n_headers = 4;
+		}
 	}
 	sk_err_t rc = sk_bus_produce(ctx->bus, msgs, n, err);
 	free(msgs);
@@ -105,6 +111,14 @@ sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 		      const struct sk_fetch_req *req,
 		      struct sk_job_fetch_stats *out, struct sk_error *err)
 {
+	return sk_job_fetch_run(cfg, bus, req, NULL, out, err);
+}
+
+sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
+			  const struct sk_fetch_req *req, const char *run,
+			  struct sk_job_fetch_stats *out,
+			  struct sk_error *err)
+{
 	struct sk_job_fetch_stats local;
 	if (!out)
 		out = &local;
@@ -113,6 +127,7 @@ sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 	struct fetch_ctx ctx = {
 		.bus = bus,
 		.topic = sk_config_str(cfg, "bus.topic_raw"),
+		.run = run,
 		.simple = req->simple,
 	};
 	sk_err_t rc = sk_source_varsom_fetch(cfg, req, emit_chunk, &ctx,
@@ -177,16 +192,20 @@ static sk_err_t publish_clean(struct sk_bus_batch *out, const char *topic,
 
 static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			      const struct topics *tp,
+			      const struct sk_job_process_opts *o,
 			      const struct sk_bus_batch *batch,
 			      struct sk_job_process_stats *s,
 			      struct sk_error *err)
 {
 	struct sk_bus_batch dlq = {0}; /* dead letters, then clean records */
 	struct sk_job_process_stats d = {0};
+	unsigned char *oc = NULL; /* enum sk_job_outcome per message */
 	if (sk_store_begin(st, err) != SK_OK)
 		return err->code;
 	const char **keys = calloc(batch->n ? batch->n : 1, sizeof *keys);
-	if (!keys) {
+	oc = calloc(batch->n ? batch->n : 1, 1);
+	if (!keys || !oc) {
+		free(keys);
 		sk_error_set(err, SK_ERR_NOMEM, true, "out of memory");
 		goto fail;
 	}
@@ -216,6 +235,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			if (dead_letter(&dlq, tp->dlq, msg, &why, err) != SK_OK)
 				goto fail;
 			d.dead_lettered++;
+			oc[i] = SK_JOB_DEAD;
 			continue;
 		}
 		enum sk_store_put res;
@@ -231,10 +251,10 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			goto fail;
 		}
 		switch (res) {
-		case SK_STORE_INSERTED: d.inserted++; break;
-		case SK_STORE_UPDATED: d.updated++; break;
-		case SK_STORE_UNCHANGED: d.unchanged++; break;
-		case SK_STORE_STALE: d.stale++; break;
+		case SK_STORE_INSERTED: d.inserted++; oc[i] = SK_JOB_INSERTED; break;
+		case SK_STORE_UPDATED: d.updated++; oc[i] = SK_JOB_UPDATED; break;
+		case SK_STORE_UNCHANGED: d.unchanged++; oc[i] = SK_JOB_UNCHANGED; break;
+		case SK_STORE_STALE: d.stale++; oc[i] = SK_JOB_STALE; break;
 		}
 	}
 	if (sk_store_commit(st, err) != SK_OK)
@@ -245,6 +265,13 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	}
 	if (sk_bus_commit(bus, batch, err) != SK_OK)
 		goto fail_committed;
+	for (size_t i = 0; o->outcome && i < batch->n; i++)
+		o->outcome(o->outcome_ud,
+			   sk_bus_msg_header(&batch->msgs[i], "run"),
+			   (enum sk_job_outcome)oc[i]);
+	if (o->outcome)
+		o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
+	free(oc);
 	sk_bus_batch_clear(&dlq);
 	s->consumed += (int64_t)batch->n;
 	s->inserted += d.inserted;
@@ -263,6 +290,7 @@ fail:
 fail_committed:
 	/* Offsets stay uncommitted: the batch is read again next time and the
 	 * upserts make that harmless. */
+	free(oc);
 	sk_bus_batch_clear(&dlq);
 	return err->code;
 }
@@ -315,7 +343,7 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 				break;
 			continue;
 		}
-		rc = process_batch(bus, st, &tp, &batch, out, err);
+		rc = process_batch(bus, st, &tp, o, &batch, out, err);
 		if (rc == SK_OK)
 			sk_log(SK_LOG_DEBUG, "proc",
 			       "batch n=%zu consumed=%lld inserted=%lld "

@@ -25,11 +25,31 @@ struct sk_job_fetch_stats {
 sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 		      const struct sk_fetch_req *req,
 		      struct sk_job_fetch_stats *out, struct sk_error *err);
+/* The same, each message also carrying header "run" = run (a ledger run
+ * and attempt, "<id>.<attempt>"; NULL: none), so whoever processes it can
+ * credit that run (sk_job_process_opts.outcome). */
+sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
+			  const struct sk_fetch_req *req, const char *run,
+			  struct sk_job_fetch_stats *out,
+			  struct sk_error *err);
+
+/* What became of one consumed message. */
+enum sk_job_outcome {
+	SK_JOB_INSERTED, SK_JOB_UPDATED, SK_JOB_UNCHANGED, SK_JOB_STALE,
+	SK_JOB_DEAD,
+	SK_JOB_BATCH_DONE, /* after a batch's messages (run NULL) */
+};
 
 struct sk_job_process_opts {
 	bool follow;        /* keep polling when caught up (until a signal) */
 	size_t batch_size;  /* messages per warehouse transaction */
 	int64_t max_messages; /* stop after this many (0 = no limit) */
+	/* Optional: called for every message of a batch once the batch is
+	 * committed (store, dead letters, offsets), with the message's "run"
+	 * header (NULL if it has none; borrowed for the call), then once
+	 * with SK_JOB_BATCH_DONE. */
+	void (*outcome)(void *ud, const char *run, enum sk_job_outcome oc);
+	void *outcome_ud;
 };
 
 struct sk_job_process_stats {

@@ -45,6 +45,29 @@ static void progress(struct bf *b, bool final)
 	fflush(stderr);
 }
 
+/* Run r is another process's (a daemon claimed it first, or a backfill
+ * beside this one): wait until it ends, or until it can be claimed again
+ * (it failed with a retry due, or its owner died and its lease ran out,
+ * which the recovery here notices), leaving r with its current row. */
+static sk_err_t await_other(struct sk_ledger *l, struct sk_run *r,
+			    struct sk_error *err)
+{
+	fprintf(stderr, "backfill: run %lld %s..%s is being executed by %s; "
+			"waiting for it\n",
+		(long long)r->id, r->window_from, r->window_to,
+		r->owner[0] ? r->owner : "another process");
+	while (!sk_stop_requested()) {
+		int n = 0;
+		if (sk_ledger_recover(l, sk_now_ms(), &n, err) != SK_OK ||
+		    sk_ledger_run_get(l, r->id, r, err) != SK_OK)
+			return err->code;
+		if (r->state != SK_RUN_RUNNING)
+			return SK_OK;
+		sk_sleep_ms(250);
+	}
+	return SK_OK;
+}
+
 static void *worker(void *arg)
 {
 	struct bf *b = arg;
@@ -78,13 +101,13 @@ static void *worker(void *arg)
 			bool claimed = false;
 			rc = sk_sched_claim(b->cfg, l, r->id, r, &claimed,
 					    &err);
-			if (rc == SK_OK && !claimed) {
-				/* Another process (a daemon) took it. */
-				break;
-			}
-			if (rc == SK_OK)
+			if (rc == SK_OK && claimed)
 				rc = sk_sched_execute(b->cfg, l, r, &err);
-		} while (rc == SK_OK && r->state == SK_RUN_RETRY);
+			else if (rc == SK_OK)
+				rc = await_other(l, r, &err);
+		} while (rc == SK_OK && !sk_stop_requested() &&
+			 (r->state == SK_RUN_RETRY ||
+			  r->state == SK_RUN_QUEUED));
 		pthread_mutex_lock(&b->lock);
 		if (rc != SK_OK && !b->fatal) {
 			b->fatal = rc;
@@ -130,6 +153,7 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 			   struct sk_error *err)
 {
 	struct sk_ledger *l = NULL;
+	struct sk_sched_beat *beat = NULL;
 	sk_sched_owner("backfill");
 	if (sk_sched_ledger_open(cfg, &l, err) != SK_OK)
 		return err->code;
@@ -187,8 +211,10 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 			skipped++;
 			continue;
 		}
+		/* A running run is someone's (a daemon's, or one cut off
+		 * whose lease has not run out yet): the worker waits for it. */
 		if (!o->dry_run && !created && r.state != SK_RUN_QUEUED &&
-		    r.state != SK_RUN_RETRY) {
+		    r.state != SK_RUN_RETRY && r.state != SK_RUN_RUNNING) {
 			if (sk_ledger_run_clear(l, r.id, err) != SK_OK ||
 			    sk_ledger_run_get(l, r.id, &r, err) != SK_OK)
 				goto fail_runs;
@@ -210,6 +236,10 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 	fprintf(stderr, "backfill: %zu run(s) of up to %d days, %zu already "
 			"done, concurrency %d\n",
 		b.n, days, skipped, o->concurrency);
+	if (sk_sched_beat_start(cfg, &beat, err) != SK_OK) {
+		free(b.runs);
+		return err->code;
+	}
 	b.t0 = sk_mono_ms();
 	int nt = o->concurrency > 0 ? o->concurrency : 1;
 	if ((size_t)nt > b.n)
@@ -223,6 +253,7 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 			started++;
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	sk_sched_beat_stop(beat);
 	if (b.tty)
 		progress(&b, true);
 	double secs = (double)(sk_mono_ms() - b.t0) / 1000.0;

@@ -113,8 +113,8 @@ sk_err_t sk_ledger_run_next_due(struct sk_ledger *l, int64_t now_ms,
  * (next_try_ms <= now_ms, scheduler clock; oldest by logical time, then
  * id), atomically: of several processes calling at once each run goes to
  * exactly one. The claimed run is running, owned by o with lease until
- * lease_until_ms (wall clock), attempts + 1, start_ms = now_ms, and its
- * attempt row is open (owner o). *claimed false (r untouched) when none
+ * lease_until_ms (wall clock), attempts + 1, start_ms = now_ms, counts
+ * (fetched, stored, dead) 0, and its attempt row is open (owner o). *claimed false (r untouched) when none
  * is due. */
 sk_err_t sk_ledger_run_claim_next(struct sk_ledger *l,
 				  const struct sk_ledger_owner *o,
@@ -131,13 +131,24 @@ sk_err_t sk_ledger_run_claim(struct sk_ledger *l, int64_t id,
 			     bool *claimed, struct sk_error *err);
 /* Close the current attempt with r's state, error, counts and excerpt;
  * r->state is the run's new state (success, failed, up_for_retry with
- * next_try_ms, or queued when interrupted). Only for the claimant: the
+ * next_try_ms, or queued when interrupted). r->fetched is set; r->stored
+ * and r->dead are ADDED to what the attempt has been credited already
+ * (sk_ledger_run_credit: records of this attempt processed by another
+ * run's or process's consumer), so pass what this caller itself stored
+ * for the attempt. Only for the claimant: the
  * run must still be running with r->attempts and r->owner (as the claim
  * filled them); otherwise nothing is written and the result is
  * SK_ERR_CONFLICT naming the run's current state and owner (the lease
  * expired and the run was recovered or taken over). */
 sk_err_t sk_ledger_run_end(struct sk_ledger *l, const struct sk_run *r,
 			   int64_t now_ms, struct sk_error *err);
+/* Credit attempt `attempt` of run id with records of it that a consumer
+ * (any process) stored or dead-lettered: added to the attempt's counts,
+ * and to the run's when that attempt is its current one. A run or attempt
+ * that does not exist is not an error (nothing to credit). */
+sk_err_t sk_ledger_run_credit(struct sk_ledger *l, int64_t id, int attempt,
+			      int64_t stored, int64_t dead,
+			      struct sk_error *err);
 /* A queued or up-for-retry run that will not be executed (created while
  * paused): skipped with reason as its error. *done false if the run was
  * not in such a state. */

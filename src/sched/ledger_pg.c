@@ -727,7 +727,8 @@ static int64_t lease_len(int64_t lease_until_ms)
 	"WITH c AS (" chooser "), "                                           \
 	"u AS (UPDATE run SET state = 'running', attempts = run.attempts + 1, " \
 	"  start_ms = $1, end_ms = 0, owner = $2, "                           \
-	"  lease_until_ms = " DBNOW " + $3 "                                  \
+	"  lease_until_ms = " DBNOW " + $3, fetched = 0, stored = 0, "        \
+	"  dead = 0 "                                                         \
 	"  FROM c WHERE run.id = c.id AND run.state IN " SK_LEDGER_CLAIMABLE  \
 	"  RETURNING " RUN_COLS_Q "), "                                       \
 	"a AS (INSERT INTO attempt(run_id, attempt, state, start_ms, owner) " \
@@ -822,14 +823,14 @@ static sk_err_t pg_run_end(struct sk_ledger *l, const struct sk_run *r,
 	 * the writes are one statement. */
 	if (rows(p, "end run",
 		 "WITH u AS (UPDATE run SET state = $2, next_try_ms = $3, "
-		 "end_ms = $4, error = $5, fetched = $6, stored = $7, "
-		 "dead = $8, log_excerpt = $9, lease_until_ms = 0 WHERE "
-		 "id = $1 AND state = 'running' AND owner = $10 AND "
+		 "end_ms = $4, error = $5, fetched = $6, stored = stored + "
+		 "$7, dead = dead + $8, log_excerpt = $9, lease_until_ms = 0 "
+		 "WHERE id = $1 AND state = 'running' AND owner = $10 AND "
 		 "attempts = $11 RETURNING id), "
 		 "a AS (UPDATE attempt SET state = $12, end_ms = $4, "
-		 "error = $5, fetched = $6, stored = $7, dead = $8, "
-		 "log_excerpt = $9 FROM u WHERE attempt.run_id = u.id AND "
-		 "attempt.attempt = $11) "
+		 "error = $5, fetched = $6, stored = attempt.stored + $7, "
+		 "dead = attempt.dead + $8, log_excerpt = $9 FROM u WHERE "
+		 "attempt.run_id = u.id AND attempt.attempt = $11) "
 		 "SELECT count(*) FROM u",
 		 &ps, &res, err) != SK_OK)
 		return err->code;
@@ -847,6 +848,28 @@ static sk_err_t pg_run_end(struct sk_ledger *l, const struct sk_run *r,
 			    (long long)r->id, r->attempts, r->owner,
 			    sk_run_state_name(now.state), now.attempts,
 			    now.owner[0] ? now.owner : "none");
+}
+
+static sk_err_t pg_run_credit(struct sk_ledger *l, int64_t id, int attempt,
+			     int64_t stored, int64_t dead,
+			     struct sk_error *err)
+{
+	struct pg_ledger *p = (struct pg_ledger *)l;
+	struct params ps = {0};
+	p_int(&ps, id);
+	p_int(&ps, attempt);
+	p_int(&ps, stored);
+	p_int(&ps, dead);
+	/* One statement: the attempt's counts and, when it is the run's
+	 * current attempt, the run's. */
+	return rows(p, "credit run",
+		    "WITH a AS (UPDATE attempt SET stored = stored + $3, "
+		    "dead = dead + $4 WHERE run_id = $1 AND attempt = $2 "
+		    "RETURNING run_id), "
+		    "r AS (UPDATE run SET stored = stored + $3, dead = dead + "
+		    "$4 WHERE id = $1 AND attempts = $2 RETURNING id) "
+		    "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM r)",
+		    &ps, NULL, err);
 }
 
 static sk_err_t pg_run_skip(struct sk_ledger *l, int64_t id,
@@ -1182,6 +1205,7 @@ const struct sk_ledger_type sk_ledger_postgres = {
 	.run_claim_next = pg_run_claim_next,
 	.run_claim = pg_run_claim,
 	.run_end = pg_run_end,
+	.run_credit = pg_run_credit,
 	.run_skip = pg_run_skip,
 	.run_clear = pg_run_clear,
 	.recover = pg_recover,

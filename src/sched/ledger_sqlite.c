@@ -308,7 +308,8 @@ static sk_err_t claim_locked(struct sk_ledger *l, int64_t id,
 	*claimed = false;
 	if (run_sql(l,
 		    "UPDATE run SET state = 'running', attempts = attempts + 1, "
-		    "start_ms = ?2, end_ms = 0, owner = ?3, lease_until_ms = ?4 "
+		    "start_ms = ?2, end_ms = 0, owner = ?3, lease_until_ms = ?4, "
+		    "fetched = 0, stored = 0, dead = 0 "
 		    "WHERE id = ?1 AND state IN " SK_LEDGER_CLAIMABLE,
 		    "iiti", NULL, err, id, now_ms, o->id, lease_until_ms) !=
 	    SK_OK)
@@ -385,8 +386,9 @@ static sk_err_t sq_run_end(struct sk_ledger *l, const struct sk_run *r,
 		return err->code;
 	if (run_sql(l,
 		    "UPDATE run SET state = ?2, next_try_ms = ?3, end_ms = ?4, "
-		    "error = ?5, fetched = ?6, stored = ?7, dead = ?8, "
-		    "log_excerpt = ?9, lease_until_ms = 0 WHERE id = ?1 AND "
+		    "error = ?5, fetched = ?6, stored = stored + ?7, dead = "
+		    "dead + ?8, log_excerpt = ?9, lease_until_ms = 0 WHERE id "
+		    "= ?1 AND "
 		    "state = 'running' AND attempts = ?10 AND owner = ?11",
 		    "itiitiiitit", NULL, err, r->id,
 		    sk_run_state_name(r->state), r->next_try_ms, now_ms,
@@ -411,8 +413,8 @@ static sk_err_t sq_run_end(struct sk_ledger *l, const struct sk_run *r,
 	}
 	if (run_sql(l,
 		    "UPDATE attempt SET state = ?3, end_ms = ?4, error = ?5, "
-		    "fetched = ?6, stored = ?7, dead = ?8, log_excerpt = ?9 "
-		    "WHERE run_id = ?1 AND attempt = ?2",
+		    "fetched = ?6, stored = stored + ?7, dead = dead + ?8, "
+		    "log_excerpt = ?9 WHERE run_id = ?1 AND attempt = ?2",
 		    "iititiiit", NULL, err, r->id, (int64_t)r->attempts,
 		    attempt_state, now_ms, r->error, r->fetched, r->stored,
 		    r->dead, r->log_excerpt) != SK_OK)
@@ -421,6 +423,28 @@ static sk_err_t sq_run_end(struct sk_ledger *l, const struct sk_run *r,
 fail:
 	sk_sqldb_rollback(DB(l));
 	return err->code;
+}
+
+static sk_err_t sq_run_credit(struct sk_ledger *l, int64_t id, int attempt,
+			     int64_t stored, int64_t dead,
+			     struct sk_error *err)
+{
+	if (sk_sqldb_begin(DB(l), err) != SK_OK)
+		return err->code;
+	if (run_sql(l,
+		    "UPDATE attempt SET stored = stored + ?3, dead = dead + ?4 "
+		    "WHERE run_id = ?1 AND attempt = ?2",
+		    "iiii", NULL, err, id, (int64_t)attempt, stored, dead) !=
+		    SK_OK ||
+	    run_sql(l,
+		    "UPDATE run SET stored = stored + ?3, dead = dead + ?4 "
+		    "WHERE id = ?1 AND attempts = ?2",
+		    "iiii", NULL, err, id, (int64_t)attempt, stored, dead) !=
+		    SK_OK) {
+		sk_sqldb_rollback(DB(l));
+		return err->code;
+	}
+	return sk_sqldb_commit(DB(l), err);
 }
 
 static sk_err_t sq_run_skip(struct sk_ledger *l, int64_t id,
@@ -709,6 +733,7 @@ const struct sk_ledger_type sk_ledger_sqlite = {
 	.run_claim_next = sq_run_claim_next,
 	.run_claim = sq_run_claim,
 	.run_end = sq_run_end,
+	.run_credit = sq_run_credit,
 	.run_skip = sq_run_skip,
 	.run_clear = sq_run_clear,
 	.recover = sq_recover,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const struct sk_cfg_def sk_sched_cfg[] = {
 	{"sched.schedules", SK_CFG_STR, "daily=0 17 * * *", 0, 0, 0,
@@ -72,6 +73,166 @@ sk_err_t sk_sched_claim(const struct sk_config *cfg, struct sk_ledger *l,
 					   r, claimed, err);
 	return sk_ledger_run_claim_next(l, o, sk_clock_now_ms(), until, r,
 					claimed, err);
+}
+
+/* ------------------------------------------------------------ beats */
+
+struct sk_sched_beat {
+	struct sk_ledger *l;
+	int64_t lease_ms;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+};
+
+static void beat_once(struct sk_sched_beat *b)
+{
+	struct sk_error err = {0};
+	int64_t now = sk_now_ms();
+	int renewed = 0;
+	if (sk_ledger_heartbeat(b->l, sk_sched_owner(NULL), now,
+				now + b->lease_ms, &renewed, &err) != SK_OK)
+		sk_log(SK_LOG_WARN, "sched",
+		       "heartbeat failed (tried again in %lld ms): %s",
+		       (long long)(b->lease_ms / 3), err.msg);
+}
+
+static void *beat_main(void *arg)
+{
+	struct sk_sched_beat *b = arg;
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t ns = ts.tv_nsec + (b->lease_ms / 3) * 1000000LL;
+		ts.tv_sec += (time_t)(ns / 1000000000LL);
+		ts.tv_nsec = (long)(ns % 1000000000LL);
+		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+		if (b->stop)
+			break;
+		pthread_mutex_unlock(&b->mu);
+		beat_once(b);
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+sk_err_t sk_sched_beat_start(const struct sk_config *cfg,
+			     struct sk_sched_beat **out, struct sk_error *err)
+{
+	*out = NULL;
+	struct sk_sched_beat *b = calloc(1, sizeof *b);
+	if (!b)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	b->lease_ms = sk_config_int(cfg, "sched.lease_ms");
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if (sk_sched_ledger_open(cfg, &b->l, err) != SK_OK)
+		goto fail;
+	int64_t now = sk_now_ms();
+	if (sk_ledger_heartbeat(b->l, sk_sched_owner(NULL), now,
+				now + b->lease_ms, NULL, err) != SK_OK)
+		goto fail;
+	if (pthread_create(&b->th, NULL, beat_main, b) != 0) {
+		sk_error_set(err, SK_ERR_NOMEM, false,
+			     "cannot start the heartbeat thread");
+		goto fail;
+	}
+	*out = b;
+	return SK_OK;
+fail:
+	sk_ledger_close(b->l);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	free(b);
+	return err->code;
+}
+
+void sk_sched_beat_stop(struct sk_sched_beat *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->stop = true;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	struct sk_error err = {0};
+	if (sk_ledger_owner_gone(b->l, sk_sched_owner(NULL), &err) != SK_OK)
+		sk_log(SK_LOG_WARN, "sched", "leaving the daemon table: %s",
+		       err.msg);
+	sk_ledger_close(b->l);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	free(b);
+}
+
+/* ------------------------------------------------------------ tally */
+
+sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err)
+{
+	sk_err_t rc = SK_OK;
+	for (size_t i = 0; i < t->n; i++) {
+		struct sk_error e = {0};
+		if (sk_ledger_run_credit(t->l, t->runs[i].id, t->runs[i].attempt,
+					 t->runs[i].stored, t->runs[i].dead,
+					 &e) != SK_OK) {
+			sk_log(SK_LOG_WARN, "sched",
+			       "run=%lld: %lld stored records not credited: %s",
+			       (long long)t->runs[i].id,
+			       (long long)t->runs[i].stored, e.msg);
+			if (rc == SK_OK) {
+				rc = e.code;
+				if (err)
+					*err = e;
+			}
+		}
+	}
+	t->n = 0;
+	if (rc != SK_OK && t->rc == SK_OK)
+		t->rc = rc;
+	return rc;
+}
+
+void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
+{
+	struct sk_sched_tally *t = ud;
+	char *end = NULL;
+	if (oc == SK_JOB_BATCH_DONE && t->l) {
+		sk_sched_tally_flush(t, NULL); /* credits as batches commit */
+		return;
+	}
+	if (!run)
+		return;
+	long long id = strtoll(run, &end, 10);
+	if (id <= 0 || *end != '.')
+		return;
+	int attempt = atoi(end + 1);
+	int64_t stored = oc == SK_JOB_INSERTED || oc == SK_JOB_UPDATED ||
+			 oc == SK_JOB_UNCHANGED;
+	int64_t dead = oc == SK_JOB_DEAD;
+	if (id == t->own_id && attempt == t->own_attempt) {
+		t->own_stored += stored;
+		t->own_dead += dead;
+		return;
+	}
+	size_t i = 0;
+	while (i < t->n && (t->runs[i].id != id || t->runs[i].attempt != attempt))
+		i++;
+	if (i == t->n) {
+		if (t->n == SK_SCHED_TALLY_MAX) {
+			sk_sched_tally_flush(t, NULL);
+			i = 0;
+		}
+		t->runs[i].id = id;
+		t->runs[i].attempt = attempt;
+		t->runs[i].stored = t->runs[i].dead = 0;
+		t->n = i + 1;
+	}
+	t->runs[i].stored += stored;
+	t->runs[i].dead += dead;
 }
 
 void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
@@ -273,6 +434,7 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	struct sk_store *st = NULL;
 	struct sk_job_fetch_stats fs = {0};
 	struct sk_job_process_stats ps = {0};
+	struct sk_sched_tally tally = {0};
 	sk_err_t rc;
 
 	sk_log_set_tap(tap, &x);
@@ -302,18 +464,26 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 		goto done;
 	struct sk_error ferr = {0};
 	int64_t t0 = sk_clock_now_ms();
-	sk_err_t frc = sk_job_fetch(cfg, bus, &req, &fs, &ferr);
+	char tag[48];
+	snprintf(tag, sizeof tag, "%lld.%d", (long long)r->id, r->attempts);
+	sk_err_t frc = sk_job_fetch_run(cfg, bus, &req, tag, &fs, &ferr);
 	task_record(l, r, 1, "fetch", task_state(frc), t0, fs.produced,
 		    frc == SK_OK ? "" : ferr.msg);
 	t0 = sk_clock_now_ms();
 	if (frc == SK_OK || frc == SK_ERR_HTTP) {
-		struct sk_job_process_opts po = {0};
+		/* The consumer group stores whatever is pending, this run's
+		 * records and others'; each is counted for its own run. */
+		tally.l = l;
+		tally.own_id = r->id;
+		tally.own_attempt = r->attempts;
+		struct sk_job_process_opts po = {
+			.outcome = sk_sched_tally_outcome, .outcome_ud = &tally};
 		pthread_mutex_lock(&process_lock);
 		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
 		pthread_mutex_unlock(&process_lock);
+		sk_sched_tally_flush(&tally, NULL);
 		task_record(l, r, 2, "process", task_state(rc), t0,
-			    ps.inserted + ps.updated + ps.unchanged,
-			    rc == SK_OK ? "" : why.msg);
+			    tally.own_stored, rc == SK_OK ? "" : why.msg);
 	} else {
 		rc = SK_OK;
 		task_record(l, r, 2, "process", "skipped", t0, 0,
@@ -344,8 +514,8 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	}
 done:
 	r->fetched = fs.produced;
-	r->stored = ps.inserted + ps.updated + ps.unchanged;
-	r->dead = ps.dead_lettered;
+	r->stored = tally.own_stored;
+	r->dead = tally.own_dead;
 	r->next_try_ms = 0;
 	snprintf(r->error, sizeof r->error, "%s", rc == SK_OK ? "" : why.msg);
 	if (rc == SK_OK) {
@@ -378,5 +548,22 @@ done:
 	sk_bus_close(bus);
 	free(regions);
 	/* An interrupted attempt counts: its row says "interrupted". */
-	return sk_ledger_run_end(l, r, sk_clock_now_ms(), err);
+	struct sk_error eerr = {0};
+	rc = sk_ledger_run_end(l, r, sk_clock_now_ms(), &eerr);
+	if (rc == SK_ERR_CONFLICT) {
+		/* Our lease ran out (this process stalled) and the run was
+		 * recovered or taken over: its outcome is the new owner's. */
+		sk_log(SK_LOG_ERROR, "sched",
+		       "run=%lld: outcome not recorded: %s", (long long)r->id,
+		       eerr.msg);
+	} else if (rc != SK_OK) {
+		*err = eerr;
+		return rc;
+	}
+	/* Counts as recorded: ours plus what other consumers credited. */
+	struct sk_run now;
+	if (sk_ledger_run_get(l, r->id, &now, err) != SK_OK)
+		return err->code;
+	*r = now;
+	return SK_OK;
 }

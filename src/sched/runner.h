@@ -9,6 +9,7 @@
 #define SK_RUNNER_H
 
 #include "core/core.h"
+#include "job/job.h"
 #include "sched/ledger.h"
 
 struct sk_config;
@@ -36,6 +37,43 @@ const struct sk_ledger_owner *sk_sched_owner(const char *role);
 sk_err_t sk_sched_claim(const struct sk_config *cfg, struct sk_ledger *l,
 			int64_t id, struct sk_run *r, bool *claimed,
 			struct sk_error *err);
+
+/* Heartbeats of this process (sk_sched_owner) in a thread of their own,
+ * every third of sched.lease_ms, on a ledger handle of their own: they
+ * renew the leases of every run this process holds however long a task
+ * takes, and register the process in the ledger's table of daemons. The
+ * first beat happens before start returns. stop ends the thread, removes
+ * the process from the table and frees b (NULL is fine). */
+struct sk_sched_beat;
+sk_err_t sk_sched_beat_start(const struct sk_config *cfg,
+			     struct sk_sched_beat **out, struct sk_error *err);
+void sk_sched_beat_stop(struct sk_sched_beat *b);
+
+/* Records processed per run: a consumer counts each message by its "run"
+ * header ("<id>.<attempt>", sk_job_fetch_run) and credits those counts to
+ * the runs, so each run's counts are its own whoever stored them. Use
+ * sk_sched_tally_outcome as sk_job_process_opts.outcome with the tally as
+ * ud. l (borrowed) receives credits after each batch (and when the
+ * table is full);
+ * the run (own_id, own_attempt) is not credited but summed into own_*
+ * (its runner records it with sk_ledger_run_end). */
+#define SK_SCHED_TALLY_MAX 64
+struct sk_sched_tally {
+	struct sk_ledger *l;
+	int64_t own_id;
+	int own_attempt;
+	int64_t own_stored, own_dead;
+	struct {
+		int64_t id;
+		int attempt;
+		int64_t stored, dead;
+	} runs[SK_SCHED_TALLY_MAX];
+	size_t n;
+	sk_err_t rc; /* first failure to credit (logged) */
+};
+void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc);
+/* Credit what is tallied for other runs and empty the table. */
+sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err);
 
 /* Fill a run's window for a schedule instant: the Europe/Oslo date of the
  * instant, run.days_back before to run.days_ahead after. */

@@ -231,10 +231,14 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	if (plan_load(*cfg, &p, err) != SK_OK)
 		return err->code;
 	sk_sched_owner("serve");
+	struct sk_sched_beat *beat = NULL;
 	unsigned outage = 0;
 	int64_t outage_since = 0;
 	uint64_t rng = (uint64_t)sk_now_ms() | 1;
-	while (sk_sched_ledger_open(*cfg, &l, err) != SK_OK) {
+	while (sk_sched_ledger_open(*cfg, &l, err) != SK_OK ||
+	       sk_sched_beat_start(*cfg, &beat, err) != SK_OK) {
+		sk_ledger_close(l);
+		l = NULL;
 		if (!err->retriable || sk_stop_requested()) {
 			plan_free(&p);
 			return err->code;
@@ -335,6 +339,7 @@ again:
 		goto again;
 	}
 	sk_log(SK_LOG_INFO, "sched", "stopping");
+	sk_sched_beat_stop(beat);
 	sk_ledger_close(l);
 	plan_free(&p);
 	return rc;

@@ -91,7 +91,13 @@ static void run_json(struct sk_buf *b, const struct sk_run *r)
 	sk_model_json_string(b, r->error);
 	sk_buf_puts(b, ",\"log_excerpt\":");
 	sk_model_json_string(b, r->log_excerpt);
-	sk_buf_puts(b, "}");
+	sk_buf_puts(b, ",\"owner\":");
+	sk_model_json_string(b, r->owner);
+	char lease[SK_TIME_UTC_LEN] = "";
+	if (r->lease_until_ms && r->state == SK_RUN_RUNNING)
+		sk_time_format_utc(r->lease_until_ms, lease);
+	sk_buf_printf(b, ",\"lease_until\":%s%s%s}", lease[0] ? "\"" : "",
+		      lease[0] ? lease : "null", lease[0] ? "\"" : "");
 }
 
 struct list_ctx {
@@ -116,8 +122,32 @@ static int attempt_one(const struct sk_attempt *a, void *ud)
 	sk_buf_printf(x->b, "{\"attempt\":%d,\"state\":\"%s\",\"error\":",
 		      a->attempt, a->state);
 	sk_model_json_string(x->b, a->error);
-	sk_buf_printf(x->b, ",\"fetched\":%lld,\"stored\":%lld}",
+	sk_buf_printf(x->b, ",\"fetched\":%lld,\"stored\":%lld,\"owner\":",
 		      (long long)a->fetched, (long long)a->stored);
+	sk_model_json_string(x->b, a->owner);
+	sk_buf_puts(x->b, "}");
+	return 0;
+}
+
+/* A process that beats in the ledger (daemon, backfill). */
+static int daemon_one(const struct sk_ledger_daemon *d, void *ud)
+{
+	struct list_ctx *x = ud;
+	char started[SK_TIME_UTC_LEN], beat[SK_TIME_UTC_LEN];
+	sk_time_format_utc(d->started_ms, started);
+	sk_time_format_utc(d->last_beat_ms, beat);
+	sk_buf_puts(x->b, x->n++ ? ",{\"owner\":" : "{\"owner\":");
+	sk_model_json_string(x->b, d->owner);
+	sk_buf_puts(x->b, ",\"host\":");
+	sk_model_json_string(x->b, d->host);
+	sk_buf_printf(x->b, ",\"pid\":%lld,\"role\":", (long long)d->pid);
+	sk_model_json_string(x->b, d->role);
+	sk_buf_puts(x->b, ",\"version\":");
+	sk_model_json_string(x->b, d->version);
+	sk_buf_printf(x->b, ",\"started\":\"%s\",\"last_beat\":\"%s\","
+			    "\"lease_ms\":%lld,\"alive\":%s}",
+		      started, beat, (long long)d->lease_ms,
+		      d->alive ? "true" : "false");
 	return 0;
 }
 
@@ -259,6 +289,14 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	sk_buf_puts(b, ",\"schedules\":[");
 	struct sched_ctx x = {b, 0};
 	sk_err_t rc = sk_sched_schedules(w->cfg, now, schedule_one, &x, err);
+	/* The processes that execute runs on this ledger, live ones and
+	 * those whose lease ran out (crashed, or not yet forgotten). */
+	sk_buf_puts(b, "],\"ledger\":");
+	sk_model_json_string(b, sk_ledger_backend(w->l));
+	sk_buf_puts(b, ",\"daemons\":[");
+	struct list_ctx dx = {b, 0};
+	if (rc == SK_OK)
+		rc = sk_ledger_daemons(w->l, sk_now_ms(), daemon_one, &dx, err);
 	sk_buf_puts(b, "]}");
 	return rc;
 }

@@ -290,6 +290,14 @@ static void test_leases(void)
 	CHECK_INT(r.state, SK_RUN_SUCCESS);
 	CHECK_INT(r.stored, 7);
 	CHECK_STR(r.error, "bad ?");
+	/* Credits from other consumers: the current attempt's count the
+	 * run's too, an old attempt's only its own. */
+	CHECK_INT(sk_ledger_run_credit(a, r.id, 2, 3, 1, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_credit(a, r.id, 1, 100, 0, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_credit(a, 999999, 1, 100, 0, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_get(b, r.id, &r, &err), SK_OK);
+	CHECK_INT(r.stored, 10);
+	CHECK_INT(r.dead, 1);
 	struct owners w = {{0}, {0}, {0}};
 	CHECK_INT(sk_ledger_attempts(a, r.id, see_attempt, &w, &err), SK_OK);
 	CHECK_STR(w.first, oa.id);

@@ -1,7 +1,11 @@
 /*
- * test_ledger.c - the run ledger: add (idempotent), begin/end with
- * attempts, retry scheduling, recovery of runs cut off by a crash, clear,
- * checks, meta, reopen.
+ * test_ledger.c - the run ledger: add (idempotent), claims and ends with
+ * attempts, retry scheduling, recovery of runs whose lease expired (and
+ * not of live ones), clear, checks, meta, reopen; the claim protocol
+ * across processes: forked processes on one SQLite file race their claims
+ * and each run is claimed exactly once; a run taken over after its lease
+ * expired refuses the old owner's end; heartbeats renew leases and list
+ * the daemons; credits add up.
  */
 #include "sched/ledger.h"
 #include "test.h"
@@ -9,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int count_runs(const struct sk_run *r, void *ud)
 {
@@ -49,6 +55,234 @@ static struct sk_config *config_for(const char *dir)
 	CHECK_INT(sk_config_new(&cfg, tables, &err), SK_OK);
 	CHECK_INT(sk_config_set(cfg, "data_dir", dir, "test", &err), SK_OK);
 	return cfg;
+}
+
+static void add_run(struct sk_ledger *l, const char *job, int i,
+		    struct sk_run *out)
+{
+	struct sk_run r = {0};
+	struct sk_error err = {0};
+	bool created = false;
+	snprintf(r.job, sizeof r.job, "%s", job);
+	snprintf(r.logical_time, sizeof r.logical_time,
+		 "2024-02-%02dT16:00:00.000Z", 1 + i % 28);
+	snprintf(r.window_from, sizeof r.window_from, "2024-%02d-01",
+		 1 + i / 28);
+	snprintf(r.window_to, sizeof r.window_to, "2024-%02d-10", 1 + i / 28);
+	snprintf(r.regions, sizeof r.regions, "A");
+	snprintf(r.langs, sizeof r.langs, "nb");
+	r.max_attempts = 3;
+	CHECK_INT(sk_ledger_run_add(l, &r, &created, &err), SK_OK);
+	CHECK(created);
+	if (out)
+		*out = r;
+}
+
+#define RACE_RUNS 60
+#define RACE_PROCS 4
+
+/* Child: claim runs until none is due, end each as success, and write the
+ * ids claimed to fd. Exit 0 unless the ledger failed. */
+static int race_child(struct sk_config *cfg, int fd, int k)
+{
+	struct sk_ledger *l = NULL;
+	struct sk_error err = {0};
+	struct sk_ledger_owner o;
+	if (sk_ledger_open(&l, cfg, &err) != SK_OK)
+		return 2;
+	sk_ledger_owner_init(&o, "race");
+	snprintf(o.id, sizeof o.id, "racer-%d", k);
+	for (;;) {
+		struct sk_run r;
+		bool claimed = false;
+		if (sk_ledger_run_claim_next(l, &o, 1000, sk_now_ms() + 60000,
+					     &r, &claimed, &err) != SK_OK)
+			return 3;
+		if (!claimed)
+			break;
+		if (strcmp(r.owner, o.id) || r.attempts != 1)
+			return 4;
+		r.state = SK_RUN_SUCCESS;
+		if (sk_ledger_run_end(l, &r, 2000, &err) != SK_OK)
+			return 5;
+		int64_t id = r.id;
+		if (write(fd, &id, sizeof id) != (ssize_t)sizeof id)
+			return 6;
+	}
+	sk_ledger_close(l);
+	return 0;
+}
+
+static void test_race(struct sk_config *cfg)
+{
+	struct sk_ledger *l = NULL;
+	struct sk_error err = {0};
+	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	for (int i = 0; i < RACE_RUNS; i++)
+		add_run(l, "race", i, NULL);
+	sk_ledger_close(l);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	pid_t kids[RACE_PROCS];
+	for (int k = 0; k < RACE_PROCS; k++) {
+		kids[k] = fork();
+		CHECK(kids[k] >= 0);
+		if (kids[k] == 0) {
+			close(p[0]);
+			_exit(race_child(cfg, p[1], k));
+		}
+	}
+	close(p[1]);
+	int seen[RACE_RUNS + 64] = {0};
+	int64_t id;
+	int total = 0, procs_with_runs = 0;
+	while (read(p[0], &id, sizeof id) == (ssize_t)sizeof id) {
+		CHECK(id > 0 && id < RACE_RUNS + 64);
+		if (id > 0 && id < RACE_RUNS + 64)
+			seen[id]++;
+		total++;
+	}
+	close(p[0]);
+	for (int k = 0; k < RACE_PROCS; k++) {
+		int st = 0;
+		CHECK(waitpid(kids[k], &st, 0) == kids[k]);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	CHECK_INT(total, RACE_RUNS);
+	int twice = 0, never = 0;
+	for (int i = 1; i <= RACE_RUNS; i++) {
+		twice += seen[i] > 1;
+		never += seen[i] == 0;
+	}
+	CHECK_INT(twice, 0);
+	CHECK_INT(never, 0);
+	/* every run has exactly one attempt, by one of the racers */
+	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	struct sk_run r;
+	for (int i = 1; i <= RACE_RUNS; i++) {
+		CHECK_INT(sk_ledger_run_get(l, i, &r, &err), SK_OK);
+		CHECK_INT(r.state, SK_RUN_SUCCESS);
+		CHECK_INT(r.attempts, 1);
+		CHECK(!strncmp(r.owner, "racer-", 6));
+	}
+	sk_ledger_close(l);
+	(void)procs_with_runs;
+	printf("race: %d runs claimed by %d processes, none twice\n", total,
+	       RACE_PROCS);
+}
+
+static int count_daemons(const struct sk_ledger_daemon *d, void *ud)
+{
+	int *n = ud;
+	n[0]++;
+	n[1] += d->alive;
+	return 0;
+}
+
+static int attempt_owner(const struct sk_attempt *a, void *ud)
+{
+	char(*owners)[SK_LEDGER_OWNER_LEN] = ud;
+	if (a->attempt >= 1 && a->attempt <= 2)
+		snprintf(owners[a->attempt - 1], SK_LEDGER_OWNER_LEN, "%s",
+			 a->owner);
+	return 0;
+}
+
+/* A dies (its lease runs out), B takes the run over; A's late end is
+ * refused and leaves B's attempt alone; heartbeats; credits. */
+static void test_takeover(struct sk_config *cfg)
+{
+	struct sk_ledger *la = NULL, *lb = NULL;
+	struct sk_error err = {0};
+	struct sk_ledger_owner a, b;
+	sk_ledger_owner_init(&a, "serve");
+	sk_ledger_owner_init(&b, "serve");
+	snprintf(a.id, sizeof a.id, "host-a:1:1");
+	snprintf(b.id, sizeof b.id, "host-b:2:2");
+	CHECK_INT(sk_ledger_open(&la, cfg, &err), SK_OK);
+	CHECK_INT(sk_ledger_open(&lb, cfg, &err), SK_OK);
+	struct sk_run r, ra, rb;
+	add_run(la, "takeover", 0, &r);
+	bool claimed = false;
+	int n = 0;
+	CHECK_INT(sk_ledger_heartbeat(la, &a, 10000, 20000, &n, &err), SK_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(sk_ledger_run_claim(la, r.id, &a, 10000, 20000, &ra,
+				      &claimed, &err),
+		  SK_OK);
+	CHECK(claimed);
+	/* B cannot claim it while A's lease lives */
+	CHECK_INT(sk_ledger_run_claim(lb, r.id, &b, 11000, 31000, &rb,
+				      &claimed, &err),
+		  SK_OK);
+	CHECK(!claimed);
+	CHECK_STR(rb.owner, a.id);
+	CHECK_INT(rb.state, SK_RUN_RUNNING);
+	/* A beats: its lease moves on; recovery at 25000 leaves it alone */
+	CHECK_INT(sk_ledger_heartbeat(la, &a, 15000, 30000, &n, &err), SK_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(sk_ledger_recover(lb, 25000, &n, &err), SK_OK);
+	CHECK_INT(n, 0);
+	int d[2] = {0, 0};
+	CHECK_INT(sk_ledger_daemons(lb, 25000, count_daemons, d, &err), SK_OK);
+	CHECK_INT(d[0], 1);
+	CHECK_INT(d[1], 1);
+	/* A stops beating; after 30000 its run is recovered and B takes it */
+	CHECK_INT(sk_ledger_recover(lb, 30001, &n, &err), SK_OK);
+	CHECK_INT(n, 1);
+	d[0] = d[1] = 0;
+	CHECK_INT(sk_ledger_daemons(lb, 30001, count_daemons, d, &err), SK_OK);
+	CHECK_INT(d[1], 0); /* A is no longer alive */
+	CHECK_INT(sk_ledger_run_claim_next(lb, &b, 31000, 90000, &rb, &claimed,
+					   &err),
+		  SK_OK);
+	CHECK(claimed);
+	CHECK_INT(rb.id, r.id);
+	CHECK_INT(rb.attempts, 2);
+	CHECK_STR(rb.owner, b.id);
+	/* A wakes up and tries to record its outcome: refused */
+	ra.state = SK_RUN_SUCCESS;
+	ra.stored = 999;
+	CHECK_INT(sk_ledger_run_end(la, &ra, 32000, &err), SK_ERR_CONFLICT);
+	CHECK(strstr(err.msg, b.id) != NULL);
+	/* A's heartbeat no longer renews anything */
+	CHECK_INT(sk_ledger_heartbeat(la, &a, 32000, 40000, &n, &err), SK_OK);
+	CHECK_INT(n, 0);
+	/* someone else's consumer stored 5 of B's attempt's records; B
+	 * stores 7 itself */
+	CHECK_INT(sk_ledger_run_credit(la, r.id, 2, 5, 1, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_credit(la, r.id, 1, 100, 0, &err), SK_OK);
+	rb.state = SK_RUN_SUCCESS;
+	rb.fetched = 13;
+	rb.stored = 7;
+	rb.dead = 0;
+	CHECK_INT(sk_ledger_run_end(lb, &rb, 33000, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_get(lb, r.id, &rb, &err), SK_OK);
+	CHECK_INT(rb.state, SK_RUN_SUCCESS);
+	CHECK_INT(rb.attempts, 2);
+	CHECK_INT(rb.stored, 12);
+	CHECK_INT(rb.dead, 1);
+	CHECK_INT(rb.fetched, 13);
+	char owners[2][SK_LEDGER_OWNER_LEN] = {"", ""};
+	CHECK_INT(sk_ledger_attempts(lb, r.id, attempt_owner, owners, &err),
+		  SK_OK);
+	CHECK_STR(owners[0], a.id);
+	CHECK_STR(owners[1], b.id);
+	/* a queued run can be skipped, a finished one not */
+	bool done = false;
+	CHECK_INT(sk_ledger_run_skip(la, r.id, "paused", 34000, &done, &err),
+		  SK_OK);
+	CHECK(!done);
+	add_run(la, "takeover", 1, &r);
+	CHECK_INT(sk_ledger_run_skip(la, r.id, "paused", 34000, &done, &err),
+		  SK_OK);
+	CHECK(done);
+	CHECK_INT(sk_ledger_owner_gone(la, &a, &err), SK_OK);
+	d[0] = d[1] = 0;
+	CHECK_INT(sk_ledger_daemons(lb, 34000, count_daemons, d, &err), SK_OK);
+	CHECK_INT(d[0], 0);
+	sk_ledger_close(la);
+	sk_ledger_close(lb);
 }
 
 int main(void)
@@ -190,7 +424,21 @@ int main(void)
 	CHECK_INT(sk_run_state_parse("nope"), -1);
 	sk_ledger_close(l);
 	sk_config_free(cfg);
+
+	/* a configuration naming no built backend is a clear error */
+	char dir2[] = "/tmp/skred-ledger-XXXXXX";
+	CHECK(mkdtemp(dir2) != NULL);
+	cfg = config_for(dir2);
+	CHECK_INT(sk_config_set(cfg, "ledger", "nosuch", "test", &err), SK_OK);
+	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_ERR_CONFIG);
+	CHECK(strstr(err.msg, "sqlite") != NULL);
+	CHECK_INT(sk_config_set(cfg, "ledger", "sqlite", "test", &err), SK_OK);
+	test_race(cfg);
+	test_takeover(cfg);
+	sk_config_free(cfg);
 	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir2);
+	CHECK(system(cmd) == 0);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
 	TEST_DONE();
