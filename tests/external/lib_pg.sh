@@ -75,11 +75,17 @@ ha_scenario() {
   trap 'ha_cleanup; cleanup' EXIT
 
   local kills=0 midrun=0 deadline=$((SECONDS + 300)) total=0 done_n=0 victim owner
+  local last_done=-1 last_kill=$SECONDS
   while [ $SECONDS -lt $deadline ]; do
     total=$(pq "SELECT count(*) FROM run")
     done_n=$(pq "SELECT count(*) FROM run WHERE state = 'success'")
     [ "$total" -ge 30 ] && [ "$done_n" -eq "$total" ] && break
-    if [ "$kills" -ge "$max_kills" ]; then sleep 0.5; continue; fi
+    # Spread the kills over the scenario: one after some progress (or a
+    # few seconds without any), at a random moment.
+    if [ "$kills" -ge "$max_kills" ] ||
+       { [ "$done_n" -le "$last_done" ] && [ $((SECONDS - last_kill)) -lt 6 ]; }; then
+      sleep 0.3; continue
+    fi
     sleep "0.$((RANDOM % 9 + 1))"; sleep $((RANDOM % 2))
     victim=""
     if [ $((kills % 2)) -eq 0 ]; then
@@ -94,7 +100,7 @@ ha_scenario() {
     [ -n "$victim" ] || victim=$((RANDOM % daemons + 1))
     kill -9 "${HA_PIDS[$victim]}" 2>/dev/null || true
     wait "${HA_PIDS[$victim]}" 2>/dev/null || true
-    kills=$((kills + 1))
+    kills=$((kills + 1)) last_done=$done_n last_kill=$SECONDS
     echo "  kill -9 daemon $victim (pid ${HA_PIDS[$victim]}), $done_n/$total runs done"
     sleep "0.$((RANDOM % 9 + 1))"
     ha_start "$victim"
