@@ -27,8 +27,9 @@
 # Environment (all optional):
 #   PG_DIR              run dir (default ${TMPDIR:-/tmp}/skred-postgres; --dir wins):
 #                       data/ (the cluster), the unix socket, postgres.log
-#   PG_PORT             TCP port on 127.0.0.1 (default 5432; read by start, the
-#                       other commands take it from the run dir's port file)
+#   PG_PORT             TCP port on 127.0.0.1 (default 5432, or the port the run
+#                       dir's cluster last had; read by start, the other
+#                       commands take it from the run dir's port file)
 #   PG_SKRED_PASSWORD   password of the role skred (default skred-test-pw)
 #   PG_USER             OS user that owns and runs the cluster when started as
 #                       root (default postgres if it exists, else skred-pg,
@@ -57,6 +58,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-service.sh disable=SC1091
 . "$here/lib-service.sh"
 
+pg_port_given=${PG_PORT:+1}
 PG_PORT=${PG_PORT:-5432}
 PG_SKRED_PASSWORD=${PG_SKRED_PASSWORD:-skred-test-pw}
 PG_START_TIMEOUT=${PG_START_TIMEOUT:-60}
@@ -263,6 +265,8 @@ cmd_start() {
     wait_ready
     return
   fi
+  # A restart without PG_PORT keeps the port the cluster had.
+  [ -z "$pg_port_given" ] && config_port
   port_open "$PG_PORT" && die "port $HOST:$PG_PORT is taken by another process (set PG_PORT)"
   [ -f "$data/PG_VERSION" ] || init_cluster
   wait_old_gone

@@ -143,15 +143,23 @@ static void scrub(const struct pg_ledger *p, char *msg)
 	}
 }
 
-/* One line: libpq's messages end in newlines and may have several. */
+/* One line: libpq's messages end in newlines and may have several (the
+ * next indented by a tab); runs of white space become one space. */
 static void one_line(char *s)
 {
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-	for (char *c = s; *c; c++)
-		if (*c == '\n' || *c == '\t')
-			*c = ' ';
+	char *out = s;
+	bool space = false;
+	for (const char *c = s; *c; c++) {
+		if (*c == '\n' || *c == '\t' || *c == ' ' || *c == '\r') {
+			space = out != s;
+			continue;
+		}
+		if (space)
+			*out++ = ' ';
+		space = false;
+		*out++ = *c;
+	}
+	*out = '\0';
 }
 
 /* A connection-level failure (no result to read a SQLSTATE from). Refused,

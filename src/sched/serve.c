@@ -201,8 +201,9 @@ static int64_t next_event(const struct plan *p, struct sk_ledger *l,
 
 /* The ledger is unreachable (a PostgreSQL ledger's server down, restarting
  * or cut off): wait, with capped exponential backoff and full jitter on the
- * real clock, until the next attempt or a stop request. Logged once per
- * attempt; the daemon does not exit for an outage however long. */
+ * real clock, until the next attempt or a stop request. The first attempt
+ * is logged as a warning, later ones at debug, the recovery at info; the
+ * daemon does not exit for an outage however long. */
 static void outage_wait(const struct sk_config *cfg, unsigned attempt,
 			int64_t since_ms, const struct sk_error *why,
 			uint64_t *rng)
@@ -213,11 +214,17 @@ static void outage_wait(const struct sk_config *cfg, unsigned attempt,
 				   rng);
 	if (ms < 100)
 		ms = 100;
-	sk_log(SK_LOG_WARN, "sched",
-	       "ledger unreachable for %llds (attempt %u), trying again in "
-	       "%lldms: %s",
-	       (long long)((sk_now_ms() - since_ms) / 1000), attempt + 1,
-	       (long long)ms, why->msg);
+	if (!attempt)
+		sk_log(SK_LOG_WARN, "sched",
+		       "ledger unreachable, waiting for it (retries logged "
+		       "at debug): %s",
+		       why->msg);
+	else
+		sk_log(SK_LOG_DEBUG, "sched",
+		       "ledger unreachable for %llds (attempt %u), trying "
+		       "again in %lldms: %s",
+		       (long long)((sk_now_ms() - since_ms) / 1000),
+		       attempt + 1, (long long)ms, why->msg);
 	int64_t end = sk_now_ms() + ms;
 	while (!sk_stop_requested() && sk_now_ms() < end)
 		sk_sleep_ms(100);
