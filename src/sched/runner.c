@@ -418,8 +418,9 @@ static const char *task_state(sk_err_t rc)
 }
 
 /* Runs executed at once in this process (a backfill with --concurrency)
- * fetch in parallel but take turns processing: consumers of one group on
- * the embedded log would otherwise read the same messages twice. */
+ * fetch in parallel but take turns processing. The embedded log makes its
+ * consumers take turns batch by batch anyway (across processes too); this
+ * keeps one process's threads from competing for every batch. */
 static pthread_mutex_t process_lock = PTHREAD_MUTEX_INITIALIZER;
 
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,

@@ -94,7 +94,7 @@ await step("run detail", async () => {
     d.checks.map((c) => [c.name, c.ok ? "1" : "0"]),
     await page.$$eval("#run-detail li.check", (l) => l.map((c) => [c.dataset.check, c.dataset.ok])));
   check("run detail: attempts", d.attempts.length, (await page.$$("#run-detail tr.attempt")).length);
-  check("run detail: the owner of each attempt", d.attempts.map((a) => a.owner || "–"),
+  check("run detail: the owner of each attempt", d.attempts.map((a) => a.owner || "-"),
     await page.$$eval("#run-detail tr.attempt td.owner", (l) => l.map((e) => e.textContent)));
   if (Array.isArray(d.tasks)) {
     check("run detail: tasks (fetch, process, checks) with state",

@@ -249,11 +249,10 @@
         el("td", { class: "num" }, t.count), el("td", { class: "error-text" }, t.error || "")))));
     kids.push(el("h3", null, "Attempts"));
     const at = d.attempts || [];
-    kids.push(at.length ? table(["attempt", "state", "owner", "#fetched", "#stored", "error"], at.map((a) =>
+    kids.push(at.length ? table(["attempt", "state", "executed by", "#fetched", "#stored", "error"], at.map((a) =>
       el("tr", { class: "attempt", "data-state": a.state },
         el("td", null, a.attempt), el("td", null, el("span", { class: "state s-" + a.state }, a.state)),
-        /* which process (host:pid:start) executed the attempt */
-        el("td", { class: "owner" }, a.owner || "–"),
+        el("td", { class: "owner" }, a.owner || "-"),
         el("td", { class: "num" }, a.fetched), el("td", { class: "num" }, a.stored),
         el("td", { class: "error-text" }, a.error || ""))))
       : el("p", { class: "muted" }, "none yet"));
