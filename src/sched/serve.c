@@ -230,6 +230,34 @@ static void outage_wait(const struct sk_config *cfg, unsigned attempt,
 		sk_sleep_ms(100);
 }
 
+/* Record the outcome of a run executed during a ledger outage. Retriable
+ * errors are returned (the outage goes on); a refusal because the run is
+ * no longer ours (its lease ran out meanwhile and another process took it
+ * over, or the end was recorded after all) is logged and dropped. */
+static sk_err_t record_pending(struct sk_ledger *l, const struct sk_run *r,
+			       struct sk_error *err)
+{
+	sk_err_t rc = sk_ledger_run_end(l, r, sk_clock_now_ms(), err);
+	if (rc == SK_OK)
+		sk_log(SK_LOG_INFO, "sched",
+		       "run=%lld attempt=%d: outcome %s recorded after the "
+		       "ledger came back",
+		       (long long)r->id, r->attempts,
+		       sk_run_state_name(r->state));
+	if (rc == SK_OK || err->retriable)
+		return rc;
+	struct sk_run now;
+	struct sk_error gerr = {0};
+	if (sk_ledger_run_get(l, r->id, &now, &gerr) == SK_OK &&
+	    now.attempts == r->attempts && !strcmp(now.owner, r->owner) &&
+	    now.state != SK_RUN_RUNNING)
+		return SK_OK; /* it was recorded before the connection went */
+	sk_log(SK_LOG_ERROR, "sched",
+	       "run=%lld attempt=%d: outcome not recorded: %s",
+	       (long long)r->id, r->attempts, err->msg);
+	return SK_OK;
+}
+
 sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			void *ud, struct sk_error *err)
 {
@@ -259,7 +287,15 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	sk_err_t rc = SK_OK;
 	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
 	       p.n, sk_tz_name(p.tz));
+	/* An outcome the ledger could not take (it went down at the end of
+	 * a run): recorded first thing when it is back, or the run, still
+	 * ours and kept alive by our heartbeats, would never end. */
+	struct sk_run pending;
+	bool has_pending = false;
 again:
+	if (has_pending && rc == SK_OK &&
+	    (rc = record_pending(l, &pending, err)) == SK_OK)
+		has_pending = false;
 	while (rc == SK_OK && !sk_stop_requested()) {
 		if (sk_reload_take()) {
 			struct sk_error rerr = {0};
@@ -325,6 +361,12 @@ again:
 			    SK_OK &&
 		    found) {
 			rc = sk_sched_execute(*cfg, l, &r, err);
+			if (rc != SK_OK && err->retriable) {
+				/* Executed, but the ledger went away before
+				 * the outcome was recorded: keep it. */
+				pending = r;
+				has_pending = true;
+			}
 			continue;
 		}
 		if (rc != SK_OK)

@@ -2,10 +2,11 @@
 # skred serve waits out an outage of its PostgreSQL ledger: the server is
 # stopped in the middle of a run for PG_OUTAGE_S seconds (default 60) and
 # started again. Meanwhile the daemon keeps running, /healthz answers and
-# /readyz says 503; afterwards it logs that the ledger is back, the cut-off
-# run is taken over once its lease expired and succeeds exactly once, its
-# counts are the warehouse's, the warehouse equals an uninterrupted
-# reference, and a new triggered run succeeds. SIGTERM still exits 0.
+# /readyz says 503 and /metrics skred_ledger_up 0; afterwards it logs that
+# the ledger is back, the run (which finished during the outage) has
+# exactly one successful attempt, its counts are the warehouse's, the
+# warehouse equals an uninterrupted reference, and a new triggered run
+# succeeds. SIGTERM still exits 0.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 OUTAGE=${PG_OUTAGE_S:-60}
@@ -26,6 +27,7 @@ sleep 3
 kill -0 "$SERVE_PID" 2>/dev/null && ok "serve keeps running while the ledger is down" || fail "serve exited: $(tail -5 "$T/serve.log")"
 check "/healthz answers" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$H/healthz")"
 check "/readyz says not ready" 503 "$(curl -s -o /dev/null -w '%{http_code}' "$H/readyz")"
+check "/metrics: the ledger is down" "skred_ledger_up 0" "$(curl -sf "$H/metrics" | grep '^skred_ledger_up ')"
 sleep $((OUTAGE - (SECONDS - t0) > 0 ? OUTAGE - (SECONDS - t0) : 0))
 kill -0 "$SERVE_PID" 2>/dev/null && ok "serve still running after a ${OUTAGE}s outage" || fail "serve exited: $(tail -5 "$T/serve.log")"
 grep -q "ledger unreachable, waiting for it" "$T/serve.log" && ok "the outage is logged" || fail "no outage in the log: $(tail -5 "$T/serve.log")"
@@ -38,6 +40,7 @@ grep -q "ledger reachable again" "$T/serve.log" && ok "the recovery is logged" |
 check "exactly one successful attempt" 1 "$(pq "SELECT count(*) FROM attempt WHERE run_id = 1 AND state = 'success'")"
 check "per-run counts are the warehouse's" "$(wh "SELECT COUNT(*) FROM avalanche_warning")" "$(pq "SELECT stored FROM run WHERE id = 1")"
 check "/readyz ready again" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$H/readyz")"
+check "/metrics: the ledger is up" "skred_ledger_up 1" "$(curl -sf "$H/metrics" | grep '^skred_ledger_up ')"
 "$SKRED" runs trigger --from 2024-01-16 --to 2024-01-16 >/dev/null || fail "trigger after the outage"
 for _ in $(seq 300); do [ "$(pq "SELECT state FROM run WHERE id = 2" 2>/dev/null)" = success ] && break; sleep 0.2; done
 check "a run triggered after the outage succeeds" success "$(pq "SELECT state FROM run WHERE id = 2")"
