@@ -110,11 +110,17 @@ ha_scenario() {
   check "all runs succeeded within 300 s" "$total" "$done_n"
 
   # The daemons that are alive, as /api/v1/status tells (each one serves it).
+  # (A daemon just restarted may not have beaten yet, one just killed may
+  # look alive until its lease runs out: wait up to 20 s for the count.)
   local alive
-  alive=$(curl -sf "http://127.0.0.1:${HA_PORTS[1]}/api/v1/status" | python3 -c '
+  for _ in $(seq 100); do
+    alive=$(curl -sf "http://127.0.0.1:${HA_PORTS[1]}/api/v1/status" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sum(1 for x in d.get("daemons", []) if x.get("alive") and x.get("role") == "serve"))' 2>/dev/null || echo "?")
+    [ "$alive" = "$daemons" ] && break
+    sleep 0.2
+  done
   check "/api/v1/status lists $daemons live daemons" "$daemons" "$alive"
   ha_stop_all
   local clean=0
