@@ -309,6 +309,10 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_error err = {0};
 	sk_err_t rc = SK_OK;
 	unsigned code = 200;
+	/* Not opened at start (a PostgreSQL ledger's server was down): try
+	 * again now. */
+	if (!w->l && sk_sched_ledger_open(w->cfg, &w->l, &err) != SK_OK)
+		return sk_web_reply_error(c, 503, err.msg);
 	switch (call->ep) {
 	case SK_WEB_EP_STATUS:
 		rc = status(w, &b, &err);
@@ -349,6 +353,7 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 		rc == SK_OK ? sk_web_reply(c, code, &b)
 			    : sk_web_reply_error(c, rc == SK_ERR_NOTFOUND ? 404
 						 : rc == SK_ERR_INVAL ? 409
+						 : err.retriable      ? 503
 								      : 500,
 						 err.msg);
 	sk_buf_free(&b);
@@ -528,9 +533,19 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 				    "http.token (mutating requests need it)",
 				    addr);
 	}
+	/* A ledger that cannot be reached yet (retriable: its server is
+	 * down) is opened by the first request that needs it; the daemon
+	 * waits the outage out meanwhile. */
 	if (sk_sched_ledger_open(cfg, &w->l, err) != SK_OK) {
-		free(w);
-		return err->code;
+		if (!err->retriable) {
+			free(w);
+			return err->code;
+		}
+		sk_log(SK_LOG_WARN, "http",
+		       "ledger unreachable at start (the API opens it when "
+		       "it answers): %s",
+		       err->msg);
+		w->l = NULL;
 	}
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 					MHD_USE_EPOLL | MHD_USE_ERROR_LOG,

@@ -6,7 +6,8 @@
 # the ledger is back, the run (which finished during the outage) has
 # exactly one successful attempt, its counts are the warehouse's, the
 # warehouse equals an uninterrupted reference, and a new triggered run
-# succeeds. SIGTERM still exits 0.
+# succeeds. SIGTERM still exits 0. Then a daemon started while the server
+# is down waits for it, and runs what is triggered once it is back.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 OUTAGE=${PG_OUTAGE_S:-60}
@@ -47,6 +48,20 @@ check "a run triggered after the outage succeeds" success "$(pq "SELECT state FR
 stop_serve
 SKRED_LEDGER=sqlite SKRED_DATA_DIR="$T/ref" "$SKRED" run --from 2024-01-15 --to 2024-01-16 >/dev/null 2>"$T/ref.err" || fail "reference: $(cat "$T/ref.err")"
 check "warehouse equals the uninterrupted reference" "$(dump_warehouse "$T/ref/warehouse.db" | sha256sum)" "$(dump_warehouse "$SKRED_DATA_DIR/warehouse.db" | sha256sum)"
+
+# Started while the server is down: serve waits for it instead of exiting,
+# its API answers 503 for the ledger's endpoints until the server is back.
+"$PG_SH" stop >/dev/null
+start_serve
+sleep 3
+kill -0 "$SERVE_PID" 2>/dev/null && ok "serve started during an outage keeps running" || fail "serve exited: $(tail -5 "$T/serve.log")"
+check "/api/v1/status: 503 while the ledger is down" 503 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/status")"
+"$PG_SH" start >/dev/null
+check "/api/v1/status answers when it is back" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/status")"
+"$SKRED" runs trigger --from 2024-01-17 --to 2024-01-17 >/dev/null || fail "trigger"
+for _ in $(seq 300); do [ "$(pq "SELECT state FROM run WHERE window_from = '2024-01-17'" 2>/dev/null)" = success ] && break; sleep 0.2; done
+check "and it runs what is triggered" success "$(pq "SELECT state FROM run WHERE window_from = '2024-01-17'")"
+stop_serve
 echo "FIGURES outage=${OUTAGE}s attempts=$(pq "SELECT count(*) FROM attempt WHERE run_id = 1") states=$(pq "SELECT string_agg(state, ',' ORDER BY attempt) FROM attempt WHERE run_id = 1")"
 pg_drop_schema
 finish
