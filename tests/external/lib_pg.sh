@@ -24,7 +24,8 @@ pg_drop_schema() { [ "$FAILED" -eq 0 ] && "$PG_SH" psql -c "DROP SCHEMA $PGSCHEM
 # ledger's last fire set 26 days back) plus 4 triggered runs, each run one
 # day of the A regions in Norwegian, so windows are disjoint. While runs
 # remain, a daemon is killed with -9 (every other time the one holding a
-# running run, so kills land mid-run) and restarted; KILLS at most. Then
+# running run, so kills land mid-run) and restarted; KILLS at most; halfway
+# the PostgreSQL server itself is restarted under them. Then
 # the invariant is checked and the figures printed. Bounded: 300 s for the
 # runs to finish.
 HA_PIDS=()
@@ -54,7 +55,7 @@ ha_scenario() {
   export SKRED_SCHED_SCHEDULES="daily=0 0 * * *" SKRED_SCHED_TIMEZONE=UTC
   export SKRED_SCHED_CATCHUP_MAX=40 SKRED_RUN_DAYS_BACK=0 SKRED_RUN_DAYS_AHEAD=0
   export SKRED_REGIONS=A SKRED_LANG=nb
-  export SKRED_SCHED_LEASE_MS=3000 SKRED_SCHED_MAX_ATTEMPTS=20
+  export SKRED_SCHED_LEASE_MS=6000 SKRED_SCHED_MAX_ATTEMPTS=20
   export SKRED_SCHED_RETRY_BASE_MS=200 SKRED_SCHED_RETRY_CAP_MS=1000
   export SKRED_FETCH_CONCURRENCY=4
   # Every request answered slowly (and 2 % of the records bad): a run takes
@@ -75,11 +76,25 @@ ha_scenario() {
   trap 'ha_cleanup; cleanup' EXIT
 
   local kills=0 midrun=0 deadline=$((SECONDS + 300)) total=0 done_n=0 victim owner
-  local last_done=-1 last_kill=$SECONDS
+  local last_done=-1 last_kill=$SECONDS pg_restarts=0
   while [ $SECONDS -lt $deadline ]; do
     total=$(pq "SELECT count(*) FROM run")
     done_n=$(pq "SELECT count(*) FROM run WHERE state = 'success'")
     [ "$total" -ge 30 ] && [ "$done_n" -eq "$total" ] && break
+    # Halfway through the kills, the ledger's server restarts under all
+    # the daemons (down a second or two, less than a lease: an outage
+    # longer than the lease would rightly end the claims): they wait it
+    # out.
+    if [ "$kills" -eq $((max_kills / 2)) ] && [ "$pg_restarts" -eq 0 ]; then
+      echo "  PostgreSQL restarted, $done_n/$total runs done"
+      "$PG_SH" stop >/dev/null
+      "$PG_SH" start >/dev/null
+      pg_restarts=1
+      for i in "${!HA_PIDS[@]}"; do
+        kill -0 "${HA_PIDS[$i]}" 2>/dev/null || fail "daemon $i exited during the PostgreSQL restart"
+      done
+      continue
+    fi
     # Spread the kills over the scenario: one after some progress (or a
     # few seconds without any), at a random moment.
     if [ "$kills" -ge "$max_kills" ] ||
@@ -142,6 +157,11 @@ print(sum(1 for x in d.get("daemons", []) if x.get("alive") and x.get("role") ==
   dup_starts=$(cat "$T"/d*.log | sed -n 's/.* run=\([0-9]*\) job=[^ ]* attempt=\([0-9]*\)\/.*/\1:\2/p' | sort | uniq -d | wc -l)
   check "no two attempts of a run overlap" 0 "$overlap"
   check "no attempt started by two daemons (daemon logs)" 0 "$dup_starts"
+  # A run taken over from a live daemon (its lease expired while it still
+  # worked) shows as an outcome the ledger refused to that daemon.
+  local refused
+  refused=$(cat "$T"/d*.log | grep -c "outcome not recorded" || true)
+  check "no daemon executed a run another had taken over (refused outcomes)" 0 "$refused"
   attempts=$(pq "SELECT count(*) FROM attempt")
   interrupted=$(pq "SELECT count(*) FROM attempt WHERE state = 'interrupted'")
   local owners
@@ -191,8 +211,8 @@ print(sum(1 for x in d.get("daemons", []) if x.get("alive") and x.get("role") ==
   "$CASS_SH" cqlsh "DROP KEYSPACE $KSREF" >/dev/null 2>&1 || true
 
   echo "FIGURES bus=${SKRED_BUS:-sqlite} store=cassandra ledger=postgres daemons=$daemons intervals=$intervals" \
-    "kills=$kills (mid-run $midrun) successes_per_interval=1 (runs with !=1: $((intervals - once)))" \
-    "duplicated_attempts=$((dup_success + overlap + dup_starts)) attempts=$attempts interrupted=$interrupted" \
+    "kills=$kills (mid-run $midrun) pg_restarts=$pg_restarts successes_per_interval=1 (runs with !=1: $((intervals - once)))" \
+    "duplicated_attempts=$((dup_success + overlap + dup_starts + refused)) attempts=$attempts interrupted=$interrupted" \
     "daemons_with_successes=$owners rows=$rows_total sum_stored=$sum_stored sum_dead=$sum_dead" \
     "dead_letters=$dl_all distinct=$dl_keys duplicated_dead_letters=$((dl_all - dl_keys))"
 }
