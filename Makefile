@@ -47,22 +47,27 @@ test-asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE external
 
-# Real servers on 127.0.0.1 (scripts/kafka.sh, scripts/cassandra.sh);
+# Real servers on 127.0.0.1 (scripts/kafka.sh, scripts/cassandra.sh,
+# scripts/postgres.sh);
 # stopped again afterwards.
 test-external: build
 	@scripts/kafka.sh start
 	@scripts/cassandra.sh start
+	@scripts/postgres.sh start
 	@cd $(BUILD) && ctest --output-on-failure -L external; rc=$$?; \
 	  cd .. && scripts/kafka.sh stop --clean >/dev/null; \
-	  scripts/cassandra.sh stop --clean >/dev/null; exit $$rc
+	  scripts/cassandra.sh stop --clean >/dev/null; \
+	  scripts/postgres.sh stop --clean >/dev/null; exit $$rc
 
 services-start:
 	scripts/kafka.sh start
 	scripts/cassandra.sh start
+	scripts/postgres.sh start
 
 services-stop:
 	scripts/kafka.sh stop
 	scripts/cassandra.sh stop
+	scripts/postgres.sh stop
 
 # The same pipeline offline, against the varsom simulator.
 demo: build

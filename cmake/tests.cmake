@@ -53,3 +53,18 @@ foreach(src ${EXTERNAL_TESTS})
     TIMEOUT 900 RUN_SERIAL TRUE
     ENVIRONMENT "SKRED=$<TARGET_FILE:skred>;VARSOM_SIM=$<TARGET_FILE:varsom-sim>;SKRED_SRC=${CMAKE_SOURCE_DIR}")
 endforeach()
+
+# C tests against a real server (tests/external/test_*.c, e.g. the
+# PostgreSQL ledger against scripts/postgres.sh): label external, serial.
+file(GLOB EXTERNAL_C_TESTS CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/tests/external/test_*.c)
+foreach(src ${EXTERNAL_C_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE skredlib)
+  add_test(NAME external.${name} COMMAND ${name})
+  set_tests_properties(external.${name} PROPERTIES LABELS external
+    TIMEOUT 300 RUN_SERIAL TRUE
+    ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
+endforeach()

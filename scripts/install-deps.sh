@@ -5,6 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev sqlite3 librdkafka-dev libssl-dev libmicrohttpd-dev tzdata curl python3 ca-certificates)
+# The PostgreSQL ledger (src/sched/ledger_pg.c) links libpq.
+pkgs+=(libpq-dev)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true
@@ -13,6 +15,8 @@ if [ "${1:-}" = "--test" ]; then
   # and wrk (the web benchmark).
   pkgs+=(clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven time python3-venv
          chromium fonts-dejavu-core wrk)
+  # A real PostgreSQL server for the PostgreSQL ledger tests (scripts/postgres.sh).
+  pkgs+=(postgresql)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

@@ -24,6 +24,15 @@ const struct sk_cfg_def sk_ledger_cfg[] = {
 	{"ledger", SK_CFG_STR, "sqlite", 0, 0, SK_CFG_RESTART,
 	 "run ledger backend: sqlite (<data_dir>/ledger.db, one daemon per "
 	 "data dir) or postgres (shared by several daemons)"},
+	{"ledger.postgres_url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE | SK_CFG_RESTART,
+	 "ledger = postgres: libpq connection string or postgresql:// URL "
+	 "(password redacted; ?options=-csearch_path%3DS for a schema)"},
+	{"ledger.postgres_connect_timeout_ms", SK_CFG_INT, "5000", 1000,
+	 600000, 0, "ledger = postgres: connect timeout (whole seconds)"},
+	{"ledger.postgres_statement_timeout_ms", SK_CFG_INT, "30000", 0,
+	 3600000, 0,
+	 "ledger = postgres: a statement running longer fails (retriable); "
+	 "0 = no limit"},
 	{NULL, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -235,19 +235,61 @@ static bool backends_ready(const struct sk_config *cfg, struct gate *g)
 	return false;
 }
 
-/* After a ledger call failed with err: true (and a wait) when it is an
- * outage to wait out, false when the daemon must stop. */
-static bool ledger_outage(const struct sk_config *cfg, struct gate *g,
-			  struct sk_error *err)
+/* The ledger failed with err. True after waiting (outage.* backoff, one
+ * log line when the outage starts and one when it ends, through the health
+ * state) when it is an outage to wait out: a PostgreSQL ledger's server
+ * down, restarting or cut off; the ledger reconnects on its next call.
+ * False when the daemon must stop (another error, outage.max_wait_ms
+ * passed, or a stop request). */
+static bool ledger_outage(const struct sk_config *cfg,
+			  struct sk_job_outage *o, struct sk_error *err)
 {
 	if (!sk_job_outage_error(err))
 		return false;
 	sk_job_health_down(SK_JOB_LEDGER, sk_config_str(cfg, "ledger"), err);
-	int64_t d = sk_job_outage_delay(cfg, &g->o, SK_JOB_LEDGER);
+	int64_t d = sk_job_outage_delay(cfg, o, SK_JOB_LEDGER);
 	if (d < 0)
 		return false;
-	sk_clock_sleep_ms(d);
+	int64_t end = sk_mono_ms() + d;
+	while (!sk_stop_requested() && sk_mono_ms() < end)
+		sk_sleep_ms(100);
 	return !sk_stop_requested();
+}
+
+static void ledger_back(const struct sk_config *cfg, struct sk_job_outage *o)
+{
+	if (!o->attempt)
+		return;
+	sk_job_health_up(SK_JOB_LEDGER, sk_config_str(cfg, "ledger"));
+	memset(o, 0, sizeof *o);
+}
+
+/* Record the outcome of a run executed during a ledger outage. Retriable
+ * errors are returned (the outage goes on); a refusal because the run is
+ * no longer ours (its lease ran out meanwhile and another process took it
+ * over, or the end was recorded after all) is logged and dropped. */
+static sk_err_t record_pending(struct sk_ledger *l, const struct sk_run *r,
+			       struct sk_error *err)
+{
+	sk_err_t rc = sk_ledger_run_end(l, r, sk_clock_now_ms(), err);
+	if (rc == SK_OK)
+		sk_log(SK_LOG_INFO, "sched",
+		       "run=%lld attempt=%d: outcome %s recorded after the "
+		       "ledger came back",
+		       (long long)r->id, r->attempts,
+		       sk_run_state_name(r->state));
+	if (rc == SK_OK || err->retriable)
+		return rc;
+	struct sk_run now;
+	struct sk_error gerr = {0};
+	if (sk_ledger_run_get(l, r->id, &now, &gerr) == SK_OK &&
+	    now.attempts == r->attempts && !strcmp(now.owner, r->owner) &&
+	    now.state != SK_RUN_RUNNING)
+		return SK_OK; /* it was recorded before the connection went */
+	sk_log(SK_LOG_ERROR, "sched",
+	       "run=%lld attempt=%d: outcome not recorded: %s",
+	       (long long)r->id, r->attempts, err->msg);
+	return SK_OK;
 }
 
 sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
@@ -259,28 +301,39 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		return err->code;
 	sk_sched_owner("serve");
 	struct sk_sched_beat *beat = NULL;
-	if (sk_sched_ledger_open(*cfg, &l, err) != SK_OK ||
-	    sk_sched_beat_start(*cfg, &beat, err) != SK_OK) {
+	struct sk_job_outage lo = {0}; /* the ledger's outage, if any */
+	while (sk_sched_ledger_open(*cfg, &l, err) != SK_OK ||
+	       sk_sched_beat_start(*cfg, &beat, err) != SK_OK) {
 		sk_ledger_close(l);
-		plan_free(&p);
-		return err->code;
+		l = NULL;
+		if (!ledger_outage(*cfg, &lo, err)) {
+			plan_free(&p);
+			return err->code;
+		}
 	}
 	int recovered = 0;
 	int64_t next_recover = 0;
 	sk_err_t rc = SK_OK;
 	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
 	       p.n, sk_tz_name(p.tz));
-	struct gate bg = {0}, lg = {0};
+	/* An outcome the ledger could not take (it went down at the end of
+	 * a run): recorded first thing when it is back, or the run, still
+	 * ours and kept alive by our heartbeats, would never end. */
+	struct sk_run pending;
+	bool has_pending = false;
+	struct gate bg = {0};
 	while (!sk_stop_requested()) {
 		if (rc != SK_OK) {
-			if (!ledger_outage(*cfg, &lg, err))
+			/* A retriable ledger error: wait it out. */
+			if (!ledger_outage(*cfg, &lo, err))
 				break;
 			rc = SK_OK;
 			continue;
 		}
-		if (lg.o.attempt) { /* the ledger answered again */
-			sk_job_health_up(SK_JOB_LEDGER, sk_config_str(*cfg, "ledger"));
-			memset(&lg, 0, sizeof lg);
+		if (has_pending) {
+			if ((rc = record_pending(l, &pending, err)) != SK_OK)
+				continue;
+			has_pending = false;
 		}
 		if (sk_reload_take()) {
 			struct sk_error rerr = {0};
@@ -313,7 +366,7 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			next_recover = sk_now_ms() + POLL_MS;
 			if ((rc = sk_ledger_recover(l, sk_now_ms(), &recovered,
 						    err)) != SK_OK)
-				break;
+				continue;
 			if (recovered)
 				sk_log(SK_LOG_WARN, "sched",
 				       "%d run(s) whose owner stopped beating "
@@ -326,19 +379,31 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		if ((rc = sk_ledger_meta_get(l, "paused", pbuf, sizeof pbuf,
 					     &found, err)) != SK_OK)
 			continue;
+		ledger_back(*cfg, &lo);
 		paused = found && !strcmp(pbuf, "1");
 		for (size_t i = 0; rc == SK_OK && i < p.n; i++)
 			rc = schedule_job(*cfg, l, &p, &p.jobs[i], now, paused,
 					  err);
 		if (rc != SK_OK)
 			continue;
+		/* A run is claimed only when one is due and the bus and the
+		 * warehouse answer: a claimed run is executed at once. */
 		struct sk_run r;
 		bool gated = false;
 		if (!paused &&
+		    (rc = sk_ledger_run_next_due(l, now, &r, &found, err)) ==
+			    SK_OK &&
+		    found && !(gated = !backends_ready(*cfg, &bg)) &&
 		    (rc = sk_sched_claim(*cfg, l, 0, &r, &found, err)) ==
 			    SK_OK &&
-		    found && !(gated = !backends_ready(*cfg, &bg))) {
+		    found) {
 			rc = sk_sched_execute(*cfg, l, &r, err);
+			if (rc != SK_OK && err->retriable) {
+				/* Executed, but the ledger went away before
+				 * the outcome was recorded: keep it. */
+				pending = r;
+				has_pending = true;
+			}
 			continue;
 		}
 		if (rc != SK_OK)

@@ -339,6 +339,10 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_error err = {0};
 	sk_err_t rc = SK_OK;
 	unsigned code = 200;
+	/* Not opened at start (a PostgreSQL ledger's server was down): try
+	 * again now. */
+	if (!w->l && sk_sched_ledger_open(w->cfg, &w->l, &err) != SK_OK)
+		return sk_web_reply_error(c, 503, err.msg);
 	switch (call->ep) {
 	case SK_WEB_EP_STATUS:
 		rc = status(w, &b, &err);
@@ -379,6 +383,7 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 		rc == SK_OK ? sk_web_reply(c, code, &b)
 			    : sk_web_reply_error(c, rc == SK_ERR_NOTFOUND ? 404
 						 : rc == SK_ERR_INVAL ? 409
+						 : err.retriable      ? 503
 								      : 500,
 						 err.msg);
 	sk_buf_free(&b);
@@ -755,10 +760,23 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	pthread_condattr_destroy(&ca);
 	w->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
 	snprintf(w->bind_host, sizeof w->bind_host, "%s", host);
-	if (settings(w, cfg, host, (unsigned)port, err) != SK_OK ||
-	    sk_sched_ledger_open(cfg, &w->l, err) != SK_OK) {
+	if (settings(w, cfg, host, (unsigned)port, err) != SK_OK) {
 		web_free(w);
 		return err->code;
+	}
+	/* A ledger that cannot be reached yet (retriable: its server is
+	 * down) is opened by the first request that needs it; the daemon
+	 * waits the outage out meanwhile. */
+	if (sk_sched_ledger_open(cfg, &w->l, err) != SK_OK) {
+		if (!err->retriable) {
+			web_free(w);
+			return err->code;
+		}
+		sk_log(SK_LOG_WARN, "http",
+		       "ledger unreachable at start (the API opens it when "
+		       "it answers): %s",
+		       err->msg);
+		w->l = NULL;
 	}
 	size_t max = (size_t)sk_config_int(cfg, "http.max_connections");
 	raise_file_limit(max);

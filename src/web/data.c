@@ -325,8 +325,19 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_error err = {0};
 	struct run_tally t = {0};
 	pthread_mutex_lock(&w->lock);
-	sk_ledger_run_list(w->l, -1, NULL, 1000000, tally, &t, &err);
+	sk_err_t lrc = w->l ? SK_OK
+			    : sk_sched_ledger_open(w->cfg, &w->l, &err);
+	if (lrc == SK_OK)
+		lrc = sk_ledger_run_list(w->l, -1, NULL, 1000000, tally, &t,
+					 &err);
 	pthread_mutex_unlock(&w->lock);
+	/* 0 while a PostgreSQL ledger's server cannot be reached (the
+	 * counts below are then zero, not the ledger's). */
+	sk_buf_printf(&b, "# HELP skred_ledger_up Whether the run ledger "
+			  "answered this scrape.\n"
+			  "# TYPE skred_ledger_up gauge\n"
+			  "skred_ledger_up %d\n",
+		      lrc == SK_OK);
 	sk_buf_puts(&b, "# HELP skred_runs Runs in the ledger by state.\n"
 			"# TYPE skred_runs gauge\n");
 	for (int s = 0; s < SK_RUN__COUNT; s++)

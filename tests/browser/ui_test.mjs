@@ -94,6 +94,8 @@ await step("run detail", async () => {
     d.checks.map((c) => [c.name, c.ok ? "1" : "0"]),
     await page.$$eval("#run-detail li.check", (l) => l.map((c) => [c.dataset.check, c.dataset.ok])));
   check("run detail: attempts", d.attempts.length, (await page.$$("#run-detail tr.attempt")).length);
+  check("run detail: the owner of each attempt", d.attempts.map((a) => a.owner || "-"),
+    await page.$$eval("#run-detail tr.attempt td.owner", (l) => l.map((e) => e.textContent)));
   if (Array.isArray(d.tasks)) {
     check("run detail: tasks (fetch, process, checks) with state",
       d.tasks.map((t) => [t.task, t.state]),
@@ -259,6 +261,11 @@ await step("pipeline", async () => {
   const got = await page.$$eval("#topics tr.topic", (rs) =>
     Object.fromEntries(rs.map((r) => [r.dataset.topic + ":" + r.dataset.partition, r.querySelector(".end-offset").textContent])));
   check("pipeline: topic end offsets equal the API's", sorted(want), sorted(got));
+  const st = await apiGet("/api/v1/status");
+  check("pipeline: the daemons beating in the ledger, alive or not",
+    (st.daemons || []).map((x) => [x.role, x.alive ? "1" : "0"]),
+    await page.$$eval("#daemons tr.daemon", (l) => l.map((e) => [e.dataset.role, e.dataset.alive])));
+  truthy("pipeline: this daemon is listed alive", (st.daemons || []).some((x) => x.role === "serve" && x.alive));
   const dl = (await apiGet("/api/v1/dlq?offset=0&limit=20")).dead_letters;
   const reasons = await page.$$eval("#dlq tr.dead-letter .reason", (rs) => rs.map((r) => r.textContent));
   check("dlq: the first page's reasons", dl.map((d) => d.headers.reason), reasons);

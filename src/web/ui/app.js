@@ -494,7 +494,7 @@
     const restart = Array.isArray(st.restart_required) ? st.restart_required : null;
     const na = (v) => (v === undefined || v === null || v === "" ? "n/a" : v);
     view.appendChild(el("div", { class: "pipe-grid" },
-      section("Daemon", kv([["version", na(st.version)], ["bus", na(st.bus || topics.bus)], ["store", na(st.store)],
+      section("Daemon", kv([["version", na(st.version)], ["ledger", na(st.ledger)], ["bus", na(st.bus || topics.bus)], ["store", na(st.store)],
         ["consumer group", na(topics.group)], ["time zone", na(st.timezone)], ["paused", na(st.paused === undefined ? null : String(st.paused))],
         ["schedules", el("span", { id: "schedules" },
           st.schedules && st.schedules.length ? st.schedules.map((s) => s.job + ": " + s.cron).join("; ") : "n/a")],
@@ -505,6 +505,17 @@
         ["warnings", el("span", { "data-count": "warnings" }, wh.warnings)], ["problems", el("span", { "data-count": "problems" }, wh.problems)],
         ["revisions", el("span", { "data-count": "revisions" }, wh.revisions)], ["last write", fmtTime(wh.last_write)]])
         : el("p", { class: "muted" }, "n/a (this daemon does not report the warehouse)"))));
+    /* The processes sharing this ledger (several daemons on a PostgreSQL
+     * ledger): alive while they beat within their lease. */
+    const ds = Array.isArray(st.daemons) ? st.daemons : null;
+    view.appendChild(section("Daemons", !ds ? el("p", { class: "muted" }, "n/a (this daemon does not report them)")
+      : !ds.length ? el("p", { class: "muted" }, "none beating")
+      : table(["process", "host", "#pid", "role", "started", "last beat", "alive"], ds.map((d) =>
+        el("tr", { class: "daemon", "data-alive": d.alive ? "1" : "0", "data-role": d.role },
+          el("td", null, d.owner), el("td", null, d.host), el("td", { class: "num" }, d.pid), el("td", null, d.role),
+          el("td", null, fmtTime(d.started)), el("td", null, fmtTime(d.last_beat)),
+          el("td", null, el("span", { class: "state s-" + (d.alive ? "success" : "failed") }, d.alive ? "alive" : "gone")))),
+        { id: "daemons" })));
     const rows = [];
     for (const t of topics.topics || [])
       for (const p of t.partitions || [])
