@@ -196,23 +196,30 @@ print(sum(1 for x in d.get("daemons", []) if x.get("alive") and x.get("role") ==
     "$(sha256sum <"$T/ref.dump")" "$(sha256sum <"$T/ha.dump")"
   # Dead letters: every bad record once per fetch of its window (the
   # reference's), and how many were written more than once.
-  local dl_ref dl_keys dl_all
+  local dl_ref dl_keys dl_all dl_dup
   dl_ref=$(sq "$T/ref/bus.db" "SELECT count(*) FROM message WHERE topic = '${SKRED_BUS_TOPIC_DLQ:-skred.dlq}'")
   if [ "${SKRED_BUS:-sqlite}" = kafka ]; then
     kcat -b "$SKRED_KAFKA_BROKERS" -C -t "$SKRED_BUS_TOPIC_DLQ" -e -q -f '%k\n' 2>/dev/null | grep . >"$T/dl.keys" || true
+    dl_dup=$(sort "$T/dl.keys" | uniq -d | wc -l)
   else
+    # Each daemon has its own bus: a record dead-lettered by two daemons
+    # (a run taken over) is in two logs, but never twice in one.
+    dl_dup=0
     for i in $(seq 1 "$daemons"); do
-      sq "$T/d$i/bus.db" "SELECT CAST(key AS TEXT) FROM message WHERE topic = '${SKRED_BUS_TOPIC_DLQ:-skred.dlq}'"
-    done >"$T/dl.keys"
+      sq "$T/d$i/bus.db" "SELECT CAST(key AS TEXT) FROM message WHERE topic = '${SKRED_BUS_TOPIC_DLQ:-skred.dlq}'" >"$T/dl.$i"
+      dl_dup=$((dl_dup + $(sort "$T/dl.$i" | uniq -d | wc -l)))
+    done
+    cat "$T"/dl.[0-9]* >"$T/dl.keys"
   fi
   dl_all=$(wc -l <"$T/dl.keys")
   dl_keys=$(sort -u "$T/dl.keys" | wc -l)
   check "every bad record dead-lettered (distinct keys = the reference's)" "$dl_ref" "$dl_keys"
+  check "no dead letter written twice to one bus" 0 "$dl_dup"
   "$CASS_SH" cqlsh "DROP KEYSPACE $KSREF" >/dev/null 2>&1 || true
 
   echo "FIGURES bus=${SKRED_BUS:-sqlite} store=cassandra ledger=postgres daemons=$daemons intervals=$intervals" \
     "kills=$kills (mid-run $midrun) pg_restarts=$pg_restarts successes_per_interval=1 (runs with !=1: $((intervals - once)))" \
     "duplicated_attempts=$((dup_success + overlap + dup_starts + refused)) attempts=$attempts interrupted=$interrupted" \
     "daemons_with_successes=$owners rows=$rows_total sum_stored=$sum_stored sum_dead=$sum_dead" \
-    "dead_letters=$dl_all distinct=$dl_keys duplicated_dead_letters=$((dl_all - dl_keys))"
+    "dead_letters=$dl_all distinct=$dl_keys duplicated_dead_letters=$dl_dup"
 }
