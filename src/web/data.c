@@ -487,8 +487,23 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 	if (lh.down)
 		sk_error_set(&err, SK_ERR_DB, true, "ledger (%s): %s", lh.type,
 			     lh.reason);
-	else
-		sk_job_probe(w->cfg, &which, &err);
+	else if (sk_job_probe(w->cfg, &which, &err) == SK_OK) {
+		/* The ledger answers this server too: the scheduler notices
+		 * an outage only at its next ledger call, which may come
+		 * after a long run. */
+		char v[8];
+		bool found;
+		pthread_mutex_lock(&w->lock);
+		if ((w->l || sk_sched_ledger_open(w->cfg, &w->l, &err) ==
+				     SK_OK) &&
+		    sk_ledger_meta_get(w->l, "paused", v, sizeof v, &found,
+				       &err) != SK_OK)
+			sk_error_prefix(&err, "ledger (%s)",
+					sk_ledger_backend(w->l));
+		else if (err.code != SK_OK)
+			sk_error_prefix(&err, "ledger");
+		pthread_mutex_unlock(&w->lock);
+	}
 	if (err.code != SK_OK)
 		return sk_web_reply_error(c, 503, err.msg);
 	struct sk_buf b = {0};
