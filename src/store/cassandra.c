@@ -179,16 +179,6 @@ static sk_err_t v_date(const char *s, struct sk_cql_value *out,
 	return SK_OK;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* The 36 warning columns in WARNING_COLUMNS order, for both warning
  * tables (advices borrowed from adv, sized by the caller to n_advices). */
 static void warning_values(const struct sk_warning *w,
@@ -830,7 +820,8 @@ static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 	if (sk_model_warning_to_json(w, &json, err) != SK_OK)
 		return err->code;
 	char hash[17];
-	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)fnv1a(json));
+	snprintf(hash, sizeof hash, "%016llx",
+		 (unsigned long long)sk_fnv1a64(json, strlen(json)));
 	free(json);
 	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
 	/* Timestamps: the publish time in µs; 1 µs earlier for the deletes

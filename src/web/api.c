@@ -331,6 +331,11 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	return rc;
 }
 
+sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err)
+{
+	return w->l ? SK_OK : sk_sched_ledger_open(w->cfg, &w->l, err);
+}
+
 /* The endpoints that use the ledger (called with w->lock held). */
 static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 				   const struct sk_web_call *call)
@@ -339,9 +344,7 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_error err = {0};
 	sk_err_t rc = SK_OK;
 	unsigned code = 200;
-	/* Not opened at start (a PostgreSQL ledger's server was down): try
-	 * again now. */
-	if (!w->l && sk_sched_ledger_open(w->cfg, &w->l, &err) != SK_OK)
+	if (sk_web_ledger(w, &err) != SK_OK)
 		return sk_web_reply_error(c, 503, err.msg);
 	switch (call->ep) {
 	case SK_WEB_EP_STATUS:

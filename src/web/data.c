@@ -325,8 +325,7 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_error err = {0};
 	struct run_tally t = {0};
 	pthread_mutex_lock(&w->lock);
-	sk_err_t lrc = w->l ? SK_OK
-			    : sk_sched_ledger_open(w->cfg, &w->l, &err);
+	sk_err_t lrc = sk_web_ledger(w, &err);
 	if (lrc == SK_OK)
 		lrc = sk_ledger_run_list(w->l, -1, NULL, 1000000, tally, &t,
 					 &err);
@@ -494,8 +493,7 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 		char v[8];
 		bool found;
 		pthread_mutex_lock(&w->lock);
-		if ((w->l || sk_sched_ledger_open(w->cfg, &w->l, &err) ==
-				     SK_OK) &&
+		if (sk_web_ledger(w, &err) == SK_OK &&
 		    sk_ledger_meta_get(w->l, "paused", v, sizeof v, &found,
 				       &err) != SK_OK)
 			sk_error_prefix(&err, "ledger (%s)",

@@ -198,6 +198,10 @@ void sk_web_bus_give(struct sk_web *w, struct sk_bus *bus, bool ok);
 /* Close every pooled handle (at stop). */
 void sk_web_pool_clear(struct sk_web *w);
 
+/* The server's ledger connection (w->l), opened on first need: at start a
+ * PostgreSQL ledger's server may have been down. Call with w->lock held. */
+sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err);
+
 /* Queue a JSON response (copied) / {"error": msg}. */
 enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,
 			     const struct sk_buf *b);
