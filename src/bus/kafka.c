@@ -332,11 +332,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
  * (FNV-1a), so one region's warnings stay ordered in one partition. */
 static int32_t key_partition(const char *key, size_t len, int partitions)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len && key[i] != ':'; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 16777619u;
-	}
+	const char *colon = memchr(key, ':', len);
+	uint32_t h = sk_fnv1a32(key, colon ? (size_t)(colon - key) : len);
 	return partitions > 0 ? (int32_t)(h % (uint32_t)partitions) : 0;
 }
 

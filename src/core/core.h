@@ -151,6 +151,13 @@ char *sk_strndup(const char *s, size_t n);
 /* FNV-1a 64 of n bytes: a fingerprint for deduplication, not a
  * cryptographic hash (nothing here defends against a chosen collision). */
 uint64_t sk_fnv1a64(const void *p, size_t n);
+/* The same hash fed in pieces: h = SK_FNV1A64_INIT, then h =
+ * sk_fnv1a64_update(h, p, n) per piece; sk_fnv1a64(p, n) is one piece. */
+#define SK_FNV1A64_INIT 0xcbf29ce484222325ULL
+uint64_t sk_fnv1a64_update(uint64_t h, const void *p, size_t n);
+/* FNV-1a 32 of n bytes (partitioning and load spreading, where 32 bits
+ * are what the protocol or the modulus wants). */
+uint32_t sk_fnv1a32(const void *p, size_t n);
 
 /* A set of strings (copies), for deduplication. Zero-initialise, add,
  * free. Grows without a cap of its own: callers bound what they add. */

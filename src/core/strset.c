@@ -10,13 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t sk_fnv1a64(const void *p, size_t n)
+uint64_t sk_fnv1a64_update(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < n; i++) {
 		h ^= b[i];
 		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t sk_fnv1a64(const void *p, size_t n)
+{
+	return sk_fnv1a64_update(SK_FNV1A64_INIT, p, n);
+}
+
+uint32_t sk_fnv1a32(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
 	}
 	return h;
 }

@@ -75,14 +75,6 @@ struct sk_cql_session {
 
 /* =========================================================== utilities */
 
-static uint32_t hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
 static const char *host_name(const struct sk_cql_session *s)
 {
 	return s->conn ? sk_cql_conn_name(s->conn) : "cassandra";
@@ -693,7 +685,7 @@ sk_err_t sk_cql_session_prepare(struct sk_cql_session *s, const char *cql,
 		return call_end(s, sk_error_set(err, SK_ERR_INVAL, false,
 						"cql: PREPARE without a "
 						"statement"));
-	uint32_t b = hash_str(cql) % PTAB_BUCKETS;
+	uint32_t b = sk_fnv1a32(cql, strlen(cql)) % PTAB_BUCKETS;
 	for (ps = s->ptab[b]; ps; ps = ps->hnext)
 		if (!strcmp(ps->cql, cql)) {
 			*out = ps;

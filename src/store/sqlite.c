@@ -264,9 +264,6 @@ static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
  * FNV-1a 64 with a type tag and, for text, a length, so that no two
  * different rows hash the same byte stream. */
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
 struct emit {
 	sqlite3_stmt *s; /* NULL: hashing */
 	int idx;         /* next bind index */
@@ -276,11 +273,7 @@ struct emit {
 
 static void hash_bytes(struct emit *e, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		e->h ^= b[i];
-		e->h *= FNV_PRIME;
-	}
+	e->h = sk_fnv1a64_update(e->h, p, n);
 }
 
 /* Little-endian whatever the host: the hash is stored and compared later. */
@@ -522,7 +515,7 @@ static sk_err_t children_sort(struct children *c, const struct sk_warning *w,
 static void content_hash(const struct sk_warning *w, const struct children *c,
 			 char out[17])
 {
-	struct emit e = {.h = FNV_OFFSET};
+	struct emit e = {.h = SK_FNV1A64_INIT};
 	warning_fields(&e, w);
 	emit_section(&e, 'P', w->n_problems);
 	for (size_t i = 0; i < w->n_problems; i++)
