@@ -6,7 +6,9 @@
  * generic accessors read and write through a row.
  */
 #include "model/model.h"
+#include "proc/proc.h"
 #include "test.h"
+#include "test_data.h"
 
 #include <stdalign.h>
 #include <stdlib.h>
@@ -290,11 +292,101 @@ static void test_accessors(void)
 	sk_warning_free(NULL);
 }
 
+/* ------------------------------------------------------------ to_json
+ *
+ * tests/data/to_json.golden pins the output of sk_model_warning_to_json
+ * for every element of the sample files, parsed and then cleaned, as it was
+ * before the tables drove it: the clean topic and the revision rows depend
+ * on those bytes. SKRED_GOLDEN_OUT=FILE writes the current text there (to
+ * review a deliberate change). */
+
+static const char *const samples[] = {"detail_en.json", "not_assessed.json",
+				      "simple_nb.json", "model_edge.json"};
+
+static void add_record(struct sk_buf *b, const char *file, size_t i,
+		       const char *stage, const struct sk_warning *w)
+{
+	char *json = NULL;
+	struct sk_error err = {0};
+	sk_buf_printf(b, "%s[%zu] %s: ", file, i, stage);
+	if (sk_model_warning_to_json(w, &json, &err) == SK_OK)
+		sk_buf_puts(b, json);
+	else
+		sk_buf_printf(b, "to_json failed: %s", err.msg);
+	sk_buf_puts(b, "\n");
+	free(json);
+}
+
+static char *golden_text(void)
+{
+	struct sk_buf b = {0};
+	for (size_t s = 0; s < sizeof samples / sizeof *samples; s++) {
+		size_t len = 0, n = 0;
+		struct sk_raw_item *items = NULL;
+		struct sk_error err = {0};
+		char *body = read_data(samples[s], &len);
+		if (!body)
+			continue;
+		CHECK_INT(sk_model_split_array(body, len, 0, 0, &items, &n,
+					       &err),
+			  SK_OK);
+		for (size_t i = 0; i < n; i++) {
+			struct sk_warning *w = NULL;
+			if (sk_model_warning_parse(items[i].json,
+						   items[i].json_len, &w,
+						   &err) != SK_OK) {
+				sk_buf_printf(&b, "%s[%zu] parse failed: %s\n",
+					      samples[s], i, err.msg);
+				continue;
+			}
+			add_record(&b, samples[s], i, "parsed", w);
+			if (sk_proc_clean(w, &err) == SK_OK)
+				add_record(&b, samples[s], i, "clean", w);
+			else
+				sk_buf_printf(&b, "%s[%zu] rejected: %s\n",
+					      samples[s], i, err.msg);
+			sk_warning_free(w);
+		}
+		sk_model_raw_items_free(items, n);
+		free(body);
+	}
+	return sk_buf_steal(&b);
+}
+
+static void test_to_json_golden(void)
+{
+	size_t len = 0;
+	char *got = golden_text();
+	char *want = read_data("to_json.golden", &len);
+	const char *out = getenv("SKRED_GOLDEN_OUT");
+	if (out) {
+		FILE *f = fopen(out, "wb");
+		CHECK(f != NULL);
+		if (f) {
+			fputs(got ? got : "", f);
+			fclose(f);
+		}
+	}
+	CHECK(got && want);
+	if (got && want && strcmp(got, want) != 0) {
+		size_t k = 0;
+		while (got[k] && got[k] == want[k])
+			k++;
+		fprintf(stderr, "  to_json differs from to_json.golden at "
+				"byte %zu:\n  got  %.120s\n  want %.120s\n",
+			k, got + k, want + k);
+		CHECK(false);
+	}
+	free(got);
+	free(want);
+}
+
 int main(void)
 {
 	test_tables_cover_structs();
 	test_coverage_detects_gaps();
 	test_column_order();
 	test_accessors();
+	test_to_json_golden();
 	TEST_DONE();
 }
