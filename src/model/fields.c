@@ -32,6 +32,7 @@
 #define CLN SK_FIELD_CLEANED
 #define DRV SK_FIELD_DERIVED
 #define NOST SK_FIELD_NOSTORE
+#define NOJS SK_FIELD_NOJSON
 #define GRP SK_FIELD_GROUP
 #define ING SK_FIELD_IN_GROUP
 #define OUT SK_FIELD_OUTER
@@ -128,6 +129,7 @@ static const struct sk_field problem_rows[] = {
 const struct sk_table sk_model_problem_table = {
 	.name = "avalanche_problem",
 	.record = "sk_problem",
+	.what = "problems",
 	.rows = problem_rows,
 	.n_rows = NROWS(problem_rows),
 	.size = sizeof(struct sk_problem),
@@ -148,6 +150,7 @@ static const struct sk_field advice_rows[] = {
 const struct sk_table sk_model_advice_table = {
 	.name = "avalanche_advice",
 	.record = "sk_advice",
+	.what = "advices",
 	.rows = advice_rows,
 	.n_rows = NROWS(advice_rows),
 	.size = sizeof(struct sk_advice),
@@ -179,6 +182,7 @@ static const struct sk_field weather_value_rows[] = {
 const struct sk_table sk_model_weather_value_table = {
 	.name = "mountain_weather",
 	.record = "sk_weather_value",
+	.what = "weather values",
 	.rows = weather_value_rows,
 	.n_rows = NROWS(weather_value_rows),
 	.size = sizeof(struct sk_weather_value),
@@ -192,9 +196,9 @@ const struct sk_table sk_model_weather_value_table = {
 static const struct sk_field warning_rows[] = {
 	W(region_id, NULL, "RegionId", K_INT, KEY | REQ, 2,
 	   "forecast region 3001-3046"),
-	W(lang_key, NULL, "LangKey", K_INT, KEY | REQ, 8,
+	W(lang_key, NULL, "LangKey", K_INT, KEY | REQ, 9,
 	   "language of the texts: 1 Norwegian (bokmål), 2 English"),
-	W(valid_date, NULL, NULL, K_DATE, KEY | CLN, 9,
+	W(valid_date, NULL, NULL, K_DATE, KEY | CLN, 10,
 	   "forecast day, the Europe/Oslo date `YYYY-MM-DD` of `ValidFrom`"),
 	W(reg_id, NULL, "RegId", K_INT64, REQ, 1,
 	   "id of the published warning; 0 for generated \"not assessed\" "
@@ -210,62 +214,62 @@ static const struct sk_field warning_rows[] = {
 	W(region_type_name, NULL, "RegionTypeName", K_TEXT, NUL | CLN, 5,
 	   "`A` / `B`, from the region list (the warning's is `\"Ikke "
 	   "gitt\"` in RegionSummary)"),
-	W(danger_level_raw, NULL, "DangerLevel", K_TEXT, REQ | NOST | NUMT, 0,
+	W(danger_level_raw, NULL, "DangerLevel", K_TEXT, REQ | NOST | NOJS | NUMT, 6,
 	   "`DangerLevel` as received (a string; an integer is kept as its "
 	   "text)"),
-	W(danger_level, NULL, NULL, K_INT, CLN, 6,
+	W(danger_level, NULL, NULL, K_INT, CLN, 7,
 	   "0-5 parsed from `DangerLevel`; **0 = not assessed**, not \"low\""),
-	W(not_assessed, NULL, NULL, K_BOOL, CLN, 7,
+	W(not_assessed, NULL, NULL, K_BOOL, CLN, 8,
 	   "1 when `danger_level` is 0 (generated record, or out of season)"),
-	W(valid_from, NULL, "ValidFrom", K_TIME, NUL | REQ | CLN, 10,
+	W(valid_from, NULL, "ValidFrom", K_TIME, NUL | REQ | CLN, 11,
 	   "start of the forecast day (local midnight)"),
-	W(valid_to, NULL, "ValidTo", K_TIME, NUL | CLN, 11,
+	W(valid_to, NULL, "ValidTo", K_TIME, NUL | CLN, 12,
 	   "end of the forecast day (local 23:59:59)"),
-	W(next_warning_time, NULL, "NextWarningTime", K_TIME, NUL | CLN, 12,
+	W(next_warning_time, NULL, "NextWarningTime", K_TIME, NUL | CLN, 13,
 	   "when the next forecast is due (odd values for generated records)"),
-	W(publish_time, NULL, "PublishTime", K_TIME, NUL | CLN, 13,
+	W(publish_time, NULL, "PublishTime", K_TIME, NUL | CLN, 14,
 	   "when this revision was published; decides which revision is "
 	   "current"),
-	W(danger_increase_time, NULL, "DangerIncreaseTime", K_TIME, NUL | CLN, 14,
+	W(danger_increase_time, NULL, "DangerIncreaseTime", K_TIME, NUL | CLN, 15,
 	   "time of day from which the stated level applies; NULL = all day "
 	   "(v6.2.1+)"),
-	W(danger_decrease_time, NULL, "DangerDecreaseTime", K_TIME, NUL | CLN, 15,
+	W(danger_decrease_time, NULL, "DangerDecreaseTime", K_TIME, NUL | CLN, 16,
 	   "time of day after which the danger drops below the level "
 	   "(v6.2.1+)"),
-	W(main_text, NULL, "MainText", K_TEXT, NUL, 16,
+	W(main_text, NULL, "MainText", K_TEXT, NUL, 17,
 	   "headline; `\"Ikke vurdert\"` for generated Norwegian records"),
-	W(is_detail, NULL, NULL, K_BOOL, DRV, 17,
+	W(is_detail, NULL, NULL, K_BOOL, DRV, 18,
 	   "1 when the record came from a Detail endpoint (any Detail-only "
 	   "key present; the columns below are then filled)"),
-	W(danger_level_name, NULL, "DangerLevelName", K_TEXT, NUL | DET, 18,
+	W(danger_level_name, NULL, "DangerLevelName", K_TEXT, NUL | DET, 19,
 	   "level number and name, e.g. `\"3 Considerable\"`"),
-	W(author, NULL, "Author", K_TEXT, NUL | DET, 19,
+	W(author, NULL, "Author", K_TEXT, NUL | DET, 20,
 	   "forecaster signature"),
-	W(avalanche_danger, NULL, "AvalancheDanger", K_TEXT, NUL | DET, 20,
+	W(avalanche_danger, NULL, "AvalancheDanger", K_TEXT, NUL | DET, 21,
 	   "danger assessment prose (Norwegian even when `lang_key` = 2)"),
-	W(emergency_warning, NULL, "EmergencyWarning", K_TEXT, NUL | DET, 21,
+	W(emergency_warning, NULL, "EmergencyWarning", K_TEXT, NUL | DET, 22,
 	   "natural-avalanche notice; `\"Ikke gitt\"` / `\"Not given\"` "
 	   "means none"),
-	W(snow_surface, NULL, "SnowSurface", K_TEXT, NUL | DET, 22,
+	W(snow_surface, NULL, "SnowSurface", K_TEXT, NUL | DET, 23,
 	   "snow surface prose"),
-	W(current_weaklayers, NULL, "CurrentWeaklayers", K_TEXT, NUL | DET, 23,
+	W(current_weaklayers, NULL, "CurrentWeaklayers", K_TEXT, NUL | DET, 24,
 	   "weak layers prose"),
-	W(latest_avalanche_activity, NULL, "LatestAvalancheActivity", K_TEXT, NUL | DET, 24,
+	W(latest_avalanche_activity, NULL, "LatestAvalancheActivity", K_TEXT, NUL | DET, 25,
 	   "recent activity (often NULL)"),
-	W(latest_observations, NULL, "LatestObservations", K_TEXT, NUL | DET, 25,
+	W(latest_observations, NULL, "LatestObservations", K_TEXT, NUL | DET, 26,
 	   "recent observations"),
-	W(previous_warning_reg_id, NULL, "PreviousWarningRegId", K_INT64, NUL | DET, 26,
+	W(previous_warning_reg_id, NULL, "PreviousWarningRegId", K_INT64, NUL | DET, 27,
 	   "`reg_id` of the forecast this one follows"),
-	W(is_tendency, NULL, "IsTendency", K_TRI, NUL | DET, 27,
+	W(is_tendency, NULL, "IsTendency", K_TRI, NUL | DET, 28,
 	   "1 = reduced forecast carrying only the main message (the "
 	   "day-after product since 2023/24); NULL before v6.3.0"),
-	W(utm_zone, NULL, "UtmZone", K_INT, NUL | DET, 28,
+	W(utm_zone, NULL, "UtmZone", K_INT, NUL | DET, 29,
 	   "UTM zone of a representative point"),
-	W(utm_east, NULL, "UtmEast", K_INT, NUL | DET | RND, 29,
+	W(utm_east, NULL, "UtmEast", K_INT, NUL | DET | RND, 30,
 	   "easting, metres (EUREF89 / UTM; a real is rounded)"),
-	W(utm_north, NULL, "UtmNorth", K_INT, NUL | DET | RND, 30,
+	W(utm_north, NULL, "UtmNorth", K_INT, NUL | DET | RND, 31,
 	   "northing, metres (a real is rounded)"),
-	W(has_weather, "mountain_weather", "MountainWeather", K_BOOL, DET | GRP, 33,
+	W(has_weather, "mountain_weather", "MountainWeather", K_BOOL, DET | GRP, 34,
 	   "1 when a `MountainWeather` object was present (its fields "
 	   "follow)"),
 	W(cloud_cover_id, NULL, "CloudCoverId", K_INT, NUL | ING, 1,
@@ -278,10 +282,10 @@ static const struct sk_field warning_rows[] = {
 	   "when the weather part was last saved"),
 	/* the children: not columns (their own tables) */
 	LIST(struct sk_warning, problems, n_problems, NULL, "AvalancheProblems",
-	     sk_model_problem_table, SK_LIMIT_PROBLEMS, DET, 31,
+	     sk_model_problem_table, SK_LIMIT_PROBLEMS, DET, 32,
 	     "the avalanche problems"),
 	LIST(struct sk_warning, advices, n_advices, NULL, "AvalancheAdvices",
-	     sk_model_advice_table, SK_LIMIT_ADVICES, DET, 32,
+	     sk_model_advice_table, SK_LIMIT_ADVICES, DET, 33,
 	     "the travel advices"),
 	LIST(struct sk_warning, weather, n_weather, "values", "MeasurementTypes",
 	     sk_model_weather_value_table, SK_LIMIT_WEATHER_VALUES, ING, 5,
@@ -291,6 +295,7 @@ static const struct sk_field warning_rows[] = {
 const struct sk_table sk_model_warning_table = {
 	.name = "avalanche_warning",
 	.record = "sk_warning",
+	.what = "warnings",
 	.rows = warning_rows,
 	.n_rows = NROWS(warning_rows),
 	.size = sizeof(struct sk_warning),

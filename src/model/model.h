@@ -192,7 +192,8 @@ struct sk_warning {
  *
  * Table order is the column order of the SQLite table (the content hash
  * walks it in that order: reordering rows changes every stored hash). The
- * to_json member order is json_pos. Rows with kind SK_FIELD_LIST describe
+ * to_json member order, also the order the parser reads API keys in, is
+ * json_pos. Rows with kind SK_FIELD_LIST describe
  * the child records (problems, advices, weather values) and are not columns.
  */
 
@@ -236,6 +237,8 @@ enum sk_field_kind {
 #define SK_FIELD_NUMTEXT 0x0800u  /* INT: a numeric string is accepted;
 				   * TEXT: an integer is kept as its decimal
 				   * text */
+#define SK_FIELD_NOJSON 0x1000u   /* not written by to_json (json_pos still
+				   * places it in the parse order) */
 
 struct sk_table;
 
@@ -251,9 +254,12 @@ struct sk_field {
 	size_t size;        /* sizeof the member */
 	unsigned flags;     /* SK_FIELD_* */
 	int64_t absent;     /* INT, INT64, TRI: the absent value (-1) */
-	unsigned json_pos;  /* 1-based member position in to_json's object
-			     * (the group's object for SK_FIELD_IN_GROUP);
-			     * 0: not written */
+	unsigned json_pos;  /* 1-based position in the record's member order
+			     * (within the group's object for
+			     * SK_FIELD_IN_GROUP): to_json writes the members
+			     * in this order, and the parser reads the API
+			     * keys in it (so which fault of several is
+			     * reported is stable); 0: neither */
 	const struct sk_table *child; /* LIST: the child records' table */
 	size_t count_off;   /* LIST: offsetof the size_t element count */
 	size_t limit;       /* LIST: at most this many elements (SK_LIMIT_*) */
@@ -271,6 +277,7 @@ struct sk_table {
 				 * under this key of each list element (whose
 				 * own keys fill SK_FIELD_OUTER rows); NULL:
 				 * one list element is one record */
+	const char *what;       /* plural noun for messages ("problems") */
 	const char *doc;
 };
 

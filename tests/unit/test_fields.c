@@ -173,6 +173,9 @@ static void test_tables_cover_structs(void)
 			CHECK(sk_model_table_field(t, f->name) == f);
 			if (f->kind == SK_FIELD_LIST)
 				CHECK(f->child && f->limit > 0);
+			/* the parser reads API keys in json_pos order */
+			if (f->api)
+				CHECK(f->json_pos > 0);
 			/* cleaned or derived rows only may lack an API key */
 			if (!f->api)
 				CHECK(f->flags &
