@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,43 @@ static sk_err_t nomem(struct sk_error *err)
 	return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 }
 
+/* jansson allocates through these two, set once before its first use, so
+ * that every allocation of a parse goes through this file's malloc/free
+ * references: a test linked with -Wl,--wrap=malloc (allocation-failure
+ * injection) then fails jansson's allocations too, not only skred's.
+ *
+ * json_oom is set by the first failed allocation since load() (or the
+ * re-serialisation in sk_model_split_array) cleared it, and while it is set
+ * every jansson allocation fails. Two reasons: jansson 2.14 reports some
+ * allocation failures as syntax errors ("invalid token"), so the flag is
+ * how a failed parse is known to be out of memory (retriable, not a dead
+ * letter); and its lexer ignores a failure to grow its token buffer
+ * (akheron/jansson#362) and reads on from the desynchronised buffer, past
+ * its end, unless its next allocation fails too. */
+static _Thread_local bool json_oom;
+
+static void *json_alloc(size_t n)
+{
+	if (json_oom)
+		return NULL;
+	void *p = malloc(n);
+	if (!p)
+		json_oom = true;
+	return p;
+}
+
+static void json_release(void *p)
+{
+	free(p);
+}
+
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void json_setup(void)
+{
+	json_set_alloc_funcs(json_alloc, json_release);
+}
+
 /* Parse text (at most limit bytes) as any JSON value into *root. what
  * names the text in messages. Some of jansson's allocation failures return
  * without filling its error at all (empty text): those are out of memory
@@ -74,10 +112,19 @@ static sk_err_t load(const char *text, size_t len, size_t limit,
 				    "%s is not valid JSON: NUL byte at offset "
 				    "%zu",
 				    what, (size_t)(nul - text));
+	pthread_once(&json_once, json_setup);
+	json_oom = false;
 	*root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+	bool oom = json_oom;
+	json_oom = false;
+	if (*root && oom) {
+		/* not to be trusted: jansson may have dropped a byte */
+		json_decref(*root);
+		*root = NULL;
+	}
 	if (*root)
 		return SK_OK;
-	if (json_error_code(&jerr) == json_error_out_of_memory ||
+	if (oom || json_error_code(&jerr) == json_error_out_of_memory ||
 	    jerr.text[0] == '\0')
 		return nomem(err);
 	return sk_error_set(err, SK_ERR_PARSE, retriable,
@@ -227,8 +274,10 @@ sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 		} else {
 			/* ENCODE_ANY: non-object elements are passed on, to
 			 * be dead-lettered by processing. */
+			json_oom = false;
 			s = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER |
 						   JSON_ENCODE_ANY);
+			json_oom = false;
 		}
 		if (!s) {
 			free(spans);
