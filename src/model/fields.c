@@ -33,6 +33,7 @@
 #define DRV SK_FIELD_DERIVED
 #define NOST SK_FIELD_NOSTORE
 #define NOJS SK_FIELD_NOJSON
+#define NEED SK_FIELD_NEEDED
 #define GRP SK_FIELD_GROUP
 #define ING SK_FIELD_IN_GROUP
 #define OUT SK_FIELD_OUTER
@@ -221,13 +222,13 @@ static const struct sk_field warning_rows[] = {
 	   "0-5 parsed from `DangerLevel`; **0 = not assessed**, not \"low\""),
 	W(not_assessed, NULL, NULL, K_BOOL, CLN, 8,
 	   "1 when `danger_level` is 0 (generated record, or out of season)"),
-	W(valid_from, NULL, "ValidFrom", K_TIME, NUL | REQ | CLN, 11,
+	W(valid_from, NULL, "ValidFrom", K_TIME, NUL | REQ | CLN | NEED, 11,
 	   "start of the forecast day (local midnight)"),
 	W(valid_to, NULL, "ValidTo", K_TIME, NUL | CLN, 12,
 	   "end of the forecast day (local 23:59:59)"),
 	W(next_warning_time, NULL, "NextWarningTime", K_TIME, NUL | CLN, 13,
 	   "when the next forecast is due (odd values for generated records)"),
-	W(publish_time, NULL, "PublishTime", K_TIME, NUL | CLN, 14,
+	W(publish_time, NULL, "PublishTime", K_TIME, NUL | CLN | NEED, 14,
 	   "when this revision was published; decides which revision is "
 	   "current"),
 	W(danger_increase_time, NULL, "DangerIncreaseTime", K_TIME, NUL | CLN, 15,

@@ -237,6 +237,7 @@ enum sk_field_kind {
 #define SK_FIELD_NUMTEXT 0x0800u  /* INT: a numeric string is accepted;
 				   * TEXT: an integer is kept as its decimal
 				   * text */
+#define SK_FIELD_NEEDED 0x2000u   /* proc rejects a record without it */
 #define SK_FIELD_NOJSON 0x1000u   /* not written by to_json (json_pos still
 				   * places it in the parse order) */
 
