@@ -82,5 +82,6 @@ int sk_cmd_backfill(struct sk_cli *cli);
 int sk_cmd_runs(struct sk_cli *cli);
 int sk_cmd_pause(struct sk_cli *cli);
 int sk_cmd_unpause(struct sk_cli *cli);
+int sk_cmd_schema(struct sk_cli *cli);
 
 #endif

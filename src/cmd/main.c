@@ -73,6 +73,10 @@ static const struct sk_cmd commands[] = {
 	 "  --doc             print every key as Markdown "
 	 "(docs/CONFIGURATION.md)\n",
 	 OPT_DOC, sk_cmd_config},
+	{"schema", "the record fields as stored columns: type, null, API key",
+	 "  [TABLE]           only this table (avalanche_warning, ...)\n"
+	 "  --doc             print them as Markdown (docs/DATA_MODEL.md)\n",
+	 OPT_DOC | OPT_ARGS, sk_cmd_schema},
 	{NULL, NULL, NULL, 0, NULL},
 };
 

@@ -76,7 +76,7 @@ static const struct sk_field problem_rows[] = {
 	P(problem_type_name, NULL, "AvalancheProblemTypeName", K_TEXT, NUL, 3,
 	   "name of `problem_type_id`"),
 	P(cause_id, NULL, "AvalCauseId", K_INT, NUL, 4,
-	   "weak layer (10 new snow, 11 surface hoar, 13 faceted snow, ...)"),
+	   "weak layer (10 new snow, 11 surface hoar, 13 faceted snow, …)"),
 	P(cause_name, NULL, "AvalCauseName", K_TEXT, NUL, 5,
 	   "name of `cause_id`"),
 	P(aval_type_id, NULL, "AvalancheTypeId", K_INT, NUL, 6,
@@ -84,7 +84,7 @@ static const struct sk_field problem_rows[] = {
 	P(aval_type_name, NULL, "AvalancheTypeName", K_TEXT, NUL, 7,
 	   "name of `aval_type_id`"),
 	P(ext_id, NULL, "AvalancheExtId", K_INT, NUL, 8,
-	   "10 loose dry ... 40 cornice"),
+	   "10 loose dry … 40 cornice"),
 	P(ext_name, NULL, "AvalancheExtName", K_TEXT, NUL, 9,
 	   "name of `ext_id`"),
 	P(trigger_simple_id, NULL, "AvalTriggerSimpleId", K_INT, NUL, 10,
@@ -97,7 +97,7 @@ static const struct sk_field problem_rows[] = {
 	P(trigger_sensitivity_name, NULL, "AvalTriggerSensitivityName", K_TEXT, NUL, 13,
 	   "name of `trigger_sensitivity_id`"),
 	P(size_id, NULL, "DestructiveSizeExtId", K_INT, NUL, 14,
-	   "destructive size 1-5"),
+	   "destructive size 1–5"),
 	P(size_name, NULL, "DestructiveSizeExtName", K_TEXT, NUL, 15,
 	   "name of `size_id`"),
 	P(probability_id, NULL, "AvalProbabilityId", K_INT, NUL, 16,
@@ -141,7 +141,7 @@ const struct sk_table sk_model_problem_table = {
 
 static const struct sk_field advice_rows[] = {
 	A(position, NULL, "AdviceID", K_INT, KEY, 1,
-	   "position in the list (0, 1, 2 ...), not a stable id"),
+	   "position in the list (0, 1, 2 …), not a stable id"),
 	A(text, NULL, "Text", K_TEXT, NUL, 2,
 	   "the advice"),
 	A(image_url, NULL, "ImageUrl", K_TEXT, NUL, 3,
@@ -164,10 +164,10 @@ const struct sk_table sk_model_advice_table = {
  * carrying its type's id and name (the SK_FIELD_OUTER rows). */
 static const struct sk_field weather_value_rows[] = {
 	V(type_id, NULL, "Id", K_INT, KEY | OUT, 1,
-	   "`MeasurementTypes[].Id`: 10 rainfall, 20 wind, 30 wind shift "
+	   "10 rainfall, 20 wind, 30 wind shift "
 	   "to, 40 temperature, 50 freezing level, 55 rain/snow line"),
 	V(type_name, NULL, "Name", K_TEXT, NUL | OUT, 2,
-	   "`MeasurementTypes[].Name`"),
+	   "name of `type_id`"),
 	V(subtype_id, NULL, "Id", K_INT, KEY, 3,
 	   "e.g. 60 most exposed area, 70 average, 20 speed, 50 direction, "
 	   "30 min, 40 max, 90 masl, 100/110 time window start/end"),
@@ -196,7 +196,7 @@ const struct sk_table sk_model_weather_value_table = {
 
 static const struct sk_field warning_rows[] = {
 	W(region_id, NULL, "RegionId", K_INT, KEY | REQ, 2,
-	   "forecast region 3001-3046"),
+	   "forecast region 3001–3046"),
 	W(lang_key, NULL, "LangKey", K_INT, KEY | REQ, 9,
 	   "language of the texts: 1 Norwegian (bokmål), 2 English"),
 	W(valid_date, NULL, NULL, K_DATE, KEY | CLN, 10,
@@ -219,7 +219,7 @@ static const struct sk_field warning_rows[] = {
 	   "`DangerLevel` as received (a string; an integer is kept as its "
 	   "text)"),
 	W(danger_level, NULL, NULL, K_INT, CLN, 7,
-	   "0-5 parsed from `DangerLevel`; **0 = not assessed**, not \"low\""),
+	   "0–5 parsed from `DangerLevel`; **0 = not assessed**, not \"low\""),
 	W(not_assessed, NULL, NULL, K_BOOL, CLN, 8,
 	   "1 when `danger_level` is 0 (generated record, or out of season)"),
 	W(valid_from, NULL, "ValidFrom", K_TIME, NUL | REQ | CLN | NEED, 11,
