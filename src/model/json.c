@@ -938,6 +938,175 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 	return *out ? SK_OK : nomem(err);
 }
 
+/* ------------------------------------------------ reading records back */
+
+bool sk_model_time_parse_utc(const char *s, int64_t *utc_ms)
+{
+	char buf[SK_TIME_UTC_LEN];
+	struct sk_civil t;
+	if (!s || strlen(s) != SK_TIME_UTC_LEN - 1 ||
+	    s[SK_TIME_UTC_LEN - 2] != 'Z')
+		return false;
+	memcpy(buf, s, SK_TIME_UTC_LEN - 2);
+	buf[SK_TIME_UTC_LEN - 2] = '\0';
+	if (sk_civil_parse(buf, &t) != SK_OK)
+		return false;
+	*utc_ms = sk_days_from_civil(t.y, t.m, t.d) * 86400000 +
+		  (int64_t)t.hh * 3600000 + (int64_t)t.mi * 60000 +
+		  (int64_t)t.ss * 1000 + t.ms;
+	return true;
+}
+
+static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
+			 const struct sk_table *t, void *base,
+			 const char *path, bool group);
+
+/* One present, non-null value v of row f, as to_json wrote it. */
+static sk_err_t own_value(struct sk_error *err, const json_t *v,
+			  const struct sk_table *t, const struct sk_field *f,
+			  void *base, const char *path)
+{
+	const char *key = sk_model_field_json_name(f);
+	char sub[PATH_MAX_LEN];
+	json_int_t iv;
+	size_t n;
+	sk_err_t rc;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+		if (!json_is_integer(v))
+			return type_error(err, path, key, "integer", v);
+		iv = json_integer_value(v);
+		if (f->kind == SK_FIELD_INT && (iv < INT_MIN || iv > INT_MAX))
+			return range_error(err, path, key, iv);
+		sk_model_field_set_int(f, base, iv);
+		return SK_OK;
+	case SK_FIELD_TRI:
+		if (!json_is_boolean(v))
+			return type_error(err, path, key, "boolean", v);
+		sk_model_field_set_int(f, base, json_is_true(v) ? 1 : 0);
+		return SK_OK;
+	case SK_FIELD_BOOL:
+		if (!(f->flags & SK_FIELD_GROUP)) {
+			if (!json_is_boolean(v))
+				return type_error(err, path, key, "boolean",
+						  v);
+			sk_model_field_set_int(f, base, json_is_true(v));
+			return SK_OK;
+		}
+		if (!json_is_object(v))
+			return type_error(err, path, key, "object", v);
+		sk_model_field_set_int(f, base, 1);
+		snprintf(sub, sizeof sub, "%s%s.", path, key);
+		return own_rows(err, v, t, base, sub, true);
+	case SK_FIELD_TEXT:
+	case SK_FIELD_DATE:
+		if (!json_is_string(v))
+			return type_error(err, path, key, "string", v);
+		if (f->kind == SK_FIELD_DATE) {
+			struct sk_date d;
+			if (sk_date_parse(json_string_value(v), &d) != SK_OK)
+				return sk_error_set(err, SK_ERR_PARSE, false,
+						    "field %s%s: not a date",
+						    path, key);
+		}
+		return set_text(f, base, json_string_value(v),
+				json_string_length(v), err);
+	case SK_FIELD_TIME:
+		if (!json_is_string(v))
+			return type_error(err, path, key, "string", v);
+		struct sk_time_field *tf = sk_model_field_time(f, base);
+		if (!sk_model_time_parse_utc(json_string_value(v),
+					     &tf->utc_ms))
+			return sk_error_set(err, SK_ERR_PARSE, false,
+					    "field %s%s: not a UTC time",
+					    path, key);
+		tf->has_utc = true;
+		return SK_OK;
+	case SK_FIELD_LIST:
+		if (!json_is_array(v))
+			return type_error(err, path, key, "array", v);
+		n = json_array_size(v);
+		if (n > f->limit)
+			return sk_error_set(err, SK_ERR_LIMIT, false,
+					    "field %s%s: %zu items exceed the "
+					    "limit of %zu",
+					    path, key, n, f->limit);
+		if (sk_model_field_list_alloc(f, base, n) != SK_OK)
+			return nomem(err);
+		for (size_t i = 0; i < n; i++) {
+			const json_t *el = json_array_get(v, i);
+			snprintf(sub, sizeof sub, "%s%s[%zu]", path, key, i);
+			if (!json_is_object(el))
+				return type_error(err, "", sub, "object", el);
+			snprintf(sub, sizeof sub, "%s%s[%zu].", path, key, i);
+			rc = own_rows(err, el, f->child,
+				      sk_model_field_list_child(f, base, i),
+				      sub, false);
+			if (rc != SK_OK)
+				return rc;
+		}
+		return SK_OK;
+	}
+	return SK_OK;
+}
+
+/* The members to_json writes for the rows of t (the group's, or the
+ * others), read from obj. */
+static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
+			 const struct sk_table *t, void *base,
+			 const char *path, bool group)
+{
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!f->json_pos || (f->flags & SK_FIELD_NOJSON) ||
+		    !!(f->flags & SK_FIELD_IN_GROUP) != group)
+			continue;
+		const json_t *v = json_object_get(obj,
+						  sk_model_field_json_name(f));
+		if (!v || json_is_null(v))
+			continue;
+		sk_err_t rc = own_value(err, v, t, f, base, path);
+		if (rc != SK_OK)
+			return rc;
+	}
+	return SK_OK;
+}
+
+sk_err_t sk_model_warning_from_json(const char *json, size_t len,
+				    struct sk_warning **out,
+				    struct sk_error *err)
+{
+	json_t *root = NULL;
+	struct sk_warning *w = NULL;
+	*out = NULL;
+	sk_err_t rc = load(json, len, SK_LIMIT_BUF_DEFAULT, "record", false,
+			   &root, err);
+	if (rc != SK_OK)
+		return rc;
+	if (!json_is_object(root)) {
+		rc = sk_error_set(err, SK_ERR_PARSE, false,
+				  "record is a JSON %s, expected an object",
+				  json_type_name(root));
+		goto fail;
+	}
+	w = sk_warning_new();
+	if (!w) {
+		rc = nomem(err);
+		goto fail;
+	}
+	rc = own_rows(err, root, &sk_model_warning_table, w, "", false);
+	if (rc != SK_OK)
+		goto fail;
+	json_decref(root);
+	*out = w;
+	return SK_OK;
+fail:
+	sk_warning_free(w);
+	json_decref(root);
+	return rc;
+}
+
 /* Length of the valid UTF-8 sequence starting at p (1..4), or 0 when the
  * bytes there are not valid UTF-8 (overlong, surrogate, > U+10FFFF, cut
  * short). Never reads past a NUL. */

@@ -378,6 +378,22 @@ void sk_warning_free(struct sk_warning *w);
 sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 				  struct sk_error *err);
 
+/* Read a record back from the JSON of sk_model_warning_to_json (the clean
+ * topic, warning_revision rows, `skred show --format jsonl`): its inverse,
+ * through the same field tables. Times come back as UTC instants (local
+ * text NULL), members to_json does not write (danger_level_raw) absent.
+ * Unknown keys are ignored; a value of the wrong type, or a time that is
+ * not sk_time_format_utc text, is SK_ERR_PARSE naming the key; lists are
+ * capped as in sk_model_warning_parse. Max input SK_LIMIT_BUF_DEFAULT.
+ * On success *out is allocated (sk_warning_free); else NULL. */
+sk_err_t sk_model_warning_from_json(const char *json, size_t len,
+				    struct sk_warning **out,
+				    struct sk_error *err);
+
+/* The inverse of sk_time_format_utc ("YYYY-MM-DDTHH:MM:SS.sssZ"): false
+ * when s is anything else. */
+bool sk_model_time_parse_utc(const char *s, int64_t *utc_ms);
+
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);
 

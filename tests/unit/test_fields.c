@@ -384,6 +384,112 @@ static void test_to_json_golden(void)
 	free(want);
 }
 
+/* parse -> to_json -> from_json -> to_json gives the same text, for every
+ * sample element, parsed and cleaned: the tables read back every member
+ * they write. */
+static void round_trip(const char *file, size_t i, const struct sk_warning *w)
+{
+	char *a = NULL, *b = NULL;
+	struct sk_warning *back = NULL;
+	struct sk_error err = {0};
+	CHECK_INT(sk_model_warning_to_json(w, &a, &err), SK_OK);
+	if (!a)
+		return;
+	sk_err_t rc = sk_model_warning_from_json(a, strlen(a), &back, &err);
+	CHECK_INT(rc, SK_OK);
+	if (rc != SK_OK)
+		fprintf(stderr, "  %s[%zu]: %s\n", file, i, err.msg);
+	if (back) {
+		CHECK_INT(sk_model_warning_to_json(back, &b, &err), SK_OK);
+		CHECK(b && strcmp(a, b) == 0);
+		if (b && strcmp(a, b) != 0)
+			fprintf(stderr, "  %s[%zu]:\n  %s\n  %s\n", file, i,
+				a, b);
+		/* the members themselves, for a few kinds */
+		CHECK_INT(back->reg_id, w->reg_id);
+		CHECK_INT(back->n_problems, w->n_problems);
+		CHECK_INT(back->n_weather, w->n_weather);
+		CHECK_INT(back->is_tendency, w->is_tendency);
+		CHECK(back->has_weather == w->has_weather);
+		CHECK(back->publish_time.has_utc == w->publish_time.has_utc);
+		CHECK(back->publish_time.local == NULL);
+		if (w->publish_time.has_utc)
+			CHECK_INT(back->publish_time.utc_ms,
+				  w->publish_time.utc_ms);
+	}
+	free(a);
+	free(b);
+	sk_warning_free(back);
+}
+
+static void test_round_trip(void)
+{
+	size_t rounds = 0;
+	for (size_t s = 0; s < sizeof samples / sizeof *samples; s++) {
+		size_t len = 0, n = 0;
+		struct sk_raw_item *items = NULL;
+		struct sk_error err = {0};
+		char *body = read_data(samples[s], &len);
+		if (!body)
+			continue;
+		CHECK_INT(sk_model_split_array(body, len, 0, 0, &items, &n,
+					       &err),
+			  SK_OK);
+		for (size_t i = 0; i < n; i++) {
+			struct sk_warning *w = NULL;
+			if (sk_model_warning_parse(items[i].json,
+						   items[i].json_len, &w,
+						   &err) != SK_OK)
+				continue;
+			round_trip(samples[s], i, w);
+			if (sk_proc_clean(w, &err) == SK_OK) {
+				round_trip(samples[s], i, w);
+				rounds++;
+			}
+			sk_warning_free(w);
+		}
+		sk_model_raw_items_free(items, n);
+		free(body);
+	}
+	CHECK(rounds >= 8);
+}
+
+static void test_from_json_errors(void)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{"[]", "record is a JSON array"},
+		{"{\"reg_id\":\"1\"}", "field reg_id: expected integer"},
+		{"{\"valid_from\":\"2024-01-05T00:00:00\"}",
+		 "field valid_from: not a UTC time"},
+		{"{\"valid_date\":\"2024-13-01\"}", "field valid_date: not a"},
+		{"{\"mountain_weather\":{\"values\":[{\"type_id\":true}]}}",
+		 "field mountain_weather.values[0].type_id: expected integer"},
+		{"{\"problems\":[1]}", "field problems[0]: expected object"},
+		{"{\"is_tendency\":1}", "field is_tendency: expected boolean"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct sk_warning *w = (struct sk_warning *)1;
+		struct sk_error err = {0};
+		CHECK_INT(sk_model_warning_from_json(cases[i].json,
+						     strlen(cases[i].json), &w,
+						     &err),
+			  SK_ERR_PARSE);
+		CHECK(w == NULL);
+		if (!strstr(err.msg, cases[i].want)) {
+			fprintf(stderr, "  '%s' lacks '%s'\n", err.msg,
+				cases[i].want);
+			CHECK(false);
+		}
+	}
+	int64_t ms = 0;
+	CHECK(sk_model_time_parse_utc("2024-03-30T23:00:00.000Z", &ms));
+	CHECK_INT(ms, 1711839600000LL);
+	CHECK(!sk_model_time_parse_utc("2024-03-30T23:00:00.000", &ms));
+	CHECK(!sk_model_time_parse_utc(NULL, &ms));
+}
+
 int main(void)
 {
 	test_tables_cover_structs();
@@ -391,5 +497,7 @@ int main(void)
 	test_column_order();
 	test_accessors();
 	test_to_json_golden();
+	test_round_trip();
+	test_from_json_errors();
 	TEST_DONE();
 }
