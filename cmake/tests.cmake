@@ -68,3 +68,13 @@ foreach(src ${EXTERNAL_C_TESTS})
     TIMEOUT 300 RUN_SERIAL TRUE
     ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 endforeach()
+
+# Allocation failures in model/json.c, jansson's included (tests/alloc/).
+add_executable(test_model_oom ${CMAKE_SOURCE_DIR}/tests/alloc/test_model_oom.c)
+target_include_directories(test_model_oom PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_link_libraries(test_model_oom PRIVATE skredlib)
+target_link_options(test_model_oom PRIVATE
+  "LINKER:--wrap=malloc,--wrap=calloc,--wrap=realloc")
+add_test(NAME unit.test_model_oom COMMAND test_model_oom)
+set_tests_properties(unit.test_model_oom PROPERTIES LABELS unit TIMEOUT 600
+  ENVIRONMENT "SKRED_TEST_DATA=${CMAKE_SOURCE_DIR}/tests/data")

@@ -55,23 +55,30 @@ static sk_err_t nomem(struct sk_error *err)
  * references: a test linked with -Wl,--wrap=malloc (allocation-failure
  * injection) then fails jansson's allocations too, not only skred's.
  *
- * json_oom is set by the first failed allocation since load() (or the
- * re-serialisation in sk_model_split_array) cleared it, and while it is set
- * every jansson allocation fails. Two reasons: jansson 2.14 reports some
- * allocation failures as syntax errors ("invalid token"), so the flag is
- * how a failed parse is known to be out of memory (retriable, not a dead
- * letter); and its lexer ignores a failure to grow its token buffer
- * (akheron/jansson#362) and reads on from the desynchronised buffer, past
- * its end, unless its next allocation fails too. */
-static _Thread_local bool json_oom;
+ * jansson 2.14 does not survive every failed allocation: its lexer ignores
+ * a failure to grow its token buffer (akheron/jansson#362) and then aborts
+ * on an assertion (a long number) or reads past the buffer (a long string).
+ * So a failed allocation is tried once more before jansson sees NULL, and
+ * json_oom remembers it: load() then discards whatever jansson built and
+ * reports SK_ERR_NOMEM (jansson itself reports some of its failures as
+ * syntax errors, "invalid token", which would dead-letter a valid warning
+ * instead of retrying it). When the second try fails too, every further
+ * jansson allocation of that parse fails at once (json_latched), which
+ * stops a string scan before it reads on from a short buffer; the number
+ * case remains jansson's bug. */
+static _Thread_local bool json_oom, json_latched;
 
 static void *json_alloc(size_t n)
 {
-	if (json_oom)
+	if (json_latched)
 		return NULL;
 	void *p = malloc(n);
+	if (p)
+		return p;
+	json_oom = true;
+	p = malloc(n);
 	if (!p)
-		json_oom = true;
+		json_latched = true;
 	return p;
 }
 
@@ -113,10 +120,10 @@ static sk_err_t load(const char *text, size_t len, size_t limit,
 				    "%zu",
 				    what, (size_t)(nul - text));
 	pthread_once(&json_once, json_setup);
-	json_oom = false;
+	json_oom = json_latched = false;
 	*root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
 	bool oom = json_oom;
-	json_oom = false;
+	json_oom = json_latched = false;
 	if (*root && oom) {
 		/* not to be trusted: jansson may have dropped a byte */
 		json_decref(*root);
@@ -274,10 +281,14 @@ sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 		} else {
 			/* ENCODE_ANY: non-object elements are passed on, to
 			 * be dead-lettered by processing. */
-			json_oom = false;
+			json_oom = json_latched = false;
 			s = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER |
 						   JSON_ENCODE_ANY);
-			json_oom = false;
+			if (s && json_oom) {
+				free(s); /* jansson's: json_release is free */
+				s = NULL;
+			}
+			json_oom = json_latched = false;
 		}
 		if (!s) {
 			free(spans);
