@@ -68,3 +68,13 @@ foreach(src ${EXTERNAL_C_TESTS})
     TIMEOUT 300 RUN_SERIAL TRUE
     ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 endforeach()
+
+# The written rules, checked (scripts/checksrc): banned functions, the sk_
+# prefix of every symbol in the built library, include and layer rules,
+# shellcheck; and its self-test over a fixture that breaks each rule once.
+add_test(NAME lint.checksrc COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/checksrc
+         --build ${CMAKE_BINARY_DIR})
+add_test(NAME lint.checksrc_selftest
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/checksrc/test_checksrc.sh)
+set_tests_properties(lint.checksrc lint.checksrc_selftest PROPERTIES
+  LABELS lint TIMEOUT 300 ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
