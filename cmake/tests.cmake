@@ -78,3 +78,16 @@ add_test(NAME lint.checksrc_selftest
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/checksrc/test_checksrc.sh)
 set_tests_properties(lint.checksrc lint.checksrc_selftest PROPERTIES
   LABELS lint TIMEOUT 300 ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
+
+# Allocation-failure injection for the parsers (tests/alloc/): skred's
+# allocations go through a counting allocator (--wrap), the Nth one fails.
+add_executable(test_alloc_fail ${CMAKE_SOURCE_DIR}/tests/alloc/test_alloc_fail.c)
+target_include_directories(test_alloc_fail PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_link_libraries(test_alloc_fail PRIVATE skredlib)
+target_link_options(test_alloc_fail PRIVATE
+  "LINKER:--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup")
+add_test(NAME unit.test_alloc_fail COMMAND test_alloc_fail)
+set_tests_properties(unit.test_alloc_fail PROPERTIES LABELS unit TIMEOUT 600
+  ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
+# Its own malloc/free pairs must stay calls (gcc may elide unused ones).
+target_compile_options(test_alloc_fail PRIVATE -fno-builtin)
