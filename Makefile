@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SKRED = $(BUILD)/skred
 
-.PHONY: all deps build build-clang run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean
+.PHONY: all deps build build-clang run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean checksrc format
 
 all: build
 
@@ -86,6 +86,14 @@ fuzz: deps
 
 bench: build
 	@bench/run.sh $(BUILD)
+
+# The written rules (also CTest's lint.checksrc, so `make check` runs it).
+checksrc: build
+	@scripts/checksrc --build $(BUILD)
+
+# Lay out src/ tools/ tests/ with clang-format (.clang-format), in place.
+format:
+	@scripts/checksrc --format
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-clang

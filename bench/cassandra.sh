@@ -19,7 +19,8 @@ export SKRED_CASSANDRA_USERNAME=skred SKRED_CASSANDRA_PASSWORD=${CASSANDRA_SKRED
 "$B/varsom-sim" --quiet --port 0 --port-file "$W/port" >/dev/null 2>&1 &
 sim=$!
 for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-export SKRED_VARSOM_URL="http://127.0.0.1:$(cat "$W/port")/hydrology/forecast/avalanche/v6.3.0/api"
+SKRED_VARSOM_URL="http://127.0.0.1:$(cat "$W/port")/hydrology/forecast/avalanche/v6.3.0/api"
+export SKRED_VARSOM_URL
 export SKRED_DATA_DIR="$W/d" SKRED_LOG_LEVEL=warn
 SKRED_FETCH_MIN_INTERVAL_MS=0 SKRED_FETCH_CONCURRENCY=8 "$B/skred" fetch --regions all --lang both \
   --from "${BENCH_FROM:-2021-12-01}" --to "${BENCH_TO:-2024-11-24}" >/dev/null

@@ -16,7 +16,8 @@ BATCH=${BENCH_BATCH:-1000}
 "$B/varsom-sim" --quiet --port 0 --port-file "$W/port" >/dev/null 2>&1 &
 sim=$!
 for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-export SKRED_VARSOM_URL="http://127.0.0.1:$(cat "$W/port")/hydrology/forecast/avalanche/v6.3.0/api"
+SKRED_VARSOM_URL="http://127.0.0.1:$(cat "$W/port")/hydrology/forecast/avalanche/v6.3.0/api"
+export SKRED_VARSOM_URL
 SKRED_FETCH_MIN_INTERVAL_MS=0 SKRED_FETCH_CONCURRENCY=8 SKRED_LOG_LEVEL=warn \
   "$B/skred" fetch --data-dir "$W/d" --regions all --lang both --from 2022-01-01 --to "$(date -d "2022-01-01 +$(( ${BENCH_DAYS:-545} - 1 )) days" +%F)" >/dev/null
 

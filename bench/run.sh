@@ -68,6 +68,7 @@ SKRED_DATA_DIR="$W/window" measure window "$SKRED" run --regions all --lang both
 mb=$(python3 -c "print(round($bytes/1e6,1))")
 rate() { python3 -c "print(f'{$1/$2:,.0f}')"; }
 mbs() { python3 -c "print(f'{$bytes/1e6/$1:,.1f}')"; }
+# shellcheck disable=SC2154 # the *_s and *_mb values are set by measure()
 cat <<EOT
 machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr)
 data: $n Detail warnings, $mb MB of JSON ($FROM..$TO, 46 regions x 2 languages), stored $stored

@@ -16,6 +16,7 @@ DUR=${BENCH_DURATION:-10s}
 CONN=${BENCH_CONNECTIONS:-16}
 W=$(mktemp -d "${TMPDIR:-/tmp}/skred-webbench.XXXXXX")
 pids=()
+# shellcheck disable=SC2154 # p is the trap's own loop variable
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"' EXIT
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -23,7 +24,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 "$SIM" --quiet --port 0 --port-file "$W/sim.port" >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$W/sim.port" ] && break; sleep 0.05; done
-export SKRED_VARSOM_URL="http://127.0.0.1:$(cat "$W/sim.port")/hydrology/forecast/avalanche/v6.3.0/api"
+SKRED_VARSOM_URL="http://127.0.0.1:$(cat "$W/sim.port")/hydrology/forecast/avalanche/v6.3.0/api"
+export SKRED_VARSOM_URL
 export SKRED_DATA_DIR="$W/data" SKRED_LOG_LEVEL=warn SKRED_FETCH_MIN_INTERVAL_MS=0
 "$SKRED" run --regions all --lang both --from 2023-12-01 --to 2024-05-31 -q >/dev/null
 
@@ -31,7 +33,7 @@ port=$(free_port)
 H="http://127.0.0.1:$port"
 SKRED_HTTP_ADDR="127.0.0.1:$port" SKRED_SCHED_SCHEDULES="daily=0 17 1 1 *" "$SKRED" serve >"$W/serve.log" 2>&1 &
 serve=$!
-pids+=($serve)
+pids+=("$serve")
 for _ in $(seq 100); do curl -sf "$H/healthz" >/dev/null && break; sleep 0.05; done
 sleep 1
 idle_kb=$(awk '/^VmRSS/ {print $2}' /proc/$serve/status)

@@ -78,3 +78,26 @@ target_link_options(test_model_oom PRIVATE
 add_test(NAME unit.test_model_oom COMMAND test_model_oom)
 set_tests_properties(unit.test_model_oom PROPERTIES LABELS unit TIMEOUT 600
   ENVIRONMENT "SKRED_TEST_DATA=${CMAKE_SOURCE_DIR}/tests/data")
+
+# The written rules, checked (scripts/checksrc): banned functions, the sk_
+# prefix of every symbol in the built library, include and layer rules,
+# shellcheck; and its self-test over a fixture that breaks each rule once.
+add_test(NAME lint.checksrc COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/checksrc
+         --build ${CMAKE_BINARY_DIR})
+add_test(NAME lint.checksrc_selftest
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/checksrc/test_checksrc.sh)
+set_tests_properties(lint.checksrc lint.checksrc_selftest PROPERTIES
+  LABELS lint TIMEOUT 300 ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
+
+# Allocation-failure injection for the parsers (tests/alloc/): skred's
+# allocations go through a counting allocator (--wrap), the Nth one fails.
+add_executable(test_alloc_fail ${CMAKE_SOURCE_DIR}/tests/alloc/test_alloc_fail.c)
+target_include_directories(test_alloc_fail PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_link_libraries(test_alloc_fail PRIVATE skredlib)
+target_link_options(test_alloc_fail PRIVATE
+  "LINKER:--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup")
+add_test(NAME unit.test_alloc_fail COMMAND test_alloc_fail)
+set_tests_properties(unit.test_alloc_fail PROPERTIES LABELS unit TIMEOUT 600
+  ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
+# Its own malloc/free pairs must stay calls (gcc may elide unused ones).
+target_compile_options(test_alloc_fail PRIVATE -fno-builtin)

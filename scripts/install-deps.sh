@@ -17,6 +17,9 @@ if [ "${1:-}" = "--test" ]; then
          chromium fonts-dejavu-core wrk)
   # A real PostgreSQL server for the PostgreSQL ledger tests (scripts/postgres.sh).
   pkgs+=(postgresql)
+  # scripts/checksrc: shellcheck over the shell scripts, clang-format for
+  # the layout of the C files.
+  pkgs+=(shellcheck clang-format)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

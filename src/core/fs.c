@@ -86,8 +86,8 @@ static void fake_init(void)
 					       1000;
 			fake_mono0 = sk_mono_ms();
 			const char *sp = getenv("SKRED_FAKE_SPEED");
-			if (sp && atoll(sp) > 0)
-				fake_speed = atoll(sp);
+			if (sp && strtoll(sp, NULL, 10) > 0)
+				fake_speed = strtoll(sp, NULL, 10);
 		}
 	}
 }
@@ -133,7 +133,7 @@ sk_err_t sk_lockfile_take(const char *path, int *fd, int64_t *holder,
 		if (e != EWOULDBLOCK)
 			return sk_error_set(err, SK_ERR_IO, false,
 					    "lock %s: %s", path, strerror(e));
-		*holder = atoll(buf);
+		*holder = strtoll(buf, NULL, 10);
 		return sk_error_set(err, SK_ERR_CONFLICT, false,
 				    "%s is locked by pid %lld", path,
 				    (long long)*holder);

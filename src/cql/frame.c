@@ -1255,9 +1255,13 @@ static bool decode_body(struct sk_cql_reader *r, struct sk_cql_response *resp)
 		return true;
 	case SK_CQL_OP_EVENT: {
 		/* Events are not subscribed to: read the type if it is
-		 * there and ignore the rest, never failing. */
+		 * there and ignore the rest, never failing on what the
+		 * server sent (running out of memory is still an error). */
 		const char *type = NULL;
 		if (!sk_cql_read_string_dup(r, a, &type)) {
+			if (r->fail_what &&
+			    !strcmp(r->fail_what, "(out of memory)"))
+				return false;
 			r->fail_what = NULL;
 			type = NULL;
 		}

@@ -10,6 +10,7 @@
 #include "model/model.h"
 
 #include <jansson.h>
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -169,7 +170,7 @@ static void item_key(const json_t *el, int expect_region, int expect_lang,
 		memcpy(date, json_string_value(v), 10);
 		date[10] = '\0';
 		if (sk_date_parse(date, &d) != SK_OK)
-			strcpy(date, "?");
+			snprintf(date, sizeof date, "?");
 	}
 	snprintf(key, SK_MODEL_KEY_MAX, "%s:%s:%s", region, lang, date);
 }
@@ -323,12 +324,18 @@ void sk_model_raw_items_free(struct sk_raw_item *items, size_t n)
 static bool key_parts(const char *key, int *region, int *lang,
 		      struct sk_date *date)
 {
-	char r[24], d[11];
-	int l;
-	if (sscanf(key, "%23[0-9]:%d:%10s", r, &l, d) != 3)
+	char d[11], *end;
+	if (!isdigit((unsigned char)key[0]))
 		return false;
-	*region = atoi(r);
-	*lang = l;
+	long r = strtol(key, &end, 10);
+	if (*end != ':' || r > INT_MAX)
+		return false;
+	long l = strtol(end + 1, &end, 10);
+	if (*end != ':' || l < INT_MIN || l > INT_MAX)
+		return false;
+	snprintf(d, sizeof d, "%s", end + 1);
+	*region = (int)r;
+	*lang = (int)l;
 	return sk_model_region_find(*region) && (l == 1 || l == 2) &&
 	       sk_date_parse(d, date) == SK_OK;
 }

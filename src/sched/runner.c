@@ -204,7 +204,7 @@ void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
 	long long id = strtoll(run, &end, 10);
 	if (id <= 0 || *end != '.')
 		return;
-	int attempt = atoi(end + 1);
+	int attempt = (int)strtol(end + 1, NULL, 10);
 	int64_t stored = oc == SK_JOB_INSERTED || oc == SK_JOB_UPDATED ||
 			 oc == SK_JOB_UNCHANGED;
 	int64_t dead = oc == SK_JOB_DEAD;

@@ -101,7 +101,7 @@ static sk_err_t meta_int(struct sk_ledger *l, const char *key, int64_t *v,
 	char buf[64];
 	if (sk_ledger_meta_get(l, key, buf, sizeof buf, found, err) != SK_OK)
 		return err->code;
-	*v = *found ? atoll(buf) : 0;
+	*v = *found ? strtoll(buf, NULL, 10) : 0;
 	return SK_OK;
 }
 

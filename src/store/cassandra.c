@@ -19,6 +19,7 @@
 #include "cql/cql.h"
 #include "store/store_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -737,8 +738,17 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 		int region, lang;
 		char date[11];
 		struct sk_date d;
-		if (sscanf(keys[i], "%d:%d:%10s", &region, &lang, date) != 3 ||
-		    sk_date_parse(date, &d) != SK_OK)
+		char *end;
+		long r = strtol(keys[i], &end, 10), l = 0;
+		if (*end == ':')
+			l = strtol(end + 1, &end, 10);
+		if (*end != ':' || r < INT_MIN || r > INT_MAX || l < INT_MIN ||
+		    l > INT_MAX)
+			continue;
+		region = (int)r;
+		lang = (int)l;
+		snprintf(date, sizeof date, "%s", end + 1);
+		if (sk_date_parse(date, &d) != SK_OK)
 			continue;
 		int64_t day = sk_days_from_civil(d.y, d.m, d.d);
 		size_t j;

@@ -734,10 +734,10 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	if (!addr || !*addr)
 		return SK_OK;
 	char host[128];
-	int port = 0;
+	long port = 0;
 	const char *colon = strrchr(addr, ':');
 	if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host ||
-	    (port = atoi(colon + 1)) <= 0 || port > 65535)
+	    (port = strtol(colon + 1, NULL, 10)) <= 0 || port > 65535)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "http.addr must be host:port, got '%s'",
 				    addr);

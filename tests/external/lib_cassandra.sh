@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib_cassandra.sh - helpers for tests against the real Cassandra node that
 # scripts/cassandra.sh runs (sourced after ../integration/lib.sh). Each test
 # uses its own keyspace; what skred wrote is checked with the Python

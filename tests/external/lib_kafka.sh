@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib_kafka.sh - helpers for the tests against the real Kafka broker that
 # scripts/kafka.sh runs (sourced after ../integration/lib.sh). Each test uses
 # its own topics and consumer group.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib_pg.sh - helpers for tests against the real PostgreSQL server that
 # scripts/postgres.sh runs (sourced after ../integration/lib.sh): the ledger
 # in a schema of its own (dropped at the end when the test passed), psql
@@ -31,9 +32,9 @@ pg_drop_schema() { [ "$FAILED" -eq 0 ] && "$PG_SH" psql -c "DROP SCHEMA $PGSCHEM
 HA_PIDS=()
 ha_start() { # i
   local i=$1
-  env SKRED_DATA_DIR="$T/d$i" SKRED_HTTP_ADDR="127.0.0.1:${HA_PORTS[$i]}" \
+  env SKRED_DATA_DIR="$T/d$i" SKRED_HTTP_ADDR="127.0.0.1:${HA_PORTS[i]}" \
     SKRED_LOG_LEVEL=info "$SKRED" serve >>"$T/d$i.log" 2>&1 &
-  HA_PIDS[$i]=$!
+  HA_PIDS[i]=$!
 }
 ha_stop_all() {
   local i rc
@@ -44,8 +45,8 @@ ha_stop_all() {
   for i in "${!HA_PIDS[@]}"; do
     [ -n "${HA_PIDS[$i]}" ] || continue
     rc=0; wait "${HA_PIDS[$i]}" 2>/dev/null || rc=$?
-    HA_RCS[$i]=$rc
-    HA_PIDS[$i]=""
+    HA_RCS[i]=$rc
+    HA_PIDS[i]=""
   done
 }
 ha_cleanup() { ha_stop_all; }
@@ -72,7 +73,7 @@ ha_scenario() {
   done
 
   HA_PORTS=()
-  for i in $(seq 1 "$daemons"); do HA_PORTS[$i]=$(free_port); ha_start "$i"; done
+  for i in $(seq 1 "$daemons"); do HA_PORTS[i]=$(free_port); ha_start "$i"; done
   trap 'ha_cleanup; cleanup' EXIT
 
   local kills=0 midrun=0 deadline=$((SECONDS + 300)) total=0 done_n=0 victim owner
@@ -184,6 +185,7 @@ print(sum(1 for x in d.get("daemons", []) if x.get("alive") and x.get("role") ==
   # embedded ledger and bus, its own keyspace.
   local KSREF="${KS}_ref" d
   for d in "40 37" "25 0"; do
+    # shellcheck disable=SC2086 # split "40 37" into $1 $2 on purpose
     set -- $d
     SKRED_LEDGER=sqlite SKRED_BUS=sqlite SKRED_DATA_DIR="$T/ref" SKRED_CASSANDRA_KEYSPACE=$KSREF \
       "$SKRED" run --from "$(date -u -d "@$(( (day0 - $1) * 86400 ))" +%F)" \

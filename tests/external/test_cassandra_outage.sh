@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib_cassandra.sh"
 KS0=$KS
 FP=""
+# shellcheck disable=SC2154 # k is the trap's own loop variable
 trap '[ -n "$FP" ] && kill "$FP" 2>/dev/null; "$CASS_SH" start >/dev/null 2>&1 || true; [ "$FAILED" -eq 0 ] && for k in "$KS0" "${KS0}_ref"; do "$CASS_SH" cqlsh "DROP KEYSPACE IF EXISTS $k" >/dev/null 2>&1 || true; done; cleanup' EXIT
 # Quick retries: the outage is real, the wait after it short.
 export SKRED_OUTAGE_BACKOFF_BASE_MS=200 SKRED_OUTAGE_BACKOFF_CAP_MS=3000

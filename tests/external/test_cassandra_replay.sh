@@ -11,6 +11,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib_cassandra.sh"
 KS0=$KS
+# shellcheck disable=SC2154 # k is the trap's own loop variable
 trap '[ "$FAILED" -eq 0 ] && for k in "$KS0" "${KS0}_r" "${KS0}_old"; do "$CASS_SH" cqlsh "DROP KEYSPACE IF EXISTS $k" >/dev/null 2>&1 || true; done; cleanup' EXIT
 start_sim --seed 21
 "$SKRED" fetch --regions all --lang both --from 2024-01-01 --to 2024-01-06 -q >/dev/null

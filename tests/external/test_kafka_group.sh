@@ -17,6 +17,7 @@ done
 "$SKRED" fetch --regions all --lang both --from 2024-01-01 --to 2024-02-29 -q >/dev/null
 n=$(kcount "$SKRED_BUS_TOPIC_RAW")
 for _ in $(seq 300); do [ "$(lagsum)" -eq 0 ] && break; sleep 0.2; done
+# shellcheck disable=SC2154 # p1 and p2 are set by the eval above
 for p in "$p1" "$p2"; do
   kill -0 "$p" 2>/dev/null && ok "processor $p still following" || fail "processor $p exited early: $(tail -3 "$T/p1.err" "$T/p2.err" | grep -v ' info ')"
 done

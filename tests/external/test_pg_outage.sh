@@ -32,6 +32,7 @@ check "/metrics: the ledger is down" "skred_ledger_up 0" "$(curl -sf "$H/metrics
 sleep $((OUTAGE - (SECONDS - t0) > 0 ? OUTAGE - (SECONDS - t0) : 0))
 kill -0 "$SERVE_PID" 2>/dev/null && ok "serve still running after a ${OUTAGE}s outage" || fail "serve exited: $(tail -5 "$T/serve.log")"
 grep -q "ledger (postgres) unavailable, waiting for it" "$T/serve.log" && ok "the outage is logged" || fail "no outage in the log: $(tail -5 "$T/serve.log")"
+# shellcheck disable=SC2001 # a capture group, beyond ${var//}
 pw=$(echo "$SKRED_LEDGER_POSTGRES_URL" | sed 's|^[^:]*://[^:@]*:\([^@]*\)@.*|\1|')
 [ -n "$pw" ] && ! grep -qF -- "$pw" "$T/serve.log" && ok "no password in the log" || fail "password in the log (or none in the URL)"
 "$PG_SH" start >/dev/null

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shared helpers for the integration tests (sourced).
 # Each test gets its own temp dir, a simulator on 127.0.0.1 and a data dir.
 set -euo pipefail

@@ -34,6 +34,7 @@ check "flag beats env" "fetch.attempts = 5" "$(SKRED_FETCH_ATTEMPTS=4 "$SKRED" c
 check "SKRED_DATA_DIR applies" "data_dir = /x/y" "$(SKRED_DATA_DIR=/x/y "$SKRED" config | grep '^data_dir')"
 check "--data-dir beats env" "data_dir = /a" "$(SKRED_DATA_DIR=/x/y "$SKRED" config --data-dir /a | grep '^data_dir')"
 "$SKRED" config --doc >"$T/doc.md"
+# shellcheck disable=SC2016 # literal backquotes of the Markdown table
 grep -q '| `varsom_url` | `SKRED_VARSOM_URL` |' "$T/doc.md" && ok "config --doc lists keys with env names" || fail "config --doc"
 
 # librdkafka properties pass through as kafka.<property>; secrets redacted.

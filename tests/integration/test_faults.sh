@@ -3,6 +3,7 @@
 # clearly; nothing already stored is lost; bad records are dead-lettered.
 . "$(dirname "$0")/lib.sh"
 
+# shellcheck disable=SC2054 # 3010,3011,3019 is one argument
 RANGE=(--regions 3010,3011,3019 --lang both --from 2024-02-01 --to 2024-02-05)
 EXPECT=30  # 3 regions x 2 languages x 5 days
 

@@ -49,8 +49,7 @@ start_sim() {
 		>"$TMP/$name.out" 2>"$TMP/$name.log" &
 	PID=$!
 	PIDS+=("$PID")
-	local i
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		[[ -s $TMP/$name.port ]] && break
 		kill -0 "$PID" 2>/dev/null || { echo "sim $name died" >&2; exit 1; }
 		sleep 0.05

@@ -114,6 +114,7 @@ grep -q '^ok - ' "$T/ui.out" || fail "the browser test ran no assertion"
 PASSED=$((PASSED + $(grep -c '^ok - ' "$T/ui.out" || true)))
 FAILED=$((FAILED + $(grep -c '^FAIL - ' "$T/ui.out" || true)))
 [ "$rc" -eq 0 ] || grep -q '^FAIL - ' "$T/ui.out" || fail "ui_test.mjs exited $rc"
+# shellcheck disable=SC2012 # names for a human to read
 echo "screenshots: $(ls "$SHOTS" 2>/dev/null | tr '\n' ' ')"
 stop_serve
 finish

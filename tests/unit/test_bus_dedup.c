@@ -7,7 +7,7 @@
 #define _XOPEN_SOURCE 700
 #include "bus/bus.h"
 #include "core/core.h"
-#include "test.h"
+#include "cases.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -89,8 +89,11 @@ static void test_dead_letter_id(void)
 	CHECK(id2[0] == '#');
 }
 
-static void test_sqlog(const char *dir)
+static char tmp[] = "/tmp/skred-bus-XXXXXX";
+
+static void test_sqlog(void)
 {
+	const char *dir = tmp;
 	const struct sk_cfg_def *const tables[] = {sk_core_cfg, sk_bus_cfg,
 						   NULL};
 	struct sk_config *cfg = NULL;
@@ -148,14 +151,18 @@ static void test_sqlog(const char *dir)
 	sk_config_free(cfg);
 }
 
-int main(void)
+static const struct sk_case cases[] = {
+	{"strset", test_strset},
+	{"dead_letter_id", test_dead_letter_id},
+	{"sqlog", test_sqlog},
+};
+
+int main(int argc, char **argv)
 {
-	char tmp[] = "/tmp/skred-bus-XXXXXX";
+	int sel = sk_cases_select(argc, argv, cases, SK_NCASES(cases));
 	if (!mkdtemp(tmp))
 		return 1;
-	test_strset();
-	test_dead_letter_id();
-	test_sqlog(tmp);
+	int rc = sk_cases_run(cases, SK_NCASES(cases), sel);
 	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	TEST_DONE();
+	return rc;
 }

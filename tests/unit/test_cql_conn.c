@@ -9,7 +9,7 @@
  * Not a Cassandra simulator: statements are recognised by their text.
  */
 #include "cql/cql_int.h"
-#include "test.h"
+#include "cases.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1334,22 +1334,27 @@ static void test_tls(void)
 }
 #endif
 
-int main(void)
-{
-	fake_start(&srv);
-	test_out_of_order();
-	test_stream_exhaustion_and_late();
-	test_auth();
-	test_unprepared();
-	test_async();
-	test_lost_connection();
-	test_timeout();
-	test_failover();
-	test_paging();
-	test_server_errors_keyspace();
+static const struct sk_case cases[] = {
+	{"out_of_order", test_out_of_order},
+	{"stream_exhaustion_and_late", test_stream_exhaustion_and_late},
+	{"auth", test_auth},
+	{"unprepared", test_unprepared},
+	{"async", test_async},
+	{"lost_connection", test_lost_connection},
+	{"timeout", test_timeout},
+	{"failover", test_failover},
+	{"paging", test_paging},
+	{"server_errors_keyspace", test_server_errors_keyspace},
 #ifdef SKRED_HAVE_OPENSSL
-	test_tls();
+	{"tls", test_tls},
 #endif
+};
+
+int main(int argc, char **argv)
+{
+	int sel = sk_cases_select(argc, argv, cases, SK_NCASES(cases));
+	fake_start(&srv);
+	int rc = sk_cases_run(cases, SK_NCASES(cases), sel);
 	fake_stop(&srv);
-	TEST_DONE();
+	return rc;
 }

@@ -6,7 +6,7 @@
  * frames, negative lengths, huge counts, deep types.
  */
 #include "cql/cql_int.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1338,20 +1338,20 @@ static void test_metadata_bounds(void)
 	CHECK_INT(dec(&b, b.n, SK_CQL_OP_ERROR, 0, &r, &err), SK_ERR_PARSE);
 }
 
-int main(void)
-{
-	test_startup_options_auth();
-	test_query_prepare();
-	test_execute_batch();
-	test_value_bytes();
-	test_value_decode();
-	test_simple_responses();
-	test_result_void_flags();
-	test_result_rows();
-	test_result_other_kinds();
-	test_errors();
-	test_header();
-	test_reader_bounds();
-	test_metadata_bounds();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"startup_options_auth", test_startup_options_auth},
+	{"query_prepare", test_query_prepare},
+	{"execute_batch", test_execute_batch},
+	{"value_bytes", test_value_bytes},
+	{"value_decode", test_value_decode},
+	{"simple_responses", test_simple_responses},
+	{"result_void_flags", test_result_void_flags},
+	{"result_rows", test_result_rows},
+	{"result_other_kinds", test_result_other_kinds},
+	{"errors", test_errors},
+	{"header", test_header},
+	{"reader_bounds", test_reader_bounds},
+	{"metadata_bounds", test_metadata_bounds},
+};
+
+SK_CASES_MAIN(cases)

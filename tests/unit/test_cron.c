@@ -7,7 +7,7 @@
  * comparison over every minute for fixed-offset zones.
  */
 #include "sched/sched.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -497,17 +497,17 @@ static void test_brute_force(void)
 	}
 }
 
-int main(void)
-{
-	test_parse_valid();
-	test_parse_errors();
-	test_daily_oslo_dst();
-	test_calendar_edges();
-	test_dom_dow_rule();
-	test_gap_and_overlap();
-	test_impossible_and_prev();
-	test_between();
-	test_properties();
-	test_brute_force();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"parse_valid", test_parse_valid},
+	{"parse_errors", test_parse_errors},
+	{"daily_oslo_dst", test_daily_oslo_dst},
+	{"calendar_edges", test_calendar_edges},
+	{"dom_dow_rule", test_dom_dow_rule},
+	{"gap_and_overlap", test_gap_and_overlap},
+	{"impossible_and_prev", test_impossible_and_prev},
+	{"between", test_between},
+	{"properties", test_properties},
+	{"brute_force", test_brute_force},
+};
+
+SK_CASES_MAIN(cases)

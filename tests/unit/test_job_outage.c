@@ -10,7 +10,7 @@
 #include "bus/bus.h"
 #include "job/job.h"
 #include "store/store.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,32 +179,53 @@ static void scenario(const char *root, const char *name, int fails,
 	sk_config_free(cfg);
 }
 
-int main(void)
+static char root[] = "/tmp/skred-test-outage.XXXXXX";
+
+/* 3 failed commits, waited out: one commit, dead letters once, no lag
+ * left; the health counts one outage with its retries. Every record is
+ * bad, so the pass then fails as all dead-lettered. */
+static void test_waited(void)
 {
-	char root[] = "/tmp/skred-test-outage.XXXXXX";
-	if (!mkdtemp(root)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	/* 3 failed commits, waited out: one commit, dead letters once, no
-	 * lag left; the health counts one outage with its retries. Every
-	 * record is bad, so the pass then fails as all dead-lettered. */
 	scenario(root, "waited", 3, true, "0", SK_ERR_VALIDATE, 1, N_MSGS, 0);
 	CHECK_INT(the_faulty.failed_commits, 3);
-	/* Never back within outage.max_wait_ms: the error, nothing
-	 * committed, no dead letter, every message still to read. */
+}
+
+/* Never back within outage.max_wait_ms: the error, nothing committed, no
+ * dead letter, every message still to read. */
+static void test_gave_up(void)
+{
 	scenario(root, "gave_up", -1, true, "100", SK_ERR_NET, 0, 0, N_MSGS);
 	CHECK(the_faulty.failed_commits >= 2);
 	struct sk_job_health h;
 	sk_job_health_get(SK_JOB_STORE, &h);
 	CHECK(h.down);
 	CHECK(strstr(h.reason, "injected") != NULL);
-	/* Without wait_outages: the first failure ends the call. */
+}
+
+/* Without wait_outages: the first failure ends the call. */
+static void test_no_wait(void)
+{
 	scenario(root, "no_wait", 1, false, "0", SK_ERR_NET, 0, 0, N_MSGS);
 	CHECK_INT(the_faulty.failed_commits, 1);
+}
+
+static const struct sk_case cases[] = {
+	{"waited", test_waited},
+	{"gave_up", test_gave_up},
+	{"no_wait", test_no_wait},
+};
+
+int main(int argc, char **argv)
+{
+	int sel = sk_cases_select(argc, argv, cases, SK_NCASES(cases));
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	int rc = sk_cases_run(cases, SK_NCASES(cases), sel);
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", root);
-	TEST_DONE();
+	return rc;
 }

@@ -8,7 +8,7 @@
  * (The real-broker scenarios are tests/external/.)
  */
 #include "bus/bus.h"
-#include "test.h"
+#include "cases.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -131,7 +131,7 @@ static int consume_all(const char *bootstraps, const char *group, int max_n)
 	return distinct;
 }
 
-int main(void)
+static void test_mock_cluster(void)
 {
 	char errstr[256];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -248,5 +248,10 @@ int main(void)
 	sk_config_free(cfg);
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(host);
-	TEST_DONE();
 }
+
+static const struct sk_case cases[] = {
+	{"mock_cluster", test_mock_cluster},
+};
+
+SK_CASES_MAIN(cases)

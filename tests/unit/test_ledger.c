@@ -8,7 +8,7 @@
  * the daemons; credits add up.
  */
 #include "sched/ledger.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,7 +285,7 @@ static void test_takeover(struct sk_config *cfg)
 	sk_ledger_close(lb);
 }
 
-int main(void)
+static void test_sqlite_ledger(void)
 {
 	char dir[] = "/tmp/skred-ledger-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
@@ -441,5 +441,10 @@ int main(void)
 	CHECK(system(cmd) == 0);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
-	TEST_DONE();
 }
+
+static const struct sk_case cases[] = {
+	{"sqlite_ledger", test_sqlite_ledger},
+};
+
+SK_CASES_MAIN(cases)

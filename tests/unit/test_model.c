@@ -6,7 +6,7 @@
  * Samples live in tests/data (SKRED_TEST_DATA, set by CTest).
  */
 #include "model/model.h"
-#include "test.h"
+#include "cases.h"
 #include "test_data.h"
 
 #include <stdio.h>
@@ -734,16 +734,16 @@ static void test_to_json_uncleaned(void)
 	CHECK(out == NULL);
 }
 
-int main(void)
-{
-	test_split_samples();
-	test_split_edges();
-	test_items_check();
-	test_parse_detail();
-	test_parse_simple();
-	test_parse_types();
-	test_parse_limits();
-	test_json_string();
-	test_to_json_uncleaned();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"split_samples", test_split_samples},
+	{"split_edges", test_split_edges},
+	{"items_check", test_items_check},
+	{"parse_detail", test_parse_detail},
+	{"parse_simple", test_parse_simple},
+	{"parse_types", test_parse_types},
+	{"parse_limits", test_parse_limits},
+	{"json_string", test_json_string},
+	{"to_json_uncleaned", test_to_json_uncleaned},
+};
+
+SK_CASES_MAIN(cases)

@@ -5,7 +5,7 @@
  * rejection reason, the key check, and the cleaned record's JSON.
  */
 #include "proc/proc.h"
-#include "test.h"
+#include "cases.h"
 #include "test_data.h"
 
 #include <stdio.h>
@@ -593,14 +593,14 @@ static void test_to_json(void)
 	sk_warning_free(w);
 }
 
-int main(void)
-{
-	test_simple_dst_spring();
-	test_not_assessed_dst_autumn();
-	test_detail();
-	test_rejections();
-	test_clean_direct();
-	test_check_key();
-	test_to_json();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"simple_dst_spring", test_simple_dst_spring},
+	{"not_assessed_dst_autumn", test_not_assessed_dst_autumn},
+	{"detail", test_detail},
+	{"rejections", test_rejections},
+	{"clean_direct", test_clean_direct},
+	{"check_key", test_check_key},
+	{"to_json", test_to_json},
+};
+
+SK_CASES_MAIN(cases)

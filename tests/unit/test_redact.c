@@ -8,7 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "core/core.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,12 +364,12 @@ static void test_secret_files(void)
 	sk_redact_clear();
 }
 
-int main(void)
-{
-	test_urls();
-	test_registered();
-	test_log();
-	test_config_secrets();
-	test_secret_files();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"urls", test_urls},
+	{"registered", test_registered},
+	{"log", test_log},
+	{"config_secrets", test_config_secrets},
+	{"secret_files", test_secret_files},
+};
+
+SK_CASES_MAIN(cases)

@@ -6,7 +6,7 @@
  */
 #include "core/core.h"
 #include "source/source.h"
-#include "test.h"
+#include "cases.h"
 
 #include <string.h>
 
@@ -115,10 +115,10 @@ static void test_date_delays(void)
 	CHECK_INT(ra("Sun, 06 Nov 1994", T0), -1);
 }
 
-int main(void)
-{
-	test_delta_seconds();
-	test_http_date();
-	test_date_delays();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"delta_seconds", test_delta_seconds},
+	{"http_date", test_http_date},
+	{"date_delays", test_date_delays},
+};
+
+SK_CASES_MAIN(cases)

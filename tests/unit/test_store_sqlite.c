@@ -11,7 +11,7 @@
 #include "core/core.h"
 #include "model/model.h"
 #include "store/store.h"
-#include "test.h"
+#include "cases.h"
 
 #include <ftw.h>
 #include <sqlite3.h>
@@ -352,11 +352,12 @@ static sk_err_t open_at(struct sk_store **st, const char *dir,
 
 /* ------------------------------------------------------------------ tests */
 
-int main(void)
+static void test_sqlite_store(void)
 {
 	char tmp[] = "/tmp/skred-store-XXXXXX";
-	if (!mkdtemp(tmp))
-		return 1;
+	CHECK(mkdtemp(tmp) != NULL);
+	if (sk_test_failures)
+		return;
 	char dir[256];
 	/* Two levels that do not exist yet: open creates them (mkdir -p). */
 	snprintf(dir, sizeof dir, "%s/data/warehouse", tmp);
@@ -368,7 +369,7 @@ int main(void)
 	CHECK(st != NULL);
 	if (!st) {
 		fprintf(stderr, "open: %s\n", err.msg);
-		TEST_DONE();
+		return;
 	}
 	CHECK(sk_store_type_find("sqlite") != NULL);
 	CHECK(sk_store_type_find("nope") == NULL);
@@ -695,5 +696,10 @@ int main(void)
 	sk_warning_free(dup);
 	sk_warning_free(raw);
 	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	TEST_DONE();
 }
+
+static const struct sk_case cases[] = {
+	{"sqlite_store", test_sqlite_store},
+};
+
+SK_CASES_MAIN(cases)

@@ -4,7 +4,7 @@
  * weekdays and the backoff function.
  */
 #include "core/core.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdint.h>
 
@@ -330,16 +330,16 @@ static void test_backoff(void)
 		  sk_backoff_ms(5, 100, 30000, &b));
 }
 
-int main(void)
-{
-	test_days_round_trip();
-	test_date_parse();
-	test_civil_parse();
-	test_oslo_to_utc();
-	test_oslo_from_utc();
-	test_oslo_date_at();
-	test_format_utc();
-	test_weekday();
-	test_backoff();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"days_round_trip", test_days_round_trip},
+	{"date_parse", test_date_parse},
+	{"civil_parse", test_civil_parse},
+	{"oslo_to_utc", test_oslo_to_utc},
+	{"oslo_from_utc", test_oslo_from_utc},
+	{"oslo_date_at", test_oslo_date_at},
+	{"format_utc", test_format_utc},
+	{"weekday", test_weekday},
+	{"backoff", test_backoff},
+};
+
+SK_CASES_MAIN(cases)

@@ -9,7 +9,7 @@
  * Needs /usr/share/zoneinfo (Debian package tzdata).
  */
 #include "core/core.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -706,17 +706,17 @@ static void test_round_trips(void)
 	}
 }
 
-int main(void)
-{
-	test_oslo_matches_core();
-	test_new_york();
-	test_sydney();
-	test_utc();
-	test_bad_names();
-	test_override_dir();
-	test_truncated_and_corrupted();
-	test_footer_only();
-	test_against_libc();
-	test_round_trips();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"oslo_matches_core", test_oslo_matches_core},
+	{"new_york", test_new_york},
+	{"sydney", test_sydney},
+	{"utc", test_utc},
+	{"bad_names", test_bad_names},
+	{"override_dir", test_override_dir},
+	{"truncated_and_corrupted", test_truncated_and_corrupted},
+	{"footer_only", test_footer_only},
+	{"against_libc", test_against_libc},
+	{"round_trips", test_round_trips},
+};
+
+SK_CASES_MAIN(cases)
