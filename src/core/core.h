@@ -52,6 +52,10 @@ typedef enum {
 
 #define SK_ERROR_MSG_MAX 512
 
+/* A result that must be looked at: ignoring it is a warning, so an error
+ * under -Werror (a cast to void does not silence it in gcc). */
+#define SK_MUST_USE __attribute__((warn_unused_result))
+
 /* Filled once, by the function that knows the cause. Caller-owned. */
 struct sk_error {
 	sk_err_t code;
