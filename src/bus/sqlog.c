@@ -295,7 +295,7 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 	struct sqlog *q = (struct sqlog *)bus;
 	if (!n)
 		return SK_OK;
-	struct sk_buf hb = {0};
+	struct sk_buf hb = SK_BUF_INIT(SK_LIMIT_TEXT);
 	const char *cur_topic = NULL;
 	int64_t seq = 0;
 	if (sk_sqldb_begin(q->db, err) != SK_OK)
