@@ -70,23 +70,11 @@ sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const char *name = sk_config_str(cfg, "ledger");
-	for (size_t i = 0; name && ledger_types[i]; i++)
-		if (!strcmp(ledger_types[i]->name, name))
-			return ledger_types[i]->open(out, cfg, err);
-	char known[128] = "";
-	size_t used = 0;
-	for (size_t i = 0; ledger_types[i] && used < sizeof known; i++) {
-		int n = snprintf(known + used, sizeof known - used, "%s%s",
-				 i ? ", " : "", ledger_types[i]->name);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return sk_error_set(err, SK_ERR_CONFIG, false,
-			    "ledger: unknown or not built backend '%s' (this "
-			    "skred has: %s)",
-			    name ? name : "(unset)", known);
+	const void *t;
+	if (sk_registry_lookup(SK_REGISTRY(ledger_types), "ledger",
+			       sk_config_str(cfg, "ledger"), &t, err) != SK_OK)
+		return err->code;
+	return ((const struct sk_ledger_type *)t)->open(out, cfg, err);
 }
 
 void sk_ledger_close(struct sk_ledger *l)
