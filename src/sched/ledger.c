@@ -45,6 +45,59 @@ const char *sk_run_state_name(enum sk_run_state s)
 	return (int)s >= 0 && s < SK_RUN__COUNT ? state_names[s] : "unknown";
 }
 
+#define RUN_COL(name, kind)                                                    \
+	{#name, SK_LEDGER_COL_##kind, offsetof(struct sk_run, name),          \
+	 sizeof(((struct sk_run *)0)->name)}
+
+const struct sk_ledger_col sk_ledger_run_cols[] = {
+	RUN_COL(id, I64),           RUN_COL(job, TEXT),
+	RUN_COL(logical_time, TEXT), RUN_COL(window_from, TEXT),
+	RUN_COL(window_to, TEXT),   RUN_COL(regions, TEXT),
+	RUN_COL(langs, TEXT),       RUN_COL(simple, BOOL),
+	RUN_COL(state, STATE),      RUN_COL(attempts, INT),
+	RUN_COL(max_attempts, INT), RUN_COL(next_try_ms, I64),
+	RUN_COL(created_ms, I64),   RUN_COL(start_ms, I64),
+	RUN_COL(end_ms, I64),       RUN_COL(error, TEXT),
+	RUN_COL(fetched, I64),      RUN_COL(stored, I64),
+	RUN_COL(dead, I64),         RUN_COL(log_excerpt, TEXT),
+	RUN_COL(owner, TEXT),       RUN_COL(lease_until_ms, I64),
+	{NULL, 0, 0, 0},
+};
+
+void sk_ledger_run_from_row(struct sk_run *r,
+			    const char *(*text)(void *row, int i),
+			    int64_t (*num)(void *row, int i), void *row)
+{
+	memset(r, 0, sizeof *r);
+	for (int i = 0; sk_ledger_run_cols[i].name; i++) {
+		const struct sk_ledger_col *c = &sk_ledger_run_cols[i];
+		char *f = (char *)r + c->off;
+		const char *t;
+		int s;
+		switch (c->kind) {
+		case SK_LEDGER_COL_I64:
+			*(int64_t *)(void *)f = num(row, i);
+			break;
+		case SK_LEDGER_COL_INT:
+			*(int *)(void *)f = (int)num(row, i);
+			break;
+		case SK_LEDGER_COL_BOOL:
+			*(bool *)(void *)f = num(row, i) != 0;
+			break;
+		case SK_LEDGER_COL_TEXT:
+			t = text(row, i);
+			snprintf(f, c->size, "%s", t ? t : "");
+			break;
+		case SK_LEDGER_COL_STATE:
+			t = text(row, i);
+			s = t ? sk_run_state_parse(t) : -1;
+			*(enum sk_run_state *)(void *)f =
+				s < 0 ? SK_RUN_FAILED : (enum sk_run_state)s;
+			break;
+		}
+	}
+}
+
 int sk_run_state_parse(const char *name)
 {
 	for (int i = 0; name && i < SK_RUN__COUNT; i++)

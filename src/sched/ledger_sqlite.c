@@ -98,11 +98,7 @@ static const char *const schema[] = {
 	"  version TEXT NOT NULL);",
 };
 
-#define RUN_COLS                                                               \
-	"id, job, logical_time, window_from, window_to, regions, langs, "     \
-	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "    \
-	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, "  \
-	"lease_until_ms"
+#define RUN_COLS SK_LEDGER_RUN_COLS
 
 static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
@@ -110,34 +106,19 @@ static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 	snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+static const char *col_text(void *row, int i)
+{
+	return (const char *)sqlite3_column_text(row, i);
+}
+
+static int64_t col_int(void *row, int i)
+{
+	return sqlite3_column_int64(row, i);
+}
+
 static void row_to_run(sqlite3_stmt *st, struct sk_run *r)
 {
-	char state[32];
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, 0);
-	copy_col(st, 1, r->job, sizeof r->job);
-	copy_col(st, 2, r->logical_time, sizeof r->logical_time);
-	copy_col(st, 3, r->window_from, sizeof r->window_from);
-	copy_col(st, 4, r->window_to, sizeof r->window_to);
-	copy_col(st, 5, r->regions, sizeof r->regions);
-	copy_col(st, 6, r->langs, sizeof r->langs);
-	r->simple = sqlite3_column_int(st, 7) != 0;
-	copy_col(st, 8, state, sizeof state);
-	int s = sk_run_state_parse(state);
-	r->state = s < 0 ? SK_RUN_FAILED : (enum sk_run_state)s;
-	r->attempts = sqlite3_column_int(st, 9);
-	r->max_attempts = sqlite3_column_int(st, 10);
-	r->next_try_ms = sqlite3_column_int64(st, 11);
-	r->created_ms = sqlite3_column_int64(st, 12);
-	r->start_ms = sqlite3_column_int64(st, 13);
-	r->end_ms = sqlite3_column_int64(st, 14);
-	copy_col(st, 15, r->error, sizeof r->error);
-	r->fetched = sqlite3_column_int64(st, 16);
-	r->stored = sqlite3_column_int64(st, 17);
-	r->dead = sqlite3_column_int64(st, 18);
-	copy_col(st, 19, r->log_excerpt, sizeof r->log_excerpt);
-	copy_col(st, 20, r->owner, sizeof r->owner);
-	r->lease_until_ms = sqlite3_column_int64(st, 21);
+	sk_ledger_run_from_row(r, col_text, col_int, st);
 }
 
 static void sq_close(struct sk_ledger *l)
