@@ -4,7 +4,8 @@
  * Not for use outside src/sched/.
  *
  * One op per public sk_ledger_* function, with the same arguments and the
- * same contract (see ledger.h); ledger.c only dispatches. A backend's
+ * same contract (see ledger.h); ledger.c dispatches, and holds the one
+ * mapping of a run row to struct sk_run (below) that backends share. A backend's
  * handle starts with `struct sk_ledger` (its type), so ledger.c can find
  * the table:
  *
