@@ -95,9 +95,11 @@ static sk_err_t user_version(sqlite3 *db, int *out, struct sk_error *err)
 	sqlite3_stmt *st = NULL;
 	if (sk_sqldb_prepare(db, &st, "PRAGMA user_version", err) != SK_OK)
 		return SK_ERR_DB;
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "user_version", err);
+	*out = sk_sqldb_next(&it) ? sqlite3_column_int(st, 0) : 0;
+	sk_err_t rc = sk_sqldb_end(&it);
 	sqlite3_finalize(st);
-	return SK_OK;
+	return rc;
 }
 
 /* Each step runs in its own write transaction and reads the version inside
