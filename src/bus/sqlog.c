@@ -202,9 +202,12 @@ static void apply_retention(struct sqlog *q)
 		return;
 	sqlite3_stmt *st = NULL;
 	struct sk_error err = {0};
-	if (stmt(q, S_RETENTION, &st, &err) != SK_OK ||
-	    (sqlite3_bind_int64(st, 1, sk_now_ms() - q->retention_ms),
-	     sk_sqldb_run(st, "retention", &err)) != SK_OK)
+	sk_err_t rc = stmt(q, S_RETENTION, &st, &err);
+	if (rc == SK_OK) {
+		sqlite3_bind_int64(st, 1, sk_now_ms() - q->retention_ms);
+		rc = sk_sqldb_run(st, "retention", &err);
+	}
+	if (rc != SK_OK)
 		sk_log(SK_LOG_WARN, "bus", "%s", err.msg);
 	else if (sqlite3_changes(q->db) > 0)
 		sk_log(SK_LOG_INFO, "bus", "retention deleted=%d",
@@ -523,20 +526,21 @@ static sk_err_t sqlog_lag(struct sk_bus *bus, const char *group,
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st;
-	if (stmt(q, S_LAG, &st, err) != SK_OK)
+	struct sk_bus_lag *l = calloc(1, sizeof *l);
+	if (!l)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	if (stmt(q, S_LAG, &st, err) != SK_OK) {
+		free(l);
 		return err->code;
+	}
 	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
 	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus lag", err);
 	if (!sk_sqldb_next(&it)) {
 		if (sk_sqldb_end(&it) == SK_OK)
 			sk_error_set(err, SK_ERR_DB, false, "bus lag: no row");
+		free(l);
 		return err->code;
-	}
-	struct sk_bus_lag *l = calloc(1, sizeof *l);
-	if (!l) {
-		(void)!sk_sqldb_end(&it);
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
 	snprintf(l->topic, sizeof l->topic, "%s", topic);
 	l->partition = 0;

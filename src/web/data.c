@@ -463,7 +463,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		      open, (long long)slow);
 	if (sk_buf_finish(&b) != SK_OK) {
 		sk_buf_free(&b);
-		return sk_web_reply_error(c, 500, "metrics: out of memory");
+		return sk_web_reply_error(c, 500, "metrics: the reply "
+					  "could not be built");
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		b.len, b.data ? b.data : (void *)"", MHD_RESPMEM_MUST_COPY);
