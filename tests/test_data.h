@@ -22,7 +22,7 @@ static inline char *read_data(const char *name, size_t *len)
 	CHECK(f != NULL);
 	if (!f)
 		return NULL;
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	char chunk[4096];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)

@@ -51,24 +51,18 @@ const struct sk_cfg_def sk_bus_cfg[] = {
 
 const struct sk_bus_type *sk_bus_type_find(const char *name)
 {
-	for (size_t i = 0; name && bus_types[i]; i++)
-		if (strcmp(bus_types[i]->name, name) == 0)
-			return bus_types[i];
-	return NULL;
+	return sk_registry_find(SK_REGISTRY(bus_types), name);
 }
 
 sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
 		     struct sk_error *err)
 {
 	*out = NULL;
-	const char *name = sk_config_str(cfg, "bus");
-	const struct sk_bus_type *t = sk_bus_type_find(name);
-	if (!t)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "unknown bus backend '%s' (known: sqlite, "
-				    "kafka)",
-				    name ? name : "");
-	return t->open(out, cfg, err);
+	const void *t;
+	if (sk_registry_lookup(SK_REGISTRY(bus_types), "bus",
+			       sk_config_str(cfg, "bus"), &t, err) != SK_OK)
+		return err->code;
+	return ((const struct sk_bus_type *)t)->open(out, cfg, err);
 }
 
 const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key)

@@ -519,7 +519,7 @@ static sk_err_t dedup_filter(struct kbus *kb, const struct sk_bus_msg *msgs,
 				break;
 			fresh[n_fresh++] = t;
 		}
-		struct sk_buf tid = {0};
+		struct sk_buf tid = SK_BUF_INIT(SK_LIMIT_TEXT);
 		bool added = false;
 		if (sk_buf_printf(&tid, "%s\n%s", msgs[i].topic, id) != SK_OK ||
 		    sk_strset_add(&here, tid.data, &added) != SK_OK)

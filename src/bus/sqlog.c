@@ -32,7 +32,7 @@
 struct sqlog {
 	struct sk_bus base;
 	sqlite3 *db;
-	sqlite3_stmt *st_next, *st_insert, *st_read, *st_commit, *st_dedup;
+	struct sk_sqldb_cache sc; /* every statement, by the S_* index */
 	char *group;
 	char *topic;
 	int64_t position; /* next offset this consumer reads */
@@ -68,6 +68,55 @@ static const char *const schema[] = {
 	"  seq INTEGER NOT NULL,"
 	"  PRIMARY KEY(topic, dedup_id)) WITHOUT ROWID;",
 };
+
+/* The statements, prepared once per connection (sqldb's cache). */
+enum {
+	S_NEXT,
+	S_TOPIC,
+	S_INSERT,
+	S_DEDUP,
+	S_READ,
+	S_COMMIT,
+	S_COMMITTED,
+	S_LAG,
+	S_RETENTION,
+	S__COUNT
+};
+
+static const char *const sql[S__COUNT] = {
+	[S_NEXT] = "SELECT COALESCE(MAX(seq) + 1, 0) FROM message "
+		   "WHERE topic = ?1",
+	[S_TOPIC] = "INSERT OR IGNORE INTO topic(name, created_ms) "
+		    "VALUES (?1, ?2)",
+	[S_INSERT] = "INSERT INTO message(topic, seq, ts_ms, key, value, "
+		     "headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_DEDUP] = "INSERT OR IGNORE INTO message_dedup(topic, dedup_id, "
+		    "seq) VALUES (?1, ?2, ?3)",
+	[S_READ] = "SELECT seq, ts_ms, key, value, headers FROM message "
+		   "WHERE topic = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+	[S_COMMIT] = "INSERT INTO consumer_offset(grp, topic, next_seq, "
+		     "updated_ms) VALUES (?1, ?2, ?3, ?4) "
+		     "ON CONFLICT(grp, topic) DO UPDATE SET "
+		     "next_seq = MAX(next_seq, excluded.next_seq), "
+		     "updated_ms = excluded.updated_ms",
+	[S_COMMITTED] = "SELECT next_seq FROM consumer_offset WHERE grp = "
+			"?1 AND topic = ?2",
+	[S_LAG] = "SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM "
+		  "message WHERE topic = ?2),"
+		  "(SELECT COALESCE(MIN(seq), 0) FROM message "
+		  "WHERE topic = ?2),"
+		  "(SELECT next_seq FROM consumer_offset WHERE grp "
+		  "= ?1 AND topic = ?2)",
+	[S_RETENTION] = "DELETE FROM message WHERE ts_ms < ?1 AND seq < "
+			"(SELECT MIN(next_seq) FROM consumer_offset c "
+			" WHERE c.topic = message.topic)",
+};
+
+static sk_err_t stmt(struct sqlog *q, int id, sqlite3_stmt **st,
+		     struct sk_error *err)
+{
+	return sk_sqldb_cache_at(&q->sc, (size_t)id, sql[id], st, err);
+}
 
 /* Headers are stored as "<klen>:<key><vlen>:<value>" repeated. */
 static sk_err_t headers_encode(const struct sk_bus_msg *m, struct sk_buf *b)
@@ -135,11 +184,7 @@ static void sqlog_close(struct sk_bus *bus)
 	struct sqlog *q = (struct sqlog *)bus;
 	if (!q)
 		return;
-	sqlite3_finalize(q->st_next);
-	sqlite3_finalize(q->st_insert);
-	sqlite3_finalize(q->st_read);
-	sqlite3_finalize(q->st_commit);
-	sqlite3_finalize(q->st_dedup);
+	sk_sqldb_cache_close(&q->sc);
 	sk_sqldb_close(q->db);
 	if (q->lock_fd >= 0)
 		close(q->lock_fd); /* releases the lock */
@@ -157,22 +202,16 @@ static void apply_retention(struct sqlog *q)
 		return;
 	sqlite3_stmt *st = NULL;
 	struct sk_error err = {0};
-	if (sk_sqldb_prepare(q->db, &st,
-			     "DELETE FROM message WHERE ts_ms < ?1 AND seq < "
-			     "(SELECT MIN(next_seq) FROM consumer_offset c "
-			     " WHERE c.topic = message.topic)",
-			     &err) != SK_OK) {
-		sk_log(SK_LOG_WARN, "bus", "retention: %s", err.msg);
-		return;
+	sk_err_t rc = stmt(q, S_RETENTION, &st, &err);
+	if (rc == SK_OK) {
+		sqlite3_bind_int64(st, 1, sk_now_ms() - q->retention_ms);
+		rc = sk_sqldb_run(st, "retention", &err);
 	}
-	sqlite3_bind_int64(st, 1, sk_now_ms() - q->retention_ms);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		sk_log(SK_LOG_WARN, "bus", "retention: %s",
-		       sqlite3_errmsg(q->db));
+	if (rc != SK_OK)
+		sk_log(SK_LOG_WARN, "bus", "%s", err.msg);
 	else if (sqlite3_changes(q->db) > 0)
 		sk_log(SK_LOG_INFO, "bus", "retention deleted=%d",
 		       sqlite3_changes(q->db));
-	sqlite3_finalize(st);
 }
 
 static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
@@ -205,31 +244,13 @@ static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
 	    sk_sqldb_migrate(q->db, "bus", schema,
 			     sizeof schema / sizeof schema[0], err) != SK_OK)
 		goto fail;
-	if (sk_sqldb_prepare(q->db, &q->st_next,
-			     "SELECT COALESCE(MAX(seq) + 1, 0) FROM message "
-			     "WHERE topic = ?1",
-			     err) != SK_OK ||
-	    sk_sqldb_prepare(q->db, &q->st_insert,
-			     "INSERT INTO message(topic, seq, ts_ms, key, "
-			     "value, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-			     err) != SK_OK ||
-	    sk_sqldb_prepare(q->db, &q->st_read,
-			     "SELECT seq, ts_ms, key, value, headers FROM "
-			     "message WHERE topic = ?1 AND seq >= ?2 "
-			     "ORDER BY seq LIMIT ?3",
-			     err) != SK_OK ||
-	    sk_sqldb_prepare(q->db, &q->st_commit,
-			     "INSERT INTO consumer_offset(grp, topic, "
-			     "next_seq, updated_ms) VALUES (?1, ?2, ?3, ?4) "
-			     "ON CONFLICT(grp, topic) DO UPDATE SET "
-			     "next_seq = MAX(next_seq, excluded.next_seq), "
-			     "updated_ms = excluded.updated_ms",
-			     err) != SK_OK ||
-	    sk_sqldb_prepare(q->db, &q->st_dedup,
-			     "INSERT OR IGNORE INTO message_dedup(topic, "
-			     "dedup_id, seq) VALUES (?1, ?2, ?3)",
-			     err) != SK_OK)
-		goto fail;
+	sk_sqldb_cache_init(&q->sc, q->db);
+	/* Prepared now, so a broken database fails at open, not mid-run. */
+	for (int i = 0; i < S__COUNT; i++) {
+		sqlite3_stmt *st;
+		if (stmt(q, i, &st, err) != SK_OK)
+			goto fail;
+	}
 	apply_retention(q);
 	*out = &q->base;
 	return SK_OK;
@@ -241,13 +262,13 @@ fail:
 static sk_err_t next_seq(struct sqlog *q, const char *topic, int64_t *out,
 			 struct sk_error *err)
 {
-	sqlite3_reset(q->st_next);
-	sqlite3_bind_text(q->st_next, 1, topic, -1, SQLITE_STATIC);
-	if (sqlite3_step(q->st_next) != SQLITE_ROW)
-		return sk_sqldb_error(q->db, "bus next offset", err);
-	*out = sqlite3_column_int64(q->st_next, 0);
-	sqlite3_reset(q->st_next);
-	return SK_OK;
+	sqlite3_stmt *st;
+	if (stmt(q, S_NEXT, &st, err) != SK_OK)
+		return err->code;
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus next offset", err);
+	*out = sk_sqldb_next(&it) ? sqlite3_column_int64(st, 0) : 0;
+	return sk_sqldb_end(&it);
 }
 
 /* *fresh = false when m carries a dedup id its topic already has; else the
@@ -259,15 +280,14 @@ static sk_err_t claim_dedup(struct sqlog *q, const struct sk_bus_msg *m,
 	*fresh = true;
 	if (!id)
 		return SK_OK;
-	sqlite3_stmt *st = q->st_dedup;
-	sqlite3_reset(st);
+	sqlite3_stmt *st;
+	if (stmt(q, S_DEDUP, &st, err) != SK_OK)
+		return err->code;
 	sqlite3_bind_text(st, 1, m->topic, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, seq);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sk_sqldb_error(q->db, "bus dedup", err);
+	if (sk_sqldb_run(st, "bus dedup", err) != SK_OK)
+		return err->code;
 	*fresh = sqlite3_changes(q->db) > 0;
 	return SK_OK;
 }
@@ -278,7 +298,7 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 	struct sqlog *q = (struct sqlog *)bus;
 	if (!n)
 		return SK_OK;
-	struct sk_buf hb = {0};
+	struct sk_buf hb = SK_BUF_INIT(SK_LIMIT_TEXT);
 	const char *cur_topic = NULL;
 	int64_t seq = 0;
 	if (sk_sqldb_begin(q->db, err) != SK_OK)
@@ -290,20 +310,13 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			if (next_seq(q, m->topic, &seq, err) != SK_OK)
 				goto fail;
 			cur_topic = m->topic;
-			sqlite3_stmt *ti = NULL;
-			if (sk_sqldb_prepare(q->db, &ti,
-					     "INSERT OR IGNORE INTO topic(name, "
-					     "created_ms) VALUES (?1, ?2)",
-					     err) != SK_OK)
+			sqlite3_stmt *ti;
+			if (stmt(q, S_TOPIC, &ti, err) != SK_OK)
 				goto fail;
 			sqlite3_bind_text(ti, 1, m->topic, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(ti, 2, now);
-			int rc = sqlite3_step(ti);
-			sqlite3_finalize(ti);
-			if (rc != SQLITE_DONE) {
-				sk_sqldb_error(q->db, "bus create topic", err);
+			if (sk_sqldb_run(ti, "bus create topic", err) != SK_OK)
 				goto fail;
-			}
 		}
 		bool fresh;
 		if (claim_dedup(q, m, seq, &fresh, err) != SK_OK)
@@ -315,8 +328,9 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 			goto fail;
 		}
-		sqlite3_stmt *st = q->st_insert;
-		sqlite3_reset(st);
+		sqlite3_stmt *st;
+		if (stmt(q, S_INSERT, &st, err) != SK_OK)
+			goto fail;
 		sqlite3_bind_text(st, 1, m->topic, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, seq);
 		sqlite3_bind_int64(st, 3, m->timestamp_ms ? m->timestamp_ms : now);
@@ -325,12 +339,8 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 				  SQLITE_STATIC);
 		sqlite3_bind_blob(st, 6, hb.data ? hb.data : "", (int)hb.len,
 				  SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sk_sqldb_error(q->db, "bus append", err);
-			sqlite3_reset(st);
+		if (sk_sqldb_run(st, "bus append", err) != SK_OK)
 			goto fail;
-		}
-		sqlite3_reset(st);
 		seq++;
 	}
 	sk_buf_free(&hb);
@@ -364,34 +374,29 @@ static sk_err_t sqlog_subscribe(struct sk_bus *bus, const char *group,
 static sk_err_t read_committed(struct sqlog *q, struct sk_error *err)
 {
 	const char *group = q->group, *topic = q->topic;
-	sqlite3_stmt *st = NULL;
-	if (sk_sqldb_prepare(q->db, &st,
-			     "SELECT next_seq FROM consumer_offset WHERE grp = "
-			     "?1 AND topic = ?2",
-			     err) != SK_OK)
+	sqlite3_stmt *st;
+	if (stmt(q, S_COMMITTED, &st, err) != SK_OK)
 		return err->code;
 	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	q->position = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(q->db, "bus subscribe", err);
-	return SK_OK;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus subscribe", err);
+	q->position = sk_sqldb_next(&it) ? sqlite3_column_int64(st, 0) : 0;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t read_rows(struct sqlog *q, const char *topic, int64_t from,
 			  size_t max, struct sk_bus_batch *out, int64_t *last,
 			  struct sk_error *err)
 {
-	sqlite3_stmt *st = q->st_read;
-	sqlite3_reset(st);
+	sqlite3_stmt *st;
+	if (stmt(q, S_READ, &st, err) != SK_OK)
+		return err->code;
 	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	int rc;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus read", err);
 	sk_err_t ret = SK_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sk_sqldb_next(&it)) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		const char *key = sqlite3_column_blob(st, 2);
 		size_t kl = (size_t)sqlite3_column_bytes(st, 2);
@@ -409,10 +414,8 @@ static sk_err_t read_rows(struct sqlog *q, const char *topic, int64_t from,
 			break;
 		*last = seq;
 	}
-	if (ret == SK_OK && rc != SQLITE_DONE)
-		ret = sk_sqldb_error(q->db, "bus read", err);
-	sqlite3_reset(st);
-	return ret;
+	sk_err_t rc = sk_sqldb_end(&it);
+	return ret != SK_OK ? ret : rc;
 }
 
 static void consumer_unlock(struct sqlog *q)
@@ -502,16 +505,15 @@ static sk_err_t sqlog_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
 			next = b->msgs[i].offset + 1;
 	if (next < 0)
 		return SK_OK;
-	sqlite3_stmt *st = q->st_commit;
-	sqlite3_reset(st);
+	sqlite3_stmt *st;
+	if (stmt(q, S_COMMIT, &st, err) != SK_OK)
+		return err->code;
 	sqlite3_bind_text(st, 1, q->group, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q->topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, next);
 	sqlite3_bind_int64(st, 4, sk_now_ms());
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sk_sqldb_error(q->db, "bus commit offset", err);
+	if (sk_sqldb_run(st, "bus commit offset", err) != SK_OK)
+		return err->code;
 	consumer_unlock(q);
 	return SK_OK;
 }
@@ -523,27 +525,22 @@ static sk_err_t sqlog_lag(struct sk_bus *bus, const char *group,
 	struct sqlog *q = (struct sqlog *)bus;
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = NULL;
-	if (sk_sqldb_prepare(q->db, &st,
-			     "SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM "
-			     "message WHERE topic = ?2),"
-			     "(SELECT COALESCE(MIN(seq), 0) FROM message "
-			     "WHERE topic = ?2),"
-			     "(SELECT next_seq FROM consumer_offset WHERE grp "
-			     "= ?1 AND topic = ?2)",
-			     err) != SK_OK)
-		return err->code;
-	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sk_sqldb_error(q->db, "bus lag", err);
-		sqlite3_finalize(st);
+	sqlite3_stmt *st;
+	struct sk_bus_lag *l = calloc(1, sizeof *l);
+	if (!l)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	if (stmt(q, S_LAG, &st, err) != SK_OK) {
+		free(l);
 		return err->code;
 	}
-	struct sk_bus_lag *l = calloc(1, sizeof *l);
-	if (!l) {
-		sqlite3_finalize(st);
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus lag", err);
+	if (!sk_sqldb_next(&it)) {
+		if (sk_sqldb_end(&it) == SK_OK)
+			sk_error_set(err, SK_ERR_DB, false, "bus lag: no row");
+		free(l);
+		return err->code;
 	}
 	snprintf(l->topic, sizeof l->topic, "%s", topic);
 	l->partition = 0;
@@ -554,7 +551,10 @@ static sk_err_t sqlog_lag(struct sk_bus *bus, const char *group,
 				      : sqlite3_column_int64(st, 2);
 	int64_t from = l->committed_offset >= 0 ? l->committed_offset : first;
 	l->lag = l->end_offset > from ? l->end_offset - from : 0;
-	sqlite3_finalize(st);
+	if (sk_sqldb_end(&it) != SK_OK) {
+		free(l);
+		return err->code;
+	}
 	*out = l;
 	*n = 1;
 	return SK_OK;

@@ -23,7 +23,7 @@ int sk_cmd_dlq(struct sk_cli *cli)
 				  -1, cli->offset, limit, &b, &err);
 	if (rc == SK_OK)
 		rc = sk_bus_batch_dedup(&b, &err);
-	struct sk_buf j = {0};
+	struct sk_buf j = SK_BUF_INIT(SK_LIMIT_TEXT);
 	for (size_t i = 0; rc == SK_OK && i < b.n; i++) {
 		const struct sk_bus_msg *m = &b.msgs[i];
 		const char *reason = sk_bus_msg_header(m, "reason");
@@ -42,6 +42,13 @@ int sk_cmd_dlq(struct sk_cli *cli)
 			sk_buf_puts(&j, ",\"payload\":");
 			sk_model_json_string(&j, m->value);
 			sk_buf_puts(&j, "}");
+			if ((rc = sk_buf_finish(&j)) != SK_OK) {
+				sk_error_set(&err, rc, false,
+					     "dead letter at offset %lld: "
+					     "cannot format it as JSON",
+					     (long long)m->offset);
+				break;
+			}
 			puts(j.data);
 		} else {
 			printf("%2d:%-6lld  %-20s  %s\n", m->partition,

@@ -162,7 +162,7 @@ int sk_cmd_regions(struct sk_cli *cli)
 	else if (!jsonl)
 		printf("%-4s  %-22s  %-4s  %-6s\n", "id", "name", "type",
 		       "active");
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	for (size_t i = 0; i < n; i++) {
 		if (csv) {
 			printf("%d,", r[i].id);
@@ -172,6 +172,11 @@ int sk_cmd_regions(struct sk_cli *cli)
 		} else if (jsonl) {
 			sk_buf_reset(&b);
 			sk_model_json_string(&b, r[i].name);
+			if (sk_buf_finish(&b) != SK_OK) {
+				sk_buf_free(&b);
+				fprintf(stderr, "skred: out of memory\n");
+				return SK_EXIT_FAILED;
+			}
 			printf("{\"id\":%d,\"name\":%s,\"type\":\"%c\","
 			       "\"active\":%s,\"lat\":%.3f,\"lon\":%.3f}\n",
 			       r[i].id, b.data, r[i].type,

@@ -454,13 +454,20 @@ sk_err_t sk_cql_conn_start(struct sk_cql_conn *c, struct sk_cql_call *call,
 		c->out_off = 0;
 	}
 	size_t at = c->out.len;
+	/* Full is retriable and must not fail the queue (a failed append
+	 * drops what it holds), so it is checked before. */
+	if (len > sk_buf_room(&c->out))
+		return sk_error_set(err, SK_ERR_LIMIT, true,
+				    "%s: send buffer full", c->name);
 	sk_err_t rc = sk_buf_append(&c->out, frame, len);
-	if (rc == SK_ERR_LIMIT)
-		return sk_error_set(err, rc, true, "%s: send buffer full",
-				    c->name);
-	if (rc != SK_OK)
+	if (rc != SK_OK) {
+		/* The queued frames went with the failed append: the stream
+		 * cannot continue. */
+		c->out_off = 0;
+		conn_kill(c, rc, true, "out of memory queueing a request");
 		return sk_error_set(err, rc, false, "%s: out of memory",
 				    c->name);
+	}
 	int16_t id = c->free_ids[--c->n_free];
 	sk_cql_store16((uint8_t *)c->out.data + at + 2, (uint16_t)id);
 	c->slots[id] = call;
@@ -862,7 +869,7 @@ static sk_err_t use_keyspace(struct sk_cql_conn *c, const char *ks,
 			     struct sk_buf *frame, int64_t deadline,
 			     struct sk_error *err)
 {
-	struct sk_buf q = {.max = 4096};
+	struct sk_buf q = SK_BUF_INIT(4096);
 	struct sk_cql_response resp;
 	sk_err_t rc = sk_buf_puts(&q, "USE \"");
 	for (const char *p = ks; *p && rc == SK_OK; p++)
@@ -889,7 +896,7 @@ static sk_err_t handshake(struct sk_cql_conn *c,
 			  const struct sk_cql_conn_opts *o, int64_t deadline,
 			  struct sk_error *err)
 {
-	struct sk_buf frame = {.max = c->frame_max + SK_CQL_HEADER_LEN};
+	struct sk_buf frame = SK_BUF_INIT(c->frame_max + SK_CQL_HEADER_LEN);
 	struct sk_cql_response resp = {0};
 	sk_err_t rc = sk_cql_encode_startup(&frame, 0);
 	if (rc != SK_OK) {
@@ -935,7 +942,7 @@ sk_err_t sk_cql_conn_open(struct sk_cql_conn **out,
 	c->max_streams = o->max_streams ? o->max_streams : CONN_DEFAULT_STREAMS;
 	if (c->max_streams > SK_CQL_LIMIT_STREAMS)
 		c->max_streams = SK_CQL_LIMIT_STREAMS;
-	c->out.max = 2 * ((size_t)c->frame_max + SK_CQL_HEADER_LEN);
+	sk_buf_init(&c->out, 2 * ((size_t)c->frame_max + SK_CQL_HEADER_LEN));
 	c->slots = calloc(c->max_streams, sizeof *c->slots);
 	c->free_ids = calloc(c->max_streams, sizeof *c->free_ids);
 	c->in = malloc(CONN_IN_BUF);

@@ -276,7 +276,8 @@ static struct req *req_new(const struct sk_cql_session *s, uint8_t opcode)
 	struct req *rq = calloc(1, sizeof *rq);
 	if (rq) {
 		rq->opcode = opcode;
-		rq->frame.max = (size_t)s->frame_max + SK_CQL_HEADER_LEN;
+		sk_buf_init(&rq->frame,
+			    (size_t)s->frame_max + SK_CQL_HEADER_LEN);
 		rq->call.stream = -1;
 	}
 	return rq;
@@ -329,7 +330,7 @@ static void req_wait(struct sk_cql_session *s, struct req *rq)
  * may have changed length, so the frame is rebuilt). */
 static sk_err_t patch_ids(struct req *rq)
 {
-	struct sk_buf nb = {.max = rq->frame.max};
+	struct sk_buf nb = SK_BUF_INIT(rq->frame.max);
 	const uint8_t *old = (const uint8_t *)rq->frame.data;
 	size_t prev = 0;
 	sk_err_t rc = SK_OK;

@@ -938,7 +938,7 @@ static void jw_object(struct jw *o, const struct sk_table *t,
 sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 				  struct sk_error *err)
 {
-	struct jw o = {.b = {.max = SK_LIMIT_BUF_DEFAULT}, .rc = SK_OK};
+	struct jw o = {.b = SK_BUF_INIT(SK_LIMIT_TEXT), .rc = SK_OK};
 
 	*out = NULL;
 	if (!w)
@@ -950,7 +950,7 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 			       ? nomem(err)
 			       : sk_error_set(err, o.rc, false,
 					      "record JSON exceeds %u bytes",
-					      SK_LIMIT_BUF_DEFAULT);
+					      SK_LIMIT_TEXT);
 	}
 	*out = sk_buf_steal(&o.b);
 	return *out ? SK_OK : nomem(err);

@@ -45,6 +45,59 @@ const char *sk_run_state_name(enum sk_run_state s)
 	return (int)s >= 0 && s < SK_RUN__COUNT ? state_names[s] : "unknown";
 }
 
+#define RUN_COL(name, kind)                                                    \
+	{#name, SK_LEDGER_COL_##kind, offsetof(struct sk_run, name),          \
+	 sizeof(((struct sk_run *)0)->name)}
+
+const struct sk_ledger_col sk_ledger_run_cols[] = {
+	RUN_COL(id, I64),           RUN_COL(job, TEXT),
+	RUN_COL(logical_time, TEXT), RUN_COL(window_from, TEXT),
+	RUN_COL(window_to, TEXT),   RUN_COL(regions, TEXT),
+	RUN_COL(langs, TEXT),       RUN_COL(simple, BOOL),
+	RUN_COL(state, STATE),      RUN_COL(attempts, INT),
+	RUN_COL(max_attempts, INT), RUN_COL(next_try_ms, I64),
+	RUN_COL(created_ms, I64),   RUN_COL(start_ms, I64),
+	RUN_COL(end_ms, I64),       RUN_COL(error, TEXT),
+	RUN_COL(fetched, I64),      RUN_COL(stored, I64),
+	RUN_COL(dead, I64),         RUN_COL(log_excerpt, TEXT),
+	RUN_COL(owner, TEXT),       RUN_COL(lease_until_ms, I64),
+	{NULL, 0, 0, 0},
+};
+
+void sk_ledger_run_from_row(struct sk_run *r,
+			    const char *(*text)(void *row, int i),
+			    int64_t (*num)(void *row, int i), void *row)
+{
+	memset(r, 0, sizeof *r);
+	for (int i = 0; sk_ledger_run_cols[i].name; i++) {
+		const struct sk_ledger_col *c = &sk_ledger_run_cols[i];
+		char *f = (char *)r + c->off;
+		const char *t;
+		int s;
+		switch (c->kind) {
+		case SK_LEDGER_COL_I64:
+			*(int64_t *)(void *)f = num(row, i);
+			break;
+		case SK_LEDGER_COL_INT:
+			*(int *)(void *)f = (int)num(row, i);
+			break;
+		case SK_LEDGER_COL_BOOL:
+			*(bool *)(void *)f = num(row, i) != 0;
+			break;
+		case SK_LEDGER_COL_TEXT:
+			t = text(row, i);
+			snprintf(f, c->size, "%s", t ? t : "");
+			break;
+		case SK_LEDGER_COL_STATE:
+			t = text(row, i);
+			s = t ? sk_run_state_parse(t) : -1;
+			*(enum sk_run_state *)(void *)f =
+				s < 0 ? SK_RUN_FAILED : (enum sk_run_state)s;
+			break;
+		}
+	}
+}
+
 int sk_run_state_parse(const char *name)
 {
 	for (int i = 0; name && i < SK_RUN__COUNT; i++)
@@ -70,23 +123,11 @@ sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const char *name = sk_config_str(cfg, "ledger");
-	for (size_t i = 0; name && ledger_types[i]; i++)
-		if (!strcmp(ledger_types[i]->name, name))
-			return ledger_types[i]->open(out, cfg, err);
-	char known[128] = "";
-	size_t used = 0;
-	for (size_t i = 0; ledger_types[i] && used < sizeof known; i++) {
-		int n = snprintf(known + used, sizeof known - used, "%s%s",
-				 i ? ", " : "", ledger_types[i]->name);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return sk_error_set(err, SK_ERR_CONFIG, false,
-			    "ledger: unknown or not built backend '%s' (this "
-			    "skred has: %s)",
-			    name ? name : "(unset)", known);
+	const void *t;
+	if (sk_registry_lookup(SK_REGISTRY(ledger_types), "ledger",
+			       sk_config_str(cfg, "ledger"), &t, err) != SK_OK)
+		return err->code;
+	return ((const struct sk_ledger_type *)t)->open(out, cfg, err);
 }
 
 void sk_ledger_close(struct sk_ledger *l)

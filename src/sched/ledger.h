@@ -1,6 +1,6 @@
 /*
- * ledger.h - the run ledger: one row per run and per task attempt, data
- * check results, scheduler state (pause, last scheduled instant) and the
+ * ledger.h - the run ledger: one row per run, per attempt and per task
+ * of an attempt, data check results, scheduler state (pause, last scheduled instant) and the
  * processes that execute runs. Survives restarts.
  *
  * Backends (ledger_int.h): "sqlite" (<data_dir>/ledger.db, the default)
@@ -19,7 +19,8 @@
  * old owner. Leases use the real clock (sk_now_ms), which is the same in
  * every process; schedule times use the scheduler's clock (sk_clock_now_ms).
  *
- * (Part of the sched module; merged into sched.h with the schedule code.)
+ * Part of the sched module, beside sched.h (cron) and runner.h (what
+ * executes the runs).
  */
 #ifndef SK_LEDGER_H
 #define SK_LEDGER_H
@@ -81,8 +82,8 @@ struct sk_run {
 struct sk_ledger;
 
 /* Open the backend named by config key "ledger" ("sqlite": <data_dir>/
- * ledger.db, the directory created; migrations applied). An unknown or
- * not built backend is SK_ERR_CONFIG naming the known ones. *out is owned
+ * ledger.db, the directory created; "postgres": ledger.postgres_url;
+ * migrations applied). An unknown or not built backend is SK_ERR_CONFIG naming the known ones. *out is owned
  * by the caller (sk_ledger_close). A handle is used by one thread at a
  * time; open one per thread. */
 sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,

@@ -4,7 +4,8 @@
  * Not for use outside src/sched/.
  *
  * One op per public sk_ledger_* function, with the same arguments and the
- * same contract (see ledger.h); ledger.c only dispatches. A backend's
+ * same contract (see ledger.h); ledger.c dispatches, and holds the one
+ * mapping of a run row to struct sk_run (below) that backends share. A backend's
  * handle starts with `struct sk_ledger` (its type), so ledger.c can find
  * the table:
  *
@@ -108,5 +109,39 @@ extern const struct sk_ledger_type sk_ledger_postgres;
 
 /* The run states in the ledger's text form, for backends' SQL. */
 #define SK_LEDGER_CLAIMABLE "('queued', 'up_for_retry')"
+
+/* ------------------------------------------------------------- run rows
+ * One mapping of a run row to struct sk_run for every backend: a backend
+ * selects SK_LEDGER_RUN_COLS (the order of sk_ledger_run_cols) and hands
+ * each row to sk_ledger_run_from_row with two readers of column i of its
+ * row: text (NULL for SQL NULL) and integer (0 for NULL). */
+#define SK_LEDGER_RUN_COLS                                                     \
+	"id, job, logical_time, window_from, window_to, regions, langs, "     \
+	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "    \
+	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, "\
+	"lease_until_ms"
+
+enum sk_ledger_col_kind {
+	SK_LEDGER_COL_I64,   /* int64_t */
+	SK_LEDGER_COL_INT,   /* int */
+	SK_LEDGER_COL_BOOL,  /* bool, stored as 0/1 */
+	SK_LEDGER_COL_TEXT,  /* char[size], cut to fit */
+	SK_LEDGER_COL_STATE, /* enum sk_run_state, stored as its name */
+};
+
+struct sk_ledger_col {
+	const char *name;
+	enum sk_ledger_col_kind kind;
+	size_t off;  /* in struct sk_run */
+	size_t size; /* of a TEXT field */
+};
+
+/* The columns in SK_LEDGER_RUN_COLS order, ending with a NULL name. */
+extern const struct sk_ledger_col sk_ledger_run_cols[];
+
+/* Fill r (cleared first) from one row. An unknown state reads as failed. */
+void sk_ledger_run_from_row(struct sk_run *r,
+			    const char *(*text)(void *row, int i),
+			    int64_t (*num)(void *row, int i), void *row);
 
 #endif

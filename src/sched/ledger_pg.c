@@ -552,11 +552,7 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
 
 /* ------------------------------------------------------------- runs */
 
-#define RUN_COLS                                                               \
-	"id, job, logical_time, window_from, window_to, regions, langs, "     \
-	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "    \
-	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, "\
-	"lease_until_ms"
+#define RUN_COLS SK_LEDGER_RUN_COLS
 
 #define RUN_COLS_Q                                                             \
 	"run.id, run.job, run.logical_time, run.window_from, run.window_to, " \
@@ -565,34 +561,29 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
 	"run.end_ms, run.error, run.fetched, run.stored, run.dead, "          \
 	"run.log_excerpt, run.owner, run.lease_until_ms"
 
+/* Row i of a result, for sk_ledger_run_from_row. */
+struct pg_row {
+	PGresult *res;
+	int i;
+};
+
+static const char *row_text(void *row, int col)
+{
+	struct pg_row *x = row;
+	return PQgetisnull(x->res, x->i, col) ? NULL
+					      : PQgetvalue(x->res, x->i, col);
+}
+
+static int64_t row_int(void *row, int col)
+{
+	struct pg_row *x = row;
+	return col_int(x->res, x->i, col);
+}
+
 static void row_to_run(PGresult *res, int i, struct sk_run *r)
 {
-	char state[32];
-	memset(r, 0, sizeof *r);
-	r->id = col_int(res, i, 0);
-	col_text(res, i, 1, r->job, sizeof r->job);
-	col_text(res, i, 2, r->logical_time, sizeof r->logical_time);
-	col_text(res, i, 3, r->window_from, sizeof r->window_from);
-	col_text(res, i, 4, r->window_to, sizeof r->window_to);
-	col_text(res, i, 5, r->regions, sizeof r->regions);
-	col_text(res, i, 6, r->langs, sizeof r->langs);
-	r->simple = col_int(res, i, 7) != 0;
-	col_text(res, i, 8, state, sizeof state);
-	int s = sk_run_state_parse(state);
-	r->state = s < 0 ? SK_RUN_FAILED : (enum sk_run_state)s;
-	r->attempts = (int)col_int(res, i, 9);
-	r->max_attempts = (int)col_int(res, i, 10);
-	r->next_try_ms = col_int(res, i, 11);
-	r->created_ms = col_int(res, i, 12);
-	r->start_ms = col_int(res, i, 13);
-	r->end_ms = col_int(res, i, 14);
-	col_text(res, i, 15, r->error, sizeof r->error);
-	r->fetched = col_int(res, i, 16);
-	r->stored = col_int(res, i, 17);
-	r->dead = col_int(res, i, 18);
-	col_text(res, i, 19, r->log_excerpt, sizeof r->log_excerpt);
-	col_text(res, i, 20, r->owner, sizeof r->owner);
-	r->lease_until_ms = col_int(res, i, 21);
+	struct pg_row x = {res, i};
+	sk_ledger_run_from_row(r, row_text, row_int, &x);
 }
 
 static sk_err_t pg_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,

@@ -18,9 +18,11 @@
 struct sqlite_ledger {
 	struct sk_ledger base;
 	sqlite3 *db;
+	struct sk_sqldb_cache sc; /* every statement, keyed by its SQL */
 };
 
 #define DB(l) (((struct sqlite_ledger *)(l))->db)
+#define CACHE(l) (&((struct sqlite_ledger *)(l))->sc)
 
 static const char *const schema[] = {
 	"CREATE TABLE run("
@@ -96,11 +98,7 @@ static const char *const schema[] = {
 	"  version TEXT NOT NULL);",
 };
 
-#define RUN_COLS                                                               \
-	"id, job, logical_time, window_from, window_to, regions, langs, "     \
-	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "    \
-	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, "  \
-	"lease_until_ms"
+#define RUN_COLS SK_LEDGER_RUN_COLS
 
 static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
@@ -108,40 +106,26 @@ static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 	snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+static const char *col_text(void *row, int i)
+{
+	return (const char *)sqlite3_column_text(row, i);
+}
+
+static int64_t col_int(void *row, int i)
+{
+	return sqlite3_column_int64(row, i);
+}
+
 static void row_to_run(sqlite3_stmt *st, struct sk_run *r)
 {
-	char state[32];
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, 0);
-	copy_col(st, 1, r->job, sizeof r->job);
-	copy_col(st, 2, r->logical_time, sizeof r->logical_time);
-	copy_col(st, 3, r->window_from, sizeof r->window_from);
-	copy_col(st, 4, r->window_to, sizeof r->window_to);
-	copy_col(st, 5, r->regions, sizeof r->regions);
-	copy_col(st, 6, r->langs, sizeof r->langs);
-	r->simple = sqlite3_column_int(st, 7) != 0;
-	copy_col(st, 8, state, sizeof state);
-	int s = sk_run_state_parse(state);
-	r->state = s < 0 ? SK_RUN_FAILED : (enum sk_run_state)s;
-	r->attempts = sqlite3_column_int(st, 9);
-	r->max_attempts = sqlite3_column_int(st, 10);
-	r->next_try_ms = sqlite3_column_int64(st, 11);
-	r->created_ms = sqlite3_column_int64(st, 12);
-	r->start_ms = sqlite3_column_int64(st, 13);
-	r->end_ms = sqlite3_column_int64(st, 14);
-	copy_col(st, 15, r->error, sizeof r->error);
-	r->fetched = sqlite3_column_int64(st, 16);
-	r->stored = sqlite3_column_int64(st, 17);
-	r->dead = sqlite3_column_int64(st, 18);
-	copy_col(st, 19, r->log_excerpt, sizeof r->log_excerpt);
-	copy_col(st, 20, r->owner, sizeof r->owner);
-	r->lease_until_ms = sqlite3_column_int64(st, 21);
+	sk_ledger_run_from_row(r, col_text, col_int, st);
 }
 
 static void sq_close(struct sk_ledger *l)
 {
 	if (!l)
 		return;
+	sk_sqldb_cache_close(CACHE(l));
 	sk_sqldb_close(DB(l));
 	free(l);
 }
@@ -166,35 +150,41 @@ static sk_err_t sq_open(struct sk_ledger **out, const struct sk_config *cfg,
 		sq_close(&q->base);
 		return err->code;
 	}
+	sk_sqldb_cache_init(&q->sc, q->db);
 	*out = &q->base;
 	return SK_OK;
 }
 
-/* Prepare, bind with a format ('i' int64, 't' text), step once. */
+/* The cached statement of sql, bound with a format ('i' int64, 't' text);
+ * stepped once (keep NULL) or handed to the caller to iterate (*keep,
+ * finished with sk_sqldb_end). */
 static sk_err_t run_sql(struct sk_ledger *l, const char *sql, const char *fmt,
 			sqlite3_stmt **keep, struct sk_error *err, ...)
 {
 	sqlite3_stmt *st = NULL;
-	if (sk_sqldb_prepare(DB(l), &st, sql, err) != SK_OK)
+	if (sk_sqldb_cache_sql(CACHE(l), sql, &st, err) != SK_OK)
 		return err->code;
 	va_list ap;
 	va_start(ap, err);
-	for (int i = 0; fmt[i]; i++) {
+	int rc = SQLITE_OK;
+	for (int i = 0; fmt[i] && rc == SQLITE_OK; i++) {
 		if (fmt[i] == 'i')
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			rc = sqlite3_bind_int64(st, i + 1,
+						va_arg(ap, int64_t));
 		else
-			sk_sqldb_bind_text(st, i + 1, va_arg(ap, const char *));
+			rc = sk_sqldb_bind_text(st, i + 1,
+						va_arg(ap, const char *));
 	}
 	va_end(ap);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return sk_sqldb_bind_error(st, rc, err);
+	}
 	if (keep) {
 		*keep = st;
 		return SK_OK;
 	}
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sk_sqldb_error(DB(l), "ledger", err);
-	return SK_OK;
+	return sk_sqldb_run(st, "ledger", err);
 }
 
 static sk_err_t sq_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
@@ -204,15 +194,15 @@ static sk_err_t sq_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
 	if (run_sql(l, "SELECT " RUN_COLS " FROM run WHERE id = ?1", "i", &st,
 		    err, id) != SK_OK)
 		return err->code;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger", err);
+	bool found = sk_sqldb_next(&it);
+	if (found)
 		row_to_run(st, r);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
+	if (sk_sqldb_end(&it) != SK_OK)
+		return err->code;
+	if (!found)
 		return sk_error_set(err, SK_ERR_NOTFOUND, false,
 				    "no run with id %lld", (long long)id);
-	if (rc != SQLITE_ROW)
-		return sk_sqldb_error(DB(l), "ledger", err);
 	return SK_OK;
 }
 
@@ -240,12 +230,16 @@ static sk_err_t sq_run_add(struct sk_ledger *l, struct sk_run *r,
 		    r->window_from, r->window_to, r->regions, r->langs,
 		    (int64_t)r->simple) != SK_OK)
 		return err->code;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger add run", err);
+	bool found = sk_sqldb_next(&it);
+	if (found)
 		row_to_run(st, r);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return sk_sqldb_error(DB(l), "ledger add run", err);
+	if (sk_sqldb_end(&it) != SK_OK)
+		return err->code;
+	if (!found)
+		return sk_error_set(err, SK_ERR_DB, false,
+				    "ledger add run: the run is not there "
+				    "after its insert");
 	return SK_OK;
 }
 
@@ -263,17 +257,14 @@ static sk_err_t sq_run_list(struct sk_ledger *l, int state, const char *job,
 			       : NULL,
 		    job, (int64_t)(limit ? limit : (size_t)1 << 40)) != SK_OK)
 		return err->code;
-	int rc;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger list", err);
 	struct sk_run r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sk_sqldb_next(&it)) {
 		row_to_run(st, &r);
 		if (fn(&r, ud))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger list", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t sq_run_next_due(struct sk_ledger *l, int64_t now_ms,
@@ -288,15 +279,12 @@ static sk_err_t sq_run_next_due(struct sk_ledger *l, int64_t now_ms,
 		    "logical_time, id LIMIT 1",
 		    "i", &st, err, now_ms) != SK_OK)
 		return err->code;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger next run", err);
+	if (sk_sqldb_next(&it)) {
 		row_to_run(st, r);
 		*found = true;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger next run", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 /* Inside a write transaction: claim run id if it is claimable. */
@@ -560,8 +548,8 @@ static sk_err_t sq_daemons(struct sk_ledger *l, int64_t now_ms,
 		    "owner",
 		    "", &st, err) != SK_OK)
 		return err->code;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger daemons", err);
+	while (sk_sqldb_next(&it)) {
 		struct sk_ledger_daemon d = {0};
 		copy_col(st, 0, d.owner, sizeof d.owner);
 		copy_col(st, 1, d.host, sizeof d.host);
@@ -575,10 +563,7 @@ static sk_err_t sq_daemons(struct sk_ledger *l, int64_t now_ms,
 		if (fn(&d, ud))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger daemons", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t sq_attempts(struct sk_ledger *l, int64_t run_id,
@@ -592,8 +577,8 @@ static sk_err_t sq_attempts(struct sk_ledger *l, int64_t run_id,
 		    "attempt",
 		    "i", &st, err, run_id) != SK_OK)
 		return err->code;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger attempts", err);
+	while (sk_sqldb_next(&it)) {
 		struct sk_attempt a = {0};
 		a.attempt = sqlite3_column_int(st, 0);
 		copy_col(st, 1, a.state, sizeof a.state);
@@ -607,10 +592,7 @@ static sk_err_t sq_attempts(struct sk_ledger *l, int64_t run_id,
 		if (fn(&a, ud))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger attempts", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t sq_check_put(struct sk_ledger *l, int64_t run_id,
@@ -635,18 +617,15 @@ static sk_err_t sq_checks(struct sk_ledger *l, int64_t run_id,
 		    "?1 ORDER BY name",
 		    "i", &st, err, run_id) != SK_OK)
 		return err->code;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger checks", err);
+	while (sk_sqldb_next(&it)) {
 		const unsigned char *n = sqlite3_column_text(st, 0);
 		const unsigned char *d = sqlite3_column_text(st, 2);
 		if (fn(n ? (const char *)n : "", sqlite3_column_int(st, 1) != 0,
 		       d ? (const char *)d : "", ud))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger checks", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t sq_task_put(struct sk_ledger *l, int64_t run_id,
@@ -671,8 +650,8 @@ static sk_err_t sq_tasks(struct sk_ledger *l, int64_t run_id,
 		    "error FROM task WHERE run_id = ?1 ORDER BY attempt, seq",
 		    "i", &st, err, run_id) != SK_OK)
 		return err->code;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger tasks", err);
+	while (sk_sqldb_next(&it)) {
 		struct sk_task t = {0};
 		t.attempt = sqlite3_column_int(st, 0);
 		t.seq = sqlite3_column_int(st, 1);
@@ -685,10 +664,7 @@ static sk_err_t sq_tasks(struct sk_ledger *l, int64_t run_id,
 		if (fn(&t, ud))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger tasks", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t sq_meta_get(struct sk_ledger *l, const char *key, char *buf,
@@ -699,15 +675,12 @@ static sk_err_t sq_meta_get(struct sk_ledger *l, const char *key, char *buf,
 	if (run_sql(l, "SELECT value FROM meta WHERE key = ?1", "t", &st, err,
 		    key) != SK_OK)
 		return err->code;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger meta", err);
+	if (sk_sqldb_next(&it)) {
 		copy_col(st, 0, buf, size);
 		*found = true;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sk_sqldb_error(DB(l), "ledger meta", err);
-	return SK_OK;
+	return sk_sqldb_end(&it);
 }
 
 static sk_err_t sq_meta_set(struct sk_ledger *l, const char *key,

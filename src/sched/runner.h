@@ -1,9 +1,10 @@
 /*
- * runner.h - executing runs of the ledger: one attempt of a run (fetch +
- * process + data checks, with the outcome recorded), the daemon loop of
- * `skred serve`, and backfills.
- *
- * (Part of the sched module; merged into sched.h with the schedule code.)
+ * runner.h - executing runs of the ledger: claims and heartbeats of this
+ * process, one attempt of a run (fetch + process + data checks, with the
+ * outcome recorded) and the crediting of records to their runs
+ * (runner.c), the daemon loop of `skred serve` with its schedules
+ * (serve.c), and backfills (backfill.c). Part of the sched module, beside
+ * sched.h (cron) and ledger.h (the ledger).
  */
 #ifndef SK_RUNNER_H
 #define SK_RUNNER_H

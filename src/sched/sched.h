@@ -1,7 +1,11 @@
 /*
- * sched.h - when runs happen: the scheduler module's public interface
- * (schedules, run ledger, retries, backfill). Sections are added as the
- * parts land; each says which file implements it.
+ * sched.h - when runs happen: cron expressions (src/sched/cron.c), the
+ * parser and the next/previous fire time of a schedule in any time zone.
+ *
+ * The rest of the sched module has headers of its own: the run ledger in
+ * ledger.h (ledger.c, ledger_sqlite.c, ledger_pg.c), and in runner.h the
+ * attempts with retries and checks (runner.c), the daemon (serve.c) and
+ * backfills (backfill.c).
  */
 #ifndef SK_SCHED_H
 #define SK_SCHED_H

@@ -191,7 +191,7 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		jobs[i].state = JOB_PENDING;
 		jobs[i].attempts = 0;
 		jobs[i].not_before_ms = 0;
-		jobs[i].body.max = o->max_body;
+		sk_buf_init(&jobs[i].body, o->max_body);
 		xf[i].job = &jobs[i];
 		xf[i].o = o;
 		xf[i].headers = headers;

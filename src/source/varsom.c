@@ -250,7 +250,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 	};
 	struct fetch_ctx ctx = {
 		.chunks = chunks, .emit = emit, .ud = ud, .stats = stats,
-		.failures = {.max = 8192},
+		.failures = SK_BUF_INIT(8192),
 	};
 	stats->chunks = (int64_t)n;
 	sk_err_t rc = sk_http_run(&o, jobs, n, on_done, &ctx, err);
@@ -260,7 +260,11 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 				  "%lld of %zu chunk(s) failed: "
 				  "%s%s",
 				  (long long)ctx.n_failed, n,
-				  ctx.failures.data ? ctx.failures.data : "",
+				  sk_buf_finish(&ctx.failures) != SK_OK
+					  ? "(the list of failures is lost: "
+					    "out of memory)"
+				  : ctx.failures.data ? ctx.failures.data
+						      : "",
 				  ctx.n_failed > 10 ? "; ..." : "");
 	sk_buf_free(&ctx.failures);
 	free(chunks);

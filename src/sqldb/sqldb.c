@@ -1,10 +1,13 @@
 /*
- * sqldb.c - SQLite connection conventions shared by the bus log, the
- * warehouse and (later) the run ledger.
+ * sqldb.c - SQLite conventions shared by the bus log (bus/sqlog.c), the
+ * warehouse (store/sqlite.c) and the run ledger (sched/ledger_sqlite.c):
+ * opening, migrations, transactions, the statement cache, the row iterator
+ * and the one mapping of SQLite result codes to sk_error.
  */
 #include "sqldb/sqldb.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void sqlite_log_cb(void *ud, int code, const char *msg)
@@ -92,9 +95,11 @@ static sk_err_t user_version(sqlite3 *db, int *out, struct sk_error *err)
 	sqlite3_stmt *st = NULL;
 	if (sk_sqldb_prepare(db, &st, "PRAGMA user_version", err) != SK_OK)
 		return SK_ERR_DB;
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "user_version", err);
+	*out = sk_sqldb_next(&it) ? sqlite3_column_int(st, 0) : 0;
+	sk_err_t rc = sk_sqldb_end(&it);
 	sqlite3_finalize(st);
-	return SK_OK;
+	return rc;
 }
 
 /* Each step runs in its own write transaction and reads the version inside
@@ -185,4 +190,142 @@ char *sk_sqldb_column_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? sk_strdup((const char *)t) : NULL;
+}
+
+/* ------------------------------------------------------- statement cache */
+
+struct sk_sqldb_cached {
+	uint64_t hash; /* sk_fnv1a64 of sql */
+	char *sql;
+	sqlite3_stmt *st;
+};
+
+void sk_sqldb_cache_init(struct sk_sqldb_cache *c, sqlite3 *db)
+{
+	memset(c, 0, sizeof *c);
+	c->db = db;
+}
+
+void sk_sqldb_cache_close(struct sk_sqldb_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_slot; i++)
+		sqlite3_finalize(c->slot[i]);
+	for (size_t i = 0; i < c->n_text; i++) {
+		sqlite3_finalize(c->text[i].st);
+		free(c->text[i].sql);
+	}
+	free(c->slot);
+	free(c->text);
+	sk_sqldb_cache_init(c, c->db);
+}
+
+/* A cached statement handed out again: reset, unbound, or refused while
+ * its previous use is still stepping. */
+static sk_err_t reuse(sqlite3_stmt *st, sqlite3_stmt **out,
+		      struct sk_error *err)
+{
+	if (sqlite3_stmt_busy(st))
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "internal: statement in use: %s",
+				    sqlite3_sql(st));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	*out = st;
+	return SK_OK;
+}
+
+sk_err_t sk_sqldb_cache_at(struct sk_sqldb_cache *c, size_t idx,
+			   const char *sql, sqlite3_stmt **out,
+			   struct sk_error *err)
+{
+	*out = NULL;
+	if (idx < c->n_slot && c->slot[idx])
+		return reuse(c->slot[idx], out, err);
+	if (idx >= c->n_slot) {
+		size_t n = idx + 1 > 2 * c->n_slot ? idx + 1 : 2 * c->n_slot;
+		sqlite3_stmt **s = realloc(c->slot, n * sizeof *s);
+		if (!s)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		memset(s + c->n_slot, 0, (n - c->n_slot) * sizeof *s);
+		c->slot = s;
+		c->n_slot = n;
+	}
+	if (sk_sqldb_prepare(c->db, &c->slot[idx], sql, err) != SK_OK)
+		return err->code;
+	*out = c->slot[idx];
+	return SK_OK;
+}
+
+sk_err_t sk_sqldb_cache_sql(struct sk_sqldb_cache *c, const char *sql,
+			    sqlite3_stmt **out, struct sk_error *err)
+{
+	*out = NULL;
+	size_t len = strlen(sql);
+	uint64_t h = sk_fnv1a64(sql, len);
+	for (size_t i = 0; i < c->n_text; i++)
+		if (c->text[i].hash == h && strcmp(c->text[i].sql, sql) == 0)
+			return reuse(c->text[i].st, out, err);
+	if (c->n_text == c->cap_text) {
+		size_t n = c->cap_text ? 2 * c->cap_text : 16;
+		struct sk_sqldb_cached *t = realloc(c->text, n * sizeof *t);
+		if (!t)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		c->text = t;
+		c->cap_text = n;
+	}
+	struct sk_sqldb_cached *e = &c->text[c->n_text];
+	if (!(e->sql = sk_strndup(sql, len)))
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	if (sk_sqldb_prepare(c->db, &e->st, sql, err) != SK_OK) {
+		free(e->sql);
+		return err->code;
+	}
+	e->hash = h;
+	c->n_text++;
+	*out = e->st;
+	return SK_OK;
+}
+
+/* ------------------------------------------------------------ row iterator */
+
+bool sk_sqldb_next(struct sk_sqldb_iter *it)
+{
+	if (it->done)
+		return false;
+	int rc = sqlite3_step(it->st);
+	if (rc == SQLITE_ROW)
+		return true;
+	it->done = true;
+	if (rc != SQLITE_DONE)
+		it->rc = sk_sqldb_error(sqlite3_db_handle(it->st), it->what,
+					it->err);
+	return false;
+}
+
+sk_err_t sk_sqldb_end(struct sk_sqldb_iter *it)
+{
+	sqlite3_reset(it->st);
+	sqlite3_clear_bindings(it->st);
+	it->done = true;
+	return it->rc;
+}
+
+sk_err_t sk_sqldb_run(sqlite3_stmt *st, const char *what,
+		      struct sk_error *err)
+{
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, what, err);
+	(void)sk_sqldb_next(&it);
+	return sk_sqldb_end(&it);
+}
+
+sk_err_t sk_sqldb_bind_error(sqlite3_stmt *st, int rc, struct sk_error *err)
+{
+	if (rc == SQLITE_NOMEM)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	return sk_error_set(err, SK_ERR_DB, false, "bind: %s (sqlite %d): %s",
+			    sqlite3_errstr(rc), rc, sqlite3_sql(st));
 }

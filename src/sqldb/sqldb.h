@@ -1,9 +1,9 @@
 /*
  * sqldb.h - the one SQLite helper: open in WAL mode with a busy timeout,
- * run schema migrations, transactions, and map SQLite errors to sk_error.
+ * run schema migrations, transactions, a per-connection statement cache,
+ * one row iterator, and the mapping of SQLite result codes to sk_error.
  *
- * Statements are prepared by the callers (and cached by them); this module
- * owns only the connection conventions.
+ * It knows no schema: callers own their SQL and their tables.
  */
 #ifndef SK_SQLDB_H
 #define SK_SQLDB_H
@@ -38,6 +38,71 @@ void sk_sqldb_rollback(sqlite3 *db);
 /* Fill err from the connection's last error; SQLITE_BUSY/LOCKED/IOERR are
  * retriable. Returns SK_ERR_DB. what names the operation. */
 sk_err_t sk_sqldb_error(sqlite3 *db, const char *what, struct sk_error *err);
+
+/* ------------------------------------------------------- statement cache
+ *
+ * Statements prepared once per connection and reused: the first get of a
+ * key prepares its SQL, every later get resets the statement and clears its
+ * bindings, close finalizes them all. Keys are a caller-defined index (an
+ * enum of the caller's statements: the same index always with the same
+ * SQL) or the SQL text itself. A statement is the cache's: callers never
+ * finalize it, and finish each use with sk_sqldb_end (the iterator) so it
+ * holds no read lock between uses.
+ *
+ * Getting a statement that is still being stepped (a caller re-entered
+ * from inside its own row loop) is SK_ERR_INVAL: it would reset the outer
+ * loop. */
+struct sk_sqldb_cached;
+struct sk_sqldb_cache {
+	sqlite3 *db;                  /* borrowed */
+	sqlite3_stmt **slot;          /* by index; n_slot entries */
+	size_t n_slot;
+	struct sk_sqldb_cached *text; /* by SQL text; n_text entries */
+	size_t n_text, cap_text;
+};
+
+/* Bind c to db (borrowed: close the cache before the connection). */
+void sk_sqldb_cache_init(struct sk_sqldb_cache *c, sqlite3 *db);
+/* Finalize every statement; c may be NULL or never used. */
+void sk_sqldb_cache_close(struct sk_sqldb_cache *c);
+/* The statement of index idx, prepared from sql on first use. Errors:
+ * SK_ERR_DB (prepare), SK_ERR_NOMEM, SK_ERR_INVAL (in use). */
+sk_err_t sk_sqldb_cache_at(struct sk_sqldb_cache *c, size_t idx,
+			   const char *sql, sqlite3_stmt **out,
+			   struct sk_error *err);
+/* The statement of this SQL text (compared by content), prepared on
+ * first use. Same errors. */
+sk_err_t sk_sqldb_cache_sql(struct sk_sqldb_cache *c, const char *sql,
+			    sqlite3_stmt **out, struct sk_error *err);
+
+/* ------------------------------------------------------------ row iterator
+ *
+ *	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger list", err);
+ *	while (sk_sqldb_next(&it))
+ *		... sqlite3_column_*(st, i) ...; (break is fine)
+ *	return sk_sqldb_end(&it);
+ *
+ * next steps once: true with a row; false when done or on an error (the
+ * error is filled once, from the connection, what naming the operation;
+ * SQLITE_BUSY/LOCKED/IOERR/FULL retriable). end resets the statement,
+ * clears its bindings and returns SK_OK or that error. */
+struct sk_sqldb_iter {
+	sqlite3_stmt *st;
+	const char *what;
+	struct sk_error *err;
+	sk_err_t rc;
+	bool done;
+};
+#define SK_SQLDB_ITER(st_, what_, err_)                                        \
+	((struct sk_sqldb_iter){.st = (st_), .what = (what_), .err = (err_)})
+
+bool sk_sqldb_next(struct sk_sqldb_iter *it);
+SK_MUST_USE sk_err_t sk_sqldb_end(struct sk_sqldb_iter *it);
+/* Step st once for its effect (rows, if any, are not wanted), then end. */
+sk_err_t sk_sqldb_run(sqlite3_stmt *st, const char *what,
+		      struct sk_error *err);
+/* Fill err for a failed sqlite3_bind_* (rc): SK_ERR_NOMEM or SK_ERR_DB. */
+sk_err_t sk_sqldb_bind_error(sqlite3_stmt *st, int rc, struct sk_error *err);
 
 /* Bind helpers: NULL strings bind SQL NULL. */
 int sk_sqldb_bind_text(sqlite3_stmt *st, int idx, const char *s);

@@ -238,7 +238,7 @@ static void warning_values(const struct sk_warning *w,
  * tables fully, so no USE is needed. Caller frees. */
 static char *qualify(const struct cstore *cs, const char *cql)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	for (const char *p = cql; *p; p++) {
 		if (p[0] == '@' && p[1] == '.') {
 			if (sk_buf_puts(&b, cs->ks) != SK_OK)

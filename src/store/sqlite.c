@@ -652,7 +652,7 @@ static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 		if (sk_sqldb_prepare(st->db, &st->s[fixed_sql[i].id],
 				     fixed_sql[i].sql, err) != SK_OK)
 			return SK_ERR_DB;
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sk_err_t rc = SK_OK;
 	for (size_t i = 0; i < NCOLS(generated) && rc == SK_OK; i++) {
 		const struct gen_sql *g = &generated[i];
@@ -695,7 +695,7 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 	if (!st)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	st->base.type = &sk_store_sqlite;
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	if ((rc = sk_buf_printf(&b, "%s/warehouse.db", dir)) != SK_OK) {
 		sk_error_set(err, rc, false, "warehouse path");
 		goto fail;
@@ -1326,7 +1326,7 @@ static sk_err_t bind_query(struct sqlite_store *st, sqlite3_stmt *s,
 	char from[11] = "0000-00-00", to[11] = "9999-99-99";
 	int lang = 0;
 	int64_t limit = -1;
-	struct sk_buf regions = {0};
+	struct sk_buf regions = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sk_err_t rc = SK_OK;
 	if (q) {
 		if (q->from.y)

@@ -50,12 +50,7 @@ const struct sk_cfg_def sk_store_cfg[] = {
 /* NULL when name is NULL or no backend has that name. */
 const struct sk_store_type *sk_store_type_find(const char *name)
 {
-	if (!name)
-		return NULL;
-	for (size_t i = 0; store_types[i]; i++)
-		if (strcmp(store_types[i]->name, name) == 0)
-			return store_types[i];
-	return NULL;
+	return sk_registry_find(SK_REGISTRY(store_types), name);
 }
 
 /* Opens the backend named by "store". An unknown name is SK_ERR_CONFIG
@@ -65,22 +60,10 @@ sk_err_t sk_store_open(struct sk_store **out, const struct sk_config *cfg,
 		       struct sk_error *err)
 {
 	*out = NULL;
-	const char *name = sk_config_str(cfg, "store");
-	const struct sk_store_type *type = sk_store_type_find(name);
-	if (!type) {
-		char known[128] = "";
-		size_t used = 0;
-		for (size_t i = 0; store_types[i] && used < sizeof known; i++) {
-			int n = snprintf(known + used, sizeof known - used,
-					 "%s%s", i ? ", " : "",
-					 store_types[i]->name);
-			if (n < 0)
-				break;
-			used += (size_t)n;
-		}
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "store: unknown backend '%s' (known: %s)",
-				    name ? name : "(unset)", known);
-	}
-	return type->open(out, cfg, err);
+	const void *type;
+	if (sk_registry_lookup(SK_REGISTRY(store_types), "store",
+			       sk_config_str(cfg, "store"), &type,
+			       err) != SK_OK)
+		return err->code;
+	return ((const struct sk_store_type *)type)->open(out, cfg, err);
 }

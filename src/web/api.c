@@ -61,8 +61,20 @@ const struct sk_cfg_def sk_web_cfg[] = {
 enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,
 			     const struct sk_buf *b)
 {
+	/* A reply whose building failed (too large, out of memory) is not
+	 * sent cut short: a 500 with the cause instead. */
+	static const char too_large[] = "{\"error\":\"reply too large\"}";
+	static const char no_mem[] = "{\"error\":\"out of memory\"}";
+	sk_err_t fail = sk_buf_finish(b);
+	const char *text = fail == SK_ERR_LIMIT ? too_large
+			   : fail != SK_OK      ? no_mem
+			   : b->data            ? b->data
+						: "";
+	if (fail != SK_OK)
+		status = 500;
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		b->len, b->data ? b->data : (void *)"", MHD_RESPMEM_MUST_COPY);
+		fail != SK_OK ? strlen(text) : b->len, (void *)text,
+		MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	sk_web_count(status);
@@ -76,7 +88,7 @@ enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,
 enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *msg)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"error\":");
 	sk_model_json_string(&b, msg);
 	sk_buf_puts(&b, "}");
@@ -340,7 +352,7 @@ sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err)
 static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 				   const struct sk_web_call *call)
 {
-	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	struct sk_error err = {0};
 	sk_err_t rc = SK_OK;
 	unsigned code = 200;
@@ -427,7 +439,7 @@ static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
 	}
 	switch (call->ep) {
 	case SK_WEB_EP_HEALTHZ: {
-		struct sk_buf b = {0};
+		struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 		sk_buf_puts(&b, "{\"status\":\"ok\"}");
 		enum MHD_Result r = sk_web_reply(c, 200, &b);
 		sk_buf_free(&b);

@@ -95,7 +95,7 @@ static enum MHD_Result regions(struct MHD_Connection *c)
 {
 	size_t n;
 	const struct sk_region *r = sk_model_regions(&n);
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"regions\":[");
 	for (size_t i = 0; i < n; i++) {
 		sk_buf_printf(&b, "%s{\"id\":%d,\"name\":", i ? "," : "",
@@ -149,7 +149,7 @@ static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c,
 				   .to = call->to,
 				   .with_children = call->detail};
 	struct sk_store *st = NULL;
-	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	struct rows x = {&b, 0, SK_OK, &err};
 	sk_err_t rc = sk_web_store_take(w, &st, &err);
 	if (rc == SK_OK) {
@@ -183,7 +183,7 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 	char last[SK_TIME_UTC_LEN] = "";
 	if (s.last_write_ms)
 		sk_time_format_utc(s.last_write_ms, last);
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"backend\":");
 	sk_model_json_string(&b, sk_config_str(w->cfg, "store"));
 	sk_buf_printf(&b, ",\"warnings\":%lld,\"problems\":%lld,"
@@ -221,7 +221,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	const char *group = sk_config_str(w->cfg, "bus.group");
 	bool first = true;
@@ -254,7 +254,7 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_bus_batch batch = {0};
-	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	if (rc == SK_OK) {
 		rc = sk_bus_read(bus, sk_config_str(w->cfg, "bus.topic_dlq"),
@@ -321,7 +321,7 @@ static int tally(const struct sk_run *r, void *ud)
 
 static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	struct sk_error err = {0};
 	struct run_tally t = {0};
 	pthread_mutex_lock(&w->lock);
@@ -461,6 +461,11 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 			  "# TYPE skred_http_slow_closed_total counter\n"
 			  "skred_http_slow_closed_total %lld\n",
 		      open, (long long)slow);
+	if (sk_buf_finish(&b) != SK_OK) {
+		sk_buf_free(&b);
+		return sk_web_reply_error(c, 500, "metrics: the reply "
+					  "could not be built");
+	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		b.len, b.data ? b.data : (void *)"", MHD_RESPMEM_MUST_COPY);
 	sk_buf_free(&b);
@@ -504,7 +509,7 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 	}
 	if (err.code != SK_OK)
 		return sk_web_reply_error(c, 503, err.msg);
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"status\":\"ready\"}");
 	enum MHD_Result r = sk_web_reply(c, 200, &b);
 	sk_buf_free(&b);

@@ -1,8 +1,10 @@
 /*
- * web.h - the daemon's HTTP API (libmicrohttpd is included in web/ only):
- * JSON under /api/v1/ for the run ledger (list, one, trigger, clear, pause,
- * unpause) and /healthz. The web UI, the data and pipeline endpoints and
- * /metrics build on this (see the web issue).
+ * web.h - the daemon's HTTP server (libmicrohttpd is included in web/ only):
+ * the web UI (assets compiled in from src/web/ui/); JSON under /api/v1/
+ * for the run ledger (status, runs: list, one, trigger, clear; pause,
+ * unpause; api.c) and for the data (warnings, regions, topics, dlq,
+ * warehouse; data.c); /healthz, /readyz and /metrics. Requests are parsed
+ * and routed without I/O in request.c.
  *
  * Security: bound to loopback by default; when bound elsewhere every
  * mutating request needs the token (http.token) as "Authorization: Bearer".
@@ -19,8 +21,10 @@ struct sk_config;
 struct sk_web;
 
 /* Start serving on http.addr ("host:port"; empty = no HTTP). The server
- * runs in its own thread with its own ledger connection; cfg is borrowed
- * and must outlive the server. *out is NULL when disabled. */
+ * runs in threads of its own with one ledger connection of its own, used
+ * under a lock; a ledger that does not answer at start (a retriable error)
+ * is opened by the first request that needs it. cfg is borrowed and must
+ * outlive the server. *out is NULL when disabled. */
 sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		      struct sk_error *err);
 void sk_web_stop(struct sk_web *w);

@@ -53,7 +53,7 @@ static bool same(const struct sk_cql_value *a, const struct sk_cql_value *b)
 
 static void roundtrip(const struct sk_cql_type *t, const struct sk_cql_value *v)
 {
-	struct sk_buf b = {.max = 1u << 22};
+	struct sk_buf b = SK_BUF_INIT(1u << 22);
 	struct sk_cql_writer w = {.buf = &b};
 	struct sk_cql_reader r;
 	struct sk_cql_arena *a = sk_cql_arena_new(0);

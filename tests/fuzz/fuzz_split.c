@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_item(const struct sk_raw_item *it)
 {
-	struct sk_buf arr = {0};
+	struct sk_buf arr = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_raw_item *again = NULL;
 	size_t n = 0;
 	struct sk_error err = {0};

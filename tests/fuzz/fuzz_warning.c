@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The output must be valid JSON: wrapped in [] it splits into one item. */
 static void check_valid_json(const char *json)
 {
-	struct sk_buf arr = {0};
+	struct sk_buf arr = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_raw_item *items = NULL;
 	size_t n = 0;
 	struct sk_error err = {0};

@@ -482,7 +482,7 @@ static void flush_held(struct fake_conn *fc)
 static void serve_conn(struct fake *f, int fd)
 {
 	struct fake_conn fc = {.fd = fd};
-	struct sk_buf out = {0};
+	struct sk_buf out = SK_BUF_INIT(SK_LIMIT_TEXT);
 #ifdef SKRED_HAVE_OPENSSL
 	pthread_mutex_lock(&f->mu);
 	SSL_CTX *ctx = f->tls_ctx;
@@ -540,14 +540,14 @@ static void serve_conn(struct fake *f, int fd)
 			continue;
 		if (hold) {
 			fc.held[fc.n_held] = out;
-			memset(&out, 0, sizeof out);
+			sk_buf_init(&out, SK_LIMIT_TEXT);
 			fc.n_held++;
 			if (release)
 				flush_held(&fc);
 		} else if (delay > 0 && fc.n_delayed < FAKE_MAX_DELAYED) {
 			fc.delayed[fc.n_delayed].due = sk_mono_ms() + delay;
 			fc.delayed[fc.n_delayed++].frame = out;
-			memset(&out, 0, sizeof out);
+			sk_buf_init(&out, SK_LIMIT_TEXT);
 		} else if (!write_full(&fc, out.data, out.len)) {
 			break;
 		}
@@ -680,7 +680,7 @@ static struct sk_cql_conn *open_conn(struct sk_error *err)
 static void start_query(struct sk_cql_conn *c, struct sk_cql_call *call,
 			const char *q, int timeout_ms)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_error err = {0};
 	CHECK_INT(sk_cql_encode_query(&b, 0, q, NULL, 1), SK_OK);
 	CHECK_INT(sk_cql_conn_start(c, call, (uint8_t *)b.data, b.len,
@@ -742,7 +742,7 @@ static void test_stream_exhaustion_and_late(void)
 	struct sk_error err = {0};
 	struct sk_cql_conn *c = open_conn(&err);
 	struct sk_cql_call calls[17];
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	memset(calls, 0, sizeof calls);
 
 	/* A late answer: the stream stays reserved until it arrives. */

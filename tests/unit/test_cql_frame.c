@@ -114,7 +114,7 @@ static void check_bytes(const struct sk_buf *got, const uint8_t *want,
 
 static void test_startup_options_auth(void)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	CHECK_INT(sk_cql_encode_startup(&b, 0), SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x00\x01\x00\x00\x00\x2a"
@@ -147,7 +147,7 @@ static void test_startup_options_auth(void)
 
 static void test_query_prepare(void)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	CHECK_INT(sk_cql_encode_query(&b, 0, "SELECT 1", NULL, 0x0001), SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x00\x07\x00\x00\x00\x0f"
@@ -205,7 +205,7 @@ static void test_query_prepare(void)
 
 static void test_execute_batch(void)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	const uint8_t id[4] = {1, 2, 3, 4};
 	struct sk_cql_value v = sk_cql_value_bigint(-2);
 	struct sk_cql_params p = {.values = &v, .n_values = 1};
@@ -274,7 +274,7 @@ static void test_execute_batch(void)
 	CHECK_INT(b.len, 0);
 
 	/* The buffer cap is the frame cap. */
-	struct sk_buf small = {.max = 20};
+	struct sk_buf small = SK_BUF_INIT(20);
 	CHECK_INT(sk_cql_encode_query(&small, 0, "SELECT * FROM big_table",
 				      NULL, 1),
 		  SK_ERR_LIMIT);
@@ -295,7 +295,7 @@ static void enc_value(const struct sk_cql_value *v, struct sk_buf *b)
 
 static void test_value_bytes(void)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_cql_value v;
 
 	v = sk_cql_value_int(-1);
@@ -407,7 +407,7 @@ static struct sk_cql_value roundtrip(const struct sk_cql_value *v,
 static void test_value_decode(void)
 {
 	struct sk_cql_arena *a = sk_cql_arena_new(0);
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_cql_value v, d;
 	struct sk_cql_type t_int = {.id = SK_CQL_TYPE_INT};
 	struct sk_cql_type t_text = {.id = SK_CQL_TYPE_VARCHAR};
@@ -1149,7 +1149,7 @@ static void test_reader_bounds(void)
 	CHECK(!sk_cql_read_byte(&r, u));
 
 	/* Writer round trip of the structured notations. */
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_cql_writer w = {.buf = &b};
 	const char *list[] = {"a", "bc"};
 	struct sk_cql_string_pair pairs[] = {{"k", "v"}};

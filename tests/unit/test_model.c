@@ -571,7 +571,7 @@ static void test_parse_types(void)
 /* A warning whose field "X" holds `levels` nested arrays. */
 static char *nested(int levels)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sk_buf_puts(&b, "{\"RegId\":1,\"RegionId\":3011,\"DangerLevel\":\"2\","
 			"\"ValidFrom\":\"2024-01-05T00:00:00\",\"LangKey\":1,"
 			"\"X\":");
@@ -587,7 +587,7 @@ static char *nested(int levels)
 static char *repeated(const char *name, const char *prefix, const char *item,
 		      const char *suffix, int n)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sk_buf_printf(&b,
 		      "{\"RegId\":1,\"RegionId\":3011,\"DangerLevel\":\"2\","
 		      "\"ValidFrom\":\"2024-01-05T00:00:00\",\"LangKey\":1,"
@@ -671,7 +671,7 @@ static void test_parse_limits(void)
 
 static void test_json_string(void)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	CHECK_INT(sk_model_json_string(&b, NULL), SK_OK);
 	CHECK_STR(b.data, "null");
 	sk_buf_reset(&b);
@@ -697,7 +697,7 @@ static void test_json_string(void)
 	CHECK_STR(b.data, "\"\\ufffd\\ufffd\"");
 	sk_buf_reset(&b);
 	/* A full buffer reports the cap. */
-	struct sk_buf small = {.max = 4};
+	struct sk_buf small = SK_BUF_INIT(4);
 	CHECK_INT(sk_model_json_string(&small, "abcdef"), SK_ERR_LIMIT);
 	sk_buf_free(&small);
 	sk_buf_free(&b);

@@ -223,7 +223,7 @@ static const char *const base[][2] = {
 
 static char *warning_with(const char *key, const char *raw)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	bool found = false;
 	sk_buf_puts(&b, "{");
 	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
@@ -476,7 +476,7 @@ static bool has(const char *json, const char *part)
  * re-serialised compactly; NULL if it is not one valid JSON value. */
 static char *reparse(const char *json)
 {
-	struct sk_buf arr = {0};
+	struct sk_buf arr = SK_BUF_INIT(SK_LIMIT_TEXT);
 	struct sk_raw_item *items = NULL;
 	struct sk_error err = {0};
 	size_t n = 0;

@@ -187,7 +187,7 @@ static char *dump(void)
 		"SELECT * FROM store_meta ORDER BY 1",
 		"PRAGMA user_version",
 	};
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sqlite3 *db = NULL;
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK)

@@ -1,0 +1,183 @@
+/*
+ * test_sqldb.c - sqldb's statement cache and row iterator: a statement is
+ * prepared once per key (index or SQL text) and handed out again reset and
+ * unbound; a statement still being stepped is refused, not reset under its
+ * loop; the iterator yields every row, stops early without holding a lock,
+ * and maps a failing step to SK_ERR_DB once, with the operation's name;
+ * a prepare error is SK_ERR_DB and caches nothing; close finalizes all.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sqldb/sqldb.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static sqlite3 *db;
+static char dir[] = "/tmp/test_sqldb.XXXXXX";
+
+static int count_rows(struct sk_sqldb_cache *c, const char *what)
+{
+	struct sk_error err = {0};
+	sqlite3_stmt *st;
+	if (sk_sqldb_cache_sql(c, "SELECT k FROM t ORDER BY k", &st, &err) !=
+	    SK_OK)
+		return -1;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, what, &err);
+	int n = 0;
+	while (sk_sqldb_next(&it))
+		n++;
+	return sk_sqldb_end(&it) == SK_OK ? n : -1;
+}
+
+static void test_cache(void)
+{
+	struct sk_error err = {0};
+	struct sk_sqldb_cache c;
+	sk_sqldb_cache_init(&c, db);
+	sqlite3_stmt *a = NULL, *b = NULL;
+	const char *ins = "INSERT INTO t(k, v) VALUES (?1, ?2)";
+	/* By index: prepared once, the same statement after. */
+	CHECK_INT(sk_sqldb_cache_at(&c, 3, ins, &a, &err), SK_OK);
+	CHECK(a != NULL);
+	sqlite3_bind_int64(a, 1, 1);
+	sqlite3_bind_text(a, 2, "one", -1, SQLITE_STATIC);
+	CHECK_INT(sk_sqldb_run(a, "insert", &err), SK_OK);
+	CHECK_INT(sk_sqldb_cache_at(&c, 3, ins, &b, &err), SK_OK);
+	CHECK(a == b);
+	/* Bindings cleared: v binds NULL, refused by NOT NULL. */
+	sqlite3_bind_int64(b, 1, 2);
+	CHECK_INT(sk_sqldb_run(b, "insert two", &err), SK_ERR_DB);
+	CHECK(strstr(err.msg, "insert two: ") == err.msg);
+	CHECK(strstr(err.msg, "NOT NULL") != NULL);
+	CHECK(!err.retriable);
+	/* Another index beyond the first grows the slots. */
+	CHECK_INT(sk_sqldb_cache_at(&c, 40, "SELECT 40", &b, &err), SK_OK);
+	CHECK(a != b);
+	CHECK_INT(sk_sqldb_cache_at(&c, 3, ins, &b, &err), SK_OK);
+	CHECK(a == b);
+	/* By text: compared by content, not by pointer. */
+	char sql[64];
+	snprintf(sql, sizeof sql, "%s", "SELECT k FROM t ORDER BY k");
+	CHECK_INT(sk_sqldb_cache_sql(&c, sql, &a, &err), SK_OK);
+	sql[0] = 'X'; /* the cache kept its own copy */
+	CHECK_INT(sk_sqldb_cache_sql(&c, "SELECT k FROM t ORDER BY k", &b,
+				     &err),
+		  SK_OK);
+	CHECK(a == b);
+	CHECK_INT(c.n_text, 1);
+	/* Prepare error: SK_ERR_DB, nothing cached. */
+	CHECK_INT(sk_sqldb_cache_sql(&c, "SELEKT nonsense", &a, &err),
+		  SK_ERR_DB);
+	CHECK(a == NULL);
+	CHECK(strstr(err.msg, "prepare") != NULL);
+	CHECK_INT(c.n_text, 1);
+	CHECK_INT(sk_sqldb_cache_at(&c, 5, "SELEKT", &a, &err), SK_ERR_DB);
+	/* Many texts. */
+	for (int i = 0; i < 40; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d", i);
+		CHECK_INT(sk_sqldb_cache_sql(&c, sql, &a, &err), SK_OK);
+		CHECK_INT(sk_sqldb_run(a, "select", &err), SK_OK);
+	}
+	CHECK_INT(c.n_text, 41);
+	sk_sqldb_cache_close(&c);
+	CHECK_INT(c.n_text, 0);
+	CHECK(c.db == db);
+	/* Every statement finalized: none left on the connection. */
+	CHECK(sqlite3_next_stmt(db, NULL) == NULL);
+	sk_sqldb_cache_close(NULL);
+}
+
+static void test_iter(void)
+{
+	struct sk_error err = {0};
+	struct sk_sqldb_cache c;
+	sk_sqldb_cache_init(&c, db);
+	sqlite3_stmt *st;
+	for (int i = 10; i < 15; i++) {
+		CHECK_INT(sk_sqldb_cache_at(&c, 0,
+					    "INSERT INTO t(k, v) VALUES (?1, "
+					    "'x')",
+					    &st, &err),
+			  SK_OK);
+		sqlite3_bind_int64(st, 1, i);
+		CHECK_INT(sk_sqldb_run(st, "insert", &err), SK_OK);
+	}
+	CHECK_INT(count_rows(&c, "all"), 6); /* 1 from test_cache + 5 */
+	/* Stop early: the statement is reset, the next use starts over. */
+	CHECK_INT(sk_sqldb_cache_sql(&c, "SELECT k FROM t ORDER BY k", &st,
+				     &err),
+		  SK_OK);
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "first", &err);
+	CHECK(sk_sqldb_next(&it));
+	CHECK_INT(sqlite3_column_int(st, 0), 1);
+	/* Re-entered while stepping: refused, the loop is not disturbed. */
+	sqlite3_stmt *again = NULL;
+	CHECK_INT(sk_sqldb_cache_sql(&c, "SELECT k FROM t ORDER BY k", &again,
+				     &err),
+		  SK_ERR_INVAL);
+	CHECK(again == NULL);
+	CHECK(sk_sqldb_next(&it));
+	CHECK_INT(sqlite3_column_int(st, 0), 10);
+	CHECK_INT(sk_sqldb_end(&it), SK_OK);
+	CHECK(!sqlite3_stmt_busy(st));
+	CHECK(!sk_sqldb_next(&it)); /* ended stays ended */
+	CHECK_INT(count_rows(&c, "again"), 6);
+	/* A step error (a failing function at the second row): SK_ERR_DB
+	 * named after the operation, the rows before it seen. */
+	CHECK_INT(sk_sqldb_cache_sql(&c,
+				     "SELECT k, CASE WHEN k > 1 THEN "
+				     "json('{bad') ELSE 0 END FROM t ORDER "
+				     "BY k",
+				     &st, &err),
+		  SK_OK);
+	it = SK_SQLDB_ITER(st, "bad rows", &err);
+	int n = 0;
+	while (sk_sqldb_next(&it))
+		n++;
+	CHECK_INT(n, 1);
+	CHECK_INT(sk_sqldb_end(&it), SK_ERR_DB);
+	CHECK_INT(err.code, SK_ERR_DB);
+	CHECK(strstr(err.msg, "bad rows: ") == err.msg);
+	/* A rollback while nothing is stepping works (no statement holds
+	 * the transaction open). */
+	CHECK_INT(sk_sqldb_begin(db, &err), SK_OK);
+	CHECK_INT(sk_sqldb_cache_at(&c, 0, "INSERT INTO t(k, v) VALUES (?1, "
+					   "'x')",
+				    &st, &err),
+		  SK_OK);
+	sqlite3_bind_int64(st, 1, 99);
+	CHECK_INT(sk_sqldb_run(st, "insert", &err), SK_OK);
+	sk_sqldb_rollback(db);
+	CHECK_INT(count_rows(&c, "after rollback"), 6);
+	sk_sqldb_cache_close(&c);
+	CHECK(sqlite3_next_stmt(db, NULL) == NULL);
+}
+
+int main(void)
+{
+	struct sk_error err = {0};
+	if (!mkdtemp(dir))
+		return 1;
+	char path[128];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	CHECK_INT(sk_sqldb_open(&db, path, &err), SK_OK);
+	CHECK_INT(sk_sqldb_exec(db,
+				"CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT "
+				"NOT NULL)",
+				&err),
+		  SK_OK);
+	test_cache();
+	test_iter();
+	sk_sqldb_close(db);
+	char f[160];
+	const char *sfx[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(f, sizeof f, "%s%s", path, sfx[i]);
+		unlink(f);
+	}
+	rmdir(dir);
+	TEST_DONE();
+}
