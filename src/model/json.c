@@ -823,49 +823,41 @@ fail:
 
 /* ------------------------------------------------------ writing records */
 
-/* JSON writer over a capped buffer with a sticky error: after the first
- * failure every call is a no-op and rc says what went wrong. */
-struct jw {
-	struct sk_buf b;
-	sk_err_t rc;
-};
-
-static void jw_raw(struct jw *o, const char *s)
+/* JSON writer: the buffer's failure sticks, so the writer appends without
+ * checking and sk_model_warning_to_json looks once at the end. */
+static void jw_raw(struct sk_buf *o, const char *s)
 {
-	if (o->rc == SK_OK)
-		o->rc = sk_buf_puts(&o->b, s);
+	(void)sk_buf_puts(o, s);
 }
 
 /* A comma unless this is the first member of an object or array. */
-static void jw_sep(struct jw *o)
+static void jw_sep(struct sk_buf *o)
 {
-	if (o->rc == SK_OK && o->b.len > 0) {
-		char last = o->b.data[o->b.len - 1];
+	if (o->len > 0) {
+		char last = o->data[o->len - 1];
 		if (last != '{' && last != '[')
 			jw_raw(o, ",");
 	}
 }
 
-static void jw_key(struct jw *o, const char *key)
+static void jw_key(struct sk_buf *o, const char *key)
 {
 	jw_sep(o);
-	if (o->rc == SK_OK)
-		o->rc = sk_model_json_string(&o->b, key);
+	(void)sk_model_json_string(o, key);
 	jw_raw(o, ":");
 }
 
-static void jw_text(struct jw *o, const char *s)
+static void jw_text(struct sk_buf *o, const char *s)
 {
-	if (o->rc == SK_OK)
-		o->rc = sk_model_json_string(&o->b, s);
+	(void)sk_model_json_string(o, s);
 }
 
-static void jw_object(struct jw *o, const struct sk_table *t,
+static void jw_object(struct sk_buf *o, const struct sk_table *t,
 		      const void *rec, bool group);
 
 /* One member: the row's JSON key and its value. The absent value of an
  * integer is written as null, a time as its UTC text (null without one). */
-static void jw_member(struct jw *o, const struct sk_table *t,
+static void jw_member(struct sk_buf *o, const struct sk_table *t,
 		      const struct sk_field *f, const void *rec)
 {
 	char utc[SK_TIME_UTC_LEN];
@@ -878,8 +870,8 @@ static void jw_member(struct jw *o, const struct sk_table *t,
 		v = sk_model_field_get_int(f, rec);
 		if (v == f->absent)
 			jw_raw(o, "null");
-		else if (o->rc == SK_OK)
-			o->rc = sk_buf_printf(&o->b, "%lld", (long long)v);
+		else
+			(void)sk_buf_printf(o, "%lld", (long long)v);
 		break;
 	case SK_FIELD_TRI:
 		v = sk_model_field_get_int(f, rec);
@@ -921,7 +913,7 @@ static void jw_member(struct jw *o, const struct sk_table *t,
 
 /* rec as a JSON object: its rows with a json_pos, in json_pos order; the
  * group's rows (group true) or the others. */
-static void jw_object(struct jw *o, const struct sk_table *t,
+static void jw_object(struct sk_buf *o, const struct sk_table *t,
 		      const void *rec, bool group)
 {
 	struct rows_sel sel = {SK_FIELD_IN_GROUP,
@@ -938,21 +930,22 @@ static void jw_object(struct jw *o, const struct sk_table *t,
 sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 				  struct sk_error *err)
 {
-	struct jw o = {.b = SK_BUF_INIT(SK_LIMIT_TEXT), .rc = SK_OK};
+	struct sk_buf o = SK_BUF_INIT(SK_LIMIT_TEXT);
 
 	*out = NULL;
 	if (!w)
 		return sk_error_set(err, SK_ERR_INVAL, false, "no record");
 	jw_object(&o, &sk_model_warning_table, w, false);
-	if (o.rc != SK_OK) {
-		sk_buf_free(&o.b);
-		return o.rc == SK_ERR_NOMEM
+	sk_err_t rc = sk_buf_finish(&o);
+	if (rc != SK_OK) {
+		sk_buf_free(&o);
+		return rc == SK_ERR_NOMEM
 			       ? nomem(err)
-			       : sk_error_set(err, o.rc, false,
+			       : sk_error_set(err, rc, false,
 					      "record JSON exceeds %u bytes",
 					      SK_LIMIT_TEXT);
 	}
-	*out = sk_buf_steal(&o.b);
+	*out = sk_buf_steal(&o);
 	return *out ? SK_OK : nomem(err);
 }
 
@@ -1098,7 +1091,7 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 	json_t *root = NULL;
 	struct sk_warning *w = NULL;
 	*out = NULL;
-	sk_err_t rc = load(json, len, SK_LIMIT_BUF_DEFAULT, "record", false,
+	sk_err_t rc = load(json, len, SK_LIMIT_TEXT, "record", false,
 			   &root, err);
 	if (rc != SK_OK)
 		return rc;

@@ -384,7 +384,7 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
  * text NULL), members to_json does not write (danger_level_raw) absent.
  * Unknown keys are ignored; a value of the wrong type, or a time that is
  * not sk_time_format_utc text, is SK_ERR_PARSE naming the key; lists are
- * capped as in sk_model_warning_parse. Max input SK_LIMIT_BUF_DEFAULT.
+ * capped as in sk_model_warning_parse. Max input SK_LIMIT_TEXT.
  * On success *out is allocated (sk_warning_free); else NULL. */
 sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 				    struct sk_warning **out,

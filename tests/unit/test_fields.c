@@ -322,7 +322,7 @@ static void add_record(struct sk_buf *b, const char *file, size_t i,
 
 static char *golden_text(void)
 {
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	for (size_t s = 0; s < sizeof samples / sizeof *samples; s++) {
 		size_t len = 0, n = 0;
 		struct sk_raw_item *items = NULL;
