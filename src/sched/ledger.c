@@ -8,6 +8,7 @@
 #include "sched/ledger.h"
 #include "sched/ledger_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,21 +21,32 @@ static const struct sk_ledger_type *const ledger_types[] = {
 	NULL,
 };
 
+const char *const sk_ledger_backends[] = {"sqlite", "postgres", NULL};
+
 const struct sk_cfg_def sk_ledger_cfg[] = {
-	{"ledger", SK_CFG_STR, "sqlite", 0, 0, SK_CFG_RESTART,
+	{"ledger", SK_CFG_ENUM, "sqlite", 0, 0, SK_CFG_RESTART,
 	 "run ledger backend: sqlite (<data_dir>/ledger.db, one daemon per "
-	 "data dir) or postgres (shared by several daemons)"},
+	 "data dir) or postgres (shared by several daemons)",
+	 offsetof(struct sk_ledger_conf, backend), sk_ledger_backends},
 	{"ledger.postgres_url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE | SK_CFG_RESTART,
 	 "ledger = postgres: libpq connection string or postgresql:// URL "
-	 "(password redacted; ?options=-csearch_path%3DS for a schema)"},
+	 "(password redacted; ?options=-csearch_path%3DS for a schema)",
+	 offsetof(struct sk_ledger_conf, postgres_url), NULL},
 	{"ledger.postgres_connect_timeout_ms", SK_CFG_INT, "5000", 1000,
-	 600000, 0, "ledger = postgres: connect timeout (whole seconds)"},
+	 600000, 0, "ledger = postgres: connect timeout (whole seconds)",
+	 offsetof(struct sk_ledger_conf, postgres_connect_timeout_ms), NULL},
 	{"ledger.postgres_statement_timeout_ms", SK_CFG_INT, "30000", 0,
 	 3600000, 0,
 	 "ledger = postgres: a statement running longer fails (retriable); "
-	 "0 = no limit"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "0 = no limit",
+	 offsetof(struct sk_ledger_conf, postgres_statement_timeout_ms), NULL},
+	SK_CFG_END(struct sk_ledger_conf),
 };
+
+const struct sk_ledger_conf *sk_ledger_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_ledger_cfg);
+}
 
 static const char *const state_names[SK_RUN__COUNT] = {
 	"queued", "running", "success", "failed", "up_for_retry", "skipped",
@@ -70,7 +82,7 @@ sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const char *name = sk_config_str(cfg, "ledger");
+	const char *name = sk_ledger_backends[sk_ledger_conf(cfg)->backend];
 	for (size_t i = 0; name && ledger_types[i]; i++)
 		if (!strcmp(ledger_types[i]->name, name))
 			return ledger_types[i]->open(out, cfg, err);

@@ -240,6 +240,19 @@ sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
 sk_err_t sk_ledger_meta_set(struct sk_ledger *l, const char *key,
 			    const char *value, struct sk_error *err);
 
+/* The keys of sk_ledger_cfg as typed fields, filled and checked at load by
+ * sk_config_new/sk_config_set (core/config.h). */
+struct sk_ledger_conf {
+	int backend; /* ledger: index into sk_ledger_backends */
+	const char *postgres_url; /* ledger.postgres_url */
+	int64_t postgres_connect_timeout_ms; /* ledger.postgres_connect_timeout_ms */
+	int64_t postgres_statement_timeout_ms; /* ledger.postgres_statement_timeout_ms */
+};
 extern const struct sk_cfg_def sk_ledger_cfg[];
+/* The allowed values of ledger (NULL-terminated); postgres needs a build
+ * with libpq (sk_ledger_open says so otherwise). */
+extern const char *const sk_ledger_backends[];
+/* This module's struct in cfg (borrowed; lives as long as cfg). */
+const struct sk_ledger_conf *sk_ledger_conf(const struct sk_config *cfg);
 
 #endif
