@@ -51,10 +51,15 @@ struct sk_cli {
 			       * argv text was blanked */
 };
 
-/* The checks across keys that every built configuration passes (regions,
- * lang, schedules); SK_ERR_CONFIG naming the key and value. */
+/* The checks beyond a row's type that every built configuration passes
+ * (regions, lang, ledger); SK_ERR_CONFIG naming the key and value. */
 sk_err_t sk_cli_check_config(const struct sk_config *cfg,
 			     struct sk_error *err);
+/* sched.schedules and sched.timezone (cron syntax, the zone, distinct
+ * names): checked by serve at start and on reload, and by --check;
+ * `skred config` shows the value as it is. */
+sk_err_t sk_cli_check_schedules(const struct sk_config *cfg,
+				struct sk_error *err);
 /* A configuration over every module's table, with the defaults only. */
 sk_err_t sk_cli_new_config(struct sk_config **out, struct sk_error *err);
 /* SKRED_* variables that are not keys (NULL-terminated; "X_" a prefix). */

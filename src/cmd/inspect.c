@@ -167,7 +167,8 @@ static int check_file(struct sk_cli *cli)
 	if (sk_config_load_env(cfg, &err) != SK_OK) {
 		print_error(&err, NULL);
 		n++;
-	} else if (!n && sk_cli_check_config(cfg, &err) != SK_OK) {
+	} else if (!n && (sk_cli_check_config(cfg, &err) != SK_OK ||
+			  sk_cli_check_schedules(cfg, &err) != SK_OK)) {
 		/* only over good values: a bad one was named already */
 		print_error(&err, NULL);
 		n++;

@@ -240,10 +240,10 @@ static bool parse_count(const char *s, int64_t *out)
 	return true;
 }
 
-/* Checks that need more than one key's row, run on every configuration
- * built (start, reload, --check) so no subcommand starts work with a value
- * that a later stage would refuse: the region and language selections
- * and the schedules (cron syntax, time zone, distinct names). */
+/* Checks beyond one row's type, run on every configuration built (start,
+ * reload, --check) so no subcommand starts work with a value that a later
+ * stage would refuse: the region and language selections and the ledger
+ * backend (the set this build has). */
 sk_err_t sk_cli_check_config(const struct sk_config *cfg,
 			     struct sk_error *err)
 {
@@ -260,6 +260,12 @@ sk_err_t sk_cli_check_config(const struct sk_config *cfg,
 		err->code = SK_ERR_CONFIG;
 		return SK_ERR_CONFIG;
 	}
+	return sk_ledger_check_config(cfg, err);
+}
+
+sk_err_t sk_cli_check_schedules(const struct sk_config *cfg,
+				struct sk_error *err)
+{
 	return sk_sched_schedules(cfg, 0, check_no_schedule, NULL, err);
 }
 

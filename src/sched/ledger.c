@@ -21,13 +21,11 @@ static const struct sk_ledger_type *const ledger_types[] = {
 	NULL,
 };
 
-const char *const sk_ledger_backends[] = {"sqlite", "postgres", NULL};
-
 const struct sk_cfg_def sk_ledger_cfg[] = {
-	{"ledger", SK_CFG_ENUM, "sqlite", 0, 0, SK_CFG_RESTART,
+	{"ledger", SK_CFG_STR, "sqlite", 0, 0, SK_CFG_RESTART,
 	 "run ledger backend: sqlite (<data_dir>/ledger.db, one daemon per "
 	 "data dir) or postgres (shared by several daemons)",
-	 offsetof(struct sk_ledger_conf, backend), sk_ledger_backends},
+	 offsetof(struct sk_ledger_conf, backend), NULL},
 	{"ledger.postgres_url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE | SK_CFG_RESTART,
 	 "ledger = postgres: libpq connection string or postgresql:// URL "
 	 "(password redacted; ?options=-csearch_path%3DS for a schema)",
@@ -78,14 +76,22 @@ void sk_ledger_owner_init(struct sk_ledger_owner *o, const char *role)
 		 (long long)o->pid, (long long)o->started_ms);
 }
 
-sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
-			struct sk_error *err)
+/* The built backend named by "ledger", or NULL. */
+static const struct sk_ledger_type *ledger_type(const struct sk_config *cfg)
 {
-	*out = NULL;
-	const char *name = sk_ledger_backends[sk_ledger_conf(cfg)->backend];
+	const char *name = sk_ledger_conf(cfg)->backend;
 	for (size_t i = 0; name && ledger_types[i]; i++)
 		if (!strcmp(ledger_types[i]->name, name))
-			return ledger_types[i]->open(out, cfg, err);
+			return ledger_types[i];
+	return NULL;
+}
+
+sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
+				struct sk_error *err)
+{
+	if (ledger_type(cfg))
+		return SK_OK;
+	const char *name = sk_ledger_conf(cfg)->backend;
 	char known[128] = "";
 	size_t used = 0;
 	for (size_t i = 0; ledger_types[i] && used < sizeof known; i++) {
@@ -99,6 +105,16 @@ sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			    "ledger: unknown or not built backend '%s' (this "
 			    "skred has: %s)",
 			    name ? name : "(unset)", known);
+}
+
+sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
+			struct sk_error *err)
+{
+	*out = NULL;
+	const struct sk_ledger_type *t = ledger_type(cfg);
+	if (!t)
+		return sk_ledger_check_config(cfg, err);
+	return t->open(out, cfg, err);
 }
 
 void sk_ledger_close(struct sk_ledger *l)

@@ -257,7 +257,7 @@ static bool ledger_outage(const struct sk_config *cfg,
 {
 	if (!sk_job_outage_error(err))
 		return false;
-	sk_job_health_down(SK_JOB_LEDGER, sk_ledger_backends[sk_ledger_conf(cfg)->backend], err);
+	sk_job_health_down(SK_JOB_LEDGER, sk_ledger_conf(cfg)->backend, err);
 	int64_t d = sk_job_outage_delay(cfg, o, SK_JOB_LEDGER);
 	if (d < 0)
 		return false;
@@ -271,7 +271,7 @@ static void ledger_back(const struct sk_config *cfg, struct sk_job_outage *o)
 {
 	if (!o->attempt)
 		return;
-	sk_job_health_up(SK_JOB_LEDGER, sk_ledger_backends[sk_ledger_conf(cfg)->backend]);
+	sk_job_health_up(SK_JOB_LEDGER, sk_ledger_conf(cfg)->backend);
 	memset(o, 0, sizeof *o);
 }
 
