@@ -15,28 +15,11 @@ static const struct sk_bus_type *const bus_types[] = {
 };
 
 const char *const sk_bus_backends[] = {"sqlite", "kafka", NULL};
-const char *const sk_bus_publish_names[] = {"yes", "no", "auto", NULL};
 
 const struct sk_cfg_def sk_bus_cfg[] = {
 	{"bus", SK_CFG_ENUM, "sqlite", 0, 0, 0,
 	 "bus backend: sqlite (embedded log in <data_dir>/bus.db) or kafka",
 	 offsetof(struct sk_bus_conf, backend), sk_bus_backends},
-	{"bus.topic_raw", SK_CFG_STR, SK_BUS_TOPIC_RAW_DEFAULT, 0, 0, 0,
-	 "topic of raw warnings as fetched",
-	 offsetof(struct sk_bus_conf, topic_raw), NULL},
-	{"bus.topic_dlq", SK_CFG_STR, SK_BUS_TOPIC_DLQ_DEFAULT, 0, 0, 0,
-	 "dead-letter topic (reason in headers)",
-	 offsetof(struct sk_bus_conf, topic_dlq), NULL},
-	{"bus.topic_clean", SK_CFG_STR, SK_BUS_TOPIC_CLEAN_DEFAULT, 0, 0, 0,
-	 "topic of cleaned records (JSON), one per new or changed warning",
-	 offsetof(struct sk_bus_conf, topic_clean), NULL},
-	{"bus.publish_clean", SK_CFG_ENUM, "auto", 0, 0, 0,
-	 "publish cleaned records to bus.topic_clean: yes, no, or auto (yes "
-	 "on kafka)",
-	 offsetof(struct sk_bus_conf, publish_clean), sk_bus_publish_names},
-	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
-	 "consumer group of `skred process`",
-	 offsetof(struct sk_bus_conf, group), NULL},
 	{"bus.retention_days", SK_CFG_INT, "30", 0, 36500, 0,
 	 "embedded log: delete messages older than this that every group has "
 	 "consumed (0 = keep forever)",

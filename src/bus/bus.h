@@ -183,11 +183,6 @@ const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key);
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_bus_conf {
 	int backend; /* bus: index into sk_bus_backends */
-	const char *topic_raw; /* bus.topic_raw */
-	const char *topic_dlq; /* bus.topic_dlq */
-	const char *topic_clean; /* bus.topic_clean */
-	int publish_clean; /* bus.publish_clean: enum sk_bus_publish */
-	const char *group; /* bus.group */
 	int64_t retention_days; /* bus.retention_days */
 	const char *kafka_brokers; /* kafka.brokers */
 	int64_t kafka_topic_partitions; /* kafka.topic_partitions */
@@ -197,11 +192,8 @@ struct sk_bus_conf {
 	int64_t kafka_request_timeout_ms; /* kafka.request_timeout_ms */
 };
 extern const struct sk_cfg_def sk_bus_cfg[];
-/* The allowed values of bus and bus.publish_clean (NULL-terminated). */
+/* The allowed values of bus (NULL-terminated). */
 extern const char *const sk_bus_backends[];
-enum sk_bus_publish { SK_BUS_PUBLISH_YES, SK_BUS_PUBLISH_NO,
-		      SK_BUS_PUBLISH_AUTO };
-extern const char *const sk_bus_publish_names[];
 /* This module's struct in cfg (borrowed; lives as long as cfg). */
 const struct sk_bus_conf *sk_bus_conf(const struct sk_config *cfg);
 

@@ -4,6 +4,7 @@
  */
 #include "bus/bus.h"
 #include "cmd/cmd_int.h"
+#include "job/job.h"
 #include "model/model.h"
 #include "store/store.h"
 
@@ -19,7 +20,7 @@ int sk_cmd_dlq(struct sk_cli *cli)
 		return sk_cli_fail(cli, &err);
 	struct sk_bus_batch b = {0};
 	size_t limit = cli->limit ? (size_t)cli->limit : 100;
-	sk_err_t rc = sk_bus_read(bus, sk_bus_conf(cli->cfg)->topic_dlq,
+	sk_err_t rc = sk_bus_read(bus, sk_job_conf(cli->cfg)->topic_dlq,
 				  -1, cli->offset, limit, &b, &err);
 	if (rc == SK_OK)
 		rc = sk_bus_batch_dedup(&b, &err);
@@ -62,9 +63,9 @@ int sk_cmd_status(struct sk_cli *cli)
 	struct sk_store *st = NULL;
 	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
-	const char *group = sk_bus_conf(cli->cfg)->group;
-	const char *topics[] = {sk_bus_conf(cli->cfg)->topic_raw,
-				sk_bus_conf(cli->cfg)->topic_dlq};
+	const char *group = sk_job_conf(cli->cfg)->group;
+	const char *topics[] = {sk_job_conf(cli->cfg)->topic_raw,
+				sk_job_conf(cli->cfg)->topic_dlq};
 	printf("bus %s, group %s\n", sk_bus_backends[sk_bus_conf(cli->cfg)->backend], group);
 	printf("  %-28s %4s %12s %12s %10s\n", "topic", "part", "end",
 	       "committed", "lag");

@@ -33,6 +33,8 @@ void sk_job_totals_get(struct sk_job_totals *o)
 	o->store_errors = t_store_errors;
 }
 
+const char *const sk_job_publish_names[] = {"yes", "no", "auto", NULL};
+
 const struct sk_cfg_def sk_job_cfg[] = {
 	{"regions", SK_CFG_STR, "A", 0, 0, 0,
 	 "regions to fetch: all, A, B or ids like 3022,3023",
@@ -60,6 +62,24 @@ const struct sk_cfg_def sk_job_cfg[] = {
 	 "give up (exit 1) after an outage this long; 0 waits as long as it "
 	 "takes",
 	 offsetof(struct sk_job_conf, outage_max_wait_ms), NULL},
+	/* The pipeline's wiring on the bus (the bus backends never read
+	 * these: job, and what shows the pipeline, do). */
+	{"bus.topic_raw", SK_CFG_STR, SK_BUS_TOPIC_RAW_DEFAULT, 0, 0, 0,
+	 "topic of raw warnings as fetched",
+	 offsetof(struct sk_job_conf, topic_raw), NULL},
+	{"bus.topic_dlq", SK_CFG_STR, SK_BUS_TOPIC_DLQ_DEFAULT, 0, 0, 0,
+	 "dead-letter topic (reason in headers)",
+	 offsetof(struct sk_job_conf, topic_dlq), NULL},
+	{"bus.topic_clean", SK_CFG_STR, SK_BUS_TOPIC_CLEAN_DEFAULT, 0, 0, 0,
+	 "topic of cleaned records (JSON), one per new or changed warning",
+	 offsetof(struct sk_job_conf, topic_clean), NULL},
+	{"bus.publish_clean", SK_CFG_ENUM, "auto", 0, 0, 0,
+	 "publish cleaned records to bus.topic_clean: yes, no, or auto (yes "
+	 "on kafka)",
+	 offsetof(struct sk_job_conf, publish_clean), sk_job_publish_names},
+	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
+	 "consumer group of `skred process`",
+	 offsetof(struct sk_job_conf, group), NULL},
 	SK_CFG_END(struct sk_job_conf),
 };
 
@@ -180,8 +200,8 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	*which = SK_JOB_BUS;
 	sk_err_t rc = sk_bus_open(&bus, cfg, err);
 	if (rc == SK_OK)
-		rc = sk_bus_lag(bus, sk_bus_conf(cfg)->group,
-				sk_bus_conf(cfg)->topic_raw, &lag, &n,
+		rc = sk_bus_lag(bus, sk_job_conf(cfg)->group,
+				sk_job_conf(cfg)->topic_raw, &lag, &n,
 				err);
 	free(lag);
 	sk_bus_close(bus);
@@ -340,9 +360,9 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 	int64_t t0 = sk_mono_ms();
 	struct fetch_ctx ctx = {
 		.bus = bus,
-		.topic = sk_bus_conf(cfg)->topic_raw,
+		.topic = sk_job_conf(cfg)->topic_raw,
 		.run = run,
-		.dlq = sk_bus_conf(cfg)->topic_dlq,
+		.dlq = sk_job_conf(cfg)->topic_dlq,
 		.simple = req->simple,
 	};
 	sk_err_t rc = sk_source_varsom_fetch(cfg, req, emit_chunk, &ctx,
@@ -606,14 +626,14 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 		out = &local;
 	memset(out, 0, sizeof *out);
 	int64_t t0 = sk_mono_ms();
-	const char *group = sk_bus_conf(cfg)->group;
-	const char *raw = sk_bus_conf(cfg)->topic_raw;
-	struct topics tp = {.dlq = sk_bus_conf(cfg)->topic_dlq};
+	const char *group = sk_job_conf(cfg)->group;
+	const char *raw = sk_job_conf(cfg)->topic_raw;
+	struct topics tp = {.dlq = sk_job_conf(cfg)->topic_dlq};
 	/* bus.publish_clean was checked at load (an enum). */
-	int pub = sk_bus_conf(cfg)->publish_clean;
-	if (pub == SK_BUS_PUBLISH_YES ||
-	    (pub == SK_BUS_PUBLISH_AUTO && !strcmp(bus->type->name, "kafka")))
-		tp.clean = sk_bus_conf(cfg)->topic_clean;
+	int pub = sk_job_conf(cfg)->publish_clean;
+	if (pub == SK_JOB_PUBLISH_YES ||
+	    (pub == SK_JOB_PUBLISH_AUTO && !strcmp(bus->type->name, "kafka")))
+		tp.clean = sk_job_conf(cfg)->topic_clean;
 	size_t batch_size = o->batch_size
 				    ? o->batch_size
 				    : (size_t)sk_job_conf(cfg)->process_batch_size;

@@ -170,8 +170,17 @@ struct sk_job_conf {
 	int64_t outage_backoff_base_ms; /* outage.backoff_base_ms */
 	int64_t outage_backoff_cap_ms; /* outage.backoff_cap_ms */
 	int64_t outage_max_wait_ms; /* outage.max_wait_ms */
+	const char *topic_raw; /* bus.topic_raw */
+	const char *topic_dlq; /* bus.topic_dlq */
+	const char *topic_clean; /* bus.topic_clean */
+	int publish_clean; /* bus.publish_clean: enum sk_job_publish */
+	const char *group; /* bus.group */
 };
 extern const struct sk_cfg_def sk_job_cfg[];
+/* The allowed values of bus.publish_clean (NULL-terminated). */
+enum sk_job_publish { SK_JOB_PUBLISH_YES, SK_JOB_PUBLISH_NO,
+		      SK_JOB_PUBLISH_AUTO };
+extern const char *const sk_job_publish_names[];
 /* This module's struct in cfg (borrowed; lives as long as cfg). */
 const struct sk_job_conf *sk_job_conf(const struct sk_config *cfg);
 

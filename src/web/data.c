@@ -220,7 +220,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_bus *bus = NULL;
 	struct sk_buf b = {0};
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
-	const char *group = sk_bus_conf(w->cfg)->group;
+	const char *group = sk_job_conf(w->cfg)->group;
 	bool first = true;
 	if (rc == SK_OK) {
 		sk_buf_printf(&b, "{\"bus\":\"%s\",\"group\":",
@@ -228,7 +228,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 		sk_model_json_string(&b, group);
 		sk_buf_puts(&b, ",\"topics\":[");
 	}
-	const struct sk_bus_conf *bc = sk_bus_conf(w->cfg);
+	const struct sk_job_conf *bc = sk_job_conf(w->cfg);
 	const char *const topic_names[] = {bc->topic_raw, bc->topic_dlq,
 					   bc->topic_clean};
 	for (size_t t = 0; rc == SK_OK && t < 3; t++) {
@@ -257,7 +257,7 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_buf b = {.max = SK_WEB_MAX_REPLY};
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	if (rc == SK_OK) {
-		rc = sk_bus_read(bus, sk_bus_conf(w->cfg)->topic_dlq,
+		rc = sk_bus_read(bus, sk_job_conf(w->cfg)->topic_dlq,
 				 -1, call->offset, (size_t)call->limit, &batch,
 				 &err);
 		sk_web_bus_give(w, bus, rc == SK_OK);
@@ -423,8 +423,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 				      (long long)hs[i].retries);
 	struct sk_bus *bus = NULL;
 	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
-		const char *group = sk_bus_conf(w->cfg)->group;
-		const char *raw = sk_bus_conf(w->cfg)->topic_raw;
+		const char *group = sk_job_conf(w->cfg)->group;
+		const char *raw = sk_job_conf(w->cfg)->topic_raw;
 		struct sk_bus_lag *l = NULL;
 		size_t n = 0;
 		sk_buf_puts(&b, "# HELP skred_bus_lag Messages of the raw topic "

@@ -318,8 +318,8 @@ static void case_real_tables(void)
 	if (!cfg)
 		return;
 	CHECK_INT(sk_source_conf(cfg)->concurrency, 4);
-	CHECK_STR(sk_bus_conf(cfg)->topic_raw, SK_BUS_TOPIC_RAW_DEFAULT);
-	CHECK_INT(sk_bus_conf(cfg)->publish_clean, SK_BUS_PUBLISH_AUTO);
+	CHECK_STR(sk_job_conf(cfg)->topic_raw, SK_BUS_TOPIC_RAW_DEFAULT);
+	CHECK_INT(sk_job_conf(cfg)->publish_clean, SK_JOB_PUBLISH_AUTO);
 	CHECK_STR(sk_store_consistencies[sk_store_conf(cfg)->
 					 cassandra_consistency],
 		  "LOCAL_QUORUM");
