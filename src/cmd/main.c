@@ -95,8 +95,8 @@ static const char *const not_config_env[] = {
 	"SKRED_CRASH_AT",  /* core/error.c, crash tests */
 	/* test and script harness (tests/, scripts/, bench/) */
 	"SKRED_PASSWORD", "SKRED_CACHE", "SKRED_SRC", "SKRED_MAVEN_REPO",
-	"SKRED_MAVEN_OPTS", "SKRED_TEST_DATA", "SKRED_OUTLINE",
-	"SKRED_ARTIFACTS", "SKRED_UI_", "SKRED_BIN", "SKRED_BUILD",
+	"SKRED_MAVEN_OPTS", "SKRED_TEST_DATA",
+	"SKRED_ARTIFACTS", "SKRED_UI_",
 	NULL,
 };
 

@@ -101,4 +101,5 @@ grep -q '^kafka.sasl.password = (redacted)' <<<"$out" && ok "kafka.* secret reda
 "$SKRED" config --doc >"$T/doc.md"
 grep -qF '| `bus.publish_clean` | `SKRED_BUS_PUBLISH_CLEAN` | one of `yes`, `no`, `auto` |' "$T/doc.md" && ok "--doc: an enum's values" || fail "--doc enum"
 grep -qF '| `fetch.concurrency` | `SKRED_FETCH_CONCURRENCY` | integer 1..64 |' "$T/doc.md" && ok "--doc: an integer's bounds" || fail "--doc bounds"
+cmp -s "$T/doc.md" "$SRC/docs/CONFIGURATION.md" && ok "docs/CONFIGURATION.md is what config --doc generates" || fail "docs/CONFIGURATION.md is stale: build/skred config --doc > docs/CONFIGURATION.md ($(diff "$T/doc.md" "$SRC/docs/CONFIGURATION.md" | head -5))"
 finish
