@@ -178,8 +178,27 @@ static void collect_msg(const char *msg, void *ud)
 	(void)sk_buf_printf(b, "%s\n", msg);
 }
 
+/* Unset every SKRED_* variable the test's own environment brings (ctest
+ * may set some), so the count below is this case's. */
+static void clear_skred_env(void)
+{
+	extern char **environ;
+	char name[256];
+	for (size_t i = 0; environ && environ[i];) {
+		const char *eq = strchr(environ[i], '=');
+		if (strncmp(environ[i], "SKRED_", 6) || !eq) {
+			i++;
+			continue;
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(eq - environ[i]),
+			 environ[i]);
+		unsetenv(name); /* environ shifts: look at i again */
+	}
+}
+
 static void case_env_unknown(void)
 {
+	clear_skred_env();
 	struct sk_config *cfg = demo_new();
 	static const char *const not_keys[] = {"SKRED_FAKE_NOW", "SKRED_UI_",
 					       NULL};
