@@ -89,9 +89,17 @@ static const struct sk_ledger_type *ledger_type(const struct sk_config *cfg)
 sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
 				struct sk_error *err)
 {
-	if (ledger_type(cfg))
-		return SK_OK;
 	const char *name = sk_ledger_conf(cfg)->backend;
+	const char *url = sk_ledger_conf(cfg)->postgres_url;
+	if (ledger_type(cfg)) {
+		if (!strcmp(name, "postgres") && (!url || !*url))
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "ledger = postgres needs "
+					    "ledger.postgres_url (a libpq "
+					    "connection string or postgresql:// "
+					    "URL)");
+		return SK_OK;
+	}
 	char known[128] = "";
 	size_t used = 0;
 	for (size_t i = 0; ledger_types[i] && used < sizeof known; i++) {
@@ -111,10 +119,9 @@ sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const struct sk_ledger_type *t = ledger_type(cfg);
-	if (!t)
-		return sk_ledger_check_config(cfg, err);
-	return t->open(out, cfg, err);
+	if (sk_ledger_check_config(cfg, err) != SK_OK)
+		return err->code;
+	return ledger_type(cfg)->open(out, cfg, err);
 }
 
 void sk_ledger_close(struct sk_ledger *l)

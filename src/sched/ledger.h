@@ -250,8 +250,9 @@ struct sk_ledger_conf {
 };
 extern const struct sk_cfg_def sk_ledger_cfg[];
 /* SK_OK when "ledger" names a backend this build has (postgres needs
- * libpq, so the set is the registry's, not a fixed enum); SK_ERR_CONFIG
- * naming the known ones otherwise. Run at load (cmd/) and by open. */
+ * libpq, so the set is the registry's, not a fixed enum) with what it
+ * requires (postgres: ledger.postgres_url); SK_ERR_CONFIG naming the known
+ * ones or the missing key otherwise. Run at load (cmd/) and by open. */
 sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
 				struct sk_error *err);
 /* This module's struct in cfg (borrowed; lives as long as cfg). */

@@ -502,12 +502,8 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
+	/* sk_ledger_open checked that the URL is set */
 	const char *url = sk_ledger_conf(cfg)->postgres_url;
-	if (!url || !*url)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "ledger = postgres needs "
-				    "ledger.postgres_url (a libpq connection "
-				    "string or postgresql:// URL)");
 	struct pg_ledger *p = calloc(1, sizeof *p);
 	if (!p || !(p->url = strdup(url))) {
 		free(p);

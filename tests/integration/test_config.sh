@@ -29,6 +29,10 @@ check "bad regions in config: exit 2" 2 "$(code "$SKRED" config --set regions=99
 check "bad lang in config: exit 2" 2 "$(code "$SKRED" config --set lang=de)"
 check "ledger=mysql, a backend this build lacks: exit 2" 2 "$(code "$SKRED" status --set ledger=mysql)"
 has "... names the built ones" "ledger: unknown or not built backend 'mysql'"
+if "$SKRED" config --set ledger=postgres --set ledger.postgres_url=x >/dev/null 2>&1; then # a build with libpq
+  check "ledger=postgres without its URL: exit 2" 2 "$(code "$SKRED" config --set ledger=postgres)"
+  has "... names the key" "ledger = postgres needs ledger.postgres_url"
+fi
 
 # `skred run` refuses before fetching: the bus stays empty.
 start_sim --seed 5
