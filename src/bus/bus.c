@@ -3,6 +3,7 @@
  */
 #include "bus/bus_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,41 +14,45 @@ static const struct sk_bus_type *const bus_types[] = {
 	NULL,
 };
 
+const char *const sk_bus_backends[] = {"sqlite", "kafka", NULL};
+
 const struct sk_cfg_def sk_bus_cfg[] = {
-	{"bus", SK_CFG_STR, "sqlite", 0, 0, 0,
-	 "bus backend: sqlite (embedded log in <data_dir>/bus.db) or kafka"},
-	{"bus.topic_raw", SK_CFG_STR, SK_BUS_TOPIC_RAW_DEFAULT, 0, 0, 0,
-	 "topic of raw warnings as fetched"},
-	{"bus.topic_dlq", SK_CFG_STR, SK_BUS_TOPIC_DLQ_DEFAULT, 0, 0, 0,
-	 "dead-letter topic (reason in headers)"},
-	{"bus.topic_clean", SK_CFG_STR, SK_BUS_TOPIC_CLEAN_DEFAULT, 0, 0, 0,
-	 "topic of cleaned records (JSON), one per new or changed warning"},
-	{"bus.publish_clean", SK_CFG_STR, "auto", 0, 0, 0,
-	 "publish cleaned records to bus.topic_clean: yes, no, or auto (yes "
-	 "on kafka)"},
-	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
-	 "consumer group of `skred process`"},
+	{"bus", SK_CFG_ENUM, "sqlite", 0, 0, 0,
+	 "bus backend: sqlite (embedded log in <data_dir>/bus.db) or kafka",
+	 offsetof(struct sk_bus_conf, backend), sk_bus_backends},
 	{"bus.retention_days", SK_CFG_INT, "30", 0, 36500, 0,
 	 "embedded log: delete messages older than this that every group has "
-	 "consumed (0 = keep forever)"},
+	 "consumed (0 = keep forever)",
+	 offsetof(struct sk_bus_conf, retention_days), NULL},
 	{"kafka.brokers", SK_CFG_STR, "127.0.0.1:9092", 0, 0, 0,
-	 "Kafka bootstrap servers (env SKRED_KAFKA_BROKERS)"},
+	 "Kafka bootstrap servers (env SKRED_KAFKA_BROKERS)",
+	 offsetof(struct sk_bus_conf, kafka_brokers), NULL},
 	{"kafka.topic_partitions", SK_CFG_INT, "6", 1, 10000, 0,
-	 "partitions of topics skred creates"},
+	 "partitions of topics skred creates",
+	 offsetof(struct sk_bus_conf, kafka_topic_partitions), NULL},
 	{"kafka.topic_replication", SK_CFG_INT, "1", -1, 32, 0,
-	 "replication factor of topics skred creates (-1: broker default)"},
+	 "replication factor of topics skred creates (-1: broker default)",
+	 offsetof(struct sk_bus_conf, kafka_topic_replication), NULL},
 	{"kafka.flush_timeout_ms", SK_CFG_INT, "60000", 100, 3600000, 0,
-	 "how long a produce waits for every delivery report"},
+	 "how long a produce waits for every delivery report",
+	 offsetof(struct sk_bus_conf, kafka_flush_timeout_ms), NULL},
 	{"kafka.caught_up_timeout_ms", SK_CFG_INT, "120000", 1000, 3600000, 0,
 	 "without --follow: give up waiting for partitions/end of log after "
-	 "this"},
+	 "this",
+	 offsetof(struct sk_bus_conf, kafka_caught_up_timeout_ms), NULL},
 	{"kafka.request_timeout_ms", SK_CFG_INT, "15000", 100, 600000, 0,
-	 "admin, metadata and offset queries"},
+	 "admin, metadata and offset queries",
+	 offsetof(struct sk_bus_conf, kafka_request_timeout_ms), NULL},
 	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX,
 	 "any librdkafka property, e.g. kafka.security.protocol, "
-	 "kafka.sasl.username (passwords redacted)"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "kafka.sasl.username (passwords redacted)", 0, NULL},
+	SK_CFG_END(struct sk_bus_conf),
 };
+
+const struct sk_bus_conf *sk_bus_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_bus_cfg);
+}
 
 const struct sk_bus_type *sk_bus_type_find(const char *name)
 {
@@ -60,7 +65,8 @@ sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
 	*out = NULL;
 	const void *t;
 	if (sk_registry_lookup(SK_REGISTRY(bus_types), "bus",
-			       sk_config_str(cfg, "bus"), &t, err) != SK_OK)
+			       sk_bus_backends[sk_bus_conf(cfg)->backend], &t,
+			       err) != SK_OK)
 		return err->code;
 	return ((const struct sk_bus_type *)t)->open(out, cfg, err);
 }

@@ -179,6 +179,22 @@ sk_err_t sk_bus_batch_dedup(struct sk_bus_batch *b, struct sk_error *err);
 /* Header value by key in a message, or NULL. */
 const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key);
 
+/* The keys of sk_bus_cfg as typed fields, filled and checked at load by
+ * sk_config_new/sk_config_set (core/config.h). */
+struct sk_bus_conf {
+	int backend; /* bus: index into sk_bus_backends */
+	int64_t retention_days; /* bus.retention_days */
+	const char *kafka_brokers; /* kafka.brokers */
+	int64_t kafka_topic_partitions; /* kafka.topic_partitions */
+	int64_t kafka_topic_replication; /* kafka.topic_replication */
+	int64_t kafka_flush_timeout_ms; /* kafka.flush_timeout_ms */
+	int64_t kafka_caught_up_timeout_ms; /* kafka.caught_up_timeout_ms */
+	int64_t kafka_request_timeout_ms; /* kafka.request_timeout_ms */
+};
 extern const struct sk_cfg_def sk_bus_cfg[];
+/* The allowed values of bus (NULL-terminated). */
+extern const char *const sk_bus_backends[];
+/* This module's struct in cfg (borrowed; lives as long as cfg). */
+const struct sk_bus_conf *sk_bus_conf(const struct sk_config *cfg);
 
 #endif

@@ -125,7 +125,7 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 {
 	char errstr[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	const char *brokers = sk_config_str(kb->cfg, "kafka.brokers");
+	const char *brokers = sk_bus_conf(kb->cfg)->kafka_brokers;
 	if (!brokers || !*brokers) {
 		rd_kafka_conf_destroy(conf);
 		sk_error_set(err, SK_ERR_CONFIG, false,
@@ -166,7 +166,7 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 
 static int timeout_ms(const struct kbus *kb)
 {
-	return (int)sk_config_int(kb->cfg, "kafka.request_timeout_ms");
+	return (int)sk_bus_conf(kb->cfg)->kafka_request_timeout_ms;
 }
 
 static sk_err_t kerr(struct sk_error *err, rd_kafka_resp_err_t e,
@@ -224,8 +224,8 @@ static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk,
 		return SK_ERR_BUS;
 	if (parts == 0) {
 		char errstr[512];
-		int np = (int)sk_config_int(kb->cfg, "kafka.topic_partitions");
-		int rf = (int)sk_config_int(kb->cfg, "kafka.topic_replication");
+		int np = (int)sk_bus_conf(kb->cfg)->kafka_topic_partitions;
+		int rf = (int)sk_bus_conf(kb->cfg)->kafka_topic_replication;
 		rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
 			topic, np, rf, errstr, sizeof errstr);
 		if (!nt)
@@ -604,8 +604,7 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 		}
 		queued++;
 	}
-	int64_t deadline = sk_mono_ms() + sk_config_int(kb->cfg,
-							"kafka.flush_timeout_ms");
+	int64_t deadline = sk_mono_ms() + sk_bus_conf(kb->cfg)->kafka_flush_timeout_ms;
 	while (ps->outstanding > 0 && sk_mono_ms() < deadline)
 		rd_kafka_flush(kb->producer, 100);
 	if (ps->outstanding > 0) {
@@ -625,8 +624,7 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 				  "%lld ms)%s%s",
 				  n - skipped - ps->ok, n - skipped,
 				  ps->failed, ps->outstanding,
-				  (long long)sk_config_int(kb->cfg,
-							   "kafka.flush_timeout_ms"),
+				  (long long)sk_bus_conf(kb->cfg)->kafka_flush_timeout_ms,
 				  ps->failed ? ": " : "", ps->first_err);
 	if (ps->outstanding > 0) {
 		ps->next = kb->orphans;
@@ -836,8 +834,7 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 	bool follow = tmo > 0;
 	int64_t deadline = sk_mono_ms() +
 			   (follow ? tmo
-				   : sk_config_int(kb->cfg,
-						   "kafka.caught_up_timeout_ms"));
+				   : sk_bus_conf(kb->cfg)->kafka_caught_up_timeout_ms);
 	size_t start = out->n;
 	sk_err_t rc = SK_OK;
 	int64_t last_check = 0;
@@ -859,13 +856,11 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 					"kafka: not caught up with topic %s "
 					"after %lld ms (%s; brokers %s)",
 					kb->topic,
-					(long long)sk_config_int(
-						kb->cfg,
-						"kafka.caught_up_timeout_ms"),
+					(long long)sk_bus_conf(kb->cfg)->kafka_caught_up_timeout_ms,
 					kb->assigned_once
 						? "partitions assigned"
 						: "no partition assignment",
-					sk_config_str(kb->cfg, "kafka.brokers"));
+					sk_bus_conf(kb->cfg)->kafka_brokers);
 			break;
 		}
 		/* Once something is in hand, do not wait long for more. */

@@ -39,6 +39,8 @@ struct sk_cli {
 	const char *mode, *state;
 	bool dry_run;
 	int64_t concurrency;
+	bool concurrency_set;
+	const char *check_file; /* config --check FILE */
 	char **args;
 	int n_args;
 	/* what built cfg, kept for a reload (SIGHUP) */
@@ -48,6 +50,20 @@ struct sk_cli {
 	char *set_copies[64]; /* owned copies of secret --set values, whose
 			       * argv text was blanked */
 };
+
+/* The checks beyond a row's type that every built configuration passes
+ * (regions, lang, ledger); SK_ERR_CONFIG naming the key and value. */
+sk_err_t sk_cli_check_config(const struct sk_config *cfg,
+			     struct sk_error *err);
+/* sched.schedules and sched.timezone (cron syntax, the zone, distinct
+ * names): checked by serve at start and on reload, and by --check;
+ * `skred config` shows the value as it is. */
+sk_err_t sk_cli_check_schedules(const struct sk_config *cfg,
+				struct sk_error *err);
+/* A configuration over every module's table, with the defaults only. */
+sk_err_t sk_cli_new_config(struct sk_config **out, struct sk_error *err);
+/* SKRED_* variables that are not keys (NULL-terminated; "X_" a prefix). */
+const char *const *sk_cli_not_config_env(void);
 
 /* Build cli->cfg again from the saved layers (file re-read); on error the
  * old configuration is untouched and *out is NULL. */

@@ -71,7 +71,10 @@ static const struct sk_cmd commands[] = {
 	{"config",
 	 "show the effective configuration (secrets redacted)",
 	 "  --doc             print every key as Markdown "
-	 "(docs/CONFIGURATION.md)\n",
+	 "(docs/CONFIGURATION.md)\n"
+	 "  --check FILE      validate FILE (with the SKRED_* environment) "
+	 "without running:\n"
+	 "                    exit 0 when good, 2 listing every error\n",
 	 OPT_DOC, sk_cmd_config},
 	{"schema", "the record fields as stored columns: type, null, API key",
 	 "  [TABLE]           only this table (avalanche_warning, ...)\n"
@@ -83,6 +86,22 @@ static const struct sk_cmd commands[] = {
 static const struct sk_cfg_def *const cfg_tables[] = {
 	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg,
 	sk_sched_cfg, sk_ledger_cfg, sk_web_cfg, NULL,
+};
+
+/* SKRED_* variables that skred or its tests read which are not keys:
+ * never "unknown configuration variables". A name ending in '_' is a
+ * prefix. */
+static const char *const not_config_env[] = {
+	"SKRED_CONFIG",	   /* --config */
+	"SKRED_ZONEINFO",  /* core/tz.c */
+	"SKRED_FAKE_NOW",  /* core/fs.c, test clock */
+	"SKRED_FAKE_SPEED",
+	"SKRED_CRASH_AT",  /* core/error.c, crash tests */
+	/* test and script harness (tests/, scripts/, bench/) */
+	"SKRED_PASSWORD", "SKRED_CACHE", "SKRED_SRC", "SKRED_MAVEN_REPO",
+	"SKRED_MAVEN_OPTS", "SKRED_TEST_DATA",
+	"SKRED_ARTIFACTS", "SKRED_UI_",
+	NULL,
 };
 
 static void usage_main(FILE *f)
@@ -135,8 +154,8 @@ int sk_cli_fail(const struct sk_cli *cli, const struct sk_error *err)
 void sk_cli_window(const struct sk_cli *cli, struct sk_date *from,
 		   struct sk_date *to)
 {
-	sk_job_window(sk_now_ms(), (int)sk_config_int(cli->cfg, "run.days_back"),
-		      (int)sk_config_int(cli->cfg, "run.days_ahead"), from, to);
+	sk_job_window(sk_now_ms(), (int)sk_job_conf(cli->cfg)->run_days_back,
+		      (int)sk_job_conf(cli->cfg)->run_days_ahead, from, to);
 	if (cli->has_from)
 		*from = cli->from;
 	if (cli->has_to)
@@ -159,7 +178,7 @@ static void on_hup(int sig)
 enum {
 	O_REGIONS = 1000, O_LANG, O_FROM, O_TO, O_SIMPLE, O_DATA_DIR, O_CONFIG,
 	O_SET, O_FOLLOW, O_BATCH, O_MAX, O_FORMAT, O_DOC, O_LIMIT, O_OFFSET,
-	O_MODE, O_DRY_RUN, O_CONCURRENCY, O_STATE,
+	O_MODE, O_DRY_RUN, O_CONCURRENCY, O_STATE, O_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -176,6 +195,7 @@ static const struct option long_opts[] = {
 	{"max", required_argument, NULL, O_MAX},
 	{"format", required_argument, NULL, O_FORMAT},
 	{"doc", no_argument, NULL, O_DOC},
+	{"check", required_argument, NULL, O_CHECK},
 	{"limit", required_argument, NULL, O_LIMIT},
 	{"offset", required_argument, NULL, O_OFFSET},
 	{"mode", required_argument, NULL, O_MODE},
@@ -196,12 +216,22 @@ static unsigned opt_group(int o)
 	case O_SIMPLE: return OPT_SIMPLE;
 	case O_FOLLOW: case O_BATCH: case O_MAX: return OPT_FOLLOW;
 	case O_FORMAT: return OPT_FORMAT;
-	case O_DOC: return OPT_DOC;
+	case O_DOC: case O_CHECK: return OPT_DOC;
 	case O_LIMIT: case O_OFFSET: return OPT_LIMIT;
 	case O_MODE: case O_DRY_RUN: case O_CONCURRENCY: return OPT_BACKFILL;
 	case O_STATE: return OPT_STATE;
 	default: return 0;
 	}
+}
+
+static int check_no_schedule(const char *job, const char *cron,
+			     int64_t next_ms, void *ud)
+{
+	(void)job;
+	(void)cron;
+	(void)next_ms;
+	(void)ud;
+	return 0;
 }
 
 static bool parse_count(const char *s, int64_t *out)
@@ -214,13 +244,47 @@ static bool parse_count(const char *s, int64_t *out)
 	return true;
 }
 
+/* Checks beyond one row's type, run on every configuration built (start,
+ * reload, --check) so no subcommand starts work with a value that a later
+ * stage would refuse: the region and language selections and the ledger
+ * backend (the set this build has). */
+sk_err_t sk_cli_check_config(const struct sk_config *cfg,
+			     struct sk_error *err)
+{
+	int *ids = NULL, langs[2];
+	size_t n = 0;
+	sk_err_t rc = sk_model_regions_select(sk_job_conf(cfg)->regions, &ids,
+					      &n, err);
+	free(ids);
+	if (rc == SK_OK)
+		rc = sk_model_langs_select(sk_job_conf(cfg)->lang, langs, &n,
+					   err);
+	if (rc != SK_OK) {
+		/* a configuration error (exit 2), whichever layer set it */
+		err->code = SK_ERR_CONFIG;
+		return SK_ERR_CONFIG;
+	}
+	return sk_ledger_check_config(cfg, err);
+}
+
+sk_err_t sk_cli_check_schedules(const struct sk_config *cfg,
+				struct sk_error *err)
+{
+	return sk_sched_schedules(cfg, 0, check_no_schedule, NULL, err);
+}
+
+sk_err_t sk_cli_new_config(struct sk_config **out, struct sk_error *err)
+{
+	return sk_config_new(out, cfg_tables, err);
+}
+
 sk_err_t sk_cli_build_config(const struct sk_cli *cli, struct sk_config **out,
 			     struct sk_error *err)
 {
 	struct sk_config *cfg = NULL;
 	*out = NULL;
 	/* Layers: defaults, file, environment, command line. */
-	if (sk_config_new(&cfg, cfg_tables, err) != SK_OK ||
+	if (sk_cli_new_config(&cfg, err) != SK_OK ||
 	    (cli->config_file &&
 	     sk_config_load_file(cfg, cli->config_file, err) != SK_OK) ||
 	    sk_config_load_env(cfg, err) != SK_OK ||
@@ -240,6 +304,8 @@ sk_err_t sk_cli_build_config(const struct sk_cli *cli, struct sk_config **out,
 		if (sk_config_set(cfg, key, eq + 1, "--set", err) != SK_OK)
 			goto fail;
 	}
+	if (sk_cli_check_config(cfg, err) != SK_OK)
+		goto fail;
 	*out = cfg;
 	return SK_OK;
 fail:
@@ -290,6 +356,12 @@ static void guard_secret_sets(struct sk_cli *cli)
 	}
 }
 
+static void warn_env(const char *msg, void *ud)
+{
+	const struct sk_cli *cli = ud;
+	fprintf(stderr, "skred %s: warning: %s\n", cli->cmd->name, msg);
+}
+
 /* Parse argv into cli and build the configuration. Returns -1 to go on, or
  * an exit code. */
 static int parse(const struct sk_cmd *c, int argc, char **argv,
@@ -332,6 +404,7 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		case O_SIMPLE: cli->simple = true; break;
 		case O_FOLLOW: cli->follow = true; break;
 		case O_DOC: cli->doc = true; break;
+		case O_CHECK: cli->check_file = optarg; break;
 		case O_FORMAT:
 			if (strcmp(optarg, "table") && strcmp(optarg, "csv") &&
 			    strcmp(optarg, "jsonl")) {
@@ -398,6 +471,8 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 					c->name, argv[optind - 2]);
 				return SK_EXIT_USAGE;
 			}
+			if (o == O_CONCURRENCY)
+				cli->concurrency_set = true;
 			*(o == O_BATCH ? &cli->batch_size
 			  : o == O_MAX ? &cli->max_messages
 			  : o == O_LIMIT ? &cli->limit
@@ -414,6 +489,11 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 	}
 	cli->args = argv + optind;
 	cli->n_args = argc - optind;
+	if (cli->concurrency_set && cli->concurrency < 1) {
+		fprintf(stderr, "skred %s: --concurrency must be at least 1\n",
+			c->name);
+		return SK_EXIT_USAGE;
+	}
 	if (cli->has_from && cli->has_to &&
 	    sk_date_cmp(&cli->from, &cli->to) > 0) {
 		fprintf(stderr, "skred %s: --from is after --to\n", c->name);
@@ -425,28 +505,29 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 	cli->opt_data_dir = data_dir;
 	memcpy(cli->sets, sets, n_sets * sizeof sets[0]);
 	cli->n_sets = n_sets;
+	if (cli->check_file)
+		return -1; /* `config --check` builds its own */
 	if (sk_cli_build_config(cli, &cli->cfg, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	guard_secret_sets(cli);
-	const char *lvl = sk_config_str(cli->cfg, "log_level");
-	if (sk_log_set_level_name(lvl) != 0) {
-		sk_error_set(&err, SK_ERR_CONFIG, false,
-			     "log_level must be error, warn, info or debug, "
-			     "got '%s'",
-			     lvl ? lvl : "");
-		return sk_cli_fail(cli, &err);
-	}
+	sk_log_level_current = sk_core_conf(cli->cfg)->log_level;
 	if (verbosity > 0)
 		sk_log_level_current = SK_LOG_DEBUG;
 	else if (verbosity < 0)
 		sk_log_level_current = SK_LOG_WARN;
-	if (sk_model_regions_select(sk_config_str(cli->cfg, "regions"),
+	if (sk_model_regions_select(sk_job_conf(cli->cfg)->regions,
 				    &cli->regions, &cli->n_regions,
 				    &err) != SK_OK ||
-	    sk_model_langs_select(sk_config_str(cli->cfg, "lang"), cli->langs,
+	    sk_model_langs_select(sk_job_conf(cli->cfg)->lang, cli->langs,
 				  &cli->n_langs, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
+	sk_config_env_unknown(cli->cfg, not_config_env, warn_env, cli);
 	return -1;
+}
+
+const char *const *sk_cli_not_config_env(void)
+{
+	return not_config_env;
 }
 
 int sk_cmd_main(int argc, char **argv)

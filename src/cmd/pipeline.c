@@ -58,7 +58,7 @@ static sk_err_t do_fetch(struct sk_cli *cli, struct sk_bus *bus,
 	       cli->simple ? "Simple" : "Detail");
 	struct sk_job_fetch_stats s;
 	sk_err_t rc = sk_job_fetch(cli->cfg, bus, &req, &s, err);
-	print_fetch(&s, sk_config_str(cli->cfg, "bus.topic_raw"));
+	print_fetch(&s, sk_job_conf(cli->cfg)->topic_raw);
 	return rc;
 }
 

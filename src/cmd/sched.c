@@ -86,7 +86,7 @@ static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 	struct sk_config *fresh = NULL, *web_cfg = NULL;
 	struct restart_ctx x = {.old = *cfg, .err = err};
 	int level = sk_log_level_current;
-	const char *lvl_was = sk_config_str(*cfg, "log_level");
+	int lvl_was = sk_core_conf(*cfg)->log_level;
 	if (sk_cli_build_config(s->cli, &fresh, err) != SK_OK ||
 	    (s->web && sk_cli_build_config(s->cli, &web_cfg, err) != SK_OK))
 		goto fail;
@@ -104,15 +104,9 @@ static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 	if (x.rc != SK_OK)
 		goto fail;
 	size_t n = x.n;
-	const char *lvl = sk_config_str(fresh, "log_level");
-	if (strcmp(lvl ? lvl : "", lvl_was ? lvl_was : "") &&
-	    sk_log_set_level_name(lvl) != 0) {
-		sk_error_set(err, SK_ERR_CONFIG, false,
-			     "log_level must be error, warn, info or debug, "
-			     "got '%s'",
-			     lvl ? lvl : "");
-		goto fail;
-	}
+	int lvl = sk_core_conf(fresh)->log_level; /* an enum: checked */
+	if (lvl != lvl_was)
+		sk_log_level_current = lvl;
 	if (sk_web_reload(s->web, web_cfg, x.keys, n, err) != SK_OK) {
 		sk_log_level_current = level;
 		goto fail;
@@ -140,7 +134,7 @@ fail:
 static int lock_data_dir(struct sk_cli *cli, int *fd)
 {
 	struct sk_error err = {0};
-	const char *dir = sk_config_str(cli->cfg, "data_dir");
+	const char *dir = sk_core_conf(cli->cfg)->data_dir;
 	char path[4200];
 	int64_t holder = 0;
 	snprintf(path, sizeof path, "%s/serve.lock", dir);
@@ -200,7 +194,7 @@ int sk_cmd_backfill(struct sk_cli *cli)
 	struct sk_backfill_opts o = {
 		.from = cli->from,
 		.to = cli->to,
-		.regions = sk_config_str(cli->cfg, "regions"),
+		.regions = sk_job_conf(cli->cfg)->regions,
 		.langs = langs_text(cli),
 		.simple = cli->simple,
 		.mode = !cli->mode || !strcmp(cli->mode, "missing")
@@ -338,10 +332,10 @@ int sk_cmd_runs(struct sk_cli *cli)
 		if (cli->has_to)
 			sk_date_format(&cli->to, r.window_to);
 		snprintf(r.regions, sizeof r.regions, "%s",
-			 sk_config_str(cli->cfg, "regions"));
+			 sk_job_conf(cli->cfg)->regions);
 		snprintf(r.langs, sizeof r.langs, "%s", langs_text(cli));
 		r.max_attempts =
-			(int)sk_config_int(cli->cfg, "sched.max_attempts");
+			(int)sk_sched_conf(cli->cfg)->max_attempts;
 		bool created;
 		if ((rc = sk_ledger_run_add(l, &r, &created, &err)) == SK_OK)
 			printf("run %lld queued (%s..%s); `skred serve` runs "

@@ -22,11 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 struct cfg_entry {
 	const struct sk_cfg_def *def;
 	char *value; /* text form, NULL = unset */
 	int64_t ival;
+	void *field; /* in the table's struct; NULL for an unbound row */
+};
+
+/* The struct a bound table fills. */
+struct cfg_obj {
+	const struct sk_cfg_def *table;
+	void *obj;
 };
 
 /* A key set under a SK_CFG_PREFIX row. */
@@ -41,6 +49,8 @@ struct sk_config {
 	size_t n;
 	struct cfg_extra *x;
 	size_t nx;
+	struct cfg_obj *objs;
+	size_t nobj;
 };
 
 /* Case-insensitive strstr. */
@@ -186,12 +196,62 @@ static sk_err_t parse_bool(const char *v, bool *out)
 	return SK_ERR_PARSE;
 }
 
+/* "a, b or c" into out. */
+static void enum_list(const struct sk_cfg_def *def, char *out, size_t cap)
+{
+	size_t n = 0, k = 0;
+	while (def->values && def->values[k])
+		k++;
+	out[0] = '\0';
+	for (size_t i = 0; i < k && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%s",
+				      i == 0 ? "" : i + 1 == k ? " or " : ", ",
+				      def->values[i]);
+}
+
+/* Write the parsed value into the row's bound field. */
+static void field_store(struct cfg_entry *en)
+{
+	if (!en->field)
+		return;
+	switch (en->def->type) {
+	case SK_CFG_STR:
+		*(const char **)en->field = en->value;
+		break;
+	case SK_CFG_INT:
+		*(int64_t *)en->field = en->ival;
+		break;
+	case SK_CFG_BOOL:
+		*(bool *)en->field = en->ival != 0;
+		break;
+	case SK_CFG_ENUM:
+		*(int *)en->field = (int)en->ival;
+		break;
+	}
+}
+
 static sk_err_t entry_set(struct cfg_entry *en, const char *value,
 			  const char *source, struct sk_error *err)
 {
 	const struct sk_cfg_def *def = en->def;
 	int64_t iv = 0;
-	if (value && def->type == SK_CFG_INT) {
+	if (value && def->type == SK_CFG_ENUM) {
+		int found = -1;
+		for (int i = 0; def->values && def->values[i]; i++)
+			if ((def->flags & SK_CFG_NOCASE)
+				    ? !strcasecmp(value, def->values[i])
+				    : !strcmp(value, def->values[i]))
+				found = i;
+		if (found < 0) {
+			char allowed[512];
+			enum_list(def, allowed, sizeof allowed);
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "%s: %s must be %s, got '%s'",
+					    source, def->key, allowed, value);
+		}
+		iv = found;
+		value = def->values[found]; /* kept as the table spells it */
+	} else if (value && def->type == SK_CFG_INT) {
 		char *end;
 		errno = 0;
 		long long v = strtoll(value, &end, 10);
@@ -220,6 +280,7 @@ static sk_err_t entry_set(struct cfg_entry *en, const char *value,
 	free(en->value);
 	en->value = copy;
 	en->ival = iv;
+	field_store(en);
 	return SK_OK;
 }
 
@@ -235,15 +296,35 @@ sk_err_t sk_config_new(struct sk_config **out,
 	for (size_t t = 0; tables[t]; t++)
 		for (const struct sk_cfg_def *d = tables[t]; d->key; d++)
 			n++;
+	size_t nt = 0;
+	while (tables[nt])
+		nt++;
 	cfg->e = calloc(n ? n : 1, sizeof *cfg->e);
-	if (!cfg->e) {
-		free(cfg);
+	cfg->objs = calloc(nt ? nt : 1, sizeof *cfg->objs);
+	if (!cfg->e || !cfg->objs) {
+		sk_config_free(cfg);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
 	for (size_t t = 0; tables[t]; t++) {
+		const struct sk_cfg_def *end = tables[t];
+		while (end->key)
+			end++;
+		char *obj = NULL;
+		if (end->offset) {
+			obj = calloc(1, end->offset);
+			if (!obj) {
+				sk_config_free(cfg);
+				return sk_error_set(err, SK_ERR_NOMEM, false,
+						    "out of memory");
+			}
+			cfg->objs[cfg->nobj].table = tables[t];
+			cfg->objs[cfg->nobj++].obj = obj;
+		}
 		for (const struct sk_cfg_def *d = tables[t]; d->key; d++) {
 			struct cfg_entry *en = &cfg->e[cfg->n++];
 			en->def = d;
+			if (obj && !(d->flags & SK_CFG_PREFIX))
+				en->field = obj + d->offset;
 			if (entry_set(en, d->def, "default", err) != SK_OK) {
 				sk_config_free(cfg);
 				return err ? err->code : SK_ERR_CONFIG;
@@ -264,9 +345,83 @@ void sk_config_free(struct sk_config *cfg)
 		free(cfg->x[i].key);
 		free(cfg->x[i].value);
 	}
+	for (size_t i = 0; i < cfg->nobj; i++)
+		free(cfg->objs[i].obj);
+	free(cfg->objs);
 	free(cfg->x);
 	free(cfg->e);
 	free(cfg);
+}
+
+const void *sk_config_struct(const struct sk_config *cfg,
+			     const struct sk_cfg_def *table)
+{
+	for (size_t i = 0; i < cfg->nobj; i++)
+		if (cfg->objs[i].table == table)
+			return cfg->objs[i].obj;
+	fprintf(stderr, "BUG: config table '%s' not bound in this config\n",
+		table && table->key ? table->key : "?");
+	abort();
+}
+
+const char *sk_cfg_enum_name(const struct sk_cfg_def *def, int index)
+{
+	for (int i = 0; def->values && def->values[i]; i++)
+		if (i == index)
+			return def->values[i];
+	return "";
+}
+
+/* Levenshtein distance of a and b (each at most 127 bytes compared). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 127)
+		la = 127;
+	if (lb > 127)
+		lb = 127;
+	size_t row[128];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Near enough to be a typo: a few edits, fewer than the name's length. */
+static bool near_enough(size_t d, const char *name)
+{
+	size_t n = strlen(name), lim = n / 4 > 2 ? n / 4 : 2;
+	return d <= lim && d < n;
+}
+
+const char *sk_config_nearest(const struct sk_config *cfg, const char *key)
+{
+	const char *best = NULL;
+	size_t bd = (size_t)-1;
+	for (size_t i = 0; i < cfg->n; i++) {
+		const struct sk_cfg_def *d = cfg->e[i].def;
+		if (d->flags & SK_CFG_PREFIX)
+			continue;
+		size_t dist = edit_distance(key, d->key);
+		if (dist < bd) {
+			bd = dist;
+			best = d->key;
+		}
+	}
+	return best && near_enough(bd, key) ? best : NULL;
 }
 
 /* "@PATH": the file's content without its trailing newlines, owned by the
@@ -360,6 +515,12 @@ sk_err_t sk_config_set(struct sk_config *cfg, const char *key,
 	const struct sk_cfg_def *pre = find_prefix(cfg, key);
 	if (pre)
 		return layer_set(cfg, NULL, pre, key, value, source, err);
+	const char *near = sk_config_nearest(cfg, key);
+	if (near)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "%s: unknown configuration key '%s' (did "
+				    "you mean '%s'?)",
+				    source, key, near);
 	return sk_error_set(err, SK_ERR_CONFIG, false,
 			    "%s: unknown configuration key '%s'", source, key);
 }
@@ -383,35 +544,65 @@ static char *trim(char *s)
 	return s;
 }
 
-sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
-			     struct sk_error *err)
+/* Read path's lines into cfg; each error goes to fn (when set) and, the
+ * first one, into err. keep_going: on past a bad line. Returns the number
+ * of errors. */
+static size_t load_file(struct sk_config *cfg, const char *path,
+			bool keep_going,
+			void (*fn)(const struct sk_error *e, void *ud),
+			void *ud, struct sk_error *err)
 {
+	struct sk_error local = {0}, *e = err ? err : &local;
+	size_t n_err = 0;
+#define FILE_ERROR()                                                           \
+	do {                                                                   \
+		n_err++;                                                       \
+		if (fn)                                                        \
+			fn(e, ud);                                             \
+		if (err && n_err == 1)                                         \
+			e = &local; /* keep the first in err */                \
+	} while (0)
 	FILE *f = fopen(path, "r");
-	if (!f)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cannot open config file %s: %s", path,
-				    strerror(errno));
+	if (!f) {
+		sk_error_set(e, SK_ERR_CONFIG, false,
+			     "cannot open config file %s: %s", path,
+			     strerror(errno));
+		FILE_ERROR();
+		return n_err;
+	}
+	struct stat st = {0};
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* fopen succeeds on one and reads nothing: not "empty" */
+		sk_error_set(e, SK_ERR_CONFIG, false,
+			     "config file %s is a directory", path);
+		fclose(f);
+		FILE_ERROR();
+		return n_err;
+	}
 	char line[SK_LIMIT_CONFIG_LINE];
 	int lineno = 0;
-	sk_err_t rc = SK_OK;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		char src[256];
 		snprintf(src, sizeof src, "%s:%d", path, lineno);
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = sk_error_set(err, SK_ERR_CONFIG, false,
-					  "%s: line longer than %d bytes", src,
-					  SK_LIMIT_CONFIG_LINE);
-			break;
+			sk_error_set(e, SK_ERR_CONFIG, false,
+				     "%s: line longer than %d bytes", src,
+				     SK_LIMIT_CONFIG_LINE);
+			FILE_ERROR();
+			break; /* the rest of the line would be misread */
 		}
 		char *s = trim(line);
 		if (!*s || *s == '#')
 			continue;
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			rc = sk_error_set(err, SK_ERR_CONFIG, false,
-					  "%s: expected 'key = value'", src);
-			break;
+			sk_error_set(e, SK_ERR_CONFIG, false,
+				     "%s: expected 'key = value'", src);
+			FILE_ERROR();
+			if (!keep_going)
+				break;
+			continue;
 		}
 		*eq = '\0';
 		char *key = trim(s);
@@ -421,11 +612,35 @@ sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
 			val[vl - 1] = '\0';
 			val++;
 		}
-		if ((rc = sk_config_set(cfg, key, val, src, err)) != SK_OK)
-			break;
+		if (sk_config_set(cfg, key, val, src, e) != SK_OK) {
+			FILE_ERROR();
+			if (!keep_going)
+				break;
+		}
 	}
+	if (ferror(f)) {
+		sk_error_set(e, SK_ERR_CONFIG, false,
+			     "cannot read config file %s: %s", path,
+			     strerror(errno));
+		FILE_ERROR();
+	}
+#undef FILE_ERROR
 	fclose(f);
-	return rc;
+	return n_err;
+}
+
+sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
+			     struct sk_error *err)
+{
+	return load_file(cfg, path, false, NULL, NULL, err) ? err->code
+							      : SK_OK;
+}
+
+size_t sk_config_check_file(struct sk_config *cfg, const char *path,
+			    void (*fn)(const struct sk_error *e, void *ud),
+			    void *ud)
+{
+	return load_file(cfg, path, true, fn, ud, NULL);
 }
 
 /* SKRED_<PREFIX>_<A>_<B>=v for a prefix row "<prefix>." and no defined key
@@ -516,6 +731,78 @@ sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err)
 	return load_env_prefixed(cfg, err);
 }
 
+/* "SKRED_" + key upper-cased, '.' -> '_', into out (cap bytes). */
+static void env_name(const char *key, char *out, size_t cap)
+{
+	size_t p = (size_t)snprintf(out, cap, "SKRED_");
+	for (const char *k = key; *k && p + 1 < cap; k++)
+		out[p++] = *k == '.' ? '_' : (char)toupper((unsigned char)*k);
+	out[p < cap ? p : cap - 1] = '\0';
+}
+
+size_t sk_config_env_unknown(const struct sk_config *cfg,
+			     const char *const *not_keys,
+			     void (*fn)(const char *msg, void *ud), void *ud)
+{
+	extern char **environ;
+	size_t count = 0;
+	for (char **ep = environ; ep && *ep; ep++) {
+		const char *e = *ep, *eq = strchr(e, '=');
+		if (strncmp(e, "SKRED_", 6) != 0 || !eq)
+			continue;
+		char var[160];
+		snprintf(var, sizeof var, "%.*s", (int)(eq - e), e);
+		bool known = false;
+		for (size_t i = 0; not_keys && not_keys[i] && !known; i++) {
+			size_t l = strlen(not_keys[i]);
+			known = not_keys[i][l - 1] == '_'
+					? strncmp(var, not_keys[i], l) == 0
+					: strcmp(var, not_keys[i]) == 0;
+		}
+		const char *best = NULL;
+		size_t bd = (size_t)-1;
+		char name[160];
+		for (size_t i = 0; i < cfg->n && !known; i++) {
+			const struct sk_cfg_def *d = cfg->e[i].def;
+			env_name(d->key, name, sizeof name);
+			if (d->flags & SK_CFG_PREFIX) {
+				/* "SKRED_KAFKA_" covers its pass-throughs */
+				known = strncmp(var, name, strlen(name)) == 0 &&
+					var[strlen(name)];
+				continue;
+			}
+			if (!strcmp(var, name)) {
+				known = true;
+				break;
+			}
+			size_t dist = edit_distance(var + 6, name + 6);
+			if (dist < bd) {
+				bd = dist;
+				best = d->key;
+			}
+		}
+		if (known)
+			continue;
+		char msg[512];
+		if (best && near_enough(bd, var + 6)) {
+			env_name(best, name, sizeof name);
+			snprintf(msg, sizeof msg,
+				 "environment %s is not a configuration "
+				 "variable (did you mean %s?)",
+				 var, name);
+		} else {
+			snprintf(msg, sizeof msg,
+				 "environment %s is not a configuration "
+				 "variable",
+				 var);
+		}
+		if (fn)
+			fn(msg, ud);
+		count++;
+	}
+	return count;
+}
+
 static const struct cfg_entry *must(const struct sk_config *cfg,
 				    const char *key, enum sk_cfg_type type)
 {
@@ -530,6 +817,9 @@ static const struct cfg_entry *must(const struct sk_config *cfg,
 
 const char *sk_config_str(const struct sk_config *cfg, const char *key)
 {
+	const struct cfg_entry *en = find(cfg, key);
+	if (en && en->def->type == SK_CFG_ENUM)
+		return en->value;
 	return must(cfg, key, SK_CFG_STR)->value;
 }
 
@@ -626,10 +916,20 @@ void sk_config_each(const struct sk_config *cfg,
 	}
 }
 
+static const char *const log_levels[] = {"error", "warn", "info", "debug",
+					 NULL};
+
 const struct sk_cfg_def sk_core_cfg[] = {
 	{"data_dir", SK_CFG_STR, "./skred-data", 0, 0, SK_CFG_RESTART,
-	 "directory for the bus log and the warehouse (env SKRED_DATA_DIR)"},
-	{"log_level", SK_CFG_STR, "info", 0, 0, 0,
-	 "error, warn, info or debug"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "directory for the bus log and the warehouse (env SKRED_DATA_DIR)",
+	 offsetof(struct sk_core_conf, data_dir), NULL},
+	{"log_level", SK_CFG_ENUM, "info", 0, 0, 0,
+	 "error, warn, info or debug",
+	 offsetof(struct sk_core_conf, log_level), log_levels},
+	SK_CFG_END(struct sk_core_conf),
 };
+
+const struct sk_core_conf *sk_core_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_core_cfg);
+}

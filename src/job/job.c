@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,27 +33,60 @@ void sk_job_totals_get(struct sk_job_totals *o)
 	o->store_errors = t_store_errors;
 }
 
+const char *const sk_job_publish_names[] = {"yes", "no", "auto", NULL};
+
 const struct sk_cfg_def sk_job_cfg[] = {
 	{"regions", SK_CFG_STR, "A", 0, 0, 0,
-	 "regions to fetch: all, A, B or ids like 3022,3023"},
+	 "regions to fetch: all, A, B or ids like 3022,3023",
+	 offsetof(struct sk_job_conf, regions), NULL},
 	{"lang", SK_CFG_STR, "nb", 0, 0, 0,
-	 "languages: nb (langKey 1), en (2) or both"},
+	 "languages: nb (langKey 1), en (2) or both",
+	 offsetof(struct sk_job_conf, lang), NULL},
 	{"run.days_back", SK_CFG_INT, "7", 0, 366, 0,
-	 "daily run window starts this many days before today (Europe/Oslo)"},
+	 "daily run window starts this many days before today (Europe/Oslo)",
+	 offsetof(struct sk_job_conf, run_days_back), NULL},
 	{"run.days_ahead", SK_CFG_INT, "2", 0, 30, 0,
-	 "daily run window ends this many days after today"},
+	 "daily run window ends this many days after today",
+	 offsetof(struct sk_job_conf, run_days_ahead), NULL},
 	{"process.batch_size", SK_CFG_INT, "500", 1, 100000, 0,
-	 "messages per warehouse transaction"},
+	 "messages per warehouse transaction",
+	 offsetof(struct sk_job_conf, process_batch_size), NULL},
 	{"outage.backoff_base_ms", SK_CFG_INT, "1000", 1, 600000, 0,
 	 "process --follow and serve wait out a backend outage: first retry "
-	 "within this (full jitter), doubling"},
+	 "within this (full jitter), doubling",
+	 offsetof(struct sk_job_conf, outage_backoff_base_ms), NULL},
 	{"outage.backoff_cap_ms", SK_CFG_INT, "60000", 1, 3600000, 0,
-	 "cap of the delay between retries during an outage"},
+	 "cap of the delay between retries during an outage",
+	 offsetof(struct sk_job_conf, outage_backoff_cap_ms), NULL},
 	{"outage.max_wait_ms", SK_CFG_INT, "0", 0, 604800000, 0,
 	 "give up (exit 1) after an outage this long; 0 waits as long as it "
-	 "takes"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "takes",
+	 offsetof(struct sk_job_conf, outage_max_wait_ms), NULL},
+	/* The pipeline's wiring on the bus (the bus backends never read
+	 * these: job, and what shows the pipeline, do). */
+	{"bus.topic_raw", SK_CFG_STR, SK_BUS_TOPIC_RAW_DEFAULT, 0, 0, 0,
+	 "topic of raw warnings as fetched",
+	 offsetof(struct sk_job_conf, topic_raw), NULL},
+	{"bus.topic_dlq", SK_CFG_STR, SK_BUS_TOPIC_DLQ_DEFAULT, 0, 0, 0,
+	 "dead-letter topic (reason in headers)",
+	 offsetof(struct sk_job_conf, topic_dlq), NULL},
+	{"bus.topic_clean", SK_CFG_STR, SK_BUS_TOPIC_CLEAN_DEFAULT, 0, 0, 0,
+	 "topic of cleaned records (JSON), one per new or changed warning",
+	 offsetof(struct sk_job_conf, topic_clean), NULL},
+	{"bus.publish_clean", SK_CFG_ENUM, "auto", 0, 0, 0,
+	 "publish cleaned records to bus.topic_clean: yes, no, or auto (yes "
+	 "on kafka)",
+	 offsetof(struct sk_job_conf, publish_clean), sk_job_publish_names},
+	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
+	 "consumer group of `skred process`",
+	 offsetof(struct sk_job_conf, group), NULL},
+	SK_CFG_END(struct sk_job_conf),
 };
+
+const struct sk_job_conf *sk_job_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_job_cfg);
+}
 
 /* ------------------------------------------------------------ outages */
 
@@ -135,12 +169,11 @@ int64_t sk_job_outage_delay(const struct sk_config *cfg,
 		o->started_mono_ms = now;
 		o->rng = (uint64_t)sk_now_ms() ^ ((uint64_t)b << 32) ^ 0x5bd1e995u;
 	}
-	int64_t max = sk_config_int(cfg, "outage.max_wait_ms");
+	int64_t max = sk_job_conf(cfg)->outage_max_wait_ms;
 	if (max > 0 && now - o->started_mono_ms >= max)
 		return -1;
-	int64_t d = sk_backoff_ms(o->attempt, sk_config_int(cfg,
-					      "outage.backoff_base_ms"),
-				  sk_config_int(cfg, "outage.backoff_cap_ms"),
+	int64_t d = sk_backoff_ms(o->attempt, sk_job_conf(cfg)->outage_backoff_base_ms,
+				  sk_job_conf(cfg)->outage_backoff_cap_ms,
 				  &o->rng);
 	if (max > 0 && now + d > o->started_mono_ms + max)
 		d = o->started_mono_ms + max - now;
@@ -162,13 +195,13 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	struct sk_store *st = NULL;
 	struct sk_bus_lag *lag = NULL;
 	size_t n = 0;
-	const char *bt = sk_config_str(cfg, "bus"),
-		   *stt = sk_config_str(cfg, "store");
+	const char *bt = sk_bus_backends[sk_bus_conf(cfg)->backend],
+		   *stt = sk_store_backends[sk_store_conf(cfg)->backend];
 	*which = SK_JOB_BUS;
 	sk_err_t rc = sk_bus_open(&bus, cfg, err);
 	if (rc == SK_OK)
-		rc = sk_bus_lag(bus, sk_config_str(cfg, "bus.group"),
-				sk_config_str(cfg, "bus.topic_raw"), &lag, &n,
+		rc = sk_bus_lag(bus, sk_job_conf(cfg)->group,
+				sk_job_conf(cfg)->topic_raw, &lag, &n,
 				err);
 	free(lag);
 	sk_bus_close(bus);
@@ -327,9 +360,9 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 	int64_t t0 = sk_mono_ms();
 	struct fetch_ctx ctx = {
 		.bus = bus,
-		.topic = sk_config_str(cfg, "bus.topic_raw"),
+		.topic = sk_job_conf(cfg)->topic_raw,
 		.run = run,
-		.dlq = sk_config_str(cfg, "bus.topic_dlq"),
+		.dlq = sk_job_conf(cfg)->topic_dlq,
 		.simple = req->simple,
 	};
 	sk_err_t rc = sk_source_varsom_fetch(cfg, req, emit_chunk, &ctx,
@@ -555,8 +588,7 @@ static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 	int64_t d = sk_job_outage_delay(cfg, o, b);
 	if (d < 0) {
 		sk_error_prefix(err, "gave up after outage.max_wait_ms=%lld",
-				(long long)sk_config_int(cfg,
-							 "outage.max_wait_ms"));
+				(long long)sk_job_conf(cfg)->outage_max_wait_ms);
 		return false;
 	}
 	int64_t until = sk_mono_ms() + d;
@@ -573,7 +605,7 @@ sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 			   struct sk_store **out, struct sk_error *err)
 {
 	struct sk_job_outage ow = {0};
-	const char *type = sk_config_str(cfg, "store");
+	const char *type = sk_store_backends[sk_store_conf(cfg)->backend];
 	while (sk_store_open(out, cfg, err) != SK_OK) {
 		if (!wait || !sk_job_outage_error(err) ||
 		    !wait_outage(cfg, &ow, SK_JOB_STORE, type, err))
@@ -594,22 +626,17 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 		out = &local;
 	memset(out, 0, sizeof *out);
 	int64_t t0 = sk_mono_ms();
-	const char *group = sk_config_str(cfg, "bus.group");
-	const char *raw = sk_config_str(cfg, "bus.topic_raw");
-	const char *pub = sk_config_str(cfg, "bus.publish_clean");
-	struct topics tp = {.dlq = sk_config_str(cfg, "bus.topic_dlq")};
-	if (!pub || (strcmp(pub, "auto") && strcmp(pub, "yes") &&
-		     strcmp(pub, "no")))
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "bus.publish_clean must be auto, yes or "
-				    "no, got '%s'",
-				    pub ? pub : "");
-	if (!strcmp(pub, "yes") ||
-	    (!strcmp(pub, "auto") && !strcmp(bus->type->name, "kafka")))
-		tp.clean = sk_config_str(cfg, "bus.topic_clean");
+	const char *group = sk_job_conf(cfg)->group;
+	const char *raw = sk_job_conf(cfg)->topic_raw;
+	struct topics tp = {.dlq = sk_job_conf(cfg)->topic_dlq};
+	/* bus.publish_clean was checked at load (an enum). */
+	int pub = sk_job_conf(cfg)->publish_clean;
+	if (pub == SK_JOB_PUBLISH_YES ||
+	    (pub == SK_JOB_PUBLISH_AUTO && !strcmp(bus->type->name, "kafka")))
+		tp.clean = sk_job_conf(cfg)->topic_clean;
 	size_t batch_size = o->batch_size
 				    ? o->batch_size
-				    : (size_t)sk_config_int(cfg, "process.batch_size");
+				    : (size_t)sk_job_conf(cfg)->process_batch_size;
 	const char *bt = bus->type->name, *stt = st->type->name;
 	struct sk_bus_batch batch = {0};
 	struct pending pd = {0};

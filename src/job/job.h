@@ -159,6 +159,29 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 			   struct sk_store **out, struct sk_error *err);
 
+/* The keys of sk_job_cfg as typed fields, filled and checked at load by
+ * sk_config_new/sk_config_set (core/config.h). */
+struct sk_job_conf {
+	const char *regions; /* regions */
+	const char *lang; /* lang */
+	int64_t run_days_back; /* run.days_back */
+	int64_t run_days_ahead; /* run.days_ahead */
+	int64_t process_batch_size; /* process.batch_size */
+	int64_t outage_backoff_base_ms; /* outage.backoff_base_ms */
+	int64_t outage_backoff_cap_ms; /* outage.backoff_cap_ms */
+	int64_t outage_max_wait_ms; /* outage.max_wait_ms */
+	const char *topic_raw; /* bus.topic_raw */
+	const char *topic_dlq; /* bus.topic_dlq */
+	const char *topic_clean; /* bus.topic_clean */
+	int publish_clean; /* bus.publish_clean: enum sk_job_publish */
+	const char *group; /* bus.group */
+};
 extern const struct sk_cfg_def sk_job_cfg[];
+/* The allowed values of bus.publish_clean (NULL-terminated). */
+enum sk_job_publish { SK_JOB_PUBLISH_YES, SK_JOB_PUBLISH_NO,
+		      SK_JOB_PUBLISH_AUTO };
+extern const char *const sk_job_publish_names[];
+/* This module's struct in cfg (borrowed; lives as long as cfg). */
+const struct sk_job_conf *sk_job_conf(const struct sk_config *cfg);
 
 #endif

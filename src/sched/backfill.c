@@ -164,7 +164,7 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		fprintf(stderr, "backfill: %d run(s) were cut off last time; "
 				"they run again\n",
 			recovered);
-	int days = (int)sk_config_int(cfg, "sched.backfill_days");
+	int days = (int)sk_sched_conf(cfg)->backfill_days;
 	int64_t total_days = sk_date_diff(&o->from, &o->to) + 1;
 	size_t n = (size_t)((total_days + days - 1) / days);
 	struct bf b = {.cfg = cfg, .tty = isatty(2) != 0,
@@ -189,7 +189,7 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		snprintf(r.regions, sizeof r.regions, "%s", o->regions);
 		snprintf(r.langs, sizeof r.langs, "%s", o->langs);
 		r.simple = o->simple;
-		r.max_attempts = (int)sk_config_int(cfg, "sched.max_attempts");
+		r.max_attempts = (int)sk_sched_conf(cfg)->max_attempts;
 		bool created = false;
 		if (!o->dry_run) {
 			if (sk_ledger_run_add(l, &r, &created, err) != SK_OK)

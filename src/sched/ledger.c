@@ -8,6 +8,7 @@
 #include "sched/ledger.h"
 #include "sched/ledger_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,18 +24,27 @@ static const struct sk_ledger_type *const ledger_types[] = {
 const struct sk_cfg_def sk_ledger_cfg[] = {
 	{"ledger", SK_CFG_STR, "sqlite", 0, 0, SK_CFG_RESTART,
 	 "run ledger backend: sqlite (<data_dir>/ledger.db, one daemon per "
-	 "data dir) or postgres (shared by several daemons)"},
+	 "data dir) or postgres (shared by several daemons)",
+	 offsetof(struct sk_ledger_conf, backend), NULL},
 	{"ledger.postgres_url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE | SK_CFG_RESTART,
 	 "ledger = postgres: libpq connection string or postgresql:// URL "
-	 "(password redacted; ?options=-csearch_path%3DS for a schema)"},
+	 "(password redacted; ?options=-csearch_path%3DS for a schema)",
+	 offsetof(struct sk_ledger_conf, postgres_url), NULL},
 	{"ledger.postgres_connect_timeout_ms", SK_CFG_INT, "5000", 1000,
-	 600000, 0, "ledger = postgres: connect timeout (whole seconds)"},
+	 600000, 0, "ledger = postgres: connect timeout (whole seconds)",
+	 offsetof(struct sk_ledger_conf, postgres_connect_timeout_ms), NULL},
 	{"ledger.postgres_statement_timeout_ms", SK_CFG_INT, "30000", 0,
 	 3600000, 0,
 	 "ledger = postgres: a statement running longer fails (retriable); "
-	 "0 = no limit"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "0 = no limit",
+	 offsetof(struct sk_ledger_conf, postgres_statement_timeout_ms), NULL},
+	SK_CFG_END(struct sk_ledger_conf),
 };
+
+const struct sk_ledger_conf *sk_ledger_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_ledger_cfg);
+}
 
 static const char *const state_names[SK_RUN__COUNT] = {
 	"queued", "running", "success", "failed", "up_for_retry", "skipped",
@@ -119,15 +129,37 @@ void sk_ledger_owner_init(struct sk_ledger_owner *o, const char *role)
 		 (long long)o->pid, (long long)o->started_ms);
 }
 
+/* The built backend named by "ledger", or NULL. */
+static const struct sk_ledger_type *ledger_type(const struct sk_config *cfg)
+{
+	return sk_registry_find(SK_REGISTRY(ledger_types),
+				sk_ledger_conf(cfg)->backend);
+}
+
+sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
+				struct sk_error *err)
+{
+	const char *name = sk_ledger_conf(cfg)->backend;
+	const char *url = sk_ledger_conf(cfg)->postgres_url;
+	const void *t;
+	if (sk_registry_lookup(SK_REGISTRY(ledger_types), "ledger", name, &t,
+			       err) != SK_OK)
+		return err->code;
+	if (!strcmp(name, "postgres") && (!url || !*url))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "ledger = postgres needs ledger.postgres_url "
+				    "(a libpq connection string or "
+				    "postgresql:// URL)");
+	return SK_OK;
+}
+
 sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const void *t;
-	if (sk_registry_lookup(SK_REGISTRY(ledger_types), "ledger",
-			       sk_config_str(cfg, "ledger"), &t, err) != SK_OK)
+	if (sk_ledger_check_config(cfg, err) != SK_OK)
 		return err->code;
-	return ((const struct sk_ledger_type *)t)->open(out, cfg, err);
+	return ledger_type(cfg)->open(out, cfg, err);
 }
 
 void sk_ledger_close(struct sk_ledger *l)

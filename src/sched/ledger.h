@@ -241,6 +241,22 @@ sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
 sk_err_t sk_ledger_meta_set(struct sk_ledger *l, const char *key,
 			    const char *value, struct sk_error *err);
 
+/* The keys of sk_ledger_cfg as typed fields, filled and checked at load by
+ * sk_config_new/sk_config_set (core/config.h). */
+struct sk_ledger_conf {
+	const char *backend; /* ledger: a built backend's name */
+	const char *postgres_url; /* ledger.postgres_url */
+	int64_t postgres_connect_timeout_ms; /* ledger.postgres_connect_timeout_ms */
+	int64_t postgres_statement_timeout_ms; /* ledger.postgres_statement_timeout_ms */
+};
 extern const struct sk_cfg_def sk_ledger_cfg[];
+/* SK_OK when "ledger" names a backend this build has (postgres needs
+ * libpq, so the set is the registry's, not a fixed enum) with what it
+ * requires (postgres: ledger.postgres_url); SK_ERR_CONFIG naming the known
+ * ones or the missing key otherwise. Run at load (cmd/) and by open. */
+sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
+				struct sk_error *err);
+/* This module's struct in cfg (borrowed; lives as long as cfg). */
+const struct sk_ledger_conf *sk_ledger_conf(const struct sk_config *cfg);
 
 #endif

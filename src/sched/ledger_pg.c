@@ -502,12 +502,8 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const char *url = sk_config_str(cfg, "ledger.postgres_url");
-	if (!url || !*url)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "ledger = postgres needs "
-				    "ledger.postgres_url (a libpq connection "
-				    "string or postgresql:// URL)");
+	/* sk_ledger_open checked that the URL is set */
+	const char *url = sk_ledger_conf(cfg)->postgres_url;
 	struct pg_ledger *p = calloc(1, sizeof *p);
 	if (!p || !(p->url = strdup(url))) {
 		free(p);
@@ -515,9 +511,9 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
 	}
 	p->base.type = &sk_ledger_postgres;
 	p->connect_timeout_ms =
-		sk_config_int(cfg, "ledger.postgres_connect_timeout_ms");
+		sk_ledger_conf(cfg)->postgres_connect_timeout_ms;
 	p->statement_timeout_ms =
-		sk_config_int(cfg, "ledger.postgres_statement_timeout_ms");
+		sk_ledger_conf(cfg)->postgres_statement_timeout_ms;
 	/* Parse it once: a malformed string is a configuration error (and
 	 * libpq's message about it must not echo the password). */
 	char *perr = NULL;

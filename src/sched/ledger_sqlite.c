@@ -135,7 +135,7 @@ static sk_err_t sq_open(struct sk_ledger **out, const struct sk_config *cfg,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const char *dir = sk_config_str(cfg, "data_dir");
+	const char *dir = sk_core_conf(cfg)->data_dir;
 	if (sk_mkdir_p(dir, err) != SK_OK)
 		return err->code;
 	char path[4200];

@@ -7,6 +7,7 @@
 #include "model/model.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,30 +15,46 @@
 
 const struct sk_cfg_def sk_sched_cfg[] = {
 	{"sched.schedules", SK_CFG_STR, "daily=0 17 * * *", 0, 0, 0,
-	 "name=cron pairs separated by ';' (5-field cron, @daily, ...)"},
+	 "name=cron pairs separated by ';' (5-field cron, @daily, ...)",
+	 offsetof(struct sk_sched_conf, schedules), NULL},
 	{"sched.timezone", SK_CFG_STR, "Europe/Oslo", 0, 0, 0,
-	 "time zone the cron expressions are read in"},
+	 "time zone the cron expressions are read in",
+	 offsetof(struct sk_sched_conf, timezone), NULL},
 	{"sched.catchup", SK_CFG_BOOL, "true", 0, 0, 0,
-	 "after downtime, run the missed intervals"},
+	 "after downtime, run the missed intervals",
+	 offsetof(struct sk_sched_conf, catchup), NULL},
 	{"sched.catchup_max", SK_CFG_INT, "14", 1, 1000, 0,
-	 "at most this many missed intervals per schedule"},
+	 "at most this many missed intervals per schedule",
+	 offsetof(struct sk_sched_conf, catchup_max), NULL},
 	{"sched.max_attempts", SK_CFG_INT, "3", 1, 100, 0,
-	 "attempts per run (first included)"},
+	 "attempts per run (first included)",
+	 offsetof(struct sk_sched_conf, max_attempts), NULL},
 	{"sched.retry_base_ms", SK_CFG_INT, "60000", 0, 86400000, 0,
-	 "first retry waits up to this (full jitter), doubling"},
+	 "first retry waits up to this (full jitter), doubling",
+	 offsetof(struct sk_sched_conf, retry_base_ms), NULL},
 	{"sched.retry_cap_ms", SK_CFG_INT, "1800000", 0, 86400000, 0,
-	 "cap of the retry delay"},
+	 "cap of the retry delay",
+	 offsetof(struct sk_sched_conf, retry_cap_ms), NULL},
 	{"sched.checks_fail_run", SK_CFG_BOOL, "false", 0, 0, 0,
-	 "a failed data check fails the run"},
+	 "a failed data check fails the run",
+	 offsetof(struct sk_sched_conf, checks_fail_run), NULL},
 	{"sched.publish_hour", SK_CFG_INT, "16", 0, 23, 0,
-	 "Oslo hour by which NVE publishes tomorrow's warnings"},
+	 "Oslo hour by which NVE publishes tomorrow's warnings",
+	 offsetof(struct sk_sched_conf, publish_hour), NULL},
 	{"sched.backfill_days", SK_CFG_INT, "30", 1, 366, 0,
-	 "days per backfill run"},
+	 "days per backfill run",
+	 offsetof(struct sk_sched_conf, backfill_days), NULL},
 	{"sched.lease_ms", SK_CFG_INT, "60000", 1000, 86400000, 0,
 	 "a claimed run is the claimant's while it beats (every third of "
-	 "this); a run silent this long is taken over"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "this); a run silent this long is taken over",
+	 offsetof(struct sk_sched_conf, lease_ms), NULL},
+	SK_CFG_END(struct sk_sched_conf),
 };
+
+const struct sk_sched_conf *sk_sched_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_sched_cfg);
+}
 
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err)
@@ -61,7 +78,7 @@ sk_err_t sk_sched_claim(const struct sk_config *cfg, struct sk_ledger *l,
 			int64_t id, struct sk_run *r, bool *claimed,
 			struct sk_error *err)
 {
-	int64_t until = sk_now_ms() + sk_config_int(cfg, "sched.lease_ms");
+	int64_t until = sk_now_ms() + sk_sched_conf(cfg)->lease_ms;
 	const struct sk_ledger_owner *o = sk_sched_owner(NULL);
 	if (id > 0)
 		return sk_ledger_run_claim(l, id, o, sk_clock_now_ms(), until,
@@ -121,7 +138,7 @@ sk_err_t sk_sched_beat_start(const struct sk_config *cfg,
 	struct sk_sched_beat *b = calloc(1, sizeof *b);
 	if (!b)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	b->lease_ms = sk_config_int(cfg, "sched.lease_ms");
+	b->lease_ms = sk_sched_conf(cfg)->lease_ms;
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	if (sk_sched_ledger_open(cfg, &b->l, err) != SK_OK)
@@ -234,8 +251,8 @@ void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 		     struct sk_run *r)
 {
 	struct sk_date from, to;
-	sk_job_window(fire_utc_ms, (int)sk_config_int(cfg, "run.days_back"),
-		      (int)sk_config_int(cfg, "run.days_ahead"), &from, &to);
+	sk_job_window(fire_utc_ms, (int)sk_job_conf(cfg)->run_days_back,
+		      (int)sk_job_conf(cfg)->run_days_ahead, &from, &to);
 	sk_date_format(&from, r->window_from);
 	sk_date_format(&to, r->window_to);
 	sk_time_format_utc(fire_utc_ms, r->logical_time);
@@ -355,7 +372,7 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 	sk_oslo_from_utc_ms(now, &lt);
 	bool in_window = sk_date_cmp(&c.tomorrow, &from) >= 0 &&
 			 sk_date_cmp(&c.tomorrow, &to) <= 0;
-	if (in_window && lt.hh >= sk_config_int(cfg, "sched.publish_hour")) {
+	if (in_window && lt.hh >= sk_sched_conf(cfg)->publish_hour) {
 		int64_t active_a = 0;
 		for (size_t i = 0; i < n_regions; i++) {
 			const struct sk_region *rg =
@@ -514,7 +531,7 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 				     n_langs, &fs.fetch, &passed, &cerr);
 		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
 			    passed, ok ? "" : "a data check failed");
-		if (!ok && sk_config_bool(cfg, "sched.checks_fail_run"))
+		if (!ok && sk_sched_conf(cfg)->checks_fail_run)
 			rc = sk_error_set(&why, SK_ERR_VALIDATE, false,
 					  "a data check failed (see the run's "
 					  "checks)");
@@ -538,10 +555,8 @@ done:
 		r->state = SK_RUN_RETRY;
 		r->next_try_ms = sk_clock_now_ms() +
 				 sk_backoff_ms((unsigned)r->attempts - 1,
-					       sk_config_int(cfg,
-							     "sched.retry_base_ms"),
-					       sk_config_int(cfg,
-							     "sched.retry_cap_ms"),
+					       sk_sched_conf(cfg)->retry_base_ms,
+					       sk_sched_conf(cfg)->retry_cap_ms,
 					       &rng);
 	} else {
 		r->state = SK_RUN_FAILED;

@@ -39,8 +39,8 @@ static sk_err_t plan_load(const struct sk_config *cfg, struct plan *p,
 			  struct sk_error *err)
 {
 	memset(p, 0, sizeof *p);
-	const char *spec = sk_config_str(cfg, "sched.schedules");
-	if (sk_tz_load(sk_config_str(cfg, "sched.timezone"), &p->tz, err) !=
+	const char *spec = sk_sched_conf(cfg)->schedules;
+	if (sk_tz_load(sk_sched_conf(cfg)->timezone, &p->tz, err) !=
 	    SK_OK)
 		return err->code;
 	char buf[2048];
@@ -64,6 +64,17 @@ static sk_err_t plan_load(const struct sk_config *cfg, struct plan *p,
 		*eq = '\0';
 		struct job *j = &p->jobs[p->n];
 		snprintf(j->name, sizeof j->name, "%s", item);
+		/* A name keys the schedule's state in the ledger
+		 * (last_fire.<name>): two of one name would share it. */
+		for (size_t k = 0; k < p->n; k++) {
+			if (strcmp(p->jobs[k].name, j->name))
+				continue;
+			plan_free(p);
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "sched.schedules: two schedules "
+					    "named '%s' (names must differ)",
+					    item);
+		}
 		snprintf(j->expr, sizeof j->expr, "%s", eq + 1);
 		if (sk_cron_parse(eq + 1, &j->cron, err) != SK_OK) {
 			sk_error_prefix(err, "sched.schedules job %s", j->name);
@@ -124,7 +135,7 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 		snprintf(val, sizeof val, "%lld", (long long)last);
 		return sk_ledger_meta_set(l, key, val, err);
 	}
-	size_t max = (size_t)sk_config_int(cfg, "sched.catchup_max");
+	size_t max = (size_t)sk_sched_conf(cfg)->catchup_max;
 	int64_t fires[1024];
 	size_t n = 0, missed = 0;
 	int64_t from = last;
@@ -142,7 +153,7 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 	}
 	if (!n)
 		return SK_OK;
-	size_t keep = sk_config_bool(cfg, "sched.catchup") ? max : 1;
+	size_t keep = sk_sched_conf(cfg)->catchup ? max : 1;
 	if (n > keep) {
 		missed += n - keep;
 		memmove(fires, fires + (n - keep), keep * sizeof fires[0]);
@@ -159,10 +170,10 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 		snprintf(r.job, sizeof r.job, "%s", j->name);
 		sk_sched_window(cfg, fires[i], &r);
 		snprintf(r.regions, sizeof r.regions, "%s",
-			 sk_config_str(cfg, "regions"));
+			 sk_job_conf(cfg)->regions);
 		snprintf(r.langs, sizeof r.langs, "%s",
-			 sk_config_str(cfg, "lang"));
-		r.max_attempts = (int)sk_config_int(cfg, "sched.max_attempts");
+			 sk_job_conf(cfg)->lang);
+		r.max_attempts = (int)sk_sched_conf(cfg)->max_attempts;
 		bool created;
 		if (sk_ledger_run_add(l, &r, &created, err) != SK_OK)
 			return err->code;
@@ -246,7 +257,7 @@ static bool ledger_outage(const struct sk_config *cfg,
 {
 	if (!sk_job_outage_error(err))
 		return false;
-	sk_job_health_down(SK_JOB_LEDGER, sk_config_str(cfg, "ledger"), err);
+	sk_job_health_down(SK_JOB_LEDGER, sk_ledger_conf(cfg)->backend, err);
 	int64_t d = sk_job_outage_delay(cfg, o, SK_JOB_LEDGER);
 	if (d < 0)
 		return false;
@@ -260,7 +271,7 @@ static void ledger_back(const struct sk_config *cfg, struct sk_job_outage *o)
 {
 	if (!o->attempt)
 		return;
-	sk_job_health_up(SK_JOB_LEDGER, sk_config_str(cfg, "ledger"));
+	sk_job_health_up(SK_JOB_LEDGER, sk_ledger_conf(cfg)->backend);
 	memset(o, 0, sizeof *o);
 }
 

@@ -137,6 +137,24 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 				struct sk_fetch_stats *stats,
 				struct sk_error *err);
 
+/* The keys of sk_source_cfg as typed fields, filled and checked at load by
+ * sk_config_new/sk_config_set (core/config.h). */
+struct sk_source_conf {
+	const char *varsom_url; /* varsom_url */
+	int64_t concurrency; /* fetch.concurrency */
+	int64_t min_interval_ms; /* fetch.min_interval_ms */
+	int64_t attempts; /* fetch.attempts */
+	int64_t backoff_base_ms; /* fetch.backoff_base_ms */
+	int64_t backoff_cap_ms; /* fetch.backoff_cap_ms */
+	int64_t retry_after_max_ms; /* fetch.retry_after_max_ms */
+	int64_t connect_timeout_ms; /* fetch.connect_timeout_ms */
+	int64_t timeout_ms; /* fetch.timeout_ms */
+	int64_t max_body; /* fetch.max_body */
+	int64_t chunk_days; /* fetch.chunk_days */
+	const char *user_agent; /* fetch.user_agent */
+};
 extern const struct sk_cfg_def sk_source_cfg[];
+/* This module's struct in cfg (borrowed; lives as long as cfg). */
+const struct sk_source_conf *sk_source_conf(const struct sk_config *cfg);
 
 #endif

@@ -9,38 +9,56 @@
  */
 #include "source/source.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const struct sk_cfg_def sk_source_cfg[] = {
 	{"varsom_url", SK_CFG_STR, SK_VARSOM_URL_DEFAULT, 0, 0, 0,
-	 "base URL of the varsom avalanche API (env SKRED_VARSOM_URL)"},
+	 "base URL of the varsom avalanche API (env SKRED_VARSOM_URL)",
+	 offsetof(struct sk_source_conf, varsom_url), NULL},
 	{"fetch.concurrency", SK_CFG_INT, "4", 1, 64, 0,
-	 "requests in flight at once"},
+	 "requests in flight at once",
+	 offsetof(struct sk_source_conf, concurrency), NULL},
 	{"fetch.min_interval_ms", SK_CFG_INT, "250", 0, 60000, 0,
-	 "politeness: minimum time between request starts"},
+	 "politeness: minimum time between request starts",
+	 offsetof(struct sk_source_conf, min_interval_ms), NULL},
 	{"fetch.attempts", SK_CFG_INT, "6", 1, 100, 0,
-	 "attempts per chunk (first try included) before it fails"},
+	 "attempts per chunk (first try included) before it fails",
+	 offsetof(struct sk_source_conf, attempts), NULL},
 	{"fetch.backoff_base_ms", SK_CFG_INT, "500", 0, 600000, 0,
-	 "first retry waits up to this (full jitter), doubling per attempt"},
+	 "first retry waits up to this (full jitter), doubling per attempt",
+	 offsetof(struct sk_source_conf, backoff_base_ms), NULL},
 	{"fetch.backoff_cap_ms", SK_CFG_INT, "30000", 0, 3600000, 0,
-	 "cap of the backoff delay"},
+	 "cap of the backoff delay",
+	 offsetof(struct sk_source_conf, backoff_cap_ms), NULL},
 	{"fetch.retry_after_max_ms", SK_CFG_INT, "120000", 0, 3600000, 0,
-	 "cap on a server's Retry-After (seconds or HTTP-date)"},
+	 "cap on a server's Retry-After (seconds or HTTP-date)",
+	 offsetof(struct sk_source_conf, retry_after_max_ms), NULL},
 	{"fetch.connect_timeout_ms", SK_CFG_INT, "10000", 100, 600000, 0,
-	 "connect timeout per request"},
+	 "connect timeout per request",
+	 offsetof(struct sk_source_conf, connect_timeout_ms), NULL},
 	{"fetch.timeout_ms", SK_CFG_INT, "60000", 100, 3600000, 0,
-	 "total timeout per request"},
+	 "total timeout per request",
+	 offsetof(struct sk_source_conf, timeout_ms), NULL},
 	{"fetch.max_body", SK_CFG_INT, "67108864", 1024, 1073741824, 0,
-	 "largest response body accepted, bytes"},
+	 "largest response body accepted, bytes",
+	 offsetof(struct sk_source_conf, max_body), NULL},
 	{"fetch.chunk_days", SK_CFG_INT, "30", 1, 30, 0,
-	 "days per request (the API is asked for at most 30)"},
+	 "days per request (the API is asked for at most 30)",
+	 offsetof(struct sk_source_conf, chunk_days), NULL},
 	{"fetch.user_agent", SK_CFG_STR,
 	 "skred/" SKRED_VERSION " (avalanche warning pipeline; libcurl)", 0, 0,
-	 0, "User-Agent sent to the API"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 0, "User-Agent sent to the API",
+	 offsetof(struct sk_source_conf, user_agent), NULL},
+	SK_CFG_END(struct sk_source_conf),
 };
+
+const struct sk_source_conf *sk_source_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_source_cfg);
+}
 
 struct chunk {
 	struct sk_fetch_chunk c;
@@ -180,7 +198,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 	if (sk_date_cmp(&req->from, &req->to) > 0)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "--from is after --to");
-	const char *base = sk_config_str(cfg, "varsom_url");
+	const char *base = sk_source_conf(cfg)->varsom_url;
 	if (!base || strncmp(base, "http", 4) != 0)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "varsom_url must be an http(s) URL, got "
@@ -189,7 +207,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 	size_t blen = strlen(base);
 	while (blen && base[blen - 1] == '/')
 		blen--;
-	int chunk_days = (int)sk_config_int(cfg, "fetch.chunk_days");
+	int chunk_days = (int)sk_source_conf(cfg)->chunk_days;
 	int64_t days = sk_date_diff(&req->from, &req->to) + 1;
 	size_t per = (size_t)((days + chunk_days - 1) / chunk_days);
 	size_t n = per * req->n_regions * req->n_langs;
@@ -235,18 +253,18 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 		}
 	}
 	struct sk_http_opts o = {
-		.max_concurrent = (long)sk_config_int(cfg, "fetch.concurrency"),
-		.min_interval_ms = sk_config_int(cfg, "fetch.min_interval_ms"),
-		.max_attempts = (unsigned)sk_config_int(cfg, "fetch.attempts"),
-		.backoff_base_ms = sk_config_int(cfg, "fetch.backoff_base_ms"),
-		.backoff_cap_ms = sk_config_int(cfg, "fetch.backoff_cap_ms"),
+		.max_concurrent = (long)sk_source_conf(cfg)->concurrency,
+		.min_interval_ms = sk_source_conf(cfg)->min_interval_ms,
+		.max_attempts = (unsigned)sk_source_conf(cfg)->attempts,
+		.backoff_base_ms = sk_source_conf(cfg)->backoff_base_ms,
+		.backoff_cap_ms = sk_source_conf(cfg)->backoff_cap_ms,
 		.retry_after_max_ms =
-			sk_config_int(cfg, "fetch.retry_after_max_ms"),
+			sk_source_conf(cfg)->retry_after_max_ms,
 		.connect_timeout_ms =
-			(long)sk_config_int(cfg, "fetch.connect_timeout_ms"),
-		.timeout_ms = (long)sk_config_int(cfg, "fetch.timeout_ms"),
-		.max_body = (size_t)sk_config_int(cfg, "fetch.max_body"),
-		.user_agent = sk_config_str(cfg, "fetch.user_agent"),
+			(long)sk_source_conf(cfg)->connect_timeout_ms,
+		.timeout_ms = (long)sk_source_conf(cfg)->timeout_ms,
+		.max_body = (size_t)sk_source_conf(cfg)->max_body,
+		.user_agent = sk_source_conf(cfg)->user_agent,
 	};
 	struct fetch_ctx ctx = {
 		.chunks = chunks, .emit = emit, .ud = ud, .stats = stats,

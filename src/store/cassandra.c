@@ -554,9 +554,9 @@ static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
 			  struct sk_error *err)
 {
 	*out = NULL;
-	const char *ks = sk_config_str(cfg, "cassandra.keyspace");
-	const char *repl = sk_config_str(cfg, "cassandra.replication");
-	const char *cl_name = sk_config_str(cfg, "cassandra.consistency");
+	const char *ks = sk_store_conf(cfg)->cassandra_keyspace;
+	const char *repl = sk_store_conf(cfg)->cassandra_replication;
+	const char *cl_name = sk_store_consistencies[sk_store_conf(cfg)->cassandra_consistency];
 	if (!ident_ok(ks))
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "cassandra.keyspace '%s' is not a plain "
@@ -583,20 +583,20 @@ static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	cs->base.type = &sk_store_cassandra;
 	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
-	const char *user = sk_config_str(cfg, "cassandra.username");
+	const char *user = sk_store_conf(cfg)->cassandra_username;
 	struct sk_cql_session_opts o = {
-		.contact_points = sk_config_str(cfg, "cassandra.hosts"),
+		.contact_points = sk_store_conf(cfg)->cassandra_hosts,
 		.username = user && *user ? user : NULL,
-		.password = sk_config_str(cfg, "cassandra.password"),
+		.password = sk_store_conf(cfg)->cassandra_password,
 		.connect_timeout_ms =
-			(int)sk_config_int(cfg, "cassandra.connect_timeout_ms"),
+			(int)sk_store_conf(cfg)->cassandra_connect_timeout_ms,
 		.request_timeout_ms =
-			(int)sk_config_int(cfg, "cassandra.request_timeout_ms"),
+			(int)sk_store_conf(cfg)->cassandra_request_timeout_ms,
 		.max_in_flight =
-			(unsigned)sk_config_int(cfg, "cassandra.max_in_flight"),
+			(unsigned)sk_store_conf(cfg)->cassandra_max_in_flight,
 		.consistency = cl,
-		.tls = sk_config_bool(cfg, "cassandra.tls"),
-		.tls_ca_file = sk_config_str(cfg, "cassandra.tls_ca_file"),
+		.tls = sk_store_conf(cfg)->cassandra_tls,
+		.tls_ca_file = sk_store_conf(cfg)->cassandra_tls_ca_file,
 	};
 	if (o.tls_ca_file && !*o.tls_ca_file)
 		o.tls_ca_file = NULL;

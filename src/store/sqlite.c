@@ -684,7 +684,7 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 			    struct sk_error *err)
 {
 	*out = NULL;
-	const char *dir = sk_config_str(cfg, "data_dir");
+	const char *dir = sk_core_conf(cfg)->data_dir;
 	if (!dir || !*dir)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "store: data_dir is not set");

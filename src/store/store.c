@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,34 +19,58 @@ static const struct sk_store_type *const store_types[] = {
 	NULL,
 };
 
+const char *const sk_store_backends[] = {"sqlite", "cassandra", NULL};
+const char *const sk_store_consistencies[] = {
+	"ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM",
+	"LOCAL_ONE", NULL,
+};
+
 const struct sk_cfg_def sk_store_cfg[] = {
-	{"store", SK_CFG_STR, "sqlite", 0, 0, 0,
-	 "warehouse backend: sqlite (<data_dir>/warehouse.db) or cassandra"},
+	{"store", SK_CFG_ENUM, "sqlite", 0, 0, 0,
+	 "warehouse backend: sqlite (<data_dir>/warehouse.db) or cassandra",
+	 offsetof(struct sk_store_conf, backend), sk_store_backends},
 	{"cassandra.hosts", SK_CFG_STR, "127.0.0.1:9042", 0, 0, 0,
 	 "contact points host[:port],... tried in order (env "
-	 "SKRED_CASSANDRA_HOSTS)"},
+	 "SKRED_CASSANDRA_HOSTS)",
+	 offsetof(struct sk_store_conf, cassandra_hosts), NULL},
 	{"cassandra.username", SK_CFG_STR, "", 0, 0, 0,
-	 "login (PasswordAuthenticator); empty: no authentication"},
+	 "login (PasswordAuthenticator); empty: no authentication",
+	 offsetof(struct sk_store_conf, cassandra_username), NULL},
 	{"cassandra.password", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE,
-	 "password (never logged)"},
+	 "password (never logged)",
+	 offsetof(struct sk_store_conf, cassandra_password), NULL},
 	{"cassandra.keyspace", SK_CFG_STR, "skred", 0, 0, 0,
-	 "keyspace, created if missing"},
+	 "keyspace, created if missing",
+	 offsetof(struct sk_store_conf, cassandra_keyspace), NULL},
 	{"cassandra.replication", SK_CFG_STR,
 	 "{'class': 'SimpleStrategy', 'replication_factor': 1}", 0, 0, 0,
-	 "replication of a keyspace skred creates (a CQL map)"},
-	{"cassandra.consistency", SK_CFG_STR, "LOCAL_QUORUM", 0, 0, 0,
-	 "consistency of reads and writes"},
+	 "replication of a keyspace skred creates (a CQL map)",
+	 offsetof(struct sk_store_conf, cassandra_replication), NULL},
+	{"cassandra.consistency", SK_CFG_ENUM, "LOCAL_QUORUM", 0, 0,
+	 SK_CFG_NOCASE,
+	 "consistency of reads and writes",
+	 offsetof(struct sk_store_conf, cassandra_consistency), sk_store_consistencies},
 	{"cassandra.connect_timeout_ms", SK_CFG_INT, "5000", 100, 600000, 0,
-	 "connect + handshake timeout per contact point"},
+	 "connect + handshake timeout per contact point",
+	 offsetof(struct sk_store_conf, cassandra_connect_timeout_ms), NULL},
 	{"cassandra.request_timeout_ms", SK_CFG_INT, "12000", 100, 600000, 0,
-	 "per request"},
+	 "per request",
+	 offsetof(struct sk_store_conf, cassandra_request_timeout_ms), NULL},
 	{"cassandra.max_in_flight", SK_CFG_INT, "256", 1, 32768, 0,
-	 "pipelined requests in flight on the connection"},
-	{"cassandra.tls", SK_CFG_BOOL, "false", 0, 0, 0, "connect with TLS"},
+	 "pipelined requests in flight on the connection",
+	 offsetof(struct sk_store_conf, cassandra_max_in_flight), NULL},
+	{"cassandra.tls", SK_CFG_BOOL, "false", 0, 0, 0, "connect with TLS",
+	 offsetof(struct sk_store_conf, cassandra_tls), NULL},
 	{"cassandra.tls_ca_file", SK_CFG_STR, "", 0, 0, 0,
-	 "CA bundle for TLS (empty: system default)"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "CA bundle for TLS (empty: system default)",
+	 offsetof(struct sk_store_conf, cassandra_tls_ca_file), NULL},
+	SK_CFG_END(struct sk_store_conf),
 };
+
+const struct sk_store_conf *sk_store_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_store_cfg);
+}
 
 /* NULL when name is NULL or no backend has that name. */
 const struct sk_store_type *sk_store_type_find(const char *name)
@@ -62,8 +87,8 @@ sk_err_t sk_store_open(struct sk_store **out, const struct sk_config *cfg,
 	*out = NULL;
 	const void *type;
 	if (sk_registry_lookup(SK_REGISTRY(store_types), "store",
-			       sk_config_str(cfg, "store"), &type,
-			       err) != SK_OK)
+			       sk_store_backends[sk_store_conf(cfg)->backend],
+			       &type, err) != SK_OK)
 		return err->code;
 	return ((const struct sk_store_type *)type)->open(out, cfg, err);
 }

@@ -126,6 +126,27 @@ static inline sk_err_t sk_store_prefetch(struct sk_store *st,
 				  : SK_OK;
 }
 
+/* The keys of sk_store_cfg as typed fields, filled and checked at load by
+ * sk_config_new/sk_config_set (core/config.h). */
+struct sk_store_conf {
+	int backend; /* store: index into sk_store_backends */
+	const char *cassandra_hosts; /* cassandra.hosts */
+	const char *cassandra_username; /* cassandra.username */
+	const char *cassandra_password; /* cassandra.password */
+	const char *cassandra_keyspace; /* cassandra.keyspace */
+	const char *cassandra_replication; /* cassandra.replication */
+	int cassandra_consistency; /* index into sk_store_consistencies */
+	int64_t cassandra_connect_timeout_ms; /* cassandra.connect_timeout_ms */
+	int64_t cassandra_request_timeout_ms; /* cassandra.request_timeout_ms */
+	int64_t cassandra_max_in_flight; /* cassandra.max_in_flight */
+	bool cassandra_tls; /* cassandra.tls */
+	const char *cassandra_tls_ca_file; /* cassandra.tls_ca_file */
+};
 extern const struct sk_cfg_def sk_store_cfg[];
+/* The allowed values of store and cassandra.consistency (NULL-ended). */
+extern const char *const sk_store_backends[];
+extern const char *const sk_store_consistencies[];
+/* This module's struct in cfg (borrowed; lives as long as cfg). */
+const struct sk_store_conf *sk_store_conf(const struct sk_config *cfg);
 
 #endif

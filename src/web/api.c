@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +40,34 @@
 
 const struct sk_cfg_def sk_web_cfg[] = {
 	{"http.addr", SK_CFG_STR, "127.0.0.1:8080", 0, 0, SK_CFG_RESTART,
-	 "address of the daemon's HTTP API (env SKRED_HTTP_ADDR); empty: off"},
+	 "address of the daemon's HTTP API (env SKRED_HTTP_ADDR); empty: off",
+	 offsetof(struct sk_web_conf, addr), NULL},
 	{"http.token", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE,
-	 "token for mutating requests; required when not on loopback"},
+	 "token for mutating requests; required when not on loopback",
+	 offsetof(struct sk_web_conf, token), NULL},
 	{"http.allowed_hosts", SK_CFG_STR, "", 0, 0, 0,
 	 "names clients use for the daemon besides its address and "
 	 "127.0.0.1/localhost/[::1] (host or host:port, comma-separated; "
 	 "e.g. a reverse proxy's): any other Host is 421, a POST from any "
-	 "other Origin 403"},
+	 "other Origin 403",
+	 offsetof(struct sk_web_conf, allowed_hosts), NULL},
 	{"http.max_connections", SK_CFG_INT, "1024", 16, 65536, SK_CFG_RESTART,
-	 "open HTTP connections at most (the file limit is raised to fit)"},
+	 "open HTTP connections at most (the file limit is raised to fit)",
+	 offsetof(struct sk_web_conf, max_connections), NULL},
 	{"http.max_connections_per_ip", SK_CFG_INT, "512", 1, 65536,
-	 SK_CFG_RESTART, "open HTTP connections per client address at most"},
+	 SK_CFG_RESTART, "open HTTP connections per client address at most",
+	 offsetof(struct sk_web_conf, max_connections_per_ip), NULL},
 	{"http.header_timeout_ms", SK_CFG_INT, "10000", 100, 3600000, 0,
 	 "a request's headers and body must arrive within this of the "
-	 "connection's start or the previous answer (else it is closed)"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	 "connection's start or the previous answer (else it is closed)",
+	 offsetof(struct sk_web_conf, header_timeout_ms), NULL},
+	SK_CFG_END(struct sk_web_conf),
 };
+
+const struct sk_web_conf *sk_web_conf(const struct sk_config *cfg)
+{
+	return sk_config_struct(cfg, sk_web_cfg);
+}
 
 
 enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,
@@ -261,13 +273,13 @@ static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 		sk_date_format(&call->to, r.window_to);
 	snprintf(r.regions, sizeof r.regions, "%s",
 		 call->regions ? call->regions
-			       : sk_config_str(w->cfg, "regions"));
+			       : sk_job_conf(w->cfg)->regions);
 	snprintf(r.langs, sizeof r.langs, "%s",
-		 !call->lang ? sk_config_str(w->cfg, "lang")
+		 !call->lang ? sk_job_conf(w->cfg)->lang
 		 : call->n_langs == 2 ? "both"
 		 : call->langs[0] == 1 ? "nb"
 				       : "en");
-	r.max_attempts = (int)sk_config_int(w->cfg, "sched.max_attempts");
+	r.max_attempts = (int)sk_sched_conf(w->cfg)->max_attempts;
 	bool created;
 	if (sk_ledger_run_add(w->l, &r, &created, err) != SK_OK)
 		return err->code;
@@ -317,11 +329,11 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	sk_buf_printf(b, "{\"version\":\"%s\",\"now\":\"%s\",\"today\":\"%s\","
 			 "\"tomorrow\":\"%s\",\"timezone\":",
 		      SKRED_VERSION, now_s, today_s, tomorrow_s);
-	sk_model_json_string(b, sk_config_str(w->cfg, "sched.timezone"));
+	sk_model_json_string(b, sk_sched_conf(w->cfg)->timezone);
 	sk_buf_printf(b, ",\"paused\":%s,\"bus\":", found ? "true" : "false");
-	sk_model_json_string(b, sk_config_str(w->cfg, "bus"));
+	sk_model_json_string(b, sk_bus_backends[sk_bus_conf(w->cfg)->backend]);
 	sk_buf_puts(b, ",\"store\":");
-	sk_model_json_string(b, sk_config_str(w->cfg, "store"));
+	sk_model_json_string(b, sk_store_backends[sk_store_conf(w->cfg)->backend]);
 	sk_buf_puts(b, ",\"restart_required\":[");
 	for (size_t i = 0; i < w->n_restart; i++) {
 		if (i)
@@ -691,9 +703,9 @@ static sk_err_t settings(struct sk_web *w, const struct sk_config *cfg,
 			 const char *host, unsigned port, struct sk_error *err)
 {
 	struct sk_web_hosts hs;
-	const char *tok = sk_config_str(cfg, "http.token");
+	const char *tok = sk_web_conf(cfg)->token;
 	if (sk_web_hosts_init(&hs, host, port,
-			      sk_config_str(cfg, "http.allowed_hosts"),
+			      sk_web_conf(cfg)->allowed_hosts,
 			      err) != SK_OK)
 		return err->code;
 	if (!w->loopback && (!tok || !tok[0]))
@@ -704,7 +716,7 @@ static sk_err_t settings(struct sk_web *w, const struct sk_config *cfg,
 	w->hosts = hs;
 	snprintf(w->token, sizeof w->token, "%s", tok ? tok : "");
 	pthread_mutex_lock(&w->conn_lock);
-	w->header_timeout_ms = sk_config_int(cfg, "http.header_timeout_ms");
+	w->header_timeout_ms = sk_web_conf(cfg)->header_timeout_ms;
 	pthread_mutex_unlock(&w->conn_lock);
 	w->cfg = cfg;
 	return SK_OK;
@@ -742,7 +754,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		      struct sk_error *err)
 {
 	*out = NULL;
-	const char *addr = sk_config_str(cfg, "http.addr");
+	const char *addr = sk_web_conf(cfg)->addr;
 	if (!addr || !*addr)
 		return SK_OK;
 	char host[128];
@@ -793,7 +805,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		       err->msg);
 		w->l = NULL;
 	}
-	size_t max = (size_t)sk_config_int(cfg, "http.max_connections");
+	size_t max = (size_t)sk_web_conf(cfg)->max_connections;
 	raise_file_limit(max);
 	if (pthread_create(&w->reaper, NULL, reaper, w) != 0) {
 		web_free(w);
@@ -813,7 +825,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)sk_config_int(cfg, "http.max_connections_per_ip"),
+		(unsigned)sk_web_conf(cfg)->max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, SK_WEB_IDLE_TIMEOUT_S,
 		MHD_OPTION_END);
 	if (!w->d) {

@@ -185,7 +185,7 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 		sk_time_format_utc(s.last_write_ms, last);
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"backend\":");
-	sk_model_json_string(&b, sk_config_str(w->cfg, "store"));
+	sk_model_json_string(&b, sk_store_backends[sk_store_conf(w->cfg)->backend]);
 	sk_buf_printf(&b, ",\"warnings\":%lld,\"problems\":%lld,"
 			  "\"revisions\":%lld,\"last_write\":%s%s%s}",
 		      (long long)s.warnings, (long long)s.problems,
@@ -214,27 +214,27 @@ static void lag_json(struct sk_buf *b, const struct sk_bus_lag *l, size_t n,
 	sk_buf_puts(b, "]}");
 }
 
-static const char *const topic_keys[] = {"bus.topic_raw", "bus.topic_dlq",
-					 "bus.topic_clean"};
-
 static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
-	const char *group = sk_config_str(w->cfg, "bus.group");
+	const char *group = sk_job_conf(w->cfg)->group;
 	bool first = true;
 	if (rc == SK_OK) {
 		sk_buf_printf(&b, "{\"bus\":\"%s\",\"group\":",
-			      sk_config_str(w->cfg, "bus"));
+			      sk_bus_backends[sk_bus_conf(w->cfg)->backend]);
 		sk_model_json_string(&b, group);
 		sk_buf_puts(&b, ",\"topics\":[");
 	}
+	const struct sk_job_conf *bc = sk_job_conf(w->cfg);
+	const char *const topic_names[] = {bc->topic_raw, bc->topic_dlq,
+					   bc->topic_clean};
 	for (size_t t = 0; rc == SK_OK && t < 3; t++) {
 		struct sk_bus_lag *l = NULL;
 		size_t n = 0;
-		const char *topic = sk_config_str(w->cfg, topic_keys[t]);
+		const char *topic = topic_names[t];
 		rc = sk_bus_lag(bus, group, topic, &l, &n, &err);
 		if (rc == SK_OK)
 			lag_json(&b, l, n, topic, &first);
@@ -257,7 +257,7 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	if (rc == SK_OK) {
-		rc = sk_bus_read(bus, sk_config_str(w->cfg, "bus.topic_dlq"),
+		rc = sk_bus_read(bus, sk_job_conf(w->cfg)->topic_dlq,
 				 -1, call->offset, (size_t)call->limit, &batch,
 				 &err);
 		sk_web_bus_give(w, bus, rc == SK_OK);
@@ -388,9 +388,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_job_health hs[SK_JOB__BACKENDS];
 	for (int i = 0; i < SK_JOB__BACKENDS; i++) {
 		sk_job_health_get((enum sk_job_backend)i, &hs[i]);
-		const char *cfgd = i == SK_JOB_BUS     ? sk_config_str(w->cfg, "bus")
-				   : i == SK_JOB_STORE ? sk_config_str(w->cfg,
-								       "store")
+		const char *cfgd = i == SK_JOB_BUS     ? sk_bus_backends[sk_bus_conf(w->cfg)->backend]
+				   : i == SK_JOB_STORE ? sk_store_backends[sk_store_conf(w->cfg)->backend]
 						       : "";
 		if (!hs[i].type[0])
 			snprintf(hs[i].type, sizeof hs[i].type, "%s",
@@ -424,8 +423,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 				      (long long)hs[i].retries);
 	struct sk_bus *bus = NULL;
 	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
-		const char *group = sk_config_str(w->cfg, "bus.group");
-		const char *raw = sk_config_str(w->cfg, "bus.topic_raw");
+		const char *group = sk_job_conf(w->cfg)->group;
+		const char *raw = sk_job_conf(w->cfg)->topic_raw;
 		struct sk_bus_lag *l = NULL;
 		size_t n = 0;
 		sk_buf_puts(&b, "# HELP skred_bus_lag Messages of the raw topic "

@@ -68,6 +68,24 @@ hup "reload failed"
 grep -q "reload failed, keeping the running configuration.*bad/host" "$T/serve.log" && ok "bad allowed host refused" || fail "log: $(tail -3 "$T/serve.log")"
 check "status: still the running schedules" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
 
+# A bad value (an enum outside its set) or a misspelt key: refused whole,
+# the error logged with the key, the value and the allowed set.
+conf "$T/d2" "$other" 'weekly=@weekly' 'bus.publish_clean = maybe
+'
+hup "reload failed"
+grep -q "reload failed, keeping the running configuration.*bus.publish_clean must be yes, no or auto, got 'maybe'" "$T/serve.log" && ok "bad enum value refused, named" || fail "log: $(tail -3 "$T/serve.log")"
+check "status: still the running schedules" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
+conf "$T/d2" "$other" 'weekly=@weekly' 'fetch.concurency = 2
+'
+hup "reload failed"
+grep -q "reload failed, keeping the running configuration.*unknown configuration key 'fetch.concurency' (did you mean 'fetch.concurrency'?)" "$T/serve.log" && ok "misspelt key refused, nearest named" || fail "log: $(tail -3 "$T/serve.log")"
+check "status: still the running schedules" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
+conf "$T/d2" "$other" 'weekly=@weekly;weekly=@daily'
+hup "reload failed"
+grep -q "reload failed, keeping the running configuration.*two schedules named 'weekly'" "$T/serve.log" && ok "duplicate schedule names refused" || fail "log: $(tail -3 "$T/serve.log")"
+check "status: still the running schedules" "daily=0 17 * * * hourly=5 * * * *" "$(st "$jobs")"
+check "the daemon still answers" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$H/healthz")"
+
 # Back to the start-up address and dir: nothing needs a restart any more.
 conf "$T/d1" "$port" 'weekly=@weekly'
 hup "configuration reloaded"

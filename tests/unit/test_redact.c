@@ -149,15 +149,15 @@ static void test_log(void)
 }
 
 static const struct sk_cfg_def tab[] = {
-	{"cassandra.keyspace", SK_CFG_STR, "skred", 0, 0, 0, "not a secret"},
-	{"cassandra.password", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "pw"},
-	{"db.url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "url with pw"},
-	{"api.token_forgot_flag", SK_CFG_STR, "", 0, 0, 0, "name says so"},
-	{"varsom_url", SK_CFG_STR, "https://api.example/", 0, 0, 0, "url"},
-	{"sched.schedules", SK_CFG_STR, "@daily", 0, 0, 0, "cron"},
-	{"n", SK_CFG_INT, "1", 0, 10, 0, "a number"},
-	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX, "librdkafka"},
-	{NULL, 0, NULL, 0, 0, 0, NULL},
+	{"cassandra.keyspace", SK_CFG_STR, "skred", 0, 0, 0, "not a secret", 0, NULL},
+	{"cassandra.password", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "pw", 0, NULL},
+	{"db.url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "url with pw", 0, NULL},
+	{"api.token_forgot_flag", SK_CFG_STR, "", 0, 0, 0, "name says so", 0, NULL},
+	{"varsom_url", SK_CFG_STR, "https://api.example/", 0, 0, 0, "url", 0, NULL},
+	{"sched.schedules", SK_CFG_STR, "@daily", 0, 0, 0, "cron", 0, NULL},
+	{"n", SK_CFG_INT, "1", 0, 10, 0, "a number", 0, NULL},
+	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX, "librdkafka", 0, NULL},
+	{NULL, 0, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 
 struct shown {
