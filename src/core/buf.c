@@ -4,6 +4,7 @@
  */
 #include "core.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -35,4 +35,9 @@
 #include "core/registry.h"
 #include "core/config.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #endif
