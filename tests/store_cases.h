@@ -1,0 +1,141 @@
+/*
+ * store_cases.h - the write decision's case table, run against every store
+ * backend: tests/unit/test_store_decide.c (SQLite) and
+ * tests/external/test_store_decide.c (Cassandra) include this file and
+ * call run_decide_cases() on an open store, so both backends are held to
+ * the same inserted/updated/unchanged/stale rules and read back the record
+ * the rules chose (compared by content hash).
+ *
+ * Each case uses a key of its own (region 3001 + case number), so cases do
+ * not see each other.
+ */
+#ifndef SK_TEST_STORE_CASES_H
+#define SK_TEST_STORE_CASES_H
+
+#include "core/core.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void sc_set_time(struct sk_time_field *t, const char *local)
+{
+	struct sk_civil c;
+	t->local = sk_strdup(local);
+	if (sk_civil_parse(local, &c) == SK_OK) {
+		t->utc_ms = sk_oslo_to_utc_ms(&c);
+		t->has_utc = true;
+	}
+}
+
+/* A cleaned Detail warning for region on 2024-02-01 (lang 1) published at
+ * pub (Oslo wall time, NULL = none), whose content is told apart by text.
+ * It has every kind of value: problems, advices with and without an image,
+ * weather values out of key order, a negative and a zero integer. */
+static struct sk_warning *sc_record(int region, const char *pub,
+				    const char *text)
+{
+	struct sk_warning *w = calloc(1, sizeof *w);
+	if (!w)
+		abort();
+	w->reg_id = 400000 + region;
+	w->region_id = region;
+	w->region_name = sk_strdup("Lyngen");
+	w->region_type_id = 10;
+	w->region_type_name = sk_strdup("A");
+	w->danger_level_raw = sk_strdup("3");
+	w->danger_level = 3;
+	w->lang_key = 1;
+	snprintf(w->valid_date, sizeof w->valid_date, "2024-02-01");
+	sc_set_time(&w->valid_from, "2024-02-01T00:00:00");
+	sc_set_time(&w->valid_to, "2024-02-01T23:59:59");
+	sc_set_time(&w->next_warning_time, "2024-02-01T16:00:00");
+	if (pub)
+		sc_set_time(&w->publish_time, pub);
+	w->main_text = sk_strdup(text);
+	w->is_detail = true;
+	w->danger_level_name = sk_strdup("3 Betydelig");
+	w->author = sk_strdup("Snøskredvarslingen 227");
+	w->avalanche_danger = sk_strdup("Fersk vindtransportert snø.");
+	w->snow_surface = sk_strdup("Skare");
+	w->previous_warning_reg_id = 332047;
+	w->is_tendency = 0;
+	w->utm_zone = 33;
+	w->utm_east = -2100; /* west of the zone's false easting origin */
+	w->utm_north = 6991060;
+	w->n_problems = 1;
+	w->problems = calloc(1, sizeof *w->problems);
+	if (!w->problems)
+		abort();
+	struct sk_problem *p = &w->problems[0];
+	p->problem_id = 1;
+	p->problem_type_id = 10;
+	p->problem_type_name = sk_strdup("Wind drifted snow");
+	p->cause_id = 10;
+	p->cause_name = sk_strdup("Buried weak layer of new snow");
+	p->aval_type_id = 10;
+	p->aval_type_name = sk_strdup("Slab avalanche");
+	p->ext_id = 20;
+	p->ext_name = sk_strdup("Dry slab avalanche");
+	p->trigger_simple_id = 21;
+	p->trigger_simple_name = sk_strdup("Easy to trigger");
+	p->trigger_sensitivity_id = 30;
+	p->trigger_sensitivity_name = sk_strdup("Easy to trigger");
+	p->size_id = 2;
+	p->size_name = sk_strdup("2 - Medium");
+	p->probability_id = 3;
+	p->probability_name = sk_strdup("Possible");
+	p->propagation_id = -1;
+	p->exposed_height_1 = 1000;
+	p->exposed_height_2 = 0;
+	p->exposed_height_fill = 1;
+	p->valid_expositions = sk_strdup("00111000");
+	p->danger_level = 3;
+	p->text = sk_strdup("You can easily trigger avalanches.");
+	w->n_advices = 2;
+	w->advices = calloc(2, sizeof *w->advices);
+	if (!w->advices)
+		abort();
+	w->advices[0] = (struct sk_advice){0, sk_strdup("Avoid terrain traps."),
+					   sk_strdup("https://x/11.jpg")};
+	w->advices[1] = (struct sk_advice){1, sk_strdup("Keep distance."),
+					   NULL};
+	w->has_weather = true;
+	w->cloud_cover_id = 30;
+	w->cloud_cover_name = sk_strdup("Cloudy");
+	sc_set_time(&w->weather_saved_time, "2024-01-31T15:32:29.927");
+	w->n_weather = 3;
+	w->weather = calloc(3, sizeof *w->weather);
+	if (!w->weather)
+		abort();
+	w->weather[0] = (struct sk_weather_value){
+		10, sk_strdup("Rainfall"), 60, sk_strdup("Most exposed area"),
+		sk_strdup("8")};
+	w->weather[1] = (struct sk_weather_value){
+		10, sk_strdup("Rainfall"), 20, sk_strdup("Average"),
+		sk_strdup("4")};
+	w->weather[2] = (struct sk_weather_value){
+		30, sk_strdup("Wind shift to"), 50, sk_strdup("Direction"),
+		NULL};
+	return w;
+}
+
+/* The content hash today's SQLite warehouse stores for
+ * sc_record(3012, "2024-01-31T15:30:00", "Vær varsom"): pinned so that
+ * moving the hash above the backends keeps every stored hash valid. */
+#define SC_PINNED_HASH "308c5809877276ea"
+
+static bool sc_put(struct sk_store *st, const struct sk_warning *w,
+		   enum sk_store_put *res)
+{
+	struct sk_error err = {0};
+	if (sk_store_put(st, w, "{\"raw\":1}", 9, res, &err) == SK_OK)
+		return true;
+	fprintf(stderr, "put: %s\n", err.msg);
+	return false;
+}
+
+#endif
