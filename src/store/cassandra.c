@@ -9,9 +9,13 @@
  * (µs), so Cassandra's last-write-wins keeps the newest revision whatever
  * order writes arrive in, and replaying a revision changes nothing.
  *
- * put() reads the current (publish_time, content_hash) of the key to report
- * inserted/updated/unchanged/stale exactly as the SQLite store does, then
- * submits only the writes needed, pipelined; commit() waits for all of them
+ * The write decision is store.c's (sk_store_put): this backend reads the
+ * current (publish_time, content_hash, write time) of a key, says whether a
+ * revision is on record, and submits the writes it is told, pipelined. An
+ * update at the same publish time (the tie rule) is written 2 µs after the
+ * current row's write time, so last-write-wins never mixes the cells of two
+ * revisions. Rows are read by column name (result metadata), never by
+ * position. commit() waits for all of them
  * and fails (retriable) if Cassandra did not acknowledge every one, so the
  * processor never commits bus offsets for unacknowledged records.
  * Credentials come from the configuration and are never logged.
@@ -24,14 +28,22 @@
 #include <string.h>
 #include <strings.h>
 
-/* Current state of one key, known from a prefetch or an earlier put. */
+/* Current state of one key, known from a prefetch or an earlier put
+ * (cur.version: the row's write time, µs). */
 struct known {
 	int region, lang;
 	int64_t day;
-	bool found;
 	bool written; /* this batch wrote it: its hash is set at commit */
+	struct sk_store_current cur;
+};
+
+/* A revision this batch submitted (not necessarily acknowledged yet). */
+struct rev_note {
+	int region, lang;
+	int64_t day;
+	bool has_pub;
 	int64_t pub;
-	char hash[17];
+	char hash[SK_STORE_HASH_LEN];
 };
 
 /* A (region, lang, day range) whose every row was read by a prefetch. */
@@ -46,6 +58,10 @@ struct cstore {
 	size_t n_known, cap_known;
 	struct covered *cov;
 	size_t n_cov, cap_cov;
+	struct rev_note *revs;
+	size_t n_revs, cap_revs;
+	const struct sk_cql_prepared *del_advices, *ins_advice, *sel_advices,
+		*sel_weather, *sel_rev_seen;
 	const struct sk_cql_prepared *sel_range, *upd_hash, *upd_meta;
 	char ks[64];
 	struct sk_cql_session *s;
@@ -67,11 +83,11 @@ struct cstore {
 	"latest_observations, previous_warning_reg_id, is_tendency, "         \
 	"is_detail, utm_zone, utm_east, utm_north, cloud_cover_id, "          \
 	"cloud_cover_name, weather_comment, weather_saved_time, "             \
-	"advice_list, content_hash"
-#define N_WARNING_COLUMNS 36
+	"advice_list, has_weather, content_hash"
+#define N_WARNING_COLUMNS 37
 #define WARNING_MARKERS                                                        \
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
 #define WARNING_TYPES                                                          \
 	"reg_id bigint, region_name text, region_type_id int, "                \
@@ -85,7 +101,8 @@ struct cstore {
 	"previous_warning_reg_id bigint, is_tendency boolean, is_detail "      \
 	"boolean, utm_zone int, utm_east int, utm_north int, cloud_cover_id "  \
 	"int, cloud_cover_name text, weather_comment text, weather_saved_time " \
-	"timestamp, advice_list frozen<list<text>>, content_hash text, "
+	"timestamp, advice_list frozen<list<text>>, content_hash text, "        \
+	"has_weather boolean, "
 
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS @.warnings_by_region (region_id int, "
@@ -111,6 +128,9 @@ static const char *const schema[] = {
 	"type_name text, subtype_name text, value text, "
 	"PRIMARY KEY ((region_id, lang_key, valid_date), type_id, "
 	"subtype_id))",
+	"CREATE TABLE IF NOT EXISTS @.advices_by_warning (region_id int, "
+	"lang_key int, valid_date date, position int, text text, image_url "
+	"text, PRIMARY KEY ((region_id, lang_key, valid_date), position))",
 	"CREATE TABLE IF NOT EXISTS @.warning_revisions (region_id int, "
 	"lang_key int, valid_date date, publish_time timestamp, content_hash "
 	"text, reg_id bigint, danger_level int, main_text text, raw_json "
@@ -124,9 +144,12 @@ static const char *const schema[] = {
 /* Version of the tables above, kept in store_meta ('schema_version'):
  * 1 (no row) had a non-frozen `advices list<text>`, whose replay at the same
  * timestamp appended the elements again; 2 has `advice_list
- * frozen<list<text>>`, one cell that a replay overwrites. migrate() takes a
- * keyspace from 1 to 2. */
-#define SCHEMA_VERSION 2
+ * frozen<list<text>>`, one cell that a replay overwrites; 3 adds
+ * advices_by_warning (text and image URL per advice, read back; advice_list
+ * stays, written, for readers of the row alone) and has_weather, and its
+ * content_hash is store.c's one hash (2 hashed the JSON). migrate() takes
+ * a keyspace from 1 to 2 to 3. */
+#define SCHEMA_VERSION 3
 
 static const char *const warning_tables[] = {"warnings_by_region",
 					     "warnings_by_date"};
@@ -147,14 +170,16 @@ static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
 
 /* ------------------------------------------------------------ values */
 
+/* Optional integers: -1 is the record's "absent" (stored NULL, as in the
+ * SQLite warehouse); every other value, negative ones too, is stored. */
 static struct sk_cql_value v_int(int v)
 {
-	return v < 0 ? sk_cql_value_null() : sk_cql_value_int(v);
+	return v == -1 ? sk_cql_value_null() : sk_cql_value_int(v);
 }
 
 static struct sk_cql_value v_big(int64_t v)
 {
-	return v < 0 ? sk_cql_value_null() : sk_cql_value_bigint(v);
+	return v == -1 ? sk_cql_value_null() : sk_cql_value_bigint(v);
 }
 
 static struct sk_cql_value v_tri(int v)
@@ -179,7 +204,7 @@ static sk_err_t v_date(const char *s, struct sk_cql_value *out,
 	return SK_OK;
 }
 
-/* The 36 warning columns in WARNING_COLUMNS order, for both warning
+/* The warning columns in WARNING_COLUMNS order, for both warning
  * tables (advices borrowed from adv, sized by the caller to n_advices). */
 static void warning_values(const struct sk_warning *w,
 			   const struct sk_cql_value *date,
@@ -220,12 +245,13 @@ static void warning_values(const struct sk_warning *w,
 		v_int(w->utm_zone),
 		v_int(w->utm_east),
 		v_int(w->utm_north),
-		w->has_weather ? v_int(w->cloud_cover_id) : sk_cql_value_null(),
+		v_int(w->cloud_cover_id),
 		sk_cql_value_text(w->cloud_cover_name),
 		sk_cql_value_text(w->weather_comment),
 		v_time(&w->weather_saved_time),
 		w->n_advices ? sk_cql_value_list(adv, w->n_advices)
 			     : sk_cql_value_null(),
+		sk_cql_value_boolean(w->has_weather),
 		sk_cql_value_text(hash),
 	};
 	memcpy(v, all, sizeof all);
@@ -274,7 +300,8 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		const char *cql;
 	} st[] = {
 		{&cs->sel_range,
-		 "SELECT valid_date, publish_time, content_hash FROM "
+		 "SELECT valid_date, publish_time, content_hash, "
+		 "WRITETIME(reg_id) FROM "
 		 "@.warnings_by_region WHERE region_id = ? AND lang_key = ? AND "
 		 "valid_date >= ? AND valid_date <= ?"},
 		{&cs->upd_hash,
@@ -285,7 +312,8 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		{&cs->upd_meta,
 		 "UPDATE @.store_meta SET value = ? WHERE key = 'last_write'"},
 		{&cs->sel_current,
-		 "SELECT publish_time, content_hash FROM @.warnings_by_region "
+		 "SELECT publish_time, content_hash, WRITETIME(reg_id) FROM "
+		 "@.warnings_by_region "
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
 		{&cs->ins_region, "INSERT INTO @.warnings_by_region ("
 				  WARNING_COLUMNS ") VALUES (" WARNING_MARKERS
@@ -317,6 +345,24 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		 "INSERT INTO @.warning_revisions (region_id, lang_key, "
 		 "valid_date, publish_time, content_hash, reg_id, danger_level, "
 		 "main_text, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+		{&cs->del_advices,
+		 "DELETE FROM @.advices_by_warning WHERE region_id = ? AND "
+		 "lang_key = ? AND valid_date = ?"},
+		{&cs->ins_advice,
+		 "INSERT INTO @.advices_by_warning (region_id, lang_key, "
+		 "valid_date, position, text, image_url) VALUES (?, ?, ?, ?, ?, "
+		 "?)"},
+		{&cs->sel_advices,
+		 "SELECT position, text, image_url FROM @.advices_by_warning "
+		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
+		{&cs->sel_weather,
+		 "SELECT type_id, subtype_id, type_name, subtype_name, value "
+		 "FROM @.weather_by_warning WHERE region_id = ? AND lang_key = ? "
+		 "AND valid_date = ?"},
+		{&cs->sel_rev_seen,
+		 "SELECT content_hash FROM @.warning_revisions WHERE region_id = "
+		 "? AND lang_key = ? AND valid_date = ? AND publish_time = ? AND "
+		 "content_hash = ?"},
 		{&cs->sel_date, "SELECT " WARNING_COLUMNS
 				" FROM @.warnings_by_date WHERE valid_date = ?"},
 		{&cs->sel_problems,
@@ -351,6 +397,7 @@ static void cass_close(struct sk_store *st)
 	sk_cql_session_close(cs->s);
 	free(cs->known);
 	free(cs->cov);
+	free(cs->revs);
 	free(cs);
 }
 
@@ -649,27 +696,43 @@ static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
 	return SK_OK;
 }
 
-/* Current (publish_time ms, hash) of the key; *found false if none. */
+static int64_t day_of(const struct sk_cql_value *date)
+{
+	return (int64_t)date->u.date - 2147483648LL;
+}
+
+/* A (publish_time, content_hash, WRITETIME(reg_id)) cell triple as a
+ * current row. */
+static void cells_current(const struct sk_cql_value *t,
+			  const struct sk_cql_value *h,
+			  const struct sk_cql_value *wt,
+			  struct sk_store_current *cur)
+{
+	memset(cur, 0, sizeof *cur);
+	cur->found = true;
+	cur->has_pub = t && t->kind == SK_CQL_TIMESTAMP;
+	cur->pub_ms = cur->has_pub ? t->u.i64 : 0;
+	if (h && h->kind == SK_CQL_TEXT)
+		snprintf(cur->hash, sizeof cur->hash, "%.*s",
+			 (int)h->u.text.len, h->u.text.p);
+	cur->version = wt && wt->kind == SK_CQL_BIGINT ? wt->u.i64 : 0;
+}
+
+/* Current row of the key; cur->found false if none. */
 static sk_err_t read_current(struct cstore *cs, const struct sk_cql_value *key,
-			     bool *found, int64_t *pub, char *hash,
-			     size_t hash_len, struct sk_error *err)
+			     struct sk_store_current *cur,
+			     struct sk_error *err)
 {
 	struct sk_cql_params p = {.values = key, .n_values = 3};
 	struct sk_cql_result *res = NULL;
-	*found = false;
+	memset(cur, 0, sizeof *cur);
 	if (sk_cql_session_execute(cs->s, cs->sel_current, &p, &res, err) !=
 	    SK_OK)
 		return err->code;
-	if (res->n_rows > 0) {
-		const struct sk_cql_value *t = sk_cql_result_cell(res, 0, 0);
-		const struct sk_cql_value *h = sk_cql_result_cell(res, 0, 1);
-		*found = true;
-		*pub = t && t->kind == SK_CQL_TIMESTAMP ? t->u.i64 : -1;
-		hash[0] = '\0';
-		if (h && h->kind == SK_CQL_TEXT)
-			snprintf(hash, hash_len, "%.*s", (int)h->u.text.len,
-				 h->u.text.p);
-	}
+	if (res->n_rows > 0)
+		cells_current(sk_cql_result_cell(res, 0, 0),
+			      sk_cql_result_cell(res, 0, 1),
+			      sk_cql_result_cell(res, 0, 2), cur);
 	sk_cql_result_free(res);
 	return SK_OK;
 }
@@ -686,8 +749,8 @@ static struct known *known_find(struct cstore *cs, int region, int lang,
 }
 
 static sk_err_t known_set(struct cstore *cs, int region, int lang, int64_t day,
-			  bool found, int64_t pub, const char *hash,
-			  struct sk_error *err)
+			  const struct sk_store_current *cur,
+			  struct known **out, struct sk_error *err)
 {
 	struct known *k = known_find(cs, region, lang, day);
 	if (!k) {
@@ -705,10 +768,10 @@ static sk_err_t known_set(struct cstore *cs, int region, int lang, int64_t day,
 		k->lang = lang;
 		k->day = day;
 	}
-	k->found = found;
 	k->written = false;
-	k->pub = pub;
-	snprintf(k->hash, sizeof k->hash, "%s", hash ? hash : "");
+	k->cur = *cur;
+	if (out)
+		*out = k;
 	return SK_OK;
 }
 
@@ -784,17 +847,11 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 				sk_cql_result_cell(res, r, 0);
 			if (row[0].kind != SK_CQL_DATE)
 				continue;
-			char hash[17] = "";
-			if (row[2].kind == SK_CQL_TEXT)
-				snprintf(hash, sizeof hash, "%.*s",
-					 (int)row[2].u.text.len,
-					 row[2].u.text.p);
-			sk_err_t rc = known_set(
-				cs, c->region, c->lang,
-				(int64_t)row[0].u.date - 2147483648LL, true,
-				row[1].kind == SK_CQL_TIMESTAMP ? row[1].u.i64
-								: -1,
-				hash, err);
+			struct sk_store_current cur;
+			cells_current(&row[1], &row[2], &row[3], &cur);
+			sk_err_t rc = known_set(cs, c->region, c->lang,
+						day_of(&row[0]), &cur, NULL,
+						err);
 			if (rc != SK_OK) {
 				sk_cql_result_free(res);
 				return rc;
@@ -805,9 +862,9 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 	return SK_OK;
 }
 
-static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
-			 const char *raw, size_t raw_len,
-			 enum sk_store_put *result, struct sk_error *err)
+static sk_err_t cass_current(struct sk_store *st, const struct sk_warning *w,
+			     struct sk_store_current *cur,
+			     struct sk_error *err)
 {
 	struct cstore *cs = (struct cstore *)st;
 	if (!cs->in_tx)
@@ -816,141 +873,230 @@ static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
 	struct sk_cql_value date;
 	if (v_date(w->valid_date, &date, err) != SK_OK)
 		return err->code;
-	char *json = NULL;
-	if (sk_model_warning_to_json(w, &json, err) != SK_OK)
-		return err->code;
-	char hash[17];
-	snprintf(hash, sizeof hash, "%016llx",
-		 (unsigned long long)sk_fnv1a64(json, strlen(json)));
-	free(json);
-	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
-	/* Timestamps: the publish time in µs; 1 µs earlier for the deletes
-	 * that clear the previous revision's children. */
-	int64_t ts = pub * 1000 + 1000;
 	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
 				      sk_cql_value_int(w->lang_key), date};
-
-	bool found;
-	int64_t cur_pub = -1;
-	char cur_hash[40] = "";
-	int64_t day = (int64_t)date.u.date - 2147483648LL;
-	const struct known *kn = known_find(cs, w->region_id, w->lang_key, day);
+	const struct known *kn =
+		known_find(cs, w->region_id, w->lang_key, day_of(&date));
+	memset(cur, 0, sizeof *cur);
 	if (kn) {
-		found = kn->found;
-		cur_pub = kn->pub;
-		snprintf(cur_hash, sizeof cur_hash, "%s", kn->hash);
-	} else if (is_covered(cs, w->region_id, w->lang_key, day)) {
-		found = false;
-	} else if (read_current(cs, key, &found, &cur_pub, cur_hash,
-				sizeof cur_hash, err) != SK_OK) {
-		return err->code;
+		*cur = kn->cur;
+		return SK_OK;
 	}
-	enum sk_store_put res;
-	if (!found)
-		res = SK_STORE_INSERTED;
-	else if (!strcmp(cur_hash, hash))
-		res = SK_STORE_UNCHANGED;
-	else if (pub >= cur_pub)
-		res = SK_STORE_UPDATED;
-	else
-		res = SK_STORE_STALE;
+	if (is_covered(cs, w->region_id, w->lang_key, day_of(&date)))
+		return SK_OK;
+	return read_current(cs, key, cur, err);
+}
 
-	if (res != SK_STORE_UNCHANGED) {
-		struct sk_cql_value rv[9] = {
+/* A missing publish time is timestamp 0 in warning_revisions (a clustering
+ * column cannot be NULL). */
+static struct sk_cql_value rev_pub(const struct sk_warning *w)
+{
+	return sk_cql_value_timestamp(w->publish_time.has_utc
+					      ? w->publish_time.utc_ms
+					      : 0);
+}
+
+static sk_err_t cass_revision_seen(struct sk_store *st,
+				   const struct sk_warning *w,
+				   const char *hash, bool *seen,
+				   struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	struct sk_cql_value date;
+	if (v_date(w->valid_date, &date, err) != SK_OK)
+		return err->code;
+	int64_t day = day_of(&date);
+	bool has = w->publish_time.has_utc;
+	int64_t pub = has ? w->publish_time.utc_ms : 0;
+	for (size_t i = 0; i < cs->n_revs; i++) {
+		const struct rev_note *r = &cs->revs[i];
+		if (r->region == w->region_id && r->lang == w->lang_key &&
+		    r->day == day && r->has_pub == has && r->pub == pub &&
+		    !strcmp(r->hash, hash)) {
+			*seen = true;
+			return SK_OK;
+		}
+	}
+	struct sk_cql_value v[5] = {sk_cql_value_int(w->region_id),
+				    sk_cql_value_int(w->lang_key), date,
+				    rev_pub(w), sk_cql_value_text(hash)};
+	struct sk_cql_params p = {.values = v, .n_values = 5};
+	struct sk_cql_result *res = NULL;
+	if (sk_cql_session_execute(cs->s, cs->sel_rev_seen, &p, &res, err) !=
+	    SK_OK)
+		return err->code;
+	*seen = res->n_rows > 0;
+	sk_cql_result_free(res);
+	return SK_OK;
+}
+
+static sk_err_t rev_note_add(struct cstore *cs, const struct sk_warning *w,
+			     int64_t day, const char *hash,
+			     struct sk_error *err)
+{
+	if (cs->n_revs == cs->cap_revs) {
+		size_t cap = cs->cap_revs ? cs->cap_revs * 2 : 64;
+		struct rev_note *n = realloc(cs->revs, cap * sizeof *n);
+		if (!n)
+			return sk_error_set(err, SK_ERR_NOMEM, true,
+					    "out of memory");
+		cs->revs = n;
+		cs->cap_revs = cap;
+	}
+	struct rev_note *r = &cs->revs[cs->n_revs++];
+	r->region = w->region_id;
+	r->lang = w->lang_key;
+	r->day = day;
+	r->has_pub = w->publish_time.has_utc;
+	r->pub = r->has_pub ? w->publish_time.utc_ms : 0;
+	snprintf(r->hash, sizeof r->hash, "%s", hash);
+	return SK_OK;
+}
+
+/* Submit the current row of w (both warning tables; warnings_by_region
+ * without its content_hash, set by the caller once every write is
+ * acknowledged) and its children at ts; clear first deletes the previous
+ * revision's children 1 µs earlier. */
+static sk_err_t write_current(struct cstore *cs, const struct sk_warning *w,
+			      const char *hash, int64_t ts, bool clear,
+			      struct sk_error *err)
+{
+	struct sk_cql_value date;
+	if (v_date(w->valid_date, &date, err) != SK_OK)
+		return err->code;
+	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
+				      sk_cql_value_int(w->lang_key), date};
+	struct sk_cql_value *adv = calloc(w->n_advices + 1, sizeof *adv);
+	if (!adv)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	struct sk_cql_value v[N_WARNING_COLUMNS];
+	warning_values(w, &date, adv, hash, v);
+	sk_err_t rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS, ts, err);
+	/* warnings_by_region's content_hash is what says "this revision is
+	 * completely stored": it is set after every other write of the
+	 * record was acknowledged, so a crash in between leaves a hash that
+	 * makes the replay write again. */
+	v[N_WARNING_COLUMNS - 1] = sk_cql_value_unset();
+	if (rc == SK_OK)
+		rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS, ts, err);
+	free(adv);
+	if (rc != SK_OK)
+		return rc;
+	if (clear && (submit(cs, cs->del_problems, key, 3, ts - 1, err) !=
+			      SK_OK ||
+		      submit(cs, cs->del_weather, key, 3, ts - 1, err) !=
+			      SK_OK ||
+		      submit(cs, cs->del_advices, key, 3, ts - 1, err) !=
+			      SK_OK))
+		return err->code;
+	for (size_t i = 0; i < w->n_problems; i++) {
+		const struct sk_problem *p = &w->problems[i];
+		struct sk_cql_value pv[28] = {
 			key[0], key[1], key[2],
-			v_time(&w->publish_time),
-			sk_cql_value_text(hash),
+			sk_cql_value_int(p->problem_id),
+			v_int(p->problem_type_id),
+			sk_cql_value_text(p->problem_type_name),
+			v_int(p->cause_id),
+			sk_cql_value_text(p->cause_name),
+			v_int(p->aval_type_id),
+			sk_cql_value_text(p->aval_type_name),
+			v_int(p->ext_id),
+			sk_cql_value_text(p->ext_name),
+			v_int(p->trigger_simple_id),
+			sk_cql_value_text(p->trigger_simple_name),
+			v_int(p->trigger_sensitivity_id),
+			sk_cql_value_text(p->trigger_sensitivity_name),
+			v_int(p->size_id),
+			sk_cql_value_text(p->size_name),
+			v_int(p->probability_id),
+			sk_cql_value_text(p->probability_name),
+			v_int(p->propagation_id),
+			sk_cql_value_text(p->propagation_name),
+			v_int(p->exposed_height_1),
+			v_int(p->exposed_height_2),
+			v_int(p->exposed_height_fill),
+			sk_cql_value_text(p->valid_expositions),
+			v_int(p->danger_level),
+			sk_cql_value_text(p->text),
+		};
+		if (submit(cs, cs->ins_problem, pv, 28, ts, err) != SK_OK)
+			return err->code;
+	}
+	for (size_t i = 0; i < w->n_weather; i++) {
+		const struct sk_weather_value *x = &w->weather[i];
+		struct sk_cql_value wv[8] = {
+			key[0], key[1], key[2],
+			sk_cql_value_int(x->type_id),
+			sk_cql_value_int(x->subtype_id),
+			sk_cql_value_text(x->type_name),
+			sk_cql_value_text(x->subtype_name),
+			sk_cql_value_text(x->value),
+		};
+		if (submit(cs, cs->ins_weather, wv, 8, ts, err) != SK_OK)
+			return err->code;
+	}
+	for (size_t i = 0; i < w->n_advices; i++) {
+		const struct sk_advice *a = &w->advices[i];
+		struct sk_cql_value av[6] = {
+			key[0], key[1], key[2],
+			sk_cql_value_int(a->position),
+			sk_cql_value_text(a->text),
+			sk_cql_value_text(a->image_url),
+		};
+		if (submit(cs, cs->ins_advice, av, 6, ts, err) != SK_OK)
+			return err->code;
+	}
+	return SK_OK;
+}
+
+/* Timestamps: the publish time in µs (+1 ms, so the deletes 1 µs earlier
+ * stay after any earlier second); an update that ties with the current
+ * row's write time goes 2 µs after it. */
+static sk_err_t cass_write(struct sk_store *st,
+			   const struct sk_store_write *wr,
+			   struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	const struct sk_warning *w = wr->w;
+	struct sk_cql_value date;
+	if (v_date(w->valid_date, &date, err) != SK_OK)
+		return err->code;
+	int64_t day = day_of(&date);
+	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
+	int64_t ts = pub * 1000 + 1000;
+	if (wr->revision) {
+		struct sk_cql_value rv[9] = {
+			sk_cql_value_int(w->region_id),
+			sk_cql_value_int(w->lang_key),
+			date,
+			rev_pub(w),
+			sk_cql_value_text(wr->hash),
 			sk_cql_value_bigint(w->reg_id),
 			sk_cql_value_int(w->danger_level),
 			sk_cql_value_text(w->main_text),
-			sk_cql_value_textn(raw ? raw : "", raw ? raw_len : 0),
+			sk_cql_value_textn(wr->raw ? wr->raw : "",
+					   wr->raw ? wr->raw_len : 0),
 		};
-		if (!w->publish_time.has_utc)
-			rv[3] = sk_cql_value_timestamp(0);
-		if (submit(cs, cs->ins_revision, rv, 9, ts, err) != SK_OK)
+		if (submit(cs, cs->ins_revision, rv, 9, ts, err) != SK_OK ||
+		    rev_note_add(cs, w, day, wr->hash, err) != SK_OK)
 			return err->code;
 	}
-	if (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) {
-		struct sk_cql_value *adv =
-			calloc(w->n_advices + 1, sizeof *adv);
-		if (!adv)
-			return sk_error_set(err, SK_ERR_NOMEM, false,
-					    "out of memory");
-		struct sk_cql_value v[N_WARNING_COLUMNS];
-		warning_values(w, &date, adv, hash, v);
-		sk_err_t rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS,
-				     ts, err);
-		/* warnings_by_region's content_hash is what says "this
-		 * revision is completely stored": it is set at commit, after
-		 * every other write of the record was acknowledged, so a crash
-		 * in between leaves a hash that makes the replay write again. */
-		v[N_WARNING_COLUMNS - 1] = sk_cql_value_unset();
-		if (rc == SK_OK)
-			rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS,
-				    ts, err);
-		free(adv);
-		if (rc != SK_OK)
-			return rc;
-		if (found && (submit(cs, cs->del_problems, key, 3, ts - 1,
-				     err) != SK_OK ||
-			      submit(cs, cs->del_weather, key, 3, ts - 1,
-				     err) != SK_OK))
-			return err->code;
-		for (size_t i = 0; i < w->n_problems; i++) {
-			const struct sk_problem *p = &w->problems[i];
-			struct sk_cql_value pv[28] = {
-				key[0], key[1], key[2],
-				sk_cql_value_int(p->problem_id),
-				v_int(p->problem_type_id),
-				sk_cql_value_text(p->problem_type_name),
-				v_int(p->cause_id),
-				sk_cql_value_text(p->cause_name),
-				v_int(p->aval_type_id),
-				sk_cql_value_text(p->aval_type_name),
-				v_int(p->ext_id),
-				sk_cql_value_text(p->ext_name),
-				v_int(p->trigger_simple_id),
-				sk_cql_value_text(p->trigger_simple_name),
-				v_int(p->trigger_sensitivity_id),
-				sk_cql_value_text(p->trigger_sensitivity_name),
-				v_int(p->size_id),
-				sk_cql_value_text(p->size_name),
-				v_int(p->probability_id),
-				sk_cql_value_text(p->probability_name),
-				v_int(p->propagation_id),
-				sk_cql_value_text(p->propagation_name),
-				v_int(p->exposed_height_1),
-				v_int(p->exposed_height_2),
-				v_int(p->exposed_height_fill),
-				sk_cql_value_text(p->valid_expositions),
-				v_int(p->danger_level),
-				sk_cql_value_text(p->text),
-			};
-			if (submit(cs, cs->ins_problem, pv, 28, ts, err) != SK_OK)
-				return err->code;
-		}
-		for (size_t i = 0; i < w->n_weather; i++) {
-			const struct sk_weather_value *x = &w->weather[i];
-			struct sk_cql_value wv[8] = {
-				key[0], key[1], key[2],
-				sk_cql_value_int(x->type_id),
-				sk_cql_value_int(x->subtype_id),
-				sk_cql_value_text(x->type_name),
-				sk_cql_value_text(x->subtype_name),
-				sk_cql_value_text(x->value),
-			};
-			if (submit(cs, cs->ins_weather, wv, 8, ts, err) != SK_OK)
-				return err->code;
-		}
-	}
+	if (wr->what != SK_STORE_INSERTED && wr->what != SK_STORE_UPDATED)
+		return SK_OK;
+	if (wr->cur->found && wr->cur->version + 2 > ts)
+		ts = wr->cur->version + 2;
+	if (write_current(cs, w, wr->hash, ts, wr->cur->found, err) != SK_OK)
+		return err->code;
 	/* A later record of this batch with the same key sees this one. */
-	if (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) {
-		if (known_set(cs, w->region_id, w->lang_key, day, true, pub,
-			      hash, err) != SK_OK)
-			return err->code;
-		known_find(cs, w->region_id, w->lang_key, day)->written = true;
-	}
-	*result = res;
+	struct sk_store_current now = {
+		.found = true, .has_pub = w->publish_time.has_utc,
+		.pub_ms = pub, .version = ts};
+	snprintf(now.hash, sizeof now.hash, "%s", wr->hash);
+	struct known *k;
+	if (known_set(cs, w->region_id, w->lang_key, day, &now, &k, err) !=
+	    SK_OK)
+		return err->code;
+	k->written = true;
 	return SK_OK;
 }
 
@@ -979,9 +1125,10 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 		if (!k->written)
 			continue;
 		struct sk_cql_value v[4] = {
-			sk_cql_value_text(k->hash), sk_cql_value_int(k->region),
-			sk_cql_value_int(k->lang), sk_cql_value_date(k->day)};
-		rc = submit(cs, cs->upd_hash, v, 4, k->pub * 1000 + 1000, err);
+			sk_cql_value_text(k->cur.hash),
+			sk_cql_value_int(k->region), sk_cql_value_int(k->lang),
+			sk_cql_value_date(k->day)};
+		rc = submit(cs, cs->upd_hash, v, 4, k->cur.version, err);
 	}
 	if (rc == SK_OK && wrote) {
 		struct sk_cql_value v = sk_cql_value_bigint(now);
@@ -999,6 +1146,7 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 	}
 	cs->n_known = 0;
 	cs->n_cov = 0;
+	cs->n_revs = 0;
 	if (rc != SK_OK)
 		return rc;
 	if (wrote)
@@ -1016,6 +1164,7 @@ static void cass_rollback(struct sk_store *st)
 	cs->in_tx = false;
 	cs->n_known = 0;
 	cs->n_cov = 0;
+	cs->n_revs = 0;
 }
 
 /* ------------------------------------------------------------ reads */
@@ -1048,119 +1197,221 @@ static void cell_time(const struct sk_cql_value *v, struct sk_time_field *t)
 	t->utc_ms = t->has_utc ? v->u.i64 : 0;
 }
 
-static sk_err_t row_to_warning(const struct sk_cql_value *c,
-			       struct sk_warning **out, struct sk_error *err)
+/* A result row read by column name (the result metadata), never by
+ * position. */
+struct row {
+	const struct sk_cql_meta *m;
+	const struct sk_cql_value *c;
+};
+
+/* The cell of column name, NULL when the result has no such column. */
+static const struct sk_cql_value *col(const struct row *r, const char *name)
+{
+	if (!r->m->columns)
+		return NULL;
+	for (int32_t i = 0; i < r->m->n_columns; i++)
+		if (!strcmp(r->m->columns[i].name, name))
+			return &r->c[i];
+	return NULL;
+}
+
+static void cell_date(const struct sk_cql_value *v, char out[11])
+{
+	out[0] = '\0';
+	if (!v || v->kind != SK_CQL_DATE)
+		return;
+	struct sk_date d;
+	sk_civil_from_days(day_of(v), &d.y, &d.m, &d.d);
+	sk_date_format(&d, out);
+}
+
+static sk_err_t row_to_warning(const struct row *r, struct sk_warning **out,
+			       struct sk_error *err)
 {
 	struct sk_warning *w = calloc(1, sizeof *w);
 	if (!w)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	/* WARNING_COLUMNS order */
-	w->region_id = cell_int(&c[0]);
-	w->lang_key = cell_int(&c[1]);
-	if (c[2].kind == SK_CQL_DATE) {
-		struct sk_date d;
-		sk_civil_from_days((int64_t)c[2].u.date - 2147483648LL, &d.y,
-				   &d.m, &d.d);
-		sk_date_format(&d, w->valid_date);
-	}
-	w->reg_id = cell_big(&c[3]);
-	w->region_name = cell_str(&c[4]);
-	w->region_type_id = cell_int(&c[5]);
-	w->region_type_name = cell_str(&c[6]);
-	w->danger_level = cell_int(&c[7]);
-	w->not_assessed = cell_tri(&c[8]) == 1;
-	cell_time(&c[9], &w->valid_from);
-	cell_time(&c[10], &w->valid_to);
-	cell_time(&c[11], &w->next_warning_time);
-	cell_time(&c[12], &w->publish_time);
-	cell_time(&c[13], &w->danger_increase_time);
-	cell_time(&c[14], &w->danger_decrease_time);
-	w->main_text = cell_str(&c[15]);
-	w->danger_level_name = cell_str(&c[16]);
-	w->author = cell_str(&c[17]);
-	w->avalanche_danger = cell_str(&c[18]);
-	w->emergency_warning = cell_str(&c[19]);
-	w->snow_surface = cell_str(&c[20]);
-	w->current_weaklayers = cell_str(&c[21]);
-	w->latest_avalanche_activity = cell_str(&c[22]);
-	w->latest_observations = cell_str(&c[23]);
-	w->previous_warning_reg_id = cell_big(&c[24]);
-	w->is_tendency = cell_tri(&c[25]);
-	w->is_detail = cell_tri(&c[26]) == 1;
-	w->utm_zone = cell_int(&c[27]);
-	w->utm_east = cell_int(&c[28]);
-	w->utm_north = cell_int(&c[29]);
-	w->cloud_cover_id = cell_int(&c[30]);
-	w->has_weather = c[30].kind == SK_CQL_INT;
-	w->cloud_cover_name = cell_str(&c[31]);
-	w->weather_comment = cell_str(&c[32]);
-	cell_time(&c[33], &w->weather_saved_time);
-	if (c[34].kind == SK_CQL_LIST && c[34].u.coll.n) {
-		size_t n = c[34].u.coll.n;
-		w->advices = calloc(n, sizeof *w->advices);
-		if (!w->advices) {
-			sk_warning_free(w);
-			return sk_error_set(err, SK_ERR_NOMEM, false,
-					    "out of memory");
-		}
-		for (size_t i = 0; i < n; i++) {
-			w->advices[i].position = (int)i;
-			w->advices[i].text = cell_str(&c[34].u.coll.items[i]);
-		}
-		w->n_advices = n;
-	}
+	w->region_id = cell_int(col(r, "region_id"));
+	w->lang_key = cell_int(col(r, "lang_key"));
+	cell_date(col(r, "valid_date"), w->valid_date);
+	w->reg_id = cell_big(col(r, "reg_id"));
+	w->region_name = cell_str(col(r, "region_name"));
+	w->region_type_id = cell_int(col(r, "region_type_id"));
+	w->region_type_name = cell_str(col(r, "region_type_name"));
+	w->danger_level = cell_int(col(r, "danger_level"));
+	w->not_assessed = cell_tri(col(r, "not_assessed")) == 1;
+	cell_time(col(r, "valid_from"), &w->valid_from);
+	cell_time(col(r, "valid_to"), &w->valid_to);
+	cell_time(col(r, "next_warning_time"), &w->next_warning_time);
+	cell_time(col(r, "publish_time"), &w->publish_time);
+	cell_time(col(r, "danger_increase_time"), &w->danger_increase_time);
+	cell_time(col(r, "danger_decrease_time"), &w->danger_decrease_time);
+	w->main_text = cell_str(col(r, "main_text"));
+	w->danger_level_name = cell_str(col(r, "danger_level_name"));
+	w->author = cell_str(col(r, "author"));
+	w->avalanche_danger = cell_str(col(r, "avalanche_danger"));
+	w->emergency_warning = cell_str(col(r, "emergency_warning"));
+	w->snow_surface = cell_str(col(r, "snow_surface"));
+	w->current_weaklayers = cell_str(col(r, "current_weaklayers"));
+	w->latest_avalanche_activity =
+		cell_str(col(r, "latest_avalanche_activity"));
+	w->latest_observations = cell_str(col(r, "latest_observations"));
+	w->previous_warning_reg_id = cell_big(col(r, "previous_warning_reg_id"));
+	w->is_tendency = cell_tri(col(r, "is_tendency"));
+	w->is_detail = cell_tri(col(r, "is_detail")) == 1;
+	w->utm_zone = cell_int(col(r, "utm_zone"));
+	w->utm_east = cell_int(col(r, "utm_east"));
+	w->utm_north = cell_int(col(r, "utm_north"));
+	w->cloud_cover_id = cell_int(col(r, "cloud_cover_id"));
+	/* Rows of schema 2 have no has_weather: it was "a cloud cover". */
+	int hw = cell_tri(col(r, "has_weather"));
+	w->has_weather = hw < 0 ? w->cloud_cover_id != -1 : hw == 1;
+	w->cloud_cover_name = cell_str(col(r, "cloud_cover_name"));
+	w->weather_comment = cell_str(col(r, "weather_comment"));
+	cell_time(col(r, "weather_saved_time"), &w->weather_saved_time);
 	*out = w;
 	return SK_OK;
 }
 
-static sk_err_t load_problems(struct cstore *cs, struct sk_warning *w,
+/* Advices from advice_list alone (rows no advices_by_warning row has been
+ * written for): texts, no image URLs. */
+static sk_err_t advices_from_list(struct sk_warning *w,
+				  const struct sk_cql_value *list,
+				  struct sk_error *err)
+{
+	if (!list || list->kind != SK_CQL_LIST || !list->u.coll.n)
+		return SK_OK;
+	size_t n = list->u.coll.n;
+	if (!(w->advices = calloc(n, sizeof *w->advices)))
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		w->advices[i].position = (int)i;
+		w->advices[i].text = cell_str(&list->u.coll.items[i]);
+	}
+	w->n_advices = n;
+	return SK_OK;
+}
+
+enum child_kind { CHILD_PROBLEM, CHILD_ADVICE, CHILD_WEATHER };
+
+static void read_problem(const struct row *r, struct sk_problem *q)
+{
+	q->problem_id = cell_int(col(r, "problem_id"));
+	q->problem_type_id = cell_int(col(r, "problem_type_id"));
+	q->problem_type_name = cell_str(col(r, "problem_type_name"));
+	q->cause_id = cell_int(col(r, "cause_id"));
+	q->cause_name = cell_str(col(r, "cause_name"));
+	q->aval_type_id = cell_int(col(r, "aval_type_id"));
+	q->aval_type_name = cell_str(col(r, "aval_type_name"));
+	q->ext_id = cell_int(col(r, "ext_id"));
+	q->ext_name = cell_str(col(r, "ext_name"));
+	q->trigger_simple_id = cell_int(col(r, "trigger_simple_id"));
+	q->trigger_simple_name = cell_str(col(r, "trigger_simple_name"));
+	q->trigger_sensitivity_id = cell_int(col(r, "trigger_sensitivity_id"));
+	q->trigger_sensitivity_name =
+		cell_str(col(r, "trigger_sensitivity_name"));
+	q->size_id = cell_int(col(r, "size_id"));
+	q->size_name = cell_str(col(r, "size_name"));
+	q->probability_id = cell_int(col(r, "probability_id"));
+	q->probability_name = cell_str(col(r, "probability_name"));
+	q->propagation_id = cell_int(col(r, "propagation_id"));
+	q->propagation_name = cell_str(col(r, "propagation_name"));
+	q->exposed_height_1 = cell_int(col(r, "exposed_height_1"));
+	q->exposed_height_2 = cell_int(col(r, "exposed_height_2"));
+	q->exposed_height_fill = cell_int(col(r, "exposed_height_fill"));
+	q->valid_expositions = cell_str(col(r, "valid_expositions"));
+	q->danger_level = cell_int(col(r, "danger_level"));
+	q->text = cell_str(col(r, "text"));
+}
+
+static void read_advice(const struct row *r, struct sk_advice *a)
+{
+	a->position = cell_int(col(r, "position"));
+	a->text = cell_str(col(r, "text"));
+	a->image_url = cell_str(col(r, "image_url"));
+}
+
+static void read_weather(const struct row *r, struct sk_weather_value *x)
+{
+	x->type_id = cell_int(col(r, "type_id"));
+	x->type_name = cell_str(col(r, "type_name"));
+	x->subtype_id = cell_int(col(r, "subtype_id"));
+	x->subtype_name = cell_str(col(r, "subtype_name"));
+	x->value = cell_str(col(r, "value"));
+}
+
+/* Children of one kind, in clustering (primary-key) order. The arrays are
+ * sized to the result and every element is filled, so sk_warning_free is
+ * safe whatever happens. */
+static sk_err_t load_children(struct cstore *cs, struct sk_warning *w,
+			      enum child_kind k,
 			      const struct sk_cql_value *key,
 			      struct sk_error *err)
 {
+	static const size_t max[] = {SK_LIMIT_PROBLEMS, SK_LIMIT_ADVICES,
+				     SK_LIMIT_WEATHER_VALUES};
+	const struct sk_cql_prepared *ps[] = {cs->sel_problems, cs->sel_advices,
+					      cs->sel_weather};
 	struct sk_cql_params p = {.values = key, .n_values = 3};
 	struct sk_cql_result *res = NULL;
-	if (sk_cql_session_execute(cs->s, cs->sel_problems, &p, &res, err) !=
-	    SK_OK)
+	if (sk_cql_session_execute(cs->s, ps[k], &p, &res, err) != SK_OK)
 		return err->code;
-	if (res->n_rows > 0) {
-		w->problems = calloc((size_t)res->n_rows, sizeof *w->problems);
-		if (!w->problems) {
-			sk_cql_result_free(res);
-			return sk_error_set(err, SK_ERR_NOMEM, false,
-					    "out of memory");
-		}
+	size_t n = res->n_rows > 0 ? (size_t)res->n_rows : 0;
+	sk_err_t rc = SK_OK;
+	if (n > max[k]) {
+		rc = sk_error_set(err, SK_ERR_LIMIT, false,
+				  "%zu children of kind %d in one warning", n,
+				  (int)k);
+		goto out;
 	}
-	for (int32_t r = 0; r < res->n_rows; r++) {
-		const struct sk_cql_value *c = sk_cql_result_cell(res, r, 0);
-		struct sk_problem *q = &w->problems[w->n_problems++];
-		q->problem_id = cell_int(&c[0]);
-		q->problem_type_id = cell_int(&c[1]);
-		q->problem_type_name = cell_str(&c[2]);
-		q->cause_id = cell_int(&c[3]);
-		q->cause_name = cell_str(&c[4]);
-		q->aval_type_id = cell_int(&c[5]);
-		q->aval_type_name = cell_str(&c[6]);
-		q->ext_id = cell_int(&c[7]);
-		q->ext_name = cell_str(&c[8]);
-		q->trigger_simple_id = cell_int(&c[9]);
-		q->trigger_simple_name = cell_str(&c[10]);
-		q->trigger_sensitivity_id = cell_int(&c[11]);
-		q->trigger_sensitivity_name = cell_str(&c[12]);
-		q->size_id = cell_int(&c[13]);
-		q->size_name = cell_str(&c[14]);
-		q->probability_id = cell_int(&c[15]);
-		q->probability_name = cell_str(&c[16]);
-		q->propagation_id = cell_int(&c[17]);
-		q->propagation_name = cell_str(&c[18]);
-		q->exposed_height_1 = cell_int(&c[19]);
-		q->exposed_height_2 = cell_int(&c[20]);
-		q->exposed_height_fill = cell_int(&c[21]);
-		q->valid_expositions = cell_str(&c[22]);
-		q->danger_level = cell_int(&c[23]);
-		q->text = cell_str(&c[24]);
+	if (!n)
+		goto out;
+	size_t size = k == CHILD_PROBLEM  ? sizeof *w->problems
+		      : k == CHILD_ADVICE ? sizeof *w->advices
+					  : sizeof *w->weather;
+	void *arr = calloc(n, size);
+	if (!arr) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto out;
 	}
+	for (size_t i = 0; i < n; i++) {
+		struct row r = {&res->meta,
+				sk_cql_result_cell(res, (int32_t)i, 0)};
+		if (k == CHILD_PROBLEM)
+			read_problem(&r, &((struct sk_problem *)arr)[i]);
+		else if (k == CHILD_ADVICE)
+			read_advice(&r, &((struct sk_advice *)arr)[i]);
+		else
+			read_weather(&r, &((struct sk_weather_value *)arr)[i]);
+	}
+	if (k == CHILD_PROBLEM) {
+		w->problems = arr;
+		w->n_problems = n;
+	} else if (k == CHILD_ADVICE) {
+		w->advices = arr;
+		w->n_advices = n;
+	} else {
+		w->weather = arr;
+		w->n_weather = n;
+	}
+out:
 	sk_cql_result_free(res);
-	return SK_OK;
+	return rc;
+}
+
+static sk_err_t load_all_children(struct cstore *cs, struct sk_warning *w,
+				  const struct row *r, struct sk_error *err)
+{
+	const struct sk_cql_value *d = col(r, "valid_date");
+	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
+				      sk_cql_value_int(w->lang_key),
+				      d ? *d : sk_cql_value_null()};
+	sk_err_t rc = SK_OK;
+	for (int k = CHILD_PROBLEM; k <= CHILD_WEATHER && rc == SK_OK; k++)
+		rc = load_children(cs, w, (enum child_kind)k, key, err);
+	if (rc == SK_OK && !w->n_advices)
+		rc = advices_from_list(w, col(r, "advice_list"), err);
+	return rc;
 }
 
 static bool wanted(const struct sk_store_query *q, int region, int lang)
@@ -1197,16 +1448,15 @@ static sk_err_t cass_query(struct sk_store *st, const struct sk_store_query *q,
 		sk_err_t rc;
 		bool stop = false;
 		while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
-			if (!wanted(q, cell_int(&row[0]), cell_int(&row[1])))
+			struct row r = {sk_cql_rows_meta(it), row};
+			if (!wanted(q, cell_int(col(&r, "region_id")),
+				    cell_int(col(&r, "lang_key"))))
 				continue;
 			struct sk_warning *w = NULL;
-			if ((rc = row_to_warning(row, &w, err)) != SK_OK)
+			if ((rc = row_to_warning(&r, &w, err)) != SK_OK)
 				break;
-			if (q->with_children) {
-				struct sk_cql_value key[3] = {row[0], row[1],
-							      row[2]};
-				rc = load_problems(cs, w, key, err);
-			}
+			if (q->with_children)
+				rc = load_all_children(cs, w, &r, err);
 			if (rc == SK_OK)
 				stop = fn(w, ud) != 0;
 			sk_warning_free(w);
@@ -1273,7 +1523,9 @@ const struct sk_store_type sk_store_cassandra = {
 	.open = cass_open,
 	.close = cass_close,
 	.begin = cass_begin,
-	.put = cass_put,
+	.current = cass_current,
+	.revision_seen = cass_revision_seen,
+	.write = cass_write,
 	.commit = cass_commit,
 	.rollback = cass_rollback,
 	.query = cass_query,

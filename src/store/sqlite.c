@@ -7,8 +7,10 @@
  * docs/DATA_MODEL.md; keep the two in step.
  *
  * Every statement is prepared once at open. The column lists below are the
- * single source of the column order: the same field walk both binds a row
- * and hashes it, so content_hash covers exactly what is stored.
+ * single source of the column order; the field walks bind them, and
+ * store.c's content hash walks the same columns. The write decision is
+ * store.c's too: this backend reads the current row, says whether a
+ * revision is on record, and writes what it is told.
  *
  * Deliberately not here: cleaning or validating records (proc/), retrying
  * busy databases (the caller decides, from err->retriable), and any sharing
@@ -191,6 +193,7 @@ enum {
 	S_CURRENT,
 	S_REV_INSERT,
 	S_REV_COUNT,
+	S_REV_SEEN,
 	S_W_INSERT,
 	S_W_DELETE,
 	S_P_INSERT,
@@ -257,40 +260,20 @@ static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
 	return rc;
 }
 
-/* ------------------------------------------------- field walk: bind / hash
+/* ------------------------------------------------------ field walk: bind
  *
- * One walk per table emits the stored values in column order. With a
- * statement it binds them from index idx on; without one it feeds them to
- * FNV-1a 64 with a type tag and, for text, a length, so that no two
- * different rows hash the same byte stream. */
+ * One walk per table binds the stored values in column order from index
+ * idx on. The content hash (store.c) walks the same columns in the same
+ * order; docs/DATA_MODEL.md lists them. */
 
 struct emit {
-	sqlite3_stmt *s; /* NULL: hashing */
-	int idx;         /* next bind index */
-	int rc;          /* first bind error */
-	uint64_t h;
+	sqlite3_stmt *s;
+	int idx; /* next bind index */
+	int rc;  /* first bind error */
 };
-
-static void hash_bytes(struct emit *e, const void *p, size_t n)
-{
-	e->h = sk_fnv1a64_update(e->h, p, n);
-}
-
-/* Little-endian whatever the host: the hash is stored and compared later. */
-static void hash_u64(struct emit *e, uint64_t v)
-{
-	unsigned char b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	hash_bytes(e, b, sizeof b);
-}
 
 static void emit_null(struct emit *e)
 {
-	if (!e->s) {
-		hash_bytes(e, "N", 1);
-		return;
-	}
 	int rc = sqlite3_bind_null(e->s, e->idx++);
 	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
 		e->rc = rc;
@@ -298,11 +281,6 @@ static void emit_null(struct emit *e)
 
 static void emit_int(struct emit *e, int64_t v)
 {
-	if (!e->s) {
-		hash_bytes(e, "I", 1);
-		hash_u64(e, (uint64_t)v);
-		return;
-	}
 	int rc = sqlite3_bind_int64(e->s, e->idx++, v);
 	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
 		e->rc = rc;
@@ -323,13 +301,6 @@ static void emit_text(struct emit *e, const char *s)
 		emit_null(e);
 		return;
 	}
-	if (!e->s) {
-		size_t n = strlen(s);
-		hash_bytes(e, "T", 1);
-		hash_u64(e, (uint64_t)n);
-		hash_bytes(e, s, n);
-		return;
-	}
 	int rc = sqlite3_bind_text(e->s, e->idx++, s, -1, SQLITE_TRANSIENT);
 	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
 		e->rc = rc;
@@ -346,15 +317,6 @@ static void emit_time(struct emit *e, const struct sk_time_field *t)
 	char buf[SK_TIME_UTC_LEN];
 	sk_time_format_utc(t->utc_ms, buf);
 	emit_text(e, buf);
-}
-
-/* A section marker in the hash stream only (children counts). */
-static void emit_section(struct emit *e, char tag, size_t n)
-{
-	if (e->s)
-		return;
-	hash_bytes(e, &tag, 1);
-	hash_u64(e, (uint64_t)n);
 }
 
 /* The avalanche_warning record columns, in warning_cols order. */
@@ -441,92 +403,6 @@ static void weather_fields(struct emit *e, const struct sk_weather_value *v)
 	emit_int(e, v->subtype_id);
 	emit_text(e, v->subtype_name);
 	emit_text(e, v->value);
-}
-
-/* ------------------------------------------------------ canonical children
- *
- * Children are hashed in primary-key order, the order a query returns them,
- * so a record read back hashes the same as the one that was written. */
-
-struct children {
-	const struct sk_problem *p[SK_LIMIT_PROBLEMS];
-	const struct sk_advice *a[SK_LIMIT_ADVICES];
-	const struct sk_weather_value *x[SK_LIMIT_WEATHER_VALUES];
-};
-
-static int cmp_int(int a, int b)
-{
-	return (a > b) - (a < b);
-}
-
-static int cmp_problem(const void *l, const void *r)
-{
-	const struct sk_problem *a = *(const struct sk_problem *const *)l;
-	const struct sk_problem *b = *(const struct sk_problem *const *)r;
-	return cmp_int(a->problem_id, b->problem_id);
-}
-
-static int cmp_advice(const void *l, const void *r)
-{
-	const struct sk_advice *a = *(const struct sk_advice *const *)l;
-	const struct sk_advice *b = *(const struct sk_advice *const *)r;
-	return cmp_int(a->position, b->position);
-}
-
-static int cmp_weather(const void *l, const void *r)
-{
-	const struct sk_weather_value *a =
-		*(const struct sk_weather_value *const *)l;
-	const struct sk_weather_value *b =
-		*(const struct sk_weather_value *const *)r;
-	int c = cmp_int(a->type_id, b->type_id);
-	return c ? c : cmp_int(a->subtype_id, b->subtype_id);
-}
-
-static sk_err_t children_sort(struct children *c, const struct sk_warning *w,
-			      struct sk_error *err)
-{
-	if (w->n_problems > SK_LIMIT_PROBLEMS ||
-	    w->n_advices > SK_LIMIT_ADVICES ||
-	    w->n_weather > SK_LIMIT_WEATHER_VALUES)
-		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "%zu problems, %zu advices, %zu weather "
-				    "values: more than the limits %d/%d/%d",
-				    w->n_problems, w->n_advices, w->n_weather,
-				    SK_LIMIT_PROBLEMS, SK_LIMIT_ADVICES,
-				    SK_LIMIT_WEATHER_VALUES);
-	for (size_t i = 0; i < w->n_problems; i++)
-		c->p[i] = &w->problems[i];
-	for (size_t i = 0; i < w->n_advices; i++)
-		c->a[i] = &w->advices[i];
-	for (size_t i = 0; i < w->n_weather; i++)
-		c->x[i] = &w->weather[i];
-	if (w->n_problems > 1)
-		qsort(c->p, w->n_problems, sizeof *c->p, cmp_problem);
-	if (w->n_advices > 1)
-		qsort(c->a, w->n_advices, sizeof *c->a, cmp_advice);
-	if (w->n_weather > 1)
-		qsort(c->x, w->n_weather, sizeof *c->x, cmp_weather);
-	return SK_OK;
-}
-
-/* content_hash: 16 lower-case hex digits of FNV-1a 64 over the stored row
- * and its children. */
-static void content_hash(const struct sk_warning *w, const struct children *c,
-			 char out[17])
-{
-	struct emit e = {.h = SK_FNV1A64_INIT};
-	warning_fields(&e, w);
-	emit_section(&e, 'P', w->n_problems);
-	for (size_t i = 0; i < w->n_problems; i++)
-		problem_fields(&e, c->p[i]);
-	emit_section(&e, 'A', w->n_advices);
-	for (size_t i = 0; i < w->n_advices; i++)
-		advice_fields(&e, c->a[i]);
-	emit_section(&e, 'W', w->n_weather);
-	for (size_t i = 0; i < w->n_weather; i++)
-		weather_fields(&e, c->x[i]);
-	snprintf(out, 17, "%016llx", (unsigned long long)e.h);
 }
 
 /* --------------------------------------------------------------- open/close */
@@ -634,6 +510,8 @@ static const struct {
 	 " main_text, raw_json, first_seen)"
 	 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
 	{S_REV_COUNT, "SELECT count(*) FROM warning_revision" KEY_WHERE},
+	{S_REV_SEEN, "SELECT 1 FROM warning_revision" KEY_WHERE
+		     " AND publish_time = ?4 AND content_hash = ?5"},
 	{S_W_DELETE, "DELETE FROM avalanche_warning" KEY_WHERE},
 	{S_P_DELETE, "DELETE FROM avalanche_problem" KEY_WHERE},
 	{S_A_DELETE, "DELETE FROM avalanche_advice" KEY_WHERE},
@@ -789,8 +667,8 @@ static void sqlite_rollback(struct sk_store *base)
 /* Insert the row (with revision_count) and its children. */
 static sk_err_t insert_current(struct sqlite_store *st,
 			       const struct sk_warning *w,
-			       const struct children *c, const char *hash,
-			       int64_t revisions, struct sk_error *err)
+			       const char *hash, int64_t revisions,
+			       struct sk_error *err)
 {
 	sqlite3_stmt *s = st->s[S_W_INSERT];
 	struct emit e = {.s = s, .idx = 1};
@@ -814,7 +692,7 @@ static sk_err_t insert_current(struct sqlite_store *st,
 		s = st->s[S_P_INSERT];
 		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
 				  .rc = bind_key(s, w)};
-		problem_fields(&e, c->p[i]);
+		problem_fields(&e, &w->problems[i]);
 		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
 				       : run(st, s, "insert avalanche_problem",
 					     err);
@@ -824,7 +702,7 @@ static sk_err_t insert_current(struct sqlite_store *st,
 		s = st->s[S_A_INSERT];
 		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
 				  .rc = bind_key(s, w)};
-		advice_fields(&e, c->a[i]);
+		advice_fields(&e, &w->advices[i]);
 		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
 				       : run(st, s, "insert avalanche_advice",
 					     err);
@@ -834,7 +712,7 @@ static sk_err_t insert_current(struct sqlite_store *st,
 		s = st->s[S_X_INSERT];
 		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
 				  .rc = bind_key(s, w)};
-		weather_fields(&e, c->x[i]);
+		weather_fields(&e, &w->weather[i]);
 		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
 				       : run(st, s, "insert mountain_weather",
 					     err);
@@ -860,8 +738,8 @@ static sk_err_t run_keyed(struct sqlite_store *st, int id,
 /* Replace the current row: children first, then the row, then insert. */
 static sk_err_t replace_current(struct sqlite_store *st,
 				const struct sk_warning *w,
-				const struct children *c, const char *hash,
-				int64_t revisions, struct sk_error *err)
+				const char *hash, int64_t revisions,
+				struct sk_error *err)
 {
 	sk_err_t rc = run_keyed(st, S_P_DELETE, w, "delete problems", err);
 	if (rc == SK_OK)
@@ -871,7 +749,7 @@ static sk_err_t replace_current(struct sqlite_store *st,
 	if (rc == SK_OK)
 		rc = run_keyed(st, S_W_DELETE, w, "delete warning", err);
 	if (rc == SK_OK)
-		rc = insert_current(st, w, c, hash, revisions, err);
+		rc = insert_current(st, w, hash, revisions, err);
 	return rc;
 }
 
@@ -888,7 +766,7 @@ static sk_err_t add_revision(struct sqlite_store *st,
 	/* A missing publish time is '' here: NULL is never equal to NULL, so
 	 * it could not deduplicate as part of the primary key. */
 	if (brc == SQLITE_OK)
-		brc = sk_sqldb_bind_text(s, 4, pub ? pub : "");
+		brc = sk_sqldb_bind_text(s, 4, pub);
 	if (brc == SQLITE_OK)
 		brc = sk_sqldb_bind_text(s, 5, hash);
 	if (brc == SQLITE_OK)
@@ -932,13 +810,19 @@ static sk_err_t count_revisions(struct sqlite_store *st,
 	return rc;
 }
 
-/* Look up the current row: *found, and its publish time ("" for NULL) and
- * hash. */
-static sk_err_t load_current(struct sqlite_store *st,
-			     const struct sk_warning *w, bool *found,
-			     char pub[SK_TIME_UTC_LEN], char hash[17],
-			     struct sk_error *err)
+static bool parse_utc(const char *s, int64_t *ms);
+
+/* The current row of w's key: found, publish time (NULL or '' = none) and
+ * hash. Only between begin and commit, outside a query. */
+static sk_err_t sqlite_current(struct sk_store *base,
+			       const struct sk_warning *w,
+			       struct sk_store_current *cur,
+			       struct sk_error *err)
 {
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	if (!st->in_tx || st->querying)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: put outside begin/commit");
 	sqlite3_stmt *s = st->s[S_CURRENT];
 	int brc = bind_key(s, w);
 	if (brc != SQLITE_OK) {
@@ -947,12 +831,17 @@ static sk_err_t load_current(struct sqlite_store *st,
 	}
 	sk_err_t rc = SK_OK;
 	int step = sqlite3_step(s);
-	*found = step == SQLITE_ROW;
+	memset(cur, 0, sizeof *cur);
+	cur->found = step == SQLITE_ROW;
 	if (step == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(s, 0);
 		const char *h = (const char *)sqlite3_column_text(s, 1);
-		snprintf(pub, SK_TIME_UTC_LEN, "%s", p ? p : "");
-		snprintf(hash, 17, "%s", h ? h : "");
+		cur->has_pub = p && *p && parse_utc(p, &cur->pub_ms);
+		if (p && *p && !cur->has_pub)
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "stored publish_time '%s' is not UTC "
+					  "text", p);
+		snprintf(cur->hash, sizeof cur->hash, "%s", h ? h : "");
 	} else if (step != SQLITE_DONE) {
 		rc = sk_sqldb_error(st->db, "read current row", err);
 	}
@@ -960,86 +849,80 @@ static sk_err_t load_current(struct sqlite_store *st,
 	return rc;
 }
 
-/* The put rules (docs/DATA_MODEL.md): the revision is always recorded
- * (INSERT OR IGNORE); then no current row -> INSERTED; same content_hash ->
- * UNCHANGED; a later publish time, or the same one with other content not
- * seen before -> UPDATED (row and children replaced); an earlier publish
- * time, or the same one with a revision already on record -> STALE.
- * Publish times compare as UTC text, a missing one lowest. The "not seen
- * before" condition keeps a replay of two same-time revisions from
- * flipping the row back and forth. A put that fails leaves the
- * transaction as it was before the call. */
-static sk_err_t sqlite_put(struct sk_store *base, const struct sk_warning *w,
-			   const char *raw, size_t raw_len,
-			   enum sk_store_put *res, struct sk_error *err)
+/* w's publish time as stored in warning_revision: UTC text, '' for none
+ * (NULL is never equal to NULL, so it could not deduplicate as part of the
+ * primary key). */
+static const char *rev_pub(const struct sk_warning *w,
+			   char buf[SK_TIME_UTC_LEN])
+{
+	if (!w->publish_time.has_utc)
+		return "";
+	sk_time_format_utc(w->publish_time.utc_ms, buf);
+	return buf;
+}
+
+static sk_err_t sqlite_revision_seen(struct sk_store *base,
+				     const struct sk_warning *w,
+				     const char *hash, bool *seen,
+				     struct sk_error *err)
 {
 	struct sqlite_store *st = (struct sqlite_store *)base;
-	if (!st->in_tx || st->querying)
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "store: put outside begin/commit");
-	if (!w || !res)
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "store: put without a record");
-	struct sk_date vd;
-	if (!memchr(w->valid_date, '\0', sizeof w->valid_date) ||
-	    sk_date_parse(w->valid_date, &vd) != SK_OK)
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "store: region=%d lang=%d: record has no "
-				    "valid_date (not cleaned?)",
-				    w->region_id, w->lang_key);
-
-	struct children c;
-	sk_err_t rc = children_sort(&c, w, err);
-	if (rc != SK_OK)
-		goto fail_early;
-	char hash[17];
-	content_hash(w, &c, hash);
-	char pub_buf[SK_TIME_UTC_LEN];
-	const char *pub = NULL;
-	if (w->publish_time.has_utc) {
-		sk_time_format_utc(w->publish_time.utc_ms, pub_buf);
-		pub = pub_buf;
+	sqlite3_stmt *s = st->s[S_REV_SEEN];
+	char pub[SK_TIME_UTC_LEN];
+	int brc = bind_key(s, w);
+	if (brc == SQLITE_OK)
+		brc = sk_sqldb_bind_text(s, 4, rev_pub(w, pub));
+	if (brc == SQLITE_OK)
+		brc = sk_sqldb_bind_text(s, 5, hash);
+	if (brc != SQLITE_OK) {
+		stmt_done(s);
+		return bind_failed(brc, err);
 	}
+	int step = sqlite3_step(s);
+	*seen = step == SQLITE_ROW;
+	sk_err_t rc = step == SQLITE_ROW || step == SQLITE_DONE
+			      ? SK_OK
+			      : sk_sqldb_error(st->db, "read revision", err);
+	stmt_done(s);
+	return rc;
+}
 
-	if ((rc = run(st, st->s[S_SP_BEGIN], "savepoint", err)) != SK_OK)
-		goto fail_early;
-
-	bool added = false, found = false;
-	char cur_pub[SK_TIME_UTC_LEN], cur_hash[17];
-	if ((rc = add_revision(st, w, pub, hash, raw, raw_len, &added,
-			       err)) != SK_OK)
+/* Records the revision (INSERT OR IGNORE) when asked, then for INSERTED /
+ * UPDATED inserts or replaces the current row and its children, with the
+ * key's revision count; all in a savepoint, so a failed write leaves the
+ * transaction as it was before the put. */
+static sk_err_t sqlite_write(struct sk_store *base,
+			     const struct sk_store_write *wr,
+			     struct sk_error *err)
+{
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	const struct sk_warning *w = wr->w;
+	char pub[SK_TIME_UTC_LEN];
+	sk_err_t rc = run(st, st->s[S_SP_BEGIN], "savepoint", err);
+	if (rc != SK_OK)
+		return rc;
+	bool added = false;
+	bool current = wr->what == SK_STORE_INSERTED ||
+		       wr->what == SK_STORE_UPDATED;
+	if (wr->revision &&
+	    (rc = add_revision(st, w, rev_pub(w, pub), wr->hash, wr->raw,
+			       wr->raw_len, &added, err)) != SK_OK)
 		goto fail;
-	if ((rc = load_current(st, w, &found, cur_pub, cur_hash, err)) !=
-	    SK_OK)
-		goto fail;
-
-	enum sk_store_put what;
-	int order = found ? strcmp(pub ? pub : "", cur_pub) : 0;
-	if (!found)
-		what = SK_STORE_INSERTED;
-	else if (strcmp(hash, cur_hash) == 0)
-		what = SK_STORE_UNCHANGED;
-	else if (order > 0 || (order == 0 && added))
-		what = SK_STORE_UPDATED;
-	else
-		what = SK_STORE_STALE;
-
-	if (what == SK_STORE_INSERTED || what == SK_STORE_UPDATED) {
+	if (current) {
 		int64_t revisions = 0;
 		if ((rc = count_revisions(st, w, &revisions, err)) != SK_OK)
 			goto fail;
-		rc = what == SK_STORE_INSERTED
-			     ? insert_current(st, w, &c, hash, revisions, err)
-			     : replace_current(st, w, &c, hash, revisions,
+		rc = wr->what == SK_STORE_INSERTED
+			     ? insert_current(st, w, wr->hash, revisions, err)
+			     : replace_current(st, w, wr->hash, revisions,
 					       err);
 		if (rc != SK_OK)
 			goto fail;
 	}
 	if ((rc = run(st, st->s[S_SP_RELEASE], "release", err)) != SK_OK)
 		goto fail;
-	if (added || what == SK_STORE_INSERTED || what == SK_STORE_UPDATED)
+	if (added || current)
 		st->dirty = true;
-	*res = what;
 	return SK_OK;
 
 fail:
@@ -1055,9 +938,6 @@ fail:
 		st->dirty = false;
 		sk_error_prefix(err, "transaction rolled back");
 	}
-fail_early:
-	sk_error_prefix(err, "store: region=%d lang=%d date=%s", w->region_id,
-			w->lang_key, w->valid_date);
 	return rc;
 }
 
@@ -1465,7 +1345,9 @@ const struct sk_store_type sk_store_sqlite = {
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,
-	.put = sqlite_put,
+	.current = sqlite_current,
+	.revision_seen = sqlite_revision_seen,
+	.write = sqlite_write,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.query = sqlite_query,

@@ -37,6 +37,16 @@ static int64_t scalar(const char *sql, char *text, size_t size)
 	return v;
 }
 
+static long long count_revisions(int region, void *ud)
+{
+	(void)ud;
+	char sql[160];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM warning_revision WHERE region_id = %d",
+		 region);
+	return scalar(sql, NULL, 0);
+}
+
 static sk_err_t open_at(struct sk_store **st, const char *dir,
 			struct sk_error *err)
 {
@@ -81,9 +91,15 @@ int main(int argc, char **argv)
 		       "region_id = 3012",
 		       stored, sizeof stored);
 		CHECK_STR(stored, SC_PINNED_HASH);
+		/* ... and the one definition above the backends says so. */
+		char h[SK_STORE_HASH_LEN];
+		CHECK_INT(sk_store_content_hash(w, h, &err), SK_OK);
+		CHECK_STR(h, SC_PINNED_HASH);
 		sk_warning_free(w);
 		printf("ok pinned_hash\n");
 	}
+
+	run_decide_cases(st, only, count_revisions, NULL);
 
 	sk_store_close(st);
 	char cmd[600];
