@@ -1,7 +1,7 @@
 /*
  * store_cases.h - the write decision's case table, run against every store
  * backend: tests/unit/test_store_decide.c (SQLite) and
- * tests/external/test_store_decide.c (Cassandra) include this file and
+ * tests/external/test_store_decide_cassandra.c (Cassandra) include this file and
  * call run_decide_cases() on an open store, so both backends are held to
  * the same inserted/updated/unchanged/stale rules and read back the record
  * the rules chose (compared by content hash).

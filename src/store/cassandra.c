@@ -21,6 +21,7 @@
  * Credentials come from the configuration and are never logged.
  */
 #include "cql/cql.h"
+#include "proc/proc.h"
 #include "store/store_int.h"
 
 #include <stdio.h>
@@ -540,133 +541,6 @@ done:
 	free(qs);
 	free(qu);
 	return rc;
-}
-
-/* Bring a keyspace of an older schema version to SCHEMA_VERSION. Every
- * step can run again (a crash or a second process midway is harmless):
- * add advice_list, copy advices into it, drop advices, record the version.
- * A keyspace made by this version passes through once, copying nothing. */
-static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
-{
-	int64_t ver = 0;
-	bool found;
-	if (meta_get(cs, "schema_version", &ver, &found, err) != SK_OK)
-		return err->code;
-	if (found && ver >= SCHEMA_VERSION)
-		return SK_OK;
-	size_t copied = 0;
-	bool migrated = false;
-	for (size_t i = 0; i < 2; i++) {
-		const char *t = warning_tables[i];
-		char ddl[160];
-		bool has_new, has_old;
-		if (has_column(cs, t, "advice_list", &has_new, err) != SK_OK ||
-		    has_column(cs, t, "advices", &has_old, err) != SK_OK)
-			return err->code;
-		if (!has_new) {
-			snprintf(ddl, sizeof ddl,
-				 "ALTER TABLE @.%s ADD advice_list "
-				 "frozen<list<text>>",
-				 t);
-			if (run_ddl(cs, ddl, err) != SK_OK)
-				return err->code;
-		}
-		if (!has_old)
-			continue;
-		migrated = true;
-		if (copy_advices(cs, t, &copied, err) != SK_OK)
-			return err->code;
-		snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s DROP advices", t);
-		if (run_ddl(cs, ddl, err) != SK_OK)
-			return err->code;
-	}
-	char upd[96];
-	snprintf(upd, sizeof upd,
-		 "UPDATE @.store_meta SET value = %d WHERE key = "
-		 "'schema_version'",
-		 SCHEMA_VERSION);
-	if (run_ddl(cs, upd, err) != SK_OK)
-		return err->code;
-	if (migrated)
-		sk_log(SK_LOG_INFO, "store",
-		       "cassandra keyspace %s migrated to schema version %d: "
-		       "advices copied into advice_list (frozen) for %zu "
-		       "rows, advices dropped",
-		       cs->ks, SCHEMA_VERSION, copied);
-	return SK_OK;
-}
-
-static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
-			  struct sk_error *err)
-{
-	*out = NULL;
-	const char *ks = sk_config_str(cfg, "cassandra.keyspace");
-	const char *repl = sk_config_str(cfg, "cassandra.replication");
-	const char *cl_name = sk_config_str(cfg, "cassandra.consistency");
-	if (!ident_ok(ks))
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cassandra.keyspace '%s' is not a plain "
-				    "identifier",
-				    ks ? ks : "");
-	if (!repl || !*repl || strchr(repl, ';'))
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cassandra.replication must be a CQL map, "
-				    "e.g. {'class': 'SimpleStrategy', "
-				    "'replication_factor': 1}");
-	enum sk_cql_consistency cl = SK_CQL_CL_DEFAULT;
-	for (size_t i = 0; i < sizeof consistencies / sizeof consistencies[0];
-	     i++)
-		if (cl_name && !strcasecmp(cl_name, consistencies[i].name))
-			cl = consistencies[i].cl;
-	if (cl == SK_CQL_CL_DEFAULT)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cassandra.consistency '%s' is not one of "
-				    "ONE, TWO, THREE, QUORUM, ALL, "
-				    "LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE",
-				    cl_name ? cl_name : "");
-	struct cstore *cs = calloc(1, sizeof *cs);
-	if (!cs)
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	cs->base.type = &sk_store_cassandra;
-	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
-	const char *user = sk_config_str(cfg, "cassandra.username");
-	struct sk_cql_session_opts o = {
-		.contact_points = sk_config_str(cfg, "cassandra.hosts"),
-		.username = user && *user ? user : NULL,
-		.password = sk_config_str(cfg, "cassandra.password"),
-		.connect_timeout_ms =
-			(int)sk_config_int(cfg, "cassandra.connect_timeout_ms"),
-		.request_timeout_ms =
-			(int)sk_config_int(cfg, "cassandra.request_timeout_ms"),
-		.max_in_flight =
-			(unsigned)sk_config_int(cfg, "cassandra.max_in_flight"),
-		.consistency = cl,
-		.tls = sk_config_bool(cfg, "cassandra.tls"),
-		.tls_ca_file = sk_config_str(cfg, "cassandra.tls_ca_file"),
-	};
-	if (o.tls_ca_file && !*o.tls_ca_file)
-		o.tls_ca_file = NULL;
-	char cql[1024];
-	if (sk_cql_session_open(&cs->s, &o, err) != SK_OK)
-		goto fail;
-	snprintf(cql, sizeof cql,
-		 "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s", ks,
-		 repl);
-	if (run_ddl(cs, cql, err) != SK_OK)
-		goto fail;
-	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
-		if (run_ddl(cs, schema[i], err) != SK_OK)
-			goto fail;
-	if (migrate(cs, err) != SK_OK)
-		goto fail;
-	if (prepare_all(cs, err) != SK_OK)
-		goto fail;
-	*out = &cs->base;
-	return SK_OK;
-fail:
-	sk_error_prefix(err, "cassandra store (%s)", o.contact_points);
-	cass_close(&cs->base);
-	return err->code;
 }
 
 /* ------------------------------------------------------------ writes */
@@ -1516,6 +1390,385 @@ static sk_err_t cass_stats(struct sk_store *st, struct sk_store_stats *out,
 	if (cs->last_write_ms > out->last_write_ms)
 		out->last_write_ms = cs->last_write_ms;
 	return SK_OK;
+}
+
+/* Set the content_hash of every row this batch wrote (in cs->known), once
+ * all the batch's writes are acknowledged; then forget them. */
+static sk_err_t mark_written(struct cstore *cs, struct sk_error *err)
+{
+	struct sk_cql_wait_report rep = {0};
+	sk_err_t rc = sk_cql_session_wait_all(cs->s, &rep, err);
+	for (int round = 0; round < 2 && rc == SK_OK; round++) {
+		if (rep.n_failed)
+			return sk_error_set(err, SK_ERR_STORE, true,
+					    "cassandra: %zu of %zu migration "
+					    "writes not acknowledged",
+					    rep.n_failed,
+					    rep.n_ok + rep.n_failed);
+		for (size_t i = 0; round == 0 && rc == SK_OK &&
+				   i < cs->n_known;
+		     i++) {
+			const struct known *k = &cs->known[i];
+			if (!k->written)
+				continue;
+			struct sk_cql_value v[4] = {
+				sk_cql_value_text(k->cur.hash),
+				sk_cql_value_int(k->region),
+				sk_cql_value_int(k->lang),
+				sk_cql_value_date(k->day)};
+			rc = submit(cs, cs->upd_hash, v, 4, k->cur.version,
+				    err);
+		}
+		if (round == 0 && rc == SK_OK) {
+			memset(&rep, 0, sizeof rep);
+			rc = sk_cql_session_wait_all(cs->s, &rep, err);
+		}
+	}
+	cs->n_known = 0;
+	return rc;
+}
+
+/* Schema 3, current rows: each is rewritten from the raw message of its
+ * revision (the one with its publish time and content hash, or whose
+ * message hashes to it now), mapped again as a put maps it: so its
+ * content_hash becomes store.c's hash of the same record a new run of the
+ * same input makes (no spurious updates), and what schema 2 lost (advice
+ * image URLs, negative integers, has_weather) is stored. Written 1 µs
+ * after the row's write time (a NULL schema 2 wrote is a tombstone, which
+ * wins a tie). A row whose revision is not found keeps its hash (a new run
+ * then rewrites it). */
+static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
+			       size_t *missing, struct sk_error *err)
+{
+	char *qs = qualify(cs, "SELECT region_id, lang_key, valid_date, "
+			       "publish_time, content_hash, WRITETIME(reg_id) "
+			       "FROM @.warnings_by_region");
+	char *qr = qualify(cs, "SELECT content_hash, raw_json FROM "
+			       "@.warning_revisions WHERE region_id = ? AND "
+			       "lang_key = ? AND valid_date = ? AND "
+			       "publish_time = ?");
+	const struct sk_cql_prepared *ps = NULL;
+	struct sk_cql_rows *it = NULL;
+	struct sk_cql_params p = {.page_size = 200};
+	sk_err_t rc = SK_OK;
+	if (!qs || !qr) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto done;
+	}
+	if ((rc = sk_cql_session_prepare(cs->s, qr, &ps, err)) != SK_OK ||
+	    (rc = sk_cql_rows_open(&it, cs->s, qs, NULL, &p, err)) != SK_OK)
+		goto done;
+	const struct sk_cql_value *row;
+	cs->n_known = 0;
+	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
+		struct row r = {sk_cql_rows_meta(it), row};
+		struct sk_store_current cur;
+		cells_current(col(&r, "publish_time"), col(&r, "content_hash"),
+			      col(&r, "writetime(reg_id)"), &cur);
+		const struct sk_cql_value *d = col(&r, "valid_date");
+		if (!d || d->kind != SK_CQL_DATE)
+			continue;
+		struct sk_cql_value v[4] = {
+			*col(&r, "region_id"), *col(&r, "lang_key"), *d,
+			sk_cql_value_timestamp(cur.has_pub ? cur.pub_ms : 0)};
+		struct sk_cql_params rp = {.values = v, .n_values = 4};
+		struct sk_cql_result *res = NULL;
+		if ((rc = sk_cql_session_execute(cs->s, ps, &rp, &res, err)) !=
+		    SK_OK)
+			break;
+		struct sk_warning *w = NULL;
+		char hash[SK_STORE_HASH_LEN] = "";
+		for (int32_t i = 0; i < res->n_rows && !w; i++) {
+			const struct sk_cql_value *h =
+				sk_cql_result_cell(res, i, 0);
+			const struct sk_cql_value *raw =
+				sk_cql_result_cell(res, i, 1);
+			struct sk_error why = {0};
+			if (!raw || raw->kind != SK_CQL_TEXT ||
+			    sk_proc_map(raw->u.text.p, raw->u.text.len, &w,
+					&why) != SK_OK ||
+			    sk_store_content_hash(w, hash, &why) != SK_OK ||
+			    !(strcmp(hash, cur.hash) == 0 ||
+			      (h && h->kind == SK_CQL_TEXT &&
+			       h->u.text.len == strlen(cur.hash) &&
+			       !memcmp(h->u.text.p, cur.hash,
+				       h->u.text.len)))) {
+				sk_warning_free(w);
+				w = NULL;
+			}
+		}
+		sk_cql_result_free(res);
+		if (!w) {
+			(*missing)++;
+			continue;
+		}
+		struct sk_store_current now = cur;
+		now.version = cur.version + 1;
+		snprintf(now.hash, sizeof now.hash, "%s", hash);
+		struct known *k;
+		rc = write_current(cs, w, hash, now.version, false, err);
+		sk_warning_free(w);
+		if (rc == SK_OK)
+			rc = known_set(cs, cell_int(col(&r, "region_id")),
+				       cell_int(col(&r, "lang_key")),
+				       day_of(d), &now, &k, err);
+		if (rc != SK_OK)
+			break;
+		k->written = true;
+		(*rows)++;
+		/* Mark in steps: the rows' writes first, then their hashes. */
+		if (cs->n_known >= 200 && (rc = mark_written(cs, err)) != SK_OK)
+			break;
+	}
+	if (rc == SK_OK)
+		rc = mark_written(cs, err);
+done:
+	cs->n_known = 0;
+	sk_cql_rows_close(it);
+	free(qs);
+	free(qr);
+	return rc;
+}
+
+/* Schema 3, revisions: a revision whose raw message hashes otherwise now
+ * is moved to its new hash (same values, same write time; the old row
+ * deleted at that time). One whose message does not map keeps its hash. */
+static sk_err_t rehash_revisions(struct cstore *cs, size_t *moved,
+				 struct sk_error *err)
+{
+	char *qs = qualify(cs, "SELECT region_id, lang_key, valid_date, "
+			       "publish_time, content_hash, reg_id, "
+			       "danger_level, main_text, raw_json, "
+			       "WRITETIME(reg_id) FROM @.warning_revisions");
+	char *qd = qualify(cs, "DELETE FROM @.warning_revisions WHERE "
+			       "region_id = ? AND lang_key = ? AND valid_date "
+			       "= ? AND publish_time = ? AND content_hash = ?");
+	const struct sk_cql_prepared *del = NULL;
+	struct sk_cql_rows *it = NULL;
+	struct sk_cql_params p = {.page_size = 200};
+	sk_err_t rc = SK_OK;
+	if (!qs || !qd) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto done;
+	}
+	if ((rc = sk_cql_session_prepare(cs->s, qd, &del, err)) != SK_OK ||
+	    (rc = sk_cql_rows_open(&it, cs->s, qs, NULL, &p, err)) != SK_OK)
+		goto done;
+	const struct sk_cql_value *row;
+	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
+		struct row r = {sk_cql_rows_meta(it), row};
+		const struct sk_cql_value *raw = col(&r, "raw_json");
+		const struct sk_cql_value *old = col(&r, "content_hash");
+		const struct sk_cql_value *wt = col(&r, "writetime(reg_id)");
+		struct sk_warning *w = NULL;
+		struct sk_error why = {0};
+		char hash[SK_STORE_HASH_LEN];
+		if (!raw || raw->kind != SK_CQL_TEXT || !old ||
+		    old->kind != SK_CQL_TEXT || !wt ||
+		    wt->kind != SK_CQL_BIGINT ||
+		    sk_proc_map(raw->u.text.p, raw->u.text.len, &w, &why) !=
+			    SK_OK ||
+		    sk_store_content_hash(w, hash, &why) != SK_OK ||
+		    (old->u.text.len == strlen(hash) &&
+		     !memcmp(old->u.text.p, hash, old->u.text.len))) {
+			sk_warning_free(w);
+			continue;
+		}
+		sk_warning_free(w);
+		struct sk_cql_value v[9] = {
+			*col(&r, "region_id"), *col(&r, "lang_key"),
+			*col(&r, "valid_date"), *col(&r, "publish_time"),
+			sk_cql_value_text(hash), *col(&r, "reg_id"),
+			*col(&r, "danger_level"), *col(&r, "main_text"), *raw};
+		struct sk_cql_value k[5] = {v[0], v[1], v[2], v[3], *old};
+		if ((rc = submit(cs, cs->ins_revision, v, 9, wt->u.i64,
+				 err)) != SK_OK ||
+		    (rc = submit(cs, del, k, 5, wt->u.i64, err)) != SK_OK)
+			break;
+		(*moved)++;
+	}
+	struct sk_cql_wait_report rep = {0};
+	struct sk_error werr = {0};
+	if (sk_cql_session_wait_all(cs->s, &rep, &werr) != SK_OK &&
+	    rc == SK_OK) {
+		*err = werr;
+		rc = werr.code;
+	}
+	if (rc == SK_OK && rep.n_failed)
+		rc = sk_error_set(err, SK_ERR_STORE, true,
+				  "cassandra: %zu of %zu migration writes not "
+				  "acknowledged",
+				  rep.n_failed, rep.n_ok + rep.n_failed);
+done:
+	sk_cql_rows_close(it);
+	free(qs);
+	free(qd);
+	return rc;
+}
+
+/* Schema 2 -> 3: has_weather added, advices_by_warning (made by the
+ * CREATE TABLE IF NOT EXISTS at open) and every content_hash filled from
+ * the revisions' raw messages. Every step can run again. */
+static sk_err_t migrate_v3(struct cstore *cs, struct sk_error *err)
+{
+	for (size_t i = 0; i < 2; i++) {
+		bool has;
+		char ddl[160];
+		if (has_column(cs, warning_tables[i], "has_weather", &has,
+			       err) != SK_OK)
+			return err->code;
+		if (has)
+			continue;
+		snprintf(ddl, sizeof ddl,
+			 "ALTER TABLE @.%s ADD has_weather boolean",
+			 warning_tables[i]);
+		if (run_ddl(cs, ddl, err) != SK_OK)
+			return err->code;
+	}
+	/* The writes below are prepared against the new columns. */
+	if (prepare_all(cs, err) != SK_OK)
+		return err->code;
+	size_t rows = 0, missing = 0, moved = 0;
+	if (rehash_current(cs, &rows, &missing, err) != SK_OK ||
+	    rehash_revisions(cs, &moved, err) != SK_OK)
+		return err->code;
+	if (rows || missing || moved)
+		sk_log(SK_LOG_INFO, "store",
+		       "cassandra keyspace %s migrated to schema version 3: "
+		       "%zu rows rewritten from their revisions (%zu without "
+		       "one kept as they were), %zu revisions rehashed",
+		       cs->ks, rows, missing, moved);
+	return SK_OK;
+}
+
+/* Bring a keyspace of an older schema version to SCHEMA_VERSION. Every
+ * step can run again (a crash or a second process midway is harmless):
+ * 1 -> 2 adds advice_list, copies advices into it, drops advices; 2 -> 3 is
+ * migrate_v3; then the version is recorded. A keyspace made by this
+ * version passes through once, changing nothing. */
+static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
+{
+	int64_t ver = 0;
+	bool found;
+	if (meta_get(cs, "schema_version", &ver, &found, err) != SK_OK)
+		return err->code;
+	if (found && ver >= SCHEMA_VERSION)
+		return SK_OK;
+	size_t copied = 0;
+	bool migrated = false;
+	for (size_t i = 0; i < 2 && !(found && ver >= 2); i++) {
+		const char *t = warning_tables[i];
+		char ddl[160];
+		bool has_new, has_old;
+		if (has_column(cs, t, "advice_list", &has_new, err) != SK_OK ||
+		    has_column(cs, t, "advices", &has_old, err) != SK_OK)
+			return err->code;
+		if (!has_new) {
+			snprintf(ddl, sizeof ddl,
+				 "ALTER TABLE @.%s ADD advice_list "
+				 "frozen<list<text>>",
+				 t);
+			if (run_ddl(cs, ddl, err) != SK_OK)
+				return err->code;
+		}
+		if (!has_old)
+			continue;
+		migrated = true;
+		if (copy_advices(cs, t, &copied, err) != SK_OK)
+			return err->code;
+		snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s DROP advices", t);
+		if (run_ddl(cs, ddl, err) != SK_OK)
+			return err->code;
+	}
+	if (migrated)
+		sk_log(SK_LOG_INFO, "store",
+		       "cassandra keyspace %s migrated to schema version 2: "
+		       "advices copied into advice_list (frozen) for %zu "
+		       "rows, advices dropped",
+		       cs->ks, copied);
+	if (migrate_v3(cs, err) != SK_OK)
+		return err->code;
+	char upd[96];
+	snprintf(upd, sizeof upd,
+		 "UPDATE @.store_meta SET value = %d WHERE key = "
+		 "'schema_version'",
+		 SCHEMA_VERSION);
+	if (run_ddl(cs, upd, err) != SK_OK)
+		return err->code;
+	return SK_OK;
+}
+
+static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
+			  struct sk_error *err)
+{
+	*out = NULL;
+	const char *ks = sk_config_str(cfg, "cassandra.keyspace");
+	const char *repl = sk_config_str(cfg, "cassandra.replication");
+	const char *cl_name = sk_config_str(cfg, "cassandra.consistency");
+	if (!ident_ok(ks))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.keyspace '%s' is not a plain "
+				    "identifier",
+				    ks ? ks : "");
+	if (!repl || !*repl || strchr(repl, ';'))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.replication must be a CQL map, "
+				    "e.g. {'class': 'SimpleStrategy', "
+				    "'replication_factor': 1}");
+	enum sk_cql_consistency cl = SK_CQL_CL_DEFAULT;
+	for (size_t i = 0; i < sizeof consistencies / sizeof consistencies[0];
+	     i++)
+		if (cl_name && !strcasecmp(cl_name, consistencies[i].name))
+			cl = consistencies[i].cl;
+	if (cl == SK_CQL_CL_DEFAULT)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.consistency '%s' is not one of "
+				    "ONE, TWO, THREE, QUORUM, ALL, "
+				    "LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE",
+				    cl_name ? cl_name : "");
+	struct cstore *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	cs->base.type = &sk_store_cassandra;
+	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
+	const char *user = sk_config_str(cfg, "cassandra.username");
+	struct sk_cql_session_opts o = {
+		.contact_points = sk_config_str(cfg, "cassandra.hosts"),
+		.username = user && *user ? user : NULL,
+		.password = sk_config_str(cfg, "cassandra.password"),
+		.connect_timeout_ms =
+			(int)sk_config_int(cfg, "cassandra.connect_timeout_ms"),
+		.request_timeout_ms =
+			(int)sk_config_int(cfg, "cassandra.request_timeout_ms"),
+		.max_in_flight =
+			(unsigned)sk_config_int(cfg, "cassandra.max_in_flight"),
+		.consistency = cl,
+		.tls = sk_config_bool(cfg, "cassandra.tls"),
+		.tls_ca_file = sk_config_str(cfg, "cassandra.tls_ca_file"),
+	};
+	if (o.tls_ca_file && !*o.tls_ca_file)
+		o.tls_ca_file = NULL;
+	char cql[1024];
+	if (sk_cql_session_open(&cs->s, &o, err) != SK_OK)
+		goto fail;
+	snprintf(cql, sizeof cql,
+		 "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s", ks,
+		 repl);
+	if (run_ddl(cs, cql, err) != SK_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
+		if (run_ddl(cs, schema[i], err) != SK_OK)
+			goto fail;
+	if (migrate(cs, err) != SK_OK)
+		goto fail;
+	if (prepare_all(cs, err) != SK_OK)
+		goto fail;
+	*out = &cs->base;
+	return SK_OK;
+fail:
+	sk_error_prefix(err, "cassandra store (%s)", o.contact_points);
+	cass_close(&cs->base);
+	return err->code;
 }
 
 const struct sk_store_type sk_store_cassandra = {
