@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,43 @@ static sk_err_t nomem(struct sk_error *err)
 	return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 }
 
+/* jansson allocates through these two, set once before its first use, so
+ * that every allocation of a parse goes through this file's malloc/free
+ * references: a test linked with -Wl,--wrap=malloc (allocation-failure
+ * injection) then fails jansson's allocations too, not only skred's.
+ *
+ * json_oom is set by the first failed allocation since load() (or the
+ * re-serialisation in sk_model_split_array) cleared it, and while it is set
+ * every jansson allocation fails. Two reasons: jansson 2.14 reports some
+ * allocation failures as syntax errors ("invalid token"), so the flag is
+ * how a failed parse is known to be out of memory (retriable, not a dead
+ * letter); and its lexer ignores a failure to grow its token buffer
+ * (akheron/jansson#362) and reads on from the desynchronised buffer, past
+ * its end, unless its next allocation fails too. */
+static _Thread_local bool json_oom;
+
+static void *json_alloc(size_t n)
+{
+	if (json_oom)
+		return NULL;
+	void *p = malloc(n);
+	if (!p)
+		json_oom = true;
+	return p;
+}
+
+static void json_release(void *p)
+{
+	free(p);
+}
+
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void json_setup(void)
+{
+	json_set_alloc_funcs(json_alloc, json_release);
+}
+
 /* Parse text (at most limit bytes) as any JSON value into *root. what
  * names the text in messages. Some of jansson's allocation failures return
  * without filling its error at all (empty text): those are out of memory
@@ -74,10 +112,19 @@ static sk_err_t load(const char *text, size_t len, size_t limit,
 				    "%s is not valid JSON: NUL byte at offset "
 				    "%zu",
 				    what, (size_t)(nul - text));
+	pthread_once(&json_once, json_setup);
+	json_oom = false;
 	*root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+	bool oom = json_oom;
+	json_oom = false;
+	if (*root && oom) {
+		/* not to be trusted: jansson may have dropped a byte */
+		json_decref(*root);
+		*root = NULL;
+	}
 	if (*root)
 		return SK_OK;
-	if (json_error_code(&jerr) == json_error_out_of_memory ||
+	if (oom || json_error_code(&jerr) == json_error_out_of_memory ||
 	    jerr.text[0] == '\0')
 		return nomem(err);
 	return sk_error_set(err, SK_ERR_PARSE, retriable,
@@ -227,8 +274,10 @@ sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 		} else {
 			/* ENCODE_ANY: non-object elements are passed on, to
 			 * be dead-lettered by processing. */
+			json_oom = false;
 			s = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER |
 						   JSON_ENCODE_ANY);
+			json_oom = false;
 		}
 		if (!s) {
 			free(spans);
@@ -329,175 +378,18 @@ size_t sk_model_items_check(struct sk_raw_item *items, size_t n, int region,
 	return bad;
 }
 
-/* ------------------------------------------------------ field tables
+/* ------------------------------------------------------ parsing warnings
  *
- * One table per JSON object type says, for each field: its key in the API,
- * its snake_case key in skred's output (NULL when the table is not used for
- * output), how its value is read, and where it goes (offset into the record
- * struct the table describes). Fields not in a table are ignored. */
+ * The record field tables (fields.c) say, for each member, its API key, its
+ * kind and where it goes; one generic reader per kind maps a JSON value
+ * into a member. Keys in no table are ignored. */
 
-enum kind {
-	K_INT,        /* integer -> int; -1 when absent */
-	K_INT_ROUND,  /* integer or real (rounded) -> int */
-	K_INT64,      /* integer -> int64_t */
-	K_STR,        /* string -> char * */
-	K_TIME,       /* string -> struct sk_time_field.local */
-	K_TRIBOOL,    /* boolean -> int 0/1; -1 when absent */
-	K_LEVEL_TEXT, /* string (or integer, as decimal text) -> char * */
-	K_LEVEL_INT,  /* integer (or numeric string) -> int */
-	K_IGNORE,     /* known, not stored: only marks a Detail warning */
-	K_WEATHER,    /* MountainWeather object */
-	K_MEASURE,    /* MountainWeather.MeasurementTypes array */
-	K_PROBLEMS,   /* AvalancheProblems array */
-	K_ADVICES,    /* AvalancheAdvices array */
+/* API keys of a Detail warning that skred does not keep (see
+ * docs/DATA_MODEL.md): their presence still marks the record as Detail. */
+static const char *const detail_markers[] = {
+	"CountyList",	     "MunicipalityList", "ExposedHeightFill",
+	"ExposedHeight1",    "ExtremWeatherId",  "ExtremWeatherName",
 };
-
-#define F_REQUIRED 0x1u
-#define F_DETAIL 0x2u /* presence marks a Detail warning */
-
-struct field {
-	const char *api;
-	const char *out;
-	enum kind kind;
-	size_t off;
-	unsigned flags;
-};
-
-#define W(m) offsetof(struct sk_warning, m)
-#define P(m) offsetof(struct sk_problem, m)
-#define A(m) offsetof(struct sk_advice, m)
-#define V(m) offsetof(struct sk_weather_value, m)
-
-static const struct field warning_fields[] = {
-	{"RegId", NULL, K_INT64, W(reg_id), F_REQUIRED},
-	{"RegionId", NULL, K_INT, W(region_id), F_REQUIRED},
-	{"RegionName", NULL, K_STR, W(region_name), 0},
-	{"RegionTypeId", NULL, K_INT, W(region_type_id), 0},
-	{"RegionTypeName", NULL, K_STR, W(region_type_name), 0},
-	{"DangerLevel", NULL, K_LEVEL_TEXT, W(danger_level_raw), F_REQUIRED},
-	{"ValidFrom", NULL, K_TIME, W(valid_from), F_REQUIRED},
-	{"ValidTo", NULL, K_TIME, W(valid_to), 0},
-	{"NextWarningTime", NULL, K_TIME, W(next_warning_time), 0},
-	{"PublishTime", NULL, K_TIME, W(publish_time), 0},
-	{"DangerIncreaseTime", NULL, K_TIME, W(danger_increase_time), 0},
-	{"DangerDecreaseTime", NULL, K_TIME, W(danger_decrease_time), 0},
-	{"MainText", NULL, K_STR, W(main_text), 0},
-	{"LangKey", NULL, K_INT, W(lang_key), F_REQUIRED},
-	{"CountyList", NULL, K_IGNORE, 0, F_DETAIL},
-	{"MunicipalityList", NULL, K_IGNORE, 0, F_DETAIL},
-	{"PreviousWarningRegId", NULL, K_INT64, W(previous_warning_reg_id),
-	 F_DETAIL},
-	{"DangerLevelName", NULL, K_STR, W(danger_level_name), F_DETAIL},
-	{"UtmZone", NULL, K_INT, W(utm_zone), F_DETAIL},
-	{"UtmEast", NULL, K_INT_ROUND, W(utm_east), F_DETAIL},
-	{"UtmNorth", NULL, K_INT_ROUND, W(utm_north), F_DETAIL},
-	{"Author", NULL, K_STR, W(author), F_DETAIL},
-	{"AvalancheDanger", NULL, K_STR, W(avalanche_danger), F_DETAIL},
-	{"EmergencyWarning", NULL, K_STR, W(emergency_warning), F_DETAIL},
-	{"SnowSurface", NULL, K_STR, W(snow_surface), F_DETAIL},
-	{"CurrentWeaklayers", NULL, K_STR, W(current_weaklayers), F_DETAIL},
-	{"LatestAvalancheActivity", NULL, K_STR, W(latest_avalanche_activity),
-	 F_DETAIL},
-	{"LatestObservations", NULL, K_STR, W(latest_observations), F_DETAIL},
-	{"ExposedHeightFill", NULL, K_IGNORE, 0, F_DETAIL},
-	{"ExposedHeight1", NULL, K_IGNORE, 0, F_DETAIL},
-	{"MountainWeather", NULL, K_WEATHER, 0, F_DETAIL},
-	{"AvalancheProblems", NULL, K_PROBLEMS, 0, F_DETAIL},
-	{"AvalancheAdvices", NULL, K_ADVICES, 0, F_DETAIL},
-	{"ExtremWeatherId", NULL, K_IGNORE, 0, F_DETAIL},
-	{"ExtremWeatherName", NULL, K_IGNORE, 0, F_DETAIL},
-	{"IsTendency", NULL, K_TRIBOOL, W(is_tendency), F_DETAIL},
-};
-
-/* MountainWeather's own fields live in struct sk_warning too. */
-static const struct field weather_fields[] = {
-	{"CloudCoverId", "cloud_cover_id", K_INT, W(cloud_cover_id), 0},
-	{"CloudCoverName", "cloud_cover_name", K_STR, W(cloud_cover_name), 0},
-	{"Comment", "comment", K_STR, W(weather_comment), 0},
-	{"LastSavedTime", "last_saved_time", K_TIME, W(weather_saved_time), 0},
-	{"MeasurementTypes", NULL, K_MEASURE, 0, 0},
-};
-
-static const struct field measurement_type_fields[] = {
-	{"Id", "type_id", K_INT, V(type_id), 0},
-	{"Name", "type_name", K_STR, V(type_name), 0},
-};
-
-static const struct field measurement_subtype_fields[] = {
-	{"Id", "subtype_id", K_INT, V(subtype_id), 0},
-	{"Name", "subtype_name", K_STR, V(subtype_name), 0},
-	{"Value", "value", K_STR, V(value), 0},
-};
-
-static const struct field problem_fields[] = {
-	{"AvalancheProblemId", "problem_id", K_INT, P(problem_id), 0},
-	{"AvalancheProblemTypeId", "problem_type_id", K_INT,
-	 P(problem_type_id), 0},
-	{"AvalancheProblemTypeName", "problem_type_name", K_STR,
-	 P(problem_type_name), 0},
-	{"AvalCauseId", "cause_id", K_INT, P(cause_id), 0},
-	{"AvalCauseName", "cause_name", K_STR, P(cause_name), 0},
-	{"AvalancheTypeId", "aval_type_id", K_INT, P(aval_type_id), 0},
-	{"AvalancheTypeName", "aval_type_name", K_STR, P(aval_type_name), 0},
-	{"AvalancheExtId", "ext_id", K_INT, P(ext_id), 0},
-	{"AvalancheExtName", "ext_name", K_STR, P(ext_name), 0},
-	{"AvalTriggerSimpleId", "trigger_simple_id", K_INT,
-	 P(trigger_simple_id), 0},
-	{"AvalTriggerSimpleName", "trigger_simple_name", K_STR,
-	 P(trigger_simple_name), 0},
-	{"AvalTriggerSensitivityId", "trigger_sensitivity_id", K_INT,
-	 P(trigger_sensitivity_id), 0},
-	{"AvalTriggerSensitivityName", "trigger_sensitivity_name", K_STR,
-	 P(trigger_sensitivity_name), 0},
-	{"DestructiveSizeExtId", "size_id", K_INT, P(size_id), 0},
-	{"DestructiveSizeExtName", "size_name", K_STR, P(size_name), 0},
-	{"AvalProbabilityId", "probability_id", K_INT, P(probability_id), 0},
-	{"AvalProbabilityName", "probability_name", K_STR,
-	 P(probability_name), 0},
-	{"AvalPropagationId", "propagation_id", K_INT, P(propagation_id), 0},
-	{"AvalPropagationName", "propagation_name", K_STR,
-	 P(propagation_name), 0},
-	{"ExposedHeight1", "exposed_height_1", K_INT, P(exposed_height_1), 0},
-	{"ExposedHeight2", "exposed_height_2", K_INT, P(exposed_height_2), 0},
-	{"ExposedHeightFill", "exposed_height_fill", K_INT,
-	 P(exposed_height_fill), 0},
-	{"ValidExpositions", "valid_expositions", K_STR,
-	 P(valid_expositions), 0},
-	{"DangerLevel", "danger_level", K_LEVEL_INT, P(danger_level), 0},
-	{"TriggerSenitivityPropagationDestuctiveSizeText", "text", K_STR,
-	 P(text), 0},
-};
-
-static const struct field advice_fields[] = {
-	{"AdviceID", "position", K_INT, A(position), 0},
-	{"Text", "text", K_STR, A(text), 0},
-	{"ImageUrl", "image_url", K_STR, A(image_url), 0},
-};
-
-#define FIELD_PTR(base, f, type) ((type *)((char *)(base) + (f)->off))
-
-/* Set the "absent" value (-1) of every integer field of a table. */
-static void init_fields(const struct field *tab, size_t n, void *base)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct field *f = &tab[i];
-		switch (f->kind) {
-		case K_INT:
-		case K_INT_ROUND:
-		case K_TRIBOOL:
-		case K_LEVEL_INT:
-			*FIELD_PTR(base, f, int) = -1;
-			break;
-		case K_INT64:
-			*FIELD_PTR(base, f, int64_t) = -1;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* ------------------------------------------------------ parsing warnings */
 
 static sk_err_t type_error(struct sk_error *err, const char *path,
 			   const char *name, const char *want,
@@ -540,13 +432,15 @@ static bool text_to_int(const char *s, int *out)
 	return true;
 }
 
-static sk_err_t dup_string(const json_t *v, char **dst, struct sk_error *err)
+/* Store a copy of n bytes of s through the row (TEXT, or a TIME's local
+ * text). */
+static sk_err_t set_text(const struct sk_field *f, void *base, const char *s,
+			 size_t n, struct sk_error *err)
 {
-	char *s = sk_strndup(json_string_value(v), json_string_length(v));
-	if (!s)
+	char *copy = sk_strndup(s, n);
+	if (!copy)
 		return nomem(err);
-	free(*dst);
-	*dst = s;
+	sk_model_field_set_text(f, base, copy);
 	return SK_OK;
 }
 
@@ -555,9 +449,27 @@ struct sk_parse {
 	struct sk_error *err;
 };
 
-static sk_err_t map_fields(struct sk_parse *ps, const json_t *obj,
-			   const struct field *tab, size_t n, void *base,
-			   const char *path);
+/* Which rows of a table one JSON object fills: those whose flags masked
+ * with mask equal want. */
+struct rows_sel {
+	unsigned mask, want;
+};
+
+static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
+			 const struct sk_table *t, void *base,
+			 const char *path, struct rows_sel sel);
+
+/* The row of the selection at json_pos pos, or NULL. */
+static const struct sk_field *row_at(const struct sk_table *t, unsigned pos,
+				     struct rows_sel sel)
+{
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->json_pos == pos && (f->flags & sel.mask) == sel.want)
+			return f;
+	}
+	return NULL;
+}
 
 /* Count the elements of an optional array field against a cap. */
 static sk_err_t array_count(struct sk_parse *ps, const json_t *v,
@@ -575,221 +487,173 @@ static sk_err_t array_count(struct sk_parse *ps, const json_t *v,
 	return SK_OK;
 }
 
-/* Map each object of arr into items[i] (already allocated, elem bytes
- * each) through tab. */
-static sk_err_t map_elements(struct sk_parse *ps, const json_t *arr,
-			     const char *name, void *items, size_t elem,
-			     const struct field *tab, size_t ntab)
+/* Map element el (an object, else a type error naming elpath) of a list
+ * through the rows sel of table t into rec. */
+static sk_err_t map_element(struct sk_parse *ps, const json_t *el,
+			    const struct sk_table *t, void *rec,
+			    const char *elpath, struct rows_sel sel)
 {
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		const json_t *el = json_array_get(arr, i);
-		char path[PATH_MAX_LEN];
-		void *base = (char *)items + i * elem;
-		init_fields(tab, ntab, base);
-		snprintf(path, sizeof path, "%s[%zu]", name, i);
-		if (!json_is_object(el))
-			return type_error(ps->err, "", path, "object", el);
-		strcat(path, ".");
-		sk_err_t rc = map_fields(ps, el, tab, ntab, base, path);
+	char path[PATH_MAX_LEN];
+	if (!json_is_object(el))
+		return type_error(ps->err, "", elpath, "object", el);
+	snprintf(path, sizeof path, "%s.", elpath);
+	return map_rows(ps, el, t, rec, path, sel);
+}
+
+/* A list of records, one per array element. The list is allocated (and
+ * counted) before the elements are read, so a failure part-way is cleaned
+ * up with the record. */
+static sk_err_t map_list(struct sk_parse *ps, const json_t *v,
+			 const struct sk_field *f, void *base,
+			 const char *path)
+{
+	static const struct rows_sel all = {0, 0};
+	char elpath[PATH_MAX_LEN];
+	size_t count = 0;
+	sk_err_t rc = array_count(ps, v, path, f->api, f->limit, &count);
+	if (rc != SK_OK || count == 0)
+		return rc;
+	if (sk_model_field_list_alloc(f, base, count) != SK_OK)
+		return nomem(ps->err);
+	for (size_t i = 0; i < count; i++) {
+		snprintf(elpath, sizeof elpath, "%s%s[%zu]", path, f->api, i);
+		rc = map_element(ps, json_array_get(v, i), f->child,
+				 sk_model_field_list_child(f, base, i), elpath,
+				 all);
 		if (rc != SK_OK)
 			return rc;
 	}
 	return SK_OK;
 }
 
-/* An optional array of objects (name, at most limit) mapped through tab
- * into a new array of elem-byte records. *items and *n are set as soon as
- * the array exists, so a failure part-way is cleaned up with the record. */
-static sk_err_t map_array(struct sk_parse *ps, const json_t *v,
-			  const char *name, size_t limit, size_t elem,
-			  const struct field *tab, size_t ntab, void **items,
-			  size_t *n)
+/* Copy the SK_FIELD_OUTER members of from into to (same table). */
+static sk_err_t copy_outer(const struct sk_table *t, const void *from,
+			   void *to, struct sk_error *err)
 {
-	size_t count = 0;
-	sk_err_t rc = array_count(ps, v, "", name, limit, &count);
-	if (rc != SK_OK || count == 0)
-		return rc;
-	*items = calloc(count, elem);
-	if (!*items)
-		return nomem(ps->err);
-	*n = count;
-	return map_elements(ps, v, name, *items, elem, tab, ntab);
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!(f->flags & SK_FIELD_OUTER))
+			continue;
+		if (f->kind == SK_FIELD_TEXT) {
+			const char *s = sk_model_field_get_text(f, from);
+			if (s) {
+				sk_err_t rc = set_text(f, to, s, strlen(s), err);
+				if (rc != SK_OK)
+					return rc;
+			}
+		} else {
+			sk_model_field_set_int(f, to,
+					       sk_model_field_get_int(f, from));
+		}
+	}
+	return SK_OK;
 }
 
-static sk_err_t map_problems(struct sk_parse *ps, const json_t *v)
+/* A list whose API nests the records one level deeper (the child table's
+ * api_nested): each element of the outer array holds an array of records
+ * under that key, and its own keys fill the SK_FIELD_OUTER rows of every
+ * record it holds (MountainWeather.MeasurementTypes[] of
+ * MeasurementSubTypes[], one weather value per sub-type). A first pass
+ * checks shapes and counts the records against f->limit. */
+static sk_err_t map_nested_list(struct sk_parse *ps, const json_t *outer,
+				const struct sk_field *f, void *base,
+				const char *path)
 {
-	void *items = NULL;
-	sk_err_t rc = map_array(ps, v, "AvalancheProblems", SK_LIMIT_PROBLEMS,
-				sizeof *ps->w->problems, problem_fields,
-				NFIELDS(problem_fields), &items,
-				&ps->w->n_problems);
-	ps->w->problems = items;
-	return rc;
-}
+	static const struct rows_sel outer_rows = {SK_FIELD_OUTER,
+						   SK_FIELD_OUTER};
+	static const struct rows_sel inner_rows = {SK_FIELD_OUTER, 0};
+	const struct sk_table *ct = f->child;
+	const char *key = ct->api_nested;
+	char name[PATH_MAX_LEN], elpath[PATH_MAX_LEN], subpath[PATH_MAX_LEN];
+	size_t nouter = 0, total = 0, k = 0;
+	void *tmp = NULL;
 
-static sk_err_t map_advices(struct sk_parse *ps, const json_t *v)
-{
-	void *items = NULL;
-	sk_err_t rc = map_array(ps, v, "AvalancheAdvices", SK_LIMIT_ADVICES,
-				sizeof *ps->w->advices, advice_fields,
-				NFIELDS(advice_fields), &items,
-				&ps->w->n_advices);
-	ps->w->advices = items;
-	return rc;
-}
-
-/* MeasurementTypes[] of MeasurementSubTypes[] flattened into one weather
- * value per sub-type, each carrying its type's id and name. A first pass
- * checks shapes and counts against SK_LIMIT_WEATHER_VALUES. */
-static sk_err_t map_measurements(struct sk_parse *ps, const json_t *types)
-{
-	static const char *const name = "MountainWeather.MeasurementTypes";
-	struct sk_warning *w = ps->w;
-	struct sk_weather_value type = {0};
-	char path[PATH_MAX_LEN];
-	size_t ntypes = 0, total = 0, k = 0;
-	sk_err_t rc = array_count(ps, types, "", name, SIZE_MAX, &ntypes);
+	snprintf(name, sizeof name, "%s%s", path, f->api);
+	sk_err_t rc = array_count(ps, outer, "", name, SIZE_MAX, &nouter);
 	if (rc != SK_OK)
 		return rc;
-	for (size_t i = 0; i < ntypes; i++) {
-		const json_t *t = json_array_get(types, i);
-		snprintf(path, sizeof path, "%s[%zu]", name, i);
-		if (!json_is_object(t))
-			return type_error(ps->err, "", path, "object", t);
-		const json_t *subs = json_object_get(t, "MeasurementSubTypes");
+	for (size_t i = 0; i < nouter; i++) {
+		const json_t *el = json_array_get(outer, i);
+		snprintf(elpath, sizeof elpath, "%s[%zu]", name, i);
+		if (!json_is_object(el))
+			return type_error(ps->err, "", elpath, "object", el);
+		const json_t *subs = json_object_get(el, key);
 		if (!subs || json_is_null(subs))
 			continue;
-		strcat(path, ".");
-		if (!json_is_array(subs))
-			return type_error(ps->err, path,
-					  "MeasurementSubTypes", "array",
+		if (!json_is_array(subs)) {
+			snprintf(subpath, sizeof subpath, "%s.", elpath);
+			return type_error(ps->err, subpath, key, "array",
 					  subs);
+		}
 		total += json_array_size(subs);
-		if (total > SK_LIMIT_WEATHER_VALUES)
+		if (total > f->limit)
 			return sk_error_set(ps->err, SK_ERR_LIMIT, false,
-					    "field %s: more than %d weather "
-					    "values",
-					    name, SK_LIMIT_WEATHER_VALUES);
+					    "field %s: more than %zu %s", name,
+					    f->limit, ct->what);
 	}
 	if (total == 0)
 		return SK_OK;
-	w->weather = calloc(total, sizeof *w->weather);
-	if (!w->weather)
+	if (sk_model_field_list_alloc(f, base, total) != SK_OK)
 		return nomem(ps->err);
-	w->n_weather = total;
-	for (size_t i = 0; i < ntypes; i++) {
-		const json_t *t = json_array_get(types, i);
-		const json_t *subs = json_object_get(t, "MeasurementSubTypes");
-		if (!json_array_size(subs))
+	tmp = malloc(ct->size);
+	if (!tmp)
+		return nomem(ps->err);
+	for (size_t i = 0; i < nouter; i++) {
+		const json_t *el = json_array_get(outer, i);
+		const json_t *subs = json_object_get(el, key);
+		size_t nsub = json_array_size(subs);
+		if (!nsub)
 			continue;
-		snprintf(path, sizeof path, "%s[%zu].", name, i);
-		init_fields(measurement_type_fields,
-			    NFIELDS(measurement_type_fields), &type);
-		rc = map_fields(ps, t, measurement_type_fields,
-				NFIELDS(measurement_type_fields), &type, path);
-		if (rc != SK_OK)
-			goto done;
-		strcat(path, "MeasurementSubTypes");
-		rc = map_elements(ps, subs, path, w->weather + k,
-				  sizeof *w->weather,
-				  measurement_subtype_fields,
-				  NFIELDS(measurement_subtype_fields));
-		if (rc != SK_OK)
-			goto done;
-		for (size_t j = 0; j < json_array_size(subs); j++, k++) {
-			w->weather[k].type_id = type.type_id;
-			if (type.type_name &&
-			    !(w->weather[k].type_name =
-				      sk_strdup(type.type_name))) {
-				rc = nomem(ps->err);
-				goto done;
-			}
+		sk_model_record_init(ct, tmp);
+		snprintf(elpath, sizeof elpath, "%s[%zu].", name, i);
+		rc = map_rows(ps, el, ct, tmp, elpath, outer_rows);
+		for (size_t j = 0; rc == SK_OK && j < nsub; j++, k++) {
+			void *rec = sk_model_field_list_child(f, base, k);
+			snprintf(subpath, sizeof subpath, "%s%s[%zu]", elpath,
+				 key, j);
+			rc = map_element(ps, json_array_get(subs, j), ct, rec,
+					 subpath, inner_rows);
+			if (rc == SK_OK)
+				rc = copy_outer(ct, tmp, rec, ps->err);
 		}
-		free(type.type_name);
-		type.type_name = NULL;
+		sk_model_record_clear(ct, tmp);
+		if (rc != SK_OK)
+			break;
 	}
-done:
-	free(type.type_name);
+	free(tmp);
 	return rc;
 }
 
-static sk_err_t map_weather(struct sk_parse *ps, const json_t *v)
-{
-	if (!json_is_object(v))
-		return type_error(ps->err, "", "MountainWeather", "object", v);
-	ps->w->has_weather = true;
-	return map_fields(ps, v, weather_fields, NFIELDS(weather_fields),
-			  ps->w, "MountainWeather.");
-}
-
-/* Read one present, non-null value v of field f into base. */
+/* Read one present, non-null value v of row f into base. */
 static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
-			  const struct field *f, void *base, const char *path)
+			  const struct sk_table *t, const struct sk_field *f,
+			  void *base, const char *path)
 {
+	static const struct rows_sel group_rows = {SK_FIELD_IN_GROUP,
+						   SK_FIELD_IN_GROUP};
 	struct sk_error *err = ps->err;
+	char text[PATH_MAX_LEN];
 	json_int_t iv;
+	int n;
 	switch (f->kind) {
-	case K_INT:
-	case K_INT_ROUND:
-		if (json_is_real(v) && f->kind == K_INT_ROUND) {
+	case SK_FIELD_INT:
+		if ((f->flags & SK_FIELD_ROUND) && json_is_real(v)) {
 			double r = round(json_real_value(v));
 			if (!(r >= INT_MIN && r <= INT_MAX))
 				return sk_error_set(
 					err, SK_ERR_PARSE, false,
 					"field %s%s: number %g out of range",
 					path, f->api, json_real_value(v));
-			*FIELD_PTR(base, f, int) = (int)r;
+			sk_model_field_set_int(f, base, (int)r);
 			return SK_OK;
 		}
-		if (!json_is_integer(v))
-			return type_error(err, path, f->api, "integer", v);
-		iv = json_integer_value(v);
-		if (iv < INT_MIN || iv > INT_MAX)
-			return range_error(err, path, f->api, iv);
-		*FIELD_PTR(base, f, int) = (int)iv;
-		return SK_OK;
-	case K_INT64:
-		if (!json_is_integer(v))
-			return type_error(err, path, f->api, "integer", v);
-		*FIELD_PTR(base, f, int64_t) = json_integer_value(v);
-		return SK_OK;
-	case K_STR:
-		if (!json_is_string(v))
-			return type_error(err, path, f->api, "string", v);
-		return dup_string(v, FIELD_PTR(base, f, char *), err);
-	case K_TIME:
-		if (!json_is_string(v))
-			return type_error(err, path, f->api, "string", v);
-		return dup_string(
-			v, &FIELD_PTR(base, f, struct sk_time_field)->local,
-			err);
-	case K_TRIBOOL:
-		if (!json_is_boolean(v))
-			return type_error(err, path, f->api, "boolean", v);
-		*FIELD_PTR(base, f, int) = json_is_true(v) ? 1 : 0;
-		return SK_OK;
-	case K_LEVEL_TEXT:
-		/* A string in the API; an integer is accepted defensively
-		 * (several clients declare it as a number). */
-		if (json_is_integer(v)) {
-			char text[32];
-			char **dst = FIELD_PTR(base, f, char *);
-			snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			free(*dst);
-			*dst = sk_strdup(text);
-			return *dst ? SK_OK : nomem(err);
-		}
-		if (!json_is_string(v))
-			return type_error(err, path, f->api, "string", v);
-		return dup_string(v, FIELD_PTR(base, f, char *), err);
-	case K_LEVEL_INT:
-		/* An integer in problems; a numeric string is accepted. */
-		if (json_is_string(v)) {
-			if (!text_to_int(json_string_value(v),
-					 FIELD_PTR(base, f, int)))
+		if ((f->flags & SK_FIELD_NUMTEXT) && json_is_string(v)) {
+			/* An integer in problems; a numeric string is
+			 * accepted. */
+			if (!text_to_int(json_string_value(v), &n))
 				return type_error(err, path, f->api,
 						  "integer", v);
+			sk_model_field_set_int(f, base, n);
 			return SK_OK;
 		}
 		if (!json_is_integer(v))
@@ -797,35 +661,65 @@ static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
 		iv = json_integer_value(v);
 		if (iv < INT_MIN || iv > INT_MAX)
 			return range_error(err, path, f->api, iv);
-		*FIELD_PTR(base, f, int) = (int)iv;
+		sk_model_field_set_int(f, base, iv);
 		return SK_OK;
-	case K_IGNORE:
+	case SK_FIELD_INT64:
+		if (!json_is_integer(v))
+			return type_error(err, path, f->api, "integer", v);
+		sk_model_field_set_int(f, base, json_integer_value(v));
 		return SK_OK;
-	case K_WEATHER:
-		return map_weather(ps, v);
-	case K_MEASURE:
-		return map_measurements(ps, v);
-	case K_PROBLEMS:
-		return map_problems(ps, v);
-	case K_ADVICES:
-		return map_advices(ps, v);
+	case SK_FIELD_TRI:
+		if (!json_is_boolean(v))
+			return type_error(err, path, f->api, "boolean", v);
+		sk_model_field_set_int(f, base, json_is_true(v) ? 1 : 0);
+		return SK_OK;
+	case SK_FIELD_TEXT:
+		/* DangerLevel is a string in the API; an integer is accepted
+		 * defensively (several clients declare it as a number). */
+		if ((f->flags & SK_FIELD_NUMTEXT) && json_is_integer(v)) {
+			snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+			return set_text(f, base, text, strlen(text), err);
+		}
+		/* fall through */
+	case SK_FIELD_TIME:
+		if (!json_is_string(v))
+			return type_error(err, path, f->api, "string", v);
+		return set_text(f, base, json_string_value(v),
+				json_string_length(v), err);
+	case SK_FIELD_BOOL:
+		if (!(f->flags & SK_FIELD_GROUP))
+			return SK_OK;
+		if (!json_is_object(v))
+			return type_error(err, path, f->api, "object", v);
+		sk_model_field_set_int(f, base, 1);
+		snprintf(text, sizeof text, "%s%s.", path, f->api);
+		return map_rows(ps, v, t, base, text, group_rows);
+	case SK_FIELD_LIST:
+		return f->child->api_nested
+			       ? map_nested_list(ps, v, f, base, path)
+			       : map_list(ps, v, f, base, path);
+	case SK_FIELD_DATE:
+		return SK_OK; /* never from the API */
 	}
 	return SK_OK;
 }
 
-/* Map the fields of table tab found in obj into base. path prefixes field
- * names in error messages ("AvalancheProblems[0]."). */
-static sk_err_t map_fields(struct sk_parse *ps, const json_t *obj,
-			   const struct field *tab, size_t n, void *base,
-			   const char *path)
+/* Map the rows sel of table t found in obj into base, in json_pos order.
+ * path prefixes API keys in error messages ("AvalancheProblems[0]."). */
+static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
+			 const struct sk_table *t, void *base,
+			 const char *path, struct rows_sel sel)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct field *f = &tab[i];
+	for (unsigned pos = 1; pos <= t->n_rows; pos++) {
+		const struct sk_field *f = row_at(t, pos, sel);
+		if (!f || !f->api)
+			continue;
 		const json_t *v = json_object_get(obj, f->api);
-		if (v && (f->flags & F_DETAIL))
+		if (v && (f->flags & SK_FIELD_DETAIL))
 			ps->w->is_detail = true;
 		if (!v || json_is_null(v)) {
-			if (f->flags & F_REQUIRED)
+			if (f->flags & SK_FIELD_REQUIRED)
 				return sk_error_set(ps->err, SK_ERR_PARSE,
 						    false,
 						    "field %s%s: required, "
@@ -834,7 +728,7 @@ static sk_err_t map_fields(struct sk_parse *ps, const json_t *obj,
 						    v ? "null" : "nothing");
 			continue;
 		}
-		sk_err_t rc = map_value(ps, v, f, base, path);
+		sk_err_t rc = map_value(ps, v, t, f, base, path);
 		if (rc != SK_OK)
 			return rc;
 	}
@@ -866,6 +760,7 @@ static bool depth_ok(const json_t *j, int level, int max)
 sk_err_t sk_model_warning_parse(const char *json, size_t len,
 				struct sk_warning **out, struct sk_error *err)
 {
+	static const struct rows_sel top_rows = {SK_FIELD_IN_GROUP, 0};
 	json_t *root = NULL;
 	struct sk_warning *w = NULL;
 	sk_err_t rc;
@@ -887,20 +782,18 @@ sk_err_t sk_model_warning_parse(const char *json, size_t len,
 				  SK_LIMIT_JSON_DEPTH);
 		goto fail;
 	}
-	w = calloc(1, sizeof *w);
+	w = sk_warning_new();
 	if (!w) {
 		rc = nomem(err);
 		goto fail;
 	}
-	init_fields(warning_fields, NFIELDS(warning_fields), w);
-	init_fields(weather_fields, NFIELDS(weather_fields), w);
-	w->danger_level = -1;
-
 	struct sk_parse ps = {w, err};
-	rc = map_fields(&ps, root, warning_fields, NFIELDS(warning_fields), w,
-			"");
+	rc = map_rows(&ps, root, &sk_model_warning_table, w, "", top_rows);
 	if (rc != SK_OK)
 		goto fail;
+	for (size_t i = 0; i < NFIELDS(detail_markers); i++)
+		if (json_object_get(root, detail_markers[i]))
+			w->is_detail = true;
 	json_decref(root);
 	*out = w;
 	return SK_OK;
@@ -943,96 +836,85 @@ static void jw_key(struct jw *o, const char *key)
 	jw_raw(o, ":");
 }
 
-static void jw_str(struct jw *o, const char *key, const char *s)
+static void jw_text(struct jw *o, const char *s)
 {
-	jw_key(o, key);
 	if (o->rc == SK_OK)
 		o->rc = sk_model_json_string(&o->b, s);
 }
 
-/* -1 is the record's "absent" value for integers: written as null. */
-static void jw_int(struct jw *o, const char *key, int64_t v)
-{
-	jw_key(o, key);
-	if (o->rc == SK_OK)
-		o->rc = v == -1 ? sk_buf_puts(&o->b, "null")
-				: sk_buf_printf(&o->b, "%lld", (long long)v);
-}
+static void jw_object(struct jw *o, const struct sk_table *t,
+		      const void *rec, bool group);
 
-static void jw_bool(struct jw *o, const char *key, int v)
+/* One member: the row's JSON key and its value. The absent value of an
+ * integer is written as null, a time as its UTC text (null without one). */
+static void jw_member(struct jw *o, const struct sk_table *t,
+		      const struct sk_field *f, const void *rec)
 {
-	jw_key(o, key);
-	jw_raw(o, v < 0 ? "null" : v ? "true" : "false");
-}
-
-static void jw_time(struct jw *o, const char *key,
-		    const struct sk_time_field *t)
-{
-	char text[SK_TIME_UTC_LEN];
-	if (!t->has_utc) {
-		jw_str(o, key, NULL);
-		return;
-	}
-	sk_time_format_utc(t->utc_ms, text);
-	jw_str(o, key, text);
-}
-
-/* Write the fields of tab that have an output name, in table order. */
-static void jw_fields(struct jw *o, const struct field *tab, size_t n,
-		      const void *base)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct field *f = &tab[i];
-		const char *p = (const char *)base + f->off;
-		if (!f->out)
-			continue;
-		switch (f->kind) {
-		case K_INT:
-		case K_INT_ROUND:
-		case K_LEVEL_INT:
-			jw_int(o, f->out, *(const int *)(const void *)p);
-			break;
-		case K_INT64:
-			jw_int(o, f->out, *(const int64_t *)(const void *)p);
-			break;
-		case K_TRIBOOL:
-			jw_bool(o, f->out, *(const int *)(const void *)p);
-			break;
-		case K_STR:
-		case K_LEVEL_TEXT:
-			jw_str(o, f->out, *(char *const *)(const void *)p);
-			break;
-		case K_TIME:
-			jw_time(o, f->out,
-				(const struct sk_time_field *)(const void *)p);
-			break;
-		default:
+	char utc[SK_TIME_UTC_LEN];
+	int64_t v;
+	const struct sk_time_field *tf;
+	jw_key(o, sk_model_field_json_name(f));
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+		v = sk_model_field_get_int(f, rec);
+		if (v == f->absent)
+			jw_raw(o, "null");
+		else if (o->rc == SK_OK)
+			o->rc = sk_buf_printf(&o->b, "%lld", (long long)v);
+		break;
+	case SK_FIELD_TRI:
+		v = sk_model_field_get_int(f, rec);
+		jw_raw(o, v < 0 ? "null" : v ? "true" : "false");
+		break;
+	case SK_FIELD_BOOL:
+		v = sk_model_field_get_int(f, rec);
+		if (!(f->flags & SK_FIELD_GROUP))
+			jw_raw(o, v ? "true" : "false");
+		else if (!v)
+			jw_raw(o, "null");
+		else
+			jw_object(o, t, rec, true);
+		break;
+	case SK_FIELD_TEXT:
+	case SK_FIELD_DATE:
+		jw_text(o, sk_model_field_get_text(f, rec));
+		break;
+	case SK_FIELD_TIME:
+		tf = sk_model_field_get_time(f, rec);
+		if (!tf->has_utc) {
+			jw_raw(o, "null");
 			break;
 		}
+		sk_time_format_utc(tf->utc_ms, utc);
+		jw_text(o, utc);
+		break;
+	case SK_FIELD_LIST:
+		jw_raw(o, "[");
+		for (size_t i = 0; i < sk_model_field_list_count(f, rec); i++) {
+			jw_sep(o);
+			jw_object(o, f->child,
+				  sk_model_field_list_cchild(f, rec, i), false);
+		}
+		jw_raw(o, "]");
+		break;
 	}
 }
 
-static void jw_weather(struct jw *o, const struct sk_warning *w)
+/* rec as a JSON object: its rows with a json_pos, in json_pos order; the
+ * group's rows (group true) or the others. */
+static void jw_object(struct jw *o, const struct sk_table *t,
+		      const void *rec, bool group)
 {
-	jw_key(o, "mountain_weather");
-	if (!w->has_weather) {
-		jw_raw(o, "null");
-		return;
-	}
+	struct rows_sel sel = {SK_FIELD_IN_GROUP,
+			       group ? SK_FIELD_IN_GROUP : 0};
 	jw_raw(o, "{");
-	jw_fields(o, weather_fields, NFIELDS(weather_fields), w);
-	jw_key(o, "values");
-	jw_raw(o, "[");
-	for (size_t i = 0; i < w->n_weather; i++) {
-		jw_sep(o);
-		jw_raw(o, "{");
-		jw_fields(o, measurement_type_fields,
-			  NFIELDS(measurement_type_fields), &w->weather[i]);
-		jw_fields(o, measurement_subtype_fields,
-			  NFIELDS(measurement_subtype_fields), &w->weather[i]);
-		jw_raw(o, "}");
+	for (unsigned pos = 1; pos <= t->n_rows; pos++) {
+		const struct sk_field *f = row_at(t, pos, sel);
+		if (f && !(f->flags & SK_FIELD_NOJSON))
+			jw_member(o, t, f, rec);
 	}
-	jw_raw(o, "]}");
+	jw_raw(o, "}");
 }
 
 sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
@@ -1043,61 +925,7 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 	*out = NULL;
 	if (!w)
 		return sk_error_set(err, SK_ERR_INVAL, false, "no record");
-	jw_raw(&o, "{");
-	jw_int(&o, "reg_id", w->reg_id);
-	jw_int(&o, "region_id", w->region_id);
-	jw_str(&o, "region_name", w->region_name);
-	jw_int(&o, "region_type_id", w->region_type_id);
-	jw_str(&o, "region_type_name", w->region_type_name);
-	jw_int(&o, "danger_level", w->danger_level);
-	jw_bool(&o, "not_assessed", w->not_assessed);
-	jw_int(&o, "lang_key", w->lang_key);
-	jw_str(&o, "valid_date", w->valid_date[0] ? w->valid_date : NULL);
-	jw_time(&o, "valid_from", &w->valid_from);
-	jw_time(&o, "valid_to", &w->valid_to);
-	jw_time(&o, "next_warning_time", &w->next_warning_time);
-	jw_time(&o, "publish_time", &w->publish_time);
-	jw_time(&o, "danger_increase_time", &w->danger_increase_time);
-	jw_time(&o, "danger_decrease_time", &w->danger_decrease_time);
-	jw_str(&o, "main_text", w->main_text);
-	jw_bool(&o, "is_detail", w->is_detail);
-	jw_str(&o, "danger_level_name", w->danger_level_name);
-	jw_str(&o, "author", w->author);
-	jw_str(&o, "avalanche_danger", w->avalanche_danger);
-	jw_str(&o, "emergency_warning", w->emergency_warning);
-	jw_str(&o, "snow_surface", w->snow_surface);
-	jw_str(&o, "current_weaklayers", w->current_weaklayers);
-	jw_str(&o, "latest_avalanche_activity", w->latest_avalanche_activity);
-	jw_str(&o, "latest_observations", w->latest_observations);
-	jw_int(&o, "previous_warning_reg_id", w->previous_warning_reg_id);
-	jw_bool(&o, "is_tendency", w->is_tendency);
-	jw_int(&o, "utm_zone", w->utm_zone);
-	jw_int(&o, "utm_east", w->utm_east);
-	jw_int(&o, "utm_north", w->utm_north);
-
-	jw_key(&o, "problems");
-	jw_raw(&o, "[");
-	for (size_t i = 0; i < w->n_problems; i++) {
-		jw_sep(&o);
-		jw_raw(&o, "{");
-		jw_fields(&o, problem_fields, NFIELDS(problem_fields),
-			  &w->problems[i]);
-		jw_raw(&o, "}");
-	}
-	jw_raw(&o, "]");
-	jw_key(&o, "advices");
-	jw_raw(&o, "[");
-	for (size_t i = 0; i < w->n_advices; i++) {
-		jw_sep(&o);
-		jw_raw(&o, "{");
-		jw_fields(&o, advice_fields, NFIELDS(advice_fields),
-			  &w->advices[i]);
-		jw_raw(&o, "}");
-	}
-	jw_raw(&o, "]");
-	jw_weather(&o, w);
-	jw_raw(&o, "}");
-
+	jw_object(&o, &sk_model_warning_table, w, false);
 	if (o.rc != SK_OK) {
 		sk_buf_free(&o.b);
 		return o.rc == SK_ERR_NOMEM

@@ -181,6 +181,186 @@ struct sk_warning {
 	size_t n_advices;
 };
 
+/* ---------------------------------------------------------- field tables
+ *
+ * One table per record type (warning, problem, advice, mountain-weather
+ * value) describes every member of the record struct: its stored column and
+ * JSON name, its varsom API key, its kind, where it lives (offsetof), whether
+ * its column may be NULL, and a one-line doc. Parsing, to_json, free and
+ * trimming walk these tables; the store's DDL, binds, row reads and content
+ * hash do too, so adding a field is one row here (plus a store migration).
+ *
+ * Table order is the column order of the SQLite table (the content hash
+ * walks it in that order: reordering rows changes every stored hash). The
+ * to_json member order, also the order the parser reads API keys in, is
+ * json_pos. Rows with kind SK_FIELD_LIST describe
+ * the child records (problems, advices, weather values) and are not columns.
+ */
+
+enum sk_field_kind {
+	SK_FIELD_INT,   /* int; absent (API null or missing) = absent (-1) */
+	SK_FIELD_INT64, /* int64_t; absent = absent (-1) */
+	SK_FIELD_BOOL,  /* bool; never absent */
+	SK_FIELD_TRI,   /* int -1 (absent) / 0 / 1; a JSON boolean */
+	SK_FIELD_TEXT,  /* char *, owned; NULL when absent */
+	SK_FIELD_DATE,  /* char[11] local date "YYYY-MM-DD"; "" when unset */
+	SK_FIELD_TIME,  /* struct sk_time_field: local text + UTC instant;
+			 * stored and written as UTC (sk_time_format_utc) */
+	SK_FIELD_LIST,  /* array of child records (child table) + size_t
+			 * count at count_off */
+};
+
+/* Row flags. */
+#define SK_FIELD_NULLABLE 0x0001u /* the column may be NULL: the absent value
+				   * (-1, NULL, no UTC) is stored as NULL.
+				   * Without it the value is stored as is
+				   * (NOT NULL; an int's -1 stays -1) */
+#define SK_FIELD_KEY 0x0002u      /* part of the table's primary key */
+#define SK_FIELD_REQUIRED 0x0004u /* parse: API key required, not null */
+#define SK_FIELD_DETAIL 0x0008u   /* parse: the key's presence marks a
+				   * Detail warning (is_detail) */
+#define SK_FIELD_CLEANED 0x0010u  /* set or replaced by proc cleaning */
+#define SK_FIELD_DERIVED 0x0020u  /* set by the parser from the element's
+				   * shape, not read under a key of its own */
+#define SK_FIELD_NOSTORE 0x0040u  /* not a stored column */
+#define SK_FIELD_GROUP 0x0080u    /* BOOL: the API sub-object named by api is
+				   * present; rows flagged SK_FIELD_IN_GROUP
+				   * are read from it, and to_json writes them
+				   * as one object under this row's JSON name
+				   * (null when false) */
+#define SK_FIELD_IN_GROUP 0x0100u /* read from / written into the group
+				   * object of the table's SK_FIELD_GROUP row;
+				   * json_pos counts within that object */
+#define SK_FIELD_OUTER 0x0200u    /* child row read from the enclosing API
+				   * element (see sk_table.api_nested) */
+#define SK_FIELD_ROUND 0x0400u    /* INT: a JSON real is accepted, rounded */
+#define SK_FIELD_NUMTEXT 0x0800u  /* INT: a numeric string is accepted;
+				   * TEXT: an integer is kept as its decimal
+				   * text */
+#define SK_FIELD_NEEDED 0x2000u   /* proc rejects a record without it */
+#define SK_FIELD_NOJSON 0x1000u   /* not written by to_json (json_pos still
+				   * places it in the parse order) */
+
+struct sk_table;
+
+struct sk_field {
+	const char *name;   /* stored column name; also the JSON key unless
+			     * json is set */
+	const char *json;   /* to_json key when it differs from name */
+	const char *api;    /* varsom API key (within the group object, or
+			     * the list element); NULL when not read from the
+			     * API (cleaned or derived) */
+	enum sk_field_kind kind;
+	size_t off;         /* offsetof in the record struct */
+	size_t size;        /* sizeof the member */
+	unsigned flags;     /* SK_FIELD_* */
+	int64_t absent;     /* INT, INT64, TRI: the absent value (-1) */
+	unsigned json_pos;  /* 1-based position in the record's member order
+			     * (within the group's object for
+			     * SK_FIELD_IN_GROUP): to_json writes the members
+			     * in this order, and the parser reads the API
+			     * keys in it (so which fault of several is
+			     * reported is stable); 0: neither */
+	const struct sk_table *child; /* LIST: the child records' table */
+	size_t count_off;   /* LIST: offsetof the size_t element count */
+	size_t limit;       /* LIST: at most this many elements (SK_LIMIT_*) */
+	const char *doc;    /* one line, for docs/DATA_MODEL.md */
+};
+
+struct sk_table {
+	const char *name;       /* SQLite table name ("avalanche_warning") */
+	const char *record;     /* C struct ("sk_warning") */
+	const struct sk_field *rows; /* column order */
+	size_t n_rows;
+	size_t size;            /* sizeof the record struct */
+	const char *api_nested; /* child tables only: the API nests the
+				 * records one level deeper, in the array
+				 * under this key of each list element (whose
+				 * own keys fill SK_FIELD_OUTER rows); NULL:
+				 * one list element is one record */
+	const char *what;       /* plural noun for messages ("problems") */
+	const char *doc;
+};
+
+extern const struct sk_table sk_model_warning_table;
+extern const struct sk_table sk_model_problem_table;
+extern const struct sk_table sk_model_advice_table;
+extern const struct sk_table sk_model_weather_value_table;
+
+/* The four tables, warning first (then its children in row order). Static
+ * storage; *n is set to 4. */
+const struct sk_table *const *sk_model_tables(size_t *n);
+
+/* The row called name (its column name) in t, or NULL. */
+const struct sk_field *sk_model_table_field(const struct sk_table *t,
+					    const char *name);
+
+/* True when the row is a stored column of its table (not a LIST row, not
+ * SK_FIELD_NOSTORE). */
+bool sk_model_field_stored(const struct sk_field *f);
+
+/* The key to_json writes the row under (json, else name). */
+const char *sk_model_field_json_name(const struct sk_field *f);
+
+/* Generic accessors: rec points at a record of the row's table. Each one
+ * accepts only the kinds it names (anything else is a programming error:
+ * the getters return the absent value, the setters do nothing). */
+
+/* The member's address. */
+void *sk_model_field_ptr(const struct sk_field *f, void *rec);
+const void *sk_model_field_cptr(const struct sk_field *f, const void *rec);
+
+/* True when the value is the absent one: INT/INT64/TRI == absent, TEXT
+ * NULL, DATE "", TIME without a UTC instant. BOOL and LIST: never. */
+bool sk_model_field_is_absent(const struct sk_field *f, const void *rec);
+
+/* INT, INT64, TRI: the value; BOOL: 0 or 1. */
+int64_t sk_model_field_get_int(const struct sk_field *f, const void *rec);
+/* INT and TRI truncate to int; BOOL stores v != 0. */
+void sk_model_field_set_int(const struct sk_field *f, void *rec, int64_t v);
+
+/* TEXT: the string (borrowed, may be NULL); DATE: the buffer, NULL when
+ * ""; TIME: the local text (may be NULL). */
+const char *sk_model_field_get_text(const struct sk_field *f,
+				    const void *rec);
+/* TEXT: the address of the owned string; TIME: of its local text; NULL
+ * for other kinds. For in-place edits (trimming) and ownership moves. */
+char **sk_model_field_text_slot(const struct sk_field *f, void *rec);
+/* TEXT and TIME (local text): takes ownership of s (may be NULL), freeing
+ * the old value. DATE: copies at most 10 bytes of s ("" for NULL) and
+ * frees s. Other kinds: frees s. */
+void sk_model_field_set_text(const struct sk_field *f, void *rec, char *s);
+
+/* TIME: the member. */
+const struct sk_time_field *sk_model_field_get_time(const struct sk_field *f,
+						    const void *rec);
+struct sk_time_field *sk_model_field_time(const struct sk_field *f,
+					  void *rec);
+
+/* LIST: the number of children, child i (borrowed; i < count). */
+size_t sk_model_field_list_count(const struct sk_field *f, const void *rec);
+void *sk_model_field_list_child(const struct sk_field *f, void *rec,
+				size_t i);
+const void *sk_model_field_list_cchild(const struct sk_field *f,
+				       const void *rec, size_t i);
+/* LIST: replace the children by n new records, each set to its table's
+ * absent values (sk_model_record_init). The old children are freed. n 0
+ * leaves an empty list. SK_ERR_LIMIT when n > f->limit, SK_ERR_NOMEM;
+ * the list is empty after a failure. */
+sk_err_t sk_model_field_list_alloc(const struct sk_field *f, void *rec,
+				   size_t n);
+
+/* Set every member of rec to its absent value (ints -1, pointers NULL,
+ * bools false, lists empty). Does not free anything: for fresh memory. */
+void sk_model_record_init(const struct sk_table *t, void *rec);
+/* Free what rec owns (its strings, its children, recursively) and leave it
+ * as sk_model_record_init does. rec itself is not freed. NULL is a no-op. */
+void sk_model_record_clear(const struct sk_table *t, void *rec);
+
+/* A new warning with every member absent (calloc + init), NULL when out
+ * of memory. Free with sk_warning_free. */
+struct sk_warning *sk_warning_new(void);
+
 /* Map one warning element (JSON object text) to a record. Types are checked
  * (a string where an integer belongs is SK_ERR_PARSE naming the field);
  * unknown fields are ignored; null and absent optional fields are allowed.

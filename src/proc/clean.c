@@ -73,62 +73,20 @@ static void trim(char *s)
 	s[len - start] = '\0';
 }
 
-static void trim_all(struct sk_warning *w)
+/* Trim every text of a record of table t (TEXT members and the local
+ * text of TIME members), its children's too, through the field tables. */
+static void trim_record(const struct sk_table *t, void *rec)
 {
-	char *const top[] = {
-		w->region_name, w->region_type_name, w->danger_level_raw,
-		w->main_text, w->danger_level_name, w->author,
-		w->avalanche_danger, w->emergency_warning, w->snow_surface,
-		w->current_weaklayers, w->latest_avalanche_activity,
-		w->latest_observations, w->cloud_cover_name,
-		w->weather_comment, w->valid_from.local, w->valid_to.local,
-		w->next_warning_time.local, w->publish_time.local,
-		w->danger_increase_time.local, w->danger_decrease_time.local,
-		w->weather_saved_time.local,
-	};
-	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
-		trim(top[i]);
-	for (size_t i = 0; i < w->n_problems; i++) {
-		struct sk_problem *p = &w->problems[i];
-		char *const s[] = {
-			p->problem_type_name, p->cause_name,
-			p->aval_type_name, p->ext_name,
-			p->trigger_simple_name, p->trigger_sensitivity_name,
-			p->size_name, p->probability_name,
-			p->propagation_name, p->valid_expositions, p->text,
-		};
-		for (size_t j = 0; j < sizeof s / sizeof s[0]; j++)
-			trim(s[j]);
-	}
-	for (size_t i = 0; i < w->n_advices; i++) {
-		trim(w->advices[i].text);
-		trim(w->advices[i].image_url);
-	}
-	for (size_t i = 0; i < w->n_weather; i++) {
-		trim(w->weather[i].type_name);
-		trim(w->weather[i].subtype_name);
-		trim(w->weather[i].value);
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		char **slot = sk_model_field_text_slot(f, rec);
+		if (slot)
+			trim(*slot);
+		for (size_t k = 0; k < sk_model_field_list_count(f, rec); k++)
+			trim_record(f->child,
+				    sk_model_field_list_child(f, rec, k));
 	}
 }
-
-/* The record's time fields, by their API names. */
-static const struct {
-	const char *name;
-	size_t off;
-	bool required;
-} time_fields[] = {
-	{"ValidFrom", offsetof(struct sk_warning, valid_from), true},
-	{"ValidTo", offsetof(struct sk_warning, valid_to), false},
-	{"NextWarningTime", offsetof(struct sk_warning, next_warning_time),
-	 false},
-	{"PublishTime", offsetof(struct sk_warning, publish_time), true},
-	{"DangerIncreaseTime",
-	 offsetof(struct sk_warning, danger_increase_time), false},
-	{"DangerDecreaseTime",
-	 offsetof(struct sk_warning, danger_decrease_time), false},
-	{"MountainWeather.LastSavedTime",
-	 offsetof(struct sk_warning, weather_saved_time), false},
-};
 
 static sk_err_t clean_time(struct sk_time_field *t, const char *name,
 			   bool required, struct sk_error *err)
@@ -144,6 +102,31 @@ static sk_err_t clean_time(struct sk_time_field *t, const char *name,
 			      show(t->local, shown));
 	t->utc_ms = sk_oslo_to_utc_ms(&c);
 	t->has_utc = true;
+	return SK_OK;
+}
+
+/* Every time of the record, in table order, named by its API key (a
+ * member of the MountainWeather group by "MountainWeather.<key>"). */
+static sk_err_t clean_times(struct sk_warning *w, struct sk_error *err)
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	const char *group = "";
+	char name[96];
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (t->rows[i].flags & SK_FIELD_GROUP)
+			group = t->rows[i].api;
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->kind != SK_FIELD_TIME)
+			continue;
+		snprintf(name, sizeof name, "%s%s%s",
+			 f->flags & SK_FIELD_IN_GROUP ? group : "",
+			 f->flags & SK_FIELD_IN_GROUP ? "." : "", f->api);
+		sk_err_t rc = clean_time(sk_model_field_time(f, w), name,
+					 f->flags & SK_FIELD_NEEDED, err);
+		if (rc != SK_OK)
+			return rc;
+	}
 	return SK_OK;
 }
 
@@ -188,7 +171,7 @@ sk_err_t sk_proc_clean(struct sk_warning *w, struct sk_error *err)
 
 	if (!w)
 		return sk_error_set(err, SK_ERR_INVAL, false, "no record");
-	trim_all(w);
+	trim_record(&sk_model_warning_table, w);
 
 	if (w->reg_id < 0)
 		return reject(err, "RegId %lld is negative",
@@ -208,16 +191,9 @@ sk_err_t sk_proc_clean(struct sk_warning *w, struct sk_error *err)
 		return reject(err, "DangerLevel '%s' is not a level 0..5",
 			      show(level, shown));
 
-	for (size_t i = 0; i < sizeof time_fields / sizeof time_fields[0];
-	     i++) {
-		struct sk_time_field *t =
-			(struct sk_time_field *)((char *)w +
-						 time_fields[i].off);
-		rc = clean_time(t, time_fields[i].name,
-				time_fields[i].required, err);
-		if (rc != SK_OK)
-			return rc;
-	}
+	rc = clean_times(w, err);
+	if (rc != SK_OK)
+		return rc;
 	if (w->valid_to.has_utc && w->valid_to.utc_ms < w->valid_from.utc_ms)
 		return reject(err, "ValidTo '%s' is before ValidFrom '%s'",
 			      show(w->valid_to.local, shown),
