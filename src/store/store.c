@@ -123,15 +123,6 @@ static void h_int(struct hasher *e, int64_t v)
 	h_u64(e, (uint64_t)v);
 }
 
-/* Optional integer: -1 (absent or null in the API) is stored as NULL. */
-static void h_opt(struct hasher *e, int64_t v)
-{
-	if (v == -1)
-		h_null(e);
-	else
-		h_int(e, v);
-}
-
 static void h_text(struct hasher *e, const char *s)
 {
 	if (!s) {
@@ -163,162 +154,106 @@ static void h_section(struct hasher *e, char tag, size_t n)
 	h_u64(e, (uint64_t)n);
 }
 
-static void h_warning(struct hasher *e, const struct sk_warning *w)
+/* One stored column of a record, as the SQLite warehouse stores it: an
+ * absent value of a nullable row is NULL; BOOL is 0/1; DATE is its text. */
+static void h_field(struct hasher *e, const struct sk_field *f,
+		    const void *rec)
 {
-	h_int(e, w->region_id);
-	h_int(e, w->lang_key);
-	h_text(e, w->valid_date);
-	h_int(e, w->reg_id);
-	h_text(e, w->region_name);
-	h_opt(e, w->region_type_id);
-	h_text(e, w->region_type_name);
-	h_int(e, w->danger_level);
-	h_int(e, w->not_assessed);
-	h_time(e, &w->valid_from);
-	h_time(e, &w->valid_to);
-	h_time(e, &w->next_warning_time);
-	h_time(e, &w->publish_time);
-	h_time(e, &w->danger_increase_time);
-	h_time(e, &w->danger_decrease_time);
-	h_text(e, w->main_text);
-	h_int(e, w->is_detail);
-	h_text(e, w->danger_level_name);
-	h_text(e, w->author);
-	h_text(e, w->avalanche_danger);
-	h_text(e, w->emergency_warning);
-	h_text(e, w->snow_surface);
-	h_text(e, w->current_weaklayers);
-	h_text(e, w->latest_avalanche_activity);
-	h_text(e, w->latest_observations);
-	h_opt(e, w->previous_warning_reg_id);
-	h_opt(e, w->is_tendency);
-	h_opt(e, w->utm_zone);
-	h_opt(e, w->utm_east);
-	h_opt(e, w->utm_north);
-	h_int(e, w->has_weather);
-	h_opt(e, w->cloud_cover_id);
-	h_text(e, w->cloud_cover_name);
-	h_text(e, w->weather_comment);
-	h_time(e, &w->weather_saved_time);
+	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec)) {
+		h_null(e);
+		return;
+	}
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		h_int(e, sk_model_field_get_int(f, rec));
+		break;
+	case SK_FIELD_TEXT:
+		h_text(e, sk_model_field_get_text(f, rec));
+		break;
+	case SK_FIELD_DATE: {
+		const char *d = sk_model_field_get_text(f, rec);
+		h_text(e, d ? d : "");
+		break;
+	}
+	case SK_FIELD_TIME:
+		h_time(e, sk_model_field_get_time(f, rec));
+		break;
+	case SK_FIELD_LIST:
+		break;
+	}
 }
 
-static void h_problem(struct hasher *e, const struct sk_problem *p)
+static void h_record(struct hasher *e, const struct sk_table *t,
+		     const void *rec)
 {
-	h_int(e, p->problem_id);
-	h_opt(e, p->problem_type_id);
-	h_text(e, p->problem_type_name);
-	h_opt(e, p->cause_id);
-	h_text(e, p->cause_name);
-	h_opt(e, p->aval_type_id);
-	h_text(e, p->aval_type_name);
-	h_opt(e, p->ext_id);
-	h_text(e, p->ext_name);
-	h_opt(e, p->trigger_simple_id);
-	h_text(e, p->trigger_simple_name);
-	h_opt(e, p->trigger_sensitivity_id);
-	h_text(e, p->trigger_sensitivity_name);
-	h_opt(e, p->size_id);
-	h_text(e, p->size_name);
-	h_opt(e, p->probability_id);
-	h_text(e, p->probability_name);
-	h_opt(e, p->propagation_id);
-	h_text(e, p->propagation_name);
-	h_opt(e, p->exposed_height_1);
-	h_opt(e, p->exposed_height_2);
-	h_opt(e, p->exposed_height_fill);
-	h_text(e, p->valid_expositions);
-	h_opt(e, p->danger_level);
-	h_text(e, p->text);
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			h_field(e, &t->rows[i], rec);
 }
 
-static void h_advice(struct hasher *e, const struct sk_advice *a)
+/* Children are hashed in primary-key order (their SK_FIELD_KEY integer
+ * rows, in row order), the order a query returns them, so a record read
+ * back hashes the same as the one written. */
+static int cmp_key(const struct sk_table *t, const void *a, const void *b)
 {
-	h_int(e, a->position);
-	h_text(e, a->text);
-	h_text(e, a->image_url);
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!(f->flags & SK_FIELD_KEY))
+			continue;
+		int64_t x = sk_model_field_get_int(f, a);
+		int64_t y = sk_model_field_get_int(f, b);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
 }
 
-static void h_weather(struct hasher *e, const struct sk_weather_value *v)
+/* Insertion sort: lists are short (SK_LIMIT_*) and it needs no global. */
+static void sort_children(const struct sk_table *t, const void **c, size_t n)
 {
-	h_int(e, v->type_id);
-	h_text(e, v->type_name);
-	h_int(e, v->subtype_id);
-	h_text(e, v->subtype_name);
-	h_text(e, v->value);
-}
-
-/* Children are hashed in primary-key order, the order a query returns
- * them, so a record read back hashes the same as the one written. */
-
-static int cmp_int(int a, int b)
-{
-	return (a > b) - (a < b);
-}
-
-static int cmp_problem(const void *l, const void *r)
-{
-	const struct sk_problem *a = *(const struct sk_problem *const *)l;
-	const struct sk_problem *b = *(const struct sk_problem *const *)r;
-	return cmp_int(a->problem_id, b->problem_id);
-}
-
-static int cmp_advice(const void *l, const void *r)
-{
-	const struct sk_advice *a = *(const struct sk_advice *const *)l;
-	const struct sk_advice *b = *(const struct sk_advice *const *)r;
-	return cmp_int(a->position, b->position);
-}
-
-static int cmp_weather(const void *l, const void *r)
-{
-	const struct sk_weather_value *a =
-		*(const struct sk_weather_value *const *)l;
-	const struct sk_weather_value *b =
-		*(const struct sk_weather_value *const *)r;
-	int c = cmp_int(a->type_id, b->type_id);
-	return c ? c : cmp_int(a->subtype_id, b->subtype_id);
+	for (size_t i = 1; i < n; i++) {
+		const void *x = c[i];
+		size_t j = i;
+		for (; j > 0 && cmp_key(t, c[j - 1], x) > 0; j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
 }
 
 sk_err_t sk_store_content_hash(const struct sk_warning *w,
 			       char out[SK_STORE_HASH_LEN],
 			       struct sk_error *err)
 {
-	if (w->n_problems > SK_LIMIT_PROBLEMS ||
-	    w->n_advices > SK_LIMIT_ADVICES ||
-	    w->n_weather > SK_LIMIT_WEATHER_VALUES)
-		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "%zu problems, %zu advices, %zu weather "
-				    "values: more than the limits %d/%d/%d",
-				    w->n_problems, w->n_advices, w->n_weather,
-				    SK_LIMIT_PROBLEMS, SK_LIMIT_ADVICES,
-				    SK_LIMIT_WEATHER_VALUES);
-	const struct sk_problem *p[SK_LIMIT_PROBLEMS];
-	const struct sk_advice *a[SK_LIMIT_ADVICES];
-	const struct sk_weather_value *x[SK_LIMIT_WEATHER_VALUES];
-	for (size_t i = 0; i < w->n_problems; i++)
-		p[i] = &w->problems[i];
-	for (size_t i = 0; i < w->n_advices; i++)
-		a[i] = &w->advices[i];
-	for (size_t i = 0; i < w->n_weather; i++)
-		x[i] = &w->weather[i];
-	if (w->n_problems > 1)
-		qsort(p, w->n_problems, sizeof *p, cmp_problem);
-	if (w->n_advices > 1)
-		qsort(a, w->n_advices, sizeof *a, cmp_advice);
-	if (w->n_weather > 1)
-		qsort(x, w->n_weather, sizeof *x, cmp_weather);
-
+	const struct sk_table *t = &sk_model_warning_table;
 	struct hasher e = {SK_FNV1A64_INIT};
-	h_warning(&e, w);
-	h_section(&e, 'P', w->n_problems);
-	for (size_t i = 0; i < w->n_problems; i++)
-		h_problem(&e, p[i]);
-	h_section(&e, 'A', w->n_advices);
-	for (size_t i = 0; i < w->n_advices; i++)
-		h_advice(&e, a[i]);
-	h_section(&e, 'W', w->n_weather);
-	for (size_t i = 0; i < w->n_weather; i++)
-		h_weather(&e, x[i]);
+	h_record(&e, t, w);
+	/* Then each child list: a tag (the upper-cased first letter of its
+	 * noun: P, A, W), its count, the children in key order. */
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		size_t n = sk_model_field_list_count(f, w);
+		if (n > f->limit)
+			return sk_error_set(err, SK_ERR_LIMIT, false,
+					    "%zu %s: more than the limit %zu",
+					    n, f->child->what, f->limit);
+		const void **c = n ? malloc(n * sizeof *c) : NULL;
+		if (n && !c)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		for (size_t j = 0; j < n; j++)
+			c[j] = sk_model_field_list_cchild(f, w, j);
+		sort_children(f->child, c, n);
+		char tag = (char)(f->child->what[0] - 'a' + 'A');
+		h_section(&e, tag, n);
+		for (size_t j = 0; j < n; j++)
+			h_record(&e, f->child, c[j]);
+		free(c);
+	}
 	snprintf(out, SK_STORE_HASH_LEN, "%016llx", (unsigned long long)e.h);
 	return SK_OK;
 }
