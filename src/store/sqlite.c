@@ -143,44 +143,12 @@ static const char schema_v1[] =
 
 static const char *const schema_steps[] = {schema_v1};
 
-/* Column order of each table as bound and read; must match the field walks
- * (warning_fields, problem_fields, ...) one for one. Child tables start
- * with the three key columns. */
-static const char *const warning_cols[] = {
-	"region_id", "lang_key", "valid_date", "reg_id", "region_name",
-	"region_type_id", "region_type_name", "danger_level", "not_assessed",
-	"valid_from", "valid_to", "next_warning_time", "publish_time",
-	"danger_increase_time", "danger_decrease_time", "main_text",
-	"is_detail", "danger_level_name", "author", "avalanche_danger",
-	"emergency_warning", "snow_surface", "current_weaklayers",
-	"latest_avalanche_activity", "latest_observations",
-	"previous_warning_reg_id", "is_tendency", "utm_zone", "utm_east",
-	"utm_north", "has_weather", "cloud_cover_id", "cloud_cover_name",
-	"weather_comment", "weather_saved_time",
-	/* not record fields: */
-	"content_hash", "revision_count"};
-#define WARNING_NCOLS (sizeof warning_cols / sizeof *warning_cols)
-#define WARNING_RECORD_NCOLS (WARNING_NCOLS - 2)
-
-static const char *const problem_cols[] = {
-	"region_id", "lang_key", "valid_date", "problem_id",
-	"problem_type_id", "problem_type_name", "cause_id", "cause_name",
-	"aval_type_id", "aval_type_name", "ext_id", "ext_name",
-	"trigger_simple_id", "trigger_simple_name", "trigger_sensitivity_id",
-	"trigger_sensitivity_name", "size_id", "size_name", "probability_id",
-	"probability_name", "propagation_id", "propagation_name",
-	"exposed_height_1", "exposed_height_2", "exposed_height_fill",
-	"valid_expositions", "danger_level", "text"};
-static const char *const advice_cols[] = {"region_id", "lang_key",
-					  "valid_date", "position", "text",
-					  "image_url"};
-static const char *const weather_cols[] = {
-	"region_id", "lang_key", "valid_date", "type_id",
-	"type_name", "subtype_id", "subtype_name", "value"};
-#define NCOLS(a) (sizeof(a) / sizeof *(a))
-#define KEY_NCOLS 3
-
+#define KEY_NCOLS 3 /* region_id, lang_key, valid_date: first in every
+		     * child table */
 #define KEY_WHERE " WHERE region_id = ?1 AND lang_key = ?2 AND valid_date = ?3"
+#define NCOLS(a) (sizeof(a) / sizeof *(a))
+/* Child tables (LIST rows of the warning table) this backend can hold. */
+#define MAX_CHILD 4
 
 /* ------------------------------------------------------------- the handle */
 
@@ -196,20 +164,18 @@ enum {
 	S_REV_SEEN,
 	S_W_INSERT,
 	S_W_DELETE,
-	S_P_INSERT,
-	S_P_DELETE,
-	S_A_INSERT,
-	S_A_DELETE,
-	S_X_INSERT,
-	S_X_DELETE,
 	S_Q_WARNINGS,
 	S_Q_WARNINGS_REGIONS,
-	S_Q_PROBLEMS,
-	S_Q_ADVICES,
-	S_Q_WEATHER,
 	S_META_SET,
 	S_STATS,
+	S_COLUMN,     /* does table ?1 have column ?2 */
 	S__COUNT
+};
+
+/* The statements of one child table (one LIST row of the warning table). */
+struct child_sql {
+	const struct sk_field *f; /* the LIST row; f->child is the table */
+	sqlite3_stmt *ins, *del, *sel;
 };
 
 struct sqlite_store {
@@ -217,6 +183,8 @@ struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *s[S__COUNT];
+	struct child_sql child[MAX_CHILD];
+	size_t n_child;
 	bool in_tx;    /* between begin and commit/rollback */
 	bool dirty;    /* this transaction changed something */
 	bool querying; /* a query's callback is running */
@@ -250,21 +218,12 @@ static sk_err_t bind_failed(int rc, struct sk_error *err)
 			    sqlite3_errstr(rc), rc);
 }
 
-static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
-{
-	int rc = sqlite3_bind_int(s, 1, w->region_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, w->lang_key);
-	if (rc == SQLITE_OK)
-		rc = sk_sqldb_bind_text(s, 3, w->valid_date);
-	return rc;
-}
-
 /* ------------------------------------------------------ field walk: bind
  *
- * One walk per table binds the stored values in column order from index
- * idx on. The content hash (store.c) walks the same columns in the same
- * order; docs/DATA_MODEL.md lists them. */
+ * The stored rows of a field table bind in row order (the column order)
+ * from index idx on. store.c's content hash walks the same rows. An absent
+ * value of a nullable row is NULL; BOOL is 0/1; a time is the UTC text of
+ * sk_time_format_utc (the local text is not stored). */
 
 struct emit {
 	sqlite3_stmt *s;
@@ -272,138 +231,78 @@ struct emit {
 	int rc;  /* first bind error */
 };
 
-static void emit_null(struct emit *e)
+static void emit_rc(struct emit *e, int rc)
 {
-	int rc = sqlite3_bind_null(e->s, e->idx++);
+	e->idx++;
 	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
 		e->rc = rc;
-}
-
-static void emit_int(struct emit *e, int64_t v)
-{
-	int rc = sqlite3_bind_int64(e->s, e->idx++, v);
-	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
-		e->rc = rc;
-}
-
-/* Optional integer: -1 (absent or null in the API) is stored as NULL. */
-static void emit_opt(struct emit *e, int64_t v)
-{
-	if (v == -1)
-		emit_null(e);
-	else
-		emit_int(e, v);
 }
 
 static void emit_text(struct emit *e, const char *s)
 {
-	if (!s) {
-		emit_null(e);
+	emit_rc(e, s ? sqlite3_bind_text(e->s, e->idx, s, -1, SQLITE_TRANSIENT)
+		     : sqlite3_bind_null(e->s, e->idx));
+}
+
+static void emit_field(struct emit *e, const struct sk_field *f,
+		       const void *rec)
+{
+	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec)) {
+		emit_rc(e, sqlite3_bind_null(e->s, e->idx));
 		return;
 	}
-	int rc = sqlite3_bind_text(e->s, e->idx++, s, -1, SQLITE_TRANSIENT);
-	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
-		e->rc = rc;
-}
-
-/* Times are stored as the UTC text of sk_time_format_utc, NULL without a
- * UTC value (the local text is not stored). */
-static void emit_time(struct emit *e, const struct sk_time_field *t)
-{
-	if (!t->has_utc) {
-		emit_null(e);
-		return;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		emit_rc(e, sqlite3_bind_int64(e->s, e->idx,
+					      sk_model_field_get_int(f, rec)));
+		break;
+	case SK_FIELD_TEXT:
+		emit_text(e, sk_model_field_get_text(f, rec));
+		break;
+	case SK_FIELD_DATE: {
+		const char *d = sk_model_field_get_text(f, rec);
+		emit_text(e, d ? d : "");
+		break;
 	}
-	char buf[SK_TIME_UTC_LEN];
-	sk_time_format_utc(t->utc_ms, buf);
-	emit_text(e, buf);
+	case SK_FIELD_TIME: {
+		const struct sk_time_field *t = sk_model_field_get_time(f, rec);
+		char buf[SK_TIME_UTC_LEN];
+		if (t && t->has_utc)
+			sk_time_format_utc(t->utc_ms, buf);
+		emit_text(e, t && t->has_utc ? buf : NULL);
+		break;
+	}
+	case SK_FIELD_LIST:
+		break;
+	}
 }
 
-/* The avalanche_warning record columns, in warning_cols order. */
-static void warning_fields(struct emit *e, const struct sk_warning *w)
+static void emit_record(struct emit *e, const struct sk_table *t,
+			const void *rec)
 {
-	emit_int(e, w->region_id);
-	emit_int(e, w->lang_key);
-	emit_text(e, w->valid_date);
-	emit_int(e, w->reg_id);
-	emit_text(e, w->region_name);
-	emit_opt(e, w->region_type_id);
-	emit_text(e, w->region_type_name);
-	emit_int(e, w->danger_level);
-	emit_int(e, w->not_assessed);
-	emit_time(e, &w->valid_from);
-	emit_time(e, &w->valid_to);
-	emit_time(e, &w->next_warning_time);
-	emit_time(e, &w->publish_time);
-	emit_time(e, &w->danger_increase_time);
-	emit_time(e, &w->danger_decrease_time);
-	emit_text(e, w->main_text);
-	emit_int(e, w->is_detail);
-	emit_text(e, w->danger_level_name);
-	emit_text(e, w->author);
-	emit_text(e, w->avalanche_danger);
-	emit_text(e, w->emergency_warning);
-	emit_text(e, w->snow_surface);
-	emit_text(e, w->current_weaklayers);
-	emit_text(e, w->latest_avalanche_activity);
-	emit_text(e, w->latest_observations);
-	emit_opt(e, w->previous_warning_reg_id);
-	emit_opt(e, w->is_tendency);
-	emit_opt(e, w->utm_zone);
-	emit_opt(e, w->utm_east);
-	emit_opt(e, w->utm_north);
-	emit_int(e, w->has_weather);
-	emit_opt(e, w->cloud_cover_id);
-	emit_text(e, w->cloud_cover_name);
-	emit_text(e, w->weather_comment);
-	emit_time(e, &w->weather_saved_time);
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			emit_field(e, &t->rows[i], rec);
 }
 
-/* avalanche_problem after the key columns. */
-static void problem_fields(struct emit *e, const struct sk_problem *p)
+/* The natural key (the warning table's SK_FIELD_KEY rows, in row order:
+ * region_id, lang_key, valid_date) as ?1..?3. */
+static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
 {
-	emit_int(e, p->problem_id);
-	emit_opt(e, p->problem_type_id);
-	emit_text(e, p->problem_type_name);
-	emit_opt(e, p->cause_id);
-	emit_text(e, p->cause_name);
-	emit_opt(e, p->aval_type_id);
-	emit_text(e, p->aval_type_name);
-	emit_opt(e, p->ext_id);
-	emit_text(e, p->ext_name);
-	emit_opt(e, p->trigger_simple_id);
-	emit_text(e, p->trigger_simple_name);
-	emit_opt(e, p->trigger_sensitivity_id);
-	emit_text(e, p->trigger_sensitivity_name);
-	emit_opt(e, p->size_id);
-	emit_text(e, p->size_name);
-	emit_opt(e, p->probability_id);
-	emit_text(e, p->probability_name);
-	emit_opt(e, p->propagation_id);
-	emit_text(e, p->propagation_name);
-	emit_opt(e, p->exposed_height_1);
-	emit_opt(e, p->exposed_height_2);
-	emit_opt(e, p->exposed_height_fill);
-	emit_text(e, p->valid_expositions);
-	emit_opt(e, p->danger_level);
-	emit_text(e, p->text);
+	const struct sk_table *t = &sk_model_warning_table;
+	struct emit e = {.s = s, .idx = 1};
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (t->rows[i].flags & SK_FIELD_KEY)
+			emit_field(&e, &t->rows[i], w);
+	return e.rc;
 }
 
-static void advice_fields(struct emit *e, const struct sk_advice *a)
-{
-	emit_int(e, a->position);
-	emit_text(e, a->text);
-	emit_text(e, a->image_url);
-}
-
-static void weather_fields(struct emit *e, const struct sk_weather_value *v)
-{
-	emit_int(e, v->type_id);
-	emit_text(e, v->type_name);
-	emit_int(e, v->subtype_id);
-	emit_text(e, v->subtype_name);
-	emit_text(e, v->value);
-}
+/* The warning columns a warning_revision row copies (?6..?8), by name. */
+static const char *const revision_copies[] = {"reg_id", "danger_level",
+					      "main_text"};
 
 /* --------------------------------------------------------------- open/close */
 
@@ -416,20 +315,45 @@ static void sqlite_close(struct sk_store *base)
 		sk_sqldb_rollback(st->db);
 	for (size_t i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(st->s[i]);
+	for (size_t i = 0; i < st->n_child; i++) {
+		sqlite3_finalize(st->child[i].ins);
+		sqlite3_finalize(st->child[i].del);
+		sqlite3_finalize(st->child[i].sel);
+	}
 	sk_sqldb_close(st->db);
 	free(st->path);
 	free(st);
 }
 
-/* "INSERT INTO t (c1, ...) VALUES (?1, ...)". */
-static sk_err_t sql_insert(struct sk_buf *b, const char *table,
-			   const char *const *cols, size_t n)
+/* The stored columns of t, comma-separated, after prefix (a list of key
+ * columns, or ""); *n counts them all. */
+static sk_err_t sql_cols(struct sk_buf *b, const char *prefix,
+			 const struct sk_table *t, size_t *n)
 {
-	sk_err_t rc = sk_buf_printf(b, "INSERT INTO %s (", table);
-	for (size_t i = 0; i < n && rc == SK_OK; i++)
-		rc = sk_buf_printf(b, "%s%s", i ? ", " : "", cols[i]);
+	sk_err_t rc = sk_buf_puts(b, prefix);
+	bool first = !*prefix;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++) {
+		if (!sk_model_field_stored(&t->rows[i]))
+			continue;
+		rc = sk_buf_printf(b, "%s%s", first ? "" : ", ",
+				   t->rows[i].name);
+		first = false;
+		(*n)++;
+	}
+	return rc;
+}
+
+/* "INSERT INTO t (key..., stored columns..., extra...) VALUES (?1, ...)". */
+static sk_err_t sql_insert(struct sk_buf *b, const struct sk_table *t,
+			   const char *key, size_t n_key, const char *extra,
+			   size_t n_extra)
+{
+	size_t n = n_key + n_extra;
+	sk_err_t rc = sk_buf_printf(b, "INSERT INTO %s (", t->name);
 	if (rc == SK_OK)
-		rc = sk_buf_puts(b, ") VALUES (");
+		rc = sql_cols(b, key, t, &n);
+	if (rc == SK_OK)
+		rc = sk_buf_printf(b, "%s) VALUES (", extra);
 	for (size_t i = 0; i < n && rc == SK_OK; i++)
 		rc = sk_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
 	if (rc == SK_OK)
@@ -437,61 +361,51 @@ static sk_err_t sql_insert(struct sk_buf *b, const char *table,
 	return rc;
 }
 
-/* "SELECT c[from..n) FROM t" followed by tail. */
-static sk_err_t sql_select(struct sk_buf *b, const char *table,
-			   const char *const *cols, size_t from, size_t n,
+/* "SELECT stored columns FROM t" followed by tail. */
+static sk_err_t sql_select(struct sk_buf *b, const struct sk_table *t,
 			   const char *tail)
 {
+	size_t n = 0;
 	sk_err_t rc = sk_buf_puts(b, "SELECT ");
-	for (size_t i = from; i < n && rc == SK_OK; i++)
-		rc = sk_buf_printf(b, "%s%s", i > from ? ", " : "", cols[i]);
 	if (rc == SK_OK)
-		rc = sk_buf_printf(b, " FROM %s%s", table, tail);
+		rc = sql_cols(b, "", t, &n);
+	if (rc == SK_OK)
+		rc = sk_buf_printf(b, " FROM %s%s", t->name, tail);
 	return rc;
 }
 
-struct gen_sql {
-	int id;
-	const char *table;
-	const char *const *cols;
-	size_t n;
-	bool insert;
-	size_t from;      /* select: first column */
-	const char *tail; /* select: WHERE ... */
-};
+/* " ORDER BY" the key rows of a child table, in row order. */
+static sk_err_t sql_order(struct sk_buf *b, const struct sk_table *t)
+{
+	sk_err_t rc = sk_buf_puts(b, KEY_WHERE " ORDER BY ");
+	bool first = true;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++) {
+		if (!(t->rows[i].flags & SK_FIELD_KEY))
+			continue;
+		rc = sk_buf_printf(b, "%s%s", first ? "" : ", ",
+				   t->rows[i].name);
+		first = false;
+	}
+	return rc;
+}
 
-static const struct gen_sql generated[] = {
-	{S_W_INSERT, "avalanche_warning", warning_cols, NCOLS(warning_cols),
-	 true, 0, NULL},
-	{S_P_INSERT, "avalanche_problem", problem_cols, NCOLS(problem_cols),
-	 true, 0, NULL},
-	{S_A_INSERT, "avalanche_advice", advice_cols, NCOLS(advice_cols), true,
-	 0, NULL},
-	{S_X_INSERT, "mountain_weather", weather_cols, NCOLS(weather_cols),
-	 true, 0, NULL},
-	{S_Q_WARNINGS, "avalanche_warning", warning_cols, WARNING_RECORD_NCOLS,
-	 false, 0,
-	 " WHERE valid_date >= ?1 AND valid_date <= ?2"
-	 " AND (?3 = 0 OR lang_key = ?3)"
-	 " AND (?4 IS NULL OR region_id IN (SELECT value FROM json_each(?4)))"
-	 " ORDER BY valid_date, region_id, lang_key LIMIT ?5"},
-	/* The same for a list of regions: seeks on the primary key (region,
-	 * language, date) instead of reading every region's rows of the date
-	 * range (a region's season: 183 rows read, not 16,800). */
-	{S_Q_WARNINGS_REGIONS, "avalanche_warning", warning_cols,
-	 WARNING_RECORD_NCOLS, false, 0,
-	 " WHERE region_id IN (SELECT value FROM json_each(?4))"
-	 " AND lang_key IN (SELECT value FROM json_each(CASE ?3 WHEN 0 THEN"
-	 " '[1,2]' ELSE json_array(?3) END))"
-	 " AND valid_date >= ?1 AND valid_date <= ?2"
-	 " ORDER BY valid_date, region_id, lang_key LIMIT ?5"},
-	{S_Q_PROBLEMS, "avalanche_problem", problem_cols, NCOLS(problem_cols),
-	 false, KEY_NCOLS, KEY_WHERE " ORDER BY problem_id"},
-	{S_Q_ADVICES, "avalanche_advice", advice_cols, NCOLS(advice_cols),
-	 false, KEY_NCOLS, KEY_WHERE " ORDER BY position"},
-	{S_Q_WEATHER, "mountain_weather", weather_cols, NCOLS(weather_cols),
-	 false, KEY_NCOLS, KEY_WHERE " ORDER BY type_id, subtype_id"},
-};
+#define W_INSERT_EXTRA ", content_hash, revision_count"
+#define KEY_COLS "region_id, lang_key, valid_date"
+
+static const char q_warnings_tail[] =
+	" WHERE valid_date >= ?1 AND valid_date <= ?2"
+	" AND (?3 = 0 OR lang_key = ?3)"
+	" AND (?4 IS NULL OR region_id IN (SELECT value FROM json_each(?4)))"
+	" ORDER BY valid_date, region_id, lang_key LIMIT ?5";
+/* The same for a list of regions: seeks on the primary key (region,
+ * language, date) instead of reading every region's rows of the date
+ * range (a region's season: 183 rows read, not 16,800). */
+static const char q_regions_tail[] =
+	" WHERE region_id IN (SELECT value FROM json_each(?4))"
+	" AND lang_key IN (SELECT value FROM json_each(CASE ?3 WHEN 0 THEN"
+	" '[1,2]' ELSE json_array(?3) END))"
+	" AND valid_date >= ?1 AND valid_date <= ?2"
+	" ORDER BY valid_date, region_id, lang_key LIMIT ?5";
 
 static const struct {
 	int id;
@@ -513,16 +427,84 @@ static const struct {
 	{S_REV_SEEN, "SELECT 1 FROM warning_revision" KEY_WHERE
 		     " AND publish_time = ?4 AND content_hash = ?5"},
 	{S_W_DELETE, "DELETE FROM avalanche_warning" KEY_WHERE},
-	{S_P_DELETE, "DELETE FROM avalanche_problem" KEY_WHERE},
-	{S_A_DELETE, "DELETE FROM avalanche_advice" KEY_WHERE},
-	{S_X_DELETE, "DELETE FROM mountain_weather" KEY_WHERE},
 	{S_META_SET, "INSERT OR REPLACE INTO store_meta (key, value)"
 		     " VALUES ('last_write', ?1)"},
 	{S_STATS, "SELECT (SELECT count(*) FROM avalanche_warning),"
 		  " (SELECT count(*) FROM avalanche_problem),"
 		  " (SELECT count(*) FROM warning_revision),"
 		  " (SELECT value FROM store_meta WHERE key = 'last_write')"},
+	{S_COLUMN, "SELECT type, \"notnull\" FROM pragma_table_info(?1)"
+		   " WHERE name = ?2"},
 };
+
+/* Prepare the SQL built in b into *out, or record the build failure. */
+static sk_err_t prepare_built(struct sqlite_store *st, sqlite3_stmt **out,
+			      struct sk_buf *b, sk_err_t built,
+			      const char *table, struct sk_error *err)
+{
+	if (built != SK_OK)
+		return sk_error_set(err, built, false, "building SQL for %s",
+				    table);
+	return sk_sqldb_prepare(st->db, out, b->data, err);
+}
+
+/* The statements the field tables make: the warning row's insert and
+ * queries, and insert / delete / select per child table. */
+static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	struct sk_buf b = {0};
+	sk_err_t rc = prepare_built(st, &st->s[S_W_INSERT], &b,
+				    sql_insert(&b, wt, "", 0, W_INSERT_EXTRA,
+					       2),
+				    wt->name, err);
+	sk_buf_reset(&b);
+	if (rc == SK_OK)
+		rc = prepare_built(st, &st->s[S_Q_WARNINGS], &b,
+				   sql_select(&b, wt, q_warnings_tail),
+				   wt->name, err);
+	sk_buf_reset(&b);
+	if (rc == SK_OK)
+		rc = prepare_built(st, &st->s[S_Q_WARNINGS_REGIONS], &b,
+				   sql_select(&b, wt, q_regions_tail),
+				   wt->name, err);
+	for (size_t i = 0; i < wt->n_rows && rc == SK_OK; i++) {
+		const struct sk_field *f = &wt->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		if (st->n_child == MAX_CHILD) {
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "internal: more than %d child tables",
+					  MAX_CHILD);
+			break;
+		}
+		struct child_sql *c = &st->child[st->n_child++];
+		const struct sk_table *ct = f->child;
+		c->f = f;
+		sk_buf_reset(&b);
+		rc = prepare_built(st, &c->ins, &b,
+				   sql_insert(&b, ct, KEY_COLS, KEY_NCOLS, "",
+					      0),
+				   ct->name, err);
+		sk_buf_reset(&b);
+		if (rc == SK_OK)
+			rc = prepare_built(st, &c->del, &b,
+					   sk_buf_printf(&b,
+							 "DELETE FROM %s" KEY_WHERE,
+							 ct->name),
+					   ct->name, err);
+		sk_buf_reset(&b);
+		if (rc == SK_OK) {
+			sk_err_t built = sql_select(&b, ct, "");
+			if (built == SK_OK)
+				built = sql_order(&b, ct);
+			rc = prepare_built(st, &c->sel, &b, built, ct->name,
+					   err);
+		}
+	}
+	sk_buf_free(&b);
+	return rc;
+}
 
 static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 {
@@ -530,22 +512,7 @@ static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 		if (sk_sqldb_prepare(st->db, &st->s[fixed_sql[i].id],
 				     fixed_sql[i].sql, err) != SK_OK)
 			return SK_ERR_DB;
-	struct sk_buf b = {0};
-	sk_err_t rc = SK_OK;
-	for (size_t i = 0; i < NCOLS(generated) && rc == SK_OK; i++) {
-		const struct gen_sql *g = &generated[i];
-		sk_buf_reset(&b);
-		rc = g->insert ? sql_insert(&b, g->table, g->cols, g->n)
-			       : sql_select(&b, g->table, g->cols, g->from,
-					    g->n, g->tail);
-		if (rc != SK_OK)
-			rc = sk_error_set(err, rc, false,
-					  "building SQL for %s", g->table);
-		else
-			rc = sk_sqldb_prepare(st->db, &st->s[g->id], b.data,
-					      err);
-	}
-	sk_buf_free(&b);
+	sk_err_t rc = prepare_tables(st, err);
 	for (size_t i = 0; i < S__COUNT && rc == SK_OK; i++)
 		if (!st->s[i])
 			rc = sk_error_set(err, SK_ERR_STORE, false,
@@ -553,11 +520,78 @@ static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 	return rc;
 }
 
+/* The SQLite type a row's kind is stored as. */
+static const char *sql_type(enum sk_field_kind k)
+{
+	switch (k) {
+	case SK_FIELD_TEXT:
+	case SK_FIELD_DATE:
+	case SK_FIELD_TIME:
+		return "TEXT";
+	default:
+		return "INTEGER";
+	}
+}
+
+/* Every stored row of every field table must be a column of its table,
+ * of its kind's type, NOT NULL exactly when the row is not nullable: a
+ * row added to a table without its migration (a new schema step) is an
+ * error here, at open, not a failed insert later. */
+static sk_err_t check_tables(struct sqlite_store *st, struct sk_error *err)
+{
+	size_t n;
+	const struct sk_table *const *tables = sk_model_tables(&n);
+	sqlite3_stmt *s = st->s[S_COLUMN];
+	for (size_t t = 0; t < n; t++) {
+		for (size_t i = 0; i < tables[t]->n_rows; i++) {
+			const struct sk_field *f = &tables[t]->rows[i];
+			if (!sk_model_field_stored(f))
+				continue;
+			int brc = sk_sqldb_bind_text(s, 1, tables[t]->name);
+			if (brc == SQLITE_OK)
+				brc = sk_sqldb_bind_text(s, 2, f->name);
+			if (brc != SQLITE_OK) {
+				stmt_done(s);
+				return bind_failed(brc, err);
+			}
+			int step = sqlite3_step(s);
+			bool ok = step == SQLITE_ROW;
+			if (ok) {
+				const char *type =
+					(const char *)sqlite3_column_text(s, 0);
+				bool notnull = sqlite3_column_int(s, 1) != 0;
+				bool nullable =
+					(f->flags & SK_FIELD_NULLABLE) != 0;
+				/* Key columns are NOT NULL by the key. */
+				ok = type && !strcmp(type, sql_type(f->kind)) &&
+				     (notnull != nullable ||
+				      (f->flags & SK_FIELD_KEY));
+			}
+			stmt_done(s);
+			if (step != SQLITE_ROW && step != SQLITE_DONE)
+				return sk_sqldb_error(st->db, "table_info",
+						      err);
+			if (!ok)
+				return sk_error_set(
+					err, SK_ERR_DB, false,
+					"column %s.%s is missing or not %s%s "
+					"(a field table row without its schema "
+					"step?)",
+					tables[t]->name, f->name,
+					sql_type(f->kind),
+					(f->flags & SK_FIELD_NULLABLE)
+						? ""
+						: " NOT NULL");
+		}
+	}
+	return SK_OK;
+}
+
 /* Config: data_dir (created if missing). Opens or creates
- * <data_dir>/warehouse.db, migrates it to the current schema and prepares
- * every statement. Errors: SK_ERR_CONFIG/SK_ERR_IO for the directory,
- * SK_ERR_DB for the database (including a schema newer than this build),
- * SK_ERR_NOMEM. */
+ * <data_dir>/warehouse.db, migrates it to the current schema, checks it
+ * against the field tables and prepares every statement. Errors:
+ * SK_ERR_CONFIG/SK_ERR_IO for the directory, SK_ERR_DB for the database
+ * (including a schema newer than this build), SK_ERR_NOMEM. */
 static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 			    struct sk_error *err)
 {
@@ -590,7 +624,8 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
-	if ((rc = prepare_all(st, err)) != SK_OK) {
+	if ((rc = prepare_all(st, err)) != SK_OK ||
+	    (rc = check_tables(st, err)) != SK_OK) {
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
@@ -664,69 +699,53 @@ static void sqlite_rollback(struct sk_store *base)
 
 /* ------------------------------------------------------------------- put */
 
-/* Insert the row (with revision_count) and its children. */
+/* Insert the row (with its hash and revision_count) and its children. */
 static sk_err_t insert_current(struct sqlite_store *st,
-			       const struct sk_warning *w,
-			       const char *hash, int64_t revisions,
-			       struct sk_error *err)
+			       const struct sk_warning *w, const char *hash,
+			       int64_t revisions, struct sk_error *err)
 {
 	sqlite3_stmt *s = st->s[S_W_INSERT];
 	struct emit e = {.s = s, .idx = 1};
-	warning_fields(&e, w);
+	emit_record(&e, &sk_model_warning_table, w);
 	emit_text(&e, hash);
-	emit_int(&e, revisions);
+	emit_rc(&e, sqlite3_bind_int64(s, e.idx, revisions));
 	if (e.rc != SQLITE_OK) {
 		stmt_done(s);
 		return bind_failed(e.rc, err);
 	}
-	if (e.idx != (int)WARNING_NCOLS + 1) {
+	if (e.idx != sqlite3_bind_parameter_count(s) + 1) {
 		stmt_done(s);
 		return sk_error_set(err, SK_ERR_STORE, false,
-				    "internal: %d warning values for %zu "
-				    "columns", e.idx - 1, WARNING_NCOLS);
+				    "internal: %d warning values for %d "
+				    "columns",
+				    e.idx - 1, sqlite3_bind_parameter_count(s));
 	}
 	sk_err_t rc = run(st, s, "insert avalanche_warning", err);
 
-	/* Children: the same pattern per table. */
-	for (size_t i = 0; i < w->n_problems && rc == SK_OK; i++) {
-		s = st->s[S_P_INSERT];
-		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
-				  .rc = bind_key(s, w)};
-		problem_fields(&e, &w->problems[i]);
-		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-				       : run(st, s, "insert avalanche_problem",
-					     err);
-		stmt_done(s);
-	}
-	for (size_t i = 0; i < w->n_advices && rc == SK_OK; i++) {
-		s = st->s[S_A_INSERT];
-		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
-				  .rc = bind_key(s, w)};
-		advice_fields(&e, &w->advices[i]);
-		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-				       : run(st, s, "insert avalanche_advice",
-					     err);
-		stmt_done(s);
-	}
-	for (size_t i = 0; i < w->n_weather && rc == SK_OK; i++) {
-		s = st->s[S_X_INSERT];
-		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
-				  .rc = bind_key(s, w)};
-		weather_fields(&e, &w->weather[i]);
-		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-				       : run(st, s, "insert mountain_weather",
-					     err);
-		stmt_done(s);
+	/* Children: the same walk per child table, after the key. */
+	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++) {
+		const struct child_sql *c = &st->child[k];
+		size_t n = sk_model_field_list_count(c->f, w);
+		for (size_t i = 0; i < n && rc == SK_OK; i++) {
+			s = c->ins;
+			e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
+					  .rc = bind_key(s, w)};
+			emit_record(&e, c->f->child,
+				    sk_model_field_list_cchild(c->f, w, i));
+			rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
+					       : run(st, s, c->f->child->name,
+						     err);
+			stmt_done(s);
+		}
 	}
 	return rc;
 }
 
-/* Run one of the keyed statements (deletes). */
-static sk_err_t run_keyed(struct sqlite_store *st, int id,
+/* Run a keyed statement (a delete). */
+static sk_err_t run_keyed(struct sqlite_store *st, sqlite3_stmt *s,
 			  const struct sk_warning *w, const char *what,
 			  struct sk_error *err)
 {
-	sqlite3_stmt *s = st->s[id];
 	int brc = bind_key(s, w);
 	if (brc != SQLITE_OK) {
 		stmt_done(s);
@@ -737,17 +756,16 @@ static sk_err_t run_keyed(struct sqlite_store *st, int id,
 
 /* Replace the current row: children first, then the row, then insert. */
 static sk_err_t replace_current(struct sqlite_store *st,
-				const struct sk_warning *w,
-				const char *hash, int64_t revisions,
-				struct sk_error *err)
+				const struct sk_warning *w, const char *hash,
+				int64_t revisions, struct sk_error *err)
 {
-	sk_err_t rc = run_keyed(st, S_P_DELETE, w, "delete problems", err);
+	sk_err_t rc = SK_OK;
+	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++)
+		rc = run_keyed(st, st->child[k].del, w,
+			       st->child[k].f->child->name, err);
 	if (rc == SK_OK)
-		rc = run_keyed(st, S_A_DELETE, w, "delete advices", err);
-	if (rc == SK_OK)
-		rc = run_keyed(st, S_X_DELETE, w, "delete weather", err);
-	if (rc == SK_OK)
-		rc = run_keyed(st, S_W_DELETE, w, "delete warning", err);
+		rc = run_keyed(st, st->s[S_W_DELETE], w, "delete warning",
+			       err);
 	if (rc == SK_OK)
 		rc = insert_current(st, w, hash, revisions, err);
 	return rc;
@@ -769,12 +787,16 @@ static sk_err_t add_revision(struct sqlite_store *st,
 		brc = sk_sqldb_bind_text(s, 4, pub);
 	if (brc == SQLITE_OK)
 		brc = sk_sqldb_bind_text(s, 5, hash);
-	if (brc == SQLITE_OK)
-		brc = sqlite3_bind_int64(s, 6, w->reg_id);
-	if (brc == SQLITE_OK)
-		brc = sqlite3_bind_int(s, 7, w->danger_level);
-	if (brc == SQLITE_OK)
-		brc = sk_sqldb_bind_text(s, 8, w->main_text);
+	struct emit e = {.s = s, .idx = 6, .rc = brc};
+	for (size_t i = 0; i < NCOLS(revision_copies); i++) {
+		const struct sk_field *f = sk_model_table_field(
+			&sk_model_warning_table, revision_copies[i]);
+		if (f)
+			emit_field(&e, f, w);
+		else
+			emit_rc(&e, SQLITE_MISUSE);
+	}
+	brc = e.rc;
 	if (brc == SQLITE_OK)
 		brc = raw ? sqlite3_bind_text64(s, 9, raw, raw_len,
 						SQLITE_TRANSIENT, SQLITE_UTF8)
@@ -943,50 +965,13 @@ fail:
 
 /* ------------------------------------------------------------------ query */
 
-/* Reads columns in order from a result row. */
+/* Reads the stored rows of a field table from a result row, in order. */
 struct reader {
 	sqlite3_stmt *s;
 	int i;
 	bool nomem;
 	bool bad_time;
 };
-
-static int64_t rd_int(struct reader *r)
-{
-	return sqlite3_column_int64(r->s, r->i++);
-}
-
-/* NULL -> -1, the record's "absent". */
-static int64_t rd_opt(struct reader *r)
-{
-	if (sqlite3_column_type(r->s, r->i) == SQLITE_NULL) {
-		r->i++;
-		return -1;
-	}
-	return rd_int(r);
-}
-
-static int rd_int32(struct reader *r)
-{
-	return (int)rd_int(r);
-}
-
-static int rd_opt32(struct reader *r)
-{
-	return (int)rd_opt(r);
-}
-
-static char *rd_text(struct reader *r)
-{
-	if (sqlite3_column_type(r->s, r->i) == SQLITE_NULL) {
-		r->i++;
-		return NULL;
-	}
-	char *t = sk_sqldb_column_dup(r->s, r->i++);
-	if (!t)
-		r->nomem = true;
-	return t;
-}
 
 /* Inverse of sk_time_format_utc ("YYYY-MM-DDTHH:MM:SS.sssZ"). */
 static bool parse_utc(const char *s, int64_t *ms)
@@ -1005,172 +990,75 @@ static bool parse_utc(const char *s, int64_t *ms)
 	return true;
 }
 
-static void rd_time(struct reader *r, struct sk_time_field *t)
+/* One column into its member; rec starts as sk_model_record_init left it
+ * (absent values), so NULL leaves the member absent. */
+static void rd_field(struct reader *r, const struct sk_field *f, void *rec)
 {
-	const char *s = (const char *)sqlite3_column_text(r->s, r->i++);
-	t->local = NULL;
-	t->has_utc = false;
-	if (!s)
-		return;
-	if (parse_utc(s, &t->utc_ms))
-		t->has_utc = true;
-	else
-		r->bad_time = true;
-}
-
-static void read_warning(struct reader *r, struct sk_warning *w)
-{
-	w->region_id = rd_int32(r);
-	w->lang_key = rd_int32(r);
-	const char *d = (const char *)sqlite3_column_text(r->s, r->i++);
-	snprintf(w->valid_date, sizeof w->valid_date, "%s", d ? d : "");
-	w->reg_id = rd_int(r);
-	w->region_name = rd_text(r);
-	w->region_type_id = rd_opt32(r);
-	w->region_type_name = rd_text(r);
-	w->danger_level = rd_int32(r);
-	w->not_assessed = rd_int(r) != 0;
-	rd_time(r, &w->valid_from);
-	rd_time(r, &w->valid_to);
-	rd_time(r, &w->next_warning_time);
-	rd_time(r, &w->publish_time);
-	rd_time(r, &w->danger_increase_time);
-	rd_time(r, &w->danger_decrease_time);
-	w->main_text = rd_text(r);
-	w->is_detail = rd_int(r) != 0;
-	w->danger_level_name = rd_text(r);
-	w->author = rd_text(r);
-	w->avalanche_danger = rd_text(r);
-	w->emergency_warning = rd_text(r);
-	w->snow_surface = rd_text(r);
-	w->current_weaklayers = rd_text(r);
-	w->latest_avalanche_activity = rd_text(r);
-	w->latest_observations = rd_text(r);
-	w->previous_warning_reg_id = rd_opt(r);
-	w->is_tendency = rd_opt32(r);
-	w->utm_zone = rd_opt32(r);
-	w->utm_east = rd_opt32(r);
-	w->utm_north = rd_opt32(r);
-	w->has_weather = rd_int(r) != 0;
-	w->cloud_cover_id = rd_opt32(r);
-	w->cloud_cover_name = rd_text(r);
-	w->weather_comment = rd_text(r);
-	rd_time(r, &w->weather_saved_time);
-}
-
-static void read_problem(struct reader *r, struct sk_problem *p)
-{
-	p->problem_id = rd_int32(r);
-	p->problem_type_id = rd_opt32(r);
-	p->problem_type_name = rd_text(r);
-	p->cause_id = rd_opt32(r);
-	p->cause_name = rd_text(r);
-	p->aval_type_id = rd_opt32(r);
-	p->aval_type_name = rd_text(r);
-	p->ext_id = rd_opt32(r);
-	p->ext_name = rd_text(r);
-	p->trigger_simple_id = rd_opt32(r);
-	p->trigger_simple_name = rd_text(r);
-	p->trigger_sensitivity_id = rd_opt32(r);
-	p->trigger_sensitivity_name = rd_text(r);
-	p->size_id = rd_opt32(r);
-	p->size_name = rd_text(r);
-	p->probability_id = rd_opt32(r);
-	p->probability_name = rd_text(r);
-	p->propagation_id = rd_opt32(r);
-	p->propagation_name = rd_text(r);
-	p->exposed_height_1 = rd_opt32(r);
-	p->exposed_height_2 = rd_opt32(r);
-	p->exposed_height_fill = rd_opt32(r);
-	p->valid_expositions = rd_text(r);
-	p->danger_level = rd_opt32(r);
-	p->text = rd_text(r);
-}
-
-static void read_advice(struct reader *r, struct sk_advice *a)
-{
-	a->position = rd_int32(r);
-	a->text = rd_text(r);
-	a->image_url = rd_text(r);
-}
-
-static void read_weather(struct reader *r, struct sk_weather_value *v)
-{
-	v->type_id = rd_int32(r);
-	v->type_name = rd_text(r);
-	v->subtype_id = rd_int32(r);
-	v->subtype_name = rd_text(r);
-	v->value = rd_text(r);
-}
-
-/* Make room for element n of arr (n used); *out is the array to use. The
- * count is capped at max (SK_ERR_LIMIT). */
-static sk_err_t grow(void *arr, size_t n, size_t size, size_t max,
-		     const char *what, void **out, struct sk_error *err)
-{
-	*out = arr;
-	if (n >= max)
-		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "more than %zu %s in one warning", max,
-				    what);
-	/* Capacity is 4, then doubles whenever n reaches it. */
-	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
-		return SK_OK;
-	void *p = realloc(arr, (n ? n * 2 : 4) * size);
-	if (!p)
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	*out = p;
-	return SK_OK;
-}
-
-enum child_kind { CHILD_PROBLEM, CHILD_ADVICE, CHILD_WEATHER };
-
-static const struct {
-	int stmt;
-	const char *what;
-	size_t max;
-} child_kinds[] = {
-	[CHILD_PROBLEM] = {S_Q_PROBLEMS, "problems", SK_LIMIT_PROBLEMS},
-	[CHILD_ADVICE] = {S_Q_ADVICES, "advices", SK_LIMIT_ADVICES},
-	[CHILD_WEATHER] = {S_Q_WEATHER, "weather values",
-			   SK_LIMIT_WEATHER_VALUES},
-};
-
-/* Append the current row of r to w's children of kind k. Every field of
- * the new element is assigned, so sk_warning_free is safe afterwards. */
-static sk_err_t read_child(struct reader *r, enum child_kind k,
-			   struct sk_warning *w, struct sk_error *err)
-{
-	size_t max = child_kinds[k].max;
-	const char *what = child_kinds[k].what;
-	void *p;
-	sk_err_t rc;
-	switch (k) {
-	case CHILD_PROBLEM:
-		rc = grow(w->problems, w->n_problems, sizeof *w->problems, max,
-			  what, &p, err);
-		w->problems = p;
-		if (rc == SK_OK)
-			read_problem(r, &w->problems[w->n_problems++]);
+	int i = r->i++;
+	bool null = sqlite3_column_type(r->s, i) == SQLITE_NULL;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+	case SK_FIELD_TRI:
+	case SK_FIELD_BOOL:
+		if (!null)
+			sk_model_field_set_int(f, rec,
+					       sqlite3_column_int64(r->s, i));
 		break;
-	case CHILD_ADVICE:
-		rc = grow(w->advices, w->n_advices, sizeof *w->advices, max,
-			  what, &p, err);
-		w->advices = p;
-		if (rc == SK_OK)
-			read_advice(r, &w->advices[w->n_advices++]);
+	case SK_FIELD_TEXT:
+		if (!null) {
+			char *t = sk_sqldb_column_dup(r->s, i);
+			if (!t)
+				r->nomem = true;
+			sk_model_field_set_text(f, rec, t);
+		}
 		break;
-	default:
-		rc = grow(w->weather, w->n_weather, sizeof *w->weather, max,
-			  what, &p, err);
-		w->weather = p;
-		if (rc == SK_OK)
-			read_weather(r, &w->weather[w->n_weather++]);
+	case SK_FIELD_DATE: {
+		const char *d = (const char *)sqlite3_column_text(r->s, i);
+		snprintf(sk_model_field_ptr(f, rec), f->size, "%s",
+			 d ? d : "");
 		break;
 	}
-	if (rc == SK_OK && r->nomem)
-		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	return rc;
+	case SK_FIELD_TIME: {
+		struct sk_time_field *t = sk_model_field_time(f, rec);
+		const char *v = (const char *)sqlite3_column_text(r->s, i);
+		t->has_utc = v && parse_utc(v, &t->utc_ms);
+		if (v && !t->has_utc)
+			r->bad_time = true;
+		break;
+	}
+	case SK_FIELD_LIST:
+		r->i--;
+		break;
+	}
+}
+
+static void rd_record(struct reader *r, const struct sk_table *t, void *rec)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			rd_field(r, &t->rows[i], rec);
+}
+
+/* Append a new child (absent values) to the list of row f of rec; *out is
+ * it. At most f->limit (SK_ERR_LIMIT). */
+static sk_err_t child_append(const struct sk_field *f, void *rec, void **out,
+			     struct sk_error *err)
+{
+	void **arr = sk_model_field_ptr(f, rec);
+	size_t *n = (size_t *)((char *)rec + f->count_off);
+	if (*n >= f->limit)
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "more than %zu %s in one warning",
+				    f->limit, f->child->what);
+	char *p = realloc(*arr, (*n + 1) * f->child->size);
+	if (!p)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	*arr = p;
+	*out = p + *n * f->child->size;
+	sk_model_record_init(f->child, *out);
+	(*n)++;
+	return SK_OK;
 }
 
 /* Load the children of w (whose key is set) from the child queries. */
@@ -1178,8 +1066,9 @@ static sk_err_t load_children(struct sqlite_store *st, struct sk_warning *w,
 			      struct sk_error *err)
 {
 	sk_err_t rc = SK_OK;
-	for (int k = CHILD_PROBLEM; k <= CHILD_WEATHER && rc == SK_OK; k++) {
-		sqlite3_stmt *s = st->s[child_kinds[k].stmt];
+	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++) {
+		const struct child_sql *c = &st->child[k];
+		sqlite3_stmt *s = c->sel;
 		int brc = bind_key(s, w);
 		if (brc != SQLITE_OK) {
 			stmt_done(s);
@@ -1187,11 +1076,17 @@ static sk_err_t load_children(struct sqlite_store *st, struct sk_warning *w,
 		}
 		int step = SQLITE_DONE;
 		while (rc == SK_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+			void *child = NULL;
+			if ((rc = child_append(c->f, w, &child, err)) != SK_OK)
+				break;
 			struct reader r = {.s = s};
-			rc = read_child(&r, (enum child_kind)k, w, err);
+			rd_record(&r, c->f->child, child);
+			if (r.nomem)
+				rc = sk_error_set(err, SK_ERR_NOMEM, false,
+						  "out of memory");
 		}
 		if (rc == SK_OK && step != SQLITE_DONE)
-			rc = sk_sqldb_error(st->db, child_kinds[k].what, err);
+			rc = sk_sqldb_error(st->db, c->f->child->what, err);
 		stmt_done(s);
 	}
 	return rc;
@@ -1275,13 +1170,13 @@ static sk_err_t sqlite_query(struct sk_store *base,
 		goto out;
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!(w = calloc(1, sizeof *w))) {
+		if (!(w = sk_warning_new())) {
 			rc = sk_error_set(err, SK_ERR_NOMEM, false,
 					  "out of memory");
 			goto out;
 		}
 		struct reader r = {.s = s};
-		read_warning(&r, w);
+		rd_record(&r, &sk_model_warning_table, w);
 		if (r.nomem) {
 			rc = sk_error_set(err, SK_ERR_NOMEM, false,
 					  "out of memory");
