@@ -53,6 +53,18 @@ struct covered {
 	int64_t from, to;
 };
 
+/* Child tables (LIST rows of the warning table) this backend can hold, and
+ * the most columns a table's INSERT binds. */
+#define MAX_CHILD 4
+#define MAX_COLS 96
+
+/* One child table: the LIST row, its Cassandra table, its statements. */
+struct cchild {
+	const struct sk_field *f;
+	const char *name;
+	const struct sk_cql_prepared *ins, *del, *sel;
+};
+
 struct cstore {
 	struct sk_store base;
 	struct known *known;
@@ -61,77 +73,23 @@ struct cstore {
 	size_t n_cov, cap_cov;
 	struct rev_note *revs;
 	size_t n_revs, cap_revs;
-	const struct sk_cql_prepared *del_advices, *ins_advice, *sel_advices,
-		*sel_weather, *sel_rev_seen;
+	const struct sk_cql_prepared *sel_rev_seen;
+	struct cchild child[MAX_CHILD];
+	size_t n_child;
+	size_t n_wcols; /* columns of the warning tables' INSERT */
 	const struct sk_cql_prepared *sel_range, *upd_hash, *upd_meta;
 	char ks[64];
 	struct sk_cql_session *s;
 	const struct sk_cql_prepared *sel_current, *ins_region, *ins_date,
-		*del_problems, *ins_problem, *del_weather, *ins_weather,
-		*ins_revision, *sel_date, *sel_problems;
+		*ins_revision, *sel_date;
 	bool in_tx;
 	int64_t last_write_ms;
 	size_t submitted;
 };
 
-#define WARNING_COLUMNS                                                        \
-	"region_id, lang_key, valid_date, reg_id, region_name, "              \
-	"region_type_id, region_type_name, danger_level, not_assessed, "      \
-	"valid_from, valid_to, next_warning_time, publish_time, "             \
-	"danger_increase_time, danger_decrease_time, main_text, "             \
-	"danger_level_name, author, avalanche_danger, emergency_warning, "    \
-	"snow_surface, current_weaklayers, latest_avalanche_activity, "       \
-	"latest_observations, previous_warning_reg_id, is_tendency, "         \
-	"is_detail, utm_zone, utm_east, utm_north, cloud_cover_id, "          \
-	"cloud_cover_name, weather_comment, weather_saved_time, "             \
-	"advice_list, has_weather, content_hash"
-#define N_WARNING_COLUMNS 37
-#define WARNING_MARKERS                                                        \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-
-#define WARNING_TYPES                                                          \
-	"reg_id bigint, region_name text, region_type_id int, "                \
-	"region_type_name text, danger_level int, not_assessed boolean, "      \
-	"valid_from timestamp, valid_to timestamp, next_warning_time "         \
-	"timestamp, publish_time timestamp, danger_increase_time timestamp, "  \
-	"danger_decrease_time timestamp, main_text text, danger_level_name "   \
-	"text, author text, avalanche_danger text, emergency_warning text, "   \
-	"snow_surface text, current_weaklayers text, "                         \
-	"latest_avalanche_activity text, latest_observations text, "           \
-	"previous_warning_reg_id bigint, is_tendency boolean, is_detail "      \
-	"boolean, utm_zone int, utm_east int, utm_north int, cloud_cover_id "  \
-	"int, cloud_cover_name text, weather_comment text, weather_saved_time " \
-	"timestamp, advice_list frozen<list<text>>, content_hash text, "        \
-	"has_weather boolean, "
-
+/* The tables no field table describes (the warning and child tables are
+ * made by table_ddl from the field tables). */
 static const char *const schema[] = {
-	"CREATE TABLE IF NOT EXISTS @.warnings_by_region (region_id int, "
-	"lang_key int, valid_date date, " WARNING_TYPES
-	"PRIMARY KEY ((region_id, lang_key), valid_date)) "
-	"WITH CLUSTERING ORDER BY (valid_date DESC)",
-	"CREATE TABLE IF NOT EXISTS @.warnings_by_date (valid_date date, "
-	"region_id int, lang_key int, " WARNING_TYPES
-	"PRIMARY KEY ((valid_date), region_id, lang_key))",
-	"CREATE TABLE IF NOT EXISTS @.problems_by_warning (region_id int, "
-	"lang_key int, valid_date date, problem_id int, problem_type_id int, "
-	"problem_type_name text, cause_id int, cause_name text, aval_type_id "
-	"int, aval_type_name text, ext_id int, ext_name text, "
-	"trigger_simple_id int, trigger_simple_name text, "
-	"trigger_sensitivity_id int, trigger_sensitivity_name text, size_id "
-	"int, size_name text, probability_id int, probability_name text, "
-	"propagation_id int, propagation_name text, exposed_height_1 int, "
-	"exposed_height_2 int, exposed_height_fill int, valid_expositions "
-	"text, danger_level int, text text, "
-	"PRIMARY KEY ((region_id, lang_key, valid_date), problem_id))",
-	"CREATE TABLE IF NOT EXISTS @.weather_by_warning (region_id int, "
-	"lang_key int, valid_date date, type_id int, subtype_id int, "
-	"type_name text, subtype_name text, value text, "
-	"PRIMARY KEY ((region_id, lang_key, valid_date), type_id, "
-	"subtype_id))",
-	"CREATE TABLE IF NOT EXISTS @.advices_by_warning (region_id int, "
-	"lang_key int, valid_date date, position int, text text, image_url "
-	"text, PRIMARY KEY ((region_id, lang_key, valid_date), position))",
 	"CREATE TABLE IF NOT EXISTS @.warning_revisions (region_id int, "
 	"lang_key int, valid_date date, publish_time timestamp, content_hash "
 	"text, reg_id bigint, danger_level int, main_text text, raw_json "
@@ -171,29 +129,6 @@ static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
 
 /* ------------------------------------------------------------ values */
 
-/* Optional integers: -1 is the record's "absent" (stored NULL, as in the
- * SQLite warehouse); every other value, negative ones too, is stored. */
-static struct sk_cql_value v_int(int v)
-{
-	return v == -1 ? sk_cql_value_null() : sk_cql_value_int(v);
-}
-
-static struct sk_cql_value v_big(int64_t v)
-{
-	return v == -1 ? sk_cql_value_null() : sk_cql_value_bigint(v);
-}
-
-static struct sk_cql_value v_tri(int v)
-{
-	return v < 0 ? sk_cql_value_null() : sk_cql_value_boolean(v != 0);
-}
-
-static struct sk_cql_value v_time(const struct sk_time_field *t)
-{
-	return t->has_utc ? sk_cql_value_timestamp(t->utc_ms)
-			  : sk_cql_value_null();
-}
-
 static sk_err_t v_date(const char *s, struct sk_cql_value *out,
 		       struct sk_error *err)
 {
@@ -205,57 +140,139 @@ static sk_err_t v_date(const char *s, struct sk_cql_value *out,
 	return SK_OK;
 }
 
-/* The warning columns in WARNING_COLUMNS order, for both warning
- * tables (advices borrowed from adv, sized by the caller to n_advices). */
-static void warning_values(const struct sk_warning *w,
-			   const struct sk_cql_value *date,
-			   struct sk_cql_value *adv, const char *hash,
-			   struct sk_cql_value *v)
+/* Cassandra's type for a row's kind. */
+static const char *cql_type(enum sk_field_kind k)
 {
-	for (size_t i = 0; i < w->n_advices; i++)
-		adv[i] = sk_cql_value_text(w->advices[i].text
-						   ? w->advices[i].text : "");
-	struct sk_cql_value all[N_WARNING_COLUMNS] = {
-		sk_cql_value_int(w->region_id),
-		sk_cql_value_int(w->lang_key),
-		*date,
-		sk_cql_value_bigint(w->reg_id),
-		sk_cql_value_text(w->region_name),
-		v_int(w->region_type_id),
-		sk_cql_value_text(w->region_type_name),
-		sk_cql_value_int(w->danger_level),
-		sk_cql_value_boolean(w->not_assessed),
-		v_time(&w->valid_from),
-		v_time(&w->valid_to),
-		v_time(&w->next_warning_time),
-		v_time(&w->publish_time),
-		v_time(&w->danger_increase_time),
-		v_time(&w->danger_decrease_time),
-		sk_cql_value_text(w->main_text),
-		sk_cql_value_text(w->danger_level_name),
-		sk_cql_value_text(w->author),
-		sk_cql_value_text(w->avalanche_danger),
-		sk_cql_value_text(w->emergency_warning),
-		sk_cql_value_text(w->snow_surface),
-		sk_cql_value_text(w->current_weaklayers),
-		sk_cql_value_text(w->latest_avalanche_activity),
-		sk_cql_value_text(w->latest_observations),
-		v_big(w->previous_warning_reg_id),
-		v_tri(w->is_tendency),
-		sk_cql_value_boolean(w->is_detail),
-		v_int(w->utm_zone),
-		v_int(w->utm_east),
-		v_int(w->utm_north),
-		v_int(w->cloud_cover_id),
-		sk_cql_value_text(w->cloud_cover_name),
-		sk_cql_value_text(w->weather_comment),
-		v_time(&w->weather_saved_time),
-		w->n_advices ? sk_cql_value_list(adv, w->n_advices)
-			     : sk_cql_value_null(),
-		sk_cql_value_boolean(w->has_weather),
-		sk_cql_value_text(hash),
+	switch (k) {
+	case SK_FIELD_INT:
+		return "int";
+	case SK_FIELD_INT64:
+		return "bigint";
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		return "boolean";
+	case SK_FIELD_DATE:
+		return "date";
+	case SK_FIELD_TIME:
+		return "timestamp";
+	default:
+		return "text";
+	}
+}
+
+/* One stored row's value: an absent value of a nullable row is NULL (so
+ * -1 is, every other integer, negative ones too, is stored). Text is
+ * borrowed from rec. */
+static struct sk_cql_value field_value(const struct sk_field *f,
+				       const void *rec)
+{
+	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec))
+		return sk_cql_value_null();
+	int64_t v = 0;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+		return sk_cql_value_int((int32_t)sk_model_field_get_int(f, rec));
+	case SK_FIELD_INT64:
+		return sk_cql_value_bigint(sk_model_field_get_int(f, rec));
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		v = sk_model_field_get_int(f, rec);
+		return sk_cql_value_boolean(v != 0);
+	case SK_FIELD_TEXT:
+		return sk_cql_value_text(sk_model_field_get_text(f, rec));
+	case SK_FIELD_DATE: {
+		struct sk_date d;
+		const char *t = sk_model_field_get_text(f, rec);
+		if (!t || sk_date_parse(t, &d) != SK_OK)
+			return sk_cql_value_null();
+		return sk_cql_value_date(sk_days_from_civil(d.y, d.m, d.d));
+	}
+	case SK_FIELD_TIME: {
+		const struct sk_time_field *t = sk_model_field_get_time(f, rec);
+		return t && t->has_utc ? sk_cql_value_timestamp(t->utc_ms)
+				       : sk_cql_value_null();
+	}
+	default:
+		return sk_cql_value_null();
+	}
+}
+
+/* The stored rows of t into v (at most max); the count. */
+static size_t record_values(const struct sk_table *t, const void *rec,
+			    struct sk_cql_value *v, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_rows && n < max; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			v[n++] = field_value(&t->rows[i], rec);
+	return n;
+}
+
+/* The natural key (the warning table's SK_FIELD_KEY rows, in row order:
+ * region_id, lang_key, valid_date). */
+static void key_values(const struct sk_warning *w, struct sk_cql_value k[3])
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_rows && n < 3; i++)
+		if (t->rows[i].flags & SK_FIELD_KEY)
+			k[n++] = field_value(&t->rows[i], w);
+}
+
+/* The advices' texts in order, for the advice_list column (adv sized by
+ * the caller to the number of advices; NULL text as ""). */
+static struct sk_cql_value advice_list(const struct sk_warning *w,
+				       struct sk_cql_value *adv)
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->kind != SK_FIELD_LIST || f->child != &sk_model_advice_table)
+			continue;
+		const struct sk_field *tf = sk_model_table_field(f->child,
+								 "text");
+		size_t n = sk_model_field_list_count(f, w);
+		for (size_t j = 0; j < n && tf; j++) {
+			const char *x = sk_model_field_get_text(
+				tf, sk_model_field_list_cchild(f, w, j));
+			adv[j] = sk_cql_value_text(x ? x : "");
+		}
+		return n && tf ? sk_cql_value_list(adv, n)
+			       : sk_cql_value_null();
+	}
+	return sk_cql_value_null();
+}
+
+/* The warning tables' INSERT values: the stored rows, advice_list,
+ * content_hash. *n is their number. */
+static void warning_values(const struct sk_warning *w,
+			   struct sk_cql_value *adv, const char *hash,
+			   struct sk_cql_value *v, size_t *n)
+{
+	*n = record_values(&sk_model_warning_table, w, v, MAX_COLS - 2);
+	v[(*n)++] = advice_list(w, adv);
+	v[(*n)++] = sk_cql_value_text(hash);
+}
+
+/* The warning columns a warning_revisions row copies, by name. */
+static const char *const revision_copies[] = {"reg_id", "danger_level",
+					      "main_text"};
+
+/* The Cassandra table of a child field table. */
+static const char *child_table(const struct sk_table *t)
+{
+	static const struct {
+		const struct sk_table *t;
+		const char *name;
+	} map[] = {
+		{&sk_model_problem_table, "problems_by_warning"},
+		{&sk_model_advice_table, "advices_by_warning"},
+		{&sk_model_weather_value_table, "weather_by_warning"},
 	};
-	memcpy(v, all, sizeof all);
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].t == t)
+			return map[i].name;
+	return NULL;
 }
 
 /* ------------------------------------------------------------ open */
@@ -294,6 +311,210 @@ static sk_err_t run_ddl(struct cstore *cs, const char *cql,
 	return rc;
 }
 
+/* ", " + the stored rows of t (typed: "name type"), after the ones
+ * written before. */
+static sk_err_t cols(struct sk_buf *b, const struct sk_table *t, bool typed,
+		     bool skip_keys, size_t *n)
+{
+	sk_err_t rc = SK_OK;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!sk_model_field_stored(f) ||
+		    (skip_keys && (f->flags & SK_FIELD_KEY)))
+			continue;
+		rc = sk_buf_printf(b, "%s%s%s%s", *n ? ", " : "", f->name,
+				   typed ? " " : "",
+				   typed ? cql_type(f->kind) : "");
+		(*n)++;
+	}
+	return rc;
+}
+
+/* The key rows of a child table, comma-separated (its clustering key). */
+static sk_err_t key_cols(struct sk_buf *b, const struct sk_table *t)
+{
+	sk_err_t rc = SK_OK;
+	bool first = true;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++)
+		if (t->rows[i].flags & SK_FIELD_KEY) {
+			rc = sk_buf_printf(b, "%s%s", first ? "" : ", ",
+					   t->rows[i].name);
+			first = false;
+		}
+	return rc;
+}
+
+#define W_EXTRA_TYPED "advice_list frozen<list<text>>, content_hash text"
+#define W_EXTRA "advice_list, content_hash"
+#define CHILD_KEY "region_id, lang_key, valid_date"
+
+/* CREATE TABLE IF NOT EXISTS for the warning tables and every child table,
+ * from the field tables (a keyspace made now has every column; an older
+ * one gets the new ones from migrate()). which: 0, 1 the warning tables,
+ * 2.. the children. */
+static sk_err_t table_ddl(struct sk_buf *b, size_t which)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	size_t n = 0;
+	sk_err_t rc;
+	if (which < 2) {
+		rc = sk_buf_printf(b, "CREATE TABLE IF NOT EXISTS @.%s (",
+				   warning_tables[which]);
+		if (rc == SK_OK)
+			rc = cols(b, wt, true, false, &n);
+		if (rc == SK_OK)
+			rc = sk_buf_printf(
+				b, ", " W_EXTRA_TYPED ", PRIMARY KEY %s)",
+				which == 0 ? "((region_id, lang_key), "
+					     "valid_date)) WITH CLUSTERING "
+					     "ORDER BY (valid_date DESC"
+					   : "((valid_date), region_id, "
+					     "lang_key)");
+		return rc;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < wt->n_rows; i++) {
+		const struct sk_field *f = &wt->rows[i];
+		if (f->kind != SK_FIELD_LIST || k++ != which - 2)
+			continue;
+		const char *name = child_table(f->child);
+		if (!name)
+			return SK_ERR_INVAL;
+		n = 1;
+		rc = sk_buf_printf(b,
+				   "CREATE TABLE IF NOT EXISTS @.%s (region_id "
+				   "int, lang_key int, valid_date date",
+				   name);
+		if (rc == SK_OK)
+			rc = cols(b, f->child, true, false, &n);
+		if (rc == SK_OK)
+			rc = sk_buf_puts(b, ", PRIMARY KEY ((" CHILD_KEY "), ");
+		if (rc == SK_OK)
+			rc = key_cols(b, f->child);
+		if (rc == SK_OK)
+			rc = sk_buf_puts(b, "))");
+		return rc;
+	}
+	return SK_ERR_NOTFOUND;
+}
+
+static sk_err_t prepare_one(struct cstore *cs, struct sk_buf *b,
+			    sk_err_t built, const struct sk_cql_prepared **ps,
+			    struct sk_error *err)
+{
+	if (built != SK_OK)
+		return sk_error_set(err, built, false,
+				    "cassandra store: building CQL");
+	char *q = qualify(cs, b->data);
+	if (!q)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sk_err_t rc = sk_cql_session_prepare(cs->s, q, ps, err);
+	free(q);
+	return rc;
+}
+
+/* "?, ?, ..." n markers. */
+static sk_err_t markers(struct sk_buf *b, size_t n)
+{
+	sk_err_t rc = SK_OK;
+	for (size_t i = 0; i < n && rc == SK_OK; i++)
+		rc = sk_buf_puts(b, i ? ", ?" : "?");
+	return rc;
+}
+
+/* The statements the field tables make: both warning tables' INSERT, the
+ * map query, and INSERT / DELETE / SELECT per child table. */
+static sk_err_t prepare_tables(struct cstore *cs, struct sk_error *err)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	struct sk_buf b = {0};
+	sk_err_t rc = SK_OK;
+	const struct sk_cql_prepared **ins[2] = {&cs->ins_region,
+						&cs->ins_date};
+	for (size_t t = 0; t < 2 && rc == SK_OK; t++) {
+		size_t n = 0;
+		sk_buf_reset(&b);
+		sk_err_t built = sk_buf_printf(&b, "INSERT INTO @.%s (",
+					       warning_tables[t]);
+		if (built == SK_OK)
+			built = cols(&b, wt, false, false, &n);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ", " W_EXTRA ") VALUES (");
+		cs->n_wcols = n + 2;
+		if (cs->n_wcols > MAX_COLS)
+			built = SK_ERR_LIMIT;
+		if (built == SK_OK)
+			built = markers(&b, cs->n_wcols);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ")");
+		rc = prepare_one(cs, &b, built, ins[t], err);
+	}
+	if (rc == SK_OK) {
+		size_t n = 0;
+		sk_buf_reset(&b);
+		sk_err_t built = sk_buf_puts(&b, "SELECT ");
+		if (built == SK_OK)
+			built = cols(&b, wt, false, false, &n);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ", advice_list FROM "
+					       "@.warnings_by_date WHERE "
+					       "valid_date = ?");
+		rc = prepare_one(cs, &b, built, &cs->sel_date, err);
+	}
+	cs->n_child = 0;
+	for (size_t i = 0; i < wt->n_rows && rc == SK_OK; i++) {
+		const struct sk_field *f = &wt->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		if (cs->n_child == MAX_CHILD || !child_table(f->child)) {
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "cassandra store: no table for %s",
+					  f->child->name);
+			break;
+		}
+		struct cchild *c = &cs->child[cs->n_child++];
+		c->f = f;
+		c->name = child_table(f->child);
+		size_t n = 3;
+		sk_buf_reset(&b);
+		sk_err_t built = sk_buf_printf(&b, "INSERT INTO @.%s (" CHILD_KEY,
+					       c->name);
+		if (built == SK_OK)
+			built = cols(&b, f->child, false, false, &n);
+		if (built == SK_OK && n > MAX_COLS)
+			built = SK_ERR_LIMIT;
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ") VALUES (");
+		if (built == SK_OK)
+			built = markers(&b, n);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ")");
+		rc = prepare_one(cs, &b, built, &c->ins, err);
+		sk_buf_reset(&b);
+		built = sk_buf_printf(&b,
+				      "DELETE FROM @.%s WHERE region_id = ? AND "
+				      "lang_key = ? AND valid_date = ?",
+				      c->name);
+		if (rc == SK_OK)
+			rc = prepare_one(cs, &b, built, &c->del, err);
+		n = 0;
+		sk_buf_reset(&b);
+		built = sk_buf_puts(&b, "SELECT ");
+		if (built == SK_OK)
+			built = cols(&b, f->child, false, false, &n);
+		if (built == SK_OK)
+			built = sk_buf_printf(&b,
+					      " FROM @.%s WHERE region_id = ? "
+					      "AND lang_key = ? AND valid_date "
+					      "= ?",
+					      c->name);
+		if (rc == SK_OK)
+			rc = prepare_one(cs, &b, built, &c->sel, err);
+	}
+	sk_buf_free(&b);
+	return rc;
+}
+
 static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 {
 	struct {
@@ -316,66 +537,14 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		 "SELECT publish_time, content_hash, WRITETIME(reg_id) FROM "
 		 "@.warnings_by_region "
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
-		{&cs->ins_region, "INSERT INTO @.warnings_by_region ("
-				  WARNING_COLUMNS ") VALUES (" WARNING_MARKERS
-				  ")"},
-		{&cs->ins_date, "INSERT INTO @.warnings_by_date (" WARNING_COLUMNS
-				") VALUES (" WARNING_MARKERS ")"},
-		{&cs->del_problems,
-		 "DELETE FROM @.problems_by_warning WHERE region_id = ? AND "
-		 "lang_key = ? AND valid_date = ?"},
-		{&cs->ins_problem,
-		 "INSERT INTO @.problems_by_warning (region_id, lang_key, "
-		 "valid_date, problem_id, problem_type_id, problem_type_name, "
-		 "cause_id, cause_name, aval_type_id, aval_type_name, ext_id, "
-		 "ext_name, trigger_simple_id, trigger_simple_name, "
-		 "trigger_sensitivity_id, trigger_sensitivity_name, size_id, "
-		 "size_name, probability_id, probability_name, propagation_id, "
-		 "propagation_name, exposed_height_1, exposed_height_2, "
-		 "exposed_height_fill, valid_expositions, danger_level, text) "
-		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-		{&cs->del_weather,
-		 "DELETE FROM @.weather_by_warning WHERE region_id = ? AND "
-		 "lang_key = ? AND valid_date = ?"},
-		{&cs->ins_weather,
-		 "INSERT INTO @.weather_by_warning (region_id, lang_key, "
-		 "valid_date, type_id, subtype_id, type_name, subtype_name, "
-		 "value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"},
 		{&cs->ins_revision,
 		 "INSERT INTO @.warning_revisions (region_id, lang_key, "
 		 "valid_date, publish_time, content_hash, reg_id, danger_level, "
 		 "main_text, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-		{&cs->del_advices,
-		 "DELETE FROM @.advices_by_warning WHERE region_id = ? AND "
-		 "lang_key = ? AND valid_date = ?"},
-		{&cs->ins_advice,
-		 "INSERT INTO @.advices_by_warning (region_id, lang_key, "
-		 "valid_date, position, text, image_url) VALUES (?, ?, ?, ?, ?, "
-		 "?)"},
-		{&cs->sel_advices,
-		 "SELECT position, text, image_url FROM @.advices_by_warning "
-		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
-		{&cs->sel_weather,
-		 "SELECT type_id, subtype_id, type_name, subtype_name, value "
-		 "FROM @.weather_by_warning WHERE region_id = ? AND lang_key = ? "
-		 "AND valid_date = ?"},
 		{&cs->sel_rev_seen,
 		 "SELECT content_hash FROM @.warning_revisions WHERE region_id = "
 		 "? AND lang_key = ? AND valid_date = ? AND publish_time = ? AND "
 		 "content_hash = ?"},
-		{&cs->sel_date, "SELECT " WARNING_COLUMNS
-				" FROM @.warnings_by_date WHERE valid_date = ?"},
-		{&cs->sel_problems,
-		 "SELECT problem_id, problem_type_id, problem_type_name, "
-		 "cause_id, cause_name, aval_type_id, aval_type_name, ext_id, "
-		 "ext_name, trigger_simple_id, trigger_simple_name, "
-		 "trigger_sensitivity_id, trigger_sensitivity_name, size_id, "
-		 "size_name, probability_id, probability_name, propagation_id, "
-		 "propagation_name, exposed_height_1, exposed_height_2, "
-		 "exposed_height_fill, valid_expositions, danger_level, text "
-		 "FROM @.problems_by_warning WHERE region_id = ? AND lang_key = ? "
-		 "AND valid_date = ?"},
 	};
 	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
 		char *q = qualify(cs, st[i].cql);
@@ -387,7 +556,7 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		if (rc != SK_OK)
 			return rc;
 	}
-	return SK_OK;
+	return prepare_tables(cs, err);
 }
 
 static void cass_close(struct sk_store *st)
@@ -744,7 +913,7 @@ static sk_err_t cass_current(struct sk_store *st, const struct sk_warning *w,
 	if (!cs->in_tx)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "cassandra store: put outside begin");
-	struct sk_cql_value date;
+	struct sk_cql_value date = {0};
 	if (v_date(w->valid_date, &date, err) != SK_OK)
 		return err->code;
 	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
@@ -776,7 +945,7 @@ static sk_err_t cass_revision_seen(struct sk_store *st,
 				   struct sk_error *err)
 {
 	struct cstore *cs = (struct cstore *)st;
-	struct sk_cql_value date;
+	struct sk_cql_value date = {0};
 	if (v_date(w->valid_date, &date, err) != SK_OK)
 		return err->code;
 	int64_t day = day_of(&date);
@@ -835,92 +1004,48 @@ static sk_err_t write_current(struct cstore *cs, const struct sk_warning *w,
 			      const char *hash, int64_t ts, bool clear,
 			      struct sk_error *err)
 {
-	struct sk_cql_value date;
-	if (v_date(w->valid_date, &date, err) != SK_OK)
-		return err->code;
-	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
-				      sk_cql_value_int(w->lang_key), date};
-	struct sk_cql_value *adv = calloc(w->n_advices + 1, sizeof *adv);
-	if (!adv)
+	struct sk_cql_value key[3];
+	key_values(w, key);
+	struct sk_cql_value *adv = calloc(SK_LIMIT_ADVICES + 1, sizeof *adv);
+	struct sk_cql_value *v = calloc(MAX_COLS, sizeof *v);
+	if (!adv || !v) {
+		free(adv);
+		free(v);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	struct sk_cql_value v[N_WARNING_COLUMNS];
-	warning_values(w, &date, adv, hash, v);
-	sk_err_t rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS, ts, err);
+	}
+	size_t n;
+	warning_values(w, adv, hash, v, &n);
+	sk_err_t rc = n == cs->n_wcols
+			      ? submit(cs, cs->ins_date, v, n, ts, err)
+			      : sk_error_set(err, SK_ERR_STORE, false,
+					     "internal: %zu warning values for "
+					     "%zu columns",
+					     n, cs->n_wcols);
 	/* warnings_by_region's content_hash is what says "this revision is
 	 * completely stored": it is set after every other write of the
-	 * record was acknowledged, so a crash in between leaves a hash that
-	 * makes the replay write again. */
-	v[N_WARNING_COLUMNS - 1] = sk_cql_value_unset();
+	 * record was acknowledged, so a crash in between leaves a row
+	 * without it, which the replay writes again. */
+	v[n - 1] = sk_cql_value_unset();
 	if (rc == SK_OK)
-		rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS, ts, err);
+		rc = submit(cs, cs->ins_region, v, n, ts, err);
 	free(adv);
-	if (rc != SK_OK)
-		return rc;
-	if (clear && (submit(cs, cs->del_problems, key, 3, ts - 1, err) !=
-			      SK_OK ||
-		      submit(cs, cs->del_weather, key, 3, ts - 1, err) !=
-			      SK_OK ||
-		      submit(cs, cs->del_advices, key, 3, ts - 1, err) !=
-			      SK_OK))
-		return err->code;
-	for (size_t i = 0; i < w->n_problems; i++) {
-		const struct sk_problem *p = &w->problems[i];
-		struct sk_cql_value pv[28] = {
-			key[0], key[1], key[2],
-			sk_cql_value_int(p->problem_id),
-			v_int(p->problem_type_id),
-			sk_cql_value_text(p->problem_type_name),
-			v_int(p->cause_id),
-			sk_cql_value_text(p->cause_name),
-			v_int(p->aval_type_id),
-			sk_cql_value_text(p->aval_type_name),
-			v_int(p->ext_id),
-			sk_cql_value_text(p->ext_name),
-			v_int(p->trigger_simple_id),
-			sk_cql_value_text(p->trigger_simple_name),
-			v_int(p->trigger_sensitivity_id),
-			sk_cql_value_text(p->trigger_sensitivity_name),
-			v_int(p->size_id),
-			sk_cql_value_text(p->size_name),
-			v_int(p->probability_id),
-			sk_cql_value_text(p->probability_name),
-			v_int(p->propagation_id),
-			sk_cql_value_text(p->propagation_name),
-			v_int(p->exposed_height_1),
-			v_int(p->exposed_height_2),
-			v_int(p->exposed_height_fill),
-			sk_cql_value_text(p->valid_expositions),
-			v_int(p->danger_level),
-			sk_cql_value_text(p->text),
-		};
-		if (submit(cs, cs->ins_problem, pv, 28, ts, err) != SK_OK)
-			return err->code;
+	for (size_t k = 0; k < cs->n_child && rc == SK_OK; k++) {
+		const struct cchild *c = &cs->child[k];
+		if (clear)
+			rc = submit(cs, c->del, key, 3, ts - 1, err);
+		size_t m = sk_model_field_list_count(c->f, w);
+		for (size_t i = 0; i < m && rc == SK_OK; i++) {
+			memcpy(v, key, sizeof key);
+			size_t nv = 3 + record_values(
+					    c->f->child,
+					    sk_model_field_list_cchild(c->f, w,
+								       i),
+					    v + 3, MAX_COLS - 3);
+			rc = submit(cs, c->ins, v, nv, ts, err);
+		}
 	}
-	for (size_t i = 0; i < w->n_weather; i++) {
-		const struct sk_weather_value *x = &w->weather[i];
-		struct sk_cql_value wv[8] = {
-			key[0], key[1], key[2],
-			sk_cql_value_int(x->type_id),
-			sk_cql_value_int(x->subtype_id),
-			sk_cql_value_text(x->type_name),
-			sk_cql_value_text(x->subtype_name),
-			sk_cql_value_text(x->value),
-		};
-		if (submit(cs, cs->ins_weather, wv, 8, ts, err) != SK_OK)
-			return err->code;
-	}
-	for (size_t i = 0; i < w->n_advices; i++) {
-		const struct sk_advice *a = &w->advices[i];
-		struct sk_cql_value av[6] = {
-			key[0], key[1], key[2],
-			sk_cql_value_int(a->position),
-			sk_cql_value_text(a->text),
-			sk_cql_value_text(a->image_url),
-		};
-		if (submit(cs, cs->ins_advice, av, 6, ts, err) != SK_OK)
-			return err->code;
-	}
-	return SK_OK;
+	free(v);
+	return rc;
 }
 
 /* Timestamps: the publish time in µs (+1 ms, so the deletes 1 µs earlier
@@ -932,25 +1057,24 @@ static sk_err_t cass_write(struct sk_store *st,
 {
 	struct cstore *cs = (struct cstore *)st;
 	const struct sk_warning *w = wr->w;
-	struct sk_cql_value date;
+	struct sk_cql_value date = {0};
 	if (v_date(w->valid_date, &date, err) != SK_OK)
 		return err->code;
 	int64_t day = day_of(&date);
 	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
 	int64_t ts = pub * 1000 + 1000;
 	if (wr->revision) {
-		struct sk_cql_value rv[9] = {
-			sk_cql_value_int(w->region_id),
-			sk_cql_value_int(w->lang_key),
-			date,
-			rev_pub(w),
-			sk_cql_value_text(wr->hash),
-			sk_cql_value_bigint(w->reg_id),
-			sk_cql_value_int(w->danger_level),
-			sk_cql_value_text(w->main_text),
-			sk_cql_value_textn(wr->raw ? wr->raw : "",
-					   wr->raw ? wr->raw_len : 0),
-		};
+		struct sk_cql_value rv[9];
+		key_values(w, rv);
+		rv[3] = rev_pub(w);
+		rv[4] = sk_cql_value_text(wr->hash);
+		for (size_t i = 0; i < 3; i++) {
+			const struct sk_field *f = sk_model_table_field(
+				&sk_model_warning_table, revision_copies[i]);
+			rv[5 + i] = f ? field_value(f, w) : sk_cql_value_null();
+		}
+		rv[8] = sk_cql_value_textn(wr->raw ? wr->raw : "",
+					   wr->raw ? wr->raw_len : 0);
 		if (submit(cs, cs->ins_revision, rv, 9, ts, err) != SK_OK ||
 		    rev_note_add(cs, w, day, wr->hash, err) != SK_OK)
 			return err->code;
@@ -1060,11 +1184,6 @@ static int64_t cell_big(const struct sk_cql_value *v)
 	return v && v->kind == SK_CQL_BIGINT ? v->u.i64 : -1;
 }
 
-static int cell_tri(const struct sk_cql_value *v)
-{
-	return v && v->kind == SK_CQL_BOOLEAN ? v->u.b : -1;
-}
-
 static void cell_time(const struct sk_cql_value *v, struct sk_time_field *t)
 {
 	t->has_utc = v && v->kind == SK_CQL_TIMESTAMP;
@@ -1099,192 +1218,136 @@ static void cell_date(const struct sk_cql_value *v, char out[11])
 	sk_date_format(&d, out);
 }
 
+/* One column, found by name, into its member; rec starts with absent
+ * values, so a NULL (or missing) cell leaves the member absent. */
+static void read_field(const struct row *r, const struct sk_field *f,
+		       void *rec, bool *nomem)
+{
+	const struct sk_cql_value *v = col(r, f->name);
+	if (!v)
+		return;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+		if (v->kind == SK_CQL_INT)
+			sk_model_field_set_int(f, rec, v->u.i32);
+		break;
+	case SK_FIELD_INT64:
+		if (v->kind == SK_CQL_BIGINT)
+			sk_model_field_set_int(f, rec, v->u.i64);
+		break;
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		if (v->kind == SK_CQL_BOOLEAN)
+			sk_model_field_set_int(f, rec, v->u.b);
+		break;
+	case SK_FIELD_TEXT:
+		if (v->kind == SK_CQL_TEXT) {
+			char *t = cell_str(v);
+			if (!t)
+				*nomem = true;
+			sk_model_field_set_text(f, rec, t);
+		}
+		break;
+	case SK_FIELD_DATE:
+		if (v->kind == SK_CQL_DATE)
+			cell_date(v, sk_model_field_ptr(f, rec));
+		break;
+	case SK_FIELD_TIME:
+		cell_time(v, sk_model_field_time(f, rec));
+		break;
+	case SK_FIELD_LIST:
+		break;
+	}
+}
+
+static void read_record(const struct row *r, const struct sk_table *t,
+			void *rec, bool *nomem)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			read_field(r, &t->rows[i], rec, nomem);
+}
+
 static sk_err_t row_to_warning(const struct row *r, struct sk_warning **out,
 			       struct sk_error *err)
 {
-	struct sk_warning *w = calloc(1, sizeof *w);
-	if (!w)
+	struct sk_warning *w = sk_warning_new();
+	bool nomem = !w;
+	if (w)
+		read_record(r, &sk_model_warning_table, w, &nomem);
+	if (nomem) {
+		sk_warning_free(w);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	w->region_id = cell_int(col(r, "region_id"));
-	w->lang_key = cell_int(col(r, "lang_key"));
-	cell_date(col(r, "valid_date"), w->valid_date);
-	w->reg_id = cell_big(col(r, "reg_id"));
-	w->region_name = cell_str(col(r, "region_name"));
-	w->region_type_id = cell_int(col(r, "region_type_id"));
-	w->region_type_name = cell_str(col(r, "region_type_name"));
-	w->danger_level = cell_int(col(r, "danger_level"));
-	w->not_assessed = cell_tri(col(r, "not_assessed")) == 1;
-	cell_time(col(r, "valid_from"), &w->valid_from);
-	cell_time(col(r, "valid_to"), &w->valid_to);
-	cell_time(col(r, "next_warning_time"), &w->next_warning_time);
-	cell_time(col(r, "publish_time"), &w->publish_time);
-	cell_time(col(r, "danger_increase_time"), &w->danger_increase_time);
-	cell_time(col(r, "danger_decrease_time"), &w->danger_decrease_time);
-	w->main_text = cell_str(col(r, "main_text"));
-	w->danger_level_name = cell_str(col(r, "danger_level_name"));
-	w->author = cell_str(col(r, "author"));
-	w->avalanche_danger = cell_str(col(r, "avalanche_danger"));
-	w->emergency_warning = cell_str(col(r, "emergency_warning"));
-	w->snow_surface = cell_str(col(r, "snow_surface"));
-	w->current_weaklayers = cell_str(col(r, "current_weaklayers"));
-	w->latest_avalanche_activity =
-		cell_str(col(r, "latest_avalanche_activity"));
-	w->latest_observations = cell_str(col(r, "latest_observations"));
-	w->previous_warning_reg_id = cell_big(col(r, "previous_warning_reg_id"));
-	w->is_tendency = cell_tri(col(r, "is_tendency"));
-	w->is_detail = cell_tri(col(r, "is_detail")) == 1;
-	w->utm_zone = cell_int(col(r, "utm_zone"));
-	w->utm_east = cell_int(col(r, "utm_east"));
-	w->utm_north = cell_int(col(r, "utm_north"));
-	w->cloud_cover_id = cell_int(col(r, "cloud_cover_id"));
-	/* Rows of schema 2 have no has_weather: it was "a cloud cover". */
-	int hw = cell_tri(col(r, "has_weather"));
-	w->has_weather = hw < 0 ? w->cloud_cover_id != -1 : hw == 1;
-	w->cloud_cover_name = cell_str(col(r, "cloud_cover_name"));
-	w->weather_comment = cell_str(col(r, "weather_comment"));
-	cell_time(col(r, "weather_saved_time"), &w->weather_saved_time);
+	}
 	*out = w;
 	return SK_OK;
 }
 
 /* Advices from advice_list alone (rows no advices_by_warning row has been
- * written for): texts, no image URLs. */
-static sk_err_t advices_from_list(struct sk_warning *w,
+ * written for): position and text, no image URLs. */
+static sk_err_t advices_from_list(const struct cchild *c, struct sk_warning *w,
 				  const struct sk_cql_value *list,
 				  struct sk_error *err)
 {
-	if (!list || list->kind != SK_CQL_LIST || !list->u.coll.n)
+	if (c->f->child != &sk_model_advice_table || !list ||
+	    list->kind != SK_CQL_LIST || !list->u.coll.n)
 		return SK_OK;
+	const struct sk_field *pos = sk_model_table_field(c->f->child,
+							  "position");
+	const struct sk_field *text = sk_model_table_field(c->f->child, "text");
 	size_t n = list->u.coll.n;
-	if (!(w->advices = calloc(n, sizeof *w->advices)))
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	if (!pos || !text)
+		return SK_OK;
+	if (sk_model_field_list_alloc(c->f, w, n) != SK_OK)
+		return sk_error_set(err, SK_ERR_NOMEM, false,
+				    "%zu advices: out of memory or too many",
+				    n);
 	for (size_t i = 0; i < n; i++) {
-		w->advices[i].position = (int)i;
-		w->advices[i].text = cell_str(&list->u.coll.items[i]);
+		void *a = sk_model_field_list_child(c->f, w, i);
+		sk_model_field_set_int(pos, a, (int64_t)i);
+		sk_model_field_set_text(text, a,
+					cell_str(&list->u.coll.items[i]));
 	}
-	w->n_advices = n;
 	return SK_OK;
 }
 
-enum child_kind { CHILD_PROBLEM, CHILD_ADVICE, CHILD_WEATHER };
-
-static void read_problem(const struct row *r, struct sk_problem *q)
-{
-	q->problem_id = cell_int(col(r, "problem_id"));
-	q->problem_type_id = cell_int(col(r, "problem_type_id"));
-	q->problem_type_name = cell_str(col(r, "problem_type_name"));
-	q->cause_id = cell_int(col(r, "cause_id"));
-	q->cause_name = cell_str(col(r, "cause_name"));
-	q->aval_type_id = cell_int(col(r, "aval_type_id"));
-	q->aval_type_name = cell_str(col(r, "aval_type_name"));
-	q->ext_id = cell_int(col(r, "ext_id"));
-	q->ext_name = cell_str(col(r, "ext_name"));
-	q->trigger_simple_id = cell_int(col(r, "trigger_simple_id"));
-	q->trigger_simple_name = cell_str(col(r, "trigger_simple_name"));
-	q->trigger_sensitivity_id = cell_int(col(r, "trigger_sensitivity_id"));
-	q->trigger_sensitivity_name =
-		cell_str(col(r, "trigger_sensitivity_name"));
-	q->size_id = cell_int(col(r, "size_id"));
-	q->size_name = cell_str(col(r, "size_name"));
-	q->probability_id = cell_int(col(r, "probability_id"));
-	q->probability_name = cell_str(col(r, "probability_name"));
-	q->propagation_id = cell_int(col(r, "propagation_id"));
-	q->propagation_name = cell_str(col(r, "propagation_name"));
-	q->exposed_height_1 = cell_int(col(r, "exposed_height_1"));
-	q->exposed_height_2 = cell_int(col(r, "exposed_height_2"));
-	q->exposed_height_fill = cell_int(col(r, "exposed_height_fill"));
-	q->valid_expositions = cell_str(col(r, "valid_expositions"));
-	q->danger_level = cell_int(col(r, "danger_level"));
-	q->text = cell_str(col(r, "text"));
-}
-
-static void read_advice(const struct row *r, struct sk_advice *a)
-{
-	a->position = cell_int(col(r, "position"));
-	a->text = cell_str(col(r, "text"));
-	a->image_url = cell_str(col(r, "image_url"));
-}
-
-static void read_weather(const struct row *r, struct sk_weather_value *x)
-{
-	x->type_id = cell_int(col(r, "type_id"));
-	x->type_name = cell_str(col(r, "type_name"));
-	x->subtype_id = cell_int(col(r, "subtype_id"));
-	x->subtype_name = cell_str(col(r, "subtype_name"));
-	x->value = cell_str(col(r, "value"));
-}
-
-/* Children of one kind, in clustering (primary-key) order. The arrays are
- * sized to the result and every element is filled, so sk_warning_free is
- * safe whatever happens. */
-static sk_err_t load_children(struct cstore *cs, struct sk_warning *w,
-			      enum child_kind k,
-			      const struct sk_cql_value *key,
-			      struct sk_error *err)
-{
-	static const size_t max[] = {SK_LIMIT_PROBLEMS, SK_LIMIT_ADVICES,
-				     SK_LIMIT_WEATHER_VALUES};
-	const struct sk_cql_prepared *ps[] = {cs->sel_problems, cs->sel_advices,
-					      cs->sel_weather};
-	struct sk_cql_params p = {.values = key, .n_values = 3};
-	struct sk_cql_result *res = NULL;
-	if (sk_cql_session_execute(cs->s, ps[k], &p, &res, err) != SK_OK)
-		return err->code;
-	size_t n = res->n_rows > 0 ? (size_t)res->n_rows : 0;
-	sk_err_t rc = SK_OK;
-	if (n > max[k]) {
-		rc = sk_error_set(err, SK_ERR_LIMIT, false,
-				  "%zu children of kind %d in one warning", n,
-				  (int)k);
-		goto out;
-	}
-	if (!n)
-		goto out;
-	size_t size = k == CHILD_PROBLEM  ? sizeof *w->problems
-		      : k == CHILD_ADVICE ? sizeof *w->advices
-					  : sizeof *w->weather;
-	void *arr = calloc(n, size);
-	if (!arr) {
-		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct row r = {&res->meta,
-				sk_cql_result_cell(res, (int32_t)i, 0)};
-		if (k == CHILD_PROBLEM)
-			read_problem(&r, &((struct sk_problem *)arr)[i]);
-		else if (k == CHILD_ADVICE)
-			read_advice(&r, &((struct sk_advice *)arr)[i]);
-		else
-			read_weather(&r, &((struct sk_weather_value *)arr)[i]);
-	}
-	if (k == CHILD_PROBLEM) {
-		w->problems = arr;
-		w->n_problems = n;
-	} else if (k == CHILD_ADVICE) {
-		w->advices = arr;
-		w->n_advices = n;
-	} else {
-		w->weather = arr;
-		w->n_weather = n;
-	}
-out:
-	sk_cql_result_free(res);
-	return rc;
-}
-
+/* The children of w of every child table, in clustering (primary-key)
+ * order; advices from advice_list when the row has none in their table. */
 static sk_err_t load_all_children(struct cstore *cs, struct sk_warning *w,
-				  const struct row *r, struct sk_error *err)
+				  const struct row *wr, struct sk_error *err)
 {
-	const struct sk_cql_value *d = col(r, "valid_date");
-	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
-				      sk_cql_value_int(w->lang_key),
-				      d ? *d : sk_cql_value_null()};
+	struct sk_cql_value key[3];
+	key_values(w, key);
+	struct sk_cql_params p = {.values = key, .n_values = 3};
 	sk_err_t rc = SK_OK;
-	for (int k = CHILD_PROBLEM; k <= CHILD_WEATHER && rc == SK_OK; k++)
-		rc = load_children(cs, w, (enum child_kind)k, key, err);
-	if (rc == SK_OK && !w->n_advices)
-		rc = advices_from_list(w, col(r, "advice_list"), err);
+	for (size_t k = 0; k < cs->n_child && rc == SK_OK; k++) {
+		const struct cchild *c = &cs->child[k];
+		struct sk_cql_result *res = NULL;
+		if (sk_cql_session_execute(cs->s, c->sel, &p, &res, err) !=
+		    SK_OK)
+			return err->code;
+		size_t n = res->n_rows > 0 ? (size_t)res->n_rows : 0;
+		if (n && sk_model_field_list_alloc(c->f, w, n) != SK_OK)
+			rc = sk_error_set(err, n > c->f->limit ? SK_ERR_LIMIT
+							       : SK_ERR_NOMEM,
+					  false, "%zu %s in one warning", n,
+					  c->f->child->what);
+		bool nomem = false;
+		for (size_t i = 0; i < n && rc == SK_OK; i++) {
+			struct row r = {&res->meta,
+					sk_cql_result_cell(res, (int32_t)i, 0)};
+			read_record(&r, c->f->child,
+				    sk_model_field_list_child(c->f, w, i),
+				    &nomem);
+		}
+		sk_cql_result_free(res);
+		if (rc == SK_OK && nomem)
+			rc = sk_error_set(err, SK_ERR_NOMEM, false,
+					  "out of memory");
+		if (rc == SK_OK && !n)
+			rc = advices_from_list(c, w, col(wr, "advice_list"),
+					       err);
+	}
 	return rc;
 }
 
@@ -1759,6 +1822,23 @@ static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
 	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
 		if (run_ddl(cs, schema[i], err) != SK_OK)
 			goto fail;
+	for (size_t i = 0;; i++) {
+		struct sk_buf b = {0};
+		sk_err_t built = table_ddl(&b, i);
+		if (built == SK_ERR_NOTFOUND) {
+			sk_buf_free(&b);
+			break;
+		}
+		if (built != SK_OK) {
+			sk_buf_free(&b);
+			sk_error_set(err, built, false, "building CQL");
+			goto fail;
+		}
+		sk_err_t rc = run_ddl(cs, b.data, err);
+		sk_buf_free(&b);
+		if (rc != SK_OK)
+			goto fail;
+	}
 	if (migrate(cs, err) != SK_OK)
 		goto fail;
 	if (prepare_all(cs, err) != SK_OK)

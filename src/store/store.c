@@ -277,7 +277,7 @@ static int pub_order(const struct sk_store_current *cur,
 bool sk_store_decide_needs_seen(const struct sk_store_current *cur,
 				const struct sk_warning *w, const char *hash)
 {
-	return cur->found && strcmp(hash, cur->hash) != 0 &&
+	return cur->found && cur->hash[0] && strcmp(hash, cur->hash) != 0 &&
 	       pub_order(cur, w) == 0;
 }
 
@@ -287,6 +287,10 @@ enum sk_store_put sk_store_decide(const struct sk_store_current *cur,
 {
 	if (!cur->found)
 		return SK_STORE_INSERTED;
+	/* No hash: the row was not completely stored (Cassandra sets it
+	 * last, once every other write of the record was acknowledged). */
+	if (!cur->hash[0])
+		return SK_STORE_UPDATED;
 	if (strcmp(hash, cur->hash) == 0)
 		return SK_STORE_UNCHANGED;
 	int order = pub_order(cur, w);

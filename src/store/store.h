@@ -149,6 +149,8 @@ sk_err_t sk_store_content_hash(const struct sk_warning *w,
 /* The write decision, one rule for every backend. With cur the key's
  * current row and (w's publish time, hash) the new revision:
  *   no current row                                  -> INSERTED
+ *   a current row without a hash (not completely
+ *   stored: a crash between its writes)             -> UPDATED
  *   same content_hash                               -> UNCHANGED
  *   later publish time                              -> UPDATED
  *   earlier publish time                            -> STALE
