@@ -1669,24 +1669,45 @@ done:
 	return rc;
 }
 
-/* Schema 2 -> 3: has_weather added, advices_by_warning (made by the
- * CREATE TABLE IF NOT EXISTS at open) and every content_hash filled from
- * the revisions' raw messages. Every step can run again. */
-static sk_err_t migrate_v3(struct cstore *cs, struct sk_error *err)
+/* Schema 2 -> 3 and every later version that adds stored columns: each
+ * stored row of the field tables that its Cassandra table lacks is added
+ * (ALTER TABLE ... ADD, the kind's type; child tables made since by the
+ * CREATE TABLE IF NOT EXISTS at open), then every content_hash is filled
+ * from the revisions' raw messages (rehash_current, rehash_revisions).
+ * So adding a field needs no code here: its table row and SCHEMA_VERSION
+ * + 1. Every step can run again. */
+static sk_err_t migrate_columns(struct cstore *cs, struct sk_error *err)
 {
-	for (size_t i = 0; i < 2; i++) {
-		bool has;
-		char ddl[160];
-		if (has_column(cs, warning_tables[i], "has_weather", &has,
-			       err) != SK_OK)
-			return err->code;
-		if (has)
-			continue;
-		snprintf(ddl, sizeof ddl,
-			 "ALTER TABLE @.%s ADD has_weather boolean",
-			 warning_tables[i]);
-		if (run_ddl(cs, ddl, err) != SK_OK)
-			return err->code;
+	const struct sk_table *wt = &sk_model_warning_table;
+	for (size_t t = 0; t < 2 + MAX_CHILD; t++) {
+		const struct sk_table *ft = wt;
+		const char *name = t < 2 ? warning_tables[t] : NULL;
+		if (t >= 2) {
+			size_t k = 0;
+			for (size_t i = 0; i < wt->n_rows && !name; i++)
+				if (wt->rows[i].kind == SK_FIELD_LIST &&
+				    k++ == t - 2) {
+					ft = wt->rows[i].child;
+					name = child_table(ft);
+				}
+			if (!name)
+				break;
+		}
+		for (size_t i = 0; i < ft->n_rows; i++) {
+			const struct sk_field *f = &ft->rows[i];
+			bool has;
+			char ddl[200];
+			if (!sk_model_field_stored(f))
+				continue;
+			if (has_column(cs, name, f->name, &has, err) != SK_OK)
+				return err->code;
+			if (has)
+				continue;
+			snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s ADD %s %s",
+				 name, f->name, cql_type(f->kind));
+			if (run_ddl(cs, ddl, err) != SK_OK)
+				return err->code;
+		}
 	}
 	/* The writes below are prepared against the new columns. */
 	if (prepare_all(cs, err) != SK_OK)
@@ -1697,17 +1718,17 @@ static sk_err_t migrate_v3(struct cstore *cs, struct sk_error *err)
 		return err->code;
 	if (rows || missing || moved)
 		sk_log(SK_LOG_INFO, "store",
-		       "cassandra keyspace %s migrated to schema version 3: "
+		       "cassandra keyspace %s migrated to schema version %d: "
 		       "%zu rows rewritten from their revisions (%zu without "
 		       "one kept as they were), %zu revisions rehashed",
-		       cs->ks, rows, missing, moved);
+		       cs->ks, SCHEMA_VERSION, rows, missing, moved);
 	return SK_OK;
 }
 
 /* Bring a keyspace of an older schema version to SCHEMA_VERSION. Every
  * step can run again (a crash or a second process midway is harmless):
- * 1 -> 2 adds advice_list, copies advices into it, drops advices; 2 -> 3 is
- * migrate_v3; then the version is recorded. A keyspace made by this
+ * 1 -> 2 adds advice_list, copies advices into it, drops advices; 2 -> 3
+ * and later are migrate_columns; then the version is recorded. A keyspace made by this
  * version passes through once, changing nothing. */
 static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
 {
@@ -1749,7 +1770,7 @@ static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
 		       "advices copied into advice_list (frozen) for %zu "
 		       "rows, advices dropped",
 		       cs->ks, copied);
-	if (migrate_v3(cs, err) != SK_OK)
+	if (migrate_columns(cs, err) != SK_OK)
 		return err->code;
 	char upd[96];
 	snprintf(upd, sizeof upd,

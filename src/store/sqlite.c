@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 #include "sqldb/sqldb.h"
+#include "proc/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,13 @@ static const char schema_v1[] =
 	"CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT);";
 
 static const char *const schema_steps[] = {schema_v1};
+
+/* The first version whose step adds a stored column (0: none yet). Opening
+ * a database older than it rewrites every current row from its revision's
+ * raw message once the steps ran (rewrite_from_revisions), so the new
+ * column is filled and content_hash is the hash of the record a new run of
+ * the same input makes: adding a field reports no spurious updates. */
+static const int rewrite_from_version = 0;
 
 #define KEY_NCOLS 3 /* region_id, lang_key, valid_date: first in every
 		     * child table */
@@ -587,6 +595,174 @@ static sk_err_t check_tables(struct sqlite_store *st, struct sk_error *err)
 	return SK_OK;
 }
 
+static sk_err_t replace_current(struct sqlite_store *st,
+				const struct sk_warning *w, const char *hash,
+				int64_t revisions, struct sk_error *err);
+
+/* One key of avalanche_warning and what rewrite_from_revisions needs. */
+struct rewrite_key {
+	struct sk_warning k; /* only the key members are set */
+	char pub[SK_TIME_UTC_LEN];
+	char hash[SK_STORE_HASH_LEN];
+	int64_t revisions;
+};
+
+/* Map a revision's raw message again (as a put maps it) and hash it. *w
+ * NULL when it does not map. */
+static void remap(sqlite3_stmt *s, int col, struct sk_warning **w,
+		  char hash[SK_STORE_HASH_LEN])
+{
+	struct sk_error why = {0};
+	const char *raw = (const char *)sqlite3_column_text(s, col);
+	*w = NULL;
+	if (!raw ||
+	    sk_proc_map(raw, (size_t)sqlite3_column_bytes(s, col), w, &why) !=
+		    SK_OK ||
+	    sk_store_content_hash(*w, hash, &why) != SK_OK) {
+		sk_warning_free(*w);
+		*w = NULL;
+	}
+}
+
+/* After a schema step that added stored columns: every current row is
+ * rewritten from its revision (the one with its publish time whose stored
+ * or new hash is the row's), and every revision whose message hashes
+ * otherwise now gets that hash. One transaction; rows whose revision does
+ * not map keep what they have (a later run updates them). */
+static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
+				       struct sk_error *err)
+{
+	struct rewrite_key *keys = NULL;
+	size_t n = 0, cap = 0, rows = 0, revs = 0;
+	sqlite3_stmt *sel = NULL, *rev = NULL, *all = NULL, *upd = NULL;
+	sk_err_t rc = sk_sqldb_begin(st->db, err);
+	if (rc != SK_OK)
+		return rc;
+	if ((rc = sk_sqldb_prepare(st->db, &sel,
+				   "SELECT region_id, lang_key, valid_date, "
+				   "publish_time, content_hash, revision_count "
+				   "FROM avalanche_warning",
+				   err)) != SK_OK ||
+	    (rc = sk_sqldb_prepare(st->db, &rev,
+				   "SELECT content_hash, raw_json FROM "
+				   "warning_revision" KEY_WHERE
+				   " AND publish_time = ?4",
+				   err)) != SK_OK ||
+	    (rc = sk_sqldb_prepare(st->db, &all,
+				   "SELECT region_id, lang_key, valid_date, "
+				   "publish_time, content_hash, raw_json FROM "
+				   "warning_revision",
+				   err)) != SK_OK ||
+	    (rc = sk_sqldb_prepare(st->db, &upd,
+				   "UPDATE OR IGNORE warning_revision SET "
+				   "content_hash = ?6" KEY_WHERE
+				   " AND publish_time = ?4 AND content_hash = "
+				   "?5",
+				   err)) != SK_OK)
+		goto done;
+	/* The keys first: the rows are replaced while they are read. */
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 256;
+			struct rewrite_key *k = realloc(keys, c * sizeof *k);
+			if (!k) {
+				rc = sk_error_set(err, SK_ERR_NOMEM, false,
+						  "out of memory");
+				goto done;
+			}
+			keys = k;
+			cap = c;
+		}
+		struct rewrite_key *k = &keys[n++];
+		memset(k, 0, sizeof *k);
+		k->k.region_id = sqlite3_column_int(sel, 0);
+		k->k.lang_key = sqlite3_column_int(sel, 1);
+		snprintf(k->k.valid_date, sizeof k->k.valid_date, "%s",
+			 (const char *)sqlite3_column_text(sel, 2));
+		const char *p = (const char *)sqlite3_column_text(sel, 3);
+		snprintf(k->pub, sizeof k->pub, "%s", p ? p : "");
+		snprintf(k->hash, sizeof k->hash, "%s",
+			 (const char *)sqlite3_column_text(sel, 4));
+		k->revisions = sqlite3_column_int64(sel, 5);
+	}
+	for (size_t i = 0; i < n && rc == SK_OK; i++) {
+		struct rewrite_key *k = &keys[i];
+		int brc = bind_key(rev, &k->k);
+		if (brc == SQLITE_OK)
+			brc = sk_sqldb_bind_text(rev, 4, k->pub);
+		if (brc != SQLITE_OK) {
+			rc = bind_failed(brc, err);
+			break;
+		}
+		struct sk_warning *w = NULL;
+		char hash[SK_STORE_HASH_LEN] = "";
+		while (!w && sqlite3_step(rev) == SQLITE_ROW) {
+			const char *h = (const char *)sqlite3_column_text(rev, 0);
+			remap(rev, 1, &w, hash);
+			if (w && strcmp(hash, k->hash) != 0 &&
+			    (!h || strcmp(h, k->hash) != 0)) {
+				sk_warning_free(w);
+				w = NULL;
+			}
+		}
+		stmt_done(rev);
+		if (!w)
+			continue;
+		rc = replace_current(st, w, hash, k->revisions, err);
+		sk_warning_free(w);
+		rows++;
+	}
+	while (rc == SK_OK && sqlite3_step(all) == SQLITE_ROW) {
+		struct sk_warning *w = NULL;
+		char hash[SK_STORE_HASH_LEN];
+		const char *h = (const char *)sqlite3_column_text(all, 4);
+		remap(all, 5, &w, hash);
+		if (!w || (h && !strcmp(h, hash))) {
+			sk_warning_free(w);
+			continue;
+		}
+		sk_warning_free(w);
+		int brc = SQLITE_OK;
+		for (int c = 0; c < 5 && brc == SQLITE_OK; c++)
+			brc = sqlite3_bind_value(upd, c + 1,
+						 sqlite3_column_value(all, c));
+		if (brc == SQLITE_OK)
+			brc = sk_sqldb_bind_text(upd, 6, hash);
+		rc = brc != SQLITE_OK ? bind_failed(brc, err)
+				      : run(st, upd, "rehash revision", err);
+		revs++;
+	}
+done:
+	free(keys);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(rev);
+	sqlite3_finalize(all);
+	sqlite3_finalize(upd);
+	if (rc == SK_OK)
+		rc = sk_sqldb_commit(st->db, err);
+	if (rc != SK_OK) {
+		sk_sqldb_rollback(st->db);
+		return rc;
+	}
+	sk_log(SK_LOG_INFO, "store",
+	       "%s: %zu rows rewritten from their revisions, %zu revisions "
+	       "rehashed (new stored columns)",
+	       st->path, rows, revs);
+	return SK_OK;
+}
+
+/* PRAGMA user_version. */
+static sk_err_t db_version(struct sqlite_store *st, int *v,
+			   struct sk_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	sk_err_t rc = sk_sqldb_prepare(st->db, &s, "PRAGMA user_version", err);
+	if (rc == SK_OK && sqlite3_step(s) == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Config: data_dir (created if missing). Opens or creates
  * <data_dir>/warehouse.db, migrates it to the current schema, checks it
  * against the field tables and prepares every statement. Errors:
@@ -619,13 +795,18 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 	}
 	if ((rc = sk_sqldb_open(&st->db, st->path, err)) != SK_OK)
 		goto fail;
-	if ((rc = sk_sqldb_migrate(st->db, "warehouse", schema_steps,
+	int before = 0;
+	if ((rc = db_version(st, &before, err)) != SK_OK ||
+	    (rc = sk_sqldb_migrate(st->db, "warehouse", schema_steps,
 				   NCOLS(schema_steps), err)) != SK_OK) {
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
 	if ((rc = prepare_all(st, err)) != SK_OK ||
-	    (rc = check_tables(st, err)) != SK_OK) {
+	    (rc = check_tables(st, err)) != SK_OK ||
+	    (before > 0 && rewrite_from_version > 0 &&
+	     before < rewrite_from_version &&
+	     (rc = rewrite_from_revisions(st, err)) != SK_OK)) {
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
