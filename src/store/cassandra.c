@@ -107,8 +107,8 @@ static const char *const schema[] = {
  * advices_by_warning (text and image URL per advice, read back; advice_list
  * stays, written, for readers of the row alone) and has_weather, and its
  * content_hash is store.c's one hash (2 hashed the JSON). migrate() takes
- * a keyspace from 1 to 2 to 3. */
-#define SCHEMA_VERSION 3
+ * a keyspace from 1 to 2 to 3; 4 adds the warning's exposed_height_fill. */
+#define SCHEMA_VERSION 4
 
 static const char *const warning_tables[] = {"warnings_by_region",
 					     "warnings_by_date"};

@@ -142,14 +142,18 @@ static const char schema_v1[] =
 	"  content_hash));"
 	"CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT);";
 
-static const char *const schema_steps[] = {schema_v1};
+/* Version 2: the warning's top-level ExposedHeightFill. */
+static const char schema_v2[] =
+	"ALTER TABLE avalanche_warning ADD COLUMN exposed_height_fill INTEGER;";
+
+static const char *const schema_steps[] = {schema_v1, schema_v2};
 
 /* The first version whose step adds a stored column (0: none yet). Opening
  * a database older than it rewrites every current row from its revision's
  * raw message once the steps ran (rewrite_from_revisions), so the new
  * column is filled and content_hash is the hash of the record a new run of
  * the same input makes: adding a field reports no spurious updates. */
-static const int rewrite_from_version = 0;
+static const int rewrite_from_version = 2;
 
 #define KEY_NCOLS 3 /* region_id, lang_key, valid_date: first in every
 		     * child table */

@@ -10,7 +10,9 @@
  * Usage: test_store_decide [--case NAME]
  */
 #define _XOPEN_SOURCE 700
+#include "proc/proc.h"
 #include "store_cases.h"
+#include "test_data.h"
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -96,6 +98,97 @@ static void decide_pure(void)
 	printf("ok decide_pure\n");
 }
 
+static sk_err_t open_at(struct sk_store **st, const char *dir,
+			struct sk_error *err);
+
+/* Opening a warehouse of an older schema whose newer step adds a stored
+ * column rewrites the current row from its revision's raw message: the
+ * column is filled, content_hash is the hash a new run makes, so the same
+ * input again is unchanged and adds no revision. The old database is made
+ * from a new one: the column dropped, the hashes replaced, version 1. */
+static void rewrite_on_open(void)
+{
+	char dir[] = "/tmp/skred-rewrite-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	char path[600], saved[512];
+	snprintf(path, sizeof path, "%s/warehouse.db", dir);
+	snprintf(saved, sizeof saved, "%s", db_path);
+	snprintf(db_path, sizeof db_path, "%s", path);
+	size_t len = 0, n = 0;
+	char *body = read_data("detail_en.json", &len);
+	struct sk_raw_item *items = NULL;
+	struct sk_warning *w = NULL;
+	struct sk_error err = {0};
+	struct sk_store *st = NULL;
+	enum sk_store_put res;
+	CHECK(body && sk_model_split_array(body, len, 3022, 2, &items, &n,
+					    &err) == SK_OK && n > 0);
+	if (!n)
+		goto out;
+	CHECK_INT(sk_proc_map(items[0].json, items[0].json_len, &w, &err),
+		  SK_OK);
+	if (!w)
+		goto out;
+	char want[SK_STORE_HASH_LEN];
+	CHECK_INT(sk_store_content_hash(w, want, &err), SK_OK);
+	CHECK_INT(open_at(&st, dir, &err), SK_OK);
+	CHECK_INT(sk_store_begin(st, &err), SK_OK);
+	CHECK_INT(sk_store_put(st, w, items[0].json, items[0].json_len, &res,
+			       &err),
+		  SK_OK);
+	CHECK_INT(sk_store_commit(st, &err), SK_OK);
+	sk_store_close(st);
+	st = NULL;
+	CHECK_INT(scalar("SELECT exposed_height_fill FROM avalanche_warning",
+			 NULL, 0),
+		  1);
+
+	sqlite3 *db = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+			       "ALTER TABLE avalanche_warning DROP COLUMN "
+			       "exposed_height_fill;"
+			       "UPDATE avalanche_warning SET content_hash = "
+			       "'00000000000000aa';"
+			       "UPDATE warning_revision SET content_hash = "
+			       "'00000000000000aa';"
+			       "PRAGMA user_version = 1;",
+			       NULL, NULL, NULL),
+		  SQLITE_OK);
+	sqlite3_close(db);
+
+	CHECK_INT(open_at(&st, dir, &err), SK_OK);
+	if (!st)
+		goto out;
+	char got[32] = "";
+	CHECK_INT(scalar("SELECT exposed_height_fill FROM avalanche_warning",
+			 NULL, 0),
+		  1);
+	scalar("SELECT content_hash FROM avalanche_warning", got, sizeof got);
+	CHECK_STR(got, want);
+	scalar("SELECT content_hash FROM warning_revision", got, sizeof got);
+	CHECK_STR(got, want);
+	CHECK_INT(sk_store_begin(st, &err), SK_OK);
+	CHECK_INT(sk_store_put(st, w, items[0].json, items[0].json_len, &res,
+			       &err),
+		  SK_OK);
+	CHECK_INT(sk_store_commit(st, &err), SK_OK);
+	CHECK_INT(res, SK_STORE_UNCHANGED);
+	CHECK_INT(scalar("SELECT count(*) FROM warning_revision", NULL, 0), 1);
+	printf("ok rewrite_on_open\n");
+out:
+	sk_store_close(st);
+	sk_warning_free(w);
+	sk_model_raw_items_free(items, n);
+	free(body);
+	snprintf(db_path, sizeof db_path, "%s", saved);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 static long long count_revisions(int region, void *ud)
 {
 	(void)ud;
@@ -160,6 +253,8 @@ int main(int argc, char **argv)
 
 	if (!only || !strcmp(only, "decide_pure"))
 		decide_pure();
+	if (!only || !strcmp(only, "rewrite_on_open"))
+		rewrite_on_open();
 	run_decide_cases(st, only, count_revisions, NULL);
 
 	sk_store_close(st);
