@@ -233,9 +233,8 @@ static sk_err_t bind_failed(int rc, struct sk_error *err)
 /* ------------------------------------------------------ field walk: bind
  *
  * The stored rows of a field table bind in row order (the column order)
- * from index idx on. store.c's content hash walks the same rows. An absent
- * value of a nullable row is NULL; BOOL is 0/1; a time is the UTC text of
- * sk_time_format_utc (the local text is not stored). */
+ * from index idx on, each as sk_store_value says (the value the content
+ * hash walks too). */
 
 struct emit {
 	sqlite3_stmt *s;
@@ -259,37 +258,12 @@ static void emit_text(struct emit *e, const char *s)
 static void emit_field(struct emit *e, const struct sk_field *f,
 		       const void *rec)
 {
-	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec)) {
-		emit_rc(e, sqlite3_bind_null(e->s, e->idx));
-		return;
-	}
-	switch (f->kind) {
-	case SK_FIELD_INT:
-	case SK_FIELD_INT64:
-	case SK_FIELD_BOOL:
-	case SK_FIELD_TRI:
-		emit_rc(e, sqlite3_bind_int64(e->s, e->idx,
-					      sk_model_field_get_int(f, rec)));
-		break;
-	case SK_FIELD_TEXT:
-		emit_text(e, sk_model_field_get_text(f, rec));
-		break;
-	case SK_FIELD_DATE: {
-		const char *d = sk_model_field_get_text(f, rec);
-		emit_text(e, d ? d : "");
-		break;
-	}
-	case SK_FIELD_TIME: {
-		const struct sk_time_field *t = sk_model_field_get_time(f, rec);
-		char buf[SK_TIME_UTC_LEN];
-		if (t && t->has_utc)
-			sk_time_format_utc(t->utc_ms, buf);
-		emit_text(e, t && t->has_utc ? buf : NULL);
-		break;
-	}
-	case SK_FIELD_LIST:
-		break;
-	}
+	struct sk_store_value v;
+	sk_store_value(f, rec, &v);
+	if (v.kind == SK_STORE_INT)
+		emit_rc(e, sqlite3_bind_int64(e->s, e->idx, v.i));
+	else
+		emit_text(e, v.text);
 }
 
 static void emit_record(struct emit *e, const struct sk_table *t,

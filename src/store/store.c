@@ -135,18 +135,6 @@ static void h_text(struct hasher *e, const char *s)
 	h_bytes(e, s, n);
 }
 
-/* Times as the UTC text of sk_time_format_utc, NULL without a UTC value. */
-static void h_time(struct hasher *e, const struct sk_time_field *t)
-{
-	if (!t->has_utc) {
-		h_null(e);
-		return;
-	}
-	char buf[SK_TIME_UTC_LEN];
-	sk_time_format_utc(t->utc_ms, buf);
-	h_text(e, buf);
-}
-
 /* A section marker: the number of children that follow. */
 static void h_section(struct hasher *e, char tag, size_t n)
 {
@@ -154,36 +142,53 @@ static void h_section(struct hasher *e, char tag, size_t n)
 	h_u64(e, (uint64_t)n);
 }
 
-/* One stored column of a record, as the SQLite warehouse stores it: an
- * absent value of a nullable row is NULL; BOOL is 0/1; DATE is its text. */
-static void h_field(struct hasher *e, const struct sk_field *f,
-		    const void *rec)
+void sk_store_value(const struct sk_field *f, const void *rec,
+		    struct sk_store_value *v)
 {
-	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec)) {
-		h_null(e);
+	v->kind = SK_STORE_NULL;
+	v->text = NULL;
+	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec))
 		return;
-	}
 	switch (f->kind) {
 	case SK_FIELD_INT:
 	case SK_FIELD_INT64:
 	case SK_FIELD_BOOL:
 	case SK_FIELD_TRI:
-		h_int(e, sk_model_field_get_int(f, rec));
+		v->kind = SK_STORE_INT;
+		v->i = sk_model_field_get_int(f, rec);
 		break;
 	case SK_FIELD_TEXT:
-		h_text(e, sk_model_field_get_text(f, rec));
+		v->text = sk_model_field_get_text(f, rec);
 		break;
-	case SK_FIELD_DATE: {
-		const char *d = sk_model_field_get_text(f, rec);
-		h_text(e, d ? d : "");
+	case SK_FIELD_DATE:
+		v->text = sk_model_field_get_text(f, rec);
+		if (!v->text)
+			v->text = "";
+		break;
+	case SK_FIELD_TIME: {
+		const struct sk_time_field *t = sk_model_field_get_time(f, rec);
+		if (t && t->has_utc) {
+			sk_time_format_utc(t->utc_ms, v->buf);
+			v->text = v->buf;
+		}
 		break;
 	}
-	case SK_FIELD_TIME:
-		h_time(e, sk_model_field_get_time(f, rec));
-		break;
 	case SK_FIELD_LIST:
 		break;
 	}
+	if (v->text)
+		v->kind = SK_STORE_TEXT;
+}
+
+static void h_field(struct hasher *e, const struct sk_field *f,
+		    const void *rec)
+{
+	struct sk_store_value v;
+	sk_store_value(f, rec, &v);
+	if (v.kind == SK_STORE_INT)
+		h_int(e, v.i);
+	else
+		h_text(e, v.text); /* NULL hashes as N */
 }
 
 static void h_record(struct hasher *e, const struct sk_table *t,

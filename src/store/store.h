@@ -146,6 +146,20 @@ sk_err_t sk_store_content_hash(const struct sk_warning *w,
 			       char out[SK_STORE_HASH_LEN],
 			       struct sk_error *err);
 
+/* A stored column's value: what the SQLite warehouse stores and what the
+ * content hash walks, defined once. An absent value of a nullable row is
+ * NULL; INT, INT64, BOOL (0/1) and TRI are integers; TEXT and DATE text;
+ * TIME the UTC text of sk_time_format_utc (NULL without a UTC instant).
+ * text is borrowed from rec, or points at buf. */
+struct sk_store_value {
+	enum { SK_STORE_NULL, SK_STORE_INT, SK_STORE_TEXT } kind;
+	int64_t i;
+	const char *text;
+	char buf[SK_TIME_UTC_LEN];
+};
+void sk_store_value(const struct sk_field *f, const void *rec,
+		    struct sk_store_value *v);
+
 /* The write decision, one rule for every backend. With cur the key's
  * current row and (w's publish time, hash) the new revision:
  *   no current row                                  -> INSERTED
