@@ -15,7 +15,12 @@
 . "$(dirname "$0")/lib_cassandra.sh"
 KS0=$KS
 V=4 # the current schema version
-trap '[ "$FAILED" -eq 0 ] && for k in "$KS0" "${KS0}_v2"; do "$CASS_SH" cqlsh "DROP KEYSPACE IF EXISTS $k" >/dev/null 2>&1 || true; done; cleanup' EXIT
+drop_keyspaces() {
+  local k
+  [ "$FAILED" -eq 0 ] || return 0
+  for k in "$KS0" "${KS0}_v2"; do "$CASS_SH" cqlsh "DROP KEYSPACE IF EXISTS $k" >/dev/null 2>&1 || true; done
+}
+trap 'drop_keyspaces; cleanup' EXIT
 start_sim --seed 9
 "$SKRED" fetch --regions all --lang both --from 2024-01-01 --to 2024-01-08 -q >/dev/null
 start_sim --seed 9 --revision 1

@@ -63,7 +63,7 @@ print("fields_compared", len(kinds))
 for f, n in diff.most_common():
     print("field", f, n)
 PY
-cat "$T/parity" | head -40
+head -40 "$T/parity"
 n_a=$(awk '$1=="records" {print $2}' "$T/parity")
 [ "${n_a:-0}" -gt 1000 ] && ok "SQLite read back $n_a records of $total messages" || fail "too few records: ${n_a:-none}"
 for f in problems advices values; do
