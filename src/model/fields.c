@@ -270,7 +270,7 @@ static const struct sk_field warning_rows[] = {
 	   "easting, metres (EUREF89 / UTM; a real is rounded)"),
 	W(utm_north, NULL, "UtmNorth", K_INT, NUL | DET | RND, 31,
 	   "northing, metres (a real is rounded)"),
-	W(has_weather, "mountain_weather", "MountainWeather", K_BOOL, DET | GRP, 34,
+	W(has_weather, "mountain_weather", "MountainWeather", K_BOOL, DET | GRP, 35,
 	   "1 when a `MountainWeather` object was present (its fields "
 	   "follow)"),
 	W(cloud_cover_id, NULL, "CloudCoverId", K_INT, NUL | ING, 1,
@@ -281,12 +281,15 @@ static const struct sk_field warning_rows[] = {
 	   "forecaster's weather comment"),
 	W(weather_saved_time, "last_saved_time", "LastSavedTime", K_TIME, NUL | ING | CLN, 4,
 	   "when the weather part was last saved"),
+	W(exposed_height_fill, NULL, "ExposedHeightFill", K_INT, NUL | DET, 32,
+	   "top-level legacy copy of the main problem's height fill (Detail; "
+	   "the problems' own fields are the ones to use)"),
 	/* the children: not columns (their own tables) */
 	LIST(struct sk_warning, problems, n_problems, NULL, "AvalancheProblems",
-	     sk_model_problem_table, SK_LIMIT_PROBLEMS, DET, 32,
+	     sk_model_problem_table, SK_LIMIT_PROBLEMS, DET, 33,
 	     "the avalanche problems"),
 	LIST(struct sk_warning, advices, n_advices, NULL, "AvalancheAdvices",
-	     sk_model_advice_table, SK_LIMIT_ADVICES, DET, 33,
+	     sk_model_advice_table, SK_LIMIT_ADVICES, DET, 34,
 	     "the travel advices"),
 	LIST(struct sk_warning, weather, n_weather, "values", "MeasurementTypes",
 	     sk_model_weather_value_table, SK_LIMIT_WEATHER_VALUES, ING, 5,

@@ -165,6 +165,7 @@ struct sk_warning {
 	int64_t previous_warning_reg_id; /* -1 when null */
 	int is_tendency;                 /* -1 absent, 0/1 */
 	int utm_zone, utm_east, utm_north;
+	int exposed_height_fill;         /* top-level ExposedHeightFill */
 
 	/* mountain weather (Detail) */
 	bool has_weather;

@@ -9,14 +9,19 @@
  * (µs), so Cassandra's last-write-wins keeps the newest revision whatever
  * order writes arrive in, and replaying a revision changes nothing.
  *
- * put() reads the current (publish_time, content_hash) of the key to report
- * inserted/updated/unchanged/stale exactly as the SQLite store does, then
- * submits only the writes needed, pipelined; commit() waits for all of them
+ * The write decision is store.c's (sk_store_put): this backend reads the
+ * current (publish_time, content_hash, write time) of a key, says whether a
+ * revision is on record, and submits the writes it is told, pipelined. An
+ * update at the same publish time (the tie rule) is written 2 µs after the
+ * current row's write time, so last-write-wins never mixes the cells of two
+ * revisions. Rows are read by column name (result metadata), never by
+ * position. commit() waits for all of them
  * and fails (retriable) if Cassandra did not acknowledge every one, so the
  * processor never commits bus offsets for unacknowledged records.
  * Credentials come from the configuration and are never logged.
  */
 #include "cql/cql.h"
+#include "proc/proc.h"
 #include "store/store_int.h"
 
 #include <limits.h>
@@ -25,14 +30,22 @@
 #include <string.h>
 #include <strings.h>
 
-/* Current state of one key, known from a prefetch or an earlier put. */
+/* Current state of one key, known from a prefetch or an earlier put
+ * (cur.version: the row's write time, µs). */
 struct known {
 	int region, lang;
 	int64_t day;
-	bool found;
 	bool written; /* this batch wrote it: its hash is set at commit */
+	struct sk_store_current cur;
+};
+
+/* A revision this batch submitted (not necessarily acknowledged yet). */
+struct rev_note {
+	int region, lang;
+	int64_t day;
+	bool has_pub;
 	int64_t pub;
-	char hash[17];
+	char hash[SK_STORE_HASH_LEN];
 };
 
 /* A (region, lang, day range) whose every row was read by a prefetch. */
@@ -41,77 +54,43 @@ struct covered {
 	int64_t from, to;
 };
 
+/* Child tables (LIST rows of the warning table) this backend can hold, and
+ * the most columns a table's INSERT binds. */
+#define MAX_CHILD 4
+#define MAX_COLS 96
+
+/* One child table: the LIST row, its Cassandra table, its statements. */
+struct cchild {
+	const struct sk_field *f;
+	const char *name;
+	const struct sk_cql_prepared *ins, *del, *sel;
+};
+
 struct cstore {
 	struct sk_store base;
 	struct known *known;
 	size_t n_known, cap_known;
 	struct covered *cov;
 	size_t n_cov, cap_cov;
+	struct rev_note *revs;
+	size_t n_revs, cap_revs;
+	const struct sk_cql_prepared *sel_rev_seen;
+	struct cchild child[MAX_CHILD];
+	size_t n_child;
+	size_t n_wcols; /* columns of the warning tables' INSERT */
 	const struct sk_cql_prepared *sel_range, *upd_hash, *upd_meta;
 	char ks[64];
 	struct sk_cql_session *s;
 	const struct sk_cql_prepared *sel_current, *ins_region, *ins_date,
-		*del_problems, *ins_problem, *del_weather, *ins_weather,
-		*ins_revision, *sel_date, *sel_problems;
+		*ins_revision, *sel_date;
 	bool in_tx;
 	int64_t last_write_ms;
 	size_t submitted;
 };
 
-#define WARNING_COLUMNS                                                        \
-	"region_id, lang_key, valid_date, reg_id, region_name, "              \
-	"region_type_id, region_type_name, danger_level, not_assessed, "      \
-	"valid_from, valid_to, next_warning_time, publish_time, "             \
-	"danger_increase_time, danger_decrease_time, main_text, "             \
-	"danger_level_name, author, avalanche_danger, emergency_warning, "    \
-	"snow_surface, current_weaklayers, latest_avalanche_activity, "       \
-	"latest_observations, previous_warning_reg_id, is_tendency, "         \
-	"is_detail, utm_zone, utm_east, utm_north, cloud_cover_id, "          \
-	"cloud_cover_name, weather_comment, weather_saved_time, "             \
-	"advice_list, content_hash"
-#define N_WARNING_COLUMNS 36
-#define WARNING_MARKERS                                                        \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-
-#define WARNING_TYPES                                                          \
-	"reg_id bigint, region_name text, region_type_id int, "                \
-	"region_type_name text, danger_level int, not_assessed boolean, "      \
-	"valid_from timestamp, valid_to timestamp, next_warning_time "         \
-	"timestamp, publish_time timestamp, danger_increase_time timestamp, "  \
-	"danger_decrease_time timestamp, main_text text, danger_level_name "   \
-	"text, author text, avalanche_danger text, emergency_warning text, "   \
-	"snow_surface text, current_weaklayers text, "                         \
-	"latest_avalanche_activity text, latest_observations text, "           \
-	"previous_warning_reg_id bigint, is_tendency boolean, is_detail "      \
-	"boolean, utm_zone int, utm_east int, utm_north int, cloud_cover_id "  \
-	"int, cloud_cover_name text, weather_comment text, weather_saved_time " \
-	"timestamp, advice_list frozen<list<text>>, content_hash text, "
-
+/* The tables no field table describes (the warning and child tables are
+ * made by table_ddl from the field tables). */
 static const char *const schema[] = {
-	"CREATE TABLE IF NOT EXISTS @.warnings_by_region (region_id int, "
-	"lang_key int, valid_date date, " WARNING_TYPES
-	"PRIMARY KEY ((region_id, lang_key), valid_date)) "
-	"WITH CLUSTERING ORDER BY (valid_date DESC)",
-	"CREATE TABLE IF NOT EXISTS @.warnings_by_date (valid_date date, "
-	"region_id int, lang_key int, " WARNING_TYPES
-	"PRIMARY KEY ((valid_date), region_id, lang_key))",
-	"CREATE TABLE IF NOT EXISTS @.problems_by_warning (region_id int, "
-	"lang_key int, valid_date date, problem_id int, problem_type_id int, "
-	"problem_type_name text, cause_id int, cause_name text, aval_type_id "
-	"int, aval_type_name text, ext_id int, ext_name text, "
-	"trigger_simple_id int, trigger_simple_name text, "
-	"trigger_sensitivity_id int, trigger_sensitivity_name text, size_id "
-	"int, size_name text, probability_id int, probability_name text, "
-	"propagation_id int, propagation_name text, exposed_height_1 int, "
-	"exposed_height_2 int, exposed_height_fill int, valid_expositions "
-	"text, danger_level int, text text, "
-	"PRIMARY KEY ((region_id, lang_key, valid_date), problem_id))",
-	"CREATE TABLE IF NOT EXISTS @.weather_by_warning (region_id int, "
-	"lang_key int, valid_date date, type_id int, subtype_id int, "
-	"type_name text, subtype_name text, value text, "
-	"PRIMARY KEY ((region_id, lang_key, valid_date), type_id, "
-	"subtype_id))",
 	"CREATE TABLE IF NOT EXISTS @.warning_revisions (region_id int, "
 	"lang_key int, valid_date date, publish_time timestamp, content_hash "
 	"text, reg_id bigint, danger_level int, main_text text, raw_json "
@@ -125,9 +104,12 @@ static const char *const schema[] = {
 /* Version of the tables above, kept in store_meta ('schema_version'):
  * 1 (no row) had a non-frozen `advices list<text>`, whose replay at the same
  * timestamp appended the elements again; 2 has `advice_list
- * frozen<list<text>>`, one cell that a replay overwrites. migrate() takes a
- * keyspace from 1 to 2. */
-#define SCHEMA_VERSION 2
+ * frozen<list<text>>`, one cell that a replay overwrites; 3 adds
+ * advices_by_warning (text and image URL per advice, read back; advice_list
+ * stays, written, for readers of the row alone) and has_weather, and its
+ * content_hash is store.c's one hash (2 hashed the JSON). migrate() takes
+ * a keyspace from 1 to 2 to 3; 4 adds the warning's exposed_height_fill. */
+#define SCHEMA_VERSION 4
 
 static const char *const warning_tables[] = {"warnings_by_region",
 					     "warnings_by_date"};
@@ -148,27 +130,6 @@ static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
 
 /* ------------------------------------------------------------ values */
 
-static struct sk_cql_value v_int(int v)
-{
-	return v < 0 ? sk_cql_value_null() : sk_cql_value_int(v);
-}
-
-static struct sk_cql_value v_big(int64_t v)
-{
-	return v < 0 ? sk_cql_value_null() : sk_cql_value_bigint(v);
-}
-
-static struct sk_cql_value v_tri(int v)
-{
-	return v < 0 ? sk_cql_value_null() : sk_cql_value_boolean(v != 0);
-}
-
-static struct sk_cql_value v_time(const struct sk_time_field *t)
-{
-	return t->has_utc ? sk_cql_value_timestamp(t->utc_ms)
-			  : sk_cql_value_null();
-}
-
 static sk_err_t v_date(const char *s, struct sk_cql_value *out,
 		       struct sk_error *err)
 {
@@ -180,56 +141,139 @@ static sk_err_t v_date(const char *s, struct sk_cql_value *out,
 	return SK_OK;
 }
 
-/* The 36 warning columns in WARNING_COLUMNS order, for both warning
- * tables (advices borrowed from adv, sized by the caller to n_advices). */
-static void warning_values(const struct sk_warning *w,
-			   const struct sk_cql_value *date,
-			   struct sk_cql_value *adv, const char *hash,
-			   struct sk_cql_value *v)
+/* Cassandra's type for a row's kind. */
+static const char *cql_type(enum sk_field_kind k)
 {
-	for (size_t i = 0; i < w->n_advices; i++)
-		adv[i] = sk_cql_value_text(w->advices[i].text
-						   ? w->advices[i].text : "");
-	struct sk_cql_value all[N_WARNING_COLUMNS] = {
-		sk_cql_value_int(w->region_id),
-		sk_cql_value_int(w->lang_key),
-		*date,
-		sk_cql_value_bigint(w->reg_id),
-		sk_cql_value_text(w->region_name),
-		v_int(w->region_type_id),
-		sk_cql_value_text(w->region_type_name),
-		sk_cql_value_int(w->danger_level),
-		sk_cql_value_boolean(w->not_assessed),
-		v_time(&w->valid_from),
-		v_time(&w->valid_to),
-		v_time(&w->next_warning_time),
-		v_time(&w->publish_time),
-		v_time(&w->danger_increase_time),
-		v_time(&w->danger_decrease_time),
-		sk_cql_value_text(w->main_text),
-		sk_cql_value_text(w->danger_level_name),
-		sk_cql_value_text(w->author),
-		sk_cql_value_text(w->avalanche_danger),
-		sk_cql_value_text(w->emergency_warning),
-		sk_cql_value_text(w->snow_surface),
-		sk_cql_value_text(w->current_weaklayers),
-		sk_cql_value_text(w->latest_avalanche_activity),
-		sk_cql_value_text(w->latest_observations),
-		v_big(w->previous_warning_reg_id),
-		v_tri(w->is_tendency),
-		sk_cql_value_boolean(w->is_detail),
-		v_int(w->utm_zone),
-		v_int(w->utm_east),
-		v_int(w->utm_north),
-		w->has_weather ? v_int(w->cloud_cover_id) : sk_cql_value_null(),
-		sk_cql_value_text(w->cloud_cover_name),
-		sk_cql_value_text(w->weather_comment),
-		v_time(&w->weather_saved_time),
-		w->n_advices ? sk_cql_value_list(adv, w->n_advices)
-			     : sk_cql_value_null(),
-		sk_cql_value_text(hash),
+	switch (k) {
+	case SK_FIELD_INT:
+		return "int";
+	case SK_FIELD_INT64:
+		return "bigint";
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		return "boolean";
+	case SK_FIELD_DATE:
+		return "date";
+	case SK_FIELD_TIME:
+		return "timestamp";
+	default:
+		return "text";
+	}
+}
+
+/* One stored row's value: an absent value of a nullable row is NULL (so
+ * -1 is, every other integer, negative ones too, is stored). Text is
+ * borrowed from rec. */
+static struct sk_cql_value field_value(const struct sk_field *f,
+				       const void *rec)
+{
+	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec))
+		return sk_cql_value_null();
+	int64_t v = 0;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+		return sk_cql_value_int((int32_t)sk_model_field_get_int(f, rec));
+	case SK_FIELD_INT64:
+		return sk_cql_value_bigint(sk_model_field_get_int(f, rec));
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		v = sk_model_field_get_int(f, rec);
+		return sk_cql_value_boolean(v != 0);
+	case SK_FIELD_TEXT:
+		return sk_cql_value_text(sk_model_field_get_text(f, rec));
+	case SK_FIELD_DATE: {
+		struct sk_date d;
+		const char *t = sk_model_field_get_text(f, rec);
+		if (!t || sk_date_parse(t, &d) != SK_OK)
+			return sk_cql_value_null();
+		return sk_cql_value_date(sk_days_from_civil(d.y, d.m, d.d));
+	}
+	case SK_FIELD_TIME: {
+		const struct sk_time_field *t = sk_model_field_get_time(f, rec);
+		return t && t->has_utc ? sk_cql_value_timestamp(t->utc_ms)
+				       : sk_cql_value_null();
+	}
+	default:
+		return sk_cql_value_null();
+	}
+}
+
+/* The stored rows of t into v (at most max); the count. */
+static size_t record_values(const struct sk_table *t, const void *rec,
+			    struct sk_cql_value *v, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_rows && n < max; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			v[n++] = field_value(&t->rows[i], rec);
+	return n;
+}
+
+/* The natural key (the warning table's SK_FIELD_KEY rows, in row order:
+ * region_id, lang_key, valid_date). */
+static void key_values(const struct sk_warning *w, struct sk_cql_value k[3])
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_rows && n < 3; i++)
+		if (t->rows[i].flags & SK_FIELD_KEY)
+			k[n++] = field_value(&t->rows[i], w);
+}
+
+/* The advices' texts in order, for the advice_list column (adv sized by
+ * the caller to the number of advices; NULL text as ""). */
+static struct sk_cql_value advice_list(const struct sk_warning *w,
+				       struct sk_cql_value *adv)
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->kind != SK_FIELD_LIST || f->child != &sk_model_advice_table)
+			continue;
+		const struct sk_field *tf = sk_model_table_field(f->child,
+								 "text");
+		size_t n = sk_model_field_list_count(f, w);
+		for (size_t j = 0; j < n && tf; j++) {
+			const char *x = sk_model_field_get_text(
+				tf, sk_model_field_list_cchild(f, w, j));
+			adv[j] = sk_cql_value_text(x ? x : "");
+		}
+		return n && tf ? sk_cql_value_list(adv, n)
+			       : sk_cql_value_null();
+	}
+	return sk_cql_value_null();
+}
+
+/* The warning tables' INSERT values: the stored rows, advice_list,
+ * content_hash. *n is their number. */
+static void warning_values(const struct sk_warning *w,
+			   struct sk_cql_value *adv, const char *hash,
+			   struct sk_cql_value *v, size_t *n)
+{
+	*n = record_values(&sk_model_warning_table, w, v, MAX_COLS - 2);
+	v[(*n)++] = advice_list(w, adv);
+	v[(*n)++] = sk_cql_value_text(hash);
+}
+
+/* The warning columns a warning_revisions row copies, by name. */
+static const char *const revision_copies[] = {"reg_id", "danger_level",
+					      "main_text"};
+
+/* The Cassandra table of a child field table. */
+static const char *child_table(const struct sk_table *t)
+{
+	static const struct {
+		const struct sk_table *t;
+		const char *name;
+	} map[] = {
+		{&sk_model_problem_table, "problems_by_warning"},
+		{&sk_model_advice_table, "advices_by_warning"},
+		{&sk_model_weather_value_table, "weather_by_warning"},
 	};
-	memcpy(v, all, sizeof all);
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].t == t)
+			return map[i].name;
+	return NULL;
 }
 
 /* ------------------------------------------------------------ open */
@@ -268,6 +312,210 @@ static sk_err_t run_ddl(struct cstore *cs, const char *cql,
 	return rc;
 }
 
+/* ", " + the stored rows of t (typed: "name type"), after the ones
+ * written before. */
+static sk_err_t cols(struct sk_buf *b, const struct sk_table *t, bool typed,
+		     bool skip_keys, size_t *n)
+{
+	sk_err_t rc = SK_OK;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!sk_model_field_stored(f) ||
+		    (skip_keys && (f->flags & SK_FIELD_KEY)))
+			continue;
+		rc = sk_buf_printf(b, "%s%s%s%s", *n ? ", " : "", f->name,
+				   typed ? " " : "",
+				   typed ? cql_type(f->kind) : "");
+		(*n)++;
+	}
+	return rc;
+}
+
+/* The key rows of a child table, comma-separated (its clustering key). */
+static sk_err_t key_cols(struct sk_buf *b, const struct sk_table *t)
+{
+	sk_err_t rc = SK_OK;
+	bool first = true;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++)
+		if (t->rows[i].flags & SK_FIELD_KEY) {
+			rc = sk_buf_printf(b, "%s%s", first ? "" : ", ",
+					   t->rows[i].name);
+			first = false;
+		}
+	return rc;
+}
+
+#define W_EXTRA_TYPED "advice_list frozen<list<text>>, content_hash text"
+#define W_EXTRA "advice_list, content_hash"
+#define CHILD_KEY "region_id, lang_key, valid_date"
+
+/* CREATE TABLE IF NOT EXISTS for the warning tables and every child table,
+ * from the field tables (a keyspace made now has every column; an older
+ * one gets the new ones from migrate()). which: 0, 1 the warning tables,
+ * 2.. the children. */
+static sk_err_t table_ddl(struct sk_buf *b, size_t which)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	size_t n = 0;
+	sk_err_t rc;
+	if (which < 2) {
+		rc = sk_buf_printf(b, "CREATE TABLE IF NOT EXISTS @.%s (",
+				   warning_tables[which]);
+		if (rc == SK_OK)
+			rc = cols(b, wt, true, false, &n);
+		if (rc == SK_OK)
+			rc = sk_buf_printf(
+				b, ", " W_EXTRA_TYPED ", PRIMARY KEY %s)",
+				which == 0 ? "((region_id, lang_key), "
+					     "valid_date)) WITH CLUSTERING "
+					     "ORDER BY (valid_date DESC"
+					   : "((valid_date), region_id, "
+					     "lang_key)");
+		return rc;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < wt->n_rows; i++) {
+		const struct sk_field *f = &wt->rows[i];
+		if (f->kind != SK_FIELD_LIST || k++ != which - 2)
+			continue;
+		const char *name = child_table(f->child);
+		if (!name)
+			return SK_ERR_INVAL;
+		n = 1;
+		rc = sk_buf_printf(b,
+				   "CREATE TABLE IF NOT EXISTS @.%s (region_id "
+				   "int, lang_key int, valid_date date",
+				   name);
+		if (rc == SK_OK)
+			rc = cols(b, f->child, true, false, &n);
+		if (rc == SK_OK)
+			rc = sk_buf_puts(b, ", PRIMARY KEY ((" CHILD_KEY "), ");
+		if (rc == SK_OK)
+			rc = key_cols(b, f->child);
+		if (rc == SK_OK)
+			rc = sk_buf_puts(b, "))");
+		return rc;
+	}
+	return SK_ERR_NOTFOUND;
+}
+
+static sk_err_t prepare_one(struct cstore *cs, struct sk_buf *b,
+			    sk_err_t built, const struct sk_cql_prepared **ps,
+			    struct sk_error *err)
+{
+	if (built != SK_OK)
+		return sk_error_set(err, built, false,
+				    "cassandra store: building CQL");
+	char *q = qualify(cs, b->data);
+	if (!q)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sk_err_t rc = sk_cql_session_prepare(cs->s, q, ps, err);
+	free(q);
+	return rc;
+}
+
+/* "?, ?, ..." n markers. */
+static sk_err_t markers(struct sk_buf *b, size_t n)
+{
+	sk_err_t rc = SK_OK;
+	for (size_t i = 0; i < n && rc == SK_OK; i++)
+		rc = sk_buf_puts(b, i ? ", ?" : "?");
+	return rc;
+}
+
+/* The statements the field tables make: both warning tables' INSERT, the
+ * map query, and INSERT / DELETE / SELECT per child table. */
+static sk_err_t prepare_tables(struct cstore *cs, struct sk_error *err)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+	sk_err_t rc = SK_OK;
+	const struct sk_cql_prepared **ins[2] = {&cs->ins_region,
+						&cs->ins_date};
+	for (size_t t = 0; t < 2 && rc == SK_OK; t++) {
+		size_t n = 0;
+		sk_buf_reset(&b);
+		sk_err_t built = sk_buf_printf(&b, "INSERT INTO @.%s (",
+					       warning_tables[t]);
+		if (built == SK_OK)
+			built = cols(&b, wt, false, false, &n);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ", " W_EXTRA ") VALUES (");
+		cs->n_wcols = n + 2;
+		if (cs->n_wcols > MAX_COLS)
+			built = SK_ERR_LIMIT;
+		if (built == SK_OK)
+			built = markers(&b, cs->n_wcols);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ")");
+		rc = prepare_one(cs, &b, built, ins[t], err);
+	}
+	if (rc == SK_OK) {
+		size_t n = 0;
+		sk_buf_reset(&b);
+		sk_err_t built = sk_buf_puts(&b, "SELECT ");
+		if (built == SK_OK)
+			built = cols(&b, wt, false, false, &n);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ", advice_list FROM "
+					       "@.warnings_by_date WHERE "
+					       "valid_date = ?");
+		rc = prepare_one(cs, &b, built, &cs->sel_date, err);
+	}
+	cs->n_child = 0;
+	for (size_t i = 0; i < wt->n_rows && rc == SK_OK; i++) {
+		const struct sk_field *f = &wt->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		if (cs->n_child == MAX_CHILD || !child_table(f->child)) {
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "cassandra store: no table for %s",
+					  f->child->name);
+			break;
+		}
+		struct cchild *c = &cs->child[cs->n_child++];
+		c->f = f;
+		c->name = child_table(f->child);
+		size_t n = 3;
+		sk_buf_reset(&b);
+		sk_err_t built = sk_buf_printf(&b, "INSERT INTO @.%s (" CHILD_KEY,
+					       c->name);
+		if (built == SK_OK)
+			built = cols(&b, f->child, false, false, &n);
+		if (built == SK_OK && n > MAX_COLS)
+			built = SK_ERR_LIMIT;
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ") VALUES (");
+		if (built == SK_OK)
+			built = markers(&b, n);
+		if (built == SK_OK)
+			built = sk_buf_puts(&b, ")");
+		rc = prepare_one(cs, &b, built, &c->ins, err);
+		sk_buf_reset(&b);
+		built = sk_buf_printf(&b,
+				      "DELETE FROM @.%s WHERE region_id = ? AND "
+				      "lang_key = ? AND valid_date = ?",
+				      c->name);
+		if (rc == SK_OK)
+			rc = prepare_one(cs, &b, built, &c->del, err);
+		n = 0;
+		sk_buf_reset(&b);
+		built = sk_buf_puts(&b, "SELECT ");
+		if (built == SK_OK)
+			built = cols(&b, f->child, false, false, &n);
+		if (built == SK_OK)
+			built = sk_buf_printf(&b,
+					      " FROM @.%s WHERE region_id = ? "
+					      "AND lang_key = ? AND valid_date "
+					      "= ?",
+					      c->name);
+		if (rc == SK_OK)
+			rc = prepare_one(cs, &b, built, &c->sel, err);
+	}
+	sk_buf_free(&b);
+	return rc;
+}
+
 static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 {
 	struct {
@@ -275,7 +523,8 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		const char *cql;
 	} st[] = {
 		{&cs->sel_range,
-		 "SELECT valid_date, publish_time, content_hash FROM "
+		 "SELECT valid_date, publish_time, content_hash, "
+		 "WRITETIME(reg_id) FROM "
 		 "@.warnings_by_region WHERE region_id = ? AND lang_key = ? AND "
 		 "valid_date >= ? AND valid_date <= ?"},
 		{&cs->upd_hash,
@@ -286,50 +535,17 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		{&cs->upd_meta,
 		 "UPDATE @.store_meta SET value = ? WHERE key = 'last_write'"},
 		{&cs->sel_current,
-		 "SELECT publish_time, content_hash FROM @.warnings_by_region "
+		 "SELECT publish_time, content_hash, WRITETIME(reg_id) FROM "
+		 "@.warnings_by_region "
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
-		{&cs->ins_region, "INSERT INTO @.warnings_by_region ("
-				  WARNING_COLUMNS ") VALUES (" WARNING_MARKERS
-				  ")"},
-		{&cs->ins_date, "INSERT INTO @.warnings_by_date (" WARNING_COLUMNS
-				") VALUES (" WARNING_MARKERS ")"},
-		{&cs->del_problems,
-		 "DELETE FROM @.problems_by_warning WHERE region_id = ? AND "
-		 "lang_key = ? AND valid_date = ?"},
-		{&cs->ins_problem,
-		 "INSERT INTO @.problems_by_warning (region_id, lang_key, "
-		 "valid_date, problem_id, problem_type_id, problem_type_name, "
-		 "cause_id, cause_name, aval_type_id, aval_type_name, ext_id, "
-		 "ext_name, trigger_simple_id, trigger_simple_name, "
-		 "trigger_sensitivity_id, trigger_sensitivity_name, size_id, "
-		 "size_name, probability_id, probability_name, propagation_id, "
-		 "propagation_name, exposed_height_1, exposed_height_2, "
-		 "exposed_height_fill, valid_expositions, danger_level, text) "
-		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-		{&cs->del_weather,
-		 "DELETE FROM @.weather_by_warning WHERE region_id = ? AND "
-		 "lang_key = ? AND valid_date = ?"},
-		{&cs->ins_weather,
-		 "INSERT INTO @.weather_by_warning (region_id, lang_key, "
-		 "valid_date, type_id, subtype_id, type_name, subtype_name, "
-		 "value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"},
 		{&cs->ins_revision,
 		 "INSERT INTO @.warning_revisions (region_id, lang_key, "
 		 "valid_date, publish_time, content_hash, reg_id, danger_level, "
 		 "main_text, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-		{&cs->sel_date, "SELECT " WARNING_COLUMNS
-				" FROM @.warnings_by_date WHERE valid_date = ?"},
-		{&cs->sel_problems,
-		 "SELECT problem_id, problem_type_id, problem_type_name, "
-		 "cause_id, cause_name, aval_type_id, aval_type_name, ext_id, "
-		 "ext_name, trigger_simple_id, trigger_simple_name, "
-		 "trigger_sensitivity_id, trigger_sensitivity_name, size_id, "
-		 "size_name, probability_id, probability_name, propagation_id, "
-		 "propagation_name, exposed_height_1, exposed_height_2, "
-		 "exposed_height_fill, valid_expositions, danger_level, text "
-		 "FROM @.problems_by_warning WHERE region_id = ? AND lang_key = ? "
-		 "AND valid_date = ?"},
+		{&cs->sel_rev_seen,
+		 "SELECT content_hash FROM @.warning_revisions WHERE region_id = "
+		 "? AND lang_key = ? AND valid_date = ? AND publish_time = ? AND "
+		 "content_hash = ?"},
 	};
 	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
 		char *q = qualify(cs, st[i].cql);
@@ -341,7 +557,7 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		if (rc != SK_OK)
 			return rc;
 	}
-	return SK_OK;
+	return prepare_tables(cs, err);
 }
 
 static void cass_close(struct sk_store *st)
@@ -352,6 +568,7 @@ static void cass_close(struct sk_store *st)
 	sk_cql_session_close(cs->s);
 	free(cs->known);
 	free(cs->cov);
+	free(cs->revs);
 	free(cs);
 }
 
@@ -496,133 +713,6 @@ done:
 	return rc;
 }
 
-/* Bring a keyspace of an older schema version to SCHEMA_VERSION. Every
- * step can run again (a crash or a second process midway is harmless):
- * add advice_list, copy advices into it, drop advices, record the version.
- * A keyspace made by this version passes through once, copying nothing. */
-static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
-{
-	int64_t ver = 0;
-	bool found;
-	if (meta_get(cs, "schema_version", &ver, &found, err) != SK_OK)
-		return err->code;
-	if (found && ver >= SCHEMA_VERSION)
-		return SK_OK;
-	size_t copied = 0;
-	bool migrated = false;
-	for (size_t i = 0; i < 2; i++) {
-		const char *t = warning_tables[i];
-		char ddl[160];
-		bool has_new, has_old;
-		if (has_column(cs, t, "advice_list", &has_new, err) != SK_OK ||
-		    has_column(cs, t, "advices", &has_old, err) != SK_OK)
-			return err->code;
-		if (!has_new) {
-			snprintf(ddl, sizeof ddl,
-				 "ALTER TABLE @.%s ADD advice_list "
-				 "frozen<list<text>>",
-				 t);
-			if (run_ddl(cs, ddl, err) != SK_OK)
-				return err->code;
-		}
-		if (!has_old)
-			continue;
-		migrated = true;
-		if (copy_advices(cs, t, &copied, err) != SK_OK)
-			return err->code;
-		snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s DROP advices", t);
-		if (run_ddl(cs, ddl, err) != SK_OK)
-			return err->code;
-	}
-	char upd[96];
-	snprintf(upd, sizeof upd,
-		 "UPDATE @.store_meta SET value = %d WHERE key = "
-		 "'schema_version'",
-		 SCHEMA_VERSION);
-	if (run_ddl(cs, upd, err) != SK_OK)
-		return err->code;
-	if (migrated)
-		sk_log(SK_LOG_INFO, "store",
-		       "cassandra keyspace %s migrated to schema version %d: "
-		       "advices copied into advice_list (frozen) for %zu "
-		       "rows, advices dropped",
-		       cs->ks, SCHEMA_VERSION, copied);
-	return SK_OK;
-}
-
-static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
-			  struct sk_error *err)
-{
-	*out = NULL;
-	const char *ks = sk_store_conf(cfg)->cassandra_keyspace;
-	const char *repl = sk_store_conf(cfg)->cassandra_replication;
-	const char *cl_name = sk_store_consistencies[sk_store_conf(cfg)->cassandra_consistency];
-	if (!ident_ok(ks))
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cassandra.keyspace '%s' is not a plain "
-				    "identifier",
-				    ks ? ks : "");
-	if (!repl || !*repl || strchr(repl, ';'))
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cassandra.replication must be a CQL map, "
-				    "e.g. {'class': 'SimpleStrategy', "
-				    "'replication_factor': 1}");
-	enum sk_cql_consistency cl = SK_CQL_CL_DEFAULT;
-	for (size_t i = 0; i < sizeof consistencies / sizeof consistencies[0];
-	     i++)
-		if (cl_name && !strcasecmp(cl_name, consistencies[i].name))
-			cl = consistencies[i].cl;
-	if (cl == SK_CQL_CL_DEFAULT)
-		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "cassandra.consistency '%s' is not one of "
-				    "ONE, TWO, THREE, QUORUM, ALL, "
-				    "LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE",
-				    cl_name ? cl_name : "");
-	struct cstore *cs = calloc(1, sizeof *cs);
-	if (!cs)
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	cs->base.type = &sk_store_cassandra;
-	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
-	const char *user = sk_store_conf(cfg)->cassandra_username;
-	struct sk_cql_session_opts o = {
-		.contact_points = sk_store_conf(cfg)->cassandra_hosts,
-		.username = user && *user ? user : NULL,
-		.password = sk_store_conf(cfg)->cassandra_password,
-		.connect_timeout_ms =
-			(int)sk_store_conf(cfg)->cassandra_connect_timeout_ms,
-		.request_timeout_ms =
-			(int)sk_store_conf(cfg)->cassandra_request_timeout_ms,
-		.max_in_flight =
-			(unsigned)sk_store_conf(cfg)->cassandra_max_in_flight,
-		.consistency = cl,
-		.tls = sk_store_conf(cfg)->cassandra_tls,
-		.tls_ca_file = sk_store_conf(cfg)->cassandra_tls_ca_file,
-	};
-	if (o.tls_ca_file && !*o.tls_ca_file)
-		o.tls_ca_file = NULL;
-	char cql[1024];
-	if (sk_cql_session_open(&cs->s, &o, err) != SK_OK)
-		goto fail;
-	snprintf(cql, sizeof cql,
-		 "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s", ks,
-		 repl);
-	if (run_ddl(cs, cql, err) != SK_OK)
-		goto fail;
-	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
-		if (run_ddl(cs, schema[i], err) != SK_OK)
-			goto fail;
-	if (migrate(cs, err) != SK_OK)
-		goto fail;
-	if (prepare_all(cs, err) != SK_OK)
-		goto fail;
-	*out = &cs->base;
-	return SK_OK;
-fail:
-	sk_error_prefix(err, "cassandra store (%s)", o.contact_points);
-	cass_close(&cs->base);
-	return err->code;
-}
-
 /* ------------------------------------------------------------ writes */
 
 static sk_err_t cass_begin(struct sk_store *st, struct sk_error *err)
@@ -650,27 +740,43 @@ static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
 	return SK_OK;
 }
 
-/* Current (publish_time ms, hash) of the key; *found false if none. */
+static int64_t day_of(const struct sk_cql_value *date)
+{
+	return (int64_t)date->u.date - 2147483648LL;
+}
+
+/* A (publish_time, content_hash, WRITETIME(reg_id)) cell triple as a
+ * current row. */
+static void cells_current(const struct sk_cql_value *t,
+			  const struct sk_cql_value *h,
+			  const struct sk_cql_value *wt,
+			  struct sk_store_current *cur)
+{
+	memset(cur, 0, sizeof *cur);
+	cur->found = true;
+	cur->has_pub = t && t->kind == SK_CQL_TIMESTAMP;
+	cur->pub_ms = cur->has_pub ? t->u.i64 : 0;
+	if (h && h->kind == SK_CQL_TEXT)
+		snprintf(cur->hash, sizeof cur->hash, "%.*s",
+			 (int)h->u.text.len, h->u.text.p);
+	cur->version = wt && wt->kind == SK_CQL_BIGINT ? wt->u.i64 : 0;
+}
+
+/* Current row of the key; cur->found false if none. */
 static sk_err_t read_current(struct cstore *cs, const struct sk_cql_value *key,
-			     bool *found, int64_t *pub, char *hash,
-			     size_t hash_len, struct sk_error *err)
+			     struct sk_store_current *cur,
+			     struct sk_error *err)
 {
 	struct sk_cql_params p = {.values = key, .n_values = 3};
 	struct sk_cql_result *res = NULL;
-	*found = false;
+	memset(cur, 0, sizeof *cur);
 	if (sk_cql_session_execute(cs->s, cs->sel_current, &p, &res, err) !=
 	    SK_OK)
 		return err->code;
-	if (res->n_rows > 0) {
-		const struct sk_cql_value *t = sk_cql_result_cell(res, 0, 0);
-		const struct sk_cql_value *h = sk_cql_result_cell(res, 0, 1);
-		*found = true;
-		*pub = t && t->kind == SK_CQL_TIMESTAMP ? t->u.i64 : -1;
-		hash[0] = '\0';
-		if (h && h->kind == SK_CQL_TEXT)
-			snprintf(hash, hash_len, "%.*s", (int)h->u.text.len,
-				 h->u.text.p);
-	}
+	if (res->n_rows > 0)
+		cells_current(sk_cql_result_cell(res, 0, 0),
+			      sk_cql_result_cell(res, 0, 1),
+			      sk_cql_result_cell(res, 0, 2), cur);
 	sk_cql_result_free(res);
 	return SK_OK;
 }
@@ -687,8 +793,8 @@ static struct known *known_find(struct cstore *cs, int region, int lang,
 }
 
 static sk_err_t known_set(struct cstore *cs, int region, int lang, int64_t day,
-			  bool found, int64_t pub, const char *hash,
-			  struct sk_error *err)
+			  const struct sk_store_current *cur,
+			  struct known **out, struct sk_error *err)
 {
 	struct known *k = known_find(cs, region, lang, day);
 	if (!k) {
@@ -706,10 +812,10 @@ static sk_err_t known_set(struct cstore *cs, int region, int lang, int64_t day,
 		k->lang = lang;
 		k->day = day;
 	}
-	k->found = found;
 	k->written = false;
-	k->pub = pub;
-	snprintf(k->hash, sizeof k->hash, "%s", hash ? hash : "");
+	k->cur = *cur;
+	if (out)
+		*out = k;
 	return SK_OK;
 }
 
@@ -794,17 +900,11 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 				sk_cql_result_cell(res, r, 0);
 			if (row[0].kind != SK_CQL_DATE)
 				continue;
-			char hash[17] = "";
-			if (row[2].kind == SK_CQL_TEXT)
-				snprintf(hash, sizeof hash, "%.*s",
-					 (int)row[2].u.text.len,
-					 row[2].u.text.p);
-			sk_err_t rc = known_set(
-				cs, c->region, c->lang,
-				(int64_t)row[0].u.date - 2147483648LL, true,
-				row[1].kind == SK_CQL_TIMESTAMP ? row[1].u.i64
-								: -1,
-				hash, err);
+			struct sk_store_current cur;
+			cells_current(&row[1], &row[2], &row[3], &cur);
+			sk_err_t rc = known_set(cs, c->region, c->lang,
+						day_of(&row[0]), &cur, NULL,
+						err);
 			if (rc != SK_OK) {
 				sk_cql_result_free(res);
 				return rc;
@@ -815,152 +915,196 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 	return SK_OK;
 }
 
-static sk_err_t cass_put(struct sk_store *st, const struct sk_warning *w,
-			 const char *raw, size_t raw_len,
-			 enum sk_store_put *result, struct sk_error *err)
+static sk_err_t cass_current(struct sk_store *st, const struct sk_warning *w,
+			     struct sk_store_current *cur,
+			     struct sk_error *err)
 {
 	struct cstore *cs = (struct cstore *)st;
 	if (!cs->in_tx)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "cassandra store: put outside begin");
-	struct sk_cql_value date;
+	struct sk_cql_value date = {0};
 	if (v_date(w->valid_date, &date, err) != SK_OK)
 		return err->code;
-	char *json = NULL;
-	if (sk_model_warning_to_json(w, &json, err) != SK_OK)
-		return err->code;
-	char hash[17];
-	snprintf(hash, sizeof hash, "%016llx",
-		 (unsigned long long)sk_fnv1a64(json, strlen(json)));
-	free(json);
-	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
-	/* Timestamps: the publish time in µs; 1 µs earlier for the deletes
-	 * that clear the previous revision's children. */
-	int64_t ts = pub * 1000 + 1000;
 	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
 				      sk_cql_value_int(w->lang_key), date};
-
-	bool found;
-	int64_t cur_pub = -1;
-	char cur_hash[40] = "";
-	int64_t day = (int64_t)date.u.date - 2147483648LL;
-	const struct known *kn = known_find(cs, w->region_id, w->lang_key, day);
+	const struct known *kn =
+		known_find(cs, w->region_id, w->lang_key, day_of(&date));
+	memset(cur, 0, sizeof *cur);
 	if (kn) {
-		found = kn->found;
-		cur_pub = kn->pub;
-		snprintf(cur_hash, sizeof cur_hash, "%s", kn->hash);
-	} else if (is_covered(cs, w->region_id, w->lang_key, day)) {
-		found = false;
-	} else if (read_current(cs, key, &found, &cur_pub, cur_hash,
-				sizeof cur_hash, err) != SK_OK) {
-		return err->code;
+		*cur = kn->cur;
+		return SK_OK;
 	}
-	enum sk_store_put res;
-	if (!found)
-		res = SK_STORE_INSERTED;
-	else if (!strcmp(cur_hash, hash))
-		res = SK_STORE_UNCHANGED;
-	else if (pub >= cur_pub)
-		res = SK_STORE_UPDATED;
-	else
-		res = SK_STORE_STALE;
+	if (is_covered(cs, w->region_id, w->lang_key, day_of(&date)))
+		return SK_OK;
+	return read_current(cs, key, cur, err);
+}
 
-	if (res != SK_STORE_UNCHANGED) {
-		struct sk_cql_value rv[9] = {
-			key[0], key[1], key[2],
-			v_time(&w->publish_time),
-			sk_cql_value_text(hash),
-			sk_cql_value_bigint(w->reg_id),
-			sk_cql_value_int(w->danger_level),
-			sk_cql_value_text(w->main_text),
-			sk_cql_value_textn(raw ? raw : "", raw ? raw_len : 0),
-		};
-		if (!w->publish_time.has_utc)
-			rv[3] = sk_cql_value_timestamp(0);
-		if (submit(cs, cs->ins_revision, rv, 9, ts, err) != SK_OK)
-			return err->code;
+/* A missing publish time is timestamp 0 in warning_revisions (a clustering
+ * column cannot be NULL). */
+static struct sk_cql_value rev_pub(const struct sk_warning *w)
+{
+	return sk_cql_value_timestamp(w->publish_time.has_utc
+					      ? w->publish_time.utc_ms
+					      : 0);
+}
+
+static sk_err_t cass_revision_seen(struct sk_store *st,
+				   const struct sk_warning *w,
+				   const char *hash, bool *seen,
+				   struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	struct sk_cql_value date = {0};
+	if (v_date(w->valid_date, &date, err) != SK_OK)
+		return err->code;
+	int64_t day = day_of(&date);
+	bool has = w->publish_time.has_utc;
+	int64_t pub = has ? w->publish_time.utc_ms : 0;
+	for (size_t i = 0; i < cs->n_revs; i++) {
+		const struct rev_note *r = &cs->revs[i];
+		if (r->region == w->region_id && r->lang == w->lang_key &&
+		    r->day == day && r->has_pub == has && r->pub == pub &&
+		    !strcmp(r->hash, hash)) {
+			*seen = true;
+			return SK_OK;
+		}
 	}
-	if (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) {
-		struct sk_cql_value *adv =
-			calloc(w->n_advices + 1, sizeof *adv);
-		if (!adv)
-			return sk_error_set(err, SK_ERR_NOMEM, false,
+	struct sk_cql_value v[5] = {sk_cql_value_int(w->region_id),
+				    sk_cql_value_int(w->lang_key), date,
+				    rev_pub(w), sk_cql_value_text(hash)};
+	struct sk_cql_params p = {.values = v, .n_values = 5};
+	struct sk_cql_result *res = NULL;
+	if (sk_cql_session_execute(cs->s, cs->sel_rev_seen, &p, &res, err) !=
+	    SK_OK)
+		return err->code;
+	*seen = res->n_rows > 0;
+	sk_cql_result_free(res);
+	return SK_OK;
+}
+
+static sk_err_t rev_note_add(struct cstore *cs, const struct sk_warning *w,
+			     int64_t day, const char *hash,
+			     struct sk_error *err)
+{
+	if (cs->n_revs == cs->cap_revs) {
+		size_t cap = cs->cap_revs ? cs->cap_revs * 2 : 64;
+		struct rev_note *n = realloc(cs->revs, cap * sizeof *n);
+		if (!n)
+			return sk_error_set(err, SK_ERR_NOMEM, true,
 					    "out of memory");
-		struct sk_cql_value v[N_WARNING_COLUMNS];
-		warning_values(w, &date, adv, hash, v);
-		sk_err_t rc = submit(cs, cs->ins_date, v, N_WARNING_COLUMNS,
-				     ts, err);
-		/* warnings_by_region's content_hash is what says "this
-		 * revision is completely stored": it is set at commit, after
-		 * every other write of the record was acknowledged, so a crash
-		 * in between leaves a hash that makes the replay write again. */
-		v[N_WARNING_COLUMNS - 1] = sk_cql_value_unset();
-		if (rc == SK_OK)
-			rc = submit(cs, cs->ins_region, v, N_WARNING_COLUMNS,
-				    ts, err);
+		cs->revs = n;
+		cs->cap_revs = cap;
+	}
+	struct rev_note *r = &cs->revs[cs->n_revs++];
+	r->region = w->region_id;
+	r->lang = w->lang_key;
+	r->day = day;
+	r->has_pub = w->publish_time.has_utc;
+	r->pub = r->has_pub ? w->publish_time.utc_ms : 0;
+	snprintf(r->hash, sizeof r->hash, "%s", hash);
+	return SK_OK;
+}
+
+/* Submit the current row of w (both warning tables; warnings_by_region
+ * without its content_hash, set by the caller once every write is
+ * acknowledged) and its children at ts; clear first deletes the previous
+ * revision's children 1 µs earlier. */
+static sk_err_t write_current(struct cstore *cs, const struct sk_warning *w,
+			      const char *hash, int64_t ts, bool clear,
+			      struct sk_error *err)
+{
+	struct sk_cql_value key[3];
+	key_values(w, key);
+	struct sk_cql_value *adv = calloc(SK_LIMIT_ADVICES + 1, sizeof *adv);
+	struct sk_cql_value *v = calloc(MAX_COLS, sizeof *v);
+	if (!adv || !v) {
 		free(adv);
-		if (rc != SK_OK)
-			return rc;
-		if (found && (submit(cs, cs->del_problems, key, 3, ts - 1,
-				     err) != SK_OK ||
-			      submit(cs, cs->del_weather, key, 3, ts - 1,
-				     err) != SK_OK))
-			return err->code;
-		for (size_t i = 0; i < w->n_problems; i++) {
-			const struct sk_problem *p = &w->problems[i];
-			struct sk_cql_value pv[28] = {
-				key[0], key[1], key[2],
-				sk_cql_value_int(p->problem_id),
-				v_int(p->problem_type_id),
-				sk_cql_value_text(p->problem_type_name),
-				v_int(p->cause_id),
-				sk_cql_value_text(p->cause_name),
-				v_int(p->aval_type_id),
-				sk_cql_value_text(p->aval_type_name),
-				v_int(p->ext_id),
-				sk_cql_value_text(p->ext_name),
-				v_int(p->trigger_simple_id),
-				sk_cql_value_text(p->trigger_simple_name),
-				v_int(p->trigger_sensitivity_id),
-				sk_cql_value_text(p->trigger_sensitivity_name),
-				v_int(p->size_id),
-				sk_cql_value_text(p->size_name),
-				v_int(p->probability_id),
-				sk_cql_value_text(p->probability_name),
-				v_int(p->propagation_id),
-				sk_cql_value_text(p->propagation_name),
-				v_int(p->exposed_height_1),
-				v_int(p->exposed_height_2),
-				v_int(p->exposed_height_fill),
-				sk_cql_value_text(p->valid_expositions),
-				v_int(p->danger_level),
-				sk_cql_value_text(p->text),
-			};
-			if (submit(cs, cs->ins_problem, pv, 28, ts, err) != SK_OK)
-				return err->code;
-		}
-		for (size_t i = 0; i < w->n_weather; i++) {
-			const struct sk_weather_value *x = &w->weather[i];
-			struct sk_cql_value wv[8] = {
-				key[0], key[1], key[2],
-				sk_cql_value_int(x->type_id),
-				sk_cql_value_int(x->subtype_id),
-				sk_cql_value_text(x->type_name),
-				sk_cql_value_text(x->subtype_name),
-				sk_cql_value_text(x->value),
-			};
-			if (submit(cs, cs->ins_weather, wv, 8, ts, err) != SK_OK)
-				return err->code;
+		free(v);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	size_t n;
+	warning_values(w, adv, hash, v, &n);
+	sk_err_t rc = n == cs->n_wcols
+			      ? submit(cs, cs->ins_date, v, n, ts, err)
+			      : sk_error_set(err, SK_ERR_STORE, false,
+					     "internal: %zu warning values for "
+					     "%zu columns",
+					     n, cs->n_wcols);
+	/* warnings_by_region's content_hash is what says "this revision is
+	 * completely stored": it is set after every other write of the
+	 * record was acknowledged, so a crash in between leaves a row
+	 * without it, which the replay writes again. */
+	v[n - 1] = sk_cql_value_unset();
+	if (rc == SK_OK)
+		rc = submit(cs, cs->ins_region, v, n, ts, err);
+	free(adv);
+	for (size_t k = 0; k < cs->n_child && rc == SK_OK; k++) {
+		const struct cchild *c = &cs->child[k];
+		if (clear)
+			rc = submit(cs, c->del, key, 3, ts - 1, err);
+		size_t m = sk_model_field_list_count(c->f, w);
+		for (size_t i = 0; i < m && rc == SK_OK; i++) {
+			memcpy(v, key, sizeof key);
+			size_t nv = 3 + record_values(
+					    c->f->child,
+					    sk_model_field_list_cchild(c->f, w,
+								       i),
+					    v + 3, MAX_COLS - 3);
+			rc = submit(cs, c->ins, v, nv, ts, err);
 		}
 	}
+	free(v);
+	return rc;
+}
+
+/* Timestamps: the publish time in µs (+1 ms, so the deletes 1 µs earlier
+ * stay after any earlier second); an update that ties with the current
+ * row's write time goes 2 µs after it. */
+static sk_err_t cass_write(struct sk_store *st,
+			   const struct sk_store_write *wr,
+			   struct sk_error *err)
+{
+	struct cstore *cs = (struct cstore *)st;
+	const struct sk_warning *w = wr->w;
+	struct sk_cql_value date = {0};
+	if (v_date(w->valid_date, &date, err) != SK_OK)
+		return err->code;
+	int64_t day = day_of(&date);
+	int64_t pub = w->publish_time.has_utc ? w->publish_time.utc_ms : 0;
+	int64_t ts = pub * 1000 + 1000;
+	if (wr->revision) {
+		struct sk_cql_value rv[9];
+		key_values(w, rv);
+		rv[3] = rev_pub(w);
+		rv[4] = sk_cql_value_text(wr->hash);
+		for (size_t i = 0; i < 3; i++) {
+			const struct sk_field *f = sk_model_table_field(
+				&sk_model_warning_table, revision_copies[i]);
+			rv[5 + i] = f ? field_value(f, w) : sk_cql_value_null();
+		}
+		rv[8] = sk_cql_value_textn(wr->raw ? wr->raw : "",
+					   wr->raw ? wr->raw_len : 0);
+		if (submit(cs, cs->ins_revision, rv, 9, ts, err) != SK_OK ||
+		    rev_note_add(cs, w, day, wr->hash, err) != SK_OK)
+			return err->code;
+	}
+	if (wr->what != SK_STORE_INSERTED && wr->what != SK_STORE_UPDATED)
+		return SK_OK;
+	if (wr->cur->found && wr->cur->version + 2 > ts)
+		ts = wr->cur->version + 2;
+	if (write_current(cs, w, wr->hash, ts, wr->cur->found, err) != SK_OK)
+		return err->code;
 	/* A later record of this batch with the same key sees this one. */
-	if (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED) {
-		if (known_set(cs, w->region_id, w->lang_key, day, true, pub,
-			      hash, err) != SK_OK)
-			return err->code;
-		known_find(cs, w->region_id, w->lang_key, day)->written = true;
-	}
-	*result = res;
+	struct sk_store_current now = {
+		.found = true, .has_pub = w->publish_time.has_utc,
+		.pub_ms = pub, .version = ts};
+	snprintf(now.hash, sizeof now.hash, "%s", wr->hash);
+	struct known *k;
+	if (known_set(cs, w->region_id, w->lang_key, day, &now, &k, err) !=
+	    SK_OK)
+		return err->code;
+	k->written = true;
 	return SK_OK;
 }
 
@@ -989,9 +1133,10 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 		if (!k->written)
 			continue;
 		struct sk_cql_value v[4] = {
-			sk_cql_value_text(k->hash), sk_cql_value_int(k->region),
-			sk_cql_value_int(k->lang), sk_cql_value_date(k->day)};
-		rc = submit(cs, cs->upd_hash, v, 4, k->pub * 1000 + 1000, err);
+			sk_cql_value_text(k->cur.hash),
+			sk_cql_value_int(k->region), sk_cql_value_int(k->lang),
+			sk_cql_value_date(k->day)};
+		rc = submit(cs, cs->upd_hash, v, 4, k->cur.version, err);
 	}
 	if (rc == SK_OK && wrote) {
 		struct sk_cql_value v = sk_cql_value_bigint(now);
@@ -1009,6 +1154,7 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 	}
 	cs->n_known = 0;
 	cs->n_cov = 0;
+	cs->n_revs = 0;
 	if (rc != SK_OK)
 		return rc;
 	if (wrote)
@@ -1026,6 +1172,7 @@ static void cass_rollback(struct sk_store *st)
 	cs->in_tx = false;
 	cs->n_known = 0;
 	cs->n_cov = 0;
+	cs->n_revs = 0;
 }
 
 /* ------------------------------------------------------------ reads */
@@ -1047,130 +1194,171 @@ static int64_t cell_big(const struct sk_cql_value *v)
 	return v && v->kind == SK_CQL_BIGINT ? v->u.i64 : -1;
 }
 
-static int cell_tri(const struct sk_cql_value *v)
-{
-	return v && v->kind == SK_CQL_BOOLEAN ? v->u.b : -1;
-}
-
 static void cell_time(const struct sk_cql_value *v, struct sk_time_field *t)
 {
 	t->has_utc = v && v->kind == SK_CQL_TIMESTAMP;
 	t->utc_ms = t->has_utc ? v->u.i64 : 0;
 }
 
-static sk_err_t row_to_warning(const struct sk_cql_value *c,
-			       struct sk_warning **out, struct sk_error *err)
+/* A result row read by column name (the result metadata), never by
+ * position. */
+struct row {
+	const struct sk_cql_meta *m;
+	const struct sk_cql_value *c;
+};
+
+/* The cell of column name, NULL when the result has no such column. */
+static const struct sk_cql_value *col(const struct row *r, const char *name)
 {
-	struct sk_warning *w = calloc(1, sizeof *w);
-	if (!w)
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	/* WARNING_COLUMNS order */
-	w->region_id = cell_int(&c[0]);
-	w->lang_key = cell_int(&c[1]);
-	if (c[2].kind == SK_CQL_DATE) {
-		struct sk_date d;
-		sk_civil_from_days((int64_t)c[2].u.date - 2147483648LL, &d.y,
-				   &d.m, &d.d);
-		sk_date_format(&d, w->valid_date);
+	if (!r->m->columns)
+		return NULL;
+	for (int32_t i = 0; i < r->m->n_columns; i++)
+		if (!strcmp(r->m->columns[i].name, name))
+			return &r->c[i];
+	return NULL;
+}
+
+static void cell_date(const struct sk_cql_value *v, char out[11])
+{
+	out[0] = '\0';
+	if (!v || v->kind != SK_CQL_DATE)
+		return;
+	struct sk_date d;
+	sk_civil_from_days(day_of(v), &d.y, &d.m, &d.d);
+	sk_date_format(&d, out);
+}
+
+/* One column, found by name, into its member; rec starts with absent
+ * values, so a NULL (or missing) cell leaves the member absent. */
+static void read_field(const struct row *r, const struct sk_field *f,
+		       void *rec, bool *nomem)
+{
+	const struct sk_cql_value *v = col(r, f->name);
+	if (!v)
+		return;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+		if (v->kind == SK_CQL_INT)
+			sk_model_field_set_int(f, rec, v->u.i32);
+		break;
+	case SK_FIELD_INT64:
+		if (v->kind == SK_CQL_BIGINT)
+			sk_model_field_set_int(f, rec, v->u.i64);
+		break;
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		if (v->kind == SK_CQL_BOOLEAN)
+			sk_model_field_set_int(f, rec, v->u.b);
+		break;
+	case SK_FIELD_TEXT:
+		if (v->kind == SK_CQL_TEXT) {
+			char *t = cell_str(v);
+			if (!t)
+				*nomem = true;
+			sk_model_field_set_text(f, rec, t);
+		}
+		break;
+	case SK_FIELD_DATE:
+		if (v->kind == SK_CQL_DATE)
+			cell_date(v, sk_model_field_ptr(f, rec));
+		break;
+	case SK_FIELD_TIME:
+		cell_time(v, sk_model_field_time(f, rec));
+		break;
+	case SK_FIELD_LIST:
+		break;
 	}
-	w->reg_id = cell_big(&c[3]);
-	w->region_name = cell_str(&c[4]);
-	w->region_type_id = cell_int(&c[5]);
-	w->region_type_name = cell_str(&c[6]);
-	w->danger_level = cell_int(&c[7]);
-	w->not_assessed = cell_tri(&c[8]) == 1;
-	cell_time(&c[9], &w->valid_from);
-	cell_time(&c[10], &w->valid_to);
-	cell_time(&c[11], &w->next_warning_time);
-	cell_time(&c[12], &w->publish_time);
-	cell_time(&c[13], &w->danger_increase_time);
-	cell_time(&c[14], &w->danger_decrease_time);
-	w->main_text = cell_str(&c[15]);
-	w->danger_level_name = cell_str(&c[16]);
-	w->author = cell_str(&c[17]);
-	w->avalanche_danger = cell_str(&c[18]);
-	w->emergency_warning = cell_str(&c[19]);
-	w->snow_surface = cell_str(&c[20]);
-	w->current_weaklayers = cell_str(&c[21]);
-	w->latest_avalanche_activity = cell_str(&c[22]);
-	w->latest_observations = cell_str(&c[23]);
-	w->previous_warning_reg_id = cell_big(&c[24]);
-	w->is_tendency = cell_tri(&c[25]);
-	w->is_detail = cell_tri(&c[26]) == 1;
-	w->utm_zone = cell_int(&c[27]);
-	w->utm_east = cell_int(&c[28]);
-	w->utm_north = cell_int(&c[29]);
-	w->cloud_cover_id = cell_int(&c[30]);
-	w->has_weather = c[30].kind == SK_CQL_INT;
-	w->cloud_cover_name = cell_str(&c[31]);
-	w->weather_comment = cell_str(&c[32]);
-	cell_time(&c[33], &w->weather_saved_time);
-	if (c[34].kind == SK_CQL_LIST && c[34].u.coll.n) {
-		size_t n = c[34].u.coll.n;
-		w->advices = calloc(n, sizeof *w->advices);
-		if (!w->advices) {
-			sk_warning_free(w);
-			return sk_error_set(err, SK_ERR_NOMEM, false,
-					    "out of memory");
-		}
-		for (size_t i = 0; i < n; i++) {
-			w->advices[i].position = (int)i;
-			w->advices[i].text = cell_str(&c[34].u.coll.items[i]);
-		}
-		w->n_advices = n;
+}
+
+static void read_record(const struct row *r, const struct sk_table *t,
+			void *rec, bool *nomem)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			read_field(r, &t->rows[i], rec, nomem);
+}
+
+static sk_err_t row_to_warning(const struct row *r, struct sk_warning **out,
+			       struct sk_error *err)
+{
+	struct sk_warning *w = sk_warning_new();
+	bool nomem = !w;
+	if (w)
+		read_record(r, &sk_model_warning_table, w, &nomem);
+	if (nomem) {
+		sk_warning_free(w);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
 	*out = w;
 	return SK_OK;
 }
 
-static sk_err_t load_problems(struct cstore *cs, struct sk_warning *w,
-			      const struct sk_cql_value *key,
-			      struct sk_error *err)
+/* Advices from advice_list alone (rows no advices_by_warning row has been
+ * written for): position and text, no image URLs. */
+static sk_err_t advices_from_list(const struct cchild *c, struct sk_warning *w,
+				  const struct sk_cql_value *list,
+				  struct sk_error *err)
 {
-	struct sk_cql_params p = {.values = key, .n_values = 3};
-	struct sk_cql_result *res = NULL;
-	if (sk_cql_session_execute(cs->s, cs->sel_problems, &p, &res, err) !=
-	    SK_OK)
-		return err->code;
-	if (res->n_rows > 0) {
-		w->problems = calloc((size_t)res->n_rows, sizeof *w->problems);
-		if (!w->problems) {
-			sk_cql_result_free(res);
-			return sk_error_set(err, SK_ERR_NOMEM, false,
-					    "out of memory");
-		}
+	if (c->f->child != &sk_model_advice_table || !list ||
+	    list->kind != SK_CQL_LIST || !list->u.coll.n)
+		return SK_OK;
+	const struct sk_field *pos = sk_model_table_field(c->f->child,
+							  "position");
+	const struct sk_field *text = sk_model_table_field(c->f->child, "text");
+	size_t n = list->u.coll.n;
+	if (!pos || !text)
+		return SK_OK;
+	if (sk_model_field_list_alloc(c->f, w, n) != SK_OK)
+		return sk_error_set(err, SK_ERR_NOMEM, false,
+				    "%zu advices: out of memory or too many",
+				    n);
+	for (size_t i = 0; i < n; i++) {
+		void *a = sk_model_field_list_child(c->f, w, i);
+		sk_model_field_set_int(pos, a, (int64_t)i);
+		sk_model_field_set_text(text, a,
+					cell_str(&list->u.coll.items[i]));
 	}
-	for (int32_t r = 0; r < res->n_rows; r++) {
-		const struct sk_cql_value *c = sk_cql_result_cell(res, r, 0);
-		struct sk_problem *q = &w->problems[w->n_problems++];
-		q->problem_id = cell_int(&c[0]);
-		q->problem_type_id = cell_int(&c[1]);
-		q->problem_type_name = cell_str(&c[2]);
-		q->cause_id = cell_int(&c[3]);
-		q->cause_name = cell_str(&c[4]);
-		q->aval_type_id = cell_int(&c[5]);
-		q->aval_type_name = cell_str(&c[6]);
-		q->ext_id = cell_int(&c[7]);
-		q->ext_name = cell_str(&c[8]);
-		q->trigger_simple_id = cell_int(&c[9]);
-		q->trigger_simple_name = cell_str(&c[10]);
-		q->trigger_sensitivity_id = cell_int(&c[11]);
-		q->trigger_sensitivity_name = cell_str(&c[12]);
-		q->size_id = cell_int(&c[13]);
-		q->size_name = cell_str(&c[14]);
-		q->probability_id = cell_int(&c[15]);
-		q->probability_name = cell_str(&c[16]);
-		q->propagation_id = cell_int(&c[17]);
-		q->propagation_name = cell_str(&c[18]);
-		q->exposed_height_1 = cell_int(&c[19]);
-		q->exposed_height_2 = cell_int(&c[20]);
-		q->exposed_height_fill = cell_int(&c[21]);
-		q->valid_expositions = cell_str(&c[22]);
-		q->danger_level = cell_int(&c[23]);
-		q->text = cell_str(&c[24]);
-	}
-	sk_cql_result_free(res);
 	return SK_OK;
+}
+
+/* The children of w of every child table, in clustering (primary-key)
+ * order; advices from advice_list when the row has none in their table. */
+static sk_err_t load_all_children(struct cstore *cs, struct sk_warning *w,
+				  const struct row *wr, struct sk_error *err)
+{
+	struct sk_cql_value key[3];
+	key_values(w, key);
+	struct sk_cql_params p = {.values = key, .n_values = 3};
+	sk_err_t rc = SK_OK;
+	for (size_t k = 0; k < cs->n_child && rc == SK_OK; k++) {
+		const struct cchild *c = &cs->child[k];
+		struct sk_cql_result *res = NULL;
+		if (sk_cql_session_execute(cs->s, c->sel, &p, &res, err) !=
+		    SK_OK)
+			return err->code;
+		size_t n = res->n_rows > 0 ? (size_t)res->n_rows : 0;
+		if (n && sk_model_field_list_alloc(c->f, w, n) != SK_OK)
+			rc = sk_error_set(err, n > c->f->limit ? SK_ERR_LIMIT
+							       : SK_ERR_NOMEM,
+					  false, "%zu %s in one warning", n,
+					  c->f->child->what);
+		bool nomem = false;
+		for (size_t i = 0; i < n && rc == SK_OK; i++) {
+			struct row r = {&res->meta,
+					sk_cql_result_cell(res, (int32_t)i, 0)};
+			read_record(&r, c->f->child,
+				    sk_model_field_list_child(c->f, w, i),
+				    &nomem);
+		}
+		sk_cql_result_free(res);
+		if (rc == SK_OK && nomem)
+			rc = sk_error_set(err, SK_ERR_NOMEM, false,
+					  "out of memory");
+		if (rc == SK_OK && !n)
+			rc = advices_from_list(c, w, col(wr, "advice_list"),
+					       err);
+	}
+	return rc;
 }
 
 static bool wanted(const struct sk_store_query *q, int region, int lang)
@@ -1207,16 +1395,15 @@ static sk_err_t cass_query(struct sk_store *st, const struct sk_store_query *q,
 		sk_err_t rc;
 		bool stop = false;
 		while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
-			if (!wanted(q, cell_int(&row[0]), cell_int(&row[1])))
+			struct row r = {sk_cql_rows_meta(it), row};
+			if (!wanted(q, cell_int(col(&r, "region_id")),
+				    cell_int(col(&r, "lang_key"))))
 				continue;
 			struct sk_warning *w = NULL;
-			if ((rc = row_to_warning(row, &w, err)) != SK_OK)
+			if ((rc = row_to_warning(&r, &w, err)) != SK_OK)
 				break;
-			if (q->with_children) {
-				struct sk_cql_value key[3] = {row[0], row[1],
-							      row[2]};
-				rc = load_problems(cs, w, key, err);
-			}
+			if (q->with_children)
+				rc = load_all_children(cs, w, &r, err);
 			if (rc == SK_OK)
 				stop = fn(w, ud) != 0;
 			sk_warning_free(w);
@@ -1278,12 +1465,431 @@ static sk_err_t cass_stats(struct sk_store *st, struct sk_store_stats *out,
 	return SK_OK;
 }
 
+/* Set the content_hash of every row this batch wrote (in cs->known), once
+ * all the batch's writes are acknowledged; then forget them. */
+static sk_err_t mark_written(struct cstore *cs, struct sk_error *err)
+{
+	struct sk_cql_wait_report rep = {0};
+	sk_err_t rc = sk_cql_session_wait_all(cs->s, &rep, err);
+	for (int round = 0; round < 2 && rc == SK_OK; round++) {
+		if (rep.n_failed)
+			return sk_error_set(err, SK_ERR_STORE, true,
+					    "cassandra: %zu of %zu migration "
+					    "writes not acknowledged",
+					    rep.n_failed,
+					    rep.n_ok + rep.n_failed);
+		for (size_t i = 0; round == 0 && rc == SK_OK &&
+				   i < cs->n_known;
+		     i++) {
+			const struct known *k = &cs->known[i];
+			if (!k->written)
+				continue;
+			struct sk_cql_value v[4] = {
+				sk_cql_value_text(k->cur.hash),
+				sk_cql_value_int(k->region),
+				sk_cql_value_int(k->lang),
+				sk_cql_value_date(k->day)};
+			rc = submit(cs, cs->upd_hash, v, 4, k->cur.version,
+				    err);
+		}
+		if (round == 0 && rc == SK_OK) {
+			memset(&rep, 0, sizeof rep);
+			rc = sk_cql_session_wait_all(cs->s, &rep, err);
+		}
+	}
+	cs->n_known = 0;
+	return rc;
+}
+
+/* Schema 3, current rows: each is rewritten from the raw message of its
+ * revision (the one with its publish time and content hash, or whose
+ * message hashes to it now), mapped again as a put maps it: so its
+ * content_hash becomes store.c's hash of the same record a new run of the
+ * same input makes (no spurious updates), and what schema 2 lost (advice
+ * image URLs, negative integers, has_weather) is stored. Written 1 µs
+ * after the row's write time (a NULL schema 2 wrote is a tombstone, which
+ * wins a tie). A row whose revision is not found keeps its hash (a new run
+ * then rewrites it). */
+static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
+			       size_t *missing, struct sk_error *err)
+{
+	char *qs = qualify(cs, "SELECT region_id, lang_key, valid_date, "
+			       "publish_time, content_hash, WRITETIME(reg_id) "
+			       "FROM @.warnings_by_region");
+	char *qr = qualify(cs, "SELECT content_hash, raw_json FROM "
+			       "@.warning_revisions WHERE region_id = ? AND "
+			       "lang_key = ? AND valid_date = ? AND "
+			       "publish_time = ?");
+	const struct sk_cql_prepared *ps = NULL;
+	struct sk_cql_rows *it = NULL;
+	struct sk_cql_params p = {.page_size = 200};
+	sk_err_t rc = SK_OK;
+	if (!qs || !qr) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto done;
+	}
+	if ((rc = sk_cql_session_prepare(cs->s, qr, &ps, err)) != SK_OK ||
+	    (rc = sk_cql_rows_open(&it, cs->s, qs, NULL, &p, err)) != SK_OK)
+		goto done;
+	const struct sk_cql_value *row;
+	cs->n_known = 0;
+	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
+		struct row r = {sk_cql_rows_meta(it), row};
+		struct sk_store_current cur;
+		cells_current(col(&r, "publish_time"), col(&r, "content_hash"),
+			      col(&r, "writetime(reg_id)"), &cur);
+		const struct sk_cql_value *d = col(&r, "valid_date");
+		if (!d || d->kind != SK_CQL_DATE)
+			continue;
+		struct sk_cql_value v[4] = {
+			*col(&r, "region_id"), *col(&r, "lang_key"), *d,
+			sk_cql_value_timestamp(cur.has_pub ? cur.pub_ms : 0)};
+		struct sk_cql_params rp = {.values = v, .n_values = 4};
+		struct sk_cql_result *res = NULL;
+		if ((rc = sk_cql_session_execute(cs->s, ps, &rp, &res, err)) !=
+		    SK_OK)
+			break;
+		struct sk_warning *w = NULL;
+		char hash[SK_STORE_HASH_LEN] = "";
+		for (int32_t i = 0; i < res->n_rows && !w; i++) {
+			const struct sk_cql_value *h =
+				sk_cql_result_cell(res, i, 0);
+			const struct sk_cql_value *raw =
+				sk_cql_result_cell(res, i, 1);
+			struct sk_error why = {0};
+			if (!raw || raw->kind != SK_CQL_TEXT ||
+			    sk_proc_map(raw->u.text.p, raw->u.text.len, &w,
+					&why) != SK_OK ||
+			    sk_store_content_hash(w, hash, &why) != SK_OK ||
+			    !(strcmp(hash, cur.hash) == 0 ||
+			      (h && h->kind == SK_CQL_TEXT &&
+			       h->u.text.len == strlen(cur.hash) &&
+			       !memcmp(h->u.text.p, cur.hash,
+				       h->u.text.len)))) {
+				sk_warning_free(w);
+				w = NULL;
+			}
+		}
+		sk_cql_result_free(res);
+		if (!w) {
+			(*missing)++;
+			continue;
+		}
+		struct sk_store_current now = cur;
+		now.version = cur.version + 1;
+		snprintf(now.hash, sizeof now.hash, "%s", hash);
+		struct known *k;
+		rc = write_current(cs, w, hash, now.version, false, err);
+		sk_warning_free(w);
+		if (rc == SK_OK)
+			rc = known_set(cs, cell_int(col(&r, "region_id")),
+				       cell_int(col(&r, "lang_key")),
+				       day_of(d), &now, &k, err);
+		if (rc != SK_OK)
+			break;
+		k->written = true;
+		(*rows)++;
+		/* Mark in steps: the rows' writes first, then their hashes. */
+		if (cs->n_known >= 200 && (rc = mark_written(cs, err)) != SK_OK)
+			break;
+	}
+	if (rc == SK_OK)
+		rc = mark_written(cs, err);
+done:
+	cs->n_known = 0;
+	sk_cql_rows_close(it);
+	free(qs);
+	free(qr);
+	return rc;
+}
+
+/* Schema 3, revisions: a revision whose raw message hashes otherwise now
+ * is moved to its new hash (same values, same write time; the old row
+ * deleted at that time). One whose message does not map keeps its hash. */
+static sk_err_t rehash_revisions(struct cstore *cs, size_t *moved,
+				 struct sk_error *err)
+{
+	char *qs = qualify(cs, "SELECT region_id, lang_key, valid_date, "
+			       "publish_time, content_hash, reg_id, "
+			       "danger_level, main_text, raw_json, "
+			       "WRITETIME(reg_id) FROM @.warning_revisions");
+	char *qd = qualify(cs, "DELETE FROM @.warning_revisions WHERE "
+			       "region_id = ? AND lang_key = ? AND valid_date "
+			       "= ? AND publish_time = ? AND content_hash = ?");
+	const struct sk_cql_prepared *del = NULL;
+	struct sk_cql_rows *it = NULL;
+	struct sk_cql_params p = {.page_size = 200};
+	sk_err_t rc = SK_OK;
+	if (!qs || !qd) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto done;
+	}
+	if ((rc = sk_cql_session_prepare(cs->s, qd, &del, err)) != SK_OK ||
+	    (rc = sk_cql_rows_open(&it, cs->s, qs, NULL, &p, err)) != SK_OK)
+		goto done;
+	const struct sk_cql_value *row;
+	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
+		struct row r = {sk_cql_rows_meta(it), row};
+		const struct sk_cql_value *raw = col(&r, "raw_json");
+		const struct sk_cql_value *old = col(&r, "content_hash");
+		const struct sk_cql_value *wt = col(&r, "writetime(reg_id)");
+		struct sk_warning *w = NULL;
+		struct sk_error why = {0};
+		char hash[SK_STORE_HASH_LEN];
+		if (!raw || raw->kind != SK_CQL_TEXT || !old ||
+		    old->kind != SK_CQL_TEXT || !wt ||
+		    wt->kind != SK_CQL_BIGINT ||
+		    sk_proc_map(raw->u.text.p, raw->u.text.len, &w, &why) !=
+			    SK_OK ||
+		    sk_store_content_hash(w, hash, &why) != SK_OK ||
+		    (old->u.text.len == strlen(hash) &&
+		     !memcmp(old->u.text.p, hash, old->u.text.len))) {
+			sk_warning_free(w);
+			continue;
+		}
+		sk_warning_free(w);
+		struct sk_cql_value v[9] = {
+			*col(&r, "region_id"), *col(&r, "lang_key"),
+			*col(&r, "valid_date"), *col(&r, "publish_time"),
+			sk_cql_value_text(hash), *col(&r, "reg_id"),
+			*col(&r, "danger_level"), *col(&r, "main_text"), *raw};
+		struct sk_cql_value k[5] = {v[0], v[1], v[2], v[3], *old};
+		if ((rc = submit(cs, cs->ins_revision, v, 9, wt->u.i64,
+				 err)) != SK_OK ||
+		    (rc = submit(cs, del, k, 5, wt->u.i64, err)) != SK_OK)
+			break;
+		(*moved)++;
+	}
+	struct sk_cql_wait_report rep = {0};
+	struct sk_error werr = {0};
+	if (sk_cql_session_wait_all(cs->s, &rep, &werr) != SK_OK &&
+	    rc == SK_OK) {
+		*err = werr;
+		rc = werr.code;
+	}
+	if (rc == SK_OK && rep.n_failed)
+		rc = sk_error_set(err, SK_ERR_STORE, true,
+				  "cassandra: %zu of %zu migration writes not "
+				  "acknowledged",
+				  rep.n_failed, rep.n_ok + rep.n_failed);
+done:
+	sk_cql_rows_close(it);
+	free(qs);
+	free(qd);
+	return rc;
+}
+
+/* Schema 2 -> 3 and every later version that adds stored columns: each
+ * stored row of the field tables that its Cassandra table lacks is added
+ * (ALTER TABLE ... ADD, the kind's type; child tables made since by the
+ * CREATE TABLE IF NOT EXISTS at open), then every content_hash is filled
+ * from the revisions' raw messages (rehash_current, rehash_revisions).
+ * So adding a field needs no code here: its table row and SCHEMA_VERSION
+ * + 1. Every step can run again. */
+static sk_err_t migrate_columns(struct cstore *cs, struct sk_error *err)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	for (size_t t = 0; t < 2 + MAX_CHILD; t++) {
+		const struct sk_table *ft = wt;
+		const char *name = t < 2 ? warning_tables[t] : NULL;
+		if (t >= 2) {
+			size_t k = 0;
+			for (size_t i = 0; i < wt->n_rows && !name; i++)
+				if (wt->rows[i].kind == SK_FIELD_LIST &&
+				    k++ == t - 2) {
+					ft = wt->rows[i].child;
+					name = child_table(ft);
+				}
+			if (!name)
+				break;
+		}
+		for (size_t i = 0; i < ft->n_rows; i++) {
+			const struct sk_field *f = &ft->rows[i];
+			bool has;
+			char ddl[200];
+			if (!sk_model_field_stored(f))
+				continue;
+			if (has_column(cs, name, f->name, &has, err) != SK_OK)
+				return err->code;
+			if (has)
+				continue;
+			snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s ADD %s %s",
+				 name, f->name, cql_type(f->kind));
+			if (run_ddl(cs, ddl, err) != SK_OK)
+				return err->code;
+		}
+	}
+	/* The writes below are prepared against the new columns. */
+	if (prepare_all(cs, err) != SK_OK)
+		return err->code;
+	size_t rows = 0, missing = 0, moved = 0;
+	if (rehash_current(cs, &rows, &missing, err) != SK_OK ||
+	    rehash_revisions(cs, &moved, err) != SK_OK)
+		return err->code;
+	if (rows || missing || moved)
+		sk_log(SK_LOG_INFO, "store",
+		       "cassandra keyspace %s migrated to schema version %d: "
+		       "%zu rows rewritten from their revisions (%zu without "
+		       "one kept as they were), %zu revisions rehashed",
+		       cs->ks, SCHEMA_VERSION, rows, missing, moved);
+	return SK_OK;
+}
+
+/* Bring a keyspace of an older schema version to SCHEMA_VERSION. Every
+ * step can run again (a crash or a second process midway is harmless):
+ * 1 -> 2 adds advice_list, copies advices into it, drops advices; 2 -> 3
+ * and later are migrate_columns; then the version is recorded. A keyspace made by this
+ * version passes through once, changing nothing. */
+static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
+{
+	int64_t ver = 0;
+	bool found;
+	if (meta_get(cs, "schema_version", &ver, &found, err) != SK_OK)
+		return err->code;
+	if (found && ver >= SCHEMA_VERSION)
+		return SK_OK;
+	size_t copied = 0;
+	bool migrated = false;
+	for (size_t i = 0; i < 2 && !(found && ver >= 2); i++) {
+		const char *t = warning_tables[i];
+		char ddl[160];
+		bool has_new, has_old;
+		if (has_column(cs, t, "advice_list", &has_new, err) != SK_OK ||
+		    has_column(cs, t, "advices", &has_old, err) != SK_OK)
+			return err->code;
+		if (!has_new) {
+			snprintf(ddl, sizeof ddl,
+				 "ALTER TABLE @.%s ADD advice_list "
+				 "frozen<list<text>>",
+				 t);
+			if (run_ddl(cs, ddl, err) != SK_OK)
+				return err->code;
+		}
+		if (!has_old)
+			continue;
+		migrated = true;
+		if (copy_advices(cs, t, &copied, err) != SK_OK)
+			return err->code;
+		snprintf(ddl, sizeof ddl, "ALTER TABLE @.%s DROP advices", t);
+		if (run_ddl(cs, ddl, err) != SK_OK)
+			return err->code;
+	}
+	if (migrated)
+		sk_log(SK_LOG_INFO, "store",
+		       "cassandra keyspace %s migrated to schema version 2: "
+		       "advices copied into advice_list (frozen) for %zu "
+		       "rows, advices dropped",
+		       cs->ks, copied);
+	if (migrate_columns(cs, err) != SK_OK)
+		return err->code;
+	char upd[96];
+	snprintf(upd, sizeof upd,
+		 "UPDATE @.store_meta SET value = %d WHERE key = "
+		 "'schema_version'",
+		 SCHEMA_VERSION);
+	if (run_ddl(cs, upd, err) != SK_OK)
+		return err->code;
+	return SK_OK;
+}
+
+static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
+			  struct sk_error *err)
+{
+	*out = NULL;
+	const char *ks = sk_store_conf(cfg)->cassandra_keyspace;
+	const char *repl = sk_store_conf(cfg)->cassandra_replication;
+	const char *cl_name = sk_store_consistencies[sk_store_conf(cfg)->cassandra_consistency];
+	if (!ident_ok(ks))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.keyspace '%s' is not a plain "
+				    "identifier",
+				    ks ? ks : "");
+	if (!repl || !*repl || strchr(repl, ';'))
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.replication must be a CQL map, "
+				    "e.g. {'class': 'SimpleStrategy', "
+				    "'replication_factor': 1}");
+	enum sk_cql_consistency cl = SK_CQL_CL_DEFAULT;
+	for (size_t i = 0; i < sizeof consistencies / sizeof consistencies[0];
+	     i++)
+		if (cl_name && !strcasecmp(cl_name, consistencies[i].name))
+			cl = consistencies[i].cl;
+	if (cl == SK_CQL_CL_DEFAULT)
+		return sk_error_set(err, SK_ERR_CONFIG, false,
+				    "cassandra.consistency '%s' is not one of "
+				    "ONE, TWO, THREE, QUORUM, ALL, "
+				    "LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE",
+				    cl_name ? cl_name : "");
+	struct cstore *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	cs->base.type = &sk_store_cassandra;
+	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
+	const char *user = sk_store_conf(cfg)->cassandra_username;
+	struct sk_cql_session_opts o = {
+		.contact_points = sk_store_conf(cfg)->cassandra_hosts,
+		.username = user && *user ? user : NULL,
+		.password = sk_store_conf(cfg)->cassandra_password,
+		.connect_timeout_ms =
+			(int)sk_store_conf(cfg)->cassandra_connect_timeout_ms,
+		.request_timeout_ms =
+			(int)sk_store_conf(cfg)->cassandra_request_timeout_ms,
+		.max_in_flight =
+			(unsigned)sk_store_conf(cfg)->cassandra_max_in_flight,
+		.consistency = cl,
+		.tls = sk_store_conf(cfg)->cassandra_tls,
+		.tls_ca_file = sk_store_conf(cfg)->cassandra_tls_ca_file,
+	};
+	if (o.tls_ca_file && !*o.tls_ca_file)
+		o.tls_ca_file = NULL;
+	char cql[1024];
+	if (sk_cql_session_open(&cs->s, &o, err) != SK_OK)
+		goto fail;
+	snprintf(cql, sizeof cql,
+		 "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s", ks,
+		 repl);
+	if (run_ddl(cs, cql, err) != SK_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
+		if (run_ddl(cs, schema[i], err) != SK_OK)
+			goto fail;
+	for (size_t i = 0;; i++) {
+		struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+		sk_err_t built = table_ddl(&b, i);
+		if (built == SK_ERR_NOTFOUND) {
+			sk_buf_free(&b);
+			break;
+		}
+		if (built != SK_OK) {
+			sk_buf_free(&b);
+			sk_error_set(err, built, false, "building CQL");
+			goto fail;
+		}
+		sk_err_t rc = run_ddl(cs, b.data, err);
+		sk_buf_free(&b);
+		if (rc != SK_OK)
+			goto fail;
+	}
+	if (migrate(cs, err) != SK_OK)
+		goto fail;
+	if (prepare_all(cs, err) != SK_OK)
+		goto fail;
+	*out = &cs->base;
+	return SK_OK;
+fail:
+	sk_error_prefix(err, "cassandra store (%s)", o.contact_points);
+	cass_close(&cs->base);
+	return err->code;
+}
+
 const struct sk_store_type sk_store_cassandra = {
 	.name = "cassandra",
 	.open = cass_open,
 	.close = cass_close,
 	.begin = cass_begin,
-	.put = cass_put,
+	.current = cass_current,
+	.revision_seen = cass_revision_seen,
+	.write = cass_write,
 	.commit = cass_commit,
 	.rollback = cass_rollback,
 	.query = cass_query,

@@ -7,8 +7,10 @@
  * docs/DATA_MODEL.md; keep the two in step.
  *
  * Every statement is prepared once at open. The column lists below are the
- * single source of the column order: the same field walk both binds a row
- * and hashes it, so content_hash covers exactly what is stored.
+ * single source of the column order; the field walks bind them, and
+ * store.c's content hash walks the same columns. The write decision is
+ * store.c's too: this backend reads the current row, says whether a
+ * revision is on record, and writes what it is told.
  *
  * Deliberately not here: cleaning or validating records (proc/), retrying
  * busy databases (the caller decides, from err->retriable), and any sharing
@@ -17,6 +19,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 #include "sqldb/sqldb.h"
+#include "proc/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,46 +142,25 @@ static const char schema_v1[] =
 	"  content_hash));"
 	"CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT);";
 
-static const char *const schema_steps[] = {schema_v1};
+/* Version 2: the warning's top-level ExposedHeightFill. */
+static const char schema_v2[] =
+	"ALTER TABLE avalanche_warning ADD COLUMN exposed_height_fill INTEGER;";
 
-/* Column order of each table as bound and read; must match the field walks
- * (warning_fields, problem_fields, ...) one for one. Child tables start
- * with the three key columns. */
-static const char *const warning_cols[] = {
-	"region_id", "lang_key", "valid_date", "reg_id", "region_name",
-	"region_type_id", "region_type_name", "danger_level", "not_assessed",
-	"valid_from", "valid_to", "next_warning_time", "publish_time",
-	"danger_increase_time", "danger_decrease_time", "main_text",
-	"is_detail", "danger_level_name", "author", "avalanche_danger",
-	"emergency_warning", "snow_surface", "current_weaklayers",
-	"latest_avalanche_activity", "latest_observations",
-	"previous_warning_reg_id", "is_tendency", "utm_zone", "utm_east",
-	"utm_north", "has_weather", "cloud_cover_id", "cloud_cover_name",
-	"weather_comment", "weather_saved_time",
-	/* not record fields: */
-	"content_hash", "revision_count"};
-#define WARNING_NCOLS (sizeof warning_cols / sizeof *warning_cols)
-#define WARNING_RECORD_NCOLS (WARNING_NCOLS - 2)
+static const char *const schema_steps[] = {schema_v1, schema_v2};
 
-static const char *const problem_cols[] = {
-	"region_id", "lang_key", "valid_date", "problem_id",
-	"problem_type_id", "problem_type_name", "cause_id", "cause_name",
-	"aval_type_id", "aval_type_name", "ext_id", "ext_name",
-	"trigger_simple_id", "trigger_simple_name", "trigger_sensitivity_id",
-	"trigger_sensitivity_name", "size_id", "size_name", "probability_id",
-	"probability_name", "propagation_id", "propagation_name",
-	"exposed_height_1", "exposed_height_2", "exposed_height_fill",
-	"valid_expositions", "danger_level", "text"};
-static const char *const advice_cols[] = {"region_id", "lang_key",
-					  "valid_date", "position", "text",
-					  "image_url"};
-static const char *const weather_cols[] = {
-	"region_id", "lang_key", "valid_date", "type_id",
-	"type_name", "subtype_id", "subtype_name", "value"};
-#define NCOLS(a) (sizeof(a) / sizeof *(a))
-#define KEY_NCOLS 3
+/* The first version whose step adds a stored column (0: none yet). Opening
+ * a database older than it rewrites every current row from its revision's
+ * raw message once the steps ran (rewrite_from_revisions), so the new
+ * column is filled and content_hash is the hash of the record a new run of
+ * the same input makes: adding a field reports no spurious updates. */
+static const int rewrite_from_version = 2;
 
+#define KEY_NCOLS 3 /* region_id, lang_key, valid_date: first in every
+		     * child table */
 #define KEY_WHERE " WHERE region_id = ?1 AND lang_key = ?2 AND valid_date = ?3"
+#define NCOLS(a) (sizeof(a) / sizeof *(a))
+/* Child tables (LIST rows of the warning table) this backend can hold. */
+#define MAX_CHILD 4
 
 /* ------------------------------------------------------------- the handle */
 
@@ -191,22 +173,21 @@ enum {
 	S_CURRENT,
 	S_REV_INSERT,
 	S_REV_COUNT,
+	S_REV_SEEN,
 	S_W_INSERT,
 	S_W_DELETE,
-	S_P_INSERT,
-	S_P_DELETE,
-	S_A_INSERT,
-	S_A_DELETE,
-	S_X_INSERT,
-	S_X_DELETE,
 	S_Q_WARNINGS,
 	S_Q_WARNINGS_REGIONS,
-	S_Q_PROBLEMS,
-	S_Q_ADVICES,
-	S_Q_WEATHER,
 	S_META_SET,
 	S_STATS,
+	S_COLUMN,     /* does table ?1 have column ?2 */
 	S__COUNT
+};
+
+/* The statements of one child table (one LIST row of the warning table). */
+struct child_sql {
+	const struct sk_field *f; /* the LIST row; f->child is the table */
+	sqlite3_stmt *ins, *del, *sel;
 };
 
 struct sqlite_store {
@@ -214,6 +195,8 @@ struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *s[S__COUNT];
+	struct child_sql child[MAX_CHILD];
+	size_t n_child;
 	bool in_tx;    /* between begin and commit/rollback */
 	bool dirty;    /* this transaction changed something */
 	bool querying; /* a query's callback is running */
@@ -247,287 +230,65 @@ static sk_err_t bind_failed(int rc, struct sk_error *err)
 			    sqlite3_errstr(rc), rc);
 }
 
-static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
-{
-	int rc = sqlite3_bind_int(s, 1, w->region_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, w->lang_key);
-	if (rc == SQLITE_OK)
-		rc = sk_sqldb_bind_text(s, 3, w->valid_date);
-	return rc;
-}
-
-/* ------------------------------------------------- field walk: bind / hash
+/* ------------------------------------------------------ field walk: bind
  *
- * One walk per table emits the stored values in column order. With a
- * statement it binds them from index idx on; without one it feeds them to
- * FNV-1a 64 with a type tag and, for text, a length, so that no two
- * different rows hash the same byte stream. */
+ * The stored rows of a field table bind in row order (the column order)
+ * from index idx on, each as sk_store_value says (the value the content
+ * hash walks too). */
 
 struct emit {
-	sqlite3_stmt *s; /* NULL: hashing */
-	int idx;         /* next bind index */
-	int rc;          /* first bind error */
-	uint64_t h;
+	sqlite3_stmt *s;
+	int idx; /* next bind index */
+	int rc;  /* first bind error */
 };
 
-static void hash_bytes(struct emit *e, const void *p, size_t n)
+static void emit_rc(struct emit *e, int rc)
 {
-	e->h = sk_fnv1a64_update(e->h, p, n);
-}
-
-/* Little-endian whatever the host: the hash is stored and compared later. */
-static void hash_u64(struct emit *e, uint64_t v)
-{
-	unsigned char b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	hash_bytes(e, b, sizeof b);
-}
-
-static void emit_null(struct emit *e)
-{
-	if (!e->s) {
-		hash_bytes(e, "N", 1);
-		return;
-	}
-	int rc = sqlite3_bind_null(e->s, e->idx++);
+	e->idx++;
 	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
 		e->rc = rc;
-}
-
-static void emit_int(struct emit *e, int64_t v)
-{
-	if (!e->s) {
-		hash_bytes(e, "I", 1);
-		hash_u64(e, (uint64_t)v);
-		return;
-	}
-	int rc = sqlite3_bind_int64(e->s, e->idx++, v);
-	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
-		e->rc = rc;
-}
-
-/* Optional integer: -1 (absent or null in the API) is stored as NULL. */
-static void emit_opt(struct emit *e, int64_t v)
-{
-	if (v == -1)
-		emit_null(e);
-	else
-		emit_int(e, v);
 }
 
 static void emit_text(struct emit *e, const char *s)
 {
-	if (!s) {
-		emit_null(e);
-		return;
-	}
-	if (!e->s) {
-		size_t n = strlen(s);
-		hash_bytes(e, "T", 1);
-		hash_u64(e, (uint64_t)n);
-		hash_bytes(e, s, n);
-		return;
-	}
-	int rc = sqlite3_bind_text(e->s, e->idx++, s, -1, SQLITE_TRANSIENT);
-	if (rc != SQLITE_OK && e->rc == SQLITE_OK)
-		e->rc = rc;
+	emit_rc(e, s ? sqlite3_bind_text(e->s, e->idx, s, -1, SQLITE_TRANSIENT)
+		     : sqlite3_bind_null(e->s, e->idx));
 }
 
-/* Times are stored as the UTC text of sk_time_format_utc, NULL without a
- * UTC value (the local text is not stored). */
-static void emit_time(struct emit *e, const struct sk_time_field *t)
+static void emit_field(struct emit *e, const struct sk_field *f,
+		       const void *rec)
 {
-	if (!t->has_utc) {
-		emit_null(e);
-		return;
-	}
-	char buf[SK_TIME_UTC_LEN];
-	sk_time_format_utc(t->utc_ms, buf);
-	emit_text(e, buf);
+	struct sk_store_value v;
+	sk_store_value(f, rec, &v);
+	if (v.kind == SK_STORE_INT)
+		emit_rc(e, sqlite3_bind_int64(e->s, e->idx, v.i));
+	else
+		emit_text(e, v.text);
 }
 
-/* A section marker in the hash stream only (children counts). */
-static void emit_section(struct emit *e, char tag, size_t n)
+static void emit_record(struct emit *e, const struct sk_table *t,
+			const void *rec)
 {
-	if (e->s)
-		return;
-	hash_bytes(e, &tag, 1);
-	hash_u64(e, (uint64_t)n);
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			emit_field(e, &t->rows[i], rec);
 }
 
-/* The avalanche_warning record columns, in warning_cols order. */
-static void warning_fields(struct emit *e, const struct sk_warning *w)
+/* The natural key (the warning table's SK_FIELD_KEY rows, in row order:
+ * region_id, lang_key, valid_date) as ?1..?3. */
+static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
 {
-	emit_int(e, w->region_id);
-	emit_int(e, w->lang_key);
-	emit_text(e, w->valid_date);
-	emit_int(e, w->reg_id);
-	emit_text(e, w->region_name);
-	emit_opt(e, w->region_type_id);
-	emit_text(e, w->region_type_name);
-	emit_int(e, w->danger_level);
-	emit_int(e, w->not_assessed);
-	emit_time(e, &w->valid_from);
-	emit_time(e, &w->valid_to);
-	emit_time(e, &w->next_warning_time);
-	emit_time(e, &w->publish_time);
-	emit_time(e, &w->danger_increase_time);
-	emit_time(e, &w->danger_decrease_time);
-	emit_text(e, w->main_text);
-	emit_int(e, w->is_detail);
-	emit_text(e, w->danger_level_name);
-	emit_text(e, w->author);
-	emit_text(e, w->avalanche_danger);
-	emit_text(e, w->emergency_warning);
-	emit_text(e, w->snow_surface);
-	emit_text(e, w->current_weaklayers);
-	emit_text(e, w->latest_avalanche_activity);
-	emit_text(e, w->latest_observations);
-	emit_opt(e, w->previous_warning_reg_id);
-	emit_opt(e, w->is_tendency);
-	emit_opt(e, w->utm_zone);
-	emit_opt(e, w->utm_east);
-	emit_opt(e, w->utm_north);
-	emit_int(e, w->has_weather);
-	emit_opt(e, w->cloud_cover_id);
-	emit_text(e, w->cloud_cover_name);
-	emit_text(e, w->weather_comment);
-	emit_time(e, &w->weather_saved_time);
+	const struct sk_table *t = &sk_model_warning_table;
+	struct emit e = {.s = s, .idx = 1};
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (t->rows[i].flags & SK_FIELD_KEY)
+			emit_field(&e, &t->rows[i], w);
+	return e.rc;
 }
 
-/* avalanche_problem after the key columns. */
-static void problem_fields(struct emit *e, const struct sk_problem *p)
-{
-	emit_int(e, p->problem_id);
-	emit_opt(e, p->problem_type_id);
-	emit_text(e, p->problem_type_name);
-	emit_opt(e, p->cause_id);
-	emit_text(e, p->cause_name);
-	emit_opt(e, p->aval_type_id);
-	emit_text(e, p->aval_type_name);
-	emit_opt(e, p->ext_id);
-	emit_text(e, p->ext_name);
-	emit_opt(e, p->trigger_simple_id);
-	emit_text(e, p->trigger_simple_name);
-	emit_opt(e, p->trigger_sensitivity_id);
-	emit_text(e, p->trigger_sensitivity_name);
-	emit_opt(e, p->size_id);
-	emit_text(e, p->size_name);
-	emit_opt(e, p->probability_id);
-	emit_text(e, p->probability_name);
-	emit_opt(e, p->propagation_id);
-	emit_text(e, p->propagation_name);
-	emit_opt(e, p->exposed_height_1);
-	emit_opt(e, p->exposed_height_2);
-	emit_opt(e, p->exposed_height_fill);
-	emit_text(e, p->valid_expositions);
-	emit_opt(e, p->danger_level);
-	emit_text(e, p->text);
-}
-
-static void advice_fields(struct emit *e, const struct sk_advice *a)
-{
-	emit_int(e, a->position);
-	emit_text(e, a->text);
-	emit_text(e, a->image_url);
-}
-
-static void weather_fields(struct emit *e, const struct sk_weather_value *v)
-{
-	emit_int(e, v->type_id);
-	emit_text(e, v->type_name);
-	emit_int(e, v->subtype_id);
-	emit_text(e, v->subtype_name);
-	emit_text(e, v->value);
-}
-
-/* ------------------------------------------------------ canonical children
- *
- * Children are hashed in primary-key order, the order a query returns them,
- * so a record read back hashes the same as the one that was written. */
-
-struct children {
-	const struct sk_problem *p[SK_LIMIT_PROBLEMS];
-	const struct sk_advice *a[SK_LIMIT_ADVICES];
-	const struct sk_weather_value *x[SK_LIMIT_WEATHER_VALUES];
-};
-
-static int cmp_int(int a, int b)
-{
-	return (a > b) - (a < b);
-}
-
-static int cmp_problem(const void *l, const void *r)
-{
-	const struct sk_problem *a = *(const struct sk_problem *const *)l;
-	const struct sk_problem *b = *(const struct sk_problem *const *)r;
-	return cmp_int(a->problem_id, b->problem_id);
-}
-
-static int cmp_advice(const void *l, const void *r)
-{
-	const struct sk_advice *a = *(const struct sk_advice *const *)l;
-	const struct sk_advice *b = *(const struct sk_advice *const *)r;
-	return cmp_int(a->position, b->position);
-}
-
-static int cmp_weather(const void *l, const void *r)
-{
-	const struct sk_weather_value *a =
-		*(const struct sk_weather_value *const *)l;
-	const struct sk_weather_value *b =
-		*(const struct sk_weather_value *const *)r;
-	int c = cmp_int(a->type_id, b->type_id);
-	return c ? c : cmp_int(a->subtype_id, b->subtype_id);
-}
-
-static sk_err_t children_sort(struct children *c, const struct sk_warning *w,
-			      struct sk_error *err)
-{
-	if (w->n_problems > SK_LIMIT_PROBLEMS ||
-	    w->n_advices > SK_LIMIT_ADVICES ||
-	    w->n_weather > SK_LIMIT_WEATHER_VALUES)
-		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "%zu problems, %zu advices, %zu weather "
-				    "values: more than the limits %d/%d/%d",
-				    w->n_problems, w->n_advices, w->n_weather,
-				    SK_LIMIT_PROBLEMS, SK_LIMIT_ADVICES,
-				    SK_LIMIT_WEATHER_VALUES);
-	for (size_t i = 0; i < w->n_problems; i++)
-		c->p[i] = &w->problems[i];
-	for (size_t i = 0; i < w->n_advices; i++)
-		c->a[i] = &w->advices[i];
-	for (size_t i = 0; i < w->n_weather; i++)
-		c->x[i] = &w->weather[i];
-	if (w->n_problems > 1)
-		qsort(c->p, w->n_problems, sizeof *c->p, cmp_problem);
-	if (w->n_advices > 1)
-		qsort(c->a, w->n_advices, sizeof *c->a, cmp_advice);
-	if (w->n_weather > 1)
-		qsort(c->x, w->n_weather, sizeof *c->x, cmp_weather);
-	return SK_OK;
-}
-
-/* content_hash: 16 lower-case hex digits of FNV-1a 64 over the stored row
- * and its children. */
-static void content_hash(const struct sk_warning *w, const struct children *c,
-			 char out[17])
-{
-	struct emit e = {.h = SK_FNV1A64_INIT};
-	warning_fields(&e, w);
-	emit_section(&e, 'P', w->n_problems);
-	for (size_t i = 0; i < w->n_problems; i++)
-		problem_fields(&e, c->p[i]);
-	emit_section(&e, 'A', w->n_advices);
-	for (size_t i = 0; i < w->n_advices; i++)
-		advice_fields(&e, c->a[i]);
-	emit_section(&e, 'W', w->n_weather);
-	for (size_t i = 0; i < w->n_weather; i++)
-		weather_fields(&e, c->x[i]);
-	snprintf(out, 17, "%016llx", (unsigned long long)e.h);
-}
+/* The warning columns a warning_revision row copies (?6..?8), by name. */
+static const char *const revision_copies[] = {"reg_id", "danger_level",
+					      "main_text"};
 
 /* --------------------------------------------------------------- open/close */
 
@@ -540,20 +301,45 @@ static void sqlite_close(struct sk_store *base)
 		sk_sqldb_rollback(st->db);
 	for (size_t i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(st->s[i]);
+	for (size_t i = 0; i < st->n_child; i++) {
+		sqlite3_finalize(st->child[i].ins);
+		sqlite3_finalize(st->child[i].del);
+		sqlite3_finalize(st->child[i].sel);
+	}
 	sk_sqldb_close(st->db);
 	free(st->path);
 	free(st);
 }
 
-/* "INSERT INTO t (c1, ...) VALUES (?1, ...)". */
-static sk_err_t sql_insert(struct sk_buf *b, const char *table,
-			   const char *const *cols, size_t n)
+/* The stored columns of t, comma-separated, after prefix (a list of key
+ * columns, or ""); *n counts them all. */
+static sk_err_t sql_cols(struct sk_buf *b, const char *prefix,
+			 const struct sk_table *t, size_t *n)
 {
-	sk_err_t rc = sk_buf_printf(b, "INSERT INTO %s (", table);
-	for (size_t i = 0; i < n && rc == SK_OK; i++)
-		rc = sk_buf_printf(b, "%s%s", i ? ", " : "", cols[i]);
+	sk_err_t rc = sk_buf_puts(b, prefix);
+	bool first = !*prefix;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++) {
+		if (!sk_model_field_stored(&t->rows[i]))
+			continue;
+		rc = sk_buf_printf(b, "%s%s", first ? "" : ", ",
+				   t->rows[i].name);
+		first = false;
+		(*n)++;
+	}
+	return rc;
+}
+
+/* "INSERT INTO t (key..., stored columns..., extra...) VALUES (?1, ...)". */
+static sk_err_t sql_insert(struct sk_buf *b, const struct sk_table *t,
+			   const char *key, size_t n_key, const char *extra,
+			   size_t n_extra)
+{
+	size_t n = n_key + n_extra;
+	sk_err_t rc = sk_buf_printf(b, "INSERT INTO %s (", t->name);
 	if (rc == SK_OK)
-		rc = sk_buf_puts(b, ") VALUES (");
+		rc = sql_cols(b, key, t, &n);
+	if (rc == SK_OK)
+		rc = sk_buf_printf(b, "%s) VALUES (", extra);
 	for (size_t i = 0; i < n && rc == SK_OK; i++)
 		rc = sk_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
 	if (rc == SK_OK)
@@ -561,61 +347,51 @@ static sk_err_t sql_insert(struct sk_buf *b, const char *table,
 	return rc;
 }
 
-/* "SELECT c[from..n) FROM t" followed by tail. */
-static sk_err_t sql_select(struct sk_buf *b, const char *table,
-			   const char *const *cols, size_t from, size_t n,
+/* "SELECT stored columns FROM t" followed by tail. */
+static sk_err_t sql_select(struct sk_buf *b, const struct sk_table *t,
 			   const char *tail)
 {
+	size_t n = 0;
 	sk_err_t rc = sk_buf_puts(b, "SELECT ");
-	for (size_t i = from; i < n && rc == SK_OK; i++)
-		rc = sk_buf_printf(b, "%s%s", i > from ? ", " : "", cols[i]);
 	if (rc == SK_OK)
-		rc = sk_buf_printf(b, " FROM %s%s", table, tail);
+		rc = sql_cols(b, "", t, &n);
+	if (rc == SK_OK)
+		rc = sk_buf_printf(b, " FROM %s%s", t->name, tail);
 	return rc;
 }
 
-struct gen_sql {
-	int id;
-	const char *table;
-	const char *const *cols;
-	size_t n;
-	bool insert;
-	size_t from;      /* select: first column */
-	const char *tail; /* select: WHERE ... */
-};
+/* " ORDER BY" the key rows of a child table, in row order. */
+static sk_err_t sql_order(struct sk_buf *b, const struct sk_table *t)
+{
+	sk_err_t rc = sk_buf_puts(b, KEY_WHERE " ORDER BY ");
+	bool first = true;
+	for (size_t i = 0; i < t->n_rows && rc == SK_OK; i++) {
+		if (!(t->rows[i].flags & SK_FIELD_KEY))
+			continue;
+		rc = sk_buf_printf(b, "%s%s", first ? "" : ", ",
+				   t->rows[i].name);
+		first = false;
+	}
+	return rc;
+}
 
-static const struct gen_sql generated[] = {
-	{S_W_INSERT, "avalanche_warning", warning_cols, NCOLS(warning_cols),
-	 true, 0, NULL},
-	{S_P_INSERT, "avalanche_problem", problem_cols, NCOLS(problem_cols),
-	 true, 0, NULL},
-	{S_A_INSERT, "avalanche_advice", advice_cols, NCOLS(advice_cols), true,
-	 0, NULL},
-	{S_X_INSERT, "mountain_weather", weather_cols, NCOLS(weather_cols),
-	 true, 0, NULL},
-	{S_Q_WARNINGS, "avalanche_warning", warning_cols, WARNING_RECORD_NCOLS,
-	 false, 0,
-	 " WHERE valid_date >= ?1 AND valid_date <= ?2"
-	 " AND (?3 = 0 OR lang_key = ?3)"
-	 " AND (?4 IS NULL OR region_id IN (SELECT value FROM json_each(?4)))"
-	 " ORDER BY valid_date, region_id, lang_key LIMIT ?5"},
-	/* The same for a list of regions: seeks on the primary key (region,
-	 * language, date) instead of reading every region's rows of the date
-	 * range (a region's season: 183 rows read, not 16,800). */
-	{S_Q_WARNINGS_REGIONS, "avalanche_warning", warning_cols,
-	 WARNING_RECORD_NCOLS, false, 0,
-	 " WHERE region_id IN (SELECT value FROM json_each(?4))"
-	 " AND lang_key IN (SELECT value FROM json_each(CASE ?3 WHEN 0 THEN"
-	 " '[1,2]' ELSE json_array(?3) END))"
-	 " AND valid_date >= ?1 AND valid_date <= ?2"
-	 " ORDER BY valid_date, region_id, lang_key LIMIT ?5"},
-	{S_Q_PROBLEMS, "avalanche_problem", problem_cols, NCOLS(problem_cols),
-	 false, KEY_NCOLS, KEY_WHERE " ORDER BY problem_id"},
-	{S_Q_ADVICES, "avalanche_advice", advice_cols, NCOLS(advice_cols),
-	 false, KEY_NCOLS, KEY_WHERE " ORDER BY position"},
-	{S_Q_WEATHER, "mountain_weather", weather_cols, NCOLS(weather_cols),
-	 false, KEY_NCOLS, KEY_WHERE " ORDER BY type_id, subtype_id"},
-};
+#define W_INSERT_EXTRA ", content_hash, revision_count"
+#define KEY_COLS "region_id, lang_key, valid_date"
+
+static const char q_warnings_tail[] =
+	" WHERE valid_date >= ?1 AND valid_date <= ?2"
+	" AND (?3 = 0 OR lang_key = ?3)"
+	" AND (?4 IS NULL OR region_id IN (SELECT value FROM json_each(?4)))"
+	" ORDER BY valid_date, region_id, lang_key LIMIT ?5";
+/* The same for a list of regions: seeks on the primary key (region,
+ * language, date) instead of reading every region's rows of the date
+ * range (a region's season: 183 rows read, not 16,800). */
+static const char q_regions_tail[] =
+	" WHERE region_id IN (SELECT value FROM json_each(?4))"
+	" AND lang_key IN (SELECT value FROM json_each(CASE ?3 WHEN 0 THEN"
+	" '[1,2]' ELSE json_array(?3) END))"
+	" AND valid_date >= ?1 AND valid_date <= ?2"
+	" ORDER BY valid_date, region_id, lang_key LIMIT ?5";
 
 static const struct {
 	int id;
@@ -634,17 +410,87 @@ static const struct {
 	 " main_text, raw_json, first_seen)"
 	 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
 	{S_REV_COUNT, "SELECT count(*) FROM warning_revision" KEY_WHERE},
+	{S_REV_SEEN, "SELECT 1 FROM warning_revision" KEY_WHERE
+		     " AND publish_time = ?4 AND content_hash = ?5"},
 	{S_W_DELETE, "DELETE FROM avalanche_warning" KEY_WHERE},
-	{S_P_DELETE, "DELETE FROM avalanche_problem" KEY_WHERE},
-	{S_A_DELETE, "DELETE FROM avalanche_advice" KEY_WHERE},
-	{S_X_DELETE, "DELETE FROM mountain_weather" KEY_WHERE},
 	{S_META_SET, "INSERT OR REPLACE INTO store_meta (key, value)"
 		     " VALUES ('last_write', ?1)"},
 	{S_STATS, "SELECT (SELECT count(*) FROM avalanche_warning),"
 		  " (SELECT count(*) FROM avalanche_problem),"
 		  " (SELECT count(*) FROM warning_revision),"
 		  " (SELECT value FROM store_meta WHERE key = 'last_write')"},
+	{S_COLUMN, "SELECT type, \"notnull\" FROM pragma_table_info(?1)"
+		   " WHERE name = ?2"},
 };
+
+/* Prepare the SQL built in b into *out, or record the build failure. */
+static sk_err_t prepare_built(struct sqlite_store *st, sqlite3_stmt **out,
+			      struct sk_buf *b, sk_err_t built,
+			      const char *table, struct sk_error *err)
+{
+	if (built != SK_OK)
+		return sk_error_set(err, built, false, "building SQL for %s",
+				    table);
+	return sk_sqldb_prepare(st->db, out, b->data, err);
+}
+
+/* The statements the field tables make: the warning row's insert and
+ * queries, and insert / delete / select per child table. */
+static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+	sk_err_t rc = prepare_built(st, &st->s[S_W_INSERT], &b,
+				    sql_insert(&b, wt, "", 0, W_INSERT_EXTRA,
+					       2),
+				    wt->name, err);
+	sk_buf_reset(&b);
+	if (rc == SK_OK)
+		rc = prepare_built(st, &st->s[S_Q_WARNINGS], &b,
+				   sql_select(&b, wt, q_warnings_tail),
+				   wt->name, err);
+	sk_buf_reset(&b);
+	if (rc == SK_OK)
+		rc = prepare_built(st, &st->s[S_Q_WARNINGS_REGIONS], &b,
+				   sql_select(&b, wt, q_regions_tail),
+				   wt->name, err);
+	for (size_t i = 0; i < wt->n_rows && rc == SK_OK; i++) {
+		const struct sk_field *f = &wt->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		if (st->n_child == MAX_CHILD) {
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "internal: more than %d child tables",
+					  MAX_CHILD);
+			break;
+		}
+		struct child_sql *c = &st->child[st->n_child++];
+		const struct sk_table *ct = f->child;
+		c->f = f;
+		sk_buf_reset(&b);
+		rc = prepare_built(st, &c->ins, &b,
+				   sql_insert(&b, ct, KEY_COLS, KEY_NCOLS, "",
+					      0),
+				   ct->name, err);
+		sk_buf_reset(&b);
+		if (rc == SK_OK)
+			rc = prepare_built(st, &c->del, &b,
+					   sk_buf_printf(&b,
+							 "DELETE FROM %s" KEY_WHERE,
+							 ct->name),
+					   ct->name, err);
+		sk_buf_reset(&b);
+		if (rc == SK_OK) {
+			sk_err_t built = sql_select(&b, ct, "");
+			if (built == SK_OK)
+				built = sql_order(&b, ct);
+			rc = prepare_built(st, &c->sel, &b, built, ct->name,
+					   err);
+		}
+	}
+	sk_buf_free(&b);
+	return rc;
+}
 
 static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 {
@@ -652,22 +498,7 @@ static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 		if (sk_sqldb_prepare(st->db, &st->s[fixed_sql[i].id],
 				     fixed_sql[i].sql, err) != SK_OK)
 			return SK_ERR_DB;
-	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
-	sk_err_t rc = SK_OK;
-	for (size_t i = 0; i < NCOLS(generated) && rc == SK_OK; i++) {
-		const struct gen_sql *g = &generated[i];
-		sk_buf_reset(&b);
-		rc = g->insert ? sql_insert(&b, g->table, g->cols, g->n)
-			       : sql_select(&b, g->table, g->cols, g->from,
-					    g->n, g->tail);
-		if (rc != SK_OK)
-			rc = sk_error_set(err, rc, false,
-					  "building SQL for %s", g->table);
-		else
-			rc = sk_sqldb_prepare(st->db, &st->s[g->id], b.data,
-					      err);
-	}
-	sk_buf_free(&b);
+	sk_err_t rc = prepare_tables(st, err);
 	for (size_t i = 0; i < S__COUNT && rc == SK_OK; i++)
 		if (!st->s[i])
 			rc = sk_error_set(err, SK_ERR_STORE, false,
@@ -675,11 +506,246 @@ static sk_err_t prepare_all(struct sqlite_store *st, struct sk_error *err)
 	return rc;
 }
 
+/* The SQLite type a row's kind is stored as. */
+static const char *sql_type(enum sk_field_kind k)
+{
+	switch (k) {
+	case SK_FIELD_TEXT:
+	case SK_FIELD_DATE:
+	case SK_FIELD_TIME:
+		return "TEXT";
+	default:
+		return "INTEGER";
+	}
+}
+
+/* Every stored row of every field table must be a column of its table,
+ * of its kind's type, NOT NULL exactly when the row is not nullable: a
+ * row added to a table without its migration (a new schema step) is an
+ * error here, at open, not a failed insert later. */
+static sk_err_t check_tables(struct sqlite_store *st, struct sk_error *err)
+{
+	size_t n;
+	const struct sk_table *const *tables = sk_model_tables(&n);
+	sqlite3_stmt *s = st->s[S_COLUMN];
+	for (size_t t = 0; t < n; t++) {
+		for (size_t i = 0; i < tables[t]->n_rows; i++) {
+			const struct sk_field *f = &tables[t]->rows[i];
+			if (!sk_model_field_stored(f))
+				continue;
+			int brc = sk_sqldb_bind_text(s, 1, tables[t]->name);
+			if (brc == SQLITE_OK)
+				brc = sk_sqldb_bind_text(s, 2, f->name);
+			if (brc != SQLITE_OK) {
+				stmt_done(s);
+				return bind_failed(brc, err);
+			}
+			int step = sqlite3_step(s);
+			bool ok = step == SQLITE_ROW;
+			if (ok) {
+				const char *type =
+					(const char *)sqlite3_column_text(s, 0);
+				bool notnull = sqlite3_column_int(s, 1) != 0;
+				bool nullable =
+					(f->flags & SK_FIELD_NULLABLE) != 0;
+				/* Key columns are NOT NULL by the key. */
+				ok = type && !strcmp(type, sql_type(f->kind)) &&
+				     (notnull != nullable ||
+				      (f->flags & SK_FIELD_KEY));
+			}
+			stmt_done(s);
+			if (step != SQLITE_ROW && step != SQLITE_DONE)
+				return sk_sqldb_error(st->db, "table_info",
+						      err);
+			if (!ok)
+				return sk_error_set(
+					err, SK_ERR_DB, false,
+					"column %s.%s is missing or not %s%s "
+					"(a field table row without its schema "
+					"step?)",
+					tables[t]->name, f->name,
+					sql_type(f->kind),
+					(f->flags & SK_FIELD_NULLABLE)
+						? ""
+						: " NOT NULL");
+		}
+	}
+	return SK_OK;
+}
+
+static sk_err_t replace_current(struct sqlite_store *st,
+				const struct sk_warning *w, const char *hash,
+				int64_t revisions, struct sk_error *err);
+
+/* One key of avalanche_warning and what rewrite_from_revisions needs. */
+struct rewrite_key {
+	struct sk_warning k; /* only the key members are set */
+	char pub[SK_TIME_UTC_LEN];
+	char hash[SK_STORE_HASH_LEN];
+	int64_t revisions;
+};
+
+/* Map a revision's raw message again (as a put maps it) and hash it. *w
+ * NULL when it does not map. */
+static void remap(sqlite3_stmt *s, int col, struct sk_warning **w,
+		  char hash[SK_STORE_HASH_LEN])
+{
+	struct sk_error why = {0};
+	const char *raw = (const char *)sqlite3_column_text(s, col);
+	*w = NULL;
+	if (!raw ||
+	    sk_proc_map(raw, (size_t)sqlite3_column_bytes(s, col), w, &why) !=
+		    SK_OK ||
+	    sk_store_content_hash(*w, hash, &why) != SK_OK) {
+		sk_warning_free(*w);
+		*w = NULL;
+	}
+}
+
+/* After a schema step that added stored columns: every current row is
+ * rewritten from its revision (the one with its publish time whose stored
+ * or new hash is the row's), and every revision whose message hashes
+ * otherwise now gets that hash. One transaction; rows whose revision does
+ * not map keep what they have (a later run updates them). */
+static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
+				       struct sk_error *err)
+{
+	struct rewrite_key *keys = NULL;
+	size_t n = 0, cap = 0, rows = 0, revs = 0;
+	sqlite3_stmt *sel = NULL, *rev = NULL, *all = NULL, *upd = NULL;
+	sk_err_t rc = sk_sqldb_begin(st->db, err);
+	if (rc != SK_OK)
+		return rc;
+	if ((rc = sk_sqldb_prepare(st->db, &sel,
+				   "SELECT region_id, lang_key, valid_date, "
+				   "publish_time, content_hash, revision_count "
+				   "FROM avalanche_warning",
+				   err)) != SK_OK ||
+	    (rc = sk_sqldb_prepare(st->db, &rev,
+				   "SELECT content_hash, raw_json FROM "
+				   "warning_revision" KEY_WHERE
+				   " AND publish_time = ?4",
+				   err)) != SK_OK ||
+	    (rc = sk_sqldb_prepare(st->db, &all,
+				   "SELECT region_id, lang_key, valid_date, "
+				   "publish_time, content_hash, raw_json FROM "
+				   "warning_revision",
+				   err)) != SK_OK ||
+	    (rc = sk_sqldb_prepare(st->db, &upd,
+				   "UPDATE OR IGNORE warning_revision SET "
+				   "content_hash = ?6" KEY_WHERE
+				   " AND publish_time = ?4 AND content_hash = "
+				   "?5",
+				   err)) != SK_OK)
+		goto done;
+	/* The keys first: the rows are replaced while they are read. */
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 256;
+			struct rewrite_key *k = realloc(keys, c * sizeof *k);
+			if (!k) {
+				rc = sk_error_set(err, SK_ERR_NOMEM, false,
+						  "out of memory");
+				goto done;
+			}
+			keys = k;
+			cap = c;
+		}
+		struct rewrite_key *k = &keys[n++];
+		memset(k, 0, sizeof *k);
+		k->k.region_id = sqlite3_column_int(sel, 0);
+		k->k.lang_key = sqlite3_column_int(sel, 1);
+		snprintf(k->k.valid_date, sizeof k->k.valid_date, "%s",
+			 (const char *)sqlite3_column_text(sel, 2));
+		const char *p = (const char *)sqlite3_column_text(sel, 3);
+		snprintf(k->pub, sizeof k->pub, "%s", p ? p : "");
+		snprintf(k->hash, sizeof k->hash, "%s",
+			 (const char *)sqlite3_column_text(sel, 4));
+		k->revisions = sqlite3_column_int64(sel, 5);
+	}
+	for (size_t i = 0; i < n && rc == SK_OK; i++) {
+		struct rewrite_key *k = &keys[i];
+		int brc = bind_key(rev, &k->k);
+		if (brc == SQLITE_OK)
+			brc = sk_sqldb_bind_text(rev, 4, k->pub);
+		if (brc != SQLITE_OK) {
+			rc = bind_failed(brc, err);
+			break;
+		}
+		struct sk_warning *w = NULL;
+		char hash[SK_STORE_HASH_LEN] = "";
+		while (!w && sqlite3_step(rev) == SQLITE_ROW) {
+			const char *h = (const char *)sqlite3_column_text(rev, 0);
+			remap(rev, 1, &w, hash);
+			if (w && strcmp(hash, k->hash) != 0 &&
+			    (!h || strcmp(h, k->hash) != 0)) {
+				sk_warning_free(w);
+				w = NULL;
+			}
+		}
+		stmt_done(rev);
+		if (!w)
+			continue;
+		rc = replace_current(st, w, hash, k->revisions, err);
+		sk_warning_free(w);
+		rows++;
+	}
+	while (rc == SK_OK && sqlite3_step(all) == SQLITE_ROW) {
+		struct sk_warning *w = NULL;
+		char hash[SK_STORE_HASH_LEN];
+		const char *h = (const char *)sqlite3_column_text(all, 4);
+		remap(all, 5, &w, hash);
+		if (!w || (h && !strcmp(h, hash))) {
+			sk_warning_free(w);
+			continue;
+		}
+		sk_warning_free(w);
+		int brc = SQLITE_OK;
+		for (int c = 0; c < 5 && brc == SQLITE_OK; c++)
+			brc = sqlite3_bind_value(upd, c + 1,
+						 sqlite3_column_value(all, c));
+		if (brc == SQLITE_OK)
+			brc = sk_sqldb_bind_text(upd, 6, hash);
+		rc = brc != SQLITE_OK ? bind_failed(brc, err)
+				      : run(st, upd, "rehash revision", err);
+		revs++;
+	}
+done:
+	free(keys);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(rev);
+	sqlite3_finalize(all);
+	sqlite3_finalize(upd);
+	if (rc == SK_OK)
+		rc = sk_sqldb_commit(st->db, err);
+	if (rc != SK_OK) {
+		sk_sqldb_rollback(st->db);
+		return rc;
+	}
+	sk_log(SK_LOG_INFO, "store",
+	       "%s: %zu rows rewritten from their revisions, %zu revisions "
+	       "rehashed (new stored columns)",
+	       st->path, rows, revs);
+	return SK_OK;
+}
+
+/* PRAGMA user_version. */
+static sk_err_t db_version(struct sqlite_store *st, int *v,
+			   struct sk_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	sk_err_t rc = sk_sqldb_prepare(st->db, &s, "PRAGMA user_version", err);
+	if (rc == SK_OK && sqlite3_step(s) == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Config: data_dir (created if missing). Opens or creates
- * <data_dir>/warehouse.db, migrates it to the current schema and prepares
- * every statement. Errors: SK_ERR_CONFIG/SK_ERR_IO for the directory,
- * SK_ERR_DB for the database (including a schema newer than this build),
- * SK_ERR_NOMEM. */
+ * <data_dir>/warehouse.db, migrates it to the current schema, checks it
+ * against the field tables and prepares every statement. Errors:
+ * SK_ERR_CONFIG/SK_ERR_IO for the directory, SK_ERR_DB for the database
+ * (including a schema newer than this build), SK_ERR_NOMEM. */
 static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 			    struct sk_error *err)
 {
@@ -707,12 +773,18 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 	}
 	if ((rc = sk_sqldb_open(&st->db, st->path, err)) != SK_OK)
 		goto fail;
-	if ((rc = sk_sqldb_migrate(st->db, "warehouse", schema_steps,
+	int before = 0;
+	if ((rc = db_version(st, &before, err)) != SK_OK ||
+	    (rc = sk_sqldb_migrate(st->db, "warehouse", schema_steps,
 				   NCOLS(schema_steps), err)) != SK_OK) {
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
-	if ((rc = prepare_all(st, err)) != SK_OK) {
+	if ((rc = prepare_all(st, err)) != SK_OK ||
+	    (rc = check_tables(st, err)) != SK_OK ||
+	    (before > 0 && rewrite_from_version > 0 &&
+	     before < rewrite_from_version &&
+	     (rc = rewrite_from_revisions(st, err)) != SK_OK)) {
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
@@ -786,69 +858,53 @@ static void sqlite_rollback(struct sk_store *base)
 
 /* ------------------------------------------------------------------- put */
 
-/* Insert the row (with revision_count) and its children. */
+/* Insert the row (with its hash and revision_count) and its children. */
 static sk_err_t insert_current(struct sqlite_store *st,
-			       const struct sk_warning *w,
-			       const struct children *c, const char *hash,
+			       const struct sk_warning *w, const char *hash,
 			       int64_t revisions, struct sk_error *err)
 {
 	sqlite3_stmt *s = st->s[S_W_INSERT];
 	struct emit e = {.s = s, .idx = 1};
-	warning_fields(&e, w);
+	emit_record(&e, &sk_model_warning_table, w);
 	emit_text(&e, hash);
-	emit_int(&e, revisions);
+	emit_rc(&e, sqlite3_bind_int64(s, e.idx, revisions));
 	if (e.rc != SQLITE_OK) {
 		stmt_done(s);
 		return bind_failed(e.rc, err);
 	}
-	if (e.idx != (int)WARNING_NCOLS + 1) {
+	if (e.idx != sqlite3_bind_parameter_count(s) + 1) {
 		stmt_done(s);
 		return sk_error_set(err, SK_ERR_STORE, false,
-				    "internal: %d warning values for %zu "
-				    "columns", e.idx - 1, WARNING_NCOLS);
+				    "internal: %d warning values for %d "
+				    "columns",
+				    e.idx - 1, sqlite3_bind_parameter_count(s));
 	}
 	sk_err_t rc = run(st, s, "insert avalanche_warning", err);
 
-	/* Children: the same pattern per table. */
-	for (size_t i = 0; i < w->n_problems && rc == SK_OK; i++) {
-		s = st->s[S_P_INSERT];
-		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
-				  .rc = bind_key(s, w)};
-		problem_fields(&e, c->p[i]);
-		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-				       : run(st, s, "insert avalanche_problem",
-					     err);
-		stmt_done(s);
-	}
-	for (size_t i = 0; i < w->n_advices && rc == SK_OK; i++) {
-		s = st->s[S_A_INSERT];
-		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
-				  .rc = bind_key(s, w)};
-		advice_fields(&e, c->a[i]);
-		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-				       : run(st, s, "insert avalanche_advice",
-					     err);
-		stmt_done(s);
-	}
-	for (size_t i = 0; i < w->n_weather && rc == SK_OK; i++) {
-		s = st->s[S_X_INSERT];
-		e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
-				  .rc = bind_key(s, w)};
-		weather_fields(&e, c->x[i]);
-		rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-				       : run(st, s, "insert mountain_weather",
-					     err);
-		stmt_done(s);
+	/* Children: the same walk per child table, after the key. */
+	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++) {
+		const struct child_sql *c = &st->child[k];
+		size_t n = sk_model_field_list_count(c->f, w);
+		for (size_t i = 0; i < n && rc == SK_OK; i++) {
+			s = c->ins;
+			e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
+					  .rc = bind_key(s, w)};
+			emit_record(&e, c->f->child,
+				    sk_model_field_list_cchild(c->f, w, i));
+			rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
+					       : run(st, s, c->f->child->name,
+						     err);
+			stmt_done(s);
+		}
 	}
 	return rc;
 }
 
-/* Run one of the keyed statements (deletes). */
-static sk_err_t run_keyed(struct sqlite_store *st, int id,
+/* Run a keyed statement (a delete). */
+static sk_err_t run_keyed(struct sqlite_store *st, sqlite3_stmt *s,
 			  const struct sk_warning *w, const char *what,
 			  struct sk_error *err)
 {
-	sqlite3_stmt *s = st->s[id];
 	int brc = bind_key(s, w);
 	if (brc != SQLITE_OK) {
 		stmt_done(s);
@@ -859,19 +915,18 @@ static sk_err_t run_keyed(struct sqlite_store *st, int id,
 
 /* Replace the current row: children first, then the row, then insert. */
 static sk_err_t replace_current(struct sqlite_store *st,
-				const struct sk_warning *w,
-				const struct children *c, const char *hash,
+				const struct sk_warning *w, const char *hash,
 				int64_t revisions, struct sk_error *err)
 {
-	sk_err_t rc = run_keyed(st, S_P_DELETE, w, "delete problems", err);
+	sk_err_t rc = SK_OK;
+	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++)
+		rc = run_keyed(st, st->child[k].del, w,
+			       st->child[k].f->child->name, err);
 	if (rc == SK_OK)
-		rc = run_keyed(st, S_A_DELETE, w, "delete advices", err);
+		rc = run_keyed(st, st->s[S_W_DELETE], w, "delete warning",
+			       err);
 	if (rc == SK_OK)
-		rc = run_keyed(st, S_X_DELETE, w, "delete weather", err);
-	if (rc == SK_OK)
-		rc = run_keyed(st, S_W_DELETE, w, "delete warning", err);
-	if (rc == SK_OK)
-		rc = insert_current(st, w, c, hash, revisions, err);
+		rc = insert_current(st, w, hash, revisions, err);
 	return rc;
 }
 
@@ -888,15 +943,19 @@ static sk_err_t add_revision(struct sqlite_store *st,
 	/* A missing publish time is '' here: NULL is never equal to NULL, so
 	 * it could not deduplicate as part of the primary key. */
 	if (brc == SQLITE_OK)
-		brc = sk_sqldb_bind_text(s, 4, pub ? pub : "");
+		brc = sk_sqldb_bind_text(s, 4, pub);
 	if (brc == SQLITE_OK)
 		brc = sk_sqldb_bind_text(s, 5, hash);
-	if (brc == SQLITE_OK)
-		brc = sqlite3_bind_int64(s, 6, w->reg_id);
-	if (brc == SQLITE_OK)
-		brc = sqlite3_bind_int(s, 7, w->danger_level);
-	if (brc == SQLITE_OK)
-		brc = sk_sqldb_bind_text(s, 8, w->main_text);
+	struct emit e = {.s = s, .idx = 6, .rc = brc};
+	for (size_t i = 0; i < NCOLS(revision_copies); i++) {
+		const struct sk_field *f = sk_model_table_field(
+			&sk_model_warning_table, revision_copies[i]);
+		if (f)
+			emit_field(&e, f, w);
+		else
+			emit_rc(&e, SQLITE_MISUSE);
+	}
+	brc = e.rc;
 	if (brc == SQLITE_OK)
 		brc = raw ? sqlite3_bind_text64(s, 9, raw, raw_len,
 						SQLITE_TRANSIENT, SQLITE_UTF8)
@@ -932,13 +991,19 @@ static sk_err_t count_revisions(struct sqlite_store *st,
 	return rc;
 }
 
-/* Look up the current row: *found, and its publish time ("" for NULL) and
- * hash. */
-static sk_err_t load_current(struct sqlite_store *st,
-			     const struct sk_warning *w, bool *found,
-			     char pub[SK_TIME_UTC_LEN], char hash[17],
-			     struct sk_error *err)
+static bool parse_utc(const char *s, int64_t *ms);
+
+/* The current row of w's key: found, publish time (NULL or '' = none) and
+ * hash. Only between begin and commit, outside a query. */
+static sk_err_t sqlite_current(struct sk_store *base,
+			       const struct sk_warning *w,
+			       struct sk_store_current *cur,
+			       struct sk_error *err)
 {
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	if (!st->in_tx || st->querying)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: put outside begin/commit");
 	sqlite3_stmt *s = st->s[S_CURRENT];
 	int brc = bind_key(s, w);
 	if (brc != SQLITE_OK) {
@@ -947,12 +1012,17 @@ static sk_err_t load_current(struct sqlite_store *st,
 	}
 	sk_err_t rc = SK_OK;
 	int step = sqlite3_step(s);
-	*found = step == SQLITE_ROW;
+	memset(cur, 0, sizeof *cur);
+	cur->found = step == SQLITE_ROW;
 	if (step == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(s, 0);
 		const char *h = (const char *)sqlite3_column_text(s, 1);
-		snprintf(pub, SK_TIME_UTC_LEN, "%s", p ? p : "");
-		snprintf(hash, 17, "%s", h ? h : "");
+		cur->has_pub = p && *p && parse_utc(p, &cur->pub_ms);
+		if (p && *p && !cur->has_pub)
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "stored publish_time '%s' is not UTC "
+					  "text", p);
+		snprintf(cur->hash, sizeof cur->hash, "%s", h ? h : "");
 	} else if (step != SQLITE_DONE) {
 		rc = sk_sqldb_error(st->db, "read current row", err);
 	}
@@ -960,86 +1030,80 @@ static sk_err_t load_current(struct sqlite_store *st,
 	return rc;
 }
 
-/* The put rules (docs/DATA_MODEL.md): the revision is always recorded
- * (INSERT OR IGNORE); then no current row -> INSERTED; same content_hash ->
- * UNCHANGED; a later publish time, or the same one with other content not
- * seen before -> UPDATED (row and children replaced); an earlier publish
- * time, or the same one with a revision already on record -> STALE.
- * Publish times compare as UTC text, a missing one lowest. The "not seen
- * before" condition keeps a replay of two same-time revisions from
- * flipping the row back and forth. A put that fails leaves the
- * transaction as it was before the call. */
-static sk_err_t sqlite_put(struct sk_store *base, const struct sk_warning *w,
-			   const char *raw, size_t raw_len,
-			   enum sk_store_put *res, struct sk_error *err)
+/* w's publish time as stored in warning_revision: UTC text, '' for none
+ * (NULL is never equal to NULL, so it could not deduplicate as part of the
+ * primary key). */
+static const char *rev_pub(const struct sk_warning *w,
+			   char buf[SK_TIME_UTC_LEN])
+{
+	if (!w->publish_time.has_utc)
+		return "";
+	sk_time_format_utc(w->publish_time.utc_ms, buf);
+	return buf;
+}
+
+static sk_err_t sqlite_revision_seen(struct sk_store *base,
+				     const struct sk_warning *w,
+				     const char *hash, bool *seen,
+				     struct sk_error *err)
 {
 	struct sqlite_store *st = (struct sqlite_store *)base;
-	if (!st->in_tx || st->querying)
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "store: put outside begin/commit");
-	if (!w || !res)
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "store: put without a record");
-	struct sk_date vd;
-	if (!memchr(w->valid_date, '\0', sizeof w->valid_date) ||
-	    sk_date_parse(w->valid_date, &vd) != SK_OK)
-		return sk_error_set(err, SK_ERR_INVAL, false,
-				    "store: region=%d lang=%d: record has no "
-				    "valid_date (not cleaned?)",
-				    w->region_id, w->lang_key);
-
-	struct children c;
-	sk_err_t rc = children_sort(&c, w, err);
-	if (rc != SK_OK)
-		goto fail_early;
-	char hash[17];
-	content_hash(w, &c, hash);
-	char pub_buf[SK_TIME_UTC_LEN];
-	const char *pub = NULL;
-	if (w->publish_time.has_utc) {
-		sk_time_format_utc(w->publish_time.utc_ms, pub_buf);
-		pub = pub_buf;
+	sqlite3_stmt *s = st->s[S_REV_SEEN];
+	char pub[SK_TIME_UTC_LEN];
+	int brc = bind_key(s, w);
+	if (brc == SQLITE_OK)
+		brc = sk_sqldb_bind_text(s, 4, rev_pub(w, pub));
+	if (brc == SQLITE_OK)
+		brc = sk_sqldb_bind_text(s, 5, hash);
+	if (brc != SQLITE_OK) {
+		stmt_done(s);
+		return bind_failed(brc, err);
 	}
+	int step = sqlite3_step(s);
+	*seen = step == SQLITE_ROW;
+	sk_err_t rc = step == SQLITE_ROW || step == SQLITE_DONE
+			      ? SK_OK
+			      : sk_sqldb_error(st->db, "read revision", err);
+	stmt_done(s);
+	return rc;
+}
 
-	if ((rc = run(st, st->s[S_SP_BEGIN], "savepoint", err)) != SK_OK)
-		goto fail_early;
-
-	bool added = false, found = false;
-	char cur_pub[SK_TIME_UTC_LEN], cur_hash[17];
-	if ((rc = add_revision(st, w, pub, hash, raw, raw_len, &added,
-			       err)) != SK_OK)
+/* Records the revision (INSERT OR IGNORE) when asked, then for INSERTED /
+ * UPDATED inserts or replaces the current row and its children, with the
+ * key's revision count; all in a savepoint, so a failed write leaves the
+ * transaction as it was before the put. */
+static sk_err_t sqlite_write(struct sk_store *base,
+			     const struct sk_store_write *wr,
+			     struct sk_error *err)
+{
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	const struct sk_warning *w = wr->w;
+	char pub[SK_TIME_UTC_LEN];
+	sk_err_t rc = run(st, st->s[S_SP_BEGIN], "savepoint", err);
+	if (rc != SK_OK)
+		return rc;
+	bool added = false;
+	bool current = wr->what == SK_STORE_INSERTED ||
+		       wr->what == SK_STORE_UPDATED;
+	if (wr->revision &&
+	    (rc = add_revision(st, w, rev_pub(w, pub), wr->hash, wr->raw,
+			       wr->raw_len, &added, err)) != SK_OK)
 		goto fail;
-	if ((rc = load_current(st, w, &found, cur_pub, cur_hash, err)) !=
-	    SK_OK)
-		goto fail;
-
-	enum sk_store_put what;
-	int order = found ? strcmp(pub ? pub : "", cur_pub) : 0;
-	if (!found)
-		what = SK_STORE_INSERTED;
-	else if (strcmp(hash, cur_hash) == 0)
-		what = SK_STORE_UNCHANGED;
-	else if (order > 0 || (order == 0 && added))
-		what = SK_STORE_UPDATED;
-	else
-		what = SK_STORE_STALE;
-
-	if (what == SK_STORE_INSERTED || what == SK_STORE_UPDATED) {
+	if (current) {
 		int64_t revisions = 0;
 		if ((rc = count_revisions(st, w, &revisions, err)) != SK_OK)
 			goto fail;
-		rc = what == SK_STORE_INSERTED
-			     ? insert_current(st, w, &c, hash, revisions, err)
-			     : replace_current(st, w, &c, hash, revisions,
+		rc = wr->what == SK_STORE_INSERTED
+			     ? insert_current(st, w, wr->hash, revisions, err)
+			     : replace_current(st, w, wr->hash, revisions,
 					       err);
 		if (rc != SK_OK)
 			goto fail;
 	}
 	if ((rc = run(st, st->s[S_SP_RELEASE], "release", err)) != SK_OK)
 		goto fail;
-	if (added || what == SK_STORE_INSERTED || what == SK_STORE_UPDATED)
+	if (added || current)
 		st->dirty = true;
-	*res = what;
 	return SK_OK;
 
 fail:
@@ -1055,58 +1119,18 @@ fail:
 		st->dirty = false;
 		sk_error_prefix(err, "transaction rolled back");
 	}
-fail_early:
-	sk_error_prefix(err, "store: region=%d lang=%d date=%s", w->region_id,
-			w->lang_key, w->valid_date);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ query */
 
-/* Reads columns in order from a result row. */
+/* Reads the stored rows of a field table from a result row, in order. */
 struct reader {
 	sqlite3_stmt *s;
 	int i;
 	bool nomem;
 	bool bad_time;
 };
-
-static int64_t rd_int(struct reader *r)
-{
-	return sqlite3_column_int64(r->s, r->i++);
-}
-
-/* NULL -> -1, the record's "absent". */
-static int64_t rd_opt(struct reader *r)
-{
-	if (sqlite3_column_type(r->s, r->i) == SQLITE_NULL) {
-		r->i++;
-		return -1;
-	}
-	return rd_int(r);
-}
-
-static int rd_int32(struct reader *r)
-{
-	return (int)rd_int(r);
-}
-
-static int rd_opt32(struct reader *r)
-{
-	return (int)rd_opt(r);
-}
-
-static char *rd_text(struct reader *r)
-{
-	if (sqlite3_column_type(r->s, r->i) == SQLITE_NULL) {
-		r->i++;
-		return NULL;
-	}
-	char *t = sk_sqldb_column_dup(r->s, r->i++);
-	if (!t)
-		r->nomem = true;
-	return t;
-}
 
 /* Inverse of sk_time_format_utc ("YYYY-MM-DDTHH:MM:SS.sssZ"). */
 static bool parse_utc(const char *s, int64_t *ms)
@@ -1125,172 +1149,75 @@ static bool parse_utc(const char *s, int64_t *ms)
 	return true;
 }
 
-static void rd_time(struct reader *r, struct sk_time_field *t)
+/* One column into its member; rec starts as sk_model_record_init left it
+ * (absent values), so NULL leaves the member absent. */
+static void rd_field(struct reader *r, const struct sk_field *f, void *rec)
 {
-	const char *s = (const char *)sqlite3_column_text(r->s, r->i++);
-	t->local = NULL;
-	t->has_utc = false;
-	if (!s)
-		return;
-	if (parse_utc(s, &t->utc_ms))
-		t->has_utc = true;
-	else
-		r->bad_time = true;
-}
-
-static void read_warning(struct reader *r, struct sk_warning *w)
-{
-	w->region_id = rd_int32(r);
-	w->lang_key = rd_int32(r);
-	const char *d = (const char *)sqlite3_column_text(r->s, r->i++);
-	snprintf(w->valid_date, sizeof w->valid_date, "%s", d ? d : "");
-	w->reg_id = rd_int(r);
-	w->region_name = rd_text(r);
-	w->region_type_id = rd_opt32(r);
-	w->region_type_name = rd_text(r);
-	w->danger_level = rd_int32(r);
-	w->not_assessed = rd_int(r) != 0;
-	rd_time(r, &w->valid_from);
-	rd_time(r, &w->valid_to);
-	rd_time(r, &w->next_warning_time);
-	rd_time(r, &w->publish_time);
-	rd_time(r, &w->danger_increase_time);
-	rd_time(r, &w->danger_decrease_time);
-	w->main_text = rd_text(r);
-	w->is_detail = rd_int(r) != 0;
-	w->danger_level_name = rd_text(r);
-	w->author = rd_text(r);
-	w->avalanche_danger = rd_text(r);
-	w->emergency_warning = rd_text(r);
-	w->snow_surface = rd_text(r);
-	w->current_weaklayers = rd_text(r);
-	w->latest_avalanche_activity = rd_text(r);
-	w->latest_observations = rd_text(r);
-	w->previous_warning_reg_id = rd_opt(r);
-	w->is_tendency = rd_opt32(r);
-	w->utm_zone = rd_opt32(r);
-	w->utm_east = rd_opt32(r);
-	w->utm_north = rd_opt32(r);
-	w->has_weather = rd_int(r) != 0;
-	w->cloud_cover_id = rd_opt32(r);
-	w->cloud_cover_name = rd_text(r);
-	w->weather_comment = rd_text(r);
-	rd_time(r, &w->weather_saved_time);
-}
-
-static void read_problem(struct reader *r, struct sk_problem *p)
-{
-	p->problem_id = rd_int32(r);
-	p->problem_type_id = rd_opt32(r);
-	p->problem_type_name = rd_text(r);
-	p->cause_id = rd_opt32(r);
-	p->cause_name = rd_text(r);
-	p->aval_type_id = rd_opt32(r);
-	p->aval_type_name = rd_text(r);
-	p->ext_id = rd_opt32(r);
-	p->ext_name = rd_text(r);
-	p->trigger_simple_id = rd_opt32(r);
-	p->trigger_simple_name = rd_text(r);
-	p->trigger_sensitivity_id = rd_opt32(r);
-	p->trigger_sensitivity_name = rd_text(r);
-	p->size_id = rd_opt32(r);
-	p->size_name = rd_text(r);
-	p->probability_id = rd_opt32(r);
-	p->probability_name = rd_text(r);
-	p->propagation_id = rd_opt32(r);
-	p->propagation_name = rd_text(r);
-	p->exposed_height_1 = rd_opt32(r);
-	p->exposed_height_2 = rd_opt32(r);
-	p->exposed_height_fill = rd_opt32(r);
-	p->valid_expositions = rd_text(r);
-	p->danger_level = rd_opt32(r);
-	p->text = rd_text(r);
-}
-
-static void read_advice(struct reader *r, struct sk_advice *a)
-{
-	a->position = rd_int32(r);
-	a->text = rd_text(r);
-	a->image_url = rd_text(r);
-}
-
-static void read_weather(struct reader *r, struct sk_weather_value *v)
-{
-	v->type_id = rd_int32(r);
-	v->type_name = rd_text(r);
-	v->subtype_id = rd_int32(r);
-	v->subtype_name = rd_text(r);
-	v->value = rd_text(r);
-}
-
-/* Make room for element n of arr (n used); *out is the array to use. The
- * count is capped at max (SK_ERR_LIMIT). */
-static sk_err_t grow(void *arr, size_t n, size_t size, size_t max,
-		     const char *what, void **out, struct sk_error *err)
-{
-	*out = arr;
-	if (n >= max)
-		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "more than %zu %s in one warning", max,
-				    what);
-	/* Capacity is 4, then doubles whenever n reaches it. */
-	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
-		return SK_OK;
-	void *p = realloc(arr, (n ? n * 2 : 4) * size);
-	if (!p)
-		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	*out = p;
-	return SK_OK;
-}
-
-enum child_kind { CHILD_PROBLEM, CHILD_ADVICE, CHILD_WEATHER };
-
-static const struct {
-	int stmt;
-	const char *what;
-	size_t max;
-} child_kinds[] = {
-	[CHILD_PROBLEM] = {S_Q_PROBLEMS, "problems", SK_LIMIT_PROBLEMS},
-	[CHILD_ADVICE] = {S_Q_ADVICES, "advices", SK_LIMIT_ADVICES},
-	[CHILD_WEATHER] = {S_Q_WEATHER, "weather values",
-			   SK_LIMIT_WEATHER_VALUES},
-};
-
-/* Append the current row of r to w's children of kind k. Every field of
- * the new element is assigned, so sk_warning_free is safe afterwards. */
-static sk_err_t read_child(struct reader *r, enum child_kind k,
-			   struct sk_warning *w, struct sk_error *err)
-{
-	size_t max = child_kinds[k].max;
-	const char *what = child_kinds[k].what;
-	void *p;
-	sk_err_t rc;
-	switch (k) {
-	case CHILD_PROBLEM:
-		rc = grow(w->problems, w->n_problems, sizeof *w->problems, max,
-			  what, &p, err);
-		w->problems = p;
-		if (rc == SK_OK)
-			read_problem(r, &w->problems[w->n_problems++]);
+	int i = r->i++;
+	bool null = sqlite3_column_type(r->s, i) == SQLITE_NULL;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+	case SK_FIELD_TRI:
+	case SK_FIELD_BOOL:
+		if (!null)
+			sk_model_field_set_int(f, rec,
+					       sqlite3_column_int64(r->s, i));
 		break;
-	case CHILD_ADVICE:
-		rc = grow(w->advices, w->n_advices, sizeof *w->advices, max,
-			  what, &p, err);
-		w->advices = p;
-		if (rc == SK_OK)
-			read_advice(r, &w->advices[w->n_advices++]);
+	case SK_FIELD_TEXT:
+		if (!null) {
+			char *t = sk_sqldb_column_dup(r->s, i);
+			if (!t)
+				r->nomem = true;
+			sk_model_field_set_text(f, rec, t);
+		}
 		break;
-	default:
-		rc = grow(w->weather, w->n_weather, sizeof *w->weather, max,
-			  what, &p, err);
-		w->weather = p;
-		if (rc == SK_OK)
-			read_weather(r, &w->weather[w->n_weather++]);
+	case SK_FIELD_DATE: {
+		const char *d = (const char *)sqlite3_column_text(r->s, i);
+		snprintf(sk_model_field_ptr(f, rec), f->size, "%s",
+			 d ? d : "");
 		break;
 	}
-	if (rc == SK_OK && r->nomem)
-		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
-	return rc;
+	case SK_FIELD_TIME: {
+		struct sk_time_field *t = sk_model_field_time(f, rec);
+		const char *v = (const char *)sqlite3_column_text(r->s, i);
+		t->has_utc = v && parse_utc(v, &t->utc_ms);
+		if (v && !t->has_utc)
+			r->bad_time = true;
+		break;
+	}
+	case SK_FIELD_LIST:
+		r->i--;
+		break;
+	}
+}
+
+static void rd_record(struct reader *r, const struct sk_table *t, void *rec)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			rd_field(r, &t->rows[i], rec);
+}
+
+/* Append a new child (absent values) to the list of row f of rec; *out is
+ * it. At most f->limit (SK_ERR_LIMIT). */
+static sk_err_t child_append(const struct sk_field *f, void *rec, void **out,
+			     struct sk_error *err)
+{
+	void **arr = sk_model_field_ptr(f, rec);
+	size_t *n = (size_t *)((char *)rec + f->count_off);
+	if (*n >= f->limit)
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "more than %zu %s in one warning",
+				    f->limit, f->child->what);
+	char *p = realloc(*arr, (*n + 1) * f->child->size);
+	if (!p)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	*arr = p;
+	*out = p + *n * f->child->size;
+	sk_model_record_init(f->child, *out);
+	(*n)++;
+	return SK_OK;
 }
 
 /* Load the children of w (whose key is set) from the child queries. */
@@ -1298,8 +1225,9 @@ static sk_err_t load_children(struct sqlite_store *st, struct sk_warning *w,
 			      struct sk_error *err)
 {
 	sk_err_t rc = SK_OK;
-	for (int k = CHILD_PROBLEM; k <= CHILD_WEATHER && rc == SK_OK; k++) {
-		sqlite3_stmt *s = st->s[child_kinds[k].stmt];
+	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++) {
+		const struct child_sql *c = &st->child[k];
+		sqlite3_stmt *s = c->sel;
 		int brc = bind_key(s, w);
 		if (brc != SQLITE_OK) {
 			stmt_done(s);
@@ -1307,11 +1235,17 @@ static sk_err_t load_children(struct sqlite_store *st, struct sk_warning *w,
 		}
 		int step = SQLITE_DONE;
 		while (rc == SK_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+			void *child = NULL;
+			if ((rc = child_append(c->f, w, &child, err)) != SK_OK)
+				break;
 			struct reader r = {.s = s};
-			rc = read_child(&r, (enum child_kind)k, w, err);
+			rd_record(&r, c->f->child, child);
+			if (r.nomem)
+				rc = sk_error_set(err, SK_ERR_NOMEM, false,
+						  "out of memory");
 		}
 		if (rc == SK_OK && step != SQLITE_DONE)
-			rc = sk_sqldb_error(st->db, child_kinds[k].what, err);
+			rc = sk_sqldb_error(st->db, c->f->child->what, err);
 		stmt_done(s);
 	}
 	return rc;
@@ -1395,13 +1329,13 @@ static sk_err_t sqlite_query(struct sk_store *base,
 		goto out;
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!(w = calloc(1, sizeof *w))) {
+		if (!(w = sk_warning_new())) {
 			rc = sk_error_set(err, SK_ERR_NOMEM, false,
 					  "out of memory");
 			goto out;
 		}
 		struct reader r = {.s = s};
-		read_warning(&r, w);
+		rd_record(&r, &sk_model_warning_table, w);
 		if (r.nomem) {
 			rc = sk_error_set(err, SK_ERR_NOMEM, false,
 					  "out of memory");
@@ -1465,7 +1399,9 @@ const struct sk_store_type sk_store_sqlite = {
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,
-	.put = sqlite_put,
+	.current = sqlite_current,
+	.revision_seen = sqlite_revision_seen,
+	.write = sqlite_write,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.query = sqlite_query,

@@ -1,7 +1,9 @@
 /*
  * store.c - the warehouse registry: finds a backend by name and opens the
- * one named by config key "store". Also the store module's configuration
- * table.
+ * one named by config key "store"; the one content hash and the one write
+ * decision (inserted / updated / unchanged / stale), made here for every
+ * backend, which only reads the current row, writes rows and revisions and
+ * reports. Also the store module's configuration table.
  *
  * Knows no backend internals; each backend is one `const struct
  * sk_store_type` declared in store_int.h.
@@ -11,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct sk_store_type *const store_types[] = {
@@ -91,4 +94,260 @@ sk_err_t sk_store_open(struct sk_store **out, const struct sk_config *cfg,
 			       &type, err) != SK_OK)
 		return err->code;
 	return ((const struct sk_store_type *)type)->open(out, cfg, err);
+}
+
+/* ----------------------------------------------------------- content hash
+ *
+ * The byte stream is the SQLite warehouse's stored row, column by column
+ * (docs/DATA_MODEL.md): every stored hash of every existing warehouse stays
+ * valid, and it does not move when the JSON output changes. */
+
+struct hasher {
+	uint64_t h;
+};
+
+static void h_bytes(struct hasher *e, const void *p, size_t n)
+{
+	e->h = sk_fnv1a64_update(e->h, p, n);
+}
+
+/* Little-endian whatever the host: the hash is stored and compared later. */
+static void h_u64(struct hasher *e, uint64_t v)
+{
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	h_bytes(e, b, sizeof b);
+}
+
+static void h_null(struct hasher *e)
+{
+	h_bytes(e, "N", 1);
+}
+
+static void h_int(struct hasher *e, int64_t v)
+{
+	h_bytes(e, "I", 1);
+	h_u64(e, (uint64_t)v);
+}
+
+static void h_text(struct hasher *e, const char *s)
+{
+	if (!s) {
+		h_null(e);
+		return;
+	}
+	size_t n = strlen(s);
+	h_bytes(e, "T", 1);
+	h_u64(e, (uint64_t)n);
+	h_bytes(e, s, n);
+}
+
+/* A section marker: the number of children that follow. */
+static void h_section(struct hasher *e, char tag, size_t n)
+{
+	h_bytes(e, &tag, 1);
+	h_u64(e, (uint64_t)n);
+}
+
+void sk_store_value(const struct sk_field *f, const void *rec,
+		    struct sk_store_value *v)
+{
+	v->kind = SK_STORE_NULL;
+	v->text = NULL;
+	if ((f->flags & SK_FIELD_NULLABLE) && sk_model_field_is_absent(f, rec))
+		return;
+	switch (f->kind) {
+	case SK_FIELD_INT:
+	case SK_FIELD_INT64:
+	case SK_FIELD_BOOL:
+	case SK_FIELD_TRI:
+		v->kind = SK_STORE_INT;
+		v->i = sk_model_field_get_int(f, rec);
+		break;
+	case SK_FIELD_TEXT:
+		v->text = sk_model_field_get_text(f, rec);
+		break;
+	case SK_FIELD_DATE:
+		v->text = sk_model_field_get_text(f, rec);
+		if (!v->text)
+			v->text = "";
+		break;
+	case SK_FIELD_TIME: {
+		const struct sk_time_field *t = sk_model_field_get_time(f, rec);
+		if (t && t->has_utc) {
+			sk_time_format_utc(t->utc_ms, v->buf);
+			v->text = v->buf;
+		}
+		break;
+	}
+	case SK_FIELD_LIST:
+		break;
+	}
+	if (v->text)
+		v->kind = SK_STORE_TEXT;
+}
+
+static void h_field(struct hasher *e, const struct sk_field *f,
+		    const void *rec)
+{
+	struct sk_store_value v;
+	sk_store_value(f, rec, &v);
+	if (v.kind == SK_STORE_INT)
+		h_int(e, v.i);
+	else
+		h_text(e, v.text); /* NULL hashes as N */
+}
+
+static void h_record(struct hasher *e, const struct sk_table *t,
+		     const void *rec)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (sk_model_field_stored(&t->rows[i]))
+			h_field(e, &t->rows[i], rec);
+}
+
+/* Children are hashed in primary-key order (their SK_FIELD_KEY integer
+ * rows, in row order), the order a query returns them, so a record read
+ * back hashes the same as the one written. */
+static int cmp_key(const struct sk_table *t, const void *a, const void *b)
+{
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!(f->flags & SK_FIELD_KEY))
+			continue;
+		int64_t x = sk_model_field_get_int(f, a);
+		int64_t y = sk_model_field_get_int(f, b);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Insertion sort: lists are short (SK_LIMIT_*) and it needs no global. */
+static void sort_children(const struct sk_table *t, const void **c, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		const void *x = c[i];
+		size_t j = i;
+		for (; j > 0 && cmp_key(t, c[j - 1], x) > 0; j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
+}
+
+sk_err_t sk_store_content_hash(const struct sk_warning *w,
+			       char out[SK_STORE_HASH_LEN],
+			       struct sk_error *err)
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	struct hasher e = {SK_FNV1A64_INIT};
+	h_record(&e, t, w);
+	/* Then each child list: a tag (the upper-cased first letter of its
+	 * noun: P, A, W), its count, the children in key order. */
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		size_t n = sk_model_field_list_count(f, w);
+		if (n > f->limit)
+			return sk_error_set(err, SK_ERR_LIMIT, false,
+					    "%zu %s: more than the limit %zu",
+					    n, f->child->what, f->limit);
+		const void **c = n ? malloc(n * sizeof *c) : NULL;
+		if (n && !c)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		for (size_t j = 0; j < n; j++)
+			c[j] = sk_model_field_list_cchild(f, w, j);
+		sort_children(f->child, c, n);
+		char tag = (char)(f->child->what[0] - 'a' + 'A');
+		h_section(&e, tag, n);
+		for (size_t j = 0; j < n; j++)
+			h_record(&e, f->child, c[j]);
+		free(c);
+	}
+	snprintf(out, SK_STORE_HASH_LEN, "%016llx", (unsigned long long)e.h);
+	return SK_OK;
+}
+
+/* --------------------------------------------------------------- decision */
+
+/* -1, 0, 1: w's publish time against the current row's, a missing one
+ * earliest. */
+static int pub_order(const struct sk_store_current *cur,
+		     const struct sk_warning *w)
+{
+	bool has = w->publish_time.has_utc;
+	if (has != cur->has_pub)
+		return has ? 1 : -1;
+	if (!has)
+		return 0;
+	int64_t a = w->publish_time.utc_ms, b = cur->pub_ms;
+	return (a > b) - (a < b);
+}
+
+bool sk_store_decide_needs_seen(const struct sk_store_current *cur,
+				const struct sk_warning *w, const char *hash)
+{
+	return cur->found && cur->hash[0] && strcmp(hash, cur->hash) != 0 &&
+	       pub_order(cur, w) == 0;
+}
+
+enum sk_store_put sk_store_decide(const struct sk_store_current *cur,
+				  const struct sk_warning *w, const char *hash,
+				  bool seen)
+{
+	if (!cur->found)
+		return SK_STORE_INSERTED;
+	/* No hash: the row was not completely stored (Cassandra sets it
+	 * last, once every other write of the record was acknowledged). */
+	if (!cur->hash[0])
+		return SK_STORE_UPDATED;
+	if (strcmp(hash, cur->hash) == 0)
+		return SK_STORE_UNCHANGED;
+	int order = pub_order(cur, w);
+	if (order > 0 || (order == 0 && !seen))
+		return SK_STORE_UPDATED;
+	return SK_STORE_STALE;
+}
+
+sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
+		      const char *raw, size_t raw_len, enum sk_store_put *res,
+		      struct sk_error *err)
+{
+	if (!w || !res)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: put without a record");
+	struct sk_date vd;
+	if (!memchr(w->valid_date, '\0', sizeof w->valid_date) ||
+	    sk_date_parse(w->valid_date, &vd) != SK_OK)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: region=%d lang=%d: record has no "
+				    "valid_date (not cleaned?)",
+				    w->region_id, w->lang_key);
+	char hash[SK_STORE_HASH_LEN];
+	struct sk_store_current cur = {0};
+	bool seen = false;
+	sk_err_t rc = sk_store_content_hash(w, hash, err);
+	if (rc == SK_OK)
+		rc = st->type->current(st, w, &cur, err);
+	if (rc == SK_OK && sk_store_decide_needs_seen(&cur, w, hash))
+		rc = st->type->revision_seen(st, w, hash, &seen, err);
+	if (rc != SK_OK)
+		goto fail;
+	struct sk_store_write wr = {
+		.w = w, .raw = raw, .raw_len = raw_len, .hash = hash,
+		.what = sk_store_decide(&cur, w, hash, seen), .cur = &cur};
+	/* The current row's own revision is on record already. */
+	wr.revision = !(wr.what == SK_STORE_UNCHANGED &&
+			pub_order(&cur, w) == 0);
+	if ((rc = st->type->write(st, &wr, err)) != SK_OK)
+		goto fail;
+	*res = wr.what;
+	return SK_OK;
+fail:
+	sk_error_prefix(err, "store: region=%d lang=%d date=%s", w->region_id,
+			w->lang_key, w->valid_date);
+	return rc;
 }

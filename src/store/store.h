@@ -14,13 +14,40 @@
 
 struct sk_config;
 
-/* What put did with a record. */
+/* What put did with a record. The decision is made once, above the
+ * backends, by sk_store_decide (see there for the rules). */
 enum sk_store_put {
 	SK_STORE_INSERTED = 0,  /* new key */
 	SK_STORE_UPDATED = 1,   /* newer revision replaced the current row */
 	SK_STORE_UNCHANGED = 2, /* identical to the current row */
 	SK_STORE_STALE = 3,     /* older than the current row: kept as a
 				 * revision only */
+};
+
+/* content_hash: 16 lower-case hex digits and a NUL. */
+#define SK_STORE_HASH_LEN 17
+
+/* The current row of a key, as a backend reads it for a put. */
+struct sk_store_current {
+	bool found;
+	bool has_pub;    /* the row has a publish time */
+	int64_t pub_ms;  /* UTC, valid when has_pub */
+	char hash[SK_STORE_HASH_LEN];
+	int64_t version; /* backend's own (Cassandra: the row's write time,
+			  * µs); store.c passes it back in sk_store_write */
+};
+
+/* What sk_store_put asks a backend to write for one record. */
+struct sk_store_write {
+	const struct sk_warning *w; /* cleaned */
+	const char *raw;            /* message value as received */
+	size_t raw_len;
+	const char *hash;           /* sk_store_content_hash(w) */
+	enum sk_store_put what;     /* the decision */
+	bool revision;              /* record (w's publish time, hash) as a
+				     * revision; false only when it is the
+				     * current row's own */
+	const struct sk_store_current *cur; /* what the decision saw */
 };
 
 struct sk_store_query {
@@ -51,11 +78,23 @@ struct sk_store_type {
 			 struct sk_error *err);
 	void (*close)(struct sk_store *st);
 	sk_err_t (*begin)(struct sk_store *st, struct sk_error *err);
-	/* w must be cleaned (sk_proc_clean); raw is the message value as
-	 * received (kept with the revision). */
-	sk_err_t (*put)(struct sk_store *st, const struct sk_warning *w,
-			const char *raw, size_t raw_len, enum sk_store_put *res,
-			struct sk_error *err);
+	/* The three steps of a put (sk_store_put calls them, in a
+	 * transaction): read the current (publish time, hash) of w's key
+	 * (cur->found false when none); say whether a revision of w's key
+	 * with w's publish time and hash is on record (also one put earlier
+	 * in this transaction), asked only when the tie rule needs it; write
+	 * what sk_store_write says: the revision if wr->revision (a revision
+	 * already on record is left as it is), and for INSERTED/UPDATED the
+	 * current row and its children. A write that fails leaves the
+	 * transaction as it was before the put. */
+	sk_err_t (*current)(struct sk_store *st, const struct sk_warning *w,
+			    struct sk_store_current *cur,
+			    struct sk_error *err);
+	sk_err_t (*revision_seen)(struct sk_store *st,
+				  const struct sk_warning *w, const char *hash,
+				  bool *seen, struct sk_error *err);
+	sk_err_t (*write)(struct sk_store *st, const struct sk_store_write *wr,
+			  struct sk_error *err);
 	sk_err_t (*commit)(struct sk_store *st, struct sk_error *err);
 	void (*rollback)(struct sk_store *st);
 	sk_err_t (*query)(struct sk_store *st, const struct sk_store_query *q,
@@ -88,13 +127,61 @@ static inline sk_err_t sk_store_begin(struct sk_store *st, struct sk_error *err)
 {
 	return st->type->begin(st, err);
 }
-static inline sk_err_t sk_store_put(struct sk_store *st,
-				    const struct sk_warning *w, const char *raw,
-				    size_t raw_len, enum sk_store_put *res,
-				    struct sk_error *err)
-{
-	return st->type->put(st, w, raw, raw_len, res, err);
-}
+/* Store one cleaned record (w) with raw, the message value as received
+ * (kept with the revision), between begin and commit; *res says what was
+ * done (sk_store_decide). Errors: SK_ERR_INVAL for a record without a
+ * valid_date or too many children, else the backend's, prefixed with the
+ * key. A put that fails leaves the transaction as it was before it. */
+sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
+		      const char *raw, size_t raw_len, enum sk_store_put *res,
+		      struct sk_error *err);
+
+/* The one content hash (docs/DATA_MODEL.md): FNV-1a 64 over the stored
+ * columns of the warning, then its problems, advices and weather values in
+ * primary-key order (each value a type tag, little-endian integers,
+ * length-prefixed text; times as their UTC text), as 16 hex digits. A
+ * record read back from any backend hashes as the one that was written.
+ * SK_ERR_LIMIT for more children than SK_LIMIT_*. */
+sk_err_t sk_store_content_hash(const struct sk_warning *w,
+			       char out[SK_STORE_HASH_LEN],
+			       struct sk_error *err);
+
+/* A stored column's value: what the SQLite warehouse stores and what the
+ * content hash walks, defined once. An absent value of a nullable row is
+ * NULL; INT, INT64, BOOL (0/1) and TRI are integers; TEXT and DATE text;
+ * TIME the UTC text of sk_time_format_utc (NULL without a UTC instant).
+ * text is borrowed from rec, or points at buf. */
+struct sk_store_value {
+	enum { SK_STORE_NULL, SK_STORE_INT, SK_STORE_TEXT } kind;
+	int64_t i;
+	const char *text;
+	char buf[SK_TIME_UTC_LEN];
+};
+void sk_store_value(const struct sk_field *f, const void *rec,
+		    struct sk_store_value *v);
+
+/* The write decision, one rule for every backend. With cur the key's
+ * current row and (w's publish time, hash) the new revision:
+ *   no current row                                  -> INSERTED
+ *   a current row without a hash (not completely
+ *   stored: a crash between its writes)             -> UPDATED
+ *   same content_hash                               -> UNCHANGED
+ *   later publish time                              -> UPDATED
+ *   earlier publish time                            -> STALE
+ *   equal publish time (the tie), other content:
+ *     a revision not on record before (seen false)  -> UPDATED
+ *     a revision already on record (seen true)      -> STALE
+ * A missing publish time is the earliest; two missing ones are equal. The
+ * tie rule lets a correction published at the same instant win, while a
+ * replay of an older same-instant revision cannot flip the row back. */
+enum sk_store_put sk_store_decide(const struct sk_store_current *cur,
+				  const struct sk_warning *w, const char *hash,
+				  bool seen);
+/* Whether (w's publish time, hash) against cur is the tie that needs
+ * `seen` to decide. */
+bool sk_store_decide_needs_seen(const struct sk_store_current *cur,
+				const struct sk_warning *w, const char *hash);
+
 static inline sk_err_t sk_store_commit(struct sk_store *st,
 				       struct sk_error *err)
 {

@@ -19,7 +19,7 @@ cq() { "$CASS_SH" cqlsh "$1" | head -1 | cut -f1; }
 # (lists included; SELECT * lists the columns in a fixed order), through the
 # Python driver, an independent client. store_meta's last_write (a clock
 # reading) is left out.
-CTABLES="warnings_by_region warnings_by_date problems_by_warning weather_by_warning warning_revisions"
+CTABLES="warnings_by_region warnings_by_date problems_by_warning weather_by_warning advices_by_warning warning_revisions"
 cdump() {
   local t
   for t in $CTABLES; do

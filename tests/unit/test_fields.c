@@ -213,7 +213,7 @@ static void test_column_order(void)
 		      "latest_observations,previous_warning_reg_id,"
 		      "is_tendency,utm_zone,utm_east,utm_north,has_weather,"
 		      "cloud_cover_id,cloud_cover_name,weather_comment,"
-		      "weather_saved_time");
+		      "weather_saved_time,exposed_height_fill");
 	check_columns(&sk_model_problem_table,
 		      "problem_id,problem_type_id,problem_type_name,cause_id,"
 		      "cause_name,aval_type_id,aval_type_name,ext_id,ext_name,"

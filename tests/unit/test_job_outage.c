@@ -34,12 +34,27 @@ static sk_err_t f_begin(struct sk_store *st, struct sk_error *err)
 	return sk_store_begin(((struct faulty *)st)->real, err);
 }
 
-static sk_err_t f_put(struct sk_store *st, const struct sk_warning *w,
-		      const char *raw, size_t raw_len, enum sk_store_put *res,
-		      struct sk_error *err)
+/* The three steps of a put, forwarded to the real store. */
+static sk_err_t f_current(struct sk_store *st, const struct sk_warning *w,
+			  struct sk_store_current *cur, struct sk_error *err)
 {
-	return sk_store_put(((struct faulty *)st)->real, w, raw, raw_len, res,
-			    err);
+	struct sk_store *r = ((struct faulty *)st)->real;
+	return r->type->current(r, w, cur, err);
+}
+
+static sk_err_t f_revision_seen(struct sk_store *st,
+				const struct sk_warning *w, const char *hash,
+				bool *seen, struct sk_error *err)
+{
+	struct sk_store *r = ((struct faulty *)st)->real;
+	return r->type->revision_seen(r, w, hash, seen, err);
+}
+
+static sk_err_t f_write(struct sk_store *st, const struct sk_store_write *wr,
+			struct sk_error *err)
+{
+	struct sk_store *r = ((struct faulty *)st)->real;
+	return r->type->write(r, wr, err);
 }
 
 static sk_err_t f_commit(struct sk_store *st, struct sk_error *err)
@@ -65,7 +80,9 @@ static void f_rollback(struct sk_store *st)
 static const struct sk_store_type faulty_type = {
 	.name = "faulty",
 	.begin = f_begin,
-	.put = f_put,
+	.current = f_current,
+	.revision_seen = f_revision_seen,
+	.write = f_write,
 	.commit = f_commit,
 	.rollback = f_rollback,
 };
