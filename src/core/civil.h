@@ -58,6 +58,8 @@ struct sk_date sk_oslo_date_at(int64_t utc_ms);
 #define SK_TIME_UTC_LEN 25
 /* "YYYY-MM-DDTHH:MM:SS.sssZ" (24 chars + NUL): sortable as text. */
 void sk_time_format_utc(int64_t utc_ms, char out[SK_TIME_UTC_LEN]);
+/* Its inverse: false when s (NULL allowed) is anything else. */
+bool sk_time_parse_utc(const char *s, int64_t *utc_ms);
 
 /* An HTTP-date (RFC 9110 5.6.7) of n bytes at s (no NUL needed) -> UTC ms:
  * IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" and the obsolete RFC 850

@@ -241,6 +241,23 @@ void sk_time_format_utc(int64_t utc_ms, char out[SK_TIME_UTC_LEN])
 		 (int)(rem % 1000));
 }
 
+bool sk_time_parse_utc(const char *s, int64_t *utc_ms)
+{
+	char buf[SK_TIME_UTC_LEN];
+	struct sk_civil t;
+	if (!s || strlen(s) != SK_TIME_UTC_LEN - 1 ||
+	    s[SK_TIME_UTC_LEN - 2] != 'Z')
+		return false;
+	memcpy(buf, s, SK_TIME_UTC_LEN - 2);
+	buf[SK_TIME_UTC_LEN - 2] = '\0';
+	if (sk_civil_parse(buf, &t) != SK_OK)
+		return false;
+	*utc_ms = sk_days_from_civil(t.y, t.m, t.d) * 86400000 +
+		  (int64_t)t.hh * 3600000 + (int64_t)t.mi * 60000 +
+		  (int64_t)t.ss * 1000 + t.ms;
+	return true;
+}
+
 /* One of the names in list (NULL-terminated) at s, exactly: its index and
  * *len, or -1. */
 static int name_at(const char *s, size_t n, const char *const *list,

@@ -775,6 +775,30 @@ static bool depth_ok(const json_t *j, int level, int max)
 	return true;
 }
 
+/* Parse text (at most limit bytes) as one JSON object no deeper than
+ * SK_LIMIT_JSON_DEPTH, named what in errors; *root owned by the caller. */
+static sk_err_t load_object(const char *text, size_t len, size_t limit,
+			    const char *what, json_t **root,
+			    struct sk_error *err)
+{
+	sk_err_t rc = load(text, len, limit, what, false, root, err);
+	if (rc != SK_OK)
+		return rc;
+	if (!json_is_object(*root))
+		rc = sk_error_set(err, SK_ERR_PARSE, false,
+				  "%s is a JSON %s, expected an object", what,
+				  json_type_name(*root));
+	else if (!depth_ok(*root, 1, SK_LIMIT_JSON_DEPTH))
+		rc = sk_error_set(err, SK_ERR_PARSE, false,
+				  "%s JSON nests deeper than %d levels", what,
+				  SK_LIMIT_JSON_DEPTH);
+	if (rc != SK_OK) {
+		json_decref(*root);
+		*root = NULL;
+	}
+	return rc;
+}
+
 sk_err_t sk_model_warning_parse(const char *json, size_t len,
 				struct sk_warning **out, struct sk_error *err)
 {
@@ -784,22 +808,10 @@ sk_err_t sk_model_warning_parse(const char *json, size_t len,
 	sk_err_t rc;
 
 	*out = NULL;
-	rc = load(json, len, SK_LIMIT_WARNING_JSON, "warning", false, &root,
-		  err);
+	rc = load_object(json, len, SK_LIMIT_WARNING_JSON, "warning", &root,
+			 err);
 	if (rc != SK_OK)
 		return rc;
-	if (!json_is_object(root)) {
-		rc = sk_error_set(err, SK_ERR_PARSE, false,
-				  "warning is a JSON %s, expected an object",
-				  json_type_name(root));
-		goto fail;
-	}
-	if (!depth_ok(root, 1, SK_LIMIT_JSON_DEPTH)) {
-		rc = sk_error_set(err, SK_ERR_PARSE, false,
-				  "warning JSON nests deeper than %d levels",
-				  SK_LIMIT_JSON_DEPTH);
-		goto fail;
-	}
 	w = sk_warning_new();
 	if (!w) {
 		rc = nomem(err);
@@ -951,23 +963,6 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 
 /* ------------------------------------------------ reading records back */
 
-bool sk_model_time_parse_utc(const char *s, int64_t *utc_ms)
-{
-	char buf[SK_TIME_UTC_LEN];
-	struct sk_civil t;
-	if (!s || strlen(s) != SK_TIME_UTC_LEN - 1 ||
-	    s[SK_TIME_UTC_LEN - 2] != 'Z')
-		return false;
-	memcpy(buf, s, SK_TIME_UTC_LEN - 2);
-	buf[SK_TIME_UTC_LEN - 2] = '\0';
-	if (sk_civil_parse(buf, &t) != SK_OK)
-		return false;
-	*utc_ms = sk_days_from_civil(t.y, t.m, t.d) * 86400000 +
-		  (int64_t)t.hh * 3600000 + (int64_t)t.mi * 60000 +
-		  (int64_t)t.ss * 1000 + t.ms;
-	return true;
-}
-
 static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
 			 const struct sk_table *t, void *base,
 			 const char *path, bool group);
@@ -1027,7 +1022,7 @@ static sk_err_t own_value(struct sk_error *err, const json_t *v,
 		if (!json_is_string(v))
 			return type_error(err, path, key, "string", v);
 		struct sk_time_field *tf = sk_model_field_time(f, base);
-		if (!sk_model_time_parse_utc(json_string_value(v),
+		if (!sk_time_parse_utc(json_string_value(v),
 					     &tf->utc_ms))
 			return sk_error_set(err, SK_ERR_PARSE, false,
 					    "field %s%s: not a UTC time",
@@ -1091,16 +1086,10 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 	json_t *root = NULL;
 	struct sk_warning *w = NULL;
 	*out = NULL;
-	sk_err_t rc = load(json, len, SK_LIMIT_TEXT, "record", false,
-			   &root, err);
+	sk_err_t rc = load_object(json, len, SK_LIMIT_TEXT, "record", &root,
+				  err);
 	if (rc != SK_OK)
 		return rc;
-	if (!json_is_object(root)) {
-		rc = sk_error_set(err, SK_ERR_PARSE, false,
-				  "record is a JSON %s, expected an object",
-				  json_type_name(root));
-		goto fail;
-	}
 	w = sk_warning_new();
 	if (!w) {
 		rc = nomem(err);

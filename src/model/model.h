@@ -391,9 +391,6 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 				    struct sk_warning **out,
 				    struct sk_error *err);
 
-/* The inverse of sk_time_format_utc ("YYYY-MM-DDTHH:MM:SS.sssZ"): false
- * when s is anything else. */
-bool sk_model_time_parse_utc(const char *s, int64_t *utc_ms);
 
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);

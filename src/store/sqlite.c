@@ -991,8 +991,6 @@ static sk_err_t count_revisions(struct sqlite_store *st,
 	return rc;
 }
 
-static bool parse_utc(const char *s, int64_t *ms);
-
 /* The current row of w's key: found, publish time (NULL or '' = none) and
  * hash. Only between begin and commit, outside a query. */
 static sk_err_t sqlite_current(struct sk_store *base,
@@ -1017,7 +1015,7 @@ static sk_err_t sqlite_current(struct sk_store *base,
 	if (step == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(s, 0);
 		const char *h = (const char *)sqlite3_column_text(s, 1);
-		cur->has_pub = p && *p && parse_utc(p, &cur->pub_ms);
+		cur->has_pub = p && *p && sk_time_parse_utc(p, &cur->pub_ms);
 		if (p && *p && !cur->has_pub)
 			rc = sk_error_set(err, SK_ERR_STORE, false,
 					  "stored publish_time '%s' is not UTC "
@@ -1132,23 +1130,6 @@ struct reader {
 	bool bad_time;
 };
 
-/* Inverse of sk_time_format_utc ("YYYY-MM-DDTHH:MM:SS.sssZ"). */
-static bool parse_utc(const char *s, int64_t *ms)
-{
-	char buf[SK_TIME_UTC_LEN];
-	struct sk_civil t;
-	if (strlen(s) != SK_TIME_UTC_LEN - 1 || s[SK_TIME_UTC_LEN - 2] != 'Z')
-		return false;
-	memcpy(buf, s, SK_TIME_UTC_LEN - 2);
-	buf[SK_TIME_UTC_LEN - 2] = '\0';
-	if (sk_civil_parse(buf, &t) != SK_OK)
-		return false;
-	*ms = sk_days_from_civil(t.y, t.m, t.d) * 86400000 +
-	      (int64_t)t.hh * 3600000 + (int64_t)t.mi * 60000 +
-	      (int64_t)t.ss * 1000 + t.ms;
-	return true;
-}
-
 /* One column into its member; rec starts as sk_model_record_init left it
  * (absent values), so NULL leaves the member absent. */
 static void rd_field(struct reader *r, const struct sk_field *f, void *rec)
@@ -1181,7 +1162,7 @@ static void rd_field(struct reader *r, const struct sk_field *f, void *rec)
 	case SK_FIELD_TIME: {
 		struct sk_time_field *t = sk_model_field_time(f, rec);
 		const char *v = (const char *)sqlite3_column_text(r->s, i);
-		t->has_utc = v && parse_utc(v, &t->utc_ms);
+		t->has_utc = v && sk_time_parse_utc(v, &t->utc_ms);
 		if (v && !t->has_utc)
 			r->bad_time = true;
 		break;

@@ -484,10 +484,10 @@ static void test_from_json_errors(void)
 		}
 	}
 	int64_t ms = 0;
-	CHECK(sk_model_time_parse_utc("2024-03-30T23:00:00.000Z", &ms));
+	CHECK(sk_time_parse_utc("2024-03-30T23:00:00.000Z", &ms));
 	CHECK_INT(ms, 1711839600000LL);
-	CHECK(!sk_model_time_parse_utc("2024-03-30T23:00:00.000", &ms));
-	CHECK(!sk_model_time_parse_utc(NULL, &ms));
+	CHECK(!sk_time_parse_utc("2024-03-30T23:00:00.000", &ms));
+	CHECK(!sk_time_parse_utc(NULL, &ms));
 }
 
 int main(void)
