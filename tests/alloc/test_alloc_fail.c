@@ -245,8 +245,8 @@ struct calls {
 /* One call's result; was is `injected` before the call, may_reject allows
  * SK_ERR_VALIDATE (sk_proc_clean's rejection, a result, not a failure).
  * True when the call gave its result. */
-static bool call_done(struct calls *c, const char *call, bool was,
-		      sk_err_t rc, const struct sk_error *err, bool may_reject)
+static bool call_done(struct calls *c, const char *call, bool was, sk_err_t rc,
+		      const struct sk_error *err, bool may_reject)
 {
 	bool mine = injected && !was;
 	bool ok = rc == SK_OK || (may_reject && rc == SK_ERR_VALIDATE);
@@ -262,8 +262,9 @@ static bool call_done(struct calls *c, const char *call, bool was,
 		if (got == SWALLOWED)
 			snprintf(c->msg, c->size, "%s succeeded", call);
 		else if (got == STALE)
-			snprintf(c->msg, c->size, "%s failed afterwards: %s (%s)",
-				 call, sk_err_name(rc), err->msg);
+			snprintf(c->msg, c->size,
+				 "%s failed afterwards: %s (%s)", call,
+				 sk_err_name(rc), err->msg);
 		else if (err->msg[0])
 			snprintf(c->msg, c->size, "%s: %s", call, err->msg);
 		else
@@ -317,8 +318,7 @@ static sk_err_t parse_warning(const uint8_t *d, size_t n, char *msg,
 
 /* A response body (tests/data/): split, then each item's warning round;
  * after a failed call the remaining items still go round. */
-static sk_err_t parse_body(const uint8_t *d, size_t n, char *msg,
-			   size_t size)
+static sk_err_t parse_body(const uint8_t *d, size_t n, char *msg, size_t size)
 {
 	struct calls c = {SK_OK, msg, size};
 	struct sk_raw_item *items = NULL;
@@ -326,8 +326,8 @@ static sk_err_t parse_body(const uint8_t *d, size_t n, char *msg,
 	struct sk_error err = {0};
 	msg[0] = '\0';
 	bool was = injected;
-	sk_err_t rc = sk_model_split_array((const char *)d, n, 0, 0, &items,
-					   &k, &err);
+	sk_err_t rc = sk_model_split_array((const char *)d, n, 0, 0, &items, &k,
+					   &err);
 	if (call_done(&c, "split", was, rc, &err, false))
 		for (size_t i = 0; i < k; i++)
 			warning_round(&c, items[i].json, items[i].json_len);
@@ -338,8 +338,7 @@ static sk_err_t parse_body(const uint8_t *d, size_t n, char *msg,
 }
 
 /* model/json.c: a record read back from its JSON, written, read again. */
-static sk_err_t parse_record(const uint8_t *d, size_t n, char *msg,
-			     size_t size)
+static sk_err_t parse_record(const uint8_t *d, size_t n, char *msg, size_t size)
 {
 	struct calls c = {SK_OK, msg, size};
 	struct sk_warning *w = NULL, *back = NULL;
@@ -549,22 +548,22 @@ static sk_err_t inject_each(const char *parser, parse_fn fn, const char *file,
 		snprintf(why, sizeof why, "leak: %zu block(s) left", live - live0);
 		expect(live == live0, parser, file, k, why);
 		if (!inj) {
-			snprintf(why, sizeof why, "%s (%s), expected %s (no "
-				 "failure injected)", rc_name(rc), msg,
-				 rc_name(ref));
+			snprintf(why, sizeof why,
+				 "%s (%s), expected %s (no failure injected)",
+				 rc_name(rc), msg, rc_name(ref));
 			expect(rc == ref, parser, file, k, why);
 			break;
 		}
-		snprintf(why, sizeof why, "returned %s (%s), expected "
-			 "SK_ERR_NOMEM%s%s", rc_name(rc), msg,
-			 ref == SK_OK ? "" : " or ", ref == SK_OK ? "" :
-			 sk_err_name(ref));
+		snprintf(why, sizeof why,
+			 "returned %s (%s), expected SK_ERR_NOMEM%s%s",
+			 rc_name(rc), msg, ref == SK_OK ? "" : " or ",
+			 ref == SK_OK ? "" : sk_err_name(ref));
 		expect(rc == SK_ERR_NOMEM || (ref != SK_OK && rc == ref),
 		       parser, file, k, why);
 		expect(msg[0] != '\0', parser, file, k, "error without message");
 		if (k > 2 * total + 16) { /* a failure that allocates on */
-			expect(false, parser, file, k, "runs never end without "
-			       "a failure");
+			expect(false, parser, file, k,
+			       "runs never end without a failure");
 			break;
 		}
 	}
