@@ -69,16 +69,6 @@ foreach(src ${EXTERNAL_C_TESTS})
     ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 endforeach()
 
-# Allocation failures in model/json.c, jansson's included (tests/alloc/).
-add_executable(test_model_oom ${CMAKE_SOURCE_DIR}/tests/alloc/test_model_oom.c)
-target_include_directories(test_model_oom PRIVATE ${CMAKE_SOURCE_DIR}/tests)
-target_link_libraries(test_model_oom PRIVATE skredlib)
-target_link_options(test_model_oom PRIVATE
-  "LINKER:--wrap=malloc,--wrap=calloc,--wrap=realloc")
-add_test(NAME unit.test_model_oom COMMAND test_model_oom)
-set_tests_properties(unit.test_model_oom PROPERTIES LABELS unit TIMEOUT 600
-  ENVIRONMENT "SKRED_TEST_DATA=${CMAKE_SOURCE_DIR}/tests/data")
-
 # The written rules, checked (scripts/checksrc): banned functions, the sk_
 # prefix of every symbol in the built library, include and layer rules,
 # shellcheck; and its self-test over a fixture that breaks each rule once.
@@ -90,7 +80,8 @@ set_tests_properties(lint.checksrc lint.checksrc_selftest PROPERTIES
   LABELS lint TIMEOUT 300 ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 
 # Allocation-failure injection for the parsers (tests/alloc/): skred's
-# allocations go through a counting allocator (--wrap), the Nth one fails.
+# allocations (jansson's included) go through a counting allocator (--wrap),
+# the Nth one fails; over the fuzz corpora and the samples of tests/data/.
 add_executable(test_alloc_fail ${CMAKE_SOURCE_DIR}/tests/alloc/test_alloc_fail.c)
 target_include_directories(test_alloc_fail PRIVATE ${CMAKE_SOURCE_DIR}/tests)
 target_link_libraries(test_alloc_fail PRIVATE skredlib)

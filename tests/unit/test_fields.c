@@ -7,7 +7,7 @@
  */
 #include "model/model.h"
 #include "proc/proc.h"
-#include "test.h"
+#include "cases.h"
 #include "test_data.h"
 
 #include <stdalign.h>
@@ -490,14 +490,14 @@ static void test_from_json_errors(void)
 	CHECK(!sk_time_parse_utc(NULL, &ms));
 }
 
-int main(void)
-{
-	test_tables_cover_structs();
-	test_coverage_detects_gaps();
-	test_column_order();
-	test_accessors();
-	test_to_json_golden();
-	test_round_trip();
-	test_from_json_errors();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"tables_cover_structs", test_tables_cover_structs},
+	{"coverage_detects_gaps", test_coverage_detects_gaps},
+	{"column_order", test_column_order},
+	{"accessors", test_accessors},
+	{"to_json_golden", test_to_json_golden},
+	{"round_trip", test_round_trip},
+	{"from_json_errors", test_from_json_errors},
+};
+
+SK_CASES_MAIN(cases)
