@@ -27,6 +27,7 @@ expect() { # rule pattern description
 expect banned 'src/core/bad.c:14: \[banned\] strcpy() is banned: .*; use ' "strcpy with reason and replacement"
 expect banned 'src/core/bad.c:15: \[banned\] sprintf()' "sprintf"
 expect banned 'src/core/bad.c:16: \[banned\] atoi()' "atoi"
+expect buffer 'src/core/bad.c:22: \[buffer\] struct sk_buf without its cap' "a buffer without its cap"
 expect include 'src/core/bad.c:4: \[include\] <weird/unknown.h> is neither' "unknown system header"
 expect include 'src/core/bad.c:5: \[include\] <jansson.h> belongs to src/model/json.c' "third-party header outside its module"
 expect include 'src/core/bad.c:6: \[include\] core/ may not include "web/web.h": web is above core' "include upwards"

@@ -10,7 +10,7 @@
 #define _GNU_SOURCE
 #endif
 #include "core/core.h"
-#include "test.h"
+#include "cases.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -40,7 +40,7 @@ void *realloc(void *p, size_t n)
 
 static void test_cap_required(void)
 {
-	struct sk_buf b = {0}; /* no cap */
+	struct sk_buf b = {.max = 0}; /* no cap */
 	CHECK_INT(sk_buf_puts(&b, "x"), SK_ERR_INVAL);
 	CHECK(b.data == NULL);
 	CHECK_INT(sk_buf_finish(&b), SK_ERR_INVAL);
@@ -163,12 +163,12 @@ static void test_steal_reset(void)
 	sk_buf_free(NULL);
 }
 
-int main(void)
-{
-	test_cap_required();
-	test_cap_exact();
-	test_overflow_sticks();
-	test_nomem_sticks();
-	test_steal_reset();
-	TEST_DONE();
-}
+static const struct sk_case cases[] = {
+	{"cap_required", test_cap_required},
+	{"cap_exact", test_cap_exact},
+	{"overflow_sticks", test_overflow_sticks},
+	{"nomem_sticks", test_nomem_sticks},
+	{"steal_reset", test_steal_reset},
+};
+
+SK_CASES_MAIN(cases)

@@ -17,7 +17,7 @@
 #include "source/source.h"
 #include "store/store.h"
 #include "web/web.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -375,10 +375,7 @@ static void case_real_tables(void)
 	sk_config_free(cfg);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct sk_case cases[] = {
 	{"defaults", case_defaults},
 	{"set", case_set},
 	{"enum_names", case_enum_names},
@@ -391,29 +388,15 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	const char *only = argc == 3 && !strcmp(argv[1], "--case") ? argv[2]
-								  : NULL;
+	int sel = sk_cases_select(argc, argv, cases, SK_NCASES(cases));
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/skred-test-config-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	bool ran = false;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		if (only && strcmp(only, cases[i].name))
-			continue;
-		cases[i].fn();
-		ran = true;
-	}
-	if (!ran) {
-		fprintf(stderr, "no case named '%s'\n", only);
-		return 2;
-	}
+	CHECK(mkdtemp(tmpdir) != NULL);
+	int rc = sk_cases_run(cases, SK_NCASES(cases), sel);
 	char path[128];
 	snprintf(path, sizeof path, "%s/bad.conf", tmpdir);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/good.conf", tmpdir);
 	unlink(path);
 	rmdir(tmpdir);
-	TEST_DONE();
+	return rc;
 }

@@ -6,7 +6,7 @@
  * an unknown state read as failed, SQL NULL as 0 / "").
  */
 #include "sched/ledger_int.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +35,7 @@ static int col(const char *name)
 	return -1;
 }
 
-int main(void)
+static void test_run_row_mapping(void)
 {
 	char list[1024] = "";
 	size_t used = 0;
@@ -101,5 +101,10 @@ int main(void)
 	row.text[col("state")] = NULL;
 	sk_ledger_run_from_row(&r, fake_text, fake_num, &row);
 	CHECK_INT(r.state, SK_RUN_FAILED);
-	TEST_DONE();
 }
+
+static const struct sk_case cases[] = {
+	{"run_row_mapping", test_run_row_mapping},
+};
+
+SK_CASES_MAIN(cases)

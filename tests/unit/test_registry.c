@@ -7,7 +7,7 @@
 #include "core/core.h"
 #include "bus/bus.h"
 #include "store/store.h"
-#include "test.h"
+#include "cases.h"
 
 #include <string.h>
 
@@ -20,7 +20,7 @@ static const struct fake_type one = {"one", 1}, two = {"two", 2};
 static const struct fake_type *const fakes[] = {&one, &two, NULL};
 static const struct fake_type *const none[] = {NULL};
 
-int main(void)
+static void test_lookup(void)
 {
 	struct sk_error err = {0};
 	CHECK(sk_registry_find(SK_REGISTRY(fakes), "one") == &one);
@@ -60,5 +60,10 @@ int main(void)
 	CHECK(sk_store_type_find("cassandra") != NULL);
 	CHECK_STR(sk_store_type_find("sqlite")->name, "sqlite");
 	CHECK(sk_store_type_find(NULL) == NULL);
-	TEST_DONE();
 }
+
+static const struct sk_case cases[] = {
+	{"lookup", test_lookup},
+};
+
+SK_CASES_MAIN(cases)

@@ -8,7 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sqldb/sqldb.h"
-#include "test.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,11 +156,16 @@ static void test_iter(void)
 	CHECK(sqlite3_next_stmt(db, NULL) == NULL);
 }
 
-int main(void)
+static const struct sk_case cases[] = {
+	{"cache", test_cache},
+	{"iter", test_iter},
+};
+
+int main(int argc, char **argv)
 {
+	int sel = sk_cases_select(argc, argv, cases, SK_NCASES(cases));
 	struct sk_error err = {0};
-	if (!mkdtemp(dir))
-		return 1;
+	CHECK(mkdtemp(dir) != NULL);
 	char path[128];
 	snprintf(path, sizeof path, "%s/t.db", dir);
 	CHECK_INT(sk_sqldb_open(&db, path, &err), SK_OK);
@@ -169,8 +174,7 @@ int main(void)
 				"NOT NULL)",
 				&err),
 		  SK_OK);
-	test_cache();
-	test_iter();
+	int rc = sk_cases_run(cases, SK_NCASES(cases), sel);
 	sk_sqldb_close(db);
 	char f[160];
 	const char *sfx[] = {"", "-wal", "-shm"};
@@ -179,5 +183,5 @@ int main(void)
 		unlink(f);
 	}
 	rmdir(dir);
-	TEST_DONE();
+	return rc;
 }
