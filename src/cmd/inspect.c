@@ -93,7 +93,8 @@ int sk_cmd_status(struct sk_cli *cli)
 	if (rc != SK_OK)
 		return sk_cli_fail(cli, &err);
 	struct sk_store_stats s;
-	if (sk_store_open(&st, cli->cfg, &err) != SK_OK ||
+	struct sk_store_opts so = sk_job_store_opts(cli->cfg);
+	if (sk_store_open(&st, &so, &err) != SK_OK ||
 	    sk_store_stats(st, &s, &err) != SK_OK) {
 		sk_store_close(st);
 		return sk_cli_fail(cli, &err);

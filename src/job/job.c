@@ -213,7 +213,8 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	}
 	sk_job_health_up(SK_JOB_BUS, bt);
 	*which = SK_JOB_STORE;
-	rc = sk_store_open(&st, cfg, err);
+	struct sk_store_opts so = sk_job_store_opts(cfg);
+	rc = sk_store_open(&st, &so, err);
 	sk_store_close(st);
 	if (rc != SK_OK) {
 		sk_error_prefix(err, "warehouse (%s)", stt ? stt : "");
@@ -601,12 +602,20 @@ static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 	return false;
 }
 
+struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg)
+{
+	return (struct sk_store_opts){.conf = sk_store_conf(cfg),
+				      .data_dir = sk_core_conf(cfg)->data_dir,
+				      .map = sk_proc_map};
+}
+
 sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 			   struct sk_store **out, struct sk_error *err)
 {
 	struct sk_job_outage ow = {0};
 	const char *type = sk_store_backends[sk_store_conf(cfg)->backend];
-	while (sk_store_open(out, cfg, err) != SK_OK) {
+	struct sk_store_opts so = sk_job_store_opts(cfg);
+	while (sk_store_open(out, &so, err) != SK_OK) {
 		if (!wait || !sk_job_outage_error(err) ||
 		    !wait_outage(cfg, &ow, SK_JOB_STORE, type, err))
 			return err->code;

@@ -154,6 +154,12 @@ int64_t sk_job_outage_delay(const struct sk_config *cfg,
 sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 		      struct sk_error *err);
 
+/* What the warehouse is opened with: store's own configuration, core's
+ * data_dir and proc's raw -> clean mapping (sk_proc_map, for migrations
+ * that rewrite rows from their raw messages). job is the one layer that
+ * sees proc and store; sched, web and cmd open the store with this. */
+struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg);
+
 /* sk_store_open, and with wait set, an outage at start waited out like one
  * later on (so `process --follow` may start before the warehouse). */
 sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,

@@ -59,7 +59,10 @@ sk_err_t sk_web_store_take(struct sk_web *w, struct sk_store **st,
 			   struct sk_error *err)
 {
 	*st = pool_take(w, &w->stores);
-	return *st ? SK_OK : sk_store_open(st, w->cfg, err);
+	if (*st)
+		return SK_OK;
+	struct sk_store_opts so = sk_job_store_opts(w->cfg);
+	return sk_store_open(st, &so, err);
 }
 
 void sk_web_store_give(struct sk_web *w, struct sk_store *st, bool ok)
