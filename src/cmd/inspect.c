@@ -16,7 +16,7 @@ int sk_cmd_dlq(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	struct sk_bus_batch b = {0};
 	size_t limit = cli->limit ? (size_t)cli->limit : 100;
@@ -68,7 +68,7 @@ int sk_cmd_status(struct sk_cli *cli)
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_store *st = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	const char *group = sk_job_conf(cli->cfg)->group;
 	const char *topics[] = {sk_job_conf(cli->cfg)->topic_raw,

@@ -198,7 +198,7 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	const char *bt = sk_bus_backends[sk_bus_conf(cfg)->backend],
 		   *stt = sk_store_backends[sk_store_conf(cfg)->backend];
 	*which = SK_JOB_BUS;
-	sk_err_t rc = sk_bus_open(&bus, cfg, err);
+	sk_err_t rc = sk_job_bus_open(cfg, &bus, err);
 	if (rc == SK_OK)
 		rc = sk_bus_lag(bus, sk_job_conf(cfg)->group,
 				sk_job_conf(cfg)->topic_raw, &lag, &n,
@@ -600,6 +600,50 @@ static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 		sk_sleep_ms(left < 200 ? left : 200);
 	}
 	return false;
+}
+
+struct props {
+	const char **kv; /* name, value, ..., NULL */
+	size_t n, cap;
+	bool nomem;
+};
+
+static void add_prop(const char *name, const char *value, void *ud)
+{
+	struct props *p = ud;
+	if (p->nomem)
+		return;
+	if (p->n + 3 > p->cap) {
+		size_t c = p->cap ? 2 * p->cap : 16;
+		const char **kv = realloc(p->kv, c * sizeof *kv);
+		if (!kv) {
+			p->nomem = true;
+			return;
+		}
+		p->kv = kv;
+		p->cap = c;
+	}
+	p->kv[p->n++] = name;
+	p->kv[p->n++] = value;
+	p->kv[p->n] = NULL;
+}
+
+sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
+			 struct sk_error *err)
+{
+	*out = NULL;
+	struct props p = {0};
+	sk_config_each_prefixed(cfg, "kafka.", add_prop, &p);
+	if (p.nomem) {
+		free(p.kv);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	struct sk_bus_opts o = {.conf = sk_bus_conf(cfg),
+				.data_dir = sk_core_conf(cfg)->data_dir,
+				.kafka_props = p.kv};
+	sk_err_t rc = sk_bus_open(out, &o, err);
+	free(p.kv);
+	return rc;
 }
 
 struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg)

@@ -154,6 +154,12 @@ int64_t sk_job_outage_delay(const struct sk_config *cfg,
 sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 		      struct sk_error *err);
 
+/* sk_bus_open with the bus's own configuration, core's data_dir and the
+ * kafka.* pass-through properties (collected from cfg for the open). The
+ * layers above job (sched, web, cmd) open the bus with this. */
+sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
+			 struct sk_error *err);
+
 /* What the warehouse is opened with: store's own configuration, core's
  * data_dir and proc's raw -> clean mapping (sk_proc_map, for migrations
  * that rewrite rows from their raw messages). job is the one layer that

@@ -487,7 +487,7 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	req.langs = langs;
 	req.n_langs = n_langs;
 	struct sk_store_opts so = sk_job_store_opts(cfg);
-	if ((rc = sk_bus_open(&bus, cfg, &why)) != SK_OK ||
+	if ((rc = sk_job_bus_open(cfg, &bus, &why)) != SK_OK ||
 	    (rc = sk_store_open(&st, &so, &why)) != SK_OK)
 		goto done;
 	struct sk_error ferr = {0};

@@ -75,7 +75,7 @@ sk_err_t sk_web_bus_take(struct sk_web *w, struct sk_bus **bus,
 			 struct sk_error *err)
 {
 	*bus = pool_take(w, &w->buses);
-	return *bus ? SK_OK : sk_bus_open(bus, w->cfg, err);
+	return *bus ? SK_OK : sk_job_bus_open(w->cfg, bus, err);
 }
 
 void sk_web_bus_give(struct sk_web *w, struct sk_bus *bus, bool ok)
