@@ -59,7 +59,9 @@ const struct sk_sched_conf *sk_sched_conf(const struct sk_config *cfg)
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err)
 {
-	return sk_ledger_open(out, cfg, err);
+	struct sk_ledger_opts o = {.conf = sk_ledger_conf(cfg),
+				   .data_dir = sk_core_conf(cfg)->data_dir};
+	return sk_ledger_open(out, &o, err);
 }
 
 static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
