@@ -226,6 +226,16 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	return SK_OK;
 }
 
+void sk_job_scope(const struct sk_config *cfg, int64_t fire_utc_ms,
+		  struct sk_job_scope *out)
+{
+	const struct sk_job_conf *c = sk_job_conf(cfg);
+	sk_job_window(fire_utc_ms, (int)c->run_days_back,
+		      (int)c->run_days_ahead, &out->from, &out->to);
+	out->regions = c->regions;
+	out->lang = c->lang;
+}
+
 void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
 		   struct sk_date *from, struct sk_date *to)
 {

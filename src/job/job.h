@@ -86,6 +86,18 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
 		   struct sk_date *from, struct sk_date *to);
 
+/* What a run of the job covers by default, from job's own keys: the
+ * window of a run fired at fire_utc_ms (run.days_back, run.days_ahead;
+ * sk_job_window) and the regions and lang it fetches (borrowed from cfg).
+ * The scheduler asks job for them instead of reading job's keys. */
+struct sk_job_scope {
+	struct sk_date from, to;
+	const char *regions;
+	const char *lang;
+};
+void sk_job_scope(const struct sk_config *cfg, int64_t fire_utc_ms,
+		  struct sk_job_scope *out);
+
 /* Totals since the process started, for /metrics (updated atomically). */
 struct sk_job_totals {
 	int64_t fetch_runs, fetch_warnings, fetch_requests, fetch_retries,

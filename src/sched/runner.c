@@ -252,11 +252,10 @@ void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
 void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 		     struct sk_run *r)
 {
-	struct sk_date from, to;
-	sk_job_window(fire_utc_ms, (int)sk_job_conf(cfg)->run_days_back,
-		      (int)sk_job_conf(cfg)->run_days_ahead, &from, &to);
-	sk_date_format(&from, r->window_from);
-	sk_date_format(&to, r->window_to);
+	struct sk_job_scope sc;
+	sk_job_scope(cfg, fire_utc_ms, &sc);
+	sk_date_format(&sc.from, r->window_from);
+	sk_date_format(&sc.to, r->window_to);
 	sk_time_format_utc(fire_utc_ms, r->logical_time);
 }
 

@@ -208,7 +208,7 @@ static void case_env_unknown(void)
 	setenv("SKRED_FAKE_NOW", "2024-01-01T00:00:00Z", 1);
 	setenv("SKRED_UI_ANYTHING", "1", 1);
 	setenv("SKRED_ZZZZZZZZZZZZ", "1", 1);
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	CHECK_INT(sk_config_env_unknown(cfg, not_keys, collect_msg, &b), 2);
 	CHECK(strstr(b.data, "environment SKRED_DEMO_COLOUR is not a "
 			     "configuration variable (did you mean "
@@ -275,7 +275,7 @@ static void case_check_file(void)
 	      != NULL);
 	sk_config_free(cfg);
 	cfg = demo_new();
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	CHECK_INT(sk_config_check_file(cfg, p, collect_err, &b), 3);
 	CHECK(strstr(b.data, "bad.conf:1:") != NULL);
 	CHECK(strstr(b.data, "bad.conf:3: expected 'key = value'") != NULL);
@@ -310,7 +310,7 @@ static void case_secret(void)
 	CHECK_INT(sk_config_set(cfg, "demo.pw", "sesame-123", "t", &err),
 		  SK_OK);
 	CHECK_STR(demo(cfg)->pw, "sesame-123");
-	struct sk_buf b = {0};
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sk_config_each(cfg, collect_shown, &b);
 	CHECK(strstr(b.data, "demo.pw=" SK_REDACTED "\n") != NULL);
 	CHECK(strstr(b.data, "sesame-123") == NULL);
