@@ -376,8 +376,9 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 		.dlq = sk_job_conf(cfg)->topic_dlq,
 		.simple = req->simple,
 	};
-	sk_err_t rc = sk_source_varsom_fetch(sk_source_conf(cfg), req, emit_chunk, &ctx,
-					     &out->fetch, err);
+	sk_err_t rc = sk_source_varsom_fetch(sk_source_conf(cfg), req,
+					     emit_chunk, &ctx, &out->fetch,
+					     err);
 	out->produced = ctx.produced;
 	out->dead_lettered = ctx.rejected;
 	out->elapsed_ms = sk_mono_ms() - t0;
