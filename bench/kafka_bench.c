@@ -9,6 +9,7 @@
  * usage: kafka_bench DATA_DIR TOPIC BATCH   (env SKRED_KAFKA_BROKERS)
  */
 #include "bus/bus.h"
+#include "job/job.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,8 @@ int main(int argc, char **argv)
 	struct sk_config *scfg = cfg_for("sqlite", argv[1], &err);
 	struct sk_config *kcfg = cfg_for("kafka", argv[1], &err);
 	struct sk_bus *src = NULL, *dst = NULL;
-	if (!scfg || !kcfg || sk_bus_open(&src, scfg, &err) != SK_OK ||
-	    sk_bus_open(&dst, kcfg, &err) != SK_OK) {
+	if (!scfg || !kcfg || sk_job_bus_open(scfg, &src, &err) != SK_OK ||
+	    sk_job_bus_open(kcfg, &dst, &err) != SK_OK) {
 		fprintf(stderr, "kafka_bench: %s\n", err.msg);
 		return 1;
 	}

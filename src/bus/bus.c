@@ -59,16 +59,16 @@ const struct sk_bus_type *sk_bus_type_find(const char *name)
 	return sk_registry_find(SK_REGISTRY(bus_types), name);
 }
 
-sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
+sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_bus_opts *o,
 		     struct sk_error *err)
 {
 	*out = NULL;
 	const void *t;
 	if (sk_registry_lookup(SK_REGISTRY(bus_types), "bus",
-			       sk_bus_backends[sk_bus_conf(cfg)->backend], &t,
+			       sk_bus_backends[o->conf->backend], &t,
 			       err) != SK_OK)
 		return err->code;
-	return ((const struct sk_bus_type *)t)->open(out, cfg, err);
+	return ((const struct sk_bus_type *)t)->open(out, o, err);
 }
 
 const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key)

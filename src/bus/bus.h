@@ -74,10 +74,23 @@ struct sk_bus_lag {
 };
 
 struct sk_bus;
+struct sk_bus_conf;
+
+/* What a bus is opened with, given by the layer that opens it (job's
+ * sk_job_bus_open): this module's own configuration and the values of
+ * others it needs. */
+struct sk_bus_opts {
+	const struct sk_bus_conf *conf; /* required; outlives the bus */
+	const char *data_dir;           /* core's data_dir (the SQLite log) */
+	/* librdkafka properties passed through (the kafka.* keys sk_bus_cfg
+	 * does not define, without "kafka."): name, value, ..., NULL.
+	 * Borrowed for the open (kafka copies them); NULL = none. */
+	const char *const *kafka_props;
+};
 
 struct sk_bus_type {
 	const char *name;
-	sk_err_t (*open)(struct sk_bus **out, const struct sk_config *cfg,
+	sk_err_t (*open)(struct sk_bus **out, const struct sk_bus_opts *o,
 			 struct sk_error *err);
 	void (*close)(struct sk_bus *bus);
 	/* Durably append n messages (each may name its own topic). Returns only
@@ -116,7 +129,8 @@ struct sk_bus {
 
 /* Registry: the backend named by config key "bus" ("sqlite", "kafka"). */
 const struct sk_bus_type *sk_bus_type_find(const char *name);
-sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_config *cfg,
+/* Opens the backend named by o->conf->backend. */
+sk_err_t sk_bus_open(struct sk_bus **out, const struct sk_bus_opts *o,
 		     struct sk_error *err);
 
 static inline void sk_bus_close(struct sk_bus *bus)

@@ -51,7 +51,8 @@ struct dedup_topic {
 
 struct kbus {
 	struct sk_bus base;
-	const struct sk_config *cfg; /* borrowed; outlives the bus */
+	const struct sk_bus_conf *conf; /* borrowed; outlives the bus */
+	char **props; /* kafka.* pass-through: name, value, ..., NULL */
 	rd_kafka_t *producer;
 	rd_kafka_t *consumer;
 	char *group;
@@ -100,24 +101,6 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	       rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
-struct passthrough {
-	rd_kafka_conf_t *conf;
-	struct sk_error *err;
-	sk_err_t rc;
-};
-
-static void set_passthrough(const char *name, const char *value, void *ud)
-{
-	struct passthrough *pt = ud;
-	char errstr[512];
-	if (pt->rc != SK_OK)
-		return;
-	if (rd_kafka_conf_set(pt->conf, name, value, errstr, sizeof errstr) !=
-	    RD_KAFKA_CONF_OK)
-		pt->rc = sk_error_set(pt->err, SK_ERR_CONFIG, false,
-				      "kafka.%s: %s", name, errstr);
-}
-
 /* A configuration for one client: our defaults for the role, then every
  * kafka.<property> from the configuration (which may override them). */
 static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
@@ -125,7 +108,7 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 {
 	char errstr[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	const char *brokers = sk_bus_conf(kb->cfg)->kafka_brokers;
+	const char *brokers = kb->conf->kafka_brokers;
 	if (!brokers || !*brokers) {
 		rd_kafka_conf_destroy(conf);
 		sk_error_set(err, SK_ERR_CONFIG, false,
@@ -152,12 +135,15 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 			}
 		}
 	}
-	struct passthrough pt = {conf, err, SK_OK};
-	sk_config_each_prefixed(kb->cfg, "kafka.", set_passthrough, &pt);
-	if (pt.rc != SK_OK) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
+	for (size_t i = 0; kb->props && kb->props[i]; i += 2)
+		if (rd_kafka_conf_set(conf, kb->props[i], kb->props[i + 1],
+				      errstr, sizeof errstr) !=
+		    RD_KAFKA_CONF_OK) {
+			rd_kafka_conf_destroy(conf);
+			sk_error_set(err, SK_ERR_CONFIG, false,
+				     "kafka.%s: %s", kb->props[i], errstr);
+			return NULL;
+		}
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_opaque(conf, kb);
@@ -166,7 +152,7 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 
 static int timeout_ms(const struct kbus *kb)
 {
-	return (int)sk_bus_conf(kb->cfg)->kafka_request_timeout_ms;
+	return (int)kb->conf->kafka_request_timeout_ms;
 }
 
 static sk_err_t kerr(struct sk_error *err, rd_kafka_resp_err_t e,
@@ -224,8 +210,8 @@ static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk,
 		return SK_ERR_BUS;
 	if (parts == 0) {
 		char errstr[512];
-		int np = (int)sk_bus_conf(kb->cfg)->kafka_topic_partitions;
-		int rf = (int)sk_bus_conf(kb->cfg)->kafka_topic_replication;
+		int np = (int)kb->conf->kafka_topic_partitions;
+		int rf = (int)kb->conf->kafka_topic_replication;
 		rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
 			topic, np, rf, errstr, sizeof errstr);
 		if (!nt)
@@ -604,7 +590,7 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 		}
 		queued++;
 	}
-	int64_t deadline = sk_mono_ms() + sk_bus_conf(kb->cfg)->kafka_flush_timeout_ms;
+	int64_t deadline = sk_mono_ms() + kb->conf->kafka_flush_timeout_ms;
 	while (ps->outstanding > 0 && sk_mono_ms() < deadline)
 		rd_kafka_flush(kb->producer, 100);
 	if (ps->outstanding > 0) {
@@ -624,7 +610,7 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 				  "%lld ms)%s%s",
 				  n - skipped - ps->ok, n - skipped,
 				  ps->failed, ps->outstanding,
-				  (long long)sk_bus_conf(kb->cfg)->kafka_flush_timeout_ms,
+				  (long long)kb->conf->kafka_flush_timeout_ms,
 				  ps->failed ? ": " : "", ps->first_err);
 	if (ps->outstanding > 0) {
 		ps->next = kb->orphans;
@@ -834,7 +820,7 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 	bool follow = tmo > 0;
 	int64_t deadline = sk_mono_ms() +
 			   (follow ? tmo
-				   : sk_bus_conf(kb->cfg)->kafka_caught_up_timeout_ms);
+				   : kb->conf->kafka_caught_up_timeout_ms);
 	size_t start = out->n;
 	sk_err_t rc = SK_OK;
 	int64_t last_check = 0;
@@ -856,11 +842,11 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 					"kafka: not caught up with topic %s "
 					"after %lld ms (%s; brokers %s)",
 					kb->topic,
-					(long long)sk_bus_conf(kb->cfg)->kafka_caught_up_timeout_ms,
+					(long long)kb->conf->kafka_caught_up_timeout_ms,
 					kb->assigned_once
 						? "partitions assigned"
 						: "no partition assignment",
-					sk_bus_conf(kb->cfg)->kafka_brokers);
+					kb->conf->kafka_brokers);
 			break;
 		}
 		/* Once something is in hand, do not wait long for more. */
@@ -1101,10 +1087,13 @@ static void kafka_close(struct sk_bus *bus)
 	free(kb->eof);
 	free(kb->group);
 	free(kb->topic);
+	for (size_t i = 0; kb->props && kb->props[i]; i++)
+		free(kb->props[i]);
+	free(kb->props);
 	free(kb);
 }
 
-static sk_err_t kafka_open(struct sk_bus **out, const struct sk_config *cfg,
+static sk_err_t kafka_open(struct sk_bus **out, const struct sk_bus_opts *o,
 			   struct sk_error *err)
 {
 	*out = NULL;
@@ -1112,7 +1101,20 @@ static sk_err_t kafka_open(struct sk_bus **out, const struct sk_config *cfg,
 	if (!kb)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	kb->base.type = &sk_bus_kafka;
-	kb->cfg = cfg;
+	kb->conf = o->conf;
+	size_t np = 0;
+	while (o->kafka_props && o->kafka_props[np])
+		np++;
+	if (!(kb->props = calloc(np + 1, sizeof *kb->props))) {
+		kafka_close(&kb->base);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	for (size_t i = 0; i < np; i++)
+		if (!(kb->props[i] = strdup(o->kafka_props[i]))) {
+			kafka_close(&kb->base);
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		}
 	/* Validate the configuration now, so a typo is a usage error before
 	 * anything is fetched. */
 	rd_kafka_conf_t *conf = make_conf(kb, NULL, err);

@@ -214,11 +214,11 @@ static void apply_retention(struct sqlog *q)
 		       sqlite3_changes(q->db));
 }
 
-static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
+static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_bus_opts *o,
 			   struct sk_error *err)
 {
 	*out = NULL;
-	const char *dir = sk_core_conf(cfg)->data_dir;
+	const char *dir = o->data_dir;
 	if (!dir || !*dir)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "data_dir is not set");
@@ -229,7 +229,7 @@ static sk_err_t sqlog_open(struct sk_bus **out, const struct sk_config *cfg,
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	q->base.type = &sk_bus_sqlite;
 	q->lock_fd = -1;
-	q->retention_ms = sk_bus_conf(cfg)->retention_days * 86400000;
+	q->retention_ms = o->conf->retention_days * 86400000;
 	char path[4200];
 	snprintf(path, sizeof path, "%s/bus.db", dir);
 	if (sk_sqldb_open(&q->db, path, err) != SK_OK)

@@ -16,7 +16,7 @@ int sk_cmd_dlq(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	struct sk_bus_batch b = {0};
 	size_t limit = cli->limit ? (size_t)cli->limit : 100;
@@ -68,7 +68,7 @@ int sk_cmd_status(struct sk_cli *cli)
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_store *st = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	const char *group = sk_job_conf(cli->cfg)->group;
 	const char *topics[] = {sk_job_conf(cli->cfg)->topic_raw,
@@ -93,7 +93,8 @@ int sk_cmd_status(struct sk_cli *cli)
 	if (rc != SK_OK)
 		return sk_cli_fail(cli, &err);
 	struct sk_store_stats s;
-	if (sk_store_open(&st, cli->cfg, &err) != SK_OK ||
+	struct sk_store_opts so = sk_job_store_opts(cli->cfg);
+	if (sk_store_open(&st, &so, &err) != SK_OK ||
 	    sk_store_stats(st, &s, &err) != SK_OK) {
 		sk_store_close(st);
 		return sk_cli_fail(cli, &err);

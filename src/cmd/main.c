@@ -264,7 +264,7 @@ sk_err_t sk_cli_check_config(const struct sk_config *cfg,
 		err->code = SK_ERR_CONFIG;
 		return SK_ERR_CONFIG;
 	}
-	return sk_ledger_check_config(cfg, err);
+	return sk_ledger_check_config(sk_ledger_conf(cfg), err);
 }
 
 sk_err_t sk_cli_check_schedules(const struct sk_config *cfg,

@@ -101,7 +101,7 @@ int sk_cmd_fetch(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	sk_err_t rc = do_fetch(cli, bus, &err);
 	sk_bus_close(bus);
@@ -112,7 +112,7 @@ int sk_cmd_process(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	sk_err_t rc = do_process(cli, bus, &err);
 	sk_bus_close(bus);
@@ -125,7 +125,7 @@ int sk_cmd_run(struct sk_cli *cli)
 {
 	struct sk_error err = {0}, perr = {0};
 	struct sk_bus *bus = NULL;
-	if (sk_bus_open(&bus, cli->cfg, &err) != SK_OK)
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	sk_err_t rc = do_fetch(cli, bus, &err);
 	sk_err_t prc = SK_OK;

@@ -3,6 +3,7 @@
  * `skred pause` and `skred unpause`.
  */
 #include "cmd/cmd_int.h"
+#include "job/job.h"
 #include "sched/runner.h"
 #include "web/web.h"
 
@@ -76,6 +77,24 @@ static int no_schedule(const char *job, const char *cron, int64_t next_ms,
 	return 0;
 }
 
+/* What the web server is given from its configuration: its own struct and
+ * the other modules' values it shows or uses (sk_web_env). NULL cfg: a
+ * zeroed env (sk_web_reload of no server ignores it). */
+static struct sk_web_env web_env(const struct sk_config *cfg)
+{
+	if (!cfg)
+		return (struct sk_web_env){0};
+	return (struct sk_web_env){
+		.cfg = cfg,
+		.conf = sk_web_conf(cfg),
+		.job = sk_job_conf(cfg),
+		.max_attempts = (int)sk_sched_conf(cfg)->max_attempts,
+		.timezone = sk_sched_conf(cfg)->timezone,
+		.bus_backend = sk_bus_backends[sk_bus_conf(cfg)->backend],
+		.store_backend = sk_store_backends[sk_store_conf(cfg)->backend],
+	};
+}
+
 /* SIGHUP: the configuration built again from the same layers (the file
  * re-read) for the scheduler and for the web server, all or nothing.
  * Keys read only at start keep their running value and are named in the
@@ -107,7 +126,8 @@ static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 	int lvl = sk_core_conf(fresh)->log_level; /* an enum: checked */
 	if (lvl != lvl_was)
 		sk_log_level_current = lvl;
-	if (sk_web_reload(s->web, web_cfg, x.keys, n, err) != SK_OK) {
+	struct sk_web_env env = web_env(web_cfg);
+	if (sk_web_reload(s->web, &env, x.keys, n, err) != SK_OK) {
 		sk_log_level_current = level;
 		goto fail;
 	}
@@ -164,8 +184,12 @@ int sk_cmd_serve(struct sk_cli *cli)
 	/* The HTTP API has its own copy of the configuration (a reload
 	 * hands it a new one: sk_web_reload). */
 	struct serve_ctx s = {.cli = cli};
-	if (sk_cli_build_config(cli, &s.web_cfg, &err) != SK_OK ||
-	    sk_web_start(&s.web, s.web_cfg, &err) != SK_OK) {
+	sk_err_t wrc = sk_cli_build_config(cli, &s.web_cfg, &err);
+	if (wrc == SK_OK) {
+		struct sk_web_env env = web_env(s.web_cfg);
+		wrc = sk_web_start(&s.web, &env, &err);
+	}
+	if (wrc != SK_OK) {
 		sk_config_free(s.web_cfg);
 		sk_lockfile_release(lock_fd);
 		return sk_cli_fail(cli, &err);

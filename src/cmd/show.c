@@ -3,6 +3,7 @@
  * `skred regions`.
  */
 #include "cmd/cmd_int.h"
+#include "job/job.h"
 #include "model/model.h"
 #include "store/store.h"
 
@@ -113,7 +114,8 @@ int sk_cmd_show(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_store *st = NULL;
-	if (sk_store_open(&st, cli->cfg, &err) != SK_OK)
+	struct sk_store_opts so = sk_job_store_opts(cli->cfg);
+	if (sk_store_open(&st, &so, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	struct sk_date today = sk_oslo_date_at(sk_now_ms());
 	struct sk_store_query q = {

@@ -198,7 +198,7 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	const char *bt = sk_bus_backends[sk_bus_conf(cfg)->backend],
 		   *stt = sk_store_backends[sk_store_conf(cfg)->backend];
 	*which = SK_JOB_BUS;
-	sk_err_t rc = sk_bus_open(&bus, cfg, err);
+	sk_err_t rc = sk_job_bus_open(cfg, &bus, err);
 	if (rc == SK_OK)
 		rc = sk_bus_lag(bus, sk_job_conf(cfg)->group,
 				sk_job_conf(cfg)->topic_raw, &lag, &n,
@@ -213,7 +213,8 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	}
 	sk_job_health_up(SK_JOB_BUS, bt);
 	*which = SK_JOB_STORE;
-	rc = sk_store_open(&st, cfg, err);
+	struct sk_store_opts so = sk_job_store_opts(cfg);
+	rc = sk_store_open(&st, &so, err);
 	sk_store_close(st);
 	if (rc != SK_OK) {
 		sk_error_prefix(err, "warehouse (%s)", stt ? stt : "");
@@ -223,6 +224,16 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	}
 	sk_job_health_up(SK_JOB_STORE, stt);
 	return SK_OK;
+}
+
+void sk_job_scope(const struct sk_config *cfg, int64_t fire_utc_ms,
+		  struct sk_job_scope *out)
+{
+	const struct sk_job_conf *c = sk_job_conf(cfg);
+	sk_job_window(fire_utc_ms, (int)c->run_days_back,
+		      (int)c->run_days_ahead, &out->from, &out->to);
+	out->regions = c->regions;
+	out->lang = c->lang;
 }
 
 void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
@@ -365,8 +376,9 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 		.dlq = sk_job_conf(cfg)->topic_dlq,
 		.simple = req->simple,
 	};
-	sk_err_t rc = sk_source_varsom_fetch(cfg, req, emit_chunk, &ctx,
-					     &out->fetch, err);
+	sk_err_t rc = sk_source_varsom_fetch(sk_source_conf(cfg), req,
+					     emit_chunk, &ctx, &out->fetch,
+					     err);
 	out->produced = ctx.produced;
 	out->dead_lettered = ctx.rejected;
 	out->elapsed_ms = sk_mono_ms() - t0;
@@ -601,12 +613,64 @@ static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 	return false;
 }
 
+struct props {
+	const char **kv; /* name, value, ..., NULL */
+	size_t n, cap;
+	bool nomem;
+};
+
+static void add_prop(const char *name, const char *value, void *ud)
+{
+	struct props *p = ud;
+	if (p->nomem)
+		return;
+	if (p->n + 3 > p->cap) {
+		size_t c = p->cap ? 2 * p->cap : 16;
+		const char **kv = realloc(p->kv, c * sizeof *kv);
+		if (!kv) {
+			p->nomem = true;
+			return;
+		}
+		p->kv = kv;
+		p->cap = c;
+	}
+	p->kv[p->n++] = name;
+	p->kv[p->n++] = value;
+	p->kv[p->n] = NULL;
+}
+
+sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
+			 struct sk_error *err)
+{
+	*out = NULL;
+	struct props p = {0};
+	sk_config_each_prefixed(cfg, "kafka.", add_prop, &p);
+	if (p.nomem) {
+		free(p.kv);
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	}
+	struct sk_bus_opts o = {.conf = sk_bus_conf(cfg),
+				.data_dir = sk_core_conf(cfg)->data_dir,
+				.kafka_props = p.kv};
+	sk_err_t rc = sk_bus_open(out, &o, err);
+	free(p.kv);
+	return rc;
+}
+
+struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg)
+{
+	return (struct sk_store_opts){.conf = sk_store_conf(cfg),
+				      .data_dir = sk_core_conf(cfg)->data_dir,
+				      .map = sk_proc_map};
+}
+
 sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 			   struct sk_store **out, struct sk_error *err)
 {
 	struct sk_job_outage ow = {0};
 	const char *type = sk_store_backends[sk_store_conf(cfg)->backend];
-	while (sk_store_open(out, cfg, err) != SK_OK) {
+	struct sk_store_opts so = sk_job_store_opts(cfg);
+	while (sk_store_open(out, &so, err) != SK_OK) {
 		if (!wait || !sk_job_outage_error(err) ||
 		    !wait_outage(cfg, &ow, SK_JOB_STORE, type, err))
 			return err->code;

@@ -86,6 +86,18 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 void sk_job_window(int64_t now_ms, int days_back, int days_ahead,
 		   struct sk_date *from, struct sk_date *to);
 
+/* What a run of the job covers by default, from job's own keys: the
+ * window of a run fired at fire_utc_ms (run.days_back, run.days_ahead;
+ * sk_job_window) and the regions and lang it fetches (borrowed from cfg).
+ * The scheduler asks job for them instead of reading job's keys. */
+struct sk_job_scope {
+	struct sk_date from, to;
+	const char *regions;
+	const char *lang;
+};
+void sk_job_scope(const struct sk_config *cfg, int64_t fire_utc_ms,
+		  struct sk_job_scope *out);
+
 /* Totals since the process started, for /metrics (updated atomically). */
 struct sk_job_totals {
 	int64_t fetch_runs, fetch_warnings, fetch_requests, fetch_retries,
@@ -153,6 +165,18 @@ int64_t sk_job_outage_delay(const struct sk_config *cfg,
  * name). */
 sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 		      struct sk_error *err);
+
+/* sk_bus_open with the bus's own configuration, core's data_dir and the
+ * kafka.* pass-through properties (collected from cfg for the open). The
+ * layers above job (sched, web, cmd) open the bus with this. */
+sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
+			 struct sk_error *err);
+
+/* What the warehouse is opened with: store's own configuration, core's
+ * data_dir and proc's raw -> clean mapping (sk_proc_map, for migrations
+ * that rewrite rows from their raw messages). job is the one layer that
+ * sees proc and store; sched, web and cmd open the store with this. */
+struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg);
 
 /* sk_store_open, and with wait set, an outage at start waited out like one
  * later on (so `process --follow` may start before the warehouse). */

@@ -130,17 +130,16 @@ void sk_ledger_owner_init(struct sk_ledger_owner *o, const char *role)
 }
 
 /* The built backend named by "ledger", or NULL. */
-static const struct sk_ledger_type *ledger_type(const struct sk_config *cfg)
+static const struct sk_ledger_type *ledger_type(const struct sk_ledger_conf *c)
 {
-	return sk_registry_find(SK_REGISTRY(ledger_types),
-				sk_ledger_conf(cfg)->backend);
+	return sk_registry_find(SK_REGISTRY(ledger_types), c->backend);
 }
 
-sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
+sk_err_t sk_ledger_check_config(const struct sk_ledger_conf *c,
 				struct sk_error *err)
 {
-	const char *name = sk_ledger_conf(cfg)->backend;
-	const char *url = sk_ledger_conf(cfg)->postgres_url;
+	const char *name = c->backend;
+	const char *url = c->postgres_url;
 	const void *t;
 	if (sk_registry_lookup(SK_REGISTRY(ledger_types), "ledger", name, &t,
 			       err) != SK_OK)
@@ -153,13 +152,13 @@ sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
 	return SK_OK;
 }
 
-sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
+sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 			struct sk_error *err)
 {
 	*out = NULL;
-	if (sk_ledger_check_config(cfg, err) != SK_OK)
+	if (sk_ledger_check_config(o->conf, err) != SK_OK)
 		return err->code;
-	return ledger_type(cfg)->open(out, cfg, err);
+	return ledger_type(o->conf)->open(out, o, err);
 }
 
 void sk_ledger_close(struct sk_ledger *l)

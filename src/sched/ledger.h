@@ -81,12 +81,21 @@ struct sk_run {
 
 struct sk_ledger;
 
+/* What a ledger is opened with, given by the layer that opens it (sched's
+ * sk_sched_ledger_open): this module's own configuration and core's
+ * data_dir (the SQLite ledger). */
+struct sk_ledger_conf;
+struct sk_ledger_opts {
+	const struct sk_ledger_conf *conf; /* required */
+	const char *data_dir;
+};
+
 /* Open the backend named by config key "ledger" ("sqlite": <data_dir>/
  * ledger.db, the directory created; "postgres": ledger.postgres_url;
  * migrations applied). An unknown or not built backend is SK_ERR_CONFIG naming the known ones. *out is owned
  * by the caller (sk_ledger_close). A handle is used by one thread at a
  * time; open one per thread. */
-sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_config *cfg,
+sk_err_t sk_ledger_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 			struct sk_error *err);
 void sk_ledger_close(struct sk_ledger *l);
 /* The backend's name ("sqlite"). */
@@ -254,7 +263,7 @@ extern const struct sk_cfg_def sk_ledger_cfg[];
  * libpq, so the set is the registry's, not a fixed enum) with what it
  * requires (postgres: ledger.postgres_url); SK_ERR_CONFIG naming the known
  * ones or the missing key otherwise. Run at load (cmd/) and by open. */
-sk_err_t sk_ledger_check_config(const struct sk_config *cfg,
+sk_err_t sk_ledger_check_config(const struct sk_ledger_conf *c,
 				struct sk_error *err);
 /* This module's struct in cfg (borrowed; lives as long as cfg). */
 const struct sk_ledger_conf *sk_ledger_conf(const struct sk_config *cfg);

@@ -26,7 +26,7 @@
 
 struct sk_ledger_type {
 	const char *name;
-	sk_err_t (*open)(struct sk_ledger **out, const struct sk_config *cfg,
+	sk_err_t (*open)(struct sk_ledger **out, const struct sk_ledger_opts *o,
 			 struct sk_error *err);
 	void (*close)(struct sk_ledger *l);
 

@@ -498,12 +498,12 @@ static void pg_close(struct sk_ledger *l)
 	free(p);
 }
 
-static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
+static sk_err_t pg_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 			struct sk_error *err)
 {
 	*out = NULL;
 	/* sk_ledger_open checked that the URL is set */
-	const char *url = sk_ledger_conf(cfg)->postgres_url;
+	const char *url = o->conf->postgres_url;
 	struct pg_ledger *p = calloc(1, sizeof *p);
 	if (!p || !(p->url = strdup(url))) {
 		free(p);
@@ -511,9 +511,9 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_config *cfg,
 	}
 	p->base.type = &sk_ledger_postgres;
 	p->connect_timeout_ms =
-		sk_ledger_conf(cfg)->postgres_connect_timeout_ms;
+		o->conf->postgres_connect_timeout_ms;
 	p->statement_timeout_ms =
-		sk_ledger_conf(cfg)->postgres_statement_timeout_ms;
+		o->conf->postgres_statement_timeout_ms;
 	/* Parse it once: a malformed string is a configuration error (and
 	 * libpq's message about it must not echo the password). */
 	char *perr = NULL;

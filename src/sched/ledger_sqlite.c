@@ -131,11 +131,11 @@ static void sq_close(struct sk_ledger *l)
 }
 
 /* <data_dir>/ledger.db, the directory created. */
-static sk_err_t sq_open(struct sk_ledger **out, const struct sk_config *cfg,
+static sk_err_t sq_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 			struct sk_error *err)
 {
 	*out = NULL;
-	const char *dir = sk_core_conf(cfg)->data_dir;
+	const char *dir = o->data_dir;
 	if (sk_mkdir_p(dir, err) != SK_OK)
 		return err->code;
 	char path[4200];

@@ -59,7 +59,9 @@ const struct sk_sched_conf *sk_sched_conf(const struct sk_config *cfg)
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err)
 {
-	return sk_ledger_open(out, cfg, err);
+	struct sk_ledger_opts o = {.conf = sk_ledger_conf(cfg),
+				   .data_dir = sk_core_conf(cfg)->data_dir};
+	return sk_ledger_open(out, &o, err);
 }
 
 static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -250,11 +252,10 @@ void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
 void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 		     struct sk_run *r)
 {
-	struct sk_date from, to;
-	sk_job_window(fire_utc_ms, (int)sk_job_conf(cfg)->run_days_back,
-		      (int)sk_job_conf(cfg)->run_days_ahead, &from, &to);
-	sk_date_format(&from, r->window_from);
-	sk_date_format(&to, r->window_to);
+	struct sk_job_scope sc;
+	sk_job_scope(cfg, fire_utc_ms, &sc);
+	sk_date_format(&sc.from, r->window_from);
+	sk_date_format(&sc.to, r->window_to);
 	sk_time_format_utc(fire_utc_ms, r->logical_time);
 }
 
@@ -486,8 +487,9 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	req.n_regions = n_regions;
 	req.langs = langs;
 	req.n_langs = n_langs;
-	if ((rc = sk_bus_open(&bus, cfg, &why)) != SK_OK ||
-	    (rc = sk_store_open(&st, cfg, &why)) != SK_OK)
+	struct sk_store_opts so = sk_job_store_opts(cfg);
+	if ((rc = sk_job_bus_open(cfg, &bus, &why)) != SK_OK ||
+	    (rc = sk_store_open(&st, &so, &why)) != SK_OK)
 		goto done;
 	struct sk_error ferr = {0};
 	int64_t t0 = sk_clock_now_ms();

@@ -168,11 +168,11 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 	for (size_t i = 0; i < n; i++) {
 		struct sk_run r = {0};
 		snprintf(r.job, sizeof r.job, "%s", j->name);
+		struct sk_job_scope sc;
+		sk_job_scope(cfg, fires[i], &sc);
 		sk_sched_window(cfg, fires[i], &r);
-		snprintf(r.regions, sizeof r.regions, "%s",
-			 sk_job_conf(cfg)->regions);
-		snprintf(r.langs, sizeof r.langs, "%s",
-			 sk_job_conf(cfg)->lang);
+		snprintf(r.regions, sizeof r.regions, "%s", sc.regions);
+		snprintf(r.langs, sizeof r.langs, "%s", sc.lang);
 		r.max_attempts = (int)sk_sched_conf(cfg)->max_attempts;
 		bool created;
 		if (sk_ledger_run_add(l, &r, &created, err) != SK_OK)

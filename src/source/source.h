@@ -126,12 +126,14 @@ typedef sk_err_t (*sk_fetch_emit_fn)(void *ud,
 				     const struct sk_raw_item *items, size_t n,
 				     struct sk_error *err);
 
-/* Fetch req from the varsom API named by config (varsom_url, fetch.*).
+/* Fetch req from the varsom API that c (this module's own configuration:
+ * varsom_url, fetch.*) names.
  * Chunks that fail after their retries, or whose answer holds records that
  * do not match the request (not retried), do not stop the others; the call then
  * returns SK_ERR_HTTP with a message naming each failed region, language and
  * date range (what was emitted before stays emitted). stats may be NULL. */
-sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
+struct sk_source_conf;
+sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 				const struct sk_fetch_req *req,
 				sk_fetch_emit_fn emit, void *ud,
 				struct sk_fetch_stats *stats,

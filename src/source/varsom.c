@@ -185,7 +185,7 @@ static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
 	return SK_HTTP_ACCEPT;
 }
 
-sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
+sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 				const struct sk_fetch_req *req,
 				sk_fetch_emit_fn emit, void *ud,
 				struct sk_fetch_stats *stats,
@@ -198,7 +198,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 	if (sk_date_cmp(&req->from, &req->to) > 0)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "--from is after --to");
-	const char *base = sk_source_conf(cfg)->varsom_url;
+	const char *base = c->varsom_url;
 	if (!base || strncmp(base, "http", 4) != 0)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "varsom_url must be an http(s) URL, got "
@@ -207,7 +207,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 	size_t blen = strlen(base);
 	while (blen && base[blen - 1] == '/')
 		blen--;
-	int chunk_days = (int)sk_source_conf(cfg)->chunk_days;
+	int chunk_days = (int)c->chunk_days;
 	int64_t days = sk_date_diff(&req->from, &req->to) + 1;
 	size_t per = (size_t)((days + chunk_days - 1) / chunk_days);
 	size_t n = per * req->n_regions * req->n_langs;
@@ -253,18 +253,18 @@ sk_err_t sk_source_varsom_fetch(const struct sk_config *cfg,
 		}
 	}
 	struct sk_http_opts o = {
-		.max_concurrent = (long)sk_source_conf(cfg)->concurrency,
-		.min_interval_ms = sk_source_conf(cfg)->min_interval_ms,
-		.max_attempts = (unsigned)sk_source_conf(cfg)->attempts,
-		.backoff_base_ms = sk_source_conf(cfg)->backoff_base_ms,
-		.backoff_cap_ms = sk_source_conf(cfg)->backoff_cap_ms,
+		.max_concurrent = (long)c->concurrency,
+		.min_interval_ms = c->min_interval_ms,
+		.max_attempts = (unsigned)c->attempts,
+		.backoff_base_ms = c->backoff_base_ms,
+		.backoff_cap_ms = c->backoff_cap_ms,
 		.retry_after_max_ms =
-			sk_source_conf(cfg)->retry_after_max_ms,
+			c->retry_after_max_ms,
 		.connect_timeout_ms =
-			(long)sk_source_conf(cfg)->connect_timeout_ms,
-		.timeout_ms = (long)sk_source_conf(cfg)->timeout_ms,
-		.max_body = (size_t)sk_source_conf(cfg)->max_body,
-		.user_agent = sk_source_conf(cfg)->user_agent,
+			(long)c->connect_timeout_ms,
+		.timeout_ms = (long)c->timeout_ms,
+		.max_body = (size_t)c->max_body,
+		.user_agent = c->user_agent,
 	};
 	struct fetch_ctx ctx = {
 		.chunks = chunks, .emit = emit, .ud = ud, .stats = stats,

@@ -21,7 +21,6 @@
  * Credentials come from the configuration and are never logged.
  */
 #include "cql/cql.h"
-#include "proc/proc.h"
 #include "store/store_int.h"
 
 #include <limits.h>
@@ -86,6 +85,7 @@ struct cstore {
 	bool in_tx;
 	int64_t last_write_ms;
 	size_t submitted;
+	sk_store_map_fn map; /* the opener's raw -> clean (may be NULL) */
 };
 
 /* The tables no field table describes (the warning and child tables are
@@ -1501,6 +1501,19 @@ static sk_err_t mark_written(struct cstore *cs, struct sk_error *err)
 	return rc;
 }
 
+/* A migration that rewrites rows from their raw messages, opened without
+ * the opener's mapping: an error (the version is not recorded, so the
+ * next open with one migrates), never a silent skip. */
+static sk_err_t no_map(const struct cstore *cs, struct sk_error *err)
+{
+	return sk_error_set(err, SK_ERR_CONFIG, false,
+			    "cassandra keyspace %s: the migration to schema "
+			    "version %d rewrites rows from their revisions' "
+			    "raw messages, and the store was opened without a "
+			    "mapping (sk_store_opts.map); not migrated",
+			    cs->ks, SCHEMA_VERSION);
+}
+
 /* Schema 3, current rows: each is rewritten from the raw message of its
  * revision (the one with its publish time and content hash, or whose
  * message hashes to it now), mapped again as a put maps it: so its
@@ -1535,6 +1548,10 @@ static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
 	cs->n_known = 0;
 	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
 		struct row r = {sk_cql_rows_meta(it), row};
+		if (!cs->map) {
+			rc = no_map(cs, err);
+			break;
+		}
 		struct sk_store_current cur;
 		cells_current(col(&r, "publish_time"), col(&r, "content_hash"),
 			      col(&r, "writetime(reg_id)"), &cur);
@@ -1558,8 +1575,8 @@ static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
 				sk_cql_result_cell(res, i, 1);
 			struct sk_error why = {0};
 			if (!raw || raw->kind != SK_CQL_TEXT ||
-			    sk_proc_map(raw->u.text.p, raw->u.text.len, &w,
-					&why) != SK_OK ||
+			    cs->map(raw->u.text.p, raw->u.text.len, &w,
+				    &why) != SK_OK ||
 			    sk_store_content_hash(w, hash, &why) != SK_OK ||
 			    !(strcmp(hash, cur.hash) == 0 ||
 			      (h && h->kind == SK_CQL_TEXT &&
@@ -1630,6 +1647,10 @@ static sk_err_t rehash_revisions(struct cstore *cs, size_t *moved,
 	const struct sk_cql_value *row;
 	while ((rc = sk_cql_rows_next(it, &row, err)) == SK_OK && row) {
 		struct row r = {sk_cql_rows_meta(it), row};
+		if (!cs->map) {
+			rc = no_map(cs, err);
+			break;
+		}
 		const struct sk_cql_value *raw = col(&r, "raw_json");
 		const struct sk_cql_value *old = col(&r, "content_hash");
 		const struct sk_cql_value *wt = col(&r, "writetime(reg_id)");
@@ -1639,7 +1660,7 @@ static sk_err_t rehash_revisions(struct cstore *cs, size_t *moved,
 		if (!raw || raw->kind != SK_CQL_TEXT || !old ||
 		    old->kind != SK_CQL_TEXT || !wt ||
 		    wt->kind != SK_CQL_BIGINT ||
-		    sk_proc_map(raw->u.text.p, raw->u.text.len, &w, &why) !=
+		    cs->map(raw->u.text.p, raw->u.text.len, &w, &why) !=
 			    SK_OK ||
 		    sk_store_content_hash(w, hash, &why) != SK_OK ||
 		    (old->u.text.len == strlen(hash) &&
@@ -1792,13 +1813,15 @@ static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
 	return SK_OK;
 }
 
-static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
+static sk_err_t cass_open(struct sk_store **out,
+			  const struct sk_store_opts *op,
 			  struct sk_error *err)
 {
 	*out = NULL;
-	const char *ks = sk_store_conf(cfg)->cassandra_keyspace;
-	const char *repl = sk_store_conf(cfg)->cassandra_replication;
-	const char *cl_name = sk_store_consistencies[sk_store_conf(cfg)->cassandra_consistency];
+	const struct sk_store_conf *c = op->conf;
+	const char *ks = c->cassandra_keyspace;
+	const char *repl = c->cassandra_replication;
+	const char *cl_name = sk_store_consistencies[c->cassandra_consistency];
 	if (!ident_ok(ks))
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "cassandra.keyspace '%s' is not a plain "
@@ -1824,21 +1847,22 @@ static sk_err_t cass_open(struct sk_store **out, const struct sk_config *cfg,
 	if (!cs)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	cs->base.type = &sk_store_cassandra;
+	cs->map = op->map;
 	snprintf(cs->ks, sizeof cs->ks, "%s", ks);
-	const char *user = sk_store_conf(cfg)->cassandra_username;
+	const char *user = c->cassandra_username;
 	struct sk_cql_session_opts o = {
-		.contact_points = sk_store_conf(cfg)->cassandra_hosts,
+		.contact_points = c->cassandra_hosts,
 		.username = user && *user ? user : NULL,
-		.password = sk_store_conf(cfg)->cassandra_password,
+		.password = c->cassandra_password,
 		.connect_timeout_ms =
-			(int)sk_store_conf(cfg)->cassandra_connect_timeout_ms,
+			(int)c->cassandra_connect_timeout_ms,
 		.request_timeout_ms =
-			(int)sk_store_conf(cfg)->cassandra_request_timeout_ms,
+			(int)c->cassandra_request_timeout_ms,
 		.max_in_flight =
-			(unsigned)sk_store_conf(cfg)->cassandra_max_in_flight,
+			(unsigned)c->cassandra_max_in_flight,
 		.consistency = cl,
-		.tls = sk_store_conf(cfg)->cassandra_tls,
-		.tls_ca_file = sk_store_conf(cfg)->cassandra_tls_ca_file,
+		.tls = c->cassandra_tls,
+		.tls_ca_file = c->cassandra_tls_ca_file,
 	};
 	if (o.tls_ca_file && !*o.tls_ca_file)
 		o.tls_ca_file = NULL;

@@ -12,14 +12,15 @@
  * store.c's too: this backend reads the current row, says whether a
  * revision is on record, and writes what it is told.
  *
- * Deliberately not here: cleaning or validating records (proc/), retrying
+ * Deliberately not here: cleaning or validating records (proc/; a migration
+ * that rewrites rows maps raw messages with the sk_store_map_fn the opener
+ * passed), retrying
  * busy databases (the caller decides, from err->retriable), and any sharing
  * of one store between threads (one connection, used by one thread).
  */
 #include "store/store.h"
 #include "store/store_int.h"
 #include "sqldb/sqldb.h"
-#include "proc/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,7 @@ struct sqlite_store {
 	bool in_tx;    /* between begin and commit/rollback */
 	bool dirty;    /* this transaction changed something */
 	bool querying; /* a query's callback is running */
+	sk_store_map_fn map; /* the opener's raw -> clean (may be NULL) */
 };
 
 /* ------------------------------------------------------- statement helpers */
@@ -587,15 +589,14 @@ struct rewrite_key {
 
 /* Map a revision's raw message again (as a put maps it) and hash it. *w
  * NULL when it does not map. */
-static void remap(sqlite3_stmt *s, int col, struct sk_warning **w,
-		  char hash[SK_STORE_HASH_LEN])
+static void remap(sk_store_map_fn map, sqlite3_stmt *s, int col,
+		  struct sk_warning **w, char hash[SK_STORE_HASH_LEN])
 {
 	struct sk_error why = {0};
 	const char *raw = (const char *)sqlite3_column_text(s, col);
 	*w = NULL;
 	if (!raw ||
-	    sk_proc_map(raw, (size_t)sqlite3_column_bytes(s, col), w, &why) !=
-		    SK_OK ||
+	    map(raw, (size_t)sqlite3_column_bytes(s, col), w, &why) != SK_OK ||
 	    sk_store_content_hash(*w, hash, &why) != SK_OK) {
 		sk_warning_free(*w);
 		*w = NULL;
@@ -676,7 +677,7 @@ static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
 		char hash[SK_STORE_HASH_LEN] = "";
 		while (!w && sqlite3_step(rev) == SQLITE_ROW) {
 			const char *h = (const char *)sqlite3_column_text(rev, 0);
-			remap(rev, 1, &w, hash);
+			remap(st->map, rev, 1, &w, hash);
 			if (w && strcmp(hash, k->hash) != 0 &&
 			    (!h || strcmp(h, k->hash) != 0)) {
 				sk_warning_free(w);
@@ -694,7 +695,7 @@ static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
 		struct sk_warning *w = NULL;
 		char hash[SK_STORE_HASH_LEN];
 		const char *h = (const char *)sqlite3_column_text(all, 4);
-		remap(all, 5, &w, hash);
+		remap(st->map, all, 5, &w, hash);
 		if (!w || (h && !strcmp(h, hash))) {
 			sk_warning_free(w);
 			continue;
@@ -741,16 +742,19 @@ static sk_err_t db_version(struct sqlite_store *st, int *v,
 	return rc;
 }
 
-/* Config: data_dir (created if missing). Opens or creates
+/* o->data_dir (created if missing). Opens or creates
  * <data_dir>/warehouse.db, migrates it to the current schema, checks it
  * against the field tables and prepares every statement. Errors:
- * SK_ERR_CONFIG/SK_ERR_IO for the directory, SK_ERR_DB for the database
- * (including a schema newer than this build), SK_ERR_NOMEM. */
-static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
+ * SK_ERR_CONFIG/SK_ERR_IO for the directory, SK_ERR_CONFIG for a database
+ * whose migration rewrites rows when o->map is NULL (nothing changed),
+ * SK_ERR_DB for the database (including a schema newer than this build),
+ * SK_ERR_NOMEM. */
+static sk_err_t sqlite_open(struct sk_store **out,
+			    const struct sk_store_opts *o,
 			    struct sk_error *err)
 {
 	*out = NULL;
-	const char *dir = sk_core_conf(cfg)->data_dir;
+	const char *dir = o->data_dir;
 	if (!dir || !*dir)
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "store: data_dir is not set");
@@ -761,6 +765,7 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 	if (!st)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	st->base.type = &sk_store_sqlite;
+	st->map = o->map;
 	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	if ((rc = sk_buf_printf(&b, "%s/warehouse.db", dir)) != SK_OK) {
 		sk_error_set(err, rc, false, "warehouse path");
@@ -774,7 +779,16 @@ static sk_err_t sqlite_open(struct sk_store **out, const struct sk_config *cfg,
 	if ((rc = sk_sqldb_open(&st->db, st->path, err)) != SK_OK)
 		goto fail;
 	int before = 0;
-	if ((rc = db_version(st, &before, err)) != SK_OK ||
+	if ((rc = db_version(st, &before, err)) == SK_OK && before > 0 &&
+	    rewrite_from_version > 0 && before < rewrite_from_version &&
+	    !st->map)
+		rc = sk_error_set(err, SK_ERR_CONFIG, false,
+				  "schema version %d needs its current rows "
+				  "rewritten from their revisions' raw "
+				  "messages, and the store was opened without "
+				  "a mapping (sk_store_opts.map); not migrated",
+				  before);
+	if (rc != SK_OK ||
 	    (rc = sk_sqldb_migrate(st->db, "warehouse", schema_steps,
 				   NCOLS(schema_steps), err)) != SK_OK) {
 		sk_error_prefix(err, "%s", st->path);

@@ -81,19 +81,19 @@ const struct sk_store_type *sk_store_type_find(const char *name)
 	return sk_registry_find(SK_REGISTRY(store_types), name);
 }
 
-/* Opens the backend named by "store". An unknown name is SK_ERR_CONFIG
- * listing the known ones; otherwise whatever the backend's open returns.
- * On success *out is owned by the caller (sk_store_close). */
-sk_err_t sk_store_open(struct sk_store **out, const struct sk_config *cfg,
+/* Opens the backend named by o->conf->backend. An unknown name is
+ * SK_ERR_CONFIG listing the known ones; otherwise whatever the backend's
+ * open returns. On success *out is owned by the caller (sk_store_close). */
+sk_err_t sk_store_open(struct sk_store **out, const struct sk_store_opts *o,
 		       struct sk_error *err)
 {
 	*out = NULL;
 	const void *type;
 	if (sk_registry_lookup(SK_REGISTRY(store_types), "store",
-			       sk_store_backends[sk_store_conf(cfg)->backend],
-			       &type, err) != SK_OK)
+			       sk_store_backends[o->conf->backend], &type,
+			       err) != SK_OK)
 		return err->code;
-	return ((const struct sk_store_type *)type)->open(out, cfg, err);
+	return ((const struct sk_store_type *)type)->open(out, o, err);
 }
 
 /* ----------------------------------------------------------- content hash

@@ -71,10 +71,30 @@ struct sk_store_stats {
 typedef int (*sk_store_row_fn)(const struct sk_warning *w, void *ud);
 
 struct sk_store;
+struct sk_store_conf;
+
+/* Raw message value -> cleaned record (proc's sk_proc_map). The store does
+ * not clean records (store and proc are peers: proc -> store), but a
+ * schema migration that adds stored columns rewrites the current rows from
+ * their revisions' raw messages, so the layer that opens the store hands
+ * it the mapping. On success *out is owned by the caller. */
+typedef sk_err_t (*sk_store_map_fn)(const char *raw, size_t len,
+				    struct sk_warning **out,
+				    struct sk_error *err);
+
+/* What a store is opened with, given by the layer that opens it: this
+ * module's own configuration and the values of others it needs. */
+struct sk_store_opts {
+	const struct sk_store_conf *conf; /* required */
+	const char *data_dir;             /* core's data_dir (sqlite) */
+	sk_store_map_fn map; /* NULL: a migration that rewrites rows from
+			      * their raw messages fails (SK_ERR_CONFIG)
+			      * before changing anything */
+};
 
 struct sk_store_type {
 	const char *name;
-	sk_err_t (*open)(struct sk_store **out, const struct sk_config *cfg,
+	sk_err_t (*open)(struct sk_store **out, const struct sk_store_opts *o,
 			 struct sk_error *err);
 	void (*close)(struct sk_store *st);
 	sk_err_t (*begin)(struct sk_store *st, struct sk_error *err);
@@ -114,8 +134,8 @@ struct sk_store {
 };
 
 const struct sk_store_type *sk_store_type_find(const char *name);
-/* Opens the backend named by config key "store" ("sqlite"). */
-sk_err_t sk_store_open(struct sk_store **out, const struct sk_config *cfg,
+/* Opens the backend named by o->conf->backend (config key "store"). */
+sk_err_t sk_store_open(struct sk_store **out, const struct sk_store_opts *o,
 		       struct sk_error *err);
 
 static inline void sk_store_close(struct sk_store *st)

@@ -266,20 +266,20 @@ static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 {
 	struct sk_run r = {0};
 	snprintf(r.job, sizeof r.job, "manual");
-	sk_sched_window(w->cfg, sk_clock_now_ms(), &r);
+	sk_sched_window(w->env.cfg, sk_clock_now_ms(), &r);
 	if (call->has_from)
 		sk_date_format(&call->from, r.window_from);
 	if (call->has_to)
 		sk_date_format(&call->to, r.window_to);
 	snprintf(r.regions, sizeof r.regions, "%s",
 		 call->regions ? call->regions
-			       : sk_job_conf(w->cfg)->regions);
+			       : w->env.job->regions);
 	snprintf(r.langs, sizeof r.langs, "%s",
-		 !call->lang ? sk_job_conf(w->cfg)->lang
+		 !call->lang ? w->env.job->lang
 		 : call->n_langs == 2 ? "both"
 		 : call->langs[0] == 1 ? "nb"
 				       : "en");
-	r.max_attempts = (int)sk_sched_conf(w->cfg)->max_attempts;
+	r.max_attempts = w->env.max_attempts;
 	bool created;
 	if (sk_ledger_run_add(w->l, &r, &created, err) != SK_OK)
 		return err->code;
@@ -329,11 +329,11 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	sk_buf_printf(b, "{\"version\":\"%s\",\"now\":\"%s\",\"today\":\"%s\","
 			 "\"tomorrow\":\"%s\",\"timezone\":",
 		      SKRED_VERSION, now_s, today_s, tomorrow_s);
-	sk_model_json_string(b, sk_sched_conf(w->cfg)->timezone);
+	sk_model_json_string(b, w->env.timezone);
 	sk_buf_printf(b, ",\"paused\":%s,\"bus\":", found ? "true" : "false");
-	sk_model_json_string(b, sk_bus_backends[sk_bus_conf(w->cfg)->backend]);
+	sk_model_json_string(b, w->env.bus_backend);
 	sk_buf_puts(b, ",\"store\":");
-	sk_model_json_string(b, sk_store_backends[sk_store_conf(w->cfg)->backend]);
+	sk_model_json_string(b, w->env.store_backend);
 	sk_buf_puts(b, ",\"restart_required\":[");
 	for (size_t i = 0; i < w->n_restart; i++) {
 		if (i)
@@ -342,7 +342,7 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	}
 	sk_buf_puts(b, "],\"schedules\":[");
 	struct sched_ctx x = {b, 0};
-	sk_err_t rc = sk_sched_schedules(w->cfg, now, schedule_one, &x, err);
+	sk_err_t rc = sk_sched_schedules(w->env.cfg, now, schedule_one, &x, err);
 	/* The processes that execute runs on this ledger, live ones and
 	 * those whose lease ran out (crashed, or not yet forgotten). */
 	sk_buf_puts(b, "],\"ledger\":");
@@ -357,7 +357,7 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 
 sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err)
 {
-	return w->l ? SK_OK : sk_sched_ledger_open(w->cfg, &w->l, err);
+	return w->l ? SK_OK : sk_sched_ledger_open(w->env.cfg, &w->l, err);
 }
 
 /* The endpoints that use the ledger (called with w->lock held). */
@@ -699,13 +699,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* The settings a reload may change, checked into w (under the write lock
  * on a reload); nothing is changed on an error. */
-static sk_err_t settings(struct sk_web *w, const struct sk_config *cfg,
+static sk_err_t settings(struct sk_web *w, const struct sk_web_env *env,
 			 const char *host, unsigned port, struct sk_error *err)
 {
 	struct sk_web_hosts hs;
-	const char *tok = sk_web_conf(cfg)->token;
-	if (sk_web_hosts_init(&hs, host, port,
-			      sk_web_conf(cfg)->allowed_hosts,
+	const char *tok = env->conf->token;
+	if (sk_web_hosts_init(&hs, host, port, env->conf->allowed_hosts,
 			      err) != SK_OK)
 		return err->code;
 	if (!w->loopback && (!tok || !tok[0]))
@@ -716,9 +715,9 @@ static sk_err_t settings(struct sk_web *w, const struct sk_config *cfg,
 	w->hosts = hs;
 	snprintf(w->token, sizeof w->token, "%s", tok ? tok : "");
 	pthread_mutex_lock(&w->conn_lock);
-	w->header_timeout_ms = sk_web_conf(cfg)->header_timeout_ms;
+	w->header_timeout_ms = env->conf->header_timeout_ms;
 	pthread_mutex_unlock(&w->conn_lock);
-	w->cfg = cfg;
+	w->env = *env;
 	return SK_OK;
 }
 
@@ -750,11 +749,11 @@ static void web_free(struct sk_web *w)
 	free(w);
 }
 
-sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
+sk_err_t sk_web_start(struct sk_web **out, const struct sk_web_env *env,
 		      struct sk_error *err)
 {
 	*out = NULL;
-	const char *addr = sk_web_conf(cfg)->addr;
+	const char *addr = env->conf->addr;
 	if (!addr || !*addr)
 		return SK_OK;
 	char host[128];
@@ -787,14 +786,14 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	pthread_condattr_destroy(&ca);
 	w->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
 	snprintf(w->bind_host, sizeof w->bind_host, "%s", host);
-	if (settings(w, cfg, host, (unsigned)port, err) != SK_OK) {
+	if (settings(w, env, host, (unsigned)port, err) != SK_OK) {
 		web_free(w);
 		return err->code;
 	}
 	/* A ledger that cannot be reached yet (retriable: its server is
 	 * down) is opened by the first request that needs it; the daemon
 	 * waits the outage out meanwhile. */
-	if (sk_sched_ledger_open(cfg, &w->l, err) != SK_OK) {
+	if (sk_sched_ledger_open(env->cfg, &w->l, err) != SK_OK) {
 		if (!err->retriable) {
 			web_free(w);
 			return err->code;
@@ -805,7 +804,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		       err->msg);
 		w->l = NULL;
 	}
-	size_t max = (size_t)sk_web_conf(cfg)->max_connections;
+	size_t max = (size_t)env->conf->max_connections;
 	raise_file_limit(max);
 	if (pthread_create(&w->reaper, NULL, reaper, w) != 0) {
 		web_free(w);
@@ -825,7 +824,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 		MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)sk_web_conf(cfg)->max_connections_per_ip,
+		(unsigned)env->conf->max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, SK_WEB_IDLE_TIMEOUT_S,
 		MHD_OPTION_END);
 	if (!w->d) {
@@ -842,7 +841,7 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
 	return SK_OK;
 }
 
-sk_err_t sk_web_reload(struct sk_web *w, const struct sk_config *cfg,
+sk_err_t sk_web_reload(struct sk_web *w, const struct sk_web_env *env,
 		       const char *const *restart, size_t n,
 		       struct sk_error *err)
 {
@@ -850,7 +849,7 @@ sk_err_t sk_web_reload(struct sk_web *w, const struct sk_config *cfg,
 		return SK_OK;
 	/* The bound address stays (a change is one of restart). */
 	pthread_rwlock_wrlock(&w->cfg_lock);
-	sk_err_t rc = settings(w, cfg, w->bind_host, w->hosts.port, err);
+	sk_err_t rc = settings(w, env, w->bind_host, w->hosts.port, err);
 	if (rc == SK_OK) {
 		w->n_restart = n < SK_WEB_MAX_RESTART ? n : SK_WEB_MAX_RESTART;
 		memcpy(w->restart, restart, w->n_restart * sizeof *restart);

@@ -59,7 +59,10 @@ sk_err_t sk_web_store_take(struct sk_web *w, struct sk_store **st,
 			   struct sk_error *err)
 {
 	*st = pool_take(w, &w->stores);
-	return *st ? SK_OK : sk_store_open(st, w->cfg, err);
+	if (*st)
+		return SK_OK;
+	struct sk_store_opts so = sk_job_store_opts(w->env.cfg);
+	return sk_store_open(st, &so, err);
 }
 
 void sk_web_store_give(struct sk_web *w, struct sk_store *st, bool ok)
@@ -72,7 +75,7 @@ sk_err_t sk_web_bus_take(struct sk_web *w, struct sk_bus **bus,
 			 struct sk_error *err)
 {
 	*bus = pool_take(w, &w->buses);
-	return *bus ? SK_OK : sk_bus_open(bus, w->cfg, err);
+	return *bus ? SK_OK : sk_job_bus_open(w->env.cfg, bus, err);
 }
 
 void sk_web_bus_give(struct sk_web *w, struct sk_bus *bus, bool ok)
@@ -185,7 +188,7 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 		sk_time_format_utc(s.last_write_ms, last);
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"backend\":");
-	sk_model_json_string(&b, sk_store_backends[sk_store_conf(w->cfg)->backend]);
+	sk_model_json_string(&b, w->env.store_backend);
 	sk_buf_printf(&b, ",\"warnings\":%lld,\"problems\":%lld,"
 			  "\"revisions\":%lld,\"last_write\":%s%s%s}",
 		      (long long)s.warnings, (long long)s.problems,
@@ -220,15 +223,15 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_bus *bus = NULL;
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
-	const char *group = sk_job_conf(w->cfg)->group;
+	const char *group = w->env.job->group;
 	bool first = true;
 	if (rc == SK_OK) {
 		sk_buf_printf(&b, "{\"bus\":\"%s\",\"group\":",
-			      sk_bus_backends[sk_bus_conf(w->cfg)->backend]);
+			      w->env.bus_backend);
 		sk_model_json_string(&b, group);
 		sk_buf_puts(&b, ",\"topics\":[");
 	}
-	const struct sk_job_conf *bc = sk_job_conf(w->cfg);
+	const struct sk_job_conf *bc = w->env.job;
 	const char *const topic_names[] = {bc->topic_raw, bc->topic_dlq,
 					   bc->topic_clean};
 	for (size_t t = 0; rc == SK_OK && t < 3; t++) {
@@ -257,7 +260,7 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	if (rc == SK_OK) {
-		rc = sk_bus_read(bus, sk_job_conf(w->cfg)->topic_dlq,
+		rc = sk_bus_read(bus, w->env.job->topic_dlq,
 				 -1, call->offset, (size_t)call->limit, &batch,
 				 &err);
 		sk_web_bus_give(w, bus, rc == SK_OK);
@@ -388,8 +391,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_job_health hs[SK_JOB__BACKENDS];
 	for (int i = 0; i < SK_JOB__BACKENDS; i++) {
 		sk_job_health_get((enum sk_job_backend)i, &hs[i]);
-		const char *cfgd = i == SK_JOB_BUS     ? sk_bus_backends[sk_bus_conf(w->cfg)->backend]
-				   : i == SK_JOB_STORE ? sk_store_backends[sk_store_conf(w->cfg)->backend]
+		const char *cfgd = i == SK_JOB_BUS     ? w->env.bus_backend
+				   : i == SK_JOB_STORE ? w->env.store_backend
 						       : "";
 		if (!hs[i].type[0])
 			snprintf(hs[i].type, sizeof hs[i].type, "%s",
@@ -423,8 +426,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 				      (long long)hs[i].retries);
 	struct sk_bus *bus = NULL;
 	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
-		const char *group = sk_job_conf(w->cfg)->group;
-		const char *raw = sk_job_conf(w->cfg)->topic_raw;
+		const char *group = w->env.job->group;
+		const char *raw = w->env.job->topic_raw;
 		struct sk_bus_lag *l = NULL;
 		size_t n = 0;
 		sk_buf_puts(&b, "# HELP skred_bus_lag Messages of the raw topic "
@@ -490,7 +493,7 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 	if (lh.down)
 		sk_error_set(&err, SK_ERR_DB, true, "ledger (%s): %s", lh.type,
 			     lh.reason);
-	else if (sk_job_probe(w->cfg, &which, &err) == SK_OK) {
+	else if (sk_job_probe(w->env.cfg, &which, &err) == SK_OK) {
 		/* The ledger answers this server too: the scheduler notices
 		 * an outage only at its next ledger call, which may come
 		 * after a long run. */

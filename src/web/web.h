@@ -19,18 +19,36 @@
 
 struct sk_config;
 struct sk_web;
+struct sk_web_conf;
+struct sk_job_conf;
+
+/* What the server is started and reloaded with, built by its caller from
+ * one configuration: web's own struct, and the values of other modules the
+ * API shows or uses (the caller reads them: web never calls another
+ * module's accessor). Everything is borrowed and lives as long as cfg,
+ * which web only hands on to the entry points of the layers below that
+ * open the bus, the warehouse and the ledger (job, sched). */
+struct sk_web_env {
+	const struct sk_config *cfg;
+	const struct sk_web_conf *conf; /* required */
+	const struct sk_job_conf *job;  /* regions, lang, group, topics */
+	int max_attempts;               /* sched.max_attempts (manual runs) */
+	const char *timezone;           /* sched.timezone (status) */
+	const char *bus_backend;        /* "bus" (status, health) */
+	const char *store_backend;      /* "store" (status, health) */
+};
 
 /* Start serving on http.addr ("host:port"; empty = no HTTP). The server
  * runs in threads of its own with one ledger connection of its own, used
  * under a lock; a ledger that does not answer at start (a retriable error)
- * is opened by the first request that needs it. cfg is borrowed and must
- * outlive the server. *out is NULL when disabled. */
-sk_err_t sk_web_start(struct sk_web **out, const struct sk_config *cfg,
+ * is opened by the first request that needs it. env (copied) and what it
+ * points to must outlive the server. *out is NULL when disabled. */
+sk_err_t sk_web_start(struct sk_web **out, const struct sk_web_env *env,
 		      struct sk_error *err);
 void sk_web_stop(struct sk_web *w);
 
-/* A reload (SIGHUP): cfg (borrowed, must outlive the server or the next
- * reload) replaces the configuration for every later request: schedules
+/* A reload (SIGHUP): env (copied; what it points to must outlive the server
+ * or the next reload) replaces the configuration for every later request: schedules
  * and settings in /api/v1/status, http.token, http.allowed_hosts,
  * http.header_timeout_ms, the warehouse and bus (handles reopened). The
  * previous one may be freed when this returns SK_OK. restart names the n
@@ -38,7 +56,7 @@ void sk_web_stop(struct sk_web *w);
  * /api/v1/status; the strings must be static). On an error (bad
  * http.allowed_hosts, no token while not on loopback) nothing changes.
  * w NULL (no HTTP): SK_OK. */
-sk_err_t sk_web_reload(struct sk_web *w, const struct sk_config *cfg,
+sk_err_t sk_web_reload(struct sk_web *w, const struct sk_web_env *env,
 		       const char *const *restart, size_t n,
 		       struct sk_error *err);
 

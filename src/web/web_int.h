@@ -154,10 +154,10 @@ struct sk_web_conn {
 
 struct sk_web {
 	struct MHD_Daemon *d;
-	/* cfg, token, hosts and restart are read by every request and
+	/* env, token, hosts and restart are read by every request and
 	 * replaced by sk_web_reload (write lock). */
 	pthread_rwlock_t cfg_lock;
-	const struct sk_config *cfg;
+	struct sk_web_env env;
 	struct sk_ledger *l;
 	pthread_mutex_t lock; /* one ledger connection, one user at a time */
 	bool loopback;

@@ -10,6 +10,7 @@
  * password is a configuration error that does not show the password.
  */
 #include "sched/ledger.h"
+#include "sched/runner.h"
 #include "test.h"
 
 #include <stdio.h>
@@ -46,7 +47,7 @@ static struct sk_ledger *open_ledger(void)
 	struct sk_config *cfg = config_for(url);
 	struct sk_ledger *l = NULL;
 	struct sk_error err = {0};
-	if (sk_ledger_open(&l, cfg, &err) != SK_OK) {
+	if (sk_sched_ledger_open(cfg, &l, &err) != SK_OK) {
 		fprintf(stderr, "open: %s\n", err.msg);
 		exit(1);
 	}
@@ -362,7 +363,7 @@ static void test_errors(const char *port)
 		"postgresql://skred:hunter2-secret@127.0.0.1:1/skred");
 	struct sk_ledger *l = NULL;
 	struct sk_error err = {0};
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_ERR_NET);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_ERR_NET);
 	CHECK(err.retriable);
 	CHECK(strstr(err.msg, "hunter2-secret") == NULL);
 	printf("refused: %s\n", err.msg);
@@ -372,7 +373,7 @@ static void test_errors(const char *port)
 	snprintf(u, sizeof u,
 		 "postgresql://skred:hunter2-secret@127.0.0.1:%s/skred", port);
 	cfg = config_for(u);
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_ERR_CONFIG);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_ERR_CONFIG);
 	CHECK(!err.retriable);
 	CHECK(strstr(err.msg, "authentication failed") != NULL);
 	CHECK(strstr(err.msg, "hunter2-secret") == NULL);
@@ -380,7 +381,7 @@ static void test_errors(const char *port)
 	sk_config_free(cfg);
 	/* Not a connection string at all. */
 	cfg = config_for("host=127.0.0.1 password='s3cr3tvalue");
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_ERR_CONFIG);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_ERR_CONFIG);
 	CHECK(strstr(err.msg, "s3cr3tvalue") == NULL);
 	printf("malformed: %s\n", err.msg);
 	sk_config_free(cfg);

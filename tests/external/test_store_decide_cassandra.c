@@ -9,6 +9,7 @@
  * Usage: test_store_decide_cassandra [--case NAME]
  */
 #include "cql/cql.h"
+#include "proc/proc.h"
 #include "store_cases.h"
 
 #include <unistd.h>
@@ -70,7 +71,12 @@ int main(int argc, char **argv)
 		    SK_OK ||
 	    sk_config_set(cfg, "cassandra.keyspace", ks, "test", &err) !=
 		    SK_OK ||
-	    sk_store_open(&st, cfg, &err) != SK_OK) {
+	    sk_store_open(&st,
+			  &(struct sk_store_opts){
+				  .conf = sk_store_conf(cfg),
+				  .data_dir = sk_core_conf(cfg)->data_dir,
+				  .map = sk_proc_map},
+			  &err) != SK_OK) {
 		fprintf(stderr, "FAIL - open the Cassandra store at %s: %s\n",
 			hosts, err.msg);
 		sk_config_free(cfg);

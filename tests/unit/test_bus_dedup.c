@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "bus/bus.h"
+#include "job/job.h"
 #include "core/core.h"
 #include "cases.h"
 
@@ -101,7 +102,7 @@ static void test_sqlog(void)
 	struct sk_bus *bus = NULL;
 	CHECK_INT(sk_config_new(&cfg, tables, &err), SK_OK);
 	CHECK_INT(sk_config_set(cfg, "data_dir", dir, "test", &err), SK_OK);
-	CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 	if (!bus) {
 		sk_config_free(cfg);
 		return;
@@ -142,7 +143,7 @@ static void test_sqlog(void)
 	sk_bus_batch_clear(&b);
 	sk_bus_close(bus);
 	/* Reopened: the ids survive. */
-	CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 	if (bus) {
 		CHECK_INT(sk_bus_produce(bus, one, 2, &err), SK_OK);
 		CHECK_INT(count(bus, "dlq"), 4);

@@ -163,8 +163,9 @@ static void scenario(const char *root, const char *name, int fails,
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_store *real = NULL;
-	CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
-	CHECK_INT(sk_store_open(&real, cfg, &err), SK_OK);
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
+	struct sk_store_opts so = sk_job_store_opts(cfg);
+	CHECK_INT(sk_store_open(&real, &so, &err), SK_OK);
 	produce(bus, sk_config_str(cfg, "bus.topic_raw"));
 	the_faulty = (struct faulty){.base = {&faulty_type}, .real = real,
 				     .fails = fails};

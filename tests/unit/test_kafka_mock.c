@@ -8,6 +8,7 @@
  * (The real-broker scenarios are tests/external/.)
  */
 #include "bus/bus.h"
+#include "job/job.h"
 #include "cases.h"
 
 #include <librdkafka/rdkafka.h>
@@ -73,7 +74,7 @@ static int consume_all(const char *bootstraps, const char *group, int max_n)
 	struct sk_config *cfg = make_cfg(bootstraps, "30000");
 	struct sk_bus *bus = NULL;
 	struct sk_error err = {0};
-	CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 	CHECK_INT(sk_bus_subscribe(bus, group, TOPIC, &err), SK_OK);
 	char *seen = calloc((size_t)max_n, 1);
 	int region_part[10];
@@ -148,7 +149,7 @@ static void test_mock_cluster(void)
 	struct sk_config *cfg = make_cfg(bootstraps, "4000");
 	struct sk_bus *bus = NULL;
 	struct sk_error err = {0};
-	CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 
 	/* 1. plain produce */
 	CHECK_INT(produce_n(bus, 0, 100, &err), SK_OK);
@@ -186,7 +187,7 @@ static void test_mock_cluster(void)
 	sk_bus_close(bus);
 	sk_config_free(cfg);
 	cfg = make_cfg(bootstraps, "30000");
-	CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 	CHECK_INT(produce_n(bus, 300, 10, &err), SK_OK);
 	if (err.code)
 		fprintf(stderr, "after brokers up: %s\n", err.msg);
@@ -219,7 +220,7 @@ static void test_mock_cluster(void)
 	sk_config_free(cfg);
 	for (int round = 0; round < 2; round++) {
 		cfg = make_cfg(bootstraps, "30000");
-		CHECK_INT(sk_bus_open(&bus, cfg, &err), SK_OK);
+		CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 		/* first bus: five (one id twice); second: all six again */
 		CHECK_INT(sk_bus_produce(bus, dl, round ? 6 : 5, &err), SK_OK);
 		if (err.code)
@@ -240,7 +241,7 @@ static void test_mock_cluster(void)
 				&err),
 		  SK_OK);
 	struct sk_bus *bbus = NULL;
-	CHECK_INT(sk_bus_open(&bbus, bad, &err), SK_ERR_CONFIG);
+	CHECK_INT(sk_job_bus_open(bad, &bbus, &err), SK_ERR_CONFIG);
 	CHECK(strstr(err.msg, "no.such.property") != NULL);
 	CHECK(bbus == NULL);
 	sk_config_free(bad);

@@ -8,6 +8,7 @@
  * the daemons; credits add up.
  */
 #include "sched/ledger.h"
+#include "sched/runner.h"
 #include "cases.h"
 
 #include <stdio.h>
@@ -88,7 +89,7 @@ static int race_child(struct sk_config *cfg, int fd, int k)
 	struct sk_ledger *l = NULL;
 	struct sk_error err = {0};
 	struct sk_ledger_owner o;
-	if (sk_ledger_open(&l, cfg, &err) != SK_OK)
+	if (sk_sched_ledger_open(cfg, &l, &err) != SK_OK)
 		return 2;
 	sk_ledger_owner_init(&o, "race");
 	snprintf(o.id, sizeof o.id, "racer-%d", k);
@@ -117,7 +118,7 @@ static void test_race(struct sk_config *cfg)
 {
 	struct sk_ledger *l = NULL;
 	struct sk_error err = {0};
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_OK);
 	for (int i = 0; i < RACE_RUNS; i++)
 		add_run(l, "race", i, NULL);
 	sk_ledger_close(l);
@@ -157,7 +158,7 @@ static void test_race(struct sk_config *cfg)
 	CHECK_INT(twice, 0);
 	CHECK_INT(never, 0);
 	/* every run has exactly one attempt, by one of the racers */
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_OK);
 	struct sk_run r;
 	for (int i = 1; i <= RACE_RUNS; i++) {
 		CHECK_INT(sk_ledger_run_get(l, i, &r, &err), SK_OK);
@@ -199,8 +200,8 @@ static void test_takeover(struct sk_config *cfg)
 	sk_ledger_owner_init(&b, "serve");
 	snprintf(a.id, sizeof a.id, "host-a:1:1");
 	snprintf(b.id, sizeof b.id, "host-b:2:2");
-	CHECK_INT(sk_ledger_open(&la, cfg, &err), SK_OK);
-	CHECK_INT(sk_ledger_open(&lb, cfg, &err), SK_OK);
+	CHECK_INT(sk_sched_ledger_open(cfg, &la, &err), SK_OK);
+	CHECK_INT(sk_sched_ledger_open(cfg, &lb, &err), SK_OK);
 	struct sk_run r, ra, rb;
 	add_run(la, "takeover", 0, &r);
 	bool claimed = false;
@@ -292,7 +293,7 @@ static void test_sqlite_ledger(void)
 	struct sk_config *cfg = config_for(dir);
 	struct sk_ledger *l = NULL;
 	struct sk_error err = {0};
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_OK);
 	CHECK_STR(sk_ledger_backend(l), "sqlite");
 	struct sk_ledger_owner o;
 	sk_ledger_owner_init(&o, "test");
@@ -411,7 +412,7 @@ static void test_sqlite_ledger(void)
 
 	/* it survives a restart */
 	sk_ledger_close(l);
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_OK);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_OK);
 	n = 0;
 	CHECK_INT(sk_ledger_run_list(l, -1, NULL, 0, count_runs, &n, &err), SK_OK);
 	CHECK_INT(n, 2);
@@ -430,7 +431,7 @@ static void test_sqlite_ledger(void)
 	CHECK(mkdtemp(dir2) != NULL);
 	cfg = config_for(dir2);
 	CHECK_INT(sk_config_set(cfg, "ledger", "nosuch", "test", &err), SK_OK);
-	CHECK_INT(sk_ledger_open(&l, cfg, &err), SK_ERR_CONFIG);
+	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_ERR_CONFIG);
 	CHECK(strstr(err.msg, "sqlite") != NULL);
 	CHECK_INT(sk_config_set(cfg, "ledger", "sqlite", "test", &err), SK_OK);
 	test_race(cfg);

@@ -100,6 +100,8 @@ static void decide_pure(void)
 
 static sk_err_t open_at(struct sk_store **st, const char *dir,
 			struct sk_error *err);
+static sk_err_t open_map(struct sk_store **st, const char *dir,
+			 sk_store_map_fn map, struct sk_error *err);
 
 /* Opening a warehouse of an older schema whose newer step adds a stored
  * column rewrites the current row from its revision's raw message: the
@@ -158,6 +160,13 @@ static void rewrite_on_open(void)
 		  SQLITE_OK);
 	sqlite3_close(db);
 
+	/* Without the opener's mapping the rewrite cannot run: an error,
+	 * and the database is left at its version. */
+	CHECK_INT(open_map(&st, dir, NULL, &err), SK_ERR_CONFIG);
+	CHECK(strstr(err.msg, "sk_store_opts.map") != NULL);
+	CHECK(st == NULL);
+	CHECK_INT(scalar("PRAGMA user_version", NULL, 0), 1);
+	err = (struct sk_error){0};
 	CHECK_INT(open_at(&st, dir, &err), SK_OK);
 	if (!st)
 		goto out;
@@ -199,8 +208,8 @@ static long long count_revisions(int region, void *ud)
 	return scalar(sql, NULL, 0);
 }
 
-static sk_err_t open_at(struct sk_store **st, const char *dir,
-			struct sk_error *err)
+static sk_err_t open_map(struct sk_store **st, const char *dir,
+			 sk_store_map_fn map, struct sk_error *err)
 {
 	const struct sk_cfg_def *const tables[] = {sk_core_cfg, sk_store_cfg,
 						   NULL};
@@ -208,10 +217,21 @@ static sk_err_t open_at(struct sk_store **st, const char *dir,
 	sk_err_t rc = sk_config_new(&cfg, tables, err);
 	if (rc == SK_OK)
 		rc = sk_config_set(cfg, "data_dir", dir, "test", err);
-	if (rc == SK_OK)
-		rc = sk_store_open(st, cfg, err);
+	if (rc == SK_OK) {
+		struct sk_store_opts so = {
+			.conf = sk_store_conf(cfg),
+			.data_dir = sk_core_conf(cfg)->data_dir,
+			.map = map};
+		rc = sk_store_open(st, &so, err);
+	}
 	sk_config_free(cfg);
 	return rc;
+}
+
+static sk_err_t open_at(struct sk_store **st, const char *dir,
+			struct sk_error *err)
+{
+	return open_map(st, dir, sk_proc_map, err);
 }
 
 int main(int argc, char **argv)

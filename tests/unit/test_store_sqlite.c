@@ -10,6 +10,7 @@
 #define _XOPEN_SOURCE 700
 #include "core/core.h"
 #include "model/model.h"
+#include "proc/proc.h"
 #include "store/store.h"
 #include "cases.h"
 
@@ -344,8 +345,13 @@ static sk_err_t open_at(struct sk_store **st, const char *dir,
 		rc = sk_config_set(cfg, "data_dir", dir, "test", err);
 	if (rc == SK_OK && backend)
 		rc = sk_config_set(cfg, "store", backend, "test", err);
-	if (rc == SK_OK)
-		rc = sk_store_open(st, cfg, err);
+	if (rc == SK_OK) {
+		struct sk_store_opts so = {
+			.conf = sk_store_conf(cfg),
+			.data_dir = sk_core_conf(cfg)->data_dir,
+			.map = sk_proc_map};
+		rc = sk_store_open(st, &so, err);
+	}
 	sk_config_free(cfg);
 	return rc;
 }
