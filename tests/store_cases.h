@@ -111,15 +111,16 @@ static struct sk_warning *sc_record(int region, const char *pub,
 	w->weather = calloc(3, sizeof *w->weather);
 	if (!w->weather)
 		abort();
-	w->weather[0] = (struct sk_weather_value){
-		10, sk_strdup("Rainfall"), 60, sk_strdup("Most exposed area"),
-		sk_strdup("8")};
-	w->weather[1] = (struct sk_weather_value){
-		10, sk_strdup("Rainfall"), 20, sk_strdup("Average"),
-		sk_strdup("4")};
-	w->weather[2] = (struct sk_weather_value){
-		30, sk_strdup("Wind shift to"), 50, sk_strdup("Direction"),
-		NULL};
+	w->weather[0] =
+		(struct sk_weather_value){10, sk_strdup("Rainfall"), 60,
+					  sk_strdup("Most exposed area"),
+					  sk_strdup("8")};
+	w->weather[1] = (struct sk_weather_value){10, sk_strdup("Rainfall"), 20,
+						  sk_strdup("Average"),
+						  sk_strdup("4")};
+	w->weather[2] =
+		(struct sk_weather_value){30, sk_strdup("Wind shift to"), 50,
+					  sk_strdup("Direction"), NULL};
 	return w;
 }
 
@@ -158,53 +159,75 @@ static const struct sc_case sc_cases[] = {
 	{"new_key", {{P1, "A", SK_STORE_INSERTED}}, false, "A", 1},
 	{"same_content",
 	 {{P1, "A", SK_STORE_INSERTED}, {P1, "A", SK_STORE_UNCHANGED}},
-	 false, "A", 1},
+	 false,
+	 "A",
+	 1},
 	/* The publish time is content: republished is a new revision. */
 	{"same_text_newer_publish",
 	 {{P1, "A", SK_STORE_INSERTED}, {P2, "A", SK_STORE_UPDATED}},
-	 false, "A", 2},
+	 false,
+	 "A",
+	 2},
 	{"newer_publish_other_content",
 	 {{P1, "A", SK_STORE_INSERTED}, {P2, "B", SK_STORE_UPDATED}},
-	 false, "B", 2},
+	 false,
+	 "B",
+	 2},
 	{"older_publish_is_stale",
 	 {{P2, "B", SK_STORE_INSERTED}, {P1, "A", SK_STORE_STALE}},
-	 false, "B", 2},
+	 false,
+	 "B",
+	 2},
 	/* The tie rule: equal publish times, other content not seen before
 	 * wins; one already on record is stale (a replay does not flip the
 	 * row back). */
 	{"equal_publish_new_content_wins",
 	 {{P1, "A", SK_STORE_INSERTED}, {P1, "B", SK_STORE_UPDATED}},
-	 false, "B", 2},
+	 false,
+	 "B",
+	 2},
 	{"equal_publish_replay_is_stale",
 	 {{P1, "A", SK_STORE_INSERTED},
 	  {P1, "B", SK_STORE_UPDATED},
 	  {P1, "A", SK_STORE_STALE},
 	  {P1, "B", SK_STORE_UNCHANGED}},
-	 false, "B", 2},
+	 false,
+	 "B",
+	 2},
 	/* A missing publish time is the lowest; two missing ones tie. */
 	{"missing_publish_is_lowest",
 	 {{P1, "A", SK_STORE_INSERTED}, {NULL, "B", SK_STORE_STALE}},
-	 false, "A", 2},
+	 false,
+	 "A",
+	 2},
 	{"missing_publish_ties",
 	 {{NULL, "A", SK_STORE_INSERTED},
 	  {NULL, "B", SK_STORE_UPDATED},
 	  {NULL, "A", SK_STORE_STALE}},
-	 false, "B", 2},
+	 false,
+	 "B",
+	 2},
 	{"publish_over_missing",
 	 {{NULL, "A", SK_STORE_INSERTED}, {P1, "B", SK_STORE_UPDATED}},
-	 false, "B", 2},
+	 false,
+	 "B",
+	 2},
 	/* Several puts of one key in one transaction see each other. */
 	{"one_transaction",
 	 {{P1, "A", SK_STORE_INSERTED},
 	  {P2, "B", SK_STORE_UPDATED},
 	  {P1, "A", SK_STORE_STALE},
 	  {P2, "B", SK_STORE_UNCHANGED}},
-	 true, "B", 2},
+	 true,
+	 "B",
+	 2},
 	{"one_transaction_tie",
 	 {{P1, "A", SK_STORE_INSERTED},
 	  {P1, "B", SK_STORE_UPDATED},
 	  {P1, "A", SK_STORE_STALE}},
-	 true, "B", 2},
+	 true,
+	 "B",
+	 2},
 };
 
 #define SC_NCASES (sizeof sc_cases / sizeof sc_cases[0])
@@ -254,14 +277,15 @@ static void run_decide_cases(struct sk_store *st, const char *only,
 			const struct sc_put *p = &c->puts[j];
 			struct sk_warning *w = sc_record(region, p->pub,
 							 p->text);
-			enum sk_store_put res = (enum sk_store_put)-1;
+			enum sk_store_put res = (enum sk_store_put) - 1;
 			if (!c->one_tx)
 				CHECK_INT(sk_store_begin(st, &err), SK_OK);
 			CHECK(sc_put(st, w, &res));
 			if (!c->one_tx)
 				CHECK_INT(sk_store_commit(st, &err), SK_OK);
 			if (res != p->want)
-				fprintf(stderr, "%s: put %zu: %d, expected %d\n",
+				fprintf(stderr,
+					"%s: put %zu: %d, expected %d\n",
 					c->name, j + 1, (int)res, (int)p->want);
 			CHECK_INT(res, p->want);
 			sk_warning_free(w);
@@ -275,9 +299,10 @@ static void run_decide_cases(struct sk_store *st, const char *only,
 		char want_hash[SK_STORE_HASH_LEN];
 		struct sc_found f = {0};
 		int ids[1] = {region};
-		struct sk_store_query q = {
-			.region_ids = ids, .n_regions = 1, .lang_key = 1,
-			.with_children = true};
+		struct sk_store_query q = {.region_ids = ids,
+					   .n_regions = 1,
+					   .lang_key = 1,
+					   .with_children = true};
 		sk_date_parse("2024-02-01", &q.from);
 		q.to = q.from;
 		CHECK_INT(sk_store_query(st, &q, sc_collect, &f, &err), SK_OK);

@@ -38,8 +38,10 @@ static int sk_test_checks;
 		sk_test_checks++;                                              \
 		if (!sk_a_ || !sk_b_ || strcmp(sk_a_, sk_b_) != 0) {           \
 			sk_test_failures++;                                    \
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
-				__FILE__, __LINE__, #a, sk_a_ ? sk_a_ : "(null)", \
+			fprintf(stderr,                                        \
+				"%s:%d: %s == \"%s\", expected \"%s\"\n",      \
+				__FILE__, __LINE__, #a,                        \
+				sk_a_ ? sk_a_ : "(null)",                      \
 				sk_b_ ? sk_b_ : "(null)");                     \
 		}                                                              \
 	} while (0)

@@ -45,7 +45,8 @@ const struct sk_cfg_def sk_bus_cfg[] = {
 	 offsetof(struct sk_bus_conf, kafka_request_timeout_ms), NULL},
 	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX,
 	 "any librdkafka property, e.g. kafka.security.protocol, "
-	 "kafka.sasl.username (passwords redacted)", 0, NULL},
+	 "kafka.sasl.username (passwords redacted)",
+	 0, NULL},
 	SK_CFG_END(struct sk_bus_conf),
 };
 

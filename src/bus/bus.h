@@ -63,7 +63,6 @@ sk_err_t sk_bus_batch_push(struct sk_bus_batch *b, const char *topic,
 sk_err_t sk_bus_batch_add_header(struct sk_bus_batch *b, const char *key,
 				 const char *value, struct sk_error *err);
 
-
 /* Per topic-partition position of a consumer group. */
 struct sk_bus_lag {
 	char topic[128];
@@ -107,14 +106,15 @@ struct sk_bus_type {
 			      const char *topic, struct sk_error *err);
 	/* Append up to max messages to out, waiting up to timeout_ms for the
 	 * first. Zero messages = caught up. */
-	sk_err_t (*poll)(struct sk_bus *bus, struct sk_bus_batch *out, size_t max,
-			 int timeout_ms, struct sk_error *err);
+	sk_err_t (*poll)(struct sk_bus *bus, struct sk_bus_batch *out,
+			 size_t max, int timeout_ms, struct sk_error *err);
 	/* Commit the positions after every message in batch. */
 	sk_err_t (*commit)(struct sk_bus *bus, const struct sk_bus_batch *batch,
 			   struct sk_error *err);
 	/* Lag of group on topic, one entry per partition. *out malloc'd. */
-	sk_err_t (*lag)(struct sk_bus *bus, const char *group, const char *topic,
-			struct sk_bus_lag **out, size_t *n, struct sk_error *err);
+	sk_err_t (*lag)(struct sk_bus *bus, const char *group,
+			const char *topic, struct sk_bus_lag **out, size_t *n,
+			struct sk_error *err);
 	/* Read without a group (for inspection, e.g. the dead-letter topic):
 	 * up to max messages of topic from offset; partition -1 reads every
 	 * partition (each from offset). */
@@ -169,7 +169,8 @@ static inline sk_err_t sk_bus_lag(struct sk_bus *bus, const char *group,
 }
 static inline sk_err_t sk_bus_read(struct sk_bus *bus, const char *topic,
 				   int partition, int64_t offset, size_t max,
-				   struct sk_bus_batch *out, struct sk_error *err)
+				   struct sk_bus_batch *out,
+				   struct sk_error *err)
 {
 	return bus->type->read(bus, topic, partition, offset, max, out, err);
 }
@@ -196,14 +197,14 @@ const char *sk_bus_msg_header(const struct sk_bus_msg *msg, const char *key);
 /* The keys of sk_bus_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_bus_conf {
-	int backend; /* bus: index into sk_bus_backends */
-	int64_t retention_days; /* bus.retention_days */
-	const char *kafka_brokers; /* kafka.brokers */
-	int64_t kafka_topic_partitions; /* kafka.topic_partitions */
+	int backend;                     /* bus: index into sk_bus_backends */
+	int64_t retention_days;          /* bus.retention_days */
+	const char *kafka_brokers;       /* kafka.brokers */
+	int64_t kafka_topic_partitions;  /* kafka.topic_partitions */
 	int64_t kafka_topic_replication; /* kafka.topic_replication */
-	int64_t kafka_flush_timeout_ms; /* kafka.flush_timeout_ms */
+	int64_t kafka_flush_timeout_ms;  /* kafka.flush_timeout_ms */
 	int64_t kafka_caught_up_timeout_ms; /* kafka.caught_up_timeout_ms */
-	int64_t kafka_request_timeout_ms; /* kafka.request_timeout_ms */
+	int64_t kafka_request_timeout_ms;   /* kafka.request_timeout_ms */
 };
 extern const struct sk_cfg_def sk_bus_cfg[];
 /* The allowed values of bus (NULL-terminated). */

@@ -117,10 +117,8 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 		return NULL;
 	}
 	const char *base[] = {
-		"bootstrap.servers", brokers,
-		"client.id", "skred",
-		"log.connection.close", "false",
-		NULL,
+		"bootstrap.servers",    brokers, "client.id", "skred",
+		"log.connection.close", "false", NULL,
 	};
 	for (int pass = 0; pass < 2; pass++) {
 		const char *const *kv = pass == 0 ? base : props;
@@ -137,11 +135,11 @@ static rd_kafka_conf_t *make_conf(struct kbus *kb, const char *const *props,
 	}
 	for (size_t i = 0; kb->props && kb->props[i]; i += 2)
 		if (rd_kafka_conf_set(conf, kb->props[i], kb->props[i + 1],
-				      errstr, sizeof errstr) !=
-		    RD_KAFKA_CONF_OK) {
+				      errstr,
+				      sizeof errstr) != RD_KAFKA_CONF_OK) {
 			rd_kafka_conf_destroy(conf);
-			sk_error_set(err, SK_ERR_CONFIG, false,
-				     "kafka.%s: %s", kb->props[i], errstr);
+			sk_error_set(err, SK_ERR_CONFIG, false, "kafka.%s: %s",
+				     kb->props[i], errstr);
 			return NULL;
 		}
 	rd_kafka_conf_set_log_cb(conf, on_log);
@@ -194,9 +192,8 @@ static sk_err_t topic_partitions(struct kbus *kb, rd_kafka_t *rk,
 }
 
 /* Create topic if it does not exist; wait until its metadata shows it. */
-static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk,
-			     const char *topic, int *partitions,
-			     struct sk_error *err)
+static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk, const char *topic,
+			     int *partitions, struct sk_error *err)
 {
 	for (size_t i = 0; i < kb->n_ensured; i++) {
 		if (strcmp(kb->ensured[i].name, topic) == 0) {
@@ -212,27 +209,30 @@ static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk,
 		char errstr[512];
 		int np = (int)kb->conf->kafka_topic_partitions;
 		int rf = (int)kb->conf->kafka_topic_replication;
-		rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
-			topic, np, rf, errstr, sizeof errstr);
+		rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, np, rf,
+								errstr,
+								sizeof errstr);
 		if (!nt)
 			return sk_error_set(err, SK_ERR_CONFIG, false,
 					    "kafka topic %s: %s", topic,
 					    errstr);
 		rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-		rd_kafka_AdminOptions_t *opt =
-			rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+		rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(
+			rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
 		rd_kafka_AdminOptions_set_operation_timeout(opt, timeout_ms(kb),
 							    errstr,
 							    sizeof errstr);
 		rd_kafka_CreateTopics(rk, &nt, 1, opt, q);
-		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms(kb) + 5000);
+		rd_kafka_event_t *ev =
+			rd_kafka_queue_poll(q, timeout_ms(kb) + 5000);
 		sk_err_t rc = SK_OK;
 		if (!ev) {
 			rc = sk_error_set(err, SK_ERR_TIMEOUT, true,
 					  "kafka: creating topic %s timed out",
 					  topic);
 		} else if (rd_kafka_event_error(ev)) {
-			rc = kerr(err, rd_kafka_event_error(ev), "create topic");
+			rc = kerr(err, rd_kafka_event_error(ev),
+				  "create topic");
 		} else {
 			const rd_kafka_CreateTopics_result_t *res =
 				rd_kafka_event_CreateTopics_result(ev);
@@ -242,12 +242,14 @@ static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk,
 			for (size_t i = 0; i < n; i++) {
 				rd_kafka_resp_err_t e =
 					rd_kafka_topic_result_error(tr[i]);
-				if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+				if (e &&
+				    e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 					rc = sk_error_set(
 						err, SK_ERR_BUS,
 						e != RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR &&
 							e != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS,
-						"kafka: cannot create topic %s: "
+						"kafka: cannot create topic "
+						"%s: "
 						"%s",
 						topic,
 						rd_kafka_topic_result_error_string(
@@ -267,7 +269,8 @@ static sk_err_t ensure_topic(struct kbus *kb, rd_kafka_t *rk,
 			return rc;
 		int64_t deadline = sk_mono_ms() + timeout_ms(kb);
 		while (parts == 0 && sk_mono_ms() < deadline) {
-			if (topic_partitions(kb, rk, topic, &parts, err) != SK_OK)
+			if (topic_partitions(kb, rk, topic, &parts, err) !=
+			    SK_OK)
 				return SK_ERR_BUS;
 			if (!parts)
 				sk_sleep_ms(100);
@@ -328,11 +331,8 @@ static sk_err_t producer_get(struct kbus *kb, struct sk_error *err)
 	if (kb->producer)
 		return SK_OK;
 	static const char *const props[] = {
-		"enable.idempotence", "true",
-		"acks", "all",
-		"linger.ms", "5",
-		"compression.type", "lz4",
-		NULL,
+		"enable.idempotence", "true", "acks", "all", "linger.ms", "5",
+		"compression.type",   "lz4",  NULL,
 	};
 	rd_kafka_conf_t *conf = make_conf(kb, props, err);
 	if (!conf)
@@ -372,8 +372,8 @@ static struct dedup_topic *dedup_topic_get(struct kbus *kb, const char *topic)
 
 /* Read t's topic (parts partitions) from where the last call stopped to
  * the end as of now, adding every dedup id to t->seen. */
-static sk_err_t dedup_refresh(struct kbus *kb, struct dedup_topic *t,
-			      int parts, struct sk_error *err)
+static sk_err_t dedup_refresh(struct kbus *kb, struct dedup_topic *t, int parts,
+			      struct sk_error *err)
 {
 	if (!kb->dedup_rk && !(kb->dedup_rk = side_consumer(kb, NULL, err)))
 		return err->code;
@@ -402,8 +402,9 @@ static sk_err_t dedup_refresh(struct kbus *kb, struct dedup_topic *t,
 		int64_t lo = 0;
 		rd_kafka_resp_err_t e;
 		/* A topic created a moment ago may not have its leaders yet. */
-		while ((e = rd_kafka_query_watermark_offsets(
-				rk, t->name, p, &lo, &hi[p], timeout_ms(kb))) &&
+		while ((e = rd_kafka_query_watermark_offsets(rk, t->name, p,
+							     &lo, &hi[p],
+							     timeout_ms(kb))) &&
 		       (e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
 			e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
 			e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) &&
@@ -444,8 +445,9 @@ static sk_err_t dedup_refresh(struct kbus *kb, struct dedup_topic *t,
 			const void *v = NULL;
 			size_t vl = 0;
 			if (rd_kafka_message_headers(m, &h) == 0 &&
-			    rd_kafka_header_get_last(h, SK_BUS_HEADER_DEDUP,
-						     &v, &vl) == 0 && v) {
+			    rd_kafka_header_get_last(h, SK_BUS_HEADER_DEDUP, &v,
+						     &vl) == 0 &&
+			    v) {
 				char *id = sk_strndup(v, vl);
 				bool added;
 				if (!id || sk_strset_add(&t->seen, id,
@@ -569,8 +571,9 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			ps->outstanding++;
 			qerr = rd_kafka_producev(
 				kb->producer, RD_KAFKA_V_TOPIC(m->topic),
-				RD_KAFKA_V_PARTITION(key_partition(
-					m->key, m->key_len, parts[i])),
+				RD_KAFKA_V_PARTITION(key_partition(m->key,
+								   m->key_len,
+								   parts[i])),
 				RD_KAFKA_V_KEY(m->key, m->key_len),
 				RD_KAFKA_V_VALUE(m->value, m->value_len),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -608,8 +611,8 @@ static sk_err_t kafka_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 				  "kafka: %zu of %zu messages not delivered "
 				  "(%zu failed, %zu without a report after "
 				  "%lld ms)%s%s",
-				  n - skipped - ps->ok, n - skipped,
-				  ps->failed, ps->outstanding,
+				  n - skipped - ps->ok, n - skipped, ps->failed,
+				  ps->outstanding,
 				  (long long)kb->conf->kafka_flush_timeout_ms,
 				  ps->failed ? ": " : "", ps->first_err);
 	if (ps->outstanding > 0) {
@@ -698,13 +701,20 @@ static sk_err_t kafka_subscribe(struct sk_bus *bus, const char *group,
 	if (!kb->group || !kb->topic)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	const char *props[] = {
-		"group.id", group,
-		"enable.auto.commit", "false",
-		"enable.auto.offset.store", "false",
-		"auto.offset.reset", "earliest",
-		"enable.partition.eof", "true",
-		"session.timeout.ms", "10000",
-		"heartbeat.interval.ms", "2000",
+		"group.id",
+		group,
+		"enable.auto.commit",
+		"false",
+		"enable.auto.offset.store",
+		"false",
+		"auto.offset.reset",
+		"earliest",
+		"enable.partition.eof",
+		"true",
+		"session.timeout.ms",
+		"10000",
+		"heartbeat.interval.ms",
+		"2000",
 		NULL,
 	};
 	rd_kafka_conf_t *conf = make_conf(kb, props, err);
@@ -722,7 +732,8 @@ static sk_err_t kafka_subscribe(struct sk_bus *bus, const char *group,
 	rd_kafka_poll_set_consumer(kb->consumer);
 	if (ensure_topic(kb, kb->consumer, topic, NULL, err) != SK_OK)
 		return err->code;
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
 	rd_kafka_resp_err_t e = rd_kafka_subscribe(kb->consumer, l);
 	rd_kafka_topic_partition_list_destroy(l);
@@ -799,7 +810,8 @@ static sk_err_t push_message(struct sk_bus_batch *out,
 		     RD_KAFKA_RESP_ERR_NO_ERROR;
 		     i++) {
 			char *v = sk_strndup(val ? val : "", val ? size : 0);
-			sk_err_t rc = v ? sk_bus_batch_add_header(out, name, v, err)
+			sk_err_t rc = v ? sk_bus_batch_add_header(out, name, v,
+								  err)
 					: sk_error_set(err, SK_ERR_NOMEM, false,
 						       "out of memory");
 			free(v);
@@ -842,7 +854,8 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 					"kafka: not caught up with topic %s "
 					"after %lld ms (%s; brokers %s)",
 					kb->topic,
-					(long long)kb->conf->kafka_caught_up_timeout_ms,
+					(long long)kb->conf
+						->kafka_caught_up_timeout_ms,
 					kb->assigned_once
 						? "partitions assigned"
 						: "no partition assignment",
@@ -851,7 +864,8 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 		}
 		/* Once something is in hand, do not wait long for more. */
 		int wait = out->n > start ? 50 : (int)(left < 200 ? left : 200);
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(kb->consumer, wait);
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(kb->consumer,
+							       wait);
 		if (!m) {
 			if (out->n > start)
 				break;
@@ -884,13 +898,15 @@ static sk_err_t kafka_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
 	struct kbus *kb = (struct kbus *)bus;
 	if (!kb->consumer || !b->n)
 		return SK_OK;
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(8);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct sk_bus_msg *m = &b->msgs[i];
 		if (strcmp(m->topic, kb->topic) != 0)
 			continue;
-		rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-			l, m->topic, m->partition);
+		rd_kafka_topic_partition_t *p =
+			rd_kafka_topic_partition_list_find(l, m->topic,
+							   m->partition);
 		if (!p)
 			p = rd_kafka_topic_partition_list_add(l, m->topic,
 							      m->partition);
@@ -922,9 +938,12 @@ static rd_kafka_t *side_consumer(struct kbus *kb, const char *group,
 				 struct sk_error *err)
 {
 	const char *props[] = {
-		"group.id", group ? group : "skred-inspect",
-		"enable.auto.commit", "false",
-		"enable.partition.eof", "true",
+		"group.id",
+		group ? group : "skred-inspect",
+		"enable.auto.commit",
+		"false",
+		"enable.partition.eof",
+		"true",
 		NULL,
 	};
 	rd_kafka_conf_t *conf = make_conf(kb, props, err);
@@ -1001,9 +1020,9 @@ out:
 	return rc;
 }
 
-static sk_err_t kafka_read(struct sk_bus *bus, const char *topic,
-			   int partition, int64_t offset, size_t max,
-			   struct sk_bus_batch *out, struct sk_error *err)
+static sk_err_t kafka_read(struct sk_bus *bus, const char *topic, int partition,
+			   int64_t offset, size_t max, struct sk_bus_batch *out,
+			   struct sk_error *err)
 {
 	struct kbus *kb = (struct kbus *)bus;
 	rd_kafka_t *rk = side_consumer(kb, NULL, err);
@@ -1013,7 +1032,8 @@ static sk_err_t kafka_read(struct sk_bus *bus, const char *topic,
 	sk_err_t rc = topic_partitions(kb, rk, topic, &parts, err);
 	if (rc != SK_OK || parts == 0)
 		goto out;
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(parts);
 	int n_assigned = 0;
 	for (int p = 0; p < parts; p++) {
 		if (partition >= 0 && p != partition)

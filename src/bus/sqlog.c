@@ -37,9 +37,9 @@ struct sqlog {
 	char *topic;
 	int64_t position; /* next offset this consumer reads */
 	int64_t retention_ms;
-	char *lock_path;  /* bus.db.consumers.lock */
-	int lock_fd;      /* -1 until the first poll */
-	bool locked;      /* holding it: between a poll and its commit */
+	char *lock_path; /* bus.db.consumers.lock */
+	int lock_fd;     /* -1 until the first poll */
+	bool locked;     /* holding it: between a poll and its commit */
 };
 
 static const char *const schema[] = {
@@ -274,7 +274,7 @@ static sk_err_t next_seq(struct sqlog *q, const char *topic, int64_t *out,
 /* *fresh = false when m carries a dedup id its topic already has; else the
  * id (if any) is recorded for seq, inside the caller's transaction. */
 static sk_err_t claim_dedup(struct sqlog *q, const struct sk_bus_msg *m,
-			   int64_t seq, bool *fresh, struct sk_error *err)
+			    int64_t seq, bool *fresh, struct sk_error *err)
 {
 	const char *id = sk_bus_msg_header(m, SK_BUS_HEADER_DEDUP);
 	*fresh = true;
@@ -333,8 +333,10 @@ static sk_err_t sqlog_produce(struct sk_bus *bus, const struct sk_bus_msg *msgs,
 			goto fail;
 		sqlite3_bind_text(st, 1, m->topic, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, seq);
-		sqlite3_bind_int64(st, 3, m->timestamp_ms ? m->timestamp_ms : now);
-		sqlite3_bind_blob(st, 4, m->key, (int)m->key_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3,
+				   m->timestamp_ms ? m->timestamp_ms : now);
+		sqlite3_bind_blob(st, 4, m->key, (int)m->key_len,
+				  SQLITE_STATIC);
 		sqlite3_bind_blob(st, 5, m->value, (int)m->value_len,
 				  SQLITE_STATIC);
 		sqlite3_bind_blob(st, 6, hb.data ? hb.data : "", (int)hb.len,
@@ -428,8 +430,7 @@ static void consumer_unlock(struct sqlog *q)
 /* Take the consumers' lock, waiting for another consumer's batch to be
  * committed (a signal ends the wait: *got false), then catch up with the
  * group's committed offset. */
-static sk_err_t consumer_lock(struct sqlog *q, bool *got,
-			      struct sk_error *err)
+static sk_err_t consumer_lock(struct sqlog *q, bool *got, struct sk_error *err)
 {
 	*got = false;
 	if (q->locked) {
@@ -560,9 +561,9 @@ static sk_err_t sqlog_lag(struct sk_bus *bus, const char *group,
 	return SK_OK;
 }
 
-static sk_err_t sqlog_read(struct sk_bus *bus, const char *topic,
-			   int partition, int64_t offset, size_t max,
-			   struct sk_bus_batch *out, struct sk_error *err)
+static sk_err_t sqlog_read(struct sk_bus *bus, const char *topic, int partition,
+			   int64_t offset, size_t max, struct sk_bus_batch *out,
+			   struct sk_error *err)
 {
 	struct sqlog *q = (struct sqlog *)bus;
 	int64_t last = -1;

@@ -10,16 +10,16 @@
 
 /* Option groups a subcommand accepts. */
 enum {
-	OPT_SELECT = 1u << 0,  /* --regions --lang */
-	OPT_RANGE = 1u << 1,   /* --from --to */
-	OPT_SIMPLE = 1u << 2,  /* --simple */
-	OPT_FOLLOW = 1u << 3,  /* --follow --batch-size --max */
-	OPT_FORMAT = 1u << 4,  /* --format */
-	OPT_DOC = 1u << 5,     /* --doc */
-	OPT_LIMIT = 1u << 6,   /* --limit --offset */
-	OPT_ARGS = 1u << 7,    /* positional arguments (a verb, an id) */
+	OPT_SELECT = 1u << 0,   /* --regions --lang */
+	OPT_RANGE = 1u << 1,    /* --from --to */
+	OPT_SIMPLE = 1u << 2,   /* --simple */
+	OPT_FOLLOW = 1u << 3,   /* --follow --batch-size --max */
+	OPT_FORMAT = 1u << 4,   /* --format */
+	OPT_DOC = 1u << 5,      /* --doc */
+	OPT_LIMIT = 1u << 6,    /* --limit --offset */
+	OPT_ARGS = 1u << 7,     /* positional arguments (a verb, an id) */
 	OPT_BACKFILL = 1u << 8, /* --mode --dry-run --concurrency */
-	OPT_STATE = 1u << 9,   /* --state */
+	OPT_STATE = 1u << 9,    /* --state */
 };
 
 struct sk_cli {
@@ -53,8 +53,7 @@ struct sk_cli {
 
 /* The checks beyond a row's type that every built configuration passes
  * (regions, lang, ledger); SK_ERR_CONFIG naming the key and value. */
-sk_err_t sk_cli_check_config(const struct sk_config *cfg,
-			     struct sk_error *err);
+sk_err_t sk_cli_check_config(const struct sk_config *cfg, struct sk_error *err);
 /* sched.schedules and sched.timezone (cron syntax, the zone, distinct
  * names): checked by serve at start and on reload, and by --check;
  * `skred config` shows the value as it is. */

@@ -20,8 +20,8 @@ int sk_cmd_dlq(struct sk_cli *cli)
 		return sk_cli_fail(cli, &err);
 	struct sk_bus_batch b = {0};
 	size_t limit = cli->limit ? (size_t)cli->limit : 100;
-	sk_err_t rc = sk_bus_read(bus, sk_job_conf(cli->cfg)->topic_dlq,
-				  -1, cli->offset, limit, &b, &err);
+	sk_err_t rc = sk_bus_read(bus, sk_job_conf(cli->cfg)->topic_dlq, -1,
+				  cli->offset, limit, &b, &err);
 	if (rc == SK_OK)
 		rc = sk_bus_batch_dedup(&b, &err);
 	struct sk_buf j = SK_BUF_INIT(SK_LIMIT_TEXT);
@@ -30,7 +30,8 @@ int sk_cmd_dlq(struct sk_cli *cli)
 		const char *reason = sk_bus_msg_header(m, "reason");
 		if (!strcmp(cli->format, "jsonl")) {
 			sk_buf_reset(&j);
-			sk_buf_printf(&j, "{\"partition\":%d,\"offset\":%lld,"
+			sk_buf_printf(&j,
+				      "{\"partition\":%d,\"offset\":%lld,"
 				      "\"key\":",
 				      m->partition, (long long)m->offset);
 			sk_model_json_string(&j, m->key);
@@ -53,8 +54,8 @@ int sk_cmd_dlq(struct sk_cli *cli)
 			puts(j.data);
 		} else {
 			printf("%2d:%-6lld  %-20s  %s\n", m->partition,
-			       (long long)m->offset,
-			       m->key ? m->key : "", reason ? reason : "");
+			       (long long)m->offset, m->key ? m->key : "",
+			       reason ? reason : "");
 		}
 	}
 	sk_buf_free(&j);
@@ -73,7 +74,8 @@ int sk_cmd_status(struct sk_cli *cli)
 	const char *group = sk_job_conf(cli->cfg)->group;
 	const char *topics[] = {sk_job_conf(cli->cfg)->topic_raw,
 				sk_job_conf(cli->cfg)->topic_dlq};
-	printf("bus %s, group %s\n", sk_bus_backends[sk_bus_conf(cli->cfg)->backend], group);
+	printf("bus %s, group %s\n",
+	       sk_bus_backends[sk_bus_conf(cli->cfg)->backend], group);
 	printf("  %-28s %4s %12s %12s %10s\n", "topic", "part", "end",
 	       "committed", "lag");
 	sk_err_t rc = SK_OK;
@@ -105,21 +107,23 @@ int sk_cmd_status(struct sk_cli *cli)
 		sk_time_format_utc(s.last_write_ms, last);
 	printf("warehouse %s: %lld warnings, %lld problems, %lld revisions, "
 	       "last write %s\n",
-	       sk_store_backends[sk_store_conf(cli->cfg)->backend], (long long)s.warnings,
-	       (long long)s.problems, (long long)s.revisions, last);
+	       sk_store_backends[sk_store_conf(cli->cfg)->backend],
+	       (long long)s.warnings, (long long)s.problems,
+	       (long long)s.revisions, last);
 	return SK_EXIT_OK;
 }
 
-static void print_key(const struct sk_cfg_def *def, const char *value,
-		      void *ud)
+static void print_key(const struct sk_cfg_def *def, const char *value, void *ud)
 {
 	const struct sk_cli *cli = ud;
 	if (cli->doc) {
 		char env[160] = "SKRED_";
 		size_t p = 6;
 		for (const char *k = def->key; *k && p < sizeof env - 1; k++)
-			env[p++] = *k == '.' ? '_' : (char)(*k >= 'a' && *k <= 'z'
-							  ? *k - 32 : *k);
+			env[p++] = *k == '.' ? '_'
+					     : (char)(*k >= 'a' && *k <= 'z'
+							      ? *k - 32
+							      : *k);
 		env[p] = '\0';
 		/* the type with its bounds or allowed values */
 		char type[512] = "string";

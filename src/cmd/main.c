@@ -25,7 +25,8 @@ static const struct sk_cmd commands[] = {
 	{"process",
 	 "consume the raw topic, clean, write the warehouse (stops when caught "
 	 "up)",
-	 "  --follow          keep consuming new messages until SIGINT/SIGTERM\n"
+	 "  --follow          keep consuming new messages until "
+	 "SIGINT/SIGTERM\n"
 	 "  --batch-size N    messages per warehouse transaction\n"
 	 "  --max N           stop after N messages\n",
 	 OPT_FOLLOW, sk_cmd_process},
@@ -33,8 +34,8 @@ static const struct sk_cmd commands[] = {
 	 "Default window: 7 days back to 2 days ahead, Europe/Oslo calendar\n"
 	 "(run.days_back, run.days_ahead).\n",
 	 OPT_SELECT | OPT_RANGE | OPT_SIMPLE, sk_cmd_run},
-	{"regions", "list the forecast regions: id, name, A/B, active",
-	 "", OPT_FORMAT, sk_cmd_regions},
+	{"regions", "list the forecast regions: id, name, A/B, active", "",
+	 OPT_FORMAT, sk_cmd_regions},
 	{"show", "show stored warnings (default: today, the selected regions)",
 	 "  --format table|csv|jsonl\n"
 	 "  --limit N         at most N rows\n",
@@ -65,11 +66,10 @@ static const struct sk_cmd commands[] = {
 	 "  clear ID                       queue a finished run again\n",
 	 OPT_ARGS | OPT_STATE | OPT_LIMIT | OPT_RANGE | OPT_SELECT,
 	 sk_cmd_runs},
-	{"pause", "pause the schedules (runs due meanwhile are skipped)", "",
-	 0, sk_cmd_pause},
+	{"pause", "pause the schedules (runs due meanwhile are skipped)", "", 0,
+	 sk_cmd_pause},
 	{"unpause", "resume the schedules", "", 0, sk_cmd_unpause},
-	{"config",
-	 "show the effective configuration (secrets redacted)",
+	{"config", "show the effective configuration (secrets redacted)",
 	 "  --doc             print every key as Markdown "
 	 "(docs/CONFIGURATION.md)\n"
 	 "  --check FILE      validate FILE (with the SKRED_* environment) "
@@ -84,31 +84,37 @@ static const struct sk_cmd commands[] = {
 };
 
 static const struct sk_cfg_def *const cfg_tables[] = {
-	sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg, sk_store_cfg,
-	sk_sched_cfg, sk_ledger_cfg, sk_web_cfg, NULL,
+	sk_core_cfg,  sk_job_cfg,    sk_source_cfg, sk_bus_cfg, sk_store_cfg,
+	sk_sched_cfg, sk_ledger_cfg, sk_web_cfg,    NULL,
 };
 
 /* SKRED_* variables that skred or its tests read which are not keys:
  * never "unknown configuration variables". A name ending in '_' is a
  * prefix. */
 static const char *const not_config_env[] = {
-	"SKRED_CONFIG",	   /* --config */
-	"SKRED_ZONEINFO",  /* core/tz.c */
-	"SKRED_FAKE_NOW",  /* core/fs.c, test clock */
+	"SKRED_CONFIG",   /* --config */
+	"SKRED_ZONEINFO", /* core/tz.c */
+	"SKRED_FAKE_NOW", /* core/fs.c, test clock */
 	"SKRED_FAKE_SPEED",
-	"SKRED_CRASH_AT",  /* core/error.c, crash tests */
+	"SKRED_CRASH_AT", /* core/error.c, crash tests */
 	/* test and script harness (tests/, scripts/, bench/) */
-	"SKRED_PASSWORD", "SKRED_CACHE", "SKRED_SRC", "SKRED_MAVEN_REPO",
-	"SKRED_MAVEN_OPTS", "SKRED_TEST_DATA",
-	"SKRED_ARTIFACTS", "SKRED_UI_",
+	"SKRED_PASSWORD",
+	"SKRED_CACHE",
+	"SKRED_SRC",
+	"SKRED_MAVEN_REPO",
+	"SKRED_MAVEN_OPTS",
+	"SKRED_TEST_DATA",
+	"SKRED_ARTIFACTS",
+	"SKRED_UI_",
 	NULL,
 };
 
 static void usage_main(FILE *f)
 {
-	fprintf(f, "usage: skred <command> [options]\n\n"
-		   "skred collects Norway's avalanche warnings (varsom.no) into "
-		   "a local warehouse.\n\ncommands:\n");
+	fprintf(f,
+		"usage: skred <command> [options]\n\n"
+		"skred collects Norway's avalanche warnings (varsom.no) into "
+		"a local warehouse.\n\ncommands:\n");
 	for (const struct sk_cmd *c = commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "  version   print the version\n\n"
@@ -131,8 +137,9 @@ static void usage_cmd(const struct sk_cmd *c, FILE *f)
 		fprintf(f, "  --from YYYY-MM-DD        first valid date\n"
 			   "  --to YYYY-MM-DD          last valid date\n");
 	if (c->opts & OPT_SIMPLE)
-		fprintf(f, "  --simple                 Simple endpoint (default "
-			   "Detail)\n");
+		fprintf(f,
+			"  --simple                 Simple endpoint (default "
+			"Detail)\n");
 	fprintf(f, "  --data-dir DIR           data directory (env "
 		   "SKRED_DATA_DIR, default ./skred-data)\n"
 		   "  --config FILE            configuration file (env "
@@ -176,9 +183,26 @@ static void on_hup(int sig)
 }
 
 enum {
-	O_REGIONS = 1000, O_LANG, O_FROM, O_TO, O_SIMPLE, O_DATA_DIR, O_CONFIG,
-	O_SET, O_FOLLOW, O_BATCH, O_MAX, O_FORMAT, O_DOC, O_LIMIT, O_OFFSET,
-	O_MODE, O_DRY_RUN, O_CONCURRENCY, O_STATE, O_CHECK,
+	O_REGIONS = 1000,
+	O_LANG,
+	O_FROM,
+	O_TO,
+	O_SIMPLE,
+	O_DATA_DIR,
+	O_CONFIG,
+	O_SET,
+	O_FOLLOW,
+	O_BATCH,
+	O_MAX,
+	O_FORMAT,
+	O_DOC,
+	O_LIMIT,
+	O_OFFSET,
+	O_MODE,
+	O_DRY_RUN,
+	O_CONCURRENCY,
+	O_STATE,
+	O_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -211,21 +235,39 @@ static const struct option long_opts[] = {
 static unsigned opt_group(int o)
 {
 	switch (o) {
-	case O_REGIONS: case O_LANG: return OPT_SELECT;
-	case O_FROM: case O_TO: return OPT_RANGE;
-	case O_SIMPLE: return OPT_SIMPLE;
-	case O_FOLLOW: case O_BATCH: case O_MAX: return OPT_FOLLOW;
-	case O_FORMAT: return OPT_FORMAT;
-	case O_DOC: case O_CHECK: return OPT_DOC;
-	case O_LIMIT: case O_OFFSET: return OPT_LIMIT;
-	case O_MODE: case O_DRY_RUN: case O_CONCURRENCY: return OPT_BACKFILL;
-	case O_STATE: return OPT_STATE;
-	default: return 0;
+	case O_REGIONS:
+	case O_LANG:
+		return OPT_SELECT;
+	case O_FROM:
+	case O_TO:
+		return OPT_RANGE;
+	case O_SIMPLE:
+		return OPT_SIMPLE;
+	case O_FOLLOW:
+	case O_BATCH:
+	case O_MAX:
+		return OPT_FOLLOW;
+	case O_FORMAT:
+		return OPT_FORMAT;
+	case O_DOC:
+	case O_CHECK:
+		return OPT_DOC;
+	case O_LIMIT:
+	case O_OFFSET:
+		return OPT_LIMIT;
+	case O_MODE:
+	case O_DRY_RUN:
+	case O_CONCURRENCY:
+		return OPT_BACKFILL;
+	case O_STATE:
+		return OPT_STATE;
+	default:
+		return 0;
 	}
 }
 
-static int check_no_schedule(const char *job, const char *cron,
-			     int64_t next_ms, void *ud)
+static int check_no_schedule(const char *job, const char *cron, int64_t next_ms,
+			     void *ud)
 {
 	(void)job;
 	(void)cron;
@@ -248,8 +290,7 @@ static bool parse_count(const char *s, int64_t *out)
  * reload, --check) so no subcommand starts work with a value that a later
  * stage would refuse: the region and language selections and the ledger
  * backend (the set this build has). */
-sk_err_t sk_cli_check_config(const struct sk_config *cfg,
-			     struct sk_error *err)
+sk_err_t sk_cli_check_config(const struct sk_config *cfg, struct sk_error *err)
 {
 	int *ids = NULL, langs[2];
 	size_t n = 0;
@@ -326,8 +367,9 @@ static void guard_secret_sets(struct sk_cli *cli)
 		snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
 		size_t p = 6;
 		for (const char *k = key; *k && p < sizeof env - 1; k++)
-			env[p++] = *k == '.' ? '_'
-			    : *k >= 'a' && *k <= 'z' ? (char)(*k - 32) : *k;
+			env[p++] = *k == '.'                ? '_'
+				   : *k >= 'a' && *k <= 'z' ? (char)(*k - 32)
+							    : *k;
 		env[p] = '\0';
 		const char *v = eq + 1;
 		if (sk_config_secret(cli->cfg, key)) {
@@ -386,8 +428,9 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		}
 		unsigned g = opt_group(o);
 		if (g && !(c->opts & g)) {
-			fprintf(stderr, "skred %s: option %s does not apply "
-					"here\n",
+			fprintf(stderr,
+				"skred %s: option %s does not apply "
+				"here\n",
 				c->name, argv[optind - 1]);
 			return SK_EXIT_USAGE;
 		}
@@ -395,21 +438,42 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		case 'h':
 			usage_cmd(c, stdout);
 			return SK_EXIT_OK;
-		case 'v': verbosity = 1; break;
-		case 'q': verbosity = -1; break;
-		case O_REGIONS: regions = optarg; break;
-		case O_LANG: lang = optarg; break;
-		case O_DATA_DIR: data_dir = optarg; break;
-		case O_CONFIG: config_file = optarg; break;
-		case O_SIMPLE: cli->simple = true; break;
-		case O_FOLLOW: cli->follow = true; break;
-		case O_DOC: cli->doc = true; break;
-		case O_CHECK: cli->check_file = optarg; break;
+		case 'v':
+			verbosity = 1;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case O_REGIONS:
+			regions = optarg;
+			break;
+		case O_LANG:
+			lang = optarg;
+			break;
+		case O_DATA_DIR:
+			data_dir = optarg;
+			break;
+		case O_CONFIG:
+			config_file = optarg;
+			break;
+		case O_SIMPLE:
+			cli->simple = true;
+			break;
+		case O_FOLLOW:
+			cli->follow = true;
+			break;
+		case O_DOC:
+			cli->doc = true;
+			break;
+		case O_CHECK:
+			cli->check_file = optarg;
+			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "table") && strcmp(optarg, "csv") &&
 			    strcmp(optarg, "jsonl")) {
-				fprintf(stderr, "skred %s: --format must be "
-						"table, csv or jsonl\n",
+				fprintf(stderr,
+					"skred %s: --format must be "
+					"table, csv or jsonl\n",
 					c->name);
 				return SK_EXIT_USAGE;
 			}
@@ -419,8 +483,9 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		case O_TO: {
 			struct sk_date *d = o == O_FROM ? &cli->from : &cli->to;
 			if (sk_date_parse(optarg, d) != SK_OK) {
-				fprintf(stderr, "skred %s: %s expects a date "
-						"YYYY-MM-DD, got '%s'\n",
+				fprintf(stderr,
+					"skred %s: %s expects a date "
+					"YYYY-MM-DD, got '%s'\n",
 					c->name, argv[optind - 2], optarg);
 				return SK_EXIT_USAGE;
 			}
@@ -430,30 +495,35 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		case O_SET:
 			if (n_sets == sizeof sets / sizeof sets[0] ||
 			    !strchr(optarg, '=')) {
-				fprintf(stderr, "skred %s: --set expects "
-						"KEY=VALUE\n",
+				fprintf(stderr,
+					"skred %s: --set expects "
+					"KEY=VALUE\n",
 					c->name);
 				return SK_EXIT_USAGE;
 			}
 			sets[n_sets++] = optarg;
 			break;
 		case O_MODE:
-			if (strcmp(optarg, "missing") && strcmp(optarg, "failed") &&
-			    strcmp(optarg, "all")) {
-				fprintf(stderr, "skred %s: --mode must be "
-						"missing, failed or all\n",
+			if (strcmp(optarg, "missing") &&
+			    strcmp(optarg, "failed") && strcmp(optarg, "all")) {
+				fprintf(stderr,
+					"skred %s: --mode must be "
+					"missing, failed or all\n",
 					c->name);
 				return SK_EXIT_USAGE;
 			}
 			cli->mode = optarg;
 			break;
-		case O_DRY_RUN: cli->dry_run = true; break;
+		case O_DRY_RUN:
+			cli->dry_run = true;
+			break;
 		case O_STATE:
 			if (sk_run_state_parse(optarg) < 0) {
-				fprintf(stderr, "skred %s: --state must be "
-						"queued, running, success, "
-						"failed, up_for_retry or "
-						"skipped\n",
+				fprintf(stderr,
+					"skred %s: --state must be "
+					"queued, running, success, "
+					"failed, up_for_retry or "
+					"skipped\n",
 					c->name);
 				return SK_EXIT_USAGE;
 			}
@@ -466,16 +536,17 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		case O_OFFSET: {
 			int64_t v;
 			if (!parse_count(optarg, &v)) {
-				fprintf(stderr, "skred %s: %s expects a "
-						"non-negative number\n",
+				fprintf(stderr,
+					"skred %s: %s expects a "
+					"non-negative number\n",
 					c->name, argv[optind - 2]);
 				return SK_EXIT_USAGE;
 			}
 			if (o == O_CONCURRENCY)
 				cli->concurrency_set = true;
-			*(o == O_BATCH ? &cli->batch_size
-			  : o == O_MAX ? &cli->max_messages
-			  : o == O_LIMIT ? &cli->limit
+			*(o == O_BATCH         ? &cli->batch_size
+			  : o == O_MAX         ? &cli->max_messages
+			  : o == O_LIMIT       ? &cli->limit
 			  : o == O_CONCURRENCY ? &cli->concurrency
 					       : &cli->offset) = v;
 			break;

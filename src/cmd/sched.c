@@ -268,13 +268,11 @@ static int show_attempt(const struct sk_attempt *a, void *ud)
 	       "%lld  by %s%s%s\n",
 	       a->attempt, a->state, s, e, (long long)a->fetched,
 	       (long long)a->stored, (long long)a->dead,
-	       a->owner[0] ? a->owner : "-", a->error[0] ? "  " : "",
-	       a->error);
+	       a->owner[0] ? a->owner : "-", a->error[0] ? "  " : "", a->error);
 	return 0;
 }
 
-static int show_check(const char *name, bool ok, const char *detail,
-		      void *ud)
+static int show_check(const char *name, bool ok, const char *detail, void *ud)
 {
 	(void)ud;
 	printf("  check %-24s %s  %s\n", name, ok ? "ok  " : "FAIL", detail);
@@ -309,15 +307,16 @@ int sk_cmd_runs(struct sk_cli *cli)
 	int64_t id = 0;
 	if ((!strcmp(verb, "show") || !strcmp(verb, "clear")) &&
 	    parse_id(cli, &id) != 0) {
-		sk_error_set(&err, SK_ERR_INVAL, false, "runs %s needs a run id",
-			     verb);
+		sk_error_set(&err, SK_ERR_INVAL, false,
+			     "runs %s needs a run id", verb);
 		return sk_cli_fail(cli, &err);
 	}
 	if (sk_sched_ledger_open(cli->cfg, &l, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	sk_err_t rc = SK_OK;
 	if (!strcmp(verb, "list")) {
-		printf("%6s  %-9s  %-24s  %-12s  %-3s  %-22s  %6s  %6s  %4s  %7s  "
+		printf("%6s  %-9s  %-24s  %-12s  %-3s  %-22s  %6s  %6s  %4s  "
+		       "%7s  "
 		       "%s\n",
 		       "id", "job", "logical time", "state", "try", "window",
 		       "fetch", "stored", "dead", "secs", "error");
@@ -331,14 +330,16 @@ int sk_cmd_runs(struct sk_cli *cli)
 			list_row(&r, NULL);
 			printf("  regions %s, languages %s%s\n", r.regions,
 			       r.langs, r.simple ? ", Simple" : "");
-			rc = sk_ledger_attempts(l, id, show_attempt, NULL, &err);
+			rc = sk_ledger_attempts(l, id, show_attempt, NULL,
+						&err);
 			if (rc == SK_OK)
 				rc = sk_ledger_checks(l, id, show_check, NULL,
 						      &err);
 			if (r.log_excerpt[0]) {
 				printf("  log:\n    ");
 				for (const char *c = r.log_excerpt; *c; c++)
-					fputs(*c == '\n' ? "\n    " : (char[]){*c, 0},
+					fputs(*c == '\n' ? "\n    "
+							 : (char[]){*c, 0},
 					      stdout);
 				putchar('\n');
 			}
@@ -358,8 +359,7 @@ int sk_cmd_runs(struct sk_cli *cli)
 		snprintf(r.regions, sizeof r.regions, "%s",
 			 sk_job_conf(cli->cfg)->regions);
 		snprintf(r.langs, sizeof r.langs, "%s", langs_text(cli));
-		r.max_attempts =
-			(int)sk_sched_conf(cli->cfg)->max_attempts;
+		r.max_attempts = (int)sk_sched_conf(cli->cfg)->max_attempts;
 		bool created;
 		if ((rc = sk_ledger_run_add(l, &r, &created, &err)) == SK_OK)
 			printf("run %lld queued (%s..%s); `skred serve` runs "

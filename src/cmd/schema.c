@@ -45,9 +45,9 @@ static void source(const struct sk_table *t, const struct sk_field *f,
 	const char *prefix = "", *dot = "";
 	const struct sk_field *up = parent_row(t);
 	if (!f->api) {
-		snprintf(out, n, "%s", f->flags & SK_FIELD_CLEANED
-					       ? "set by cleaning (proc)"
-					       : "set by the parser");
+		snprintf(out, n, "%s",
+			 f->flags & SK_FIELD_CLEANED ? "set by cleaning (proc)"
+						     : "set by the parser");
 		return;
 	}
 	if (f->flags & SK_FIELD_IN_GROUP) {
@@ -83,13 +83,12 @@ static void print_table(const struct sk_table *t, bool doc)
 		if (doc)
 			printf("| `%s` | %s | %s | %s | %s |\n", f->name,
 			       column_type(f),
-			       f->flags & SK_FIELD_NULLABLE ? "yes" : "no",
-			       src, f->doc);
+			       f->flags & SK_FIELD_NULLABLE ? "yes" : "no", src,
+			       f->doc);
 		else
 			printf("  %-26s %-8s %-4s %s\n", f->name,
 			       column_type(f),
-			       f->flags & SK_FIELD_NULLABLE ? "null" : "",
-			       src);
+			       f->flags & SK_FIELD_NULLABLE ? "null" : "", src);
 	}
 	printf(doc ? "<!-- end of generated list -->\n" : "\n");
 }
@@ -106,8 +105,7 @@ int sk_cmd_schema(struct sk_cli *cli)
 		found = true;
 	}
 	if (!found) {
-		fprintf(stderr, "skred schema: no table '%s'\n",
-			cli->args[0]);
+		fprintf(stderr, "skred schema: no table '%s'\n", cli->args[0]);
 		return SK_EXIT_USAGE;
 	}
 	return SK_EXIT_OK;

@@ -87,8 +87,8 @@ static int show_row(const struct sk_warning *w, void *ud)
 	} else if (!strcmp(ctx->format, "csv")) {
 		printf("%s,%d,", w->valid_date, w->region_id);
 		csv_field(w->region_name);
-		printf(",%s,%d,%d,%d,%s,", w->region_type_name
-					      ? w->region_type_name : "",
+		printf(",%s,%d,%d,%d,%s,",
+		       w->region_type_name ? w->region_type_name : "",
 		       w->lang_key, w->danger_level, w->not_assessed ? 1 : 0,
 		       pub);
 		csv_field(w->main_text);
@@ -123,7 +123,8 @@ int sk_cmd_show(struct sk_cli *cli)
 		.n_regions = cli->n_regions,
 		.lang_key = cli->n_langs == 1 ? cli->langs[0] : 0,
 		.from = cli->has_from ? cli->from : today,
-		.to = cli->has_to ? cli->to : (cli->has_from ? cli->from : today),
+		.to = cli->has_to ? cli->to
+				  : (cli->has_from ? cli->from : today),
 		.with_children = !strcmp(cli->format, "jsonl"),
 		.limit = (size_t)cli->limit,
 	};
@@ -133,8 +134,8 @@ int sk_cmd_show(struct sk_cli *cli)
 		printf("valid_date,region_id,region_name,region_type,lang_key,"
 		       "danger_level,not_assessed,publish_time,main_text\n");
 	else if (!strcmp(cli->format, "table"))
-		printf("%-10s  %4s  %-22s  %-1s  %-2s  %5s  %s\n", "date",
-		       "id", "region", "T", "ln", "level", "main text");
+		printf("%-10s  %4s  %-22s  %-1s  %-2s  %5s  %s\n", "date", "id",
+		       "region", "T", "ln", "level", "main text");
 	struct show_ctx ctx = {.format = cli->format, .err = &err};
 	sk_err_t rc = sk_store_query(st, &q, show_row, &ctx, &err);
 	if (rc == SK_OK)
@@ -146,8 +147,9 @@ int sk_cmd_show(struct sk_cli *cli)
 		char f[11], t[11];
 		sk_date_format(&q.from, f);
 		sk_date_format(&q.to, t);
-		fprintf(stderr, "no stored warnings for %s..%s (run `skred run` "
-				"first?)\n",
+		fprintf(stderr,
+			"no stored warnings for %s..%s (run `skred run` "
+			"first?)\n",
 			f, t);
 	}
 	return SK_EXIT_OK;

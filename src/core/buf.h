@@ -32,7 +32,10 @@ struct sk_buf {
 	sk_err_t fail; /* the first failure, SK_OK while none */
 };
 
-#define SK_BUF_INIT(max_) {.max = (max_)}
+#define SK_BUF_INIT(max_)                                                      \
+	{                                                                      \
+		.max = (max_)                                                  \
+	}
 void sk_buf_init(struct sk_buf *b, size_t max);
 
 /* Append n bytes; SK_OK or the (sticky) failure. */

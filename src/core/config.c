@@ -40,7 +40,7 @@ struct cfg_obj {
 /* A key set under a SK_CFG_PREFIX row. */
 struct cfg_extra {
 	const struct sk_cfg_def *prefix;
-	char *key;   /* full key, e.g. "kafka.security.protocol" */
+	char *key; /* full key, e.g. "kafka.security.protocol" */
 	char *value;
 };
 
@@ -101,7 +101,8 @@ static void register_secret(const char *value)
 		for (; *q && !strchr("/?# \t\n", *q); q++)
 			if (*q == '@')
 				at = q;
-		const char *colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+		const char *colon = at ? memchr(a, ':', (size_t)(at - a))
+				       : NULL;
 		if (colon) {
 			char pw[SK_LIMIT_CONFIG_LINE];
 			snprintf(pw, sizeof pw, "%.*s", (int)(at - colon - 1),
@@ -135,8 +136,8 @@ static const struct sk_cfg_def *find_prefix(const struct sk_config *cfg,
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct sk_cfg_def *d = cfg->e[i].def;
 		size_t pl = strlen(d->key);
-		if ((d->flags & SK_CFG_PREFIX) && strncmp(key, d->key, pl) == 0 &&
-		    key[pl])
+		if ((d->flags & SK_CFG_PREFIX) &&
+		    strncmp(key, d->key, pl) == 0 && key[pl])
 			return d;
 	}
 	return NULL;
@@ -205,7 +206,9 @@ static void enum_list(const struct sk_cfg_def *def, char *out, size_t cap)
 	out[0] = '\0';
 	for (size_t i = 0; i < k && n < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, "%s%s",
-				      i == 0 ? "" : i + 1 == k ? " or " : ", ",
+				      i == 0       ? ""
+				      : i + 1 == k ? " or "
+						   : ", ",
 				      def->values[i]);
 }
 
@@ -257,20 +260,23 @@ static sk_err_t entry_set(struct cfg_entry *en, const char *value,
 		long long v = strtoll(value, &end, 10);
 		if (errno || end == value || *end)
 			return sk_error_set(err, SK_ERR_CONFIG, false,
-					    "%s: %s must be an integer, got '%s'",
+					    "%s: %s must be an integer, got "
+					    "'%s'",
 					    source, def->key, value);
 		if (v < def->min || v > def->max)
-			return sk_error_set(
-				err, SK_ERR_CONFIG, false,
-				"%s: %s must be between %lld and %lld, got %lld",
-				source, def->key, (long long)def->min,
-				(long long)def->max, v);
+			return sk_error_set(err, SK_ERR_CONFIG, false,
+					    "%s: %s must be between %lld and "
+					    "%lld, got %lld",
+					    source, def->key,
+					    (long long)def->min,
+					    (long long)def->max, v);
 		iv = v;
 	} else if (value && def->type == SK_CFG_BOOL) {
 		bool b;
 		if (parse_bool(value, &b) != SK_OK)
 			return sk_error_set(err, SK_ERR_CONFIG, false,
-					    "%s: %s must be true or false, got '%s'",
+					    "%s: %s must be true or false, got "
+					    "'%s'",
 					    source, def->key, value);
 		iv = b;
 	}
@@ -632,8 +638,7 @@ static size_t load_file(struct sk_config *cfg, const char *path,
 sk_err_t sk_config_load_file(struct sk_config *cfg, const char *path,
 			     struct sk_error *err)
 {
-	return load_file(cfg, path, false, NULL, NULL, err) ? err->code
-							      : SK_OK;
+	return load_file(cfg, path, false, NULL, NULL, err) ? err->code : SK_OK;
 }
 
 size_t sk_config_check_file(struct sk_config *cfg, const char *path,
@@ -667,7 +672,9 @@ static sk_err_t load_env_prefixed(struct sk_config *cfg, struct sk_error *err)
 			for (size_t k = 0; k < pl; k++)
 				up[k] = d->key[k] == '.'
 						? '_'
-						: (char)toupper((unsigned char)d->key[k]);
+						: (char)toupper(
+							  (unsigned char)
+								  d->key[k]);
 			up[pl] = '\0';
 			const char *name = e + 6;
 			if (strncmp(name, up, pl) != 0 || name + pl >= eq)
@@ -679,7 +686,8 @@ static sk_err_t load_env_prefixed(struct sk_config *cfg, struct sk_error *err)
 			     p < eq && kl < sizeof key - 1; p++)
 				key[kl++] = *p == '_'
 						    ? '.'
-						    : (char)tolower((unsigned char)*p);
+						    : (char)tolower((
+							      unsigned char)*p);
 			key[kl] = '\0';
 			/* Defined keys were handled by their exact name. */
 			bool defined = false;
@@ -688,8 +696,11 @@ static sk_err_t load_env_prefixed(struct sk_config *cfg, struct sk_error *err)
 				size_t p = 6;
 				for (const char *k = cfg->e[j].def->key;
 				     *k && p < sizeof envn - 1; k++)
-					envn[p++] = *k == '.' ? '_'
-							      : (char)toupper((unsigned char)*k);
+					envn[p++] =
+						*k == '.'
+							? '_'
+							: (char)toupper((
+								  unsigned char)*k);
 				envn[p] = '\0';
 				if (strlen(envn) == (size_t)(eq - e) &&
 				    strncmp(envn, e, (size_t)(eq - e)) == 0)
@@ -716,7 +727,9 @@ sk_err_t sk_config_load_env(struct sk_config *cfg, struct sk_error *err)
 		size_t p = 6;
 		for (const char *k = cfg->e[i].def->key;
 		     *k && p < sizeof name - 1; k++)
-			name[p++] = *k == '.' ? '_' : (char)toupper((unsigned char)*k);
+			name[p++] = *k == '.'
+					    ? '_'
+					    : (char)toupper((unsigned char)*k);
 		name[p] = '\0';
 		const char *v = getenv(name);
 		if (!v)
@@ -847,11 +860,10 @@ void sk_config_each_prefixed(const struct sk_config *cfg, const char *prefix,
 /* Show one value: a secret as SK_REDACTED (an empty one as empty, so an
  * unset secret is visible as unset), anything else with URL userinfo and
  * registered secrets masked. */
-static void show(const struct sk_cfg_def *def, const char *key,
-		 const char *value,
-		 void (*fn)(const struct sk_cfg_def *def, const char *value,
-			    void *ud),
-		 void *ud)
+static void
+show(const struct sk_cfg_def *def, const char *key, const char *value,
+     void (*fn)(const struct sk_cfg_def *def, const char *value, void *ud),
+     void *ud)
 {
 	if (!value || !*value || key_secret(def, key)) {
 		fn(def, value && *value ? SK_REDACTED : value, ud);
@@ -924,8 +936,8 @@ const struct sk_cfg_def sk_core_cfg[] = {
 	 "directory for the bus log and the warehouse (env SKRED_DATA_DIR)",
 	 offsetof(struct sk_core_conf, data_dir), NULL},
 	{"log_level", SK_CFG_ENUM, "info", 0, 0, 0,
-	 "error, warn, info or debug",
-	 offsetof(struct sk_core_conf, log_level), log_levels},
+	 "error, warn, info or debug", offsetof(struct sk_core_conf, log_level),
+	 log_levels},
 	SK_CFG_END(struct sk_core_conf),
 };
 

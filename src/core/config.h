@@ -18,7 +18,12 @@
  *   SK_CFG_BOOL  bool          1/true/yes/on, 0/false/no/off
  *   SK_CFG_ENUM  int           index into the row's values (NULL-ended)
  */
-enum sk_cfg_type { SK_CFG_STR, SK_CFG_INT, SK_CFG_BOOL, SK_CFG_ENUM };
+enum sk_cfg_type {
+	SK_CFG_STR,
+	SK_CFG_INT,
+	SK_CFG_BOOL,
+	SK_CFG_ENUM
+};
 
 /* A secret: shown as SK_REDACTED, scrubbed from every log line and error
  * message (sk_redact_add), and accepted as "@PATH" (the file's content, its
@@ -45,20 +50,23 @@ enum sk_cfg_type { SK_CFG_STR, SK_CFG_INT, SK_CFG_BOOL, SK_CFG_ENUM };
  * own struct, which the config fills as each layer is set, so every value
  * a module reads has been parsed and checked at load). */
 struct sk_cfg_def {
-	const char *key;    /* "fetch.concurrency" */
+	const char *key; /* "fetch.concurrency" */
 	enum sk_cfg_type type;
-	const char *def;    /* default as text, NULL = unset */
-	int64_t min, max;   /* for SK_CFG_INT */
+	const char *def;  /* default as text, NULL = unset */
+	int64_t min, max; /* for SK_CFG_INT */
 	unsigned flags;
-	const char *doc;    /* one line */
-	size_t offset;      /* offsetof the field (see sk_cfg_type); in the
+	const char *doc; /* one line */
+	size_t offset;   /* offsetof the field (see sk_cfg_type); in the
 			     * terminating row: sizeof the struct, 0 = the
 			     * table binds no struct */
 	const char *const *values; /* SK_CFG_ENUM: the allowed names */
 };
 
 /* The row that ends a table whose rows bind fields of struct type T. */
-#define SK_CFG_END(T) {NULL, 0, NULL, 0, 0, 0, NULL, sizeof(T), NULL}
+#define SK_CFG_END(T)                                                          \
+	{                                                                      \
+		NULL, 0, NULL, 0, 0, 0, NULL, sizeof(T), NULL                  \
+	}
 
 struct sk_config;
 

@@ -11,22 +11,22 @@
 /* Stable numbers: they appear in logs, the ledger and exit paths. */
 typedef enum {
 	SK_OK = 0,
-	SK_ERR_NOMEM = 1,       /* allocation failed */
-	SK_ERR_INVAL = 2,       /* bad argument or usage */
-	SK_ERR_IO = 3,          /* file or socket I/O */
-	SK_ERR_PARSE = 4,       /* malformed input (JSON, dates, config) */
-	SK_ERR_LIMIT = 5,       /* a documented size cap was exceeded */
-	SK_ERR_NOTFOUND = 6,    /* no such thing */
-	SK_ERR_HTTP = 7,        /* upstream answered with an HTTP error */
-	SK_ERR_DB = 8,          /* SQLite error */
-	SK_ERR_BUS = 9,         /* bus backend error */
-	SK_ERR_STORE = 10,      /* warehouse backend error */
-	SK_ERR_CONFIG = 11,     /* invalid configuration */
-	SK_ERR_TIMEOUT = 12,    /* a deadline passed */
-	SK_ERR_VALIDATE = 13,   /* a record failed validation */
-	SK_ERR_INTERRUPTED = 14,/* stopped by a signal */
-	SK_ERR_NET = 15,        /* connection-level network failure */
-	SK_ERR_CONFLICT = 16,   /* lost a race: another process owns it */
+	SK_ERR_NOMEM = 1,        /* allocation failed */
+	SK_ERR_INVAL = 2,        /* bad argument or usage */
+	SK_ERR_IO = 3,           /* file or socket I/O */
+	SK_ERR_PARSE = 4,        /* malformed input (JSON, dates, config) */
+	SK_ERR_LIMIT = 5,        /* a documented size cap was exceeded */
+	SK_ERR_NOTFOUND = 6,     /* no such thing */
+	SK_ERR_HTTP = 7,         /* upstream answered with an HTTP error */
+	SK_ERR_DB = 8,           /* SQLite error */
+	SK_ERR_BUS = 9,          /* bus backend error */
+	SK_ERR_STORE = 10,       /* warehouse backend error */
+	SK_ERR_CONFIG = 11,      /* invalid configuration */
+	SK_ERR_TIMEOUT = 12,     /* a deadline passed */
+	SK_ERR_VALIDATE = 13,    /* a record failed validation */
+	SK_ERR_INTERRUPTED = 14, /* stopped by a signal */
+	SK_ERR_NET = 15,         /* connection-level network failure */
+	SK_ERR_CONFLICT = 16,    /* lost a race: another process owns it */
 	SK_ERR__COUNT
 } sk_err_t;
 

@@ -40,7 +40,6 @@ sk_err_t sk_mkdir_p(const char *dir, struct sk_error *err)
 	return SK_OK;
 }
 
-
 static volatile sig_atomic_t stop_flag;
 
 void sk_stop_request(void)
@@ -80,10 +79,10 @@ static void fake_init(void)
 	if (s && strlen(s) >= 19 && strlen(s) < sizeof buf) {
 		snprintf(buf, sizeof buf, "%.19s", s);
 		if (sk_civil_parse(buf, &c) == SK_OK) {
-			fake_base_ms = sk_days_from_civil(c.y, c.m, c.d) *
-					       86400000 +
-				       ((int64_t)c.hh * 3600 + c.mi * 60 + c.ss) *
-					       1000;
+			fake_base_ms =
+				sk_days_from_civil(c.y, c.m, c.d) * 86400000 +
+				((int64_t)c.hh * 3600 + c.mi * 60 + c.ss) *
+					1000;
 			fake_mono0 = sk_mono_ms();
 			const char *sp = getenv("SKRED_FAKE_SPEED");
 			if (sp && strtoll(sp, NULL, 10) > 0)

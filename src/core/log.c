@@ -47,7 +47,8 @@ void sk_log_write(enum sk_log_level level, const char *subsys, const char *fmt,
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	const char *lv = level_names[level < 0 || level > SK_LOG_DEBUG ? 0 : level];
+	const char *lv =
+		level_names[level < 0 || level > SK_LOG_DEBUG ? 0 : level];
 	pthread_mutex_lock(&log_lock);
 	fprintf(stderr, "%s %-5s %s: %s\n", ts, lv, subsys ? subsys : "-",
 		line);

@@ -6,7 +6,12 @@
 #ifndef SK_CORE_LOG_H
 #define SK_CORE_LOG_H
 
-enum sk_log_level { SK_LOG_ERROR = 0, SK_LOG_WARN, SK_LOG_INFO, SK_LOG_DEBUG };
+enum sk_log_level {
+	SK_LOG_ERROR = 0,
+	SK_LOG_WARN,
+	SK_LOG_INFO,
+	SK_LOG_DEBUG
+};
 
 extern int sk_log_level_current;
 

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SK_REDACT_MIN_LEN 4       /* shorter secret values are not scrubbed */
-#define SK_REDACT_MAX_SECRETS 64  /* registered values kept */
-#define SK_REDACTED "(redacted)"  /* how `skred config` shows a secret */
+#define SK_REDACT_MIN_LEN 4      /* shorter secret values are not scrubbed */
+#define SK_REDACT_MAX_SECRETS 64 /* registered values kept */
+#define SK_REDACTED "(redacted)" /* how `skred config` shows a secret */
 
 /* Copy in to out (cap bytes, always NUL-terminated when cap > 0) with URL
  * userinfo masked ("https://user:pw@host" -> "https://user:***@host", a

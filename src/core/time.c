@@ -43,7 +43,8 @@ void sk_civil_from_days(int64_t z, int *y, int *m, int *d)
 
 static int days_in_month(int y, int m)
 {
-	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int dim[] = {31, 28, 31, 30, 31, 30,
+				  31, 31, 30, 31, 30, 31};
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return dim[m - 1];
@@ -95,8 +96,8 @@ void sk_date_format(const struct sk_date *d, char out[11])
 struct sk_date sk_date_add_days(struct sk_date d, int days)
 {
 	struct sk_date r;
-	sk_civil_from_days(sk_days_from_civil(d.y, d.m, d.d) + days, &r.y,
-			   &r.m, &r.d);
+	sk_civil_from_days(sk_days_from_civil(d.y, d.m, d.d) + days, &r.y, &r.m,
+			   &r.d);
 	return r;
 }
 
@@ -236,9 +237,8 @@ void sk_time_format_utc(int64_t utc_ms, char out[SK_TIME_UTC_LEN])
 	int y, m, d;
 	sk_civil_from_days(days, &y, &m, &d);
 	snprintf(out, SK_TIME_UTC_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 y % 10000, m, d, (int)(rem / 3600000),
-		 (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-		 (int)(rem % 1000));
+		 y % 10000, m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+		 (int)(rem / 1000 % 60), (int)(rem % 1000));
 }
 
 bool sk_time_parse_utc(const char *s, int64_t *utc_ms)
@@ -289,12 +289,13 @@ sk_err_t sk_http_date_parse(const char *s, size_t n, int64_t *utc_ms)
 {
 	static const char *const wkday[] = {"Mon", "Tue", "Wed", "Thu",
 					    "Fri", "Sat", "Sun", NULL};
-	static const char *const weekday[] = {
-		"Monday", "Tuesday", "Wednesday", "Thursday",
-		"Friday", "Saturday", "Sunday", NULL};
-	static const char *const month[] = {"Jan", "Feb", "Mar", "Apr",
-					    "May", "Jun", "Jul", "Aug",
-					    "Sep", "Oct", "Nov", "Dec", NULL};
+	static const char *const weekday[] = {"Monday",    "Tuesday",
+					      "Wednesday", "Thursday",
+					      "Friday",    "Saturday",
+					      "Sunday",    NULL};
+	static const char *const month[] = {"Jan", "Feb", "Mar", "Apr", "May",
+					    "Jun", "Jul", "Aug", "Sep", "Oct",
+					    "Nov", "Dec", NULL};
 	size_t l;
 	int y, m, d, secs;
 	if (!s || n > SK_LIMIT_HTTP_DATE)

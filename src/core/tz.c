@@ -44,7 +44,7 @@ struct tz_posix {
 };
 
 struct sk_tz {
-	const char *name;          /* into this allocation */
+	const char *name; /* into this allocation */
 	size_t ntrans;
 	const int64_t *trans;      /* UTC seconds, strictly ascending */
 	const uint8_t *trans_type; /* index into type_off */
@@ -98,7 +98,8 @@ static int64_t rule_day(const struct tz_rule *r, int y)
 {
 	int64_t jan1 = sk_days_from_civil(y, 1, 1);
 	if (r->kind == 'J')
-		return jan1 + r->n - 1 + (r->n >= 60 && month_length(y, 2) == 29);
+		return jan1 + r->n - 1 +
+		       (r->n >= 60 && month_length(y, 2) == 29);
 	if (r->kind == 'N')
 		return jan1 + r->n;
 	int64_t first = sk_days_from_civil(y, r->mon, 1);
@@ -134,9 +135,9 @@ static size_t footer_events(const struct tz_posix *f, int y,
 	for (size_t i = 1; i < n; i++) { /* insertion sort, ten items */
 		struct tz_event e = ev[i];
 		size_t j = i;
-		while (j > 0 && (ev[j - 1].at > e.at ||
-				 (ev[j - 1].at == e.at && ev[j - 1].dst &&
-				  !e.dst))) {
+		while (j > 0 &&
+		       (ev[j - 1].at > e.at ||
+			(ev[j - 1].at == e.at && ev[j - 1].dst && !e.dst))) {
 			ev[j] = ev[j - 1];
 			j--;
 		}
@@ -158,8 +159,7 @@ static int32_t footer_offset(const struct tz_posix *f, int64_t t)
 }
 
 /* First rule event strictly after t; false if none (no daylight time). */
-static bool footer_next_event(const struct tz_posix *f, int64_t t,
-			      int64_t *at)
+static bool footer_next_event(const struct tz_posix *f, int64_t t, int64_t *at)
 {
 	if (!f->has_dst)
 		return false;
@@ -481,7 +481,8 @@ static int64_t be64(const unsigned char *p)
 
 /* "tz: <name>: <message>" */
 static sk_err_t tz_fail(struct sk_error *err, sk_err_t code, const char *name,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+			const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 static sk_err_t tz_fail(struct sk_error *err, sk_err_t code, const char *name,
 			const char *fmt, ...)
 {
@@ -519,13 +520,11 @@ static sk_err_t read_header(const unsigned char *data, size_t len, size_t at,
 	h->charcnt = be32(p + 40);
 	if (h->typecnt == 0 || h->typecnt > MAX_TYPES ||
 	    (h->isutcnt != 0 && h->isutcnt != h->typecnt) ||
-	    (h->isstdcnt != 0 && h->isstdcnt != h->typecnt) ||
-	    h->charcnt == 0)
+	    (h->isstdcnt != 0 && h->isstdcnt != h->typecnt) || h->charcnt == 0)
 		return tz_fail(err, SK_ERR_PARSE, name,
 			       "inconsistent TZif counts (types %u, isut %u, "
 			       "isstd %u, chars %u)",
-			       h->typecnt, h->isutcnt, h->isstdcnt,
-			       h->charcnt);
+			       h->typecnt, h->isutcnt, h->isstdcnt, h->charcnt);
 	if (h->timecnt > SK_LIMIT_TZ_TRANSITIONS ||
 	    h->leapcnt > SK_LIMIT_TZ_TRANSITIONS ||
 	    h->charcnt > SK_LIMIT_TZ_CHARS)
@@ -570,7 +569,8 @@ sk_err_t sk_tz_parse(const unsigned char *data, size_t len, const char *name,
 		return sk_error_set(err, SK_ERR_INVAL, false, "tz: no data");
 	if (len > SK_LIMIT_TZIF)
 		return tz_fail(err, SK_ERR_LIMIT, label,
-			       "TZif data of %zu bytes exceeds the %u-byte limit",
+			       "TZif data of %zu bytes exceeds the %u-byte "
+			       "limit",
 			       len, SK_LIMIT_TZIF);
 	if ((rc = read_header(data, len, 0, &h, label, err)) != SK_OK)
 		return rc;
@@ -609,7 +609,8 @@ sk_err_t sk_tz_parse(const unsigned char *data, size_t len, const char *name,
 		footlen = (size_t)((const char *)nl - foot);
 		if (footlen > SK_LIMIT_TZ_FOOTER)
 			return tz_fail(err, SK_ERR_LIMIT, label,
-				       "footer of %zu bytes exceeds the %u-byte "
+				       "footer of %zu bytes exceeds the "
+				       "%u-byte "
 				       "limit",
 				       footlen, SK_LIMIT_TZ_FOOTER);
 		end += footlen + 2;
@@ -702,8 +703,7 @@ static bool name_ok(const char *name)
 	return true;
 }
 
-sk_err_t sk_tz_load(const char *name, struct sk_tz **out,
-		    struct sk_error *err)
+sk_err_t sk_tz_load(const char *name, struct sk_tz **out, struct sk_error *err)
 {
 	return sk_tz_load_dir(NULL, name, out, err);
 }

@@ -23,8 +23,7 @@ struct sk_tz;
 /* Load zone name ("Europe/Oslo", "UTC") from the directory named by the
  * environment variable SKRED_ZONEINFO, or SK_TZ_DIR_DEFAULT when it is unset
  * or empty. Same as sk_tz_load_dir(NULL, name, out, err). */
-sk_err_t sk_tz_load(const char *name, struct sk_tz **out,
-		    struct sk_error *err);
+sk_err_t sk_tz_load(const char *name, struct sk_tz **out, struct sk_error *err);
 
 /* Load zone name from dir (NULL or "": as sk_tz_load): read <dir>/<name>,
  * at most SK_LIMIT_TZIF bytes, and sk_tz_parse it. name must be 1 to

@@ -55,7 +55,7 @@ struct sk_cql_conn {
 	size_t out_off;                  /* bytes of out already sent */
 	uint8_t *in;                     /* received, not yet consumed */
 	size_t in_len, in_off;
-	uint8_t hdr[SK_CQL_HEADER_LEN];  /* the frame being received */
+	uint8_t hdr[SK_CQL_HEADER_LEN]; /* the frame being received */
 	size_t hdr_have;
 	bool in_body;
 	struct sk_cql_header cur;
@@ -74,7 +74,11 @@ struct sk_cql_conn {
 
 /* ============================================================ transport */
 
-enum { IO_AGAIN = 0, IO_ERROR = -1, IO_EOF = -2 };
+enum {
+	IO_AGAIN = 0,
+	IO_ERROR = -1,
+	IO_EOF = -2
+};
 
 /* Last transport error as text (errno or OpenSSL's queue). */
 static void io_errstr(struct sk_cql_conn *c, int saved_errno, char *buf,
@@ -98,7 +102,8 @@ static ssize_t io_send(struct sk_cql_conn *c, const uint8_t *p, size_t n)
 {
 #ifdef SKRED_HAVE_OPENSSL
 	if (c->ssl) {
-		int r = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+		int r = SSL_write(c->ssl, p,
+				  n > INT32_MAX ? INT32_MAX : (int)n);
 		if (r > 0)
 			return r;
 		switch (SSL_get_error(c->ssl, r)) {
@@ -272,7 +277,8 @@ static sk_err_t io_fail(struct sk_cql_conn *c, ssize_t r, const char *what)
 	char msg[256];
 	if (r == IO_EOF)
 		return conn_kill(c, SK_ERR_NET, true,
-				 "%s: connection closed by the server", c->name);
+				 "%s: connection closed by the server",
+				 c->name);
 	io_errstr(c, saved, msg, sizeof msg);
 	return conn_kill(c, SK_ERR_NET, true, "%s: %s failed: %s", c->name,
 			 what, msg);
@@ -291,8 +297,8 @@ static void dispatch(struct sk_cql_conn *c, const struct sk_cql_header *h,
 		free(body);
 		return;
 	}
-	struct sk_cql_call *call =
-		(unsigned)s < c->max_streams ? c->slots[s] : NULL;
+	struct sk_cql_call *call = (unsigned)s < c->max_streams ? c->slots[s]
+								: NULL;
 	if (!call) {
 		sk_log(SK_LOG_DEBUG, "cql",
 		       "%s: discarding %s for unused stream %d", c->name,
@@ -369,7 +375,8 @@ static sk_err_t consume(struct sk_cql_conn *c)
 			memcpy(c->hdr + c->hdr_have, p, n);
 			c->hdr_have += n;
 			c->in_off += n;
-			if (c->hdr_have == sizeof c->hdr && got_header(c) != SK_OK)
+			if (c->hdr_have == sizeof c->hdr &&
+			    got_header(c) != SK_OK)
 				return c->dead_rc;
 			continue;
 		}
@@ -394,7 +401,8 @@ static sk_err_t consume(struct sk_cql_conn *c)
 static sk_err_t read_ready(struct sk_cql_conn *c)
 {
 	while (!c->dead) {
-		ssize_t r = io_recv(c, c->in + c->in_len, CONN_IN_BUF - c->in_len);
+		ssize_t r = io_recv(c, c->in + c->in_len,
+				    CONN_IN_BUF - c->in_len);
 		if (r == IO_AGAIN)
 			break;
 		if (r < 0)
@@ -510,7 +518,8 @@ sk_err_t sk_cql_conn_pump(struct sk_cql_conn *c, int64_t until,
 			int16_t s = call->stream;
 			abandon_call(c, call);
 			call->done = true;
-			call->rc = sk_error_set(&call->err, SK_ERR_TIMEOUT, true,
+			call->rc = sk_error_set(&call->err, SK_ERR_TIMEOUT,
+						true,
 						"%s: no answer within %d ms "
 						"(stream %d)",
 						c->name, call->timeout_ms, s);
@@ -542,9 +551,9 @@ sk_err_t sk_cql_conn_pump(struct sk_cql_conn *c, int64_t until,
 #endif
 	{
 		int64_t t = next - now;
-		timeout = t <= 0 ? 0
-				 : t > CONN_POLL_MAX_MS ? CONN_POLL_MAX_MS
-							: (int)t;
+		timeout = t <= 0                 ? 0
+			  : t > CONN_POLL_MAX_MS ? CONN_POLL_MAX_MS
+						 : (int)t;
 	}
 	struct pollfd pfd = {.fd = c->fd, .events = events};
 	int r = poll(&pfd, 1, timeout);
@@ -614,8 +623,9 @@ static sk_err_t tcp_connect(struct sk_cql_conn *c,
 	snprintf(port, sizeof port, "%d", o->port);
 	int g = getaddrinfo(o->host, port, &hints, &res);
 	if (g != 0)
-		return sk_error_set(err, SK_ERR_NET, true, "%s: cannot resolve: %s",
-				    c->name, gai_strerror(g));
+		return sk_error_set(err, SK_ERR_NET, true,
+				    "%s: cannot resolve: %s", c->name,
+				    gai_strerror(g));
 	sk_err_t rc = sk_error_set(err, SK_ERR_NET, true,
 				   "%s: no address to connect to", c->name);
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -633,13 +643,15 @@ static sk_err_t tcp_connect(struct sk_cql_conn *c,
 			e = errno;
 			while (e == EINPROGRESS || e == EINTR) {
 				int64_t left = deadline - sk_mono_ms();
-				struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+				struct pollfd pfd = {.fd = fd,
+						     .events = POLLOUT};
 				if (left <= 0) {
 					e = ETIMEDOUT;
 					break;
 				}
-				int r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX
-								       : (int)left);
+				int r = poll(&pfd, 1,
+					     left > INT32_MAX ? INT32_MAX
+							      : (int)left);
 				if (r < 0 && errno == EINTR)
 					continue;
 				if (r <= 0) {
@@ -655,8 +667,10 @@ static sk_err_t tcp_connect(struct sk_cql_conn *c,
 		}
 		if (e == 0) {
 			int one = 1;
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof one);
+			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one,
+				   sizeof one);
 			c->fd = fd;
 			freeaddrinfo(res);
 			return SK_OK;
@@ -688,8 +702,8 @@ static sk_err_t tls_fail(struct sk_cql_conn *c, const char *what,
 		return sk_error_set(err, SK_ERR_CONFIG, false,
 				    "%s: TLS certificate rejected: %s", c->name,
 				    X509_verify_cert_error_string(v));
-	return sk_error_set(err, SK_ERR_NET, true, "%s: %s failed%s%s",
-			    c->name, what, msg[0] ? ": " : "", msg);
+	return sk_error_set(err, SK_ERR_NET, true, "%s: %s failed%s%s", c->name,
+			    what, msg[0] ? ": " : "", msg);
 }
 #endif
 
@@ -746,9 +760,14 @@ static sk_err_t tls_start(struct sk_cql_conn *c,
 			return SK_OK;
 		short ev;
 		switch (SSL_get_error(c->ssl, r)) {
-		case SSL_ERROR_WANT_READ: ev = POLLIN; break;
-		case SSL_ERROR_WANT_WRITE: ev = POLLOUT; break;
-		default: return tls_fail(c, "TLS handshake", err);
+		case SSL_ERROR_WANT_READ:
+			ev = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			ev = POLLOUT;
+			break;
+		default:
+			return tls_fail(c, "TLS handshake", err);
 		}
 		int64_t left = deadline - sk_mono_ms();
 		if (left <= 0)
@@ -756,7 +775,8 @@ static sk_err_t tls_start(struct sk_cql_conn *c,
 					    "%s: TLS handshake timed out",
 					    c->name);
 		struct pollfd pfd = {.fd = c->fd, .events = ev};
-		if (poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left) < 0 &&
+		if (poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left) <
+			    0 &&
 		    errno != EINTR)
 			return sk_error_set(err, SK_ERR_NET, true,
 					    "%s: poll: %s", c->name,
@@ -777,10 +797,10 @@ static sk_err_t roundtrip(struct sk_cql_conn *c, struct sk_buf *frame,
 		return sk_error_set(err, SK_ERR_TIMEOUT, true,
 				    "%s: connect timed out before %s", c->name,
 				    what);
-	sk_err_t rc = sk_cql_conn_start(c, &call, (uint8_t *)frame->data,
-					frame->len,
-					left > INT32_MAX ? INT32_MAX : (int)left,
-					err);
+	sk_err_t rc =
+		sk_cql_conn_start(c, &call, (uint8_t *)frame->data, frame->len,
+				  left > INT32_MAX ? INT32_MAX : (int)left,
+				  err);
 	if (rc == SK_OK)
 		rc = sk_cql_conn_wait(c, &call, err);
 	if (rc != SK_OK) {
@@ -801,8 +821,8 @@ static sk_err_t roundtrip(struct sk_cql_conn *c, struct sk_buf *frame,
 }
 
 static sk_err_t unexpected(struct sk_cql_conn *c,
-			   const struct sk_cql_response *resp,
-			   const char *what, struct sk_error *err)
+			   const struct sk_cql_response *resp, const char *what,
+			   struct sk_error *err)
 {
 	if (resp->h.opcode == SK_CQL_OP_ERROR)
 		return sk_cql_error_set_server(err, resp->error, c->name);
@@ -828,8 +848,7 @@ static sk_err_t authenticate(struct sk_cql_conn *c,
 					 o->password ? o->password : "");
 	if (rc != SK_OK)
 		return sk_error_set(err, rc, false,
-				    "%s: cannot encode AUTH_RESPONSE",
-				    c->name);
+				    "%s: cannot encode AUTH_RESPONSE", c->name);
 	rc = roundtrip(c, frame, deadline, &resp, "AUTH_RESPONSE", err);
 	/* The password must not linger in memory we keep. */
 	explicit_bzero(frame->data, frame->cap);
@@ -873,7 +892,8 @@ static sk_err_t use_keyspace(struct sk_cql_conn *c, const char *ks,
 	struct sk_cql_response resp;
 	sk_err_t rc = sk_buf_puts(&q, "USE \"");
 	for (const char *p = ks; *p && rc == SK_OK; p++)
-		rc = *p == '"' ? sk_buf_puts(&q, "\"\"") : sk_buf_append(&q, p, 1);
+		rc = *p == '"' ? sk_buf_puts(&q, "\"\"")
+			       : sk_buf_append(&q, p, 1);
 	if (rc == SK_OK)
 		rc = sk_buf_puts(&q, "\"");
 	sk_buf_reset(frame);
@@ -934,8 +954,8 @@ sk_err_t sk_cql_conn_open(struct sk_cql_conn **out,
 		return sk_error_set(err, SK_ERR_NOMEM, false,
 				    "cql: out of memory");
 	c->fd = -1;
-	snprintf(c->name, sizeof c->name, strchr(o->host, ':') ? "[%s]:%d" : "%s:%d",
-		 o->host, o->port);
+	snprintf(c->name, sizeof c->name,
+		 strchr(o->host, ':') ? "[%s]:%d" : "%s:%d", o->host, o->port);
 	c->frame_max = o->frame_max ? o->frame_max : SK_CQL_LIMIT_FRAME;
 	if (c->frame_max > SK_CQL_LIMIT_FRAME_HARD)
 		c->frame_max = SK_CQL_LIMIT_FRAME_HARD;

@@ -47,12 +47,12 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ limits */
-#define SK_CQL_LIMIT_FRAME (16u * 1024 * 1024)   /* default frame_max (body) */
+#define SK_CQL_LIMIT_FRAME (16u * 1024 * 1024) /* default frame_max (body) */
 #define SK_CQL_LIMIT_FRAME_HARD (256u * 1024 * 1024) /* protocol maximum */
-#define SK_CQL_LIMIT_TYPE_DEPTH 16    /* nesting of type options */
-#define SK_CQL_LIMIT_PREPARED 4096    /* cached statements per session */
-#define SK_CQL_LIMIT_HOSTS 64         /* contact points per session */
-#define SK_CQL_LIMIT_STREAMS 32768    /* requests in flight per connection */
+#define SK_CQL_LIMIT_TYPE_DEPTH 16 /* nesting of type options */
+#define SK_CQL_LIMIT_PREPARED 4096 /* cached statements per session */
+#define SK_CQL_LIMIT_HOSTS 64      /* contact points per session */
+#define SK_CQL_LIMIT_STREAMS 32768 /* requests in flight per connection */
 #define SK_CQL_DEFAULT_PORT 9042
 
 /* -------------------------------------------------------------- constants */
@@ -243,9 +243,9 @@ static inline struct sk_cql_value sk_cql_value_timestamp(int64_t ms)
 /* Days since 1970-01-01 (may be negative), as for sk_days_from_civil. */
 static inline struct sk_cql_value sk_cql_value_date(int64_t days)
 {
-	return (struct sk_cql_value){
-		.kind = SK_CQL_DATE,
-		.u.date = (uint32_t)(SK_CQL_DATE_EPOCH + (uint64_t)days)};
+	return (struct sk_cql_value){.kind = SK_CQL_DATE,
+				     .u.date = (uint32_t)(SK_CQL_DATE_EPOCH +
+							  (uint64_t)days)};
 }
 /* NUL-terminated text; NULL s gives a NULL value. */
 static inline struct sk_cql_value sk_cql_value_text(const char *s)
@@ -261,8 +261,8 @@ static inline struct sk_cql_value sk_cql_value_textn(const char *s, size_t n)
 }
 static inline struct sk_cql_value sk_cql_value_blob(const void *p, size_t n)
 {
-	return (struct sk_cql_value){
-		.kind = SK_CQL_BLOB, .u.bytes = {(const uint8_t *)p, n}};
+	return (struct sk_cql_value){.kind = SK_CQL_BLOB,
+				     .u.bytes = {(const uint8_t *)p, n}};
 }
 static inline struct sk_cql_value sk_cql_value_uuid(const uint8_t u[16])
 {
@@ -316,12 +316,12 @@ struct sk_cql_column {
 
 /* Rows metadata or prepared bind/result metadata. */
 struct sk_cql_meta {
-	int32_t flags;     /* SK_CQL_META_* as received */
+	int32_t flags; /* SK_CQL_META_* as received */
 	int32_t n_columns;
 	const struct sk_cql_column *columns; /* NULL with NO_METADATA */
 	const uint8_t *paging_state;         /* NULL unless HAS_MORE_PAGES */
 	size_t paging_state_len;
-	int32_t n_pk;                        /* bind metadata only */
+	int32_t n_pk; /* bind metadata only */
 	const uint16_t *pk_index;
 };
 
@@ -372,8 +372,7 @@ struct sk_cql_result {
 const struct sk_cql_value *sk_cql_result_cell(const struct sk_cql_result *res,
 					      int32_t row, int32_t col);
 /* Index of the column named name, or -1. */
-int32_t sk_cql_result_column(const struct sk_cql_result *res,
-			     const char *name);
+int32_t sk_cql_result_column(const struct sk_cql_result *res, const char *name);
 /* Accepts NULL. */
 void sk_cql_result_free(struct sk_cql_result *res);
 
@@ -381,13 +380,13 @@ void sk_cql_result_free(struct sk_cql_result *res);
 
 /* The decoded ERROR message of the last failed call. */
 struct sk_cql_server_error {
-	int32_t code;           /* enum sk_cql_error_code */
-	const char *message;    /* never NULL */
+	int32_t code;        /* enum sk_cql_error_code */
+	const char *message; /* never NULL */
 	/* unavailable, read/write timeout, read/write failure: */
-	uint16_t consistency;   /* protocol code; sk_cql_consistency_name */
-	int32_t required, alive;                /* unavailable */
+	uint16_t consistency;    /* protocol code; sk_cql_consistency_name */
+	int32_t required, alive; /* unavailable */
 	int32_t received, blockfor, numfailures; /* timeouts, failures */
-	bool data_present;                      /* read timeout/failure */
+	bool data_present;                       /* read timeout/failure */
 	const char *write_type; /* write timeout/failure, else NULL */
 	/* already exists: keyspace and table ("" for a keyspace);
 	 * function failure: keyspace, function and argument types. */
@@ -407,9 +406,9 @@ struct sk_cql_session_opts {
 	 * default port 9042. Tried in order; the first that completes the
 	 * handshake is used until its connection is lost. */
 	const char *contact_points;
-	const char *username;  /* NULL: no authentication offered */
-	const char *password;  /* never logged, never put in messages */
-	const char *keyspace;  /* NULL: none; else USE on every connection */
+	const char *username;   /* NULL: no authentication offered */
+	const char *password;   /* never logged, never put in messages */
+	const char *keyspace;   /* NULL: none; else USE on every connection */
 	int connect_timeout_ms; /* TCP + TLS + handshake; 0 = 5000 */
 	int request_timeout_ms; /* per request; 0 = 12000 */
 	uint32_t frame_max;     /* frame body cap, both ways; 0 = 16 MiB */
@@ -450,11 +449,11 @@ struct sk_cql_params {
 	enum sk_cql_consistency serial_consistency; /* DEFAULT: not sent */
 	const struct sk_cql_value *values;          /* positional */
 	size_t n_values;
-	int32_t page_size;             /* > 0: ask for pages of this size */
-	const uint8_t *paging_state;   /* NULL: from the start */
+	int32_t page_size;           /* > 0: ask for pages of this size */
+	const uint8_t *paging_state; /* NULL: from the start */
 	size_t paging_state_len;
-	int64_t timestamp_us;          /* > 0: default timestamp (µs) */
-	bool skip_metadata;            /* Rows without metadata: cells come
+	int64_t timestamp_us; /* > 0: default timestamp (µs) */
+	bool skip_metadata;   /* Rows without metadata: cells come
 					* back as SK_CQL_RAW */
 };
 

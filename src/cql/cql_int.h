@@ -150,14 +150,12 @@ bool sk_cql_read_long_string(struct sk_cql_reader *r, const char **s,
 bool sk_cql_read_string_dup(struct sk_cql_reader *r, struct sk_cql_arena *a,
 			    const char **s);
 /* [bytes]: *p NULL for null (any negative length). Borrowed. */
-bool sk_cql_read_bytes(struct sk_cql_reader *r, const uint8_t **p,
-		       int32_t *n);
+bool sk_cql_read_bytes(struct sk_cql_reader *r, const uint8_t **p, int32_t *n);
 /* [short bytes], borrowed. */
 bool sk_cql_read_short_bytes(struct sk_cql_reader *r, const uint8_t **p,
 			     size_t *n);
 /* [value]: *n is -1 for null, -2 for not set; below -2 fails. */
-bool sk_cql_read_value(struct sk_cql_reader *r, const uint8_t **p,
-		       int32_t *n);
+bool sk_cql_read_value(struct sk_cql_reader *r, const uint8_t **p, int32_t *n);
 /* [string list] into the arena: *list has *n NUL-terminated strings. */
 bool sk_cql_read_string_list(struct sk_cql_reader *r, struct sk_cql_arena *a,
 			     const char *const **list, size_t *n);
@@ -212,14 +210,12 @@ void sk_cql_write_long(struct sk_cql_writer *w, int64_t v);
 void sk_cql_write_raw(struct sk_cql_writer *w, const void *p, size_t n);
 void sk_cql_write_string(struct sk_cql_writer *w, const char *s, size_t n);
 void sk_cql_write_cstring(struct sk_cql_writer *w, const char *s);
-void sk_cql_write_long_string(struct sk_cql_writer *w, const char *s,
-			      size_t n);
+void sk_cql_write_long_string(struct sk_cql_writer *w, const char *s, size_t n);
 /* [bytes]; p NULL writes a null (-1). */
 void sk_cql_write_bytes(struct sk_cql_writer *w, const void *p, size_t n);
-void sk_cql_write_short_bytes(struct sk_cql_writer *w, const void *p,
+void sk_cql_write_short_bytes(struct sk_cql_writer *w, const void *p, size_t n);
+void sk_cql_write_string_list(struct sk_cql_writer *w, const char *const *list,
 			      size_t n);
-void sk_cql_write_string_list(struct sk_cql_writer *w,
-			      const char *const *list, size_t n);
 void sk_cql_write_string_map(struct sk_cql_writer *w,
 			     const struct sk_cql_string_pair *map, size_t n);
 void sk_cql_write_uuid(struct sk_cql_writer *w, const uint8_t v[16]);
@@ -228,8 +224,7 @@ void sk_cql_write_inet(struct sk_cql_writer *w, const struct sk_cql_inet *v);
 void sk_cql_write_type(struct sk_cql_writer *w, const struct sk_cql_type *t);
 /* A bound value as [value] (null -1, unset -2); SK_ERR_INVAL for an unset
  * or null inside a collection. */
-void sk_cql_write_value(struct sk_cql_writer *w,
-			const struct sk_cql_value *v);
+void sk_cql_write_value(struct sk_cql_writer *w, const struct sk_cql_value *v);
 
 /* Start a frame: header with length 0, remembered in w->frame_start. */
 void sk_cql_frame_begin(struct sk_cql_writer *w, struct sk_buf *buf,
@@ -299,14 +294,14 @@ struct sk_cql_response {
 	const char *const *warnings;
 	size_t n_warnings;
 	/* by opcode: */
-	struct sk_cql_server_error *error;   /* ERROR */
-	const char *authenticator;           /* AUTHENTICATE */
-	const uint8_t *token;                /* AUTH_CHALLENGE/SUCCESS, NULL */
-	int32_t token_len;                   /* for a null token */
+	struct sk_cql_server_error *error; /* ERROR */
+	const char *authenticator;         /* AUTHENTICATE */
+	const uint8_t *token;              /* AUTH_CHALLENGE/SUCCESS, NULL */
+	int32_t token_len;                 /* for a null token */
 	const struct sk_cql_multimap_entry *supported; /* SUPPORTED */
 	size_t n_supported;
-	struct sk_cql_result *result;        /* RESULT, in the same arena */
-	const char *event_type;              /* EVENT (rest ignored) */
+	struct sk_cql_result *result; /* RESULT, in the same arena */
+	const char *event_type;       /* EVENT (rest ignored) */
 };
 
 /*
@@ -372,9 +367,9 @@ sk_err_t sk_cql_error_set_server(struct sk_error *err,
 struct sk_cql_conn;
 
 struct sk_cql_conn_opts {
-	const char *host;       /* name or address literal */
+	const char *host; /* name or address literal */
 	int port;
-	const char *username;   /* NULL: none */
+	const char *username; /* NULL: none */
 	const char *password;
 	const char *keyspace;   /* NULL: none */
 	int connect_timeout_ms; /* whole open: TCP, TLS, handshake, USE */
@@ -399,7 +394,7 @@ struct sk_cql_call {
 	uint8_t *body;
 	int64_t deadline; /* monotonic ms */
 	int timeout_ms;
-	int16_t stream;   /* -1 when not in flight */
+	int16_t stream;                  /* -1 when not in flight */
 	struct sk_cql_call *prev, *next; /* the connection's in-flight list */
 };
 

@@ -21,9 +21,9 @@
 const char *sk_cql_consistency_name(unsigned wire_code)
 {
 	static const char *const names[] = {
-		"ANY",	       "ONE",	      "TWO",	"THREE",
-		"QUORUM",      "ALL",	      "LOCAL_QUORUM", "EACH_QUORUM",
-		"SERIAL",      "LOCAL_SERIAL", "LOCAL_ONE",
+		"ANY",    "ONE",          "TWO",          "THREE",
+		"QUORUM", "ALL",          "LOCAL_QUORUM", "EACH_QUORUM",
+		"SERIAL", "LOCAL_SERIAL", "LOCAL_ONE",
 	};
 	if (wire_code >= sizeof names / sizeof names[0])
 		return "UNKNOWN";
@@ -33,10 +33,10 @@ const char *sk_cql_consistency_name(unsigned wire_code)
 const char *sk_cql_opcode_name(unsigned op)
 {
 	static const char *const names[] = {
-		"ERROR",	  "STARTUP",	  "READY",	   "AUTHENTICATE",
-		NULL,		  "OPTIONS",	  "SUPPORTED",	   "QUERY",
-		"RESULT",	  "PREPARE",	  "EXECUTE",	   "REGISTER",
-		"EVENT",	  "BATCH",	  "AUTH_CHALLENGE", "AUTH_RESPONSE",
+		"ERROR",        "STARTUP", "READY",          "AUTHENTICATE",
+		NULL,           "OPTIONS", "SUPPORTED",      "QUERY",
+		"RESULT",       "PREPARE", "EXECUTE",        "REGISTER",
+		"EVENT",        "BATCH",   "AUTH_CHALLENGE", "AUTH_RESPONSE",
 		"AUTH_SUCCESS",
 	};
 	if (op >= sizeof names / sizeof names[0] || !names[op])
@@ -47,25 +47,44 @@ const char *sk_cql_opcode_name(unsigned op)
 const char *sk_cql_error_code_name(int32_t code)
 {
 	switch (code) {
-	case SK_CQL_ERR_SERVER: return "server";
-	case SK_CQL_ERR_PROTOCOL: return "protocol";
-	case SK_CQL_ERR_BAD_CREDENTIALS: return "bad credentials";
-	case SK_CQL_ERR_UNAVAILABLE: return "unavailable";
-	case SK_CQL_ERR_OVERLOADED: return "overloaded";
-	case SK_CQL_ERR_BOOTSTRAPPING: return "bootstrapping";
-	case SK_CQL_ERR_TRUNCATE: return "truncate";
-	case SK_CQL_ERR_WRITE_TIMEOUT: return "write timeout";
-	case SK_CQL_ERR_READ_TIMEOUT: return "read timeout";
-	case SK_CQL_ERR_READ_FAILURE: return "read failure";
-	case SK_CQL_ERR_FUNCTION_FAILURE: return "function failure";
-	case SK_CQL_ERR_WRITE_FAILURE: return "write failure";
-	case SK_CQL_ERR_SYNTAX: return "syntax";
-	case SK_CQL_ERR_UNAUTHORIZED: return "unauthorized";
-	case SK_CQL_ERR_INVALID: return "invalid";
-	case SK_CQL_ERR_CONFIG: return "config";
-	case SK_CQL_ERR_ALREADY_EXISTS: return "already exists";
-	case SK_CQL_ERR_UNPREPARED: return "unprepared";
-	default: return "unknown";
+	case SK_CQL_ERR_SERVER:
+		return "server";
+	case SK_CQL_ERR_PROTOCOL:
+		return "protocol";
+	case SK_CQL_ERR_BAD_CREDENTIALS:
+		return "bad credentials";
+	case SK_CQL_ERR_UNAVAILABLE:
+		return "unavailable";
+	case SK_CQL_ERR_OVERLOADED:
+		return "overloaded";
+	case SK_CQL_ERR_BOOTSTRAPPING:
+		return "bootstrapping";
+	case SK_CQL_ERR_TRUNCATE:
+		return "truncate";
+	case SK_CQL_ERR_WRITE_TIMEOUT:
+		return "write timeout";
+	case SK_CQL_ERR_READ_TIMEOUT:
+		return "read timeout";
+	case SK_CQL_ERR_READ_FAILURE:
+		return "read failure";
+	case SK_CQL_ERR_FUNCTION_FAILURE:
+		return "function failure";
+	case SK_CQL_ERR_WRITE_FAILURE:
+		return "write failure";
+	case SK_CQL_ERR_SYNTAX:
+		return "syntax";
+	case SK_CQL_ERR_UNAUTHORIZED:
+		return "unauthorized";
+	case SK_CQL_ERR_INVALID:
+		return "invalid";
+	case SK_CQL_ERR_CONFIG:
+		return "config";
+	case SK_CQL_ERR_ALREADY_EXISTS:
+		return "already exists";
+	case SK_CQL_ERR_UNPREPARED:
+		return "unprepared";
+	default:
+		return "unknown";
 	}
 }
 
@@ -134,8 +153,8 @@ void *sk_cql_arena_alloc(struct sk_cql_arena *a, size_t n, sk_err_t *rc)
 		if (a->next_size < ARENA_BLOCK_MAX)
 			a->next_size *= 2;
 		/* A block too big for the rest keeps the current one on top. */
-		if (a->blocks && size == n && a->blocks->size - a->blocks->used >
-						    ARENA_BLOCK_MIN) {
+		if (a->blocks && size == n &&
+		    a->blocks->size - a->blocks->used > ARENA_BLOCK_MIN) {
 			b->next = a->blocks->next;
 			a->blocks->next = b;
 		} else {
@@ -300,8 +319,7 @@ bool sk_cql_read_string(struct sk_cql_reader *r, const char **s, size_t *n)
 	return true;
 }
 
-bool sk_cql_read_long_string(struct sk_cql_reader *r, const char **s,
-			     size_t *n)
+bool sk_cql_read_long_string(struct sk_cql_reader *r, const char **s, size_t *n)
 {
 	int32_t len;
 	const uint8_t *p;
@@ -321,7 +339,7 @@ bool sk_cql_read_long_string(struct sk_cql_reader *r, const char **s,
 static bool arena_fail(struct sk_cql_reader *r, sk_err_t rc)
 {
 	return sk_cql_reader_fail(r, rc == SK_ERR_LIMIT ? "(decoded size cap)"
-							 : "(out of memory)");
+							: "(out of memory)");
 }
 
 static void *ralloc(struct sk_cql_reader *r, struct sk_cql_arena *a, size_t n)
@@ -350,8 +368,7 @@ bool sk_cql_read_string_dup(struct sk_cql_reader *r, struct sk_cql_arena *a,
 	return true;
 }
 
-bool sk_cql_read_bytes(struct sk_cql_reader *r, const uint8_t **p,
-		       int32_t *n)
+bool sk_cql_read_bytes(struct sk_cql_reader *r, const uint8_t **p, int32_t *n)
 {
 	if (!sk_cql_read_int(r, n))
 		return false;
@@ -374,8 +391,7 @@ bool sk_cql_read_short_bytes(struct sk_cql_reader *r, const uint8_t **p,
 	return true;
 }
 
-bool sk_cql_read_value(struct sk_cql_reader *r, const uint8_t **p,
-		       int32_t *n)
+bool sk_cql_read_value(struct sk_cql_reader *r, const uint8_t **p, int32_t *n)
 {
 	if (!sk_cql_read_int(r, n))
 		return false;
@@ -426,8 +442,8 @@ bool sk_cql_read_string_map(struct sk_cql_reader *r, struct sk_cql_arena *a,
 	if (!sk_cql_read_short(r, &count) ||
 	    !check_count(r, count, 4, "string map count"))
 		return false;
-	struct sk_cql_string_pair *m =
-		ralloc(r, a, (count ? count : 1) * sizeof *m);
+	struct sk_cql_string_pair *m = ralloc(r, a,
+					      (count ? count : 1) * sizeof *m);
 	if (!m)
 		return false;
 	for (size_t i = 0; i < count; i++)
@@ -516,7 +532,8 @@ bool sk_cql_read_type(struct sk_cql_reader *r, struct sk_cql_arena *a,
 		if (!sk_cql_read_short(r, &n) ||
 		    !check_count(r, n, udt ? 4 : 2, "type component count"))
 			return false;
-		struct sk_cql_type *sub = ralloc(r, a, (n ? n : 1) * sizeof *sub);
+		struct sk_cql_type *sub = ralloc(r, a,
+						 (n ? n : 1) * sizeof *sub);
 		const char **names =
 			udt ? ralloc(r, a, (n ? n : 1) * sizeof *names) : NULL;
 		if (!sub || (udt && !names))
@@ -606,8 +623,7 @@ void sk_cql_write_cstring(struct sk_cql_writer *w, const char *s)
 		sk_cql_write_string(w, s, strlen(s));
 }
 
-void sk_cql_write_long_string(struct sk_cql_writer *w, const char *s,
-			      size_t n)
+void sk_cql_write_long_string(struct sk_cql_writer *w, const char *s, size_t n)
 {
 	if (n > INT32_MAX)
 		wfail(w, SK_ERR_LIMIT);
@@ -627,8 +643,7 @@ void sk_cql_write_bytes(struct sk_cql_writer *w, const void *p, size_t n)
 	wput(w, p, n);
 }
 
-void sk_cql_write_short_bytes(struct sk_cql_writer *w, const void *p,
-			      size_t n)
+void sk_cql_write_short_bytes(struct sk_cql_writer *w, const void *p, size_t n)
 {
 	if (n > UINT16_MAX || (!p && n))
 		wfail(w, SK_ERR_INVAL);
@@ -636,8 +651,8 @@ void sk_cql_write_short_bytes(struct sk_cql_writer *w, const void *p,
 	wput(w, p, n);
 }
 
-void sk_cql_write_string_list(struct sk_cql_writer *w,
-			      const char *const *list, size_t n)
+void sk_cql_write_string_list(struct sk_cql_writer *w, const char *const *list,
+			      size_t n)
 {
 	if (n > UINT16_MAX)
 		wfail(w, SK_ERR_LIMIT);
@@ -687,9 +702,10 @@ void sk_cql_write_type(struct sk_cql_writer *w, const struct sk_cql_type *t)
 		sk_cql_write_short(w, t->n_sub);
 		for (uint16_t i = 0; i < t->n_sub; i++) {
 			if (t->id == SK_CQL_TYPE_UDT)
-				sk_cql_write_cstring(w, t->field_names
-								? t->field_names[i]
-								: "");
+				sk_cql_write_cstring(w,
+						     t->field_names
+							     ? t->field_names[i]
+							     : "");
 			sk_cql_write_type(w, &t->sub[i]);
 		}
 		return;
@@ -832,15 +848,16 @@ static uint16_t wire_cl(struct sk_cql_writer *w, enum sk_cql_consistency cl,
 {
 	if (cl == SK_CQL_CL_DEFAULT)
 		return default_cl;
-	if ((unsigned)cl < SK_CQL_CL_ANY || (unsigned)cl > SK_CQL_CL_LOCAL_ONE) {
+	if ((unsigned)cl < SK_CQL_CL_ANY ||
+	    (unsigned)cl > SK_CQL_CL_LOCAL_ONE) {
 		wfail(w, SK_ERR_INVAL);
 		return 0;
 	}
 	return (uint16_t)(cl & 0xff);
 }
 
-static void write_values(struct sk_cql_writer *w,
-			 const struct sk_cql_value *v, size_t n)
+static void write_values(struct sk_cql_writer *w, const struct sk_cql_value *v,
+			 size_t n)
 {
 	if (n > UINT16_MAX || (n && !v))
 		wfail(w, SK_ERR_INVAL);
@@ -849,8 +866,8 @@ static void write_values(struct sk_cql_writer *w,
 		sk_cql_write_value(w, &v[i]);
 }
 
-static void write_params(struct sk_cql_writer *w,
-			 const struct sk_cql_params *p, uint16_t default_cl)
+static void write_params(struct sk_cql_writer *w, const struct sk_cql_params *p,
+			 uint16_t default_cl)
 {
 	static const struct sk_cql_params none;
 	if (!p)
@@ -995,8 +1012,8 @@ static bool read_meta(struct sk_cql_reader *r, struct sk_cql_arena *a,
 		int32_t n_pk;
 		if (!sk_cql_read_int(r, &n_pk))
 			return false;
-		if (n_pk < 0 || !check_count(r, (uint64_t)n_pk, 2,
-					     "partition key count"))
+		if (n_pk < 0 ||
+		    !check_count(r, (uint64_t)n_pk, 2, "partition key count"))
 			return sk_cql_reader_fail(r, "partition key count");
 		uint16_t *pk = ralloc(r, a, (n_pk ? (size_t)n_pk : 1) * 2);
 		if (!pk)
@@ -1054,7 +1071,8 @@ static bool read_rows(struct sk_cql_reader *r, struct sk_cql_arena *a,
 	if (res->n_rows == 0)
 		return true;
 	if (n_cols == 0)
-		return sk_cql_reader_fail(r, "row count (rows without columns)");
+		return sk_cql_reader_fail(r,
+					  "row count (rows without columns)");
 	uint64_t n_cells = (uint64_t)res->n_rows * (uint64_t)n_cols;
 	if (!check_count(r, n_cells, 4, "row count"))
 		return false;
@@ -1331,16 +1349,14 @@ void sk_cql_response_clear(struct sk_cql_response *resp)
 const struct sk_cql_value *sk_cql_result_cell(const struct sk_cql_result *res,
 					      int32_t row, int32_t col)
 {
-	if (!res || res->kind != SK_CQL_RESULT_ROWS || !res->cells ||
-	    row < 0 || col < 0 || row >= res->n_rows ||
-	    col >= res->meta.n_columns)
+	if (!res || res->kind != SK_CQL_RESULT_ROWS || !res->cells || row < 0 ||
+	    col < 0 || row >= res->n_rows || col >= res->meta.n_columns)
 		return NULL;
 	return &res->cells[(size_t)row * (size_t)res->meta.n_columns +
 			   (size_t)col];
 }
 
-int32_t sk_cql_result_column(const struct sk_cql_result *res,
-			     const char *name)
+int32_t sk_cql_result_column(const struct sk_cql_result *res, const char *name)
 {
 	if (!res || !name || !res->meta.columns)
 		return -1;
@@ -1431,6 +1447,6 @@ sk_err_t sk_cql_error_set_server(struct sk_error *err,
 	return sk_error_set(err, rc, retriable, "%s: %s error (0x%04x): %s%s",
 			    host ? host : "cassandra",
 			    sk_cql_error_code_name(se->code),
-			    (unsigned)se->code,
-			    se->message ? se->message : "", detail);
+			    (unsigned)se->code, se->message ? se->message : "",
+			    detail);
 }

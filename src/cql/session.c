@@ -196,11 +196,12 @@ static sk_err_t parse_hosts(struct sk_cql_session *s, const char *list,
 		} else {
 			const char *colon = memchr(p, ':', (size_t)(e - p));
 			/* Two colons: a bare IPv6 address, default port. */
-			if (colon && memchr(colon + 1, ':', (size_t)(e - colon - 1)))
+			if (colon &&
+			    memchr(colon + 1, ':', (size_t)(e - colon - 1)))
 				colon = NULL;
 			rc = colon ? add_host(s, p, (size_t)(colon - p),
-					      colon + 1, (size_t)(e - colon - 1),
-					      err)
+					      colon + 1,
+					      (size_t)(e - colon - 1), err)
 				   : add_host(s, p, (size_t)(e - p), NULL, 0,
 					      err);
 		}
@@ -224,7 +225,8 @@ static sk_err_t ensure_conn(struct sk_cql_session *s, struct sk_error *err)
 	if (sk_cql_conn_alive(s->conn))
 		return SK_OK;
 	if (s->conn) {
-		sk_log(SK_LOG_WARN, "cql", "connection to %s lost; reconnecting",
+		sk_log(SK_LOG_WARN, "cql",
+		       "connection to %s lost; reconnecting",
 		       sk_cql_conn_name(s->conn));
 		sk_cql_conn_close(s->conn);
 		s->conn = NULL;
@@ -261,8 +263,10 @@ static sk_err_t ensure_conn(struct sk_cql_session *s, struct sk_error *err)
 			return rc;
 		}
 		if (s->n_hosts > 1)
-			sk_log(SK_LOG_WARN, "cql", "%s; trying the next contact "
-			       "point", last.msg);
+			sk_log(SK_LOG_WARN, "cql",
+			       "%s; trying the next contact "
+			       "point",
+			       last.msg);
 	}
 	return sk_error_set(err, SK_ERR_NET, true,
 			    "cql: no contact point reachable (%zu tried): %s",
@@ -307,7 +311,8 @@ static sk_err_t req_send(struct sk_cql_session *s, struct req *rq,
 		rq->call.body = NULL;
 		rc = sk_cql_conn_start(s->conn, &rq->call,
 				       (const uint8_t *)rq->frame.data,
-				       rq->frame.len, s->request_timeout_ms, &e);
+				       rq->frame.len, s->request_timeout_ms,
+				       &e);
 		if (rc == SK_OK)
 			return SK_OK;
 		if (rc != SK_ERR_LIMIT || !e.retriable) {
@@ -425,7 +430,8 @@ static sk_err_t reprepare(struct sk_cql_session *s, struct req *rq,
 		rc = set_id(ps, res->prepared_id, res->prepared_id_len);
 		sk_cql_result_free(res);
 		if (rc != SK_OK)
-			return sk_error_set(err, rc, false, "cql: out of memory");
+			return sk_error_set(err, rc, false,
+					    "cql: out of memory");
 	}
 	sk_err_t rc = patch_ids(rq);
 	if (rc != SK_OK)
@@ -461,8 +467,8 @@ static sk_err_t req_finish(struct sk_cql_session *s, struct req *rq,
 	}
 	uint8_t *body = rq->call.body;
 	rq->call.body = NULL;
-	rc = sk_cql_response_decode(&rq->call.h, body, rq->call.h.length,
-				    &resp, err);
+	rc = sk_cql_response_decode(&rq->call.h, body, rq->call.h.length, &resp,
+				    err);
 	if (rc != SK_OK) {
 		free(body);
 		sk_error_prefix(err, "%s", host_name(s));
@@ -767,9 +773,8 @@ sk_err_t sk_cql_session_batch(struct sk_cql_session *s,
 
 /* =========================================================== async API */
 
-static void record(struct sk_cql_session *s, const struct req *rq,
-		   sk_err_t rc, const struct sk_error *e,
-		   struct sk_cql_response *se)
+static void record(struct sk_cql_session *s, const struct req *rq, sk_err_t rc,
+		   const struct sk_error *e, struct sk_cql_response *se)
 {
 	if (rc == SK_OK) {
 		s->rep.n_ok++;
@@ -1099,8 +1104,7 @@ fail:
 }
 
 sk_err_t sk_cql_rows_next(struct sk_cql_rows *it,
-			  const struct sk_cql_value **row,
-			  struct sk_error *err)
+			  const struct sk_cql_value **row, struct sk_error *err)
 {
 	*row = NULL;
 	if (!it)

@@ -15,15 +15,24 @@
 const char *sk_cql_kind_name(enum sk_cql_kind k)
 {
 	static const char *const names[] = {
-		[SK_CQL_NULL] = "null",		[SK_CQL_UNSET] = "unset",
-		[SK_CQL_INT] = "int",		[SK_CQL_BIGINT] = "bigint",
-		[SK_CQL_TEXT] = "text",		[SK_CQL_BOOLEAN] = "boolean",
-		[SK_CQL_DOUBLE] = "double",	[SK_CQL_FLOAT] = "float",
-		[SK_CQL_TIMESTAMP] = "timestamp", [SK_CQL_DATE] = "date",
-		[SK_CQL_SMALLINT] = "smallint", [SK_CQL_TINYINT] = "tinyint",
-		[SK_CQL_BLOB] = "blob",		[SK_CQL_UUID] = "uuid",
-		[SK_CQL_LIST] = "list",		[SK_CQL_SET] = "set",
-		[SK_CQL_MAP] = "map",		[SK_CQL_RAW] = "raw",
+		[SK_CQL_NULL] = "null",
+		[SK_CQL_UNSET] = "unset",
+		[SK_CQL_INT] = "int",
+		[SK_CQL_BIGINT] = "bigint",
+		[SK_CQL_TEXT] = "text",
+		[SK_CQL_BOOLEAN] = "boolean",
+		[SK_CQL_DOUBLE] = "double",
+		[SK_CQL_FLOAT] = "float",
+		[SK_CQL_TIMESTAMP] = "timestamp",
+		[SK_CQL_DATE] = "date",
+		[SK_CQL_SMALLINT] = "smallint",
+		[SK_CQL_TINYINT] = "tinyint",
+		[SK_CQL_BLOB] = "blob",
+		[SK_CQL_UUID] = "uuid",
+		[SK_CQL_LIST] = "list",
+		[SK_CQL_SET] = "set",
+		[SK_CQL_MAP] = "map",
+		[SK_CQL_RAW] = "raw",
 	};
 	if ((unsigned)k >= sizeof names / sizeof names[0] || !names[k])
 		return "unknown";
@@ -66,8 +75,8 @@ static void write_collection(struct sk_cql_writer *w,
 }
 
 /* The serialized content of a non-null value, without its length. */
-static void write_content(struct sk_cql_writer *w,
-			  const struct sk_cql_value *v, int depth)
+static void write_content(struct sk_cql_writer *w, const struct sk_cql_value *v,
+			  int depth)
 {
 	uint8_t b[8];
 	switch (v->kind) {
@@ -182,7 +191,8 @@ static bool decode_collection(const struct sk_cql_type *t, const uint8_t *p,
 		return true;
 	size_t n_items = (size_t)count * per;
 	struct sk_cql_value *items =
-		sk_cql_arena_alloc(a, (n_items ? n_items : 1) * sizeof *items, rc);
+		sk_cql_arena_alloc(a, (n_items ? n_items : 1) * sizeof *items,
+				   rc);
 	if (!items)
 		return false;
 	for (size_t i = 0; i < n_items; i++) {
@@ -196,8 +206,9 @@ static bool decode_collection(const struct sk_cql_type *t, const uint8_t *p,
 	}
 	if (sk_cql_reader_left(&r) != 0)
 		return true;
-	v->kind = map ? SK_CQL_MAP
-		      : t->id == SK_CQL_TYPE_SET ? SK_CQL_SET : SK_CQL_LIST;
+	v->kind = map                        ? SK_CQL_MAP
+		  : t->id == SK_CQL_TYPE_SET ? SK_CQL_SET
+					     : SK_CQL_LIST;
 	v->u.coll.items = items;
 	v->u.coll.n = (size_t)count;
 	return true;
@@ -301,7 +312,8 @@ bool sk_cql_value_decode(const struct sk_cql_type *t, const uint8_t *p,
 
 /* ====================================================== type checking */
 
-bool sk_cql_value_fits(const struct sk_cql_type *t, const struct sk_cql_value *v)
+bool sk_cql_value_fits(const struct sk_cql_type *t,
+		       const struct sk_cql_value *v)
 {
 	uint16_t id = t->id;
 	switch (v->kind) {
@@ -315,19 +327,27 @@ bool sk_cql_value_fits(const struct sk_cql_type *t, const struct sk_cql_value *v
 	if (id == SK_CQL_TYPE_UNKNOWN)
 		return true;
 	switch (v->kind) {
-	case SK_CQL_INT: return id == SK_CQL_TYPE_INT;
+	case SK_CQL_INT:
+		return id == SK_CQL_TYPE_INT;
 	case SK_CQL_BIGINT:
 		return id == SK_CQL_TYPE_BIGINT || id == SK_CQL_TYPE_COUNTER ||
 		       id == SK_CQL_TYPE_TIME;
 	case SK_CQL_TEXT:
 		return id == SK_CQL_TYPE_VARCHAR || id == SK_CQL_TYPE_ASCII;
-	case SK_CQL_BOOLEAN: return id == SK_CQL_TYPE_BOOLEAN;
-	case SK_CQL_DOUBLE: return id == SK_CQL_TYPE_DOUBLE;
-	case SK_CQL_FLOAT: return id == SK_CQL_TYPE_FLOAT;
-	case SK_CQL_TIMESTAMP: return id == SK_CQL_TYPE_TIMESTAMP;
-	case SK_CQL_DATE: return id == SK_CQL_TYPE_DATE;
-	case SK_CQL_SMALLINT: return id == SK_CQL_TYPE_SMALLINT;
-	case SK_CQL_TINYINT: return id == SK_CQL_TYPE_TINYINT;
+	case SK_CQL_BOOLEAN:
+		return id == SK_CQL_TYPE_BOOLEAN;
+	case SK_CQL_DOUBLE:
+		return id == SK_CQL_TYPE_DOUBLE;
+	case SK_CQL_FLOAT:
+		return id == SK_CQL_TYPE_FLOAT;
+	case SK_CQL_TIMESTAMP:
+		return id == SK_CQL_TYPE_TIMESTAMP;
+	case SK_CQL_DATE:
+		return id == SK_CQL_TYPE_DATE;
+	case SK_CQL_SMALLINT:
+		return id == SK_CQL_TYPE_SMALLINT;
+	case SK_CQL_TINYINT:
+		return id == SK_CQL_TYPE_TINYINT;
 	case SK_CQL_BLOB:
 		return id == SK_CQL_TYPE_BLOB || id == SK_CQL_TYPE_CUSTOM;
 	case SK_CQL_UUID:
@@ -358,33 +378,60 @@ bool sk_cql_value_fits(const struct sk_cql_type *t, const struct sk_cql_value *v
 static const char *type_name(uint16_t id)
 {
 	switch (id) {
-	case SK_CQL_TYPE_CUSTOM: return "custom";
-	case SK_CQL_TYPE_ASCII: return "ascii";
-	case SK_CQL_TYPE_BIGINT: return "bigint";
-	case SK_CQL_TYPE_BLOB: return "blob";
-	case SK_CQL_TYPE_BOOLEAN: return "boolean";
-	case SK_CQL_TYPE_COUNTER: return "counter";
-	case SK_CQL_TYPE_DECIMAL: return "decimal";
-	case SK_CQL_TYPE_DOUBLE: return "double";
-	case SK_CQL_TYPE_FLOAT: return "float";
-	case SK_CQL_TYPE_INT: return "int";
-	case SK_CQL_TYPE_TIMESTAMP: return "timestamp";
-	case SK_CQL_TYPE_UUID: return "uuid";
-	case SK_CQL_TYPE_VARCHAR: return "text";
-	case SK_CQL_TYPE_VARINT: return "varint";
-	case SK_CQL_TYPE_TIMEUUID: return "timeuuid";
-	case SK_CQL_TYPE_INET: return "inet";
-	case SK_CQL_TYPE_DATE: return "date";
-	case SK_CQL_TYPE_TIME: return "time";
-	case SK_CQL_TYPE_SMALLINT: return "smallint";
-	case SK_CQL_TYPE_TINYINT: return "tinyint";
-	case SK_CQL_TYPE_LIST: return "list";
-	case SK_CQL_TYPE_MAP: return "map";
-	case SK_CQL_TYPE_SET: return "set";
-	case SK_CQL_TYPE_UDT: return "udt";
-	case SK_CQL_TYPE_TUPLE: return "tuple";
-	case 0x0015: return "duration";
-	default: return "unknown";
+	case SK_CQL_TYPE_CUSTOM:
+		return "custom";
+	case SK_CQL_TYPE_ASCII:
+		return "ascii";
+	case SK_CQL_TYPE_BIGINT:
+		return "bigint";
+	case SK_CQL_TYPE_BLOB:
+		return "blob";
+	case SK_CQL_TYPE_BOOLEAN:
+		return "boolean";
+	case SK_CQL_TYPE_COUNTER:
+		return "counter";
+	case SK_CQL_TYPE_DECIMAL:
+		return "decimal";
+	case SK_CQL_TYPE_DOUBLE:
+		return "double";
+	case SK_CQL_TYPE_FLOAT:
+		return "float";
+	case SK_CQL_TYPE_INT:
+		return "int";
+	case SK_CQL_TYPE_TIMESTAMP:
+		return "timestamp";
+	case SK_CQL_TYPE_UUID:
+		return "uuid";
+	case SK_CQL_TYPE_VARCHAR:
+		return "text";
+	case SK_CQL_TYPE_VARINT:
+		return "varint";
+	case SK_CQL_TYPE_TIMEUUID:
+		return "timeuuid";
+	case SK_CQL_TYPE_INET:
+		return "inet";
+	case SK_CQL_TYPE_DATE:
+		return "date";
+	case SK_CQL_TYPE_TIME:
+		return "time";
+	case SK_CQL_TYPE_SMALLINT:
+		return "smallint";
+	case SK_CQL_TYPE_TINYINT:
+		return "tinyint";
+	case SK_CQL_TYPE_LIST:
+		return "list";
+	case SK_CQL_TYPE_MAP:
+		return "map";
+	case SK_CQL_TYPE_SET:
+		return "set";
+	case SK_CQL_TYPE_UDT:
+		return "udt";
+	case SK_CQL_TYPE_TUPLE:
+		return "tuple";
+	case 0x0015:
+		return "duration";
+	default:
+		return "unknown";
 	}
 }
 

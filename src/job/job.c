@@ -167,12 +167,14 @@ int64_t sk_job_outage_delay(const struct sk_config *cfg,
 	int64_t now = sk_mono_ms();
 	if (!o->attempt) {
 		o->started_mono_ms = now;
-		o->rng = (uint64_t)sk_now_ms() ^ ((uint64_t)b << 32) ^ 0x5bd1e995u;
+		o->rng = (uint64_t)sk_now_ms() ^ ((uint64_t)b << 32) ^
+			 0x5bd1e995u;
 	}
 	int64_t max = sk_job_conf(cfg)->outage_max_wait_ms;
 	if (max > 0 && now - o->started_mono_ms >= max)
 		return -1;
-	int64_t d = sk_backoff_ms(o->attempt, sk_job_conf(cfg)->outage_backoff_base_ms,
+	int64_t d = sk_backoff_ms(o->attempt,
+				  sk_job_conf(cfg)->outage_backoff_base_ms,
 				  sk_job_conf(cfg)->outage_backoff_cap_ms,
 				  &o->rng);
 	if (max > 0 && now + d > o->started_mono_ms + max)
@@ -201,8 +203,7 @@ sk_err_t sk_job_probe(const struct sk_config *cfg, enum sk_job_backend *which,
 	sk_err_t rc = sk_job_bus_open(cfg, &bus, err);
 	if (rc == SK_OK)
 		rc = sk_bus_lag(bus, sk_job_conf(cfg)->group,
-				sk_job_conf(cfg)->topic_raw, &lag, &n,
-				err);
+				sk_job_conf(cfg)->topic_raw, &lag, &n, err);
 	free(lag);
 	sk_bus_close(bus);
 	if (rc != SK_OK) {
@@ -361,8 +362,7 @@ sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 
 sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 			  const struct sk_fetch_req *req, const char *run,
-			  struct sk_job_fetch_stats *out,
-			  struct sk_error *err)
+			  struct sk_job_fetch_stats *out, struct sk_error *err)
 {
 	struct sk_job_fetch_stats local;
 	if (!out)
@@ -445,7 +445,11 @@ static sk_err_t publish_clean(struct sk_bus_batch *out, const char *topic,
  * written again once committed, and the dead letters are not appended
  * twice. */
 struct pending {
-	enum { STEP_STORE, STEP_PRODUCE, STEP_COMMIT } step;
+	enum {
+		STEP_STORE,
+		STEP_PRODUCE,
+		STEP_COMMIT
+	} step;
 	struct sk_bus_batch out; /* dead letters, then clean records */
 	struct sk_job_process_stats d;
 	unsigned char *oc; /* enum sk_job_outcome per message */
@@ -487,7 +491,8 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 		struct sk_warning *w = NULL;
 		struct sk_error why = {0};
 		d->bytes += (int64_t)msg->value_len;
-		if (sk_proc_map(msg->value, msg->value_len, &w, &why) != SK_OK ||
+		if (sk_proc_map(msg->value, msg->value_len, &w, &why) !=
+			    SK_OK ||
 		    sk_proc_check_key(w, msg->key, &why) != SK_OK) {
 			sk_warning_free(w);
 			if (why.code == SK_ERR_NOMEM) {
@@ -497,8 +502,8 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 			}
 			sk_log(SK_LOG_WARN, "proc",
 			       "dead-letter key=%s offset=%lld: %s",
-			       msg->key ? msg->key : "",
-			       (long long)msg->offset, why.msg);
+			       msg->key ? msg->key : "", (long long)msg->offset,
+			       why.msg);
 			if (dead_letter(&pd->out, tp->dlq, msg, &why, err) !=
 			    SK_OK)
 				goto fail;
@@ -519,10 +524,22 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 			goto fail;
 		}
 		switch (res) {
-		case SK_STORE_INSERTED: d->inserted++; pd->oc[i] = SK_JOB_INSERTED; break;
-		case SK_STORE_UPDATED: d->updated++; pd->oc[i] = SK_JOB_UPDATED; break;
-		case SK_STORE_UNCHANGED: d->unchanged++; pd->oc[i] = SK_JOB_UNCHANGED; break;
-		case SK_STORE_STALE: d->stale++; pd->oc[i] = SK_JOB_STALE; break;
+		case SK_STORE_INSERTED:
+			d->inserted++;
+			pd->oc[i] = SK_JOB_INSERTED;
+			break;
+		case SK_STORE_UPDATED:
+			d->updated++;
+			pd->oc[i] = SK_JOB_UPDATED;
+			break;
+		case SK_STORE_UNCHANGED:
+			d->unchanged++;
+			pd->oc[i] = SK_JOB_UNCHANGED;
+			break;
+		case SK_STORE_STALE:
+			d->stale++;
+			pd->oc[i] = SK_JOB_STALE;
+			break;
 		}
 	}
 	if (sk_store_commit(st, err) != SK_OK)
@@ -546,8 +563,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 			      const struct sk_bus_batch *batch,
 			      struct pending *pd,
 			      struct sk_job_process_stats *s,
-			      enum sk_job_backend *failed,
-			      struct sk_error *err)
+			      enum sk_job_backend *failed, struct sk_error *err)
 {
 	if (pd->step == STEP_STORE) {
 		pending_reset(pd);
@@ -560,10 +576,10 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	}
 	*failed = SK_JOB_BUS;
 	if (pd->step == STEP_PRODUCE) {
-		if (pd->out.n &&
-		    sk_bus_produce(bus, pd->out.msgs, pd->out.n, err) != SK_OK) {
-			sk_error_prefix(err,
-					"writing dead letters and clean records");
+		if (pd->out.n && sk_bus_produce(bus, pd->out.msgs, pd->out.n,
+						err) != SK_OK) {
+			sk_error_prefix(err, "writing dead letters and clean "
+					     "records");
 			return err->code;
 		}
 		pd->step = STEP_COMMIT;
@@ -599,8 +615,9 @@ static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 	sk_job_health_down(b, type, err);
 	int64_t d = sk_job_outage_delay(cfg, o, b);
 	if (d < 0) {
-		sk_error_prefix(err, "gave up after outage.max_wait_ms=%lld",
-				(long long)sk_job_conf(cfg)->outage_max_wait_ms);
+		sk_error_prefix(
+			err, "gave up after outage.max_wait_ms=%lld",
+			(long long)sk_job_conf(cfg)->outage_max_wait_ms);
 		return false;
 	}
 	int64_t until = sk_mono_ms() + d;
@@ -698,9 +715,9 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	if (pub == SK_JOB_PUBLISH_YES ||
 	    (pub == SK_JOB_PUBLISH_AUTO && !strcmp(bus->type->name, "kafka")))
 		tp.clean = sk_job_conf(cfg)->topic_clean;
-	size_t batch_size = o->batch_size
-				    ? o->batch_size
-				    : (size_t)sk_job_conf(cfg)->process_batch_size;
+	size_t batch_size =
+		o->batch_size ? o->batch_size
+			      : (size_t)sk_job_conf(cfg)->process_batch_size;
 	const char *bt = bus->type->name, *stt = st->type->name;
 	struct sk_bus_batch batch = {0};
 	struct pending pd = {0};
@@ -745,8 +762,8 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 		}
 		if (rc == SK_OK) {
 			if (ow.attempt) /* the outage is over */
-				sk_job_health_up(ow_b, ow_b == SK_JOB_BUS
-							       ? bt : stt);
+				sk_job_health_up(ow_b,
+						 ow_b == SK_JOB_BUS ? bt : stt);
 			memset(&ow, 0, sizeof ow);
 			continue;
 		}

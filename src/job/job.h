@@ -14,7 +14,7 @@ struct sk_config;
 
 struct sk_job_fetch_stats {
 	struct sk_fetch_stats fetch;
-	int64_t produced; /* messages appended to the raw topic */
+	int64_t produced;      /* messages appended to the raw topic */
 	int64_t dead_lettered; /* records not matching their request,
 				* appended to the dead-letter topic */
 	int64_t elapsed_ms;
@@ -35,19 +35,21 @@ sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
  * credit that run (sk_job_process_opts.outcome). */
 sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 			  const struct sk_fetch_req *req, const char *run,
-			  struct sk_job_fetch_stats *out,
-			  struct sk_error *err);
+			  struct sk_job_fetch_stats *out, struct sk_error *err);
 
 /* What became of one consumed message. */
 enum sk_job_outcome {
-	SK_JOB_INSERTED, SK_JOB_UPDATED, SK_JOB_UNCHANGED, SK_JOB_STALE,
+	SK_JOB_INSERTED,
+	SK_JOB_UPDATED,
+	SK_JOB_UNCHANGED,
+	SK_JOB_STALE,
 	SK_JOB_DEAD,
 	SK_JOB_BATCH_DONE, /* after a batch's messages (run NULL) */
 };
 
 struct sk_job_process_opts {
-	bool follow;        /* keep polling when caught up (until a signal) */
-	size_t batch_size;  /* messages per warehouse transaction */
+	bool follow;          /* keep polling when caught up (until a signal) */
+	size_t batch_size;    /* messages per warehouse transaction */
 	int64_t max_messages; /* stop after this many (0 = no limit) */
 	/* Optional: called for every message of a batch once the batch is
 	 * committed (store, dead letters, offsets), with the message's "run"
@@ -55,7 +57,7 @@ struct sk_job_process_opts {
 	 * with SK_JOB_BATCH_DONE. */
 	void (*outcome)(void *ud, const char *run, enum sk_job_outcome oc);
 	void *outcome_ud;
-	bool wait_outages;  /* wait out a bus or store outage (outage.*)
+	bool wait_outages; /* wait out a bus or store outage (outage.*)
 			     * instead of failing with its error */
 };
 
@@ -117,11 +119,15 @@ void sk_job_totals_get(struct sk_job_totals *out);
  * state of each backend is kept process-wide for /readyz and /metrics, and
  * logged once when an outage starts and once when it ends. */
 
-enum sk_job_backend { SK_JOB_BUS, SK_JOB_STORE, SK_JOB_LEDGER,
-		      SK_JOB__BACKENDS };
+enum sk_job_backend {
+	SK_JOB_BUS,
+	SK_JOB_STORE,
+	SK_JOB_LEDGER,
+	SK_JOB__BACKENDS
+};
 
 struct sk_job_health {
-	char type[16];         /* "kafka", "cassandra", "sqlite"...; "" = not
+	char type[16]; /* "kafka", "cassandra", "sqlite"...; "" = not
 				* seen yet */
 	bool down;
 	int64_t down_since_ms; /* UTC ms, when down */
@@ -186,24 +192,27 @@ sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 /* The keys of sk_job_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_job_conf {
-	const char *regions; /* regions */
-	const char *lang; /* lang */
-	int64_t run_days_back; /* run.days_back */
-	int64_t run_days_ahead; /* run.days_ahead */
-	int64_t process_batch_size; /* process.batch_size */
+	const char *regions;            /* regions */
+	const char *lang;               /* lang */
+	int64_t run_days_back;          /* run.days_back */
+	int64_t run_days_ahead;         /* run.days_ahead */
+	int64_t process_batch_size;     /* process.batch_size */
 	int64_t outage_backoff_base_ms; /* outage.backoff_base_ms */
-	int64_t outage_backoff_cap_ms; /* outage.backoff_cap_ms */
-	int64_t outage_max_wait_ms; /* outage.max_wait_ms */
-	const char *topic_raw; /* bus.topic_raw */
-	const char *topic_dlq; /* bus.topic_dlq */
-	const char *topic_clean; /* bus.topic_clean */
+	int64_t outage_backoff_cap_ms;  /* outage.backoff_cap_ms */
+	int64_t outage_max_wait_ms;     /* outage.max_wait_ms */
+	const char *topic_raw;          /* bus.topic_raw */
+	const char *topic_dlq;          /* bus.topic_dlq */
+	const char *topic_clean;        /* bus.topic_clean */
 	int publish_clean; /* bus.publish_clean: enum sk_job_publish */
 	const char *group; /* bus.group */
 };
 extern const struct sk_cfg_def sk_job_cfg[];
 /* The allowed values of bus.publish_clean (NULL-terminated). */
-enum sk_job_publish { SK_JOB_PUBLISH_YES, SK_JOB_PUBLISH_NO,
-		      SK_JOB_PUBLISH_AUTO };
+enum sk_job_publish {
+	SK_JOB_PUBLISH_YES,
+	SK_JOB_PUBLISH_NO,
+	SK_JOB_PUBLISH_AUTO
+};
 extern const char *const sk_job_publish_names[];
 /* This module's struct in cfg (borrowed; lives as long as cfg). */
 const struct sk_job_conf *sk_job_conf(const struct sk_config *cfg);

@@ -351,8 +351,8 @@ size_t sk_model_items_check(struct sk_raw_item *items, size_t n, int region,
 		if (strchr(items[i].key, '?'))
 			continue;
 		if (sk_strset_add(&seen, items[i].key, &added) != SK_OK ||
-		    (!added && sk_strset_add(&twice, items[i].key, &added) !=
-				       SK_OK)) {
+		    (!added &&
+		     sk_strset_add(&twice, items[i].key, &added) != SK_OK)) {
 			sk_strset_free(&seen);
 			sk_strset_free(&twice);
 			return (size_t)-1;
@@ -405,8 +405,8 @@ size_t sk_model_items_check(struct sk_raw_item *items, size_t n, int region,
 /* API keys of a Detail warning that skred does not keep (see
  * docs/DATA_MODEL.md): their presence still marks the record as Detail. */
 static const char *const detail_markers[] = {
-	"CountyList",	     "MunicipalityList", "ExposedHeightFill",
-	"ExposedHeight1",    "ExtremWeatherId",  "ExtremWeatherName",
+	"CountyList",     "MunicipalityList", "ExposedHeightFill",
+	"ExposedHeight1", "ExtremWeatherId",  "ExtremWeatherName",
 };
 
 static sk_err_t type_error(struct sk_error *err, const char *path,
@@ -414,8 +414,8 @@ static sk_err_t type_error(struct sk_error *err, const char *path,
 			   const json_t *got)
 {
 	return sk_error_set(err, SK_ERR_PARSE, false,
-			    "field %s%s: expected %s, got %s", path, name,
-			    want, json_type_name(got));
+			    "field %s%s: expected %s, got %s", path, name, want,
+			    json_type_name(got));
 }
 
 static sk_err_t range_error(struct sk_error *err, const char *path,
@@ -474,8 +474,8 @@ struct rows_sel {
 };
 
 static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
-			 const struct sk_table *t, void *base,
-			 const char *path, struct rows_sel sel);
+			 const struct sk_table *t, void *base, const char *path,
+			 struct rows_sel sel);
 
 /* The row of the selection at json_pos pos, or NULL. */
 static const struct sk_field *row_at(const struct sk_table *t, unsigned pos,
@@ -522,8 +522,7 @@ static sk_err_t map_element(struct sk_parse *ps, const json_t *el,
  * counted) before the elements are read, so a failure part-way is cleaned
  * up with the record. */
 static sk_err_t map_list(struct sk_parse *ps, const json_t *v,
-			 const struct sk_field *f, void *base,
-			 const char *path)
+			 const struct sk_field *f, void *base, const char *path)
 {
 	static const struct rows_sel all = {0, 0};
 	char elpath[PATH_MAX_LEN];
@@ -545,8 +544,8 @@ static sk_err_t map_list(struct sk_parse *ps, const json_t *v,
 }
 
 /* Copy the SK_FIELD_OUTER members of from into to (same table). */
-static sk_err_t copy_outer(const struct sk_table *t, const void *from,
-			   void *to, struct sk_error *err)
+static sk_err_t copy_outer(const struct sk_table *t, const void *from, void *to,
+			   struct sk_error *err)
 {
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct sk_field *f = &t->rows[i];
@@ -555,7 +554,8 @@ static sk_err_t copy_outer(const struct sk_table *t, const void *from,
 		if (f->kind == SK_FIELD_TEXT) {
 			const char *s = sk_model_field_get_text(f, from);
 			if (s) {
-				sk_err_t rc = set_text(f, to, s, strlen(s), err);
+				sk_err_t rc = set_text(f, to, s, strlen(s),
+						       err);
 				if (rc != SK_OK)
 					return rc;
 			}
@@ -600,8 +600,7 @@ static sk_err_t map_nested_list(struct sk_parse *ps, const json_t *outer,
 			continue;
 		if (!json_is_array(subs)) {
 			snprintf(subpath, sizeof subpath, "%s.", elpath);
-			return type_error(ps->err, subpath, key, "array",
-					  subs);
+			return type_error(ps->err, subpath, key, "array", subs);
 		}
 		total += json_array_size(subs);
 		if (total > f->limit)
@@ -658,10 +657,11 @@ static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
 		if ((f->flags & SK_FIELD_ROUND) && json_is_real(v)) {
 			double r = round(json_real_value(v));
 			if (!(r >= INT_MIN && r <= INT_MAX))
-				return sk_error_set(
-					err, SK_ERR_PARSE, false,
-					"field %s%s: number %g out of range",
-					path, f->api, json_real_value(v));
+				return sk_error_set(err, SK_ERR_PARSE, false,
+						    "field %s%s: number %g out "
+						    "of range",
+						    path, f->api,
+						    json_real_value(v));
 			sk_model_field_set_int(f, base, (int)r);
 			return SK_OK;
 		}
@@ -669,8 +669,8 @@ static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
 			/* An integer in problems; a numeric string is
 			 * accepted. */
 			if (!text_to_int(json_string_value(v), &n))
-				return type_error(err, path, f->api,
-						  "integer", v);
+				return type_error(err, path, f->api, "integer",
+						  v);
 			sk_model_field_set_int(f, base, n);
 			return SK_OK;
 		}
@@ -726,8 +726,8 @@ static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
 /* Map the rows sel of table t found in obj into base, in json_pos order.
  * path prefixes API keys in error messages ("AvalancheProblems[0]."). */
 static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
-			 const struct sk_table *t, void *base,
-			 const char *path, struct rows_sel sel)
+			 const struct sk_table *t, void *base, const char *path,
+			 struct rows_sel sel)
 {
 	for (unsigned pos = 1; pos <= t->n_rows; pos++) {
 		const struct sk_field *f = row_at(t, pos, sel);
@@ -964,8 +964,8 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 /* ------------------------------------------------ reading records back */
 
 static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
-			 const struct sk_table *t, void *base,
-			 const char *path, bool group);
+			 const struct sk_table *t, void *base, const char *path,
+			 bool group);
 
 /* One present, non-null value v of row f, as to_json wrote it. */
 static sk_err_t own_value(struct sk_error *err, const json_t *v,
@@ -995,8 +995,7 @@ static sk_err_t own_value(struct sk_error *err, const json_t *v,
 	case SK_FIELD_BOOL:
 		if (!(f->flags & SK_FIELD_GROUP)) {
 			if (!json_is_boolean(v))
-				return type_error(err, path, key, "boolean",
-						  v);
+				return type_error(err, path, key, "boolean", v);
 			sk_model_field_set_int(f, base, json_is_true(v));
 			return SK_OK;
 		}
@@ -1022,11 +1021,10 @@ static sk_err_t own_value(struct sk_error *err, const json_t *v,
 		if (!json_is_string(v))
 			return type_error(err, path, key, "string", v);
 		struct sk_time_field *tf = sk_model_field_time(f, base);
-		if (!sk_time_parse_utc(json_string_value(v),
-					     &tf->utc_ms))
+		if (!sk_time_parse_utc(json_string_value(v), &tf->utc_ms))
 			return sk_error_set(err, SK_ERR_PARSE, false,
-					    "field %s%s: not a UTC time",
-					    path, key);
+					    "field %s%s: not a UTC time", path,
+					    key);
 		tf->has_utc = true;
 		return SK_OK;
 	case SK_FIELD_LIST:
@@ -1060,8 +1058,8 @@ static sk_err_t own_value(struct sk_error *err, const json_t *v,
 /* The members to_json writes for the rows of t (the group's, or the
  * others), read from obj. */
 static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
-			 const struct sk_table *t, void *base,
-			 const char *path, bool group)
+			 const struct sk_table *t, void *base, const char *path,
+			 bool group)
 {
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct sk_field *f = &t->rows[i];
@@ -1152,7 +1150,8 @@ sk_err_t sk_model_json_string(struct sk_buf *b, const char *s)
 	sk_err_t rc = sk_buf_append(b, "\"", 1);
 	while (rc == SK_OK && *p) {
 		size_t n = utf8_len(p);
-		if (n > 1 || (n == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
+		if (n > 1 ||
+		    (n == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
 			p += n;
 			continue;
 		}

@@ -18,7 +18,7 @@ struct sk_region {
 	const char *name; /* Norwegian spelling, UTF-8 */
 	char type;        /* 'A' or 'B' */
 	bool active;
-	double lat, lon;  /* centre (area centroid) */
+	double lat, lon; /* centre (area centroid) */
 };
 
 /* The built-in region list (from NVE's region list; see docs/DATA_MODEL.md).
@@ -45,7 +45,7 @@ sk_err_t sk_model_langs_select(const char *spec, int langs[2], size_t *n,
 
 /* One warning cut out of an API response array. All fields owned. */
 struct sk_raw_item {
-	char *json;     /* the element's bytes exactly as received (a
+	char *json; /* the element's bytes exactly as received (a
 			 * re-serialisation only if the body could not be
 			 * sliced, which a valid array never causes) */
 	size_t json_len;
@@ -94,66 +94,66 @@ struct sk_time_field {
 };
 
 struct sk_problem {
-	int problem_id;               /* AvalancheProblemId (1 = main) */
-	int problem_type_id;          /* AvalancheProblemTypeId */
+	int problem_id;      /* AvalancheProblemId (1 = main) */
+	int problem_type_id; /* AvalancheProblemTypeId */
 	char *problem_type_name;
-	int cause_id;                 /* AvalCauseId */
+	int cause_id; /* AvalCauseId */
 	char *cause_name;
-	int aval_type_id;             /* AvalancheTypeId */
+	int aval_type_id; /* AvalancheTypeId */
 	char *aval_type_name;
-	int ext_id;                   /* AvalancheExtId */
+	int ext_id; /* AvalancheExtId */
 	char *ext_name;
-	int trigger_simple_id;        /* AvalTriggerSimpleId */
+	int trigger_simple_id; /* AvalTriggerSimpleId */
 	char *trigger_simple_name;
-	int trigger_sensitivity_id;   /* AvalTriggerSensitivityId */
+	int trigger_sensitivity_id; /* AvalTriggerSensitivityId */
 	char *trigger_sensitivity_name;
-	int size_id;                  /* DestructiveSizeExtId */
+	int size_id; /* DestructiveSizeExtId */
 	char *size_name;
-	int probability_id;           /* AvalProbabilityId */
+	int probability_id; /* AvalProbabilityId */
 	char *probability_name;
-	int propagation_id;           /* AvalPropagationId */
+	int propagation_id; /* AvalPropagationId */
 	char *propagation_name;
 	int exposed_height_1;
 	int exposed_height_2;
 	int exposed_height_fill;
-	char *valid_expositions;      /* 8 chars of '0'/'1', N clockwise */
-	int danger_level;             /* integer in the problem object */
-	char *text;                   /* TriggerSenitivityPropagationDestuctiveSizeText */
+	char *valid_expositions; /* 8 chars of '0'/'1', N clockwise */
+	int danger_level;        /* integer in the problem object */
+	char *text; /* TriggerSenitivityPropagationDestuctiveSizeText */
 };
 
 struct sk_advice {
-	int position;   /* AdviceID (a position, not a stable id) */
+	int position; /* AdviceID (a position, not a stable id) */
 	char *text;
 	char *image_url;
 };
 
 struct sk_weather_value {
-	int type_id;     /* MeasurementTypes[].Id */
+	int type_id; /* MeasurementTypes[].Id */
 	char *type_name;
-	int subtype_id;  /* MeasurementSubTypes[].Id */
+	int subtype_id; /* MeasurementSubTypes[].Id */
 	char *subtype_name;
-	char *value;     /* string as received, may be NULL */
+	char *value; /* string as received, may be NULL */
 };
 
 /* One warning of the Simple or Detail endpoint. Integer fields that were
  * absent or null are -1 unless noted. All strings owned (free with
  * sk_warning_free). */
 struct sk_warning {
-	int64_t reg_id;           /* RegId; 0 for generated "not assessed" */
+	int64_t reg_id; /* RegId; 0 for generated "not assessed" */
 	int region_id;
 	char *region_name;
-	int region_type_id;       /* after cleaning: 10 A / 20 B (region list) */
-	char *region_type_name;   /* after cleaning: "A" / "B" */
-	char *danger_level_raw;   /* DangerLevel string as received */
-	int danger_level;         /* after cleaning: 0..5 */
-	bool not_assessed;        /* after cleaning: generated level-0 record */
-	int lang_key;             /* 1 nb, 2 en */
-	char valid_date[11];      /* after cleaning: local date of ValidFrom */
+	int region_type_id;     /* after cleaning: 10 A / 20 B (region list) */
+	char *region_type_name; /* after cleaning: "A" / "B" */
+	char *danger_level_raw; /* DangerLevel string as received */
+	int danger_level;       /* after cleaning: 0..5 */
+	bool not_assessed;      /* after cleaning: generated level-0 record */
+	int lang_key;           /* 1 nb, 2 en */
+	char valid_date[11];    /* after cleaning: local date of ValidFrom */
 	struct sk_time_field valid_from, valid_to, next_warning_time,
 		publish_time, danger_increase_time, danger_decrease_time;
 	char *main_text;
 
-	bool is_detail;           /* Detail-only fields present */
+	bool is_detail; /* Detail-only fields present */
 	char *danger_level_name;
 	char *author;
 	char *avalanche_danger;
@@ -165,7 +165,7 @@ struct sk_warning {
 	int64_t previous_warning_reg_id; /* -1 when null */
 	int is_tendency;                 /* -1 absent, 0/1 */
 	int utm_zone, utm_east, utm_north;
-	int exposed_height_fill;         /* top-level ExposedHeightFill */
+	int exposed_height_fill; /* top-level ExposedHeightFill */
 
 	/* mountain weather (Detail) */
 	bool has_weather;
@@ -212,65 +212,73 @@ enum sk_field_kind {
 };
 
 /* Row flags. */
-#define SK_FIELD_NULLABLE 0x0001u /* the column may be NULL: the absent value
+#define SK_FIELD_NULLABLE                                                      \
+	0x0001u                   /* the column may be NULL: the absent value
 				   * (-1, NULL, no UTC) is stored as NULL.
 				   * Without it the value is stored as is
 				   * (NOT NULL; an int's -1 stays -1) */
 #define SK_FIELD_KEY 0x0002u      /* part of the table's primary key */
 #define SK_FIELD_REQUIRED 0x0004u /* parse: API key required, not null */
-#define SK_FIELD_DETAIL 0x0008u   /* parse: the key's presence marks a
+#define SK_FIELD_DETAIL                                                        \
+	0x0008u                  /* parse: the key's presence marks a
 				   * Detail warning (is_detail) */
-#define SK_FIELD_CLEANED 0x0010u  /* set or replaced by proc cleaning */
-#define SK_FIELD_DERIVED 0x0020u  /* set by the parser from the element's
+#define SK_FIELD_CLEANED 0x0010u /* set or replaced by proc cleaning */
+#define SK_FIELD_DERIVED                                                       \
+	0x0020u                  /* set by the parser from the element's
 				   * shape, not read under a key of its own */
-#define SK_FIELD_NOSTORE 0x0040u  /* not a stored column */
-#define SK_FIELD_GROUP 0x0080u    /* BOOL: the API sub-object named by api is
+#define SK_FIELD_NOSTORE 0x0040u /* not a stored column */
+#define SK_FIELD_GROUP                                                         \
+	0x0080u /* BOOL: the API sub-object named by api is
 				   * present; rows flagged SK_FIELD_IN_GROUP
 				   * are read from it, and to_json writes them
 				   * as one object under this row's JSON name
 				   * (null when false) */
-#define SK_FIELD_IN_GROUP 0x0100u /* read from / written into the group
+#define SK_FIELD_IN_GROUP                                                      \
+	0x0100u /* read from / written into the group
 				   * object of the table's SK_FIELD_GROUP row;
 				   * json_pos counts within that object */
-#define SK_FIELD_OUTER 0x0200u    /* child row read from the enclosing API
+#define SK_FIELD_OUTER                                                         \
+	0x0200u                /* child row read from the enclosing API
 				   * element (see sk_table.api_nested) */
-#define SK_FIELD_ROUND 0x0400u    /* INT: a JSON real is accepted, rounded */
-#define SK_FIELD_NUMTEXT 0x0800u  /* INT: a numeric string is accepted;
+#define SK_FIELD_ROUND 0x0400u /* INT: a JSON real is accepted, rounded */
+#define SK_FIELD_NUMTEXT                                                       \
+	0x0800u                 /* INT: a numeric string is accepted;
 				   * TEXT: an integer is kept as its decimal
 				   * text */
-#define SK_FIELD_NEEDED 0x2000u   /* proc rejects a record without it */
-#define SK_FIELD_NOJSON 0x1000u   /* not written by to_json (json_pos still
+#define SK_FIELD_NEEDED 0x2000u /* proc rejects a record without it */
+#define SK_FIELD_NOJSON                                                        \
+	0x1000u /* not written by to_json (json_pos still
 				   * places it in the parse order) */
 
 struct sk_table;
 
 struct sk_field {
-	const char *name;   /* stored column name; also the JSON key unless
+	const char *name; /* stored column name; also the JSON key unless
 			     * json is set */
-	const char *json;   /* to_json key when it differs from name */
-	const char *api;    /* varsom API key (within the group object, or
+	const char *json; /* to_json key when it differs from name */
+	const char *api;  /* varsom API key (within the group object, or
 			     * the list element); NULL when not read from the
 			     * API (cleaned or derived) */
 	enum sk_field_kind kind;
-	size_t off;         /* offsetof in the record struct */
-	size_t size;        /* sizeof the member */
-	unsigned flags;     /* SK_FIELD_* */
-	int64_t absent;     /* INT, INT64, TRI: the absent value (-1) */
-	unsigned json_pos;  /* 1-based position in the record's member order
+	size_t off;        /* offsetof in the record struct */
+	size_t size;       /* sizeof the member */
+	unsigned flags;    /* SK_FIELD_* */
+	int64_t absent;    /* INT, INT64, TRI: the absent value (-1) */
+	unsigned json_pos; /* 1-based position in the record's member order
 			     * (within the group's object for
 			     * SK_FIELD_IN_GROUP): to_json writes the members
 			     * in this order, and the parser reads the API
 			     * keys in it (so which fault of several is
 			     * reported is stable); 0: neither */
 	const struct sk_table *child; /* LIST: the child records' table */
-	size_t count_off;   /* LIST: offsetof the size_t element count */
-	size_t limit;       /* LIST: at most this many elements (SK_LIMIT_*) */
-	const char *doc;    /* one line, for docs/DATA_MODEL.md */
+	size_t count_off; /* LIST: offsetof the size_t element count */
+	size_t limit;     /* LIST: at most this many elements (SK_LIMIT_*) */
+	const char *doc;  /* one line, for docs/DATA_MODEL.md */
 };
 
 struct sk_table {
-	const char *name;       /* SQLite table name ("avalanche_warning") */
-	const char *record;     /* C struct ("sk_warning") */
+	const char *name;   /* SQLite table name ("avalanche_warning") */
+	const char *record; /* C struct ("sk_warning") */
 	const struct sk_field *rows; /* column order */
 	size_t n_rows;
 	size_t size;            /* sizeof the record struct */
@@ -322,8 +330,7 @@ void sk_model_field_set_int(const struct sk_field *f, void *rec, int64_t v);
 
 /* TEXT: the string (borrowed, may be NULL); DATE: the buffer, NULL when
  * ""; TIME: the local text (may be NULL). */
-const char *sk_model_field_get_text(const struct sk_field *f,
-				    const void *rec);
+const char *sk_model_field_get_text(const struct sk_field *f, const void *rec);
 /* TEXT: the address of the owned string; TIME: of its local text; NULL
  * for other kinds. For in-place edits (trimming) and ownership moves. */
 char **sk_model_field_text_slot(const struct sk_field *f, void *rec);
@@ -335,13 +342,11 @@ void sk_model_field_set_text(const struct sk_field *f, void *rec, char *s);
 /* TIME: the member. */
 const struct sk_time_field *sk_model_field_get_time(const struct sk_field *f,
 						    const void *rec);
-struct sk_time_field *sk_model_field_time(const struct sk_field *f,
-					  void *rec);
+struct sk_time_field *sk_model_field_time(const struct sk_field *f, void *rec);
 
 /* LIST: the number of children, child i (borrowed; i < count). */
 size_t sk_model_field_list_count(const struct sk_field *f, const void *rec);
-void *sk_model_field_list_child(const struct sk_field *f, void *rec,
-				size_t i);
+void *sk_model_field_list_child(const struct sk_field *f, void *rec, size_t i);
 const void *sk_model_field_list_cchild(const struct sk_field *f,
 				       const void *rec, size_t i);
 /* LIST: replace the children by n new records, each set to its table's
@@ -390,7 +395,6 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 				    struct sk_warning **out,
 				    struct sk_error *err);
-
 
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);

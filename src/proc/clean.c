@@ -31,7 +31,7 @@ static const char *show(const char *s, char out[SHOW_MAX])
 			n--;
 	for (size_t i = 0; i < n; i++)
 		out[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?'
-								    : s[i];
+								      : s[i];
 	if (cut) {
 		memcpy(out + k, "...", 3);
 		k += 3;

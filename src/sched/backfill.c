@@ -17,7 +17,7 @@ struct bf {
 	const struct sk_config *cfg;
 	struct sk_run *runs;
 	size_t n;
-	size_t next;    /* next index to execute */
+	size_t next; /* next index to execute */
 	size_t done, ok, failed;
 	int64_t stored, fetched;
 	int64_t t0;
@@ -35,8 +35,9 @@ static void progress(struct bf *b, bool final)
 	double eta = b->done ? secs / (double)b->done * (double)(b->n - b->done)
 			     : 0;
 	int width = 30, fill = b->n ? (int)(width * b->done / b->n) : width;
-	fprintf(stderr, "\r[%.*s%.*s] %zu/%zu runs  %.1f runs/min  ETA %dm%02ds  "
-			"%lld warnings ",
+	fprintf(stderr,
+		"\r[%.*s%.*s] %zu/%zu runs  %.1f runs/min  ETA %dm%02ds  "
+		"%lld warnings ",
 		fill, "##############################", width - fill,
 		"..............................", b->done, b->n, rate,
 		(int)eta / 60, (int)eta % 60, (long long)b->stored);
@@ -52,8 +53,9 @@ static void progress(struct bf *b, bool final)
 static sk_err_t await_other(struct sk_ledger *l, struct sk_run *r,
 			    struct sk_error *err)
 {
-	fprintf(stderr, "backfill: run %lld %s..%s is being executed by %s; "
-			"waiting for it\n",
+	fprintf(stderr,
+		"backfill: run %lld %s..%s is being executed by %s; "
+		"waiting for it\n",
 		(long long)r->id, r->window_from, r->window_to,
 		r->owner[0] ? r->owner : "another process");
 	while (!sk_stop_requested()) {
@@ -92,7 +94,8 @@ static void *worker(void *arg)
 		sk_err_t rc = SK_OK;
 		do {
 			if (r->state == SK_RUN_RETRY) {
-				int64_t wait = r->next_try_ms - sk_clock_now_ms();
+				int64_t wait = r->next_try_ms -
+					       sk_clock_now_ms();
 				if (wait > 0)
 					sk_clock_sleep_ms(wait);
 				if (sk_stop_requested())
@@ -134,10 +137,9 @@ static void *worker(void *arg)
 			fprintf(stderr,
 				"backfill: %zu/%zu run %lld %s..%s %s after %d "
 				"attempt(s), %lld stored, %.1f s%s%s\n",
-				b->done, b->n, (long long)r->id,
-				r->window_from, r->window_to,
-				sk_run_state_name(r->state), r->attempts,
-				(long long)r->stored,
+				b->done, b->n, (long long)r->id, r->window_from,
+				r->window_to, sk_run_state_name(r->state),
+				r->attempts, (long long)r->stored,
 				(double)(sk_mono_ms() - t0) / 1000.0,
 				r->state == SK_RUN_FAILED ? ": " : "",
 				r->state == SK_RUN_FAILED ? r->error : "");
@@ -161,13 +163,15 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 	if (sk_ledger_recover(l, sk_now_ms(), &recovered, err) != SK_OK)
 		goto fail;
 	if (recovered)
-		fprintf(stderr, "backfill: %d run(s) were cut off last time; "
-				"they run again\n",
+		fprintf(stderr,
+			"backfill: %d run(s) were cut off last time; "
+			"they run again\n",
 			recovered);
 	int days = (int)sk_sched_conf(cfg)->backfill_days;
 	int64_t total_days = sk_date_diff(&o->from, &o->to) + 1;
 	size_t n = (size_t)((total_days + days - 1) / days);
-	struct bf b = {.cfg = cfg, .tty = isatty(2) != 0,
+	struct bf b = {.cfg = cfg,
+		       .tty = isatty(2) != 0,
 		       .lock = PTHREAD_MUTEX_INITIALIZER};
 	b.runs = calloc(n ? n : 1, sizeof *b.runs);
 	if (!b.runs) {
@@ -197,12 +201,12 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		} else {
 			r.state = SK_RUN_QUEUED;
 		}
-		bool want = o->mode == SK_BACKFILL_ALL ||
-			    (o->mode == SK_BACKFILL_MISSING &&
-			     r.state != SK_RUN_SUCCESS) ||
-			    (o->mode == SK_BACKFILL_FAILED &&
-			     (r.state == SK_RUN_FAILED ||
-			      r.state == SK_RUN_RETRY));
+		bool want =
+			o->mode == SK_BACKFILL_ALL ||
+			(o->mode == SK_BACKFILL_MISSING &&
+			 r.state != SK_RUN_SUCCESS) ||
+			(o->mode == SK_BACKFILL_FAILED &&
+			 (r.state == SK_RUN_FAILED || r.state == SK_RUN_RETRY));
 		if (o->dry_run) {
 			printf("%s %s..%s\n", want ? "run " : "skip",
 			       r.window_from, r.window_to);
@@ -233,8 +237,9 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		free(b.runs);
 		return SK_OK;
 	}
-	fprintf(stderr, "backfill: %zu run(s) of up to %d days, %zu already "
-			"done, concurrency %d\n",
+	fprintf(stderr,
+		"backfill: %zu run(s) of up to %d days, %zu already "
+		"done, concurrency %d\n",
 		b.n, days, skipped, o->concurrency);
 	if (sk_sched_beat_start(cfg, &beat, err) != SK_OK) {
 		free(b.runs);
@@ -259,8 +264,8 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 	double secs = (double)(sk_mono_ms() - b.t0) / 1000.0;
 	printf("backfill: %zu run(s): %zu succeeded, %zu failed, %zu not "
 	       "done; %lld warnings fetched, %lld processed; %.1f s\n",
-	       b.n, b.ok, b.failed, b.n - b.ok - b.failed,
-	       (long long)b.fetched, (long long)b.stored, secs);
+	       b.n, b.ok, b.failed, b.n - b.ok - b.failed, (long long)b.fetched,
+	       (long long)b.stored, secs);
 	sk_err_t rc = SK_OK;
 	if (b.fatal)
 		rc = sk_error_set(err, b.fatal, b.fatal_err.retriable, "%s",

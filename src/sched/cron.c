@@ -28,10 +28,8 @@ static const char *const dow_names[] = {"SUN", "MON", "TUE", "WED",
 					"THU", "FRI", "SAT"};
 
 static const struct field_def fields[5] = {
-	{"minute", 0, 59, NULL, 0},
-	{"hour", 0, 23, NULL, 0},
-	{"day-of-month", 1, 31, NULL, 0},
-	{"month", 1, 12, month_names, 12},
+	{"minute", 0, 59, NULL, 0},          {"hour", 0, 23, NULL, 0},
+	{"day-of-month", 1, 31, NULL, 0},    {"month", 1, 12, month_names, 12},
 	{"day-of-week", 0, 7, dow_names, 7},
 };
 
@@ -76,8 +74,8 @@ static sk_err_t bad(const struct cron_ctx *cx, const char *what,
 }
 
 /* A number or (for months and weekdays) a name, within the field's range. */
-static sk_err_t parse_value(const struct cron_ctx *cx, const char *s,
-			    size_t n, int *out)
+static sk_err_t parse_value(const struct cron_ctx *cx, const char *s, size_t n,
+			    int *out)
 {
 	const struct field_def *f = cx->f;
 	if (n > 0 && s[0] >= '0' && s[0] <= '9') {
@@ -89,10 +87,11 @@ static sk_err_t parse_value(const struct cron_ctx *cx, const char *s,
 				v = v * 10 + (s[i] - '0');
 		}
 		if (v < f->lo || v > f->hi)
-			return sk_error_set(
-				cx->err, SK_ERR_PARSE, false,
-				"cron: %s %.*s out of range %d-%d in '%s'",
-				f->name, (int)n, s, f->lo, f->hi, cx->expr);
+			return sk_error_set(cx->err, SK_ERR_PARSE, false,
+					    "cron: %s %.*s out of range %d-%d "
+					    "in '%s'",
+					    f->name, (int)n, s, f->lo, f->hi,
+					    cx->expr);
 		*out = v;
 		return SK_OK;
 	}

@@ -26,12 +26,13 @@ const struct sk_cfg_def sk_ledger_cfg[] = {
 	 "run ledger backend: sqlite (<data_dir>/ledger.db, one daemon per "
 	 "data dir) or postgres (shared by several daemons)",
 	 offsetof(struct sk_ledger_conf, backend), NULL},
-	{"ledger.postgres_url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE | SK_CFG_RESTART,
+	{"ledger.postgres_url", SK_CFG_STR, "", 0, 0,
+	 SK_CFG_SENSITIVE | SK_CFG_RESTART,
 	 "ledger = postgres: libpq connection string or postgresql:// URL "
 	 "(password redacted; ?options=-csearch_path%3DS for a schema)",
 	 offsetof(struct sk_ledger_conf, postgres_url), NULL},
-	{"ledger.postgres_connect_timeout_ms", SK_CFG_INT, "5000", 1000,
-	 600000, 0, "ledger = postgres: connect timeout (whole seconds)",
+	{"ledger.postgres_connect_timeout_ms", SK_CFG_INT, "5000", 1000, 600000,
+	 0, "ledger = postgres: connect timeout (whole seconds)",
 	 offsetof(struct sk_ledger_conf, postgres_connect_timeout_ms), NULL},
 	{"ledger.postgres_statement_timeout_ms", SK_CFG_INT, "30000", 0,
 	 3600000, 0,
@@ -56,21 +57,34 @@ const char *sk_run_state_name(enum sk_run_state s)
 }
 
 #define RUN_COL(name, kind)                                                    \
-	{#name, SK_LEDGER_COL_##kind, offsetof(struct sk_run, name),          \
-	 sizeof(((struct sk_run *)0)->name)}
+	{                                                                      \
+#name, SK_LEDGER_COL_##kind, offsetof(struct sk_run, name),    \
+			sizeof(((struct sk_run *)0)->name)                     \
+	}
 
 const struct sk_ledger_col sk_ledger_run_cols[] = {
-	RUN_COL(id, I64),           RUN_COL(job, TEXT),
-	RUN_COL(logical_time, TEXT), RUN_COL(window_from, TEXT),
-	RUN_COL(window_to, TEXT),   RUN_COL(regions, TEXT),
-	RUN_COL(langs, TEXT),       RUN_COL(simple, BOOL),
-	RUN_COL(state, STATE),      RUN_COL(attempts, INT),
-	RUN_COL(max_attempts, INT), RUN_COL(next_try_ms, I64),
-	RUN_COL(created_ms, I64),   RUN_COL(start_ms, I64),
-	RUN_COL(end_ms, I64),       RUN_COL(error, TEXT),
-	RUN_COL(fetched, I64),      RUN_COL(stored, I64),
-	RUN_COL(dead, I64),         RUN_COL(log_excerpt, TEXT),
-	RUN_COL(owner, TEXT),       RUN_COL(lease_until_ms, I64),
+	RUN_COL(id, I64),
+	RUN_COL(job, TEXT),
+	RUN_COL(logical_time, TEXT),
+	RUN_COL(window_from, TEXT),
+	RUN_COL(window_to, TEXT),
+	RUN_COL(regions, TEXT),
+	RUN_COL(langs, TEXT),
+	RUN_COL(simple, BOOL),
+	RUN_COL(state, STATE),
+	RUN_COL(attempts, INT),
+	RUN_COL(max_attempts, INT),
+	RUN_COL(next_try_ms, I64),
+	RUN_COL(created_ms, I64),
+	RUN_COL(start_ms, I64),
+	RUN_COL(end_ms, I64),
+	RUN_COL(error, TEXT),
+	RUN_COL(fetched, I64),
+	RUN_COL(stored, I64),
+	RUN_COL(dead, I64),
+	RUN_COL(log_excerpt, TEXT),
+	RUN_COL(owner, TEXT),
+	RUN_COL(lease_until_ms, I64),
 	{NULL, 0, 0, 0},
 };
 
@@ -146,7 +160,8 @@ sk_err_t sk_ledger_check_config(const struct sk_ledger_conf *c,
 		return err->code;
 	if (!strcmp(name, "postgres") && (!url || !*url))
 		return sk_error_set(err, SK_ERR_CONFIG, false,
-				    "ledger = postgres needs ledger.postgres_url "
+				    "ledger = postgres needs "
+				    "ledger.postgres_url "
 				    "(a libpq connection string or "
 				    "postgresql:// URL)");
 	return SK_OK;
@@ -172,8 +187,8 @@ const char *sk_ledger_backend(const struct sk_ledger *l)
 	return l->type->name;
 }
 
-sk_err_t sk_ledger_run_add(struct sk_ledger *l, struct sk_run *r,
-			   bool *created, struct sk_error *err)
+sk_err_t sk_ledger_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
+			   struct sk_error *err)
 {
 	return l->type->run_add(l, r, created, err);
 }
@@ -205,8 +220,8 @@ sk_err_t sk_ledger_run_claim_next(struct sk_ledger *l,
 				  struct sk_run *r, bool *claimed,
 				  struct sk_error *err)
 {
-	return l->type->run_claim_next(l, o, now_ms, lease_until_ms, r,
-				       claimed, err);
+	return l->type->run_claim_next(l, o, now_ms, lease_until_ms, r, claimed,
+				       err);
 }
 
 sk_err_t sk_ledger_run_claim(struct sk_ledger *l, int64_t id,
@@ -214,8 +229,8 @@ sk_err_t sk_ledger_run_claim(struct sk_ledger *l, int64_t id,
 			     int64_t lease_until_ms, struct sk_run *r,
 			     bool *claimed, struct sk_error *err)
 {
-	return l->type->run_claim(l, id, o, now_ms, lease_until_ms, r,
-				  claimed, err);
+	return l->type->run_claim(l, id, o, now_ms, lease_until_ms, r, claimed,
+				  err);
 }
 
 sk_err_t sk_ledger_run_end(struct sk_ledger *l, const struct sk_run *r,
@@ -231,9 +246,8 @@ sk_err_t sk_ledger_run_credit(struct sk_ledger *l, int64_t id, int attempt,
 	return l->type->run_credit(l, id, attempt, stored, dead, err);
 }
 
-sk_err_t sk_ledger_run_skip(struct sk_ledger *l, int64_t id,
-			    const char *reason, int64_t now_ms, bool *done,
-			    struct sk_error *err)
+sk_err_t sk_ledger_run_skip(struct sk_ledger *l, int64_t id, const char *reason,
+			    int64_t now_ms, bool *done, struct sk_error *err)
 {
 	return l->type->run_skip(l, id, reason, now_ms, done, err);
 }
@@ -304,8 +318,8 @@ sk_err_t sk_ledger_task_put(struct sk_ledger *l, int64_t run_id,
 }
 
 sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
-			 int (*fn)(const struct sk_task *t, void *ud),
-			 void *ud, struct sk_error *err)
+			 int (*fn)(const struct sk_task *t, void *ud), void *ud,
+			 struct sk_error *err)
 {
 	return l->type->tasks(l, run_id, fn, ud, err);
 }

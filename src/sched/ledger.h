@@ -63,11 +63,11 @@ void sk_ledger_owner_init(struct sk_ledger_owner *o, const char *role);
 
 struct sk_run {
 	int64_t id;
-	char job[64];             /* "daily", "backfill", "manual", ... */
+	char job[64]; /* "daily", "backfill", "manual", ... */
 	char logical_time[SK_TIME_UTC_LEN]; /* schedule instant (UTC) */
 	char window_from[11], window_to[11];
-	char regions[256];        /* as for --regions */
-	char langs[8];            /* nb, en or both */
+	char regions[256]; /* as for --regions */
+	char langs[8];     /* nb, en or both */
 	bool simple;
 	enum sk_run_state state;
 	int attempts, max_attempts;
@@ -104,8 +104,8 @@ const char *sk_ledger_backend(const struct sk_ledger *l);
 /* Add r as queued unless a run with the same job, logical time, window,
  * regions, languages and endpoint exists; either way r is filled from the
  * stored row and *created says which happened. */
-sk_err_t sk_ledger_run_add(struct sk_ledger *l, struct sk_run *r,
-			   bool *created, struct sk_error *err);
+sk_err_t sk_ledger_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
+			   struct sk_error *err);
 sk_err_t sk_ledger_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
 			   struct sk_error *err);
 /* Runs newest first; state < 0 and job NULL mean any. fn returns non-zero
@@ -162,9 +162,8 @@ sk_err_t sk_ledger_run_credit(struct sk_ledger *l, int64_t id, int attempt,
 /* A queued or up-for-retry run that will not be executed (created while
  * paused): skipped with reason as its error. *done false if the run was
  * not in such a state. */
-sk_err_t sk_ledger_run_skip(struct sk_ledger *l, int64_t id,
-			    const char *reason, int64_t now_ms, bool *done,
-			    struct sk_error *err);
+sk_err_t sk_ledger_run_skip(struct sk_ledger *l, int64_t id, const char *reason,
+			    int64_t now_ms, bool *done, struct sk_error *err);
 /* Put a finished run back in the queue (attempts start again).
  * SK_ERR_INVAL for a running run. */
 sk_err_t sk_ledger_run_clear(struct sk_ledger *l, int64_t id,
@@ -241,8 +240,8 @@ struct sk_task {
 sk_err_t sk_ledger_task_put(struct sk_ledger *l, int64_t run_id,
 			    const struct sk_task *t, struct sk_error *err);
 sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
-			 int (*fn)(const struct sk_task *t, void *ud),
-			 void *ud, struct sk_error *err);
+			 int (*fn)(const struct sk_task *t, void *ud), void *ud,
+			 struct sk_error *err);
 
 /* Small key/value state ("paused", "last_fire.<job>"). value NULL deletes. */
 sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
@@ -253,7 +252,7 @@ sk_err_t sk_ledger_meta_set(struct sk_ledger *l, const char *key,
 /* The keys of sk_ledger_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_ledger_conf {
-	const char *backend; /* ledger: a built backend's name */
+	const char *backend;      /* ledger: a built backend's name */
 	const char *postgres_url; /* ledger.postgres_url */
 	int64_t postgres_connect_timeout_ms; /* ledger.postgres_connect_timeout_ms */
 	int64_t postgres_statement_timeout_ms; /* ledger.postgres_statement_timeout_ms */

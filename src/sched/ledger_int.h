@@ -116,9 +116,9 @@ extern const struct sk_ledger_type sk_ledger_postgres;
  * each row to sk_ledger_run_from_row with two readers of column i of its
  * row: text (NULL for SQL NULL) and integer (0 for NULL). */
 #define SK_LEDGER_RUN_COLS                                                     \
-	"id, job, logical_time, window_from, window_to, regions, langs, "     \
-	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "    \
-	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, "\
+	"id, job, logical_time, window_from, window_to, regions, langs, "      \
+	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "     \
+	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, " \
 	"lease_until_ms"
 
 enum sk_ledger_col_kind {

@@ -175,8 +175,9 @@ static sk_err_t conn_error(struct pg_ledger *p, const char *what,
 	scrub(p, msg);
 	static const char *const fatal[] = {
 		"authentication failed", "no password supplied",
-		"does not exist", "invalid", "no pg_hba.conf entry",
-		"permission denied", "unsupported", NULL,
+		"does not exist",        "invalid",
+		"no pg_hba.conf entry",  "permission denied",
+		"unsupported",           NULL,
 	};
 	for (size_t i = 0; fatal[i]; i++)
 		if (strstr(msg, fatal[i]))
@@ -217,8 +218,8 @@ static sk_err_t result_error(struct pg_ledger *p, PGresult *res,
 		    !strcmp(state, "55P03") || !strcmp(state, "57014"))) {
 		retriable = true; /* serialization, deadlock, lock/statement
 				     timeout */
-	} else if (state && (!strncmp(state, "28", 2) ||
-			     !strncmp(state, "42501", 5))) {
+	} else if (state &&
+		   (!strncmp(state, "28", 2) || !strncmp(state, "42501", 5))) {
 		code = SK_ERR_CONFIG; /* authorization */
 	}
 	return sk_error_set(err, code, retriable,
@@ -253,9 +254,14 @@ static sk_err_t ensure_conn(struct pg_ledger *p, struct sk_error *err)
 	snprintf(timeout, sizeof timeout, "%lld", (long long)(s < 2 ? 2 : s));
 	/* Ours first: a key given in the URL overrides the same key here. */
 	const char *const kw[] = {
-		"connect_timeout", "application_name", "keepalives",
-		"keepalives_idle", "keepalives_interval", "keepalives_count",
-		"dbname", NULL,
+		"connect_timeout",
+		"application_name",
+		"keepalives",
+		"keepalives_idle",
+		"keepalives_interval",
+		"keepalives_count",
+		"dbname",
+		NULL,
 	};
 	const char *const val[] = {
 		timeout, "skred", "1", "10", "5", "3", p->url, NULL,
@@ -339,8 +345,7 @@ static int64_t col_int(PGresult *res, int row, int col)
 		       : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-static void col_text(PGresult *res, int row, int col, char *dst,
-		     size_t size)
+static void col_text(PGresult *res, int row, int col, char *dst, size_t size)
 {
 	snprintf(dst, size, "%s",
 		 PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
@@ -510,10 +515,8 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
 	p->base.type = &sk_ledger_postgres;
-	p->connect_timeout_ms =
-		o->conf->postgres_connect_timeout_ms;
-	p->statement_timeout_ms =
-		o->conf->postgres_statement_timeout_ms;
+	p->connect_timeout_ms = o->conf->postgres_connect_timeout_ms;
+	p->statement_timeout_ms = o->conf->postgres_statement_timeout_ms;
 	/* Parse it once: a malformed string is a configuration error (and
 	 * libpq's message about it must not echo the password). */
 	char *perr = NULL;
@@ -535,8 +538,7 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 	}
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		if (!strcmp(o->keyword, "password") && o->val)
-			snprintf(p->password, sizeof p->password, "%s",
-				 o->val);
+			snprintf(p->password, sizeof p->password, "%s", o->val);
 	PQconninfoFree(opts);
 	if (ensure_conn(p, err) != SK_OK || migrate(p, err) != SK_OK) {
 		pg_close(&p->base);
@@ -551,10 +553,10 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 #define RUN_COLS SK_LEDGER_RUN_COLS
 
 #define RUN_COLS_Q                                                             \
-	"run.id, run.job, run.logical_time, run.window_from, run.window_to, " \
-	"run.regions, run.langs, run.simple, run.state, run.attempts, "       \
-	"run.max_attempts, run.next_try_ms, run.created_ms, run.start_ms, "   \
-	"run.end_ms, run.error, run.fetched, run.stored, run.dead, "          \
+	"run.id, run.job, run.logical_time, run.window_from, run.window_to, "  \
+	"run.regions, run.langs, run.simple, run.state, run.attempts, "        \
+	"run.max_attempts, run.next_try_ms, run.created_ms, run.start_ms, "    \
+	"run.end_ms, run.error, run.fetched, run.stored, run.dead, "           \
 	"run.log_excerpt, run.owner, run.lease_until_ms"
 
 /* Row i of a result, for sk_ledger_run_from_row. */
@@ -602,8 +604,8 @@ static sk_err_t pg_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
 	return SK_OK;
 }
 
-static sk_err_t pg_run_add(struct sk_ledger *l, struct sk_run *r,
-			   bool *created, struct sk_error *err)
+static sk_err_t pg_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
+			   struct sk_error *err)
 {
 	struct pg_ledger *p = (struct pg_ledger *)l;
 	struct params ps = {0};
@@ -623,7 +625,8 @@ static sk_err_t pg_run_add(struct sk_ledger *l, struct sk_run *r,
 	if (rows(p, "add run",
 		 "INSERT INTO run(job, logical_time, window_from, window_to, "
 		 "regions, langs, simple, state, max_attempts, next_try_ms, "
-		 "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, "
+		 "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', "
+		 "$8, "
 		 "$9, $10) ON CONFLICT ON CONSTRAINT run_once DO NOTHING "
 		 "RETURNING id",
 		 &ps, &res, err) != SK_OK)
@@ -664,8 +667,8 @@ static sk_err_t pg_run_list(struct sk_ledger *l, int state, const char *job,
 	struct pg_ledger *p = (struct pg_ledger *)l;
 	struct params ps = {0};
 	PGresult *res;
-	p_text(&ps, state >= 0 ? sk_run_state_name((enum sk_run_state)state)
-			       : NULL);
+	p_text(&ps,
+	       state >= 0 ? sk_run_state_name((enum sk_run_state)state) : NULL);
 	p_text(&ps, job);
 	p_int(&ps, limit ? (int64_t)limit : (int64_t)1 << 40);
 	if (rows(p, "list runs",
@@ -694,8 +697,9 @@ static sk_err_t pg_run_next_due(struct sk_ledger *l, int64_t now_ms,
 	*found = false;
 	p_int(&ps, now_ms);
 	if (rows(p, "next run",
-		 "SELECT " RUN_COLS " FROM run WHERE state IN "
-		 SK_LEDGER_CLAIMABLE " AND next_try_ms <= $1 ORDER BY "
+		 "SELECT " RUN_COLS
+		 " FROM run WHERE state IN " SK_LEDGER_CLAIMABLE
+		 " AND next_try_ms <= $1 ORDER BY "
 		 "logical_time, id LIMIT 1",
 		 &ps, &res, err) != SK_OK)
 		return err->code;
@@ -719,19 +723,20 @@ static int64_t lease_len(int64_t lease_until_ms)
  * and the attempt row in the same statement. $1 now_ms, $2 owner, $3
  * lease length; the chooser may use $4. */
 #define CLAIM_SQL(chooser)                                                     \
-	"WITH c AS (" chooser "), "                                           \
-	"u AS (UPDATE run SET state = 'running', attempts = run.attempts + 1, " \
-	"  start_ms = $1, end_ms = 0, owner = $2, "                           \
-	"  lease_until_ms = " DBNOW " + $3, fetched = 0, stored = 0, "        \
-	"  dead = 0 "                                                         \
-	"  FROM c WHERE run.id = c.id AND run.state IN " SK_LEDGER_CLAIMABLE  \
-	"  RETURNING " RUN_COLS_Q "), "                                       \
-	"a AS (INSERT INTO attempt(run_id, attempt, state, start_ms, owner) " \
-	"  SELECT id, attempts, 'running', start_ms, owner FROM u "           \
-	"  ON CONFLICT (run_id, attempt) DO UPDATE SET state = 'running', "   \
-	"  start_ms = excluded.start_ms, end_ms = 0, error = '', "            \
-	"  fetched = 0, stored = 0, dead = 0, log_excerpt = '', "             \
-	"  owner = excluded.owner) "                                          \
+	"WITH c AS (" chooser "), "                                            \
+	"u AS (UPDATE run SET state = 'running', attempts = run.attempts + "   \
+	"1, "                                                                  \
+	"  start_ms = $1, end_ms = 0, owner = $2, "                            \
+	"  lease_until_ms = " DBNOW " + $3, fetched = 0, stored = 0, "         \
+	"  dead = 0 "                                                          \
+	"  FROM c WHERE run.id = c.id AND run.state IN " SK_LEDGER_CLAIMABLE   \
+	"  RETURNING " RUN_COLS_Q "), "                                        \
+	"a AS (INSERT INTO attempt(run_id, attempt, state, start_ms, owner) "  \
+	"  SELECT id, attempts, 'running', start_ms, owner FROM u "            \
+	"  ON CONFLICT (run_id, attempt) DO UPDATE SET state = 'running', "    \
+	"  start_ms = excluded.start_ms, end_ms = 0, error = '', "             \
+	"  fetched = 0, stored = 0, dead = 0, log_excerpt = '', "              \
+	"  owner = excluded.owner) "                                           \
 	"SELECT " RUN_COLS " FROM u"
 
 static sk_err_t pg_run_claim_next(struct sk_ledger *l,
@@ -750,8 +755,8 @@ static sk_err_t pg_run_claim_next(struct sk_ledger *l,
 	/* SKIP LOCKED: a run another daemon is claiming right now is passed
 	 * over, not waited for; the next one due is taken instead. */
 	if (rows(p, "claim",
-		 CLAIM_SQL("SELECT id FROM run WHERE state IN "
-			   SK_LEDGER_CLAIMABLE " AND next_try_ms <= $1 "
+		 CLAIM_SQL("SELECT id FROM run WHERE state "
+			   "IN " SK_LEDGER_CLAIMABLE " AND next_try_ms <= $1 "
 			   "ORDER BY logical_time, id LIMIT 1 "
 			   "FOR UPDATE SKIP LOCKED"),
 		 &ps, &res, err) != SK_OK)
@@ -778,8 +783,8 @@ static sk_err_t pg_run_claim(struct sk_ledger *l, int64_t id,
 	p_int(&ps, lease_len(lease_until_ms));
 	p_int(&ps, id);
 	if (rows(p, "claim",
-		 CLAIM_SQL("SELECT id FROM run WHERE id = $4 AND state IN "
-			   SK_LEDGER_CLAIMABLE " FOR UPDATE"),
+		 CLAIM_SQL("SELECT id FROM run WHERE id = $4 AND state "
+			   "IN " SK_LEDGER_CLAIMABLE " FOR UPDATE"),
 		 &ps, &res, err) != SK_OK)
 		return err->code;
 	if (PQntuples(res) > 0) {
@@ -796,10 +801,9 @@ static sk_err_t pg_run_end(struct sk_ledger *l, const struct sk_run *r,
 			   int64_t now_ms, struct sk_error *err)
 {
 	struct pg_ledger *p = (struct pg_ledger *)l;
-	const char *attempt_state =
-		r->state == SK_RUN_SUCCESS   ? "success"
-		: r->state == SK_RUN_QUEUED ? "interrupted"
-					    : "failed";
+	const char *attempt_state = r->state == SK_RUN_SUCCESS  ? "success"
+				    : r->state == SK_RUN_QUEUED ? "interrupted"
+								: "failed";
 	struct params ps = {0};
 	PGresult *res;
 	p_int(&ps, r->id);
@@ -846,8 +850,8 @@ static sk_err_t pg_run_end(struct sk_ledger *l, const struct sk_run *r,
 }
 
 static sk_err_t pg_run_credit(struct sk_ledger *l, int64_t id, int attempt,
-			     int64_t stored, int64_t dead,
-			     struct sk_error *err)
+			      int64_t stored, int64_t dead,
+			      struct sk_error *err)
 {
 	struct pg_ledger *p = (struct pg_ledger *)l;
 	struct params ps = {0};
@@ -867,9 +871,8 @@ static sk_err_t pg_run_credit(struct sk_ledger *l, int64_t id, int attempt,
 		    &ps, NULL, err);
 }
 
-static sk_err_t pg_run_skip(struct sk_ledger *l, int64_t id,
-			    const char *reason, int64_t now_ms, bool *done,
-			    struct sk_error *err)
+static sk_err_t pg_run_skip(struct sk_ledger *l, int64_t id, const char *reason,
+			    int64_t now_ms, bool *done, struct sk_error *err)
 {
 	struct pg_ledger *p = (struct pg_ledger *)l;
 	struct params ps = {0};
@@ -880,8 +883,8 @@ static sk_err_t pg_run_skip(struct sk_ledger *l, int64_t id,
 	p_int(&ps, now_ms);
 	if (rows(p, "skip run",
 		 "UPDATE run SET state = 'skipped', error = $2, end_ms = $3, "
-		 "next_try_ms = 0 WHERE id = $1 AND state IN "
-		 SK_LEDGER_CLAIMABLE " RETURNING id",
+		 "next_try_ms = 0 WHERE id = $1 AND state "
+		 "IN " SK_LEDGER_CLAIMABLE " RETURNING id",
 		 &ps, &res, err) != SK_OK)
 		return err->code;
 	*done = PQntuples(res) > 0;
@@ -935,8 +938,8 @@ static sk_err_t pg_recover(struct sk_ledger *l, int64_t now_ms, int *n,
 		 "(crash, kill or hang)' FROM x WHERE attempt.run_id = x.id "
 		 "AND attempt.attempt = x.attempts AND attempt.state = "
 		 "'running'), "
-		 "d AS (DELETE FROM daemon WHERE last_beat_ms + lease_ms < "
-		 DBNOW " - 86400000) "
+		 "d AS (DELETE FROM daemon WHERE last_beat_ms + lease_ms "
+		 "< " DBNOW " - 86400000) "
 		 "SELECT count(*) FROM x",
 		 &ps, &res, err) != SK_OK)
 		return err->code;
@@ -1114,7 +1117,8 @@ static sk_err_t pg_task_put(struct sk_ledger *l, int64_t run_id,
 	p_text(&ps, t->error);
 	return cmd(p, "put task",
 		   "INSERT INTO task(run_id, attempt, seq, name, state, "
-		   "start_ms, end_ms, count, error) VALUES ($1, $2, $3, $4, $5, "
+		   "start_ms, end_ms, count, error) VALUES ($1, $2, $3, $4, "
+		   "$5, "
 		   "$6, $7, $8, $9) ON CONFLICT (run_id, attempt, seq) DO "
 		   "UPDATE SET name = excluded.name, state = excluded.state, "
 		   "start_ms = excluded.start_ms, end_ms = excluded.end_ms, "
@@ -1123,8 +1127,8 @@ static sk_err_t pg_task_put(struct sk_ledger *l, int64_t run_id,
 }
 
 static sk_err_t pg_tasks(struct sk_ledger *l, int64_t run_id,
-			 int (*fn)(const struct sk_task *t, void *ud),
-			 void *ud, struct sk_error *err)
+			 int (*fn)(const struct sk_task *t, void *ud), void *ud,
+			 struct sk_error *err)
 {
 	struct pg_ledger *p = (struct pg_ledger *)l;
 	struct params ps = {0};

@@ -169,8 +169,7 @@ static sk_err_t run_sql(struct sk_ledger *l, const char *sql, const char *fmt,
 	int rc = SQLITE_OK;
 	for (int i = 0; fmt[i] && rc == SQLITE_OK; i++) {
 		if (fmt[i] == 'i')
-			rc = sqlite3_bind_int64(st, i + 1,
-						va_arg(ap, int64_t));
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
 		else
 			rc = sk_sqldb_bind_text(st, i + 1,
 						va_arg(ap, const char *));
@@ -206,8 +205,8 @@ static sk_err_t sq_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
 	return SK_OK;
 }
 
-static sk_err_t sq_run_add(struct sk_ledger *l, struct sk_run *r,
-			   bool *created, struct sk_error *err)
+static sk_err_t sq_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
+			   struct sk_error *err)
 {
 	int64_t now = sk_now_ms();
 	if (run_sql(l,
@@ -251,7 +250,8 @@ static sk_err_t sq_run_list(struct sk_ledger *l, int state, const char *job,
 	sqlite3_stmt *st = NULL;
 	if (run_sql(l,
 		    "SELECT " RUN_COLS " FROM run WHERE (?1 IS NULL OR state = "
-		    "?1) AND (?2 IS NULL OR job = ?2) ORDER BY id DESC LIMIT ?3",
+		    "?1) AND (?2 IS NULL OR job = ?2) ORDER BY id DESC LIMIT "
+		    "?3",
 		    "tti", &st, err,
 		    state >= 0 ? sk_run_state_name((enum sk_run_state)state)
 			       : NULL,
@@ -295,12 +295,14 @@ static sk_err_t claim_locked(struct sk_ledger *l, int64_t id,
 {
 	*claimed = false;
 	if (run_sql(l,
-		    "UPDATE run SET state = 'running', attempts = attempts + 1, "
-		    "start_ms = ?2, end_ms = 0, owner = ?3, lease_until_ms = ?4, "
+		    "UPDATE run SET state = 'running', attempts = attempts + "
+		    "1, "
+		    "start_ms = ?2, end_ms = 0, owner = ?3, lease_until_ms = "
+		    "?4, "
 		    "fetched = 0, stored = 0, dead = 0 "
 		    "WHERE id = ?1 AND state IN " SK_LEDGER_CLAIMABLE,
-		    "iiti", NULL, err, id, now_ms, o->id, lease_until_ms) !=
-	    SK_OK)
+		    "iiti", NULL, err, id, now_ms, o->id,
+		    lease_until_ms) != SK_OK)
 		return err->code;
 	bool won = sqlite3_changes(DB(l)) == 1;
 	if (sq_run_get(l, id, r, err) != SK_OK)
@@ -366,10 +368,9 @@ static sk_err_t sq_run_claim(struct sk_ledger *l, int64_t id,
 static sk_err_t sq_run_end(struct sk_ledger *l, const struct sk_run *r,
 			   int64_t now_ms, struct sk_error *err)
 {
-	const char *attempt_state =
-		r->state == SK_RUN_SUCCESS   ? "success"
-		: r->state == SK_RUN_QUEUED ? "interrupted"
-					    : "failed";
+	const char *attempt_state = r->state == SK_RUN_SUCCESS  ? "success"
+				    : r->state == SK_RUN_QUEUED ? "interrupted"
+								: "failed";
 	if (sk_sqldb_begin(DB(l), err) != SK_OK)
 		return err->code;
 	if (run_sql(l,
@@ -395,8 +396,7 @@ static sk_err_t sq_run_end(struct sk_ledger *l, const struct sk_run *r,
 				    "recovered or taken over",
 				    (long long)r->id, r->attempts,
 				    r->owner[0] ? r->owner : "no owner",
-				    sk_run_state_name(now.state),
-				    now.attempts,
+				    sk_run_state_name(now.state), now.attempts,
 				    now.owner[0] ? now.owner : "none");
 	}
 	if (run_sql(l,
@@ -414,36 +414,36 @@ fail:
 }
 
 static sk_err_t sq_run_credit(struct sk_ledger *l, int64_t id, int attempt,
-			     int64_t stored, int64_t dead,
-			     struct sk_error *err)
+			      int64_t stored, int64_t dead,
+			      struct sk_error *err)
 {
 	if (sk_sqldb_begin(DB(l), err) != SK_OK)
 		return err->code;
 	if (run_sql(l,
 		    "UPDATE attempt SET stored = stored + ?3, dead = dead + ?4 "
 		    "WHERE run_id = ?1 AND attempt = ?2",
-		    "iiii", NULL, err, id, (int64_t)attempt, stored, dead) !=
-		    SK_OK ||
+		    "iiii", NULL, err, id, (int64_t)attempt, stored,
+		    dead) != SK_OK ||
 	    run_sql(l,
 		    "UPDATE run SET stored = stored + ?3, dead = dead + ?4 "
 		    "WHERE id = ?1 AND attempts = ?2",
-		    "iiii", NULL, err, id, (int64_t)attempt, stored, dead) !=
-		    SK_OK) {
+		    "iiii", NULL, err, id, (int64_t)attempt, stored,
+		    dead) != SK_OK) {
 		sk_sqldb_rollback(DB(l));
 		return err->code;
 	}
 	return sk_sqldb_commit(DB(l), err);
 }
 
-static sk_err_t sq_run_skip(struct sk_ledger *l, int64_t id,
-			    const char *reason, int64_t now_ms, bool *done,
-			    struct sk_error *err)
+static sk_err_t sq_run_skip(struct sk_ledger *l, int64_t id, const char *reason,
+			    int64_t now_ms, bool *done, struct sk_error *err)
 {
 	*done = false;
 	if (run_sql(l,
 		    "UPDATE run SET state = 'skipped', error = ?2, end_ms = ?3 "
 		    "WHERE id = ?1 AND state IN " SK_LEDGER_CLAIMABLE,
-		    "iti", NULL, err, id, reason ? reason : "", now_ms) != SK_OK)
+		    "iti", NULL, err, id, reason ? reason : "",
+		    now_ms) != SK_OK)
 		return err->code;
 	*done = sqlite3_changes(DB(l)) == 1;
 	return SK_OK;
@@ -532,8 +532,8 @@ static sk_err_t sq_owner_gone(struct sk_ledger *l,
 			      const struct sk_ledger_owner *o,
 			      struct sk_error *err)
 {
-	return run_sql(l, "DELETE FROM daemon WHERE owner = ?1", "t", NULL,
-		       err, o->id);
+	return run_sql(l, "DELETE FROM daemon WHERE owner = ?1", "t", NULL, err,
+		       o->id);
 }
 
 static sk_err_t sq_daemons(struct sk_ledger *l, int64_t now_ms,
@@ -573,7 +573,8 @@ static sk_err_t sq_attempts(struct sk_ledger *l, int64_t run_id,
 	sqlite3_stmt *st = NULL;
 	if (run_sql(l,
 		    "SELECT attempt, state, start_ms, end_ms, error, fetched, "
-		    "stored, dead, owner FROM attempt WHERE run_id = ?1 ORDER BY "
+		    "stored, dead, owner FROM attempt WHERE run_id = ?1 ORDER "
+		    "BY "
 		    "attempt",
 		    "i", &st, err, run_id) != SK_OK)
 		return err->code;
@@ -632,7 +633,8 @@ static sk_err_t sq_task_put(struct sk_ledger *l, int64_t run_id,
 			    const struct sk_task *t, struct sk_error *err)
 {
 	return run_sql(l,
-		       "INSERT OR REPLACE INTO task(run_id, attempt, seq, name, "
+		       "INSERT OR REPLACE INTO task(run_id, attempt, seq, "
+		       "name, "
 		       "state, start_ms, end_ms, count, error) VALUES (?1, ?2, "
 		       "?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 		       "iiittiiit", NULL, err, run_id, (int64_t)t->attempt,
@@ -641,12 +643,13 @@ static sk_err_t sq_task_put(struct sk_ledger *l, int64_t run_id,
 }
 
 static sk_err_t sq_tasks(struct sk_ledger *l, int64_t run_id,
-			 int (*fn)(const struct sk_task *t, void *ud),
-			 void *ud, struct sk_error *err)
+			 int (*fn)(const struct sk_task *t, void *ud), void *ud,
+			 struct sk_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	if (run_sql(l,
-		    "SELECT attempt, seq, name, state, start_ms, end_ms, count, "
+		    "SELECT attempt, seq, name, state, start_ms, end_ms, "
+		    "count, "
 		    "error FROM task WHERE run_id = ?1 ORDER BY attempt, seq",
 		    "i", &st, err, run_id) != SK_OK)
 		return err->code;

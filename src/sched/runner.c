@@ -33,8 +33,8 @@ const struct sk_cfg_def sk_sched_cfg[] = {
 	 "first retry waits up to this (full jitter), doubling",
 	 offsetof(struct sk_sched_conf, retry_base_ms), NULL},
 	{"sched.retry_cap_ms", SK_CFG_INT, "1800000", 0, 86400000, 0,
-	 "cap of the retry delay",
-	 offsetof(struct sk_sched_conf, retry_cap_ms), NULL},
+	 "cap of the retry delay", offsetof(struct sk_sched_conf, retry_cap_ms),
+	 NULL},
 	{"sched.checks_fail_run", SK_CFG_BOOL, "false", 0, 0, 0,
 	 "a failed data check fails the run",
 	 offsetof(struct sk_sched_conf, checks_fail_run), NULL},
@@ -42,8 +42,8 @@ const struct sk_cfg_def sk_sched_cfg[] = {
 	 "Oslo hour by which NVE publishes tomorrow's warnings",
 	 offsetof(struct sk_sched_conf, publish_hour), NULL},
 	{"sched.backfill_days", SK_CFG_INT, "30", 1, 366, 0,
-	 "days per backfill run",
-	 offsetof(struct sk_sched_conf, backfill_days), NULL},
+	 "days per backfill run", offsetof(struct sk_sched_conf, backfill_days),
+	 NULL},
 	{"sched.lease_ms", SK_CFG_INT, "60000", 1000, 86400000, 0,
 	 "a claimed run is the claimant's while it beats (every third of "
 	 "this); a run silent this long is taken over",
@@ -190,9 +190,9 @@ sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err)
 	sk_err_t rc = SK_OK;
 	for (size_t i = 0; i < t->n; i++) {
 		struct sk_error e = {0};
-		if (sk_ledger_run_credit(t->l, t->runs[i].id, t->runs[i].attempt,
-					 t->runs[i].stored, t->runs[i].dead,
-					 &e) != SK_OK) {
+		if (sk_ledger_run_credit(t->l, t->runs[i].id,
+					 t->runs[i].attempt, t->runs[i].stored,
+					 t->runs[i].dead, &e) != SK_OK) {
 			sk_log(SK_LOG_WARN, "sched",
 			       "run=%lld: %lld stored records not credited: %s",
 			       (long long)t->runs[i].id,
@@ -233,7 +233,8 @@ void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
 		return;
 	}
 	size_t i = 0;
-	while (i < t->n && (t->runs[i].id != id || t->runs[i].attempt != attempt))
+	while (i < t->n &&
+	       (t->runs[i].id != id || t->runs[i].attempt != attempt))
 		i++;
 	if (i == t->n) {
 		if (t->n == SK_SCHED_TALLY_MAX) {
@@ -432,8 +433,9 @@ static void task_record(struct sk_ledger *l, const struct sk_run *r, int seq,
 	snprintf(t.error, sizeof t.error, "%s", error ? error : "");
 	struct sk_error e = {0};
 	if (sk_ledger_task_put(l, r->id, &t, &e) != SK_OK)
-		sk_log(SK_LOG_WARN, "sched", "run=%lld: task %s not recorded: %s",
-		       (long long)r->id, name, e.msg);
+		sk_log(SK_LOG_WARN, "sched",
+		       "run=%lld: task %s not recorded: %s", (long long)r->id,
+		       name, e.msg);
 }
 
 static const char *task_state(sk_err_t rc)
@@ -441,7 +443,7 @@ static const char *task_state(sk_err_t rc)
 	if (rc == SK_OK)
 		return "success";
 	return rc == SK_ERR_INTERRUPTED || sk_stop_requested() ? "interrupted"
-							      : "failed";
+							       : "failed";
 }
 
 /* Runs executed at once in this process (a backfill with --concurrency)
@@ -474,8 +476,8 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	struct sk_fetch_req req = {.simple = r->simple};
 	if ((rc = sk_model_regions_select(r->regions, &regions, &n_regions,
 					  &why)) != SK_OK ||
-	    (rc = sk_model_langs_select(r->langs, langs, &n_langs,
-					&why)) != SK_OK ||
+	    (rc = sk_model_langs_select(r->langs, langs, &n_langs, &why)) !=
+		    SK_OK ||
 	    (rc = sk_date_parse(r->window_from, &req.from)) != SK_OK ||
 	    (rc = sk_date_parse(r->window_to, &req.to)) != SK_OK) {
 		if (!why.msg[0])
@@ -505,8 +507,9 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 		tally.l = l;
 		tally.own_id = r->id;
 		tally.own_attempt = r->attempts;
-		struct sk_job_process_opts po = {
-			.outcome = sk_sched_tally_outcome, .outcome_ud = &tally};
+		struct sk_job_process_opts po = {.outcome =
+							 sk_sched_tally_outcome,
+						 .outcome_ud = &tally};
 		pthread_mutex_lock(&process_lock);
 		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
 		pthread_mutex_unlock(&process_lock);
@@ -555,11 +558,11 @@ done:
 	} else if (why.retriable && r->attempts < r->max_attempts) {
 		uint64_t rng = (uint64_t)sk_now_ms() ^ (uint64_t)r->id;
 		r->state = SK_RUN_RETRY;
-		r->next_try_ms = sk_clock_now_ms() +
-				 sk_backoff_ms((unsigned)r->attempts - 1,
-					       sk_sched_conf(cfg)->retry_base_ms,
-					       sk_sched_conf(cfg)->retry_cap_ms,
-					       &rng);
+		r->next_try_ms =
+			sk_clock_now_ms() +
+			sk_backoff_ms((unsigned)r->attempts - 1,
+				      sk_sched_conf(cfg)->retry_base_ms,
+				      sk_sched_conf(cfg)->retry_cap_ms, &rng);
 	} else {
 		r->state = SK_RUN_FAILED;
 	}
@@ -567,9 +570,8 @@ done:
 	       "run=%lld attempt=%d state=%s fetched=%lld stored=%lld "
 	       "dead=%lld%s%s",
 	       (long long)r->id, r->attempts, sk_run_state_name(r->state),
-	       (long long)r->fetched, (long long)r->stored,
-	       (long long)r->dead, rc == SK_OK ? "" : ": ",
-	       rc == SK_OK ? "" : why.msg);
+	       (long long)r->fetched, (long long)r->stored, (long long)r->dead,
+	       rc == SK_OK ? "" : ": ", rc == SK_OK ? "" : why.msg);
 	sk_log_set_tap(NULL, NULL);
 	excerpt_join(&x, r->log_excerpt, sizeof r->log_excerpt);
 	sk_store_close(st);

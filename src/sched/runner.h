@@ -98,8 +98,11 @@ sk_err_t sk_sched_schedules(const struct sk_config *cfg, int64_t now_ms,
 			    sk_sched_schedule_fn fn, void *ud,
 			    struct sk_error *err);
 
-enum sk_backfill_mode { SK_BACKFILL_MISSING, SK_BACKFILL_FAILED,
-			SK_BACKFILL_ALL };
+enum sk_backfill_mode {
+	SK_BACKFILL_MISSING,
+	SK_BACKFILL_FAILED,
+	SK_BACKFILL_ALL
+};
 
 struct sk_backfill_opts {
 	struct sk_date from, to;
@@ -124,16 +127,16 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_sched_conf {
 	const char *schedules; /* sched.schedules */
-	const char *timezone; /* sched.timezone */
-	bool catchup; /* sched.catchup */
-	int64_t catchup_max; /* sched.catchup_max */
-	int64_t max_attempts; /* sched.max_attempts */
+	const char *timezone;  /* sched.timezone */
+	bool catchup;          /* sched.catchup */
+	int64_t catchup_max;   /* sched.catchup_max */
+	int64_t max_attempts;  /* sched.max_attempts */
 	int64_t retry_base_ms; /* sched.retry_base_ms */
-	int64_t retry_cap_ms; /* sched.retry_cap_ms */
-	bool checks_fail_run; /* sched.checks_fail_run */
-	int64_t publish_hour; /* sched.publish_hour */
+	int64_t retry_cap_ms;  /* sched.retry_cap_ms */
+	bool checks_fail_run;  /* sched.checks_fail_run */
+	int64_t publish_hour;  /* sched.publish_hour */
 	int64_t backfill_days; /* sched.backfill_days */
-	int64_t lease_ms; /* sched.lease_ms */
+	int64_t lease_ms;      /* sched.lease_ms */
 };
 extern const struct sk_cfg_def sk_sched_cfg[];
 /* This module's struct in cfg (borrowed; lives as long as cfg). */

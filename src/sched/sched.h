@@ -33,8 +33,8 @@
  * "0 0 *\/2 * MON" means "odd days that are Mondays" there and "odd days
  * or Mondays" here (as in croniter, which Airflow uses).
  */
-#define SK_CRON_MAX_LEN 256        /* expression length, bytes */
-#define SK_CRON_SEARCH_DAYS 3660   /* how far sk_cron_next/prev look */
+#define SK_CRON_MAX_LEN 256      /* expression length, bytes */
+#define SK_CRON_SEARCH_DAYS 3660 /* how far sk_cron_next/prev look */
 
 /* A parsed expression: plain bitsets, bit n set when value n matches. */
 struct sk_cron {

@@ -40,8 +40,7 @@ static sk_err_t plan_load(const struct sk_config *cfg, struct plan *p,
 {
 	memset(p, 0, sizeof *p);
 	const char *spec = sk_sched_conf(cfg)->schedules;
-	if (sk_tz_load(sk_sched_conf(cfg)->timezone, &p->tz, err) !=
-	    SK_OK)
+	if (sk_tz_load(sk_sched_conf(cfg)->timezone, &p->tz, err) != SK_OK)
 		return err->code;
 	char buf[2048];
 	snprintf(buf, sizeof buf, "%s", spec ? spec : "");
@@ -140,8 +139,9 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 	size_t n = 0, missed = 0;
 	int64_t from = last;
 	for (;;) {
-		size_t got = sk_cron_between(&j->cron, p->tz, from, now, fires + n,
-					     sizeof fires / sizeof fires[0] - n);
+		size_t got =
+			sk_cron_between(&j->cron, p->tz, from, now, fires + n,
+					sizeof fires / sizeof fires[0] - n);
 		n += got;
 		if (n < sizeof fires / sizeof fires[0] || !got)
 			break;
@@ -252,8 +252,8 @@ static bool backends_ready(const struct sk_config *cfg, struct gate *g)
  * down, restarting or cut off; the ledger reconnects on its next call.
  * False when the daemon must stop (another error, outage.max_wait_ms
  * passed, or a stop request). */
-static bool ledger_outage(const struct sk_config *cfg,
-			  struct sk_job_outage *o, struct sk_error *err)
+static bool ledger_outage(const struct sk_config *cfg, struct sk_job_outage *o,
+			  struct sk_error *err)
 {
 	if (!sk_job_outage_error(err))
 		return false;
@@ -325,8 +325,8 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	int recovered = 0;
 	int64_t next_recover = 0;
 	sk_err_t rc = SK_OK;
-	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s",
-	       p.n, sk_tz_name(p.tz));
+	sk_log(SK_LOG_INFO, "sched", "serving schedules=%zu timezone=%s", p.n,
+	       sk_tz_name(p.tz));
 	/* An outcome the ledger could not take (it went down at the end of
 	 * a run): recorded first thing when it is back, or the run, still
 	 * ours and kept alive by our heartbeats, would never end. */

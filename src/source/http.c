@@ -15,7 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
-enum { JOB_PENDING = 0, JOB_ACTIVE, JOB_DONE };
+enum {
+	JOB_PENDING = 0,
+	JOB_ACTIVE,
+	JOB_DONE
+};
 
 struct xfer {
 	struct sk_http_job *job;
@@ -109,8 +113,7 @@ static CURL *make_easy(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-			 (curl_off_t)o->max_body);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	return e;
 }
@@ -216,8 +219,10 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 					wait_ms = job->not_before_ms - now;
 				continue;
 			}
-			if (last_start && now - last_start < o->min_interval_ms) {
-				int64_t w = o->min_interval_ms - (now - last_start);
+			if (last_start &&
+			    now - last_start < o->min_interval_ms) {
+				int64_t w = o->min_interval_ms -
+					    (now - last_start);
 				if (w < wait_ms)
 					wait_ms = w;
 				break;
@@ -301,8 +306,8 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		if (finished_any)
 			continue; /* start the next transfers before waiting */
 		int numfds;
-		curl_multi_poll(multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 1),
-				&numfds);
+		curl_multi_poll(multi, NULL, 0,
+				(int)(wait_ms > 0 ? wait_ms : 1), &numfds);
 	}
 out:;
 	/* Abort whatever is still in flight. */

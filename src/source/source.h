@@ -15,15 +15,15 @@
 
 struct sk_config;
 
-#define SK_VARSOM_URL_DEFAULT                                                 \
+#define SK_VARSOM_URL_DEFAULT                                                  \
 	"https://api01.nve.no/hydrology/forecast/avalanche/v6.3.0/api"
 
 /* ---------------------------------------------------------- fetch engine */
 
 struct sk_http_opts {
 	long max_concurrent;
-	int64_t min_interval_ms;  /* between request starts (politeness) */
-	unsigned max_attempts;    /* >= 1 */
+	int64_t min_interval_ms; /* between request starts (politeness) */
+	unsigned max_attempts;   /* >= 1 */
 	int64_t backoff_base_ms;
 	int64_t backoff_cap_ms;
 	int64_t retry_after_max_ms;
@@ -38,13 +38,13 @@ struct sk_http_opts {
 struct sk_http_job {
 	const char *url;
 	void *ud;
-	long status;          /* HTTP status of the last attempt, 0 if none */
-	struct sk_buf body;   /* body of the last attempt (engine-owned) */
+	long status;        /* HTTP status of the last attempt, 0 if none */
+	struct sk_buf body; /* body of the last attempt (engine-owned) */
 	unsigned attempts;
-	int64_t not_before_ms; /* monotonic; engine state */
+	int64_t not_before_ms;  /* monotonic; engine state */
 	int64_t retry_after_ms; /* from the last answer; engine state */
-	struct sk_error err;  /* why the last attempt failed */
-	int state;            /* engine state */
+	struct sk_error err;    /* why the last attempt failed */
+	int state;              /* engine state */
 };
 
 /* What the completion callback wants done with a job answered 200. */
@@ -59,7 +59,8 @@ enum sk_http_action {
  * good after its attempts (job->err says why; the return value is ignored
  * unless SK_HTTP_ABORT). */
 typedef enum sk_http_action (*sk_http_done_fn)(void *ud,
-					       struct sk_http_job *job, bool ok);
+					       struct sk_http_job *job,
+					       bool ok);
 
 /* The delay a Retry-After field value asks for (RFC 9110 10.2.3), in ms
  * from now_ms (wall clock, UTC ms): delta-seconds ("120") or an HTTP-date
@@ -110,8 +111,8 @@ struct sk_fetch_stats {
 	int64_t rejected; /* elements that do not (dead-lettered by the
 			   * emit function; their chunk fails) */
 	int64_t bytes;
-	int64_t chunks_empty; /* answered [] */
-	int64_t empty_active; /* ... of them for an active region */
+	int64_t chunks_empty;        /* answered [] */
+	int64_t empty_active;        /* ... of them for an active region */
 	char empty_active_list[256]; /* the first few, "region R lang L
 				      * from..to; ..." */
 };
@@ -142,18 +143,18 @@ sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 /* The keys of sk_source_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_source_conf {
-	const char *varsom_url; /* varsom_url */
-	int64_t concurrency; /* fetch.concurrency */
-	int64_t min_interval_ms; /* fetch.min_interval_ms */
-	int64_t attempts; /* fetch.attempts */
-	int64_t backoff_base_ms; /* fetch.backoff_base_ms */
-	int64_t backoff_cap_ms; /* fetch.backoff_cap_ms */
+	const char *varsom_url;     /* varsom_url */
+	int64_t concurrency;        /* fetch.concurrency */
+	int64_t min_interval_ms;    /* fetch.min_interval_ms */
+	int64_t attempts;           /* fetch.attempts */
+	int64_t backoff_base_ms;    /* fetch.backoff_base_ms */
+	int64_t backoff_cap_ms;     /* fetch.backoff_cap_ms */
 	int64_t retry_after_max_ms; /* fetch.retry_after_max_ms */
 	int64_t connect_timeout_ms; /* fetch.connect_timeout_ms */
-	int64_t timeout_ms; /* fetch.timeout_ms */
-	int64_t max_body; /* fetch.max_body */
-	int64_t chunk_days; /* fetch.chunk_days */
-	const char *user_agent; /* fetch.user_agent */
+	int64_t timeout_ms;         /* fetch.timeout_ms */
+	int64_t max_body;           /* fetch.max_body */
+	int64_t chunk_days;         /* fetch.chunk_days */
+	const char *user_agent;     /* fetch.user_agent */
 };
 extern const struct sk_cfg_def sk_source_cfg[];
 /* This module's struct in cfg (borrowed; lives as long as cfg). */

@@ -258,16 +258,17 @@ sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 		.max_attempts = (unsigned)c->attempts,
 		.backoff_base_ms = c->backoff_base_ms,
 		.backoff_cap_ms = c->backoff_cap_ms,
-		.retry_after_max_ms =
-			c->retry_after_max_ms,
-		.connect_timeout_ms =
-			(long)c->connect_timeout_ms,
+		.retry_after_max_ms = c->retry_after_max_ms,
+		.connect_timeout_ms = (long)c->connect_timeout_ms,
 		.timeout_ms = (long)c->timeout_ms,
 		.max_body = (size_t)c->max_body,
 		.user_agent = c->user_agent,
 	};
 	struct fetch_ctx ctx = {
-		.chunks = chunks, .emit = emit, .ud = ud, .stats = stats,
+		.chunks = chunks,
+		.emit = emit,
+		.ud = ud,
+		.stats = stats,
 		.failures = SK_BUF_INIT(8192),
 	};
 	stats->chunks = (int64_t)n;

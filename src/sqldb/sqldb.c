@@ -314,8 +314,7 @@ sk_err_t sk_sqldb_end(struct sk_sqldb_iter *it)
 	return it->rc;
 }
 
-sk_err_t sk_sqldb_run(sqlite3_stmt *st, const char *what,
-		      struct sk_error *err)
+sk_err_t sk_sqldb_run(sqlite3_stmt *st, const char *what, struct sk_error *err)
 {
 	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, what, err);
 	(void)sk_sqldb_next(&it);

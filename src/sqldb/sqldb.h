@@ -54,8 +54,8 @@ sk_err_t sk_sqldb_error(sqlite3 *db, const char *what, struct sk_error *err);
  * loop. */
 struct sk_sqldb_cached;
 struct sk_sqldb_cache {
-	sqlite3 *db;                  /* borrowed */
-	sqlite3_stmt **slot;          /* by index; n_slot entries */
+	sqlite3 *db;         /* borrowed */
+	sqlite3_stmt **slot; /* by index; n_slot entries */
 	size_t n_slot;
 	struct sk_sqldb_cached *text; /* by SQL text; n_text entries */
 	size_t n_text, cap_text;
@@ -99,8 +99,7 @@ struct sk_sqldb_iter {
 bool sk_sqldb_next(struct sk_sqldb_iter *it);
 SK_MUST_USE sk_err_t sk_sqldb_end(struct sk_sqldb_iter *it);
 /* Step st once for its effect (rows, if any, are not wanted), then end. */
-sk_err_t sk_sqldb_run(sqlite3_stmt *st, const char *what,
-		      struct sk_error *err);
+sk_err_t sk_sqldb_run(sqlite3_stmt *st, const char *what, struct sk_error *err);
 /* Fill err for a failed sqlite3_bind_* (rc): SK_ERR_NOMEM or SK_ERR_DB. */
 sk_err_t sk_sqldb_bind_error(sqlite3_stmt *st, int rc, struct sk_error *err);
 

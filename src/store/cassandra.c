@@ -118,10 +118,14 @@ static const struct {
 	const char *name;
 	enum sk_cql_consistency cl;
 } consistencies[] = {
-	{"ONE", SK_CQL_CL_ONE},		  {"TWO", SK_CQL_CL_TWO},
-	{"THREE", SK_CQL_CL_THREE},	  {"QUORUM", SK_CQL_CL_QUORUM},
-	{"ALL", SK_CQL_CL_ALL},		  {"LOCAL_QUORUM", SK_CQL_CL_LOCAL_QUORUM},
-	{"EACH_QUORUM", SK_CQL_CL_EACH_QUORUM}, {"LOCAL_ONE", SK_CQL_CL_LOCAL_ONE},
+	{"ONE", SK_CQL_CL_ONE},
+	{"TWO", SK_CQL_CL_TWO},
+	{"THREE", SK_CQL_CL_THREE},
+	{"QUORUM", SK_CQL_CL_QUORUM},
+	{"ALL", SK_CQL_CL_ALL},
+	{"LOCAL_QUORUM", SK_CQL_CL_LOCAL_QUORUM},
+	{"EACH_QUORUM", SK_CQL_CL_EACH_QUORUM},
+	{"LOCAL_ONE", SK_CQL_CL_LOCAL_ONE},
 };
 
 static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
@@ -172,7 +176,8 @@ static struct sk_cql_value field_value(const struct sk_field *f,
 	int64_t v = 0;
 	switch (f->kind) {
 	case SK_FIELD_INT:
-		return sk_cql_value_int((int32_t)sk_model_field_get_int(f, rec));
+		return sk_cql_value_int(
+			(int32_t)sk_model_field_get_int(f, rec));
 	case SK_FIELD_INT64:
 		return sk_cql_value_bigint(sk_model_field_get_int(f, rec));
 	case SK_FIELD_BOOL:
@@ -228,7 +233,8 @@ static struct sk_cql_value advice_list(const struct sk_warning *w,
 	const struct sk_table *t = &sk_model_warning_table;
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct sk_field *f = &t->rows[i];
-		if (f->kind != SK_FIELD_LIST || f->child != &sk_model_advice_table)
+		if (f->kind != SK_FIELD_LIST ||
+		    f->child != &sk_model_advice_table)
 			continue;
 		const struct sk_field *tf = sk_model_table_field(f->child,
 								 "text");
@@ -246,9 +252,8 @@ static struct sk_cql_value advice_list(const struct sk_warning *w,
 
 /* The warning tables' INSERT values: the stored rows, advice_list,
  * content_hash. *n is their number. */
-static void warning_values(const struct sk_warning *w,
-			   struct sk_cql_value *adv, const char *hash,
-			   struct sk_cql_value *v, size_t *n)
+static void warning_values(const struct sk_warning *w, struct sk_cql_value *adv,
+			   const char *hash, struct sk_cql_value *v, size_t *n)
 {
 	*n = record_values(&sk_model_warning_table, w, v, MAX_COLS - 2);
 	v[(*n)++] = advice_list(w, adv);
@@ -399,8 +404,8 @@ static sk_err_t table_ddl(struct sk_buf *b, size_t which)
 	return SK_ERR_NOTFOUND;
 }
 
-static sk_err_t prepare_one(struct cstore *cs, struct sk_buf *b,
-			    sk_err_t built, const struct sk_cql_prepared **ps,
+static sk_err_t prepare_one(struct cstore *cs, struct sk_buf *b, sk_err_t built,
+			    const struct sk_cql_prepared **ps,
 			    struct sk_error *err)
 {
 	if (built != SK_OK)
@@ -431,7 +436,7 @@ static sk_err_t prepare_tables(struct cstore *cs, struct sk_error *err)
 	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	sk_err_t rc = SK_OK;
 	const struct sk_cql_prepared **ins[2] = {&cs->ins_region,
-						&cs->ins_date};
+						 &cs->ins_date};
 	for (size_t t = 0; t < 2 && rc == SK_OK; t++) {
 		size_t n = 0;
 		sk_buf_reset(&b);
@@ -458,8 +463,8 @@ static sk_err_t prepare_tables(struct cstore *cs, struct sk_error *err)
 			built = cols(&b, wt, false, false, &n);
 		if (built == SK_OK)
 			built = sk_buf_puts(&b, ", advice_list FROM "
-					       "@.warnings_by_date WHERE "
-					       "valid_date = ?");
+						"@.warnings_by_date WHERE "
+						"valid_date = ?");
 		rc = prepare_one(cs, &b, built, &cs->sel_date, err);
 	}
 	cs->n_child = 0;
@@ -478,7 +483,8 @@ static sk_err_t prepare_tables(struct cstore *cs, struct sk_error *err)
 		c->name = child_table(f->child);
 		size_t n = 3;
 		sk_buf_reset(&b);
-		sk_err_t built = sk_buf_printf(&b, "INSERT INTO @.%s (" CHILD_KEY,
+		sk_err_t built = sk_buf_printf(&b,
+					       "INSERT INTO @.%s (" CHILD_KEY,
 					       c->name);
 		if (built == SK_OK)
 			built = cols(&b, f->child, false, false, &n);
@@ -493,7 +499,8 @@ static sk_err_t prepare_tables(struct cstore *cs, struct sk_error *err)
 		rc = prepare_one(cs, &b, built, &c->ins, err);
 		sk_buf_reset(&b);
 		built = sk_buf_printf(&b,
-				      "DELETE FROM @.%s WHERE region_id = ? AND "
+				      "DELETE FROM @.%s WHERE region_id = ? "
+				      "AND "
 				      "lang_key = ? AND valid_date = ?",
 				      c->name);
 		if (rc == SK_OK)
@@ -525,7 +532,8 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		{&cs->sel_range,
 		 "SELECT valid_date, publish_time, content_hash, "
 		 "WRITETIME(reg_id) FROM "
-		 "@.warnings_by_region WHERE region_id = ? AND lang_key = ? AND "
+		 "@.warnings_by_region WHERE region_id = ? AND lang_key = ? "
+		 "AND "
 		 "valid_date >= ? AND valid_date <= ?"},
 		{&cs->upd_hash,
 		 "UPDATE @.warnings_by_region SET content_hash = ? WHERE "
@@ -540,12 +548,14 @@ static sk_err_t prepare_all(struct cstore *cs, struct sk_error *err)
 		 "WHERE region_id = ? AND lang_key = ? AND valid_date = ?"},
 		{&cs->ins_revision,
 		 "INSERT INTO @.warning_revisions (region_id, lang_key, "
-		 "valid_date, publish_time, content_hash, reg_id, danger_level, "
+		 "valid_date, publish_time, content_hash, reg_id, "
+		 "danger_level, "
 		 "main_text, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-		{&cs->sel_rev_seen,
-		 "SELECT content_hash FROM @.warning_revisions WHERE region_id = "
-		 "? AND lang_key = ? AND valid_date = ? AND publish_time = ? AND "
-		 "content_hash = ?"},
+		{&cs->sel_rev_seen, "SELECT content_hash FROM "
+				    "@.warning_revisions WHERE region_id = "
+				    "? AND lang_key = ? AND valid_date = ? AND "
+				    "publish_time = ? AND "
+				    "content_hash = ?"},
 	};
 	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
 		char *q = qualify(cs, st[i].cql);
@@ -600,8 +610,9 @@ static sk_err_t meta_get(struct cstore *cs, const char *key, int64_t *v,
 	free(q);
 	if (rc != SK_OK)
 		return rc;
-	const struct sk_cql_value *c =
-		res->n_rows ? sk_cql_result_cell(res, 0, 0) : NULL;
+	const struct sk_cql_value *c = res->n_rows
+					       ? sk_cql_result_cell(res, 0, 0)
+					       : NULL;
 	*found = c && c->kind == SK_CQL_BIGINT;
 	*v = *found ? c->u.i64 : 0;
 	sk_cql_result_free(res);
@@ -730,11 +741,11 @@ static sk_err_t submit(struct cstore *cs, const struct sk_cql_prepared *ps,
 		       const struct sk_cql_value *v, size_t n, int64_t ts_us,
 		       struct sk_error *err)
 {
-	struct sk_cql_params p = {.values = v, .n_values = n,
+	struct sk_cql_params p = {.values = v,
+				  .n_values = n,
 				  .timestamp_us = ts_us};
 	uint64_t ticket;
-	if (sk_cql_session_submit_execute(cs->s, ps, &p, &ticket, err) !=
-	    SK_OK)
+	if (sk_cql_session_submit_execute(cs->s, ps, &p, &ticket, err) != SK_OK)
 		return err->code;
 	cs->submitted++;
 	return SK_OK;
@@ -764,8 +775,7 @@ static void cells_current(const struct sk_cql_value *t,
 
 /* Current row of the key; cur->found false if none. */
 static sk_err_t read_current(struct cstore *cs, const struct sk_cql_value *key,
-			     struct sk_store_current *cur,
-			     struct sk_error *err)
+			     struct sk_store_current *cur, struct sk_error *err)
 {
 	struct sk_cql_params p = {.values = key, .n_values = 3};
 	struct sk_cql_result *res = NULL;
@@ -859,13 +869,14 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 		int64_t day = sk_days_from_civil(d.y, d.m, d.d);
 		size_t j;
 		for (j = 0; j < cs->n_cov; j++)
-			if (cs->cov[j].region == region && cs->cov[j].lang == lang)
+			if (cs->cov[j].region == region &&
+			    cs->cov[j].lang == lang)
 				break;
 		if (j == cs->n_cov) {
 			if (cs->n_cov == cs->cap_cov) {
 				size_t cap = cs->cap_cov ? cs->cap_cov * 2 : 32;
-				struct covered *c =
-					realloc(cs->cov, cap * sizeof *c);
+				struct covered *c = realloc(cs->cov,
+							    cap * sizeof *c);
 				if (!c)
 					return sk_error_set(err, SK_ERR_NOMEM,
 							    true,
@@ -916,8 +927,7 @@ static sk_err_t cass_prefetch(struct sk_store *st, const char *const *keys,
 }
 
 static sk_err_t cass_current(struct sk_store *st, const struct sk_warning *w,
-			     struct sk_store_current *cur,
-			     struct sk_error *err)
+			     struct sk_store_current *cur, struct sk_error *err)
 {
 	struct cstore *cs = (struct cstore *)st;
 	if (!cs->in_tx)
@@ -928,8 +938,8 @@ static sk_err_t cass_current(struct sk_store *st, const struct sk_warning *w,
 		return err->code;
 	struct sk_cql_value key[3] = {sk_cql_value_int(w->region_id),
 				      sk_cql_value_int(w->lang_key), date};
-	const struct known *kn =
-		known_find(cs, w->region_id, w->lang_key, day_of(&date));
+	const struct known *kn = known_find(cs, w->region_id, w->lang_key,
+					    day_of(&date));
 	memset(cur, 0, sizeof *cur);
 	if (kn) {
 		*cur = kn->cur;
@@ -944,15 +954,13 @@ static sk_err_t cass_current(struct sk_store *st, const struct sk_warning *w,
  * column cannot be NULL). */
 static struct sk_cql_value rev_pub(const struct sk_warning *w)
 {
-	return sk_cql_value_timestamp(w->publish_time.has_utc
-					      ? w->publish_time.utc_ms
-					      : 0);
+	return sk_cql_value_timestamp(
+		w->publish_time.has_utc ? w->publish_time.utc_ms : 0);
 }
 
 static sk_err_t cass_revision_seen(struct sk_store *st,
-				   const struct sk_warning *w,
-				   const char *hash, bool *seen,
-				   struct sk_error *err)
+				   const struct sk_warning *w, const char *hash,
+				   bool *seen, struct sk_error *err)
 {
 	struct cstore *cs = (struct cstore *)st;
 	struct sk_cql_value date = {0};
@@ -1046,11 +1054,12 @@ static sk_err_t write_current(struct cstore *cs, const struct sk_warning *w,
 		size_t m = sk_model_field_list_count(c->f, w);
 		for (size_t i = 0; i < m && rc == SK_OK; i++) {
 			memcpy(v, key, sizeof key);
-			size_t nv = 3 + record_values(
-					    c->f->child,
-					    sk_model_field_list_cchild(c->f, w,
-								       i),
-					    v + 3, MAX_COLS - 3);
+			size_t nv =
+				3 +
+				record_values(c->f->child,
+					      sk_model_field_list_cchild(c->f,
+									 w, i),
+					      v + 3, MAX_COLS - 3);
 			rc = submit(cs, c->ins, v, nv, ts, err);
 		}
 	}
@@ -1061,8 +1070,7 @@ static sk_err_t write_current(struct cstore *cs, const struct sk_warning *w,
 /* Timestamps: the publish time in µs (+1 ms, so the deletes 1 µs earlier
  * stay after any earlier second); an update that ties with the current
  * row's write time goes 2 µs after it. */
-static sk_err_t cass_write(struct sk_store *st,
-			   const struct sk_store_write *wr,
+static sk_err_t cass_write(struct sk_store *st, const struct sk_store_write *wr,
 			   struct sk_error *err)
 {
 	struct cstore *cs = (struct cstore *)st;
@@ -1079,8 +1087,9 @@ static sk_err_t cass_write(struct sk_store *st,
 		rv[3] = rev_pub(w);
 		rv[4] = sk_cql_value_text(wr->hash);
 		for (size_t i = 0; i < 3; i++) {
-			const struct sk_field *f = sk_model_table_field(
-				&sk_model_warning_table, revision_copies[i]);
+			const struct sk_field *f =
+				sk_model_table_field(&sk_model_warning_table,
+						     revision_copies[i]);
 			rv[5 + i] = f ? field_value(f, w) : sk_cql_value_null();
 		}
 		rv[8] = sk_cql_value_textn(wr->raw ? wr->raw : "",
@@ -1096,9 +1105,10 @@ static sk_err_t cass_write(struct sk_store *st,
 	if (write_current(cs, w, wr->hash, ts, wr->cur->found, err) != SK_OK)
 		return err->code;
 	/* A later record of this batch with the same key sees this one. */
-	struct sk_store_current now = {
-		.found = true, .has_pub = w->publish_time.has_utc,
-		.pub_ms = pub, .version = ts};
+	struct sk_store_current now = {.found = true,
+				       .has_pub = w->publish_time.has_utc,
+				       .pub_ms = pub,
+				       .version = ts};
 	snprintf(now.hash, sizeof now.hash, "%s", wr->hash);
 	struct known *k;
 	if (known_set(cs, w->region_id, w->lang_key, day, &now, &k, err) !=
@@ -1132,10 +1142,10 @@ static sk_err_t cass_commit(struct sk_store *st, struct sk_error *err)
 		const struct known *k = &cs->known[i];
 		if (!k->written)
 			continue;
-		struct sk_cql_value v[4] = {
-			sk_cql_value_text(k->cur.hash),
-			sk_cql_value_int(k->region), sk_cql_value_int(k->lang),
-			sk_cql_value_date(k->day)};
+		struct sk_cql_value v[4] = {sk_cql_value_text(k->cur.hash),
+					    sk_cql_value_int(k->region),
+					    sk_cql_value_int(k->lang),
+					    sk_cql_value_date(k->day)};
 		rc = submit(cs, cs->upd_hash, v, 4, k->cur.version, err);
 	}
 	if (rc == SK_OK && wrote) {
@@ -1230,8 +1240,8 @@ static void cell_date(const struct sk_cql_value *v, char out[11])
 
 /* One column, found by name, into its member; rec starts with absent
  * values, so a NULL (or missing) cell leaves the member absent. */
-static void read_field(const struct row *r, const struct sk_field *f,
-		       void *rec, bool *nomem)
+static void read_field(const struct row *r, const struct sk_field *f, void *rec,
+		       bool *nomem)
 {
 	const struct sk_cql_value *v = col(r, f->name);
 	if (!v)
@@ -1338,8 +1348,9 @@ static sk_err_t load_all_children(struct cstore *cs, struct sk_warning *w,
 			return err->code;
 		size_t n = res->n_rows > 0 ? (size_t)res->n_rows : 0;
 		if (n && sk_model_field_list_alloc(c->f, w, n) != SK_OK)
-			rc = sk_error_set(err, n > c->f->limit ? SK_ERR_LIMIT
-							       : SK_ERR_NOMEM,
+			rc = sk_error_set(err,
+					  n > c->f->limit ? SK_ERR_LIMIT
+							  : SK_ERR_NOMEM,
 					  false, "%zu %s in one warning", n,
 					  c->f->child->what);
 		bool nomem = false;
@@ -1385,7 +1396,8 @@ static sk_err_t cass_query(struct sk_store *st, const struct sk_store_query *q,
 	     d = sk_date_add_days(d, 1)) {
 		struct sk_cql_value dv =
 			sk_cql_value_date(sk_days_from_civil(d.y, d.m, d.d));
-		struct sk_cql_params p = {.values = &dv, .n_values = 1,
+		struct sk_cql_params p = {.values = &dv,
+					  .n_values = 1,
 					  .page_size = 500};
 		struct sk_cql_rows *it = NULL;
 		if (sk_cql_rows_open(&it, cs->s, NULL, cs->sel_date, &p, err) !=
@@ -1457,8 +1469,9 @@ static sk_err_t cass_stats(struct sk_store *st, struct sk_store_stats *out,
 	free(q);
 	if (rc != SK_OK)
 		return rc;
-	out->last_write_ms = res->n_rows ? cell_big(sk_cql_result_cell(res, 0, 0))
-					 : 0;
+	out->last_write_ms = res->n_rows
+				     ? cell_big(sk_cql_result_cell(res, 0, 0))
+				     : 0;
 	sk_cql_result_free(res);
 	if (cs->last_write_ms > out->last_write_ms)
 		out->last_write_ms = cs->last_write_ms;
@@ -1478,17 +1491,16 @@ static sk_err_t mark_written(struct cstore *cs, struct sk_error *err)
 					    "writes not acknowledged",
 					    rep.n_failed,
 					    rep.n_ok + rep.n_failed);
-		for (size_t i = 0; round == 0 && rc == SK_OK &&
-				   i < cs->n_known;
+		for (size_t i = 0; round == 0 && rc == SK_OK && i < cs->n_known;
 		     i++) {
 			const struct known *k = &cs->known[i];
 			if (!k->written)
 				continue;
-			struct sk_cql_value v[4] = {
-				sk_cql_value_text(k->cur.hash),
-				sk_cql_value_int(k->region),
-				sk_cql_value_int(k->lang),
-				sk_cql_value_date(k->day)};
+			struct sk_cql_value v[4] = {sk_cql_value_text(
+							    k->cur.hash),
+						    sk_cql_value_int(k->region),
+						    sk_cql_value_int(k->lang),
+						    sk_cql_value_date(k->day)};
 			rc = submit(cs, cs->upd_hash, v, 4, k->cur.version,
 				    err);
 		}
@@ -1523,8 +1535,8 @@ static sk_err_t no_map(const struct cstore *cs, struct sk_error *err)
  * after the row's write time (a NULL schema 2 wrote is a tombstone, which
  * wins a tie). A row whose revision is not found keeps its hash (a new run
  * then rewrites it). */
-static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
-			       size_t *missing, struct sk_error *err)
+static sk_err_t rehash_current(struct cstore *cs, size_t *rows, size_t *missing,
+			       struct sk_error *err)
 {
 	char *qs = qualify(cs, "SELECT region_id, lang_key, valid_date, "
 			       "publish_time, content_hash, WRITETIME(reg_id) "
@@ -1569,14 +1581,14 @@ static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
 		struct sk_warning *w = NULL;
 		char hash[SK_STORE_HASH_LEN] = "";
 		for (int32_t i = 0; i < res->n_rows && !w; i++) {
-			const struct sk_cql_value *h =
-				sk_cql_result_cell(res, i, 0);
+			const struct sk_cql_value *h = sk_cql_result_cell(res,
+									  i, 0);
 			const struct sk_cql_value *raw =
 				sk_cql_result_cell(res, i, 1);
 			struct sk_error why = {0};
 			if (!raw || raw->kind != SK_CQL_TEXT ||
-			    cs->map(raw->u.text.p, raw->u.text.len, &w,
-				    &why) != SK_OK ||
+			    cs->map(raw->u.text.p, raw->u.text.len, &w, &why) !=
+				    SK_OK ||
 			    sk_store_content_hash(w, hash, &why) != SK_OK ||
 			    !(strcmp(hash, cur.hash) == 0 ||
 			      (h && h->kind == SK_CQL_TEXT &&
@@ -1600,8 +1612,8 @@ static sk_err_t rehash_current(struct cstore *cs, size_t *rows,
 		sk_warning_free(w);
 		if (rc == SK_OK)
 			rc = known_set(cs, cell_int(col(&r, "region_id")),
-				       cell_int(col(&r, "lang_key")),
-				       day_of(d), &now, &k, err);
+				       cell_int(col(&r, "lang_key")), day_of(d),
+				       &now, &k, err);
 		if (rc != SK_OK)
 			break;
 		k->written = true;
@@ -1669,14 +1681,18 @@ static sk_err_t rehash_revisions(struct cstore *cs, size_t *moved,
 			continue;
 		}
 		sk_warning_free(w);
-		struct sk_cql_value v[9] = {
-			*col(&r, "region_id"), *col(&r, "lang_key"),
-			*col(&r, "valid_date"), *col(&r, "publish_time"),
-			sk_cql_value_text(hash), *col(&r, "reg_id"),
-			*col(&r, "danger_level"), *col(&r, "main_text"), *raw};
+		struct sk_cql_value v[9] = {*col(&r, "region_id"),
+					    *col(&r, "lang_key"),
+					    *col(&r, "valid_date"),
+					    *col(&r, "publish_time"),
+					    sk_cql_value_text(hash),
+					    *col(&r, "reg_id"),
+					    *col(&r, "danger_level"),
+					    *col(&r, "main_text"),
+					    *raw};
 		struct sk_cql_value k[5] = {v[0], v[1], v[2], v[3], *old};
-		if ((rc = submit(cs, cs->ins_revision, v, 9, wt->u.i64,
-				 err)) != SK_OK ||
+		if ((rc = submit(cs, cs->ins_revision, v, 9, wt->u.i64, err)) !=
+			    SK_OK ||
 		    (rc = submit(cs, del, k, 5, wt->u.i64, err)) != SK_OK)
 			break;
 		(*moved)++;
@@ -1813,8 +1829,7 @@ static sk_err_t migrate(struct cstore *cs, struct sk_error *err)
 	return SK_OK;
 }
 
-static sk_err_t cass_open(struct sk_store **out,
-			  const struct sk_store_opts *op,
+static sk_err_t cass_open(struct sk_store **out, const struct sk_store_opts *op,
 			  struct sk_error *err)
 {
 	*out = NULL;
@@ -1854,12 +1869,9 @@ static sk_err_t cass_open(struct sk_store **out,
 		.contact_points = c->cassandra_hosts,
 		.username = user && *user ? user : NULL,
 		.password = c->cassandra_password,
-		.connect_timeout_ms =
-			(int)c->cassandra_connect_timeout_ms,
-		.request_timeout_ms =
-			(int)c->cassandra_request_timeout_ms,
-		.max_in_flight =
-			(unsigned)c->cassandra_max_in_flight,
+		.connect_timeout_ms = (int)c->cassandra_connect_timeout_ms,
+		.request_timeout_ms = (int)c->cassandra_request_timeout_ms,
+		.max_in_flight = (unsigned)c->cassandra_max_in_flight,
 		.consistency = cl,
 		.tls = c->cassandra_tls,
 		.tls_ca_file = c->cassandra_tls_ca_file,

@@ -156,7 +156,8 @@ static const char *const schema_steps[] = {schema_v1, schema_v2};
  * the same input makes: adding a field reports no spurious updates. */
 static const int rewrite_from_version = 2;
 
-#define KEY_NCOLS 3 /* region_id, lang_key, valid_date: first in every
+#define KEY_NCOLS                                                              \
+	3 /* region_id, lang_key, valid_date: first in every
 		     * child table */
 #define KEY_WHERE " WHERE region_id = ?1 AND lang_key = ?2 AND valid_date = ?3"
 #define NCOLS(a) (sizeof(a) / sizeof *(a))
@@ -166,10 +167,10 @@ static const int rewrite_from_version = 2;
 /* ------------------------------------------------------------- the handle */
 
 enum {
-	S_SP_BEGIN,   /* SAVEPOINT: one put is all or nothing */
+	S_SP_BEGIN, /* SAVEPOINT: one put is all or nothing */
 	S_SP_RELEASE,
 	S_SP_ROLLBACK,
-	S_Q_BEGIN,    /* read snapshot for a query */
+	S_Q_BEGIN, /* read snapshot for a query */
 	S_Q_END,
 	S_CURRENT,
 	S_REV_INSERT,
@@ -181,7 +182,7 @@ enum {
 	S_Q_WARNINGS_REGIONS,
 	S_META_SET,
 	S_STATS,
-	S_COLUMN,     /* does table ?1 have column ?2 */
+	S_COLUMN, /* does table ?1 have column ?2 */
 	S__COUNT
 };
 
@@ -198,9 +199,9 @@ struct sqlite_store {
 	sqlite3_stmt *s[S__COUNT];
 	struct child_sql child[MAX_CHILD];
 	size_t n_child;
-	bool in_tx;    /* between begin and commit/rollback */
-	bool dirty;    /* this transaction changed something */
-	bool querying; /* a query's callback is running */
+	bool in_tx;          /* between begin and commit/rollback */
+	bool dirty;          /* this transaction changed something */
+	bool querying;       /* a query's callback is running */
 	sk_store_map_fn map; /* the opener's raw -> clean (may be NULL) */
 };
 
@@ -213,8 +214,8 @@ static void stmt_done(sqlite3_stmt *s)
 }
 
 /* Step a statement once (its rows, if any, are not wanted), then reset it. */
-static sk_err_t run(struct sqlite_store *st, sqlite3_stmt *s,
-		    const char *what, struct sk_error *err)
+static sk_err_t run(struct sqlite_store *st, sqlite3_stmt *s, const char *what,
+		    struct sk_error *err)
 {
 	int rc = sqlite3_step(s);
 	sk_err_t r = SK_OK;
@@ -404,8 +405,8 @@ static const struct {
 	{S_SP_ROLLBACK, "ROLLBACK TO sk_put"},
 	{S_Q_BEGIN, "SAVEPOINT sk_query"},
 	{S_Q_END, "RELEASE sk_query"},
-	{S_CURRENT, "SELECT publish_time, content_hash FROM avalanche_warning"
-		    KEY_WHERE},
+	{S_CURRENT,
+	 "SELECT publish_time, content_hash FROM avalanche_warning" KEY_WHERE},
 	{S_REV_INSERT,
 	 "INSERT OR IGNORE INTO warning_revision (region_id, lang_key,"
 	 " valid_date, publish_time, content_hash, reg_id, danger_level,"
@@ -442,10 +443,10 @@ static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
 {
 	const struct sk_table *wt = &sk_model_warning_table;
 	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
-	sk_err_t rc = prepare_built(st, &st->s[S_W_INSERT], &b,
-				    sql_insert(&b, wt, "", 0, W_INSERT_EXTRA,
-					       2),
-				    wt->name, err);
+	sk_err_t rc =
+		prepare_built(st, &st->s[S_W_INSERT], &b,
+			      sql_insert(&b, wt, "", 0, W_INSERT_EXTRA, 2),
+			      wt->name, err);
 	sk_buf_reset(&b);
 	if (rc == SK_OK)
 		rc = prepare_built(st, &st->s[S_Q_WARNINGS], &b,
@@ -454,8 +455,8 @@ static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
 	sk_buf_reset(&b);
 	if (rc == SK_OK)
 		rc = prepare_built(st, &st->s[S_Q_WARNINGS_REGIONS], &b,
-				   sql_select(&b, wt, q_regions_tail),
-				   wt->name, err);
+				   sql_select(&b, wt, q_regions_tail), wt->name,
+				   err);
 	for (size_t i = 0; i < wt->n_rows && rc == SK_OK; i++) {
 		const struct sk_field *f = &wt->rows[i];
 		if (f->kind != SK_FIELD_LIST)
@@ -476,11 +477,11 @@ static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
 				   ct->name, err);
 		sk_buf_reset(&b);
 		if (rc == SK_OK)
-			rc = prepare_built(st, &c->del, &b,
-					   sk_buf_printf(&b,
-							 "DELETE FROM %s" KEY_WHERE,
-							 ct->name),
-					   ct->name, err);
+			rc = prepare_built(
+				st, &c->del, &b,
+				sk_buf_printf(&b, "DELETE FROM %s" KEY_WHERE,
+					      ct->name),
+				ct->name, err);
 		sk_buf_reset(&b);
 		if (rc == SK_OK) {
 			sk_err_t built = sql_select(&b, ct, "");
@@ -548,8 +549,8 @@ static sk_err_t check_tables(struct sqlite_store *st, struct sk_error *err)
 				const char *type =
 					(const char *)sqlite3_column_text(s, 0);
 				bool notnull = sqlite3_column_int(s, 1) != 0;
-				bool nullable =
-					(f->flags & SK_FIELD_NULLABLE) != 0;
+				bool nullable = (f->flags &
+						 SK_FIELD_NULLABLE) != 0;
 				/* Key columns are NOT NULL by the key. */
 				ok = type && !strcmp(type, sql_type(f->kind)) &&
 				     (notnull != nullable ||
@@ -676,7 +677,8 @@ static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
 		struct sk_warning *w = NULL;
 		char hash[SK_STORE_HASH_LEN] = "";
 		while (!w && sqlite3_step(rev) == SQLITE_ROW) {
-			const char *h = (const char *)sqlite3_column_text(rev, 0);
+			const char *h = (const char *)sqlite3_column_text(rev,
+									  0);
 			remap(st->map, rev, 1, &w, hash);
 			if (w && strcmp(hash, k->hash) != 0 &&
 			    (!h || strcmp(h, k->hash) != 0)) {
@@ -750,8 +752,7 @@ static sk_err_t db_version(struct sqlite_store *st, int *v,
  * SK_ERR_DB for the database (including a schema newer than this build),
  * SK_ERR_NOMEM. */
 static sk_err_t sqlite_open(struct sk_store **out,
-			    const struct sk_store_opts *o,
-			    struct sk_error *err)
+			    const struct sk_store_opts *o, struct sk_error *err)
 {
 	*out = NULL;
 	const char *dir = o->data_dir;
@@ -901,13 +902,14 @@ static sk_err_t insert_current(struct sqlite_store *st,
 		size_t n = sk_model_field_list_count(c->f, w);
 		for (size_t i = 0; i < n && rc == SK_OK; i++) {
 			s = c->ins;
-			e = (struct emit){.s = s, .idx = KEY_NCOLS + 1,
+			e = (struct emit){.s = s,
+					  .idx = KEY_NCOLS + 1,
 					  .rc = bind_key(s, w)};
 			emit_record(&e, c->f->child,
 				    sk_model_field_list_cchild(c->f, w, i));
-			rc = e.rc != SQLITE_OK ? bind_failed(e.rc, err)
-					       : run(st, s, c->f->child->name,
-						     err);
+			rc = e.rc != SQLITE_OK
+				     ? bind_failed(e.rc, err)
+				     : run(st, s, c->f->child->name, err);
 			stmt_done(s);
 		}
 	}
@@ -937,8 +939,7 @@ static sk_err_t replace_current(struct sqlite_store *st,
 		rc = run_keyed(st, st->child[k].del, w,
 			       st->child[k].f->child->name, err);
 	if (rc == SK_OK)
-		rc = run_keyed(st, st->s[S_W_DELETE], w, "delete warning",
-			       err);
+		rc = run_keyed(st, st->s[S_W_DELETE], w, "delete warning", err);
 	if (rc == SK_OK)
 		rc = insert_current(st, w, hash, revisions, err);
 	return rc;
@@ -962,8 +963,9 @@ static sk_err_t add_revision(struct sqlite_store *st,
 		brc = sk_sqldb_bind_text(s, 5, hash);
 	struct emit e = {.s = s, .idx = 6, .rc = brc};
 	for (size_t i = 0; i < NCOLS(revision_copies); i++) {
-		const struct sk_field *f = sk_model_table_field(
-			&sk_model_warning_table, revision_copies[i]);
+		const struct sk_field *f =
+			sk_model_table_field(&sk_model_warning_table,
+					     revision_copies[i]);
 		if (f)
 			emit_field(&e, f, w);
 		else
@@ -1033,7 +1035,8 @@ static sk_err_t sqlite_current(struct sk_store *base,
 		if (p && *p && !cur->has_pub)
 			rc = sk_error_set(err, SK_ERR_STORE, false,
 					  "stored publish_time '%s' is not UTC "
-					  "text", p);
+					  "text",
+					  p);
 		snprintf(cur->hash, sizeof cur->hash, "%s", h ? h : "");
 	} else if (step != SQLITE_DONE) {
 		rc = sk_sqldb_error(st->db, "read current row", err);
@@ -1107,8 +1110,7 @@ static sk_err_t sqlite_write(struct sk_store *base,
 			goto fail;
 		rc = wr->what == SK_STORE_INSERTED
 			     ? insert_current(st, w, wr->hash, revisions, err)
-			     : replace_current(st, w, wr->hash, revisions,
-					       err);
+			     : replace_current(st, w, wr->hash, revisions, err);
 		if (rc != SK_OK)
 			goto fail;
 	}
@@ -1169,8 +1171,7 @@ static void rd_field(struct reader *r, const struct sk_field *f, void *rec)
 		break;
 	case SK_FIELD_DATE: {
 		const char *d = (const char *)sqlite3_column_text(r->s, i);
-		snprintf(sk_model_field_ptr(f, rec), f->size, "%s",
-			 d ? d : "");
+		snprintf(sk_model_field_ptr(f, rec), f->size, "%s", d ? d : "");
 		break;
 	}
 	case SK_FIELD_TIME: {
@@ -1203,8 +1204,8 @@ static sk_err_t child_append(const struct sk_field *f, void *rec, void **out,
 	size_t *n = (size_t *)((char *)rec + f->count_off);
 	if (*n >= f->limit)
 		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "more than %zu %s in one warning",
-				    f->limit, f->child->what);
+				    "more than %zu %s in one warning", f->limit,
+				    f->child->what);
 	char *p = realloc(*arr, (*n + 1) * f->child->size);
 	if (!p)
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
@@ -1249,8 +1250,7 @@ static sk_err_t load_children(struct sqlite_store *st, struct sk_warning *w,
 /* Bind the row filter of q to the warnings query. A zero date (y == 0)
  * leaves that side of the range open; no region list means all regions. */
 static sk_err_t bind_query(struct sqlite_store *st, sqlite3_stmt *s,
-			   const struct sk_store_query *q,
-			   struct sk_error *err)
+			   const struct sk_store_query *q, struct sk_error *err)
 {
 	char from[11] = "0000-00-00", to[11] = "9999-99-99";
 	int lang = 0;
@@ -1268,8 +1268,7 @@ static sk_err_t bind_query(struct sqlite_store *st, sqlite3_stmt *s,
 						     : (int64_t)q->limit;
 		if (q->region_ids && q->n_regions) {
 			rc = sk_buf_puts(&regions, "[");
-			for (size_t i = 0; i < q->n_regions && rc == SK_OK;
-			     i++)
+			for (size_t i = 0; i < q->n_regions && rc == SK_OK; i++)
 				rc = sk_buf_printf(&regions, "%s%d",
 						   i ? "," : "",
 						   q->region_ids[i]);
@@ -1301,9 +1300,8 @@ static sk_err_t bind_query(struct sqlite_store *st, sqlite3_stmt *s,
  * q->with_children problems, advices and weather are loaded. fn must not
  * call back into this store. q NULL means everything. */
 static sk_err_t sqlite_query(struct sk_store *base,
-			     const struct sk_store_query *q,
-			     sk_store_row_fn fn, void *ud,
-			     struct sk_error *err)
+			     const struct sk_store_query *q, sk_store_row_fn fn,
+			     void *ud, struct sk_error *err)
 {
 	struct sqlite_store *st = (struct sqlite_store *)base;
 	if (st->querying)
@@ -1312,9 +1310,9 @@ static sk_err_t sqlite_query(struct sk_store *base,
 	if (!fn)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "store: query without a callback");
-	sqlite3_stmt *s = st->s[q && q->region_ids && q->n_regions
-					? S_Q_WARNINGS_REGIONS
-					: S_Q_WARNINGS];
+	sqlite3_stmt *s =
+		st->s[q && q->region_ids && q->n_regions ? S_Q_WARNINGS_REGIONS
+							 : S_Q_WARNINGS];
 	struct sk_warning *w = NULL;
 	sk_err_t rc = run(st, st->s[S_Q_BEGIN], "query snapshot", err);
 	if (rc != SK_OK)

@@ -24,8 +24,8 @@ static const struct sk_store_type *const store_types[] = {
 
 const char *const sk_store_backends[] = {"sqlite", "cassandra", NULL};
 const char *const sk_store_consistencies[] = {
-	"ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM",
-	"LOCAL_ONE", NULL,
+	"ONE",          "TWO",         "THREE",     "QUORUM", "ALL",
+	"LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE", NULL,
 };
 
 const struct sk_cfg_def sk_store_cfg[] = {
@@ -50,9 +50,9 @@ const struct sk_cfg_def sk_store_cfg[] = {
 	 "replication of a keyspace skred creates (a CQL map)",
 	 offsetof(struct sk_store_conf, cassandra_replication), NULL},
 	{"cassandra.consistency", SK_CFG_ENUM, "LOCAL_QUORUM", 0, 0,
-	 SK_CFG_NOCASE,
-	 "consistency of reads and writes",
-	 offsetof(struct sk_store_conf, cassandra_consistency), sk_store_consistencies},
+	 SK_CFG_NOCASE, "consistency of reads and writes",
+	 offsetof(struct sk_store_conf, cassandra_consistency),
+	 sk_store_consistencies},
 	{"cassandra.connect_timeout_ms", SK_CFG_INT, "5000", 100, 600000, 0,
 	 "connect + handshake timeout per contact point",
 	 offsetof(struct sk_store_conf, cassandra_connect_timeout_ms), NULL},
@@ -188,8 +188,7 @@ void sk_store_value(const struct sk_field *f, const void *rec,
 		v->kind = SK_STORE_TEXT;
 }
 
-static void h_field(struct hasher *e, const struct sk_field *f,
-		    const void *rec)
+static void h_field(struct hasher *e, const struct sk_field *f, const void *rec)
 {
 	struct sk_store_value v;
 	sk_store_value(f, rec, &v);
@@ -336,9 +335,13 @@ sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		rc = st->type->revision_seen(st, w, hash, &seen, err);
 	if (rc != SK_OK)
 		goto fail;
-	struct sk_store_write wr = {
-		.w = w, .raw = raw, .raw_len = raw_len, .hash = hash,
-		.what = sk_store_decide(&cur, w, hash, seen), .cur = &cur};
+	struct sk_store_write wr = {.w = w,
+				    .raw = raw,
+				    .raw_len = raw_len,
+				    .hash = hash,
+				    .what = sk_store_decide(&cur, w, hash,
+							    seen),
+				    .cur = &cur};
 	/* The current row's own revision is on record already. */
 	wr.revision = !(wr.what == SK_STORE_UNCHANGED &&
 			pub_order(&cur, w) == 0);

@@ -30,8 +30,8 @@ enum sk_store_put {
 /* The current row of a key, as a backend reads it for a put. */
 struct sk_store_current {
 	bool found;
-	bool has_pub;    /* the row has a publish time */
-	int64_t pub_ms;  /* UTC, valid when has_pub */
+	bool has_pub;   /* the row has a publish time */
+	int64_t pub_ms; /* UTC, valid when has_pub */
 	char hash[SK_STORE_HASH_LEN];
 	int64_t version; /* backend's own (Cassandra: the row's write time,
 			  * µs); store.c passes it back in sk_store_write */
@@ -42,9 +42,9 @@ struct sk_store_write {
 	const struct sk_warning *w; /* cleaned */
 	const char *raw;            /* message value as received */
 	size_t raw_len;
-	const char *hash;           /* sk_store_content_hash(w) */
-	enum sk_store_put what;     /* the decision */
-	bool revision;              /* record (w's publish time, hash) as a
+	const char *hash;       /* sk_store_content_hash(w) */
+	enum sk_store_put what; /* the decision */
+	bool revision;          /* record (w's publish time, hash) as a
 				     * revision; false only when it is the
 				     * current row's own */
 	const struct sk_store_current *cur; /* what the decision saw */
@@ -53,10 +53,10 @@ struct sk_store_write {
 struct sk_store_query {
 	const int *region_ids; /* NULL = all regions */
 	size_t n_regions;
-	int lang_key;          /* 0 = both */
+	int lang_key;            /* 0 = both */
 	struct sk_date from, to; /* inclusive valid_date range */
-	bool with_children;    /* also load problems, advices, weather */
-	size_t limit;          /* 0 = no limit */
+	bool with_children;      /* also load problems, advices, weather */
+	size_t limit;            /* 0 = no limit */
 };
 
 struct sk_store_stats {
@@ -108,8 +108,7 @@ struct sk_store_type {
 	 * current row and its children. A write that fails leaves the
 	 * transaction as it was before the put. */
 	sk_err_t (*current)(struct sk_store *st, const struct sk_warning *w,
-			    struct sk_store_current *cur,
-			    struct sk_error *err);
+			    struct sk_store_current *cur, struct sk_error *err);
 	sk_err_t (*revision_seen)(struct sk_store *st,
 				  const struct sk_warning *w, const char *hash,
 				  bool *seen, struct sk_error *err);
@@ -172,7 +171,11 @@ sk_err_t sk_store_content_hash(const struct sk_warning *w,
  * TIME the UTC text of sk_time_format_utc (NULL without a UTC instant).
  * text is borrowed from rec, or points at buf. */
 struct sk_store_value {
-	enum { SK_STORE_NULL, SK_STORE_INT, SK_STORE_TEXT } kind;
+	enum {
+		SK_STORE_NULL,
+		SK_STORE_INT,
+		SK_STORE_TEXT
+	} kind;
 	int64_t i;
 	const char *text;
 	char buf[SK_TIME_UTC_LEN];
@@ -236,18 +239,18 @@ static inline sk_err_t sk_store_prefetch(struct sk_store *st,
 /* The keys of sk_store_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_store_conf {
-	int backend; /* store: index into sk_store_backends */
+	int backend;                 /* store: index into sk_store_backends */
 	const char *cassandra_hosts; /* cassandra.hosts */
-	const char *cassandra_username; /* cassandra.username */
-	const char *cassandra_password; /* cassandra.password */
-	const char *cassandra_keyspace; /* cassandra.keyspace */
+	const char *cassandra_username;    /* cassandra.username */
+	const char *cassandra_password;    /* cassandra.password */
+	const char *cassandra_keyspace;    /* cassandra.keyspace */
 	const char *cassandra_replication; /* cassandra.replication */
 	int cassandra_consistency; /* index into sk_store_consistencies */
 	int64_t cassandra_connect_timeout_ms; /* cassandra.connect_timeout_ms */
 	int64_t cassandra_request_timeout_ms; /* cassandra.request_timeout_ms */
-	int64_t cassandra_max_in_flight; /* cassandra.max_in_flight */
-	bool cassandra_tls; /* cassandra.tls */
-	const char *cassandra_tls_ca_file; /* cassandra.tls_ca_file */
+	int64_t cassandra_max_in_flight;      /* cassandra.max_in_flight */
+	bool cassandra_tls;                   /* cassandra.tls */
+	const char *cassandra_tls_ca_file;    /* cassandra.tls_ca_file */
 };
 extern const struct sk_cfg_def sk_store_cfg[];
 /* The allowed values of store and cassandra.consistency (NULL-ended). */

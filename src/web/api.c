@@ -69,7 +69,6 @@ const struct sk_web_conf *sk_web_conf(const struct sk_config *cfg)
 	return sk_config_struct(cfg, sk_web_cfg);
 }
 
-
 enum MHD_Result sk_web_reply(struct MHD_Connection *c, unsigned status,
 			     const struct sk_buf *b)
 {
@@ -118,14 +117,16 @@ static void run_json(struct sk_buf *b, const struct sk_run *r)
 		sk_time_format_utc(r->end_ms, e);
 	sk_buf_printf(b, "{\"id\":%lld,\"job\":", (long long)r->id);
 	sk_model_json_string(b, r->job);
-	sk_buf_printf(b, ",\"logical_time\":\"%s\",\"window_from\":\"%s\","
-			 "\"window_to\":\"%s\",\"regions\":",
+	sk_buf_printf(b,
+		      ",\"logical_time\":\"%s\",\"window_from\":\"%s\","
+		      "\"window_to\":\"%s\",\"regions\":",
 		      r->logical_time, r->window_from, r->window_to);
 	sk_model_json_string(b, r->regions);
-	sk_buf_printf(b, ",\"langs\":\"%s\",\"state\":\"%s\",\"attempts\":%d,"
-			 "\"max_attempts\":%d,\"start\":%s%s%s,\"end\":%s%s%s,"
-			 "\"duration_ms\":%lld,\"fetched\":%lld,\"stored\":%lld,"
-			 "\"dead_lettered\":%lld,\"error\":",
+	sk_buf_printf(b,
+		      ",\"langs\":\"%s\",\"state\":\"%s\",\"attempts\":%d,"
+		      "\"max_attempts\":%d,\"start\":%s%s%s,\"end\":%s%s%s,"
+		      "\"duration_ms\":%lld,\"fetched\":%lld,\"stored\":%lld,"
+		      "\"dead_lettered\":%lld,\"error\":",
 		      r->langs, sk_run_state_name(r->state), r->attempts,
 		      r->max_attempts, s[0] ? "\"" : "", s[0] ? s : "null",
 		      s[0] ? "\"" : "", e[0] ? "\"" : "", e[0] ? e : "null",
@@ -166,8 +167,9 @@ static int attempt_one(const struct sk_attempt *a, void *ud)
 	struct list_ctx *x = ud;
 	if (x->n++)
 		sk_buf_puts(x->b, ",");
-	sk_buf_printf(x->b, "{\"attempt\":%d,\"state\":\"%s\",\"error\":",
-		      a->attempt, a->state);
+	sk_buf_printf(x->b,
+		      "{\"attempt\":%d,\"state\":\"%s\",\"error\":", a->attempt,
+		      a->state);
 	sk_model_json_string(x->b, a->error);
 	sk_buf_printf(x->b, ",\"fetched\":%lld,\"stored\":%lld,\"owner\":",
 		      (long long)a->fetched, (long long)a->stored);
@@ -191,8 +193,9 @@ static int daemon_one(const struct sk_ledger_daemon *d, void *ud)
 	sk_model_json_string(x->b, d->role);
 	sk_buf_puts(x->b, ",\"version\":");
 	sk_model_json_string(x->b, d->version);
-	sk_buf_printf(x->b, ",\"started\":\"%s\",\"last_beat\":\"%s\","
-			    "\"lease_ms\":%lld,\"alive\":%s}",
+	sk_buf_printf(x->b,
+		      ",\"started\":\"%s\",\"last_beat\":\"%s\","
+		      "\"lease_ms\":%lld,\"alive\":%s}",
 		      started, beat, (long long)d->lease_ms,
 		      d->alive ? "true" : "false");
 	return 0;
@@ -225,12 +228,14 @@ static int task_one(const struct sk_task *t, void *ud)
 	sk_model_json_string(x->b, t->name);
 	sk_buf_puts(x->b, ",\"state\":");
 	sk_model_json_string(x->b, t->state);
-	sk_buf_printf(x->b, ",\"start\":%s%s%s,\"end\":%s%s%s,"
-			    "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
+	sk_buf_printf(x->b,
+		      ",\"start\":%s%s%s,\"end\":%s%s%s,"
+		      "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
 		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
 		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
-		      (long long)(t->end_ms > t->start_ms ? t->end_ms - t->start_ms
-							  : 0),
+		      (long long)(t->end_ms > t->start_ms
+					  ? t->end_ms - t->start_ms
+					  : 0),
 		      (long long)t->count);
 	sk_model_json_string(x->b, t->error);
 	sk_buf_puts(x->b, "}");
@@ -272,11 +277,10 @@ static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 	if (call->has_to)
 		sk_date_format(&call->to, r.window_to);
 	snprintf(r.regions, sizeof r.regions, "%s",
-		 call->regions ? call->regions
-			       : w->env.job->regions);
+		 call->regions ? call->regions : w->env.job->regions);
 	snprintf(r.langs, sizeof r.langs, "%s",
-		 !call->lang ? w->env.job->lang
-		 : call->n_langs == 2 ? "both"
+		 !call->lang           ? w->env.job->lang
+		 : call->n_langs == 2  ? "both"
 		 : call->langs[0] == 1 ? "nb"
 				       : "en");
 	r.max_attempts = w->env.max_attempts;
@@ -312,8 +316,7 @@ static int schedule_one(const char *job, const char *cron, int64_t next_ms,
 /* What the UI needs to know first: the daemon's clock (it may be a fake
  * one), today in Europe/Oslo, pause state, backends, the keys a reload
  * could not apply, and the schedules (of the last reload). */
-static sk_err_t status(struct sk_web *w, struct sk_buf *b,
-		       struct sk_error *err)
+static sk_err_t status(struct sk_web *w, struct sk_buf *b, struct sk_error *err)
 {
 	int64_t now = sk_clock_now_ms();
 	char now_s[SK_TIME_UTC_LEN], today_s[11], tomorrow_s[11], paused[8];
@@ -326,8 +329,9 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	if (sk_ledger_meta_get(w->l, "paused", paused, sizeof paused, &found,
 			       err) != SK_OK)
 		return err->code;
-	sk_buf_printf(b, "{\"version\":\"%s\",\"now\":\"%s\",\"today\":\"%s\","
-			 "\"tomorrow\":\"%s\",\"timezone\":",
+	sk_buf_printf(b,
+		      "{\"version\":\"%s\",\"now\":\"%s\",\"today\":\"%s\","
+		      "\"tomorrow\":\"%s\",\"timezone\":",
 		      SKRED_VERSION, now_s, today_s, tomorrow_s);
 	sk_model_json_string(b, w->env.timezone);
 	sk_buf_printf(b, ",\"paused\":%s,\"bus\":", found ? "true" : "false");
@@ -342,7 +346,8 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b,
 	}
 	sk_buf_puts(b, "],\"schedules\":[");
 	struct sched_ctx x = {b, 0};
-	sk_err_t rc = sk_sched_schedules(w->env.cfg, now, schedule_one, &x, err);
+	sk_err_t rc = sk_sched_schedules(w->env.cfg, now, schedule_one, &x,
+					 err);
 	/* The processes that execute runs on this ledger, live ones and
 	 * those whose lease ran out (crashed, or not yet forgotten). */
 	sk_buf_puts(b, "],\"ledger\":");
@@ -408,10 +413,11 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 	}
 	enum MHD_Result r =
 		rc == SK_OK ? sk_web_reply(c, code, &b)
-			    : sk_web_reply_error(c, rc == SK_ERR_NOTFOUND ? 404
-						 : rc == SK_ERR_INVAL ? 409
-						 : err.retriable      ? 503
-								      : 500,
+			    : sk_web_reply_error(c,
+						 rc == SK_ERR_NOTFOUND ? 404
+						 : rc == SK_ERR_INVAL  ? 409
+						 : err.retriable       ? 503
+								       : 500,
 						 err.msg);
 	sk_buf_free(&b);
 	return r;
@@ -420,8 +426,9 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 static enum MHD_Result asset(struct MHD_Connection *c,
 			     const struct sk_web_asset *a)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(a->len, (void *)a->data,
+						MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	sk_web_count(200);
@@ -441,13 +448,15 @@ static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
 				const struct sk_web_call *call)
 {
 	if (call->mutating && w->token[0]) {
-		const char *auth = MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, "Authorization");
+		const char *auth = MHD_lookup_connection_value(c,
+							       MHD_HEADER_KIND,
+							       "Authorization");
 		char want[300];
 		snprintf(want, sizeof want, "Bearer %s", w->token);
 		if (!auth || strcmp(auth, want) != 0)
-			return sk_web_reply_error(c, 401, "a valid token is needed "
-						   "(Authorization: Bearer)");
+			return sk_web_reply_error(c, 401,
+						  "a valid token is needed "
+						  "(Authorization: Bearer)");
 	}
 	switch (call->ep) {
 	case SK_WEB_EP_HEALTHZ: {
@@ -612,12 +621,14 @@ static const char *header(struct MHD_Connection *c, const char *name)
 static unsigned check_headers(struct sk_web *w, struct MHD_Connection *c,
 			      const char *method, char *msg, size_t size)
 {
-	unsigned code = sk_web_req_check(
-		&w->hosts, !strcmp(method, "POST"),
-		header(c, MHD_HTTP_HEADER_HOST), header(c, "Origin"),
-		header(c, MHD_HTTP_HEADER_REFERER), msg, size);
+	unsigned code = sk_web_req_check(&w->hosts, !strcmp(method, "POST"),
+					 header(c, MHD_HTTP_HEADER_HOST),
+					 header(c, "Origin"),
+					 header(c, MHD_HTTP_HEADER_REFERER),
+					 msg, size);
 	if (!code)
-		code = sk_web_req_body(header(c, MHD_HTTP_HEADER_CONTENT_LENGTH),
+		code = sk_web_req_body(header(c,
+					      MHD_HTTP_HEADER_CONTENT_LENGTH),
 				       msg, size);
 	return code;
 }
@@ -639,7 +650,8 @@ static enum MHD_Result request(struct sk_web *w, struct MHD_Connection *c,
 		k->body += *upload_data_size;
 		*upload_data_size = 0;
 		if (k->body > SK_WEB_MAX_BODY) {
-			sk_log(SK_LOG_WARN, "http", "dropped a connection: "
+			sk_log(SK_LOG_WARN, "http",
+			       "dropped a connection: "
 			       "chunked request body over %d bytes",
 			       SK_WEB_MAX_BODY);
 			return MHD_NO;
@@ -704,8 +716,8 @@ static sk_err_t settings(struct sk_web *w, const struct sk_web_env *env,
 {
 	struct sk_web_hosts hs;
 	const char *tok = env->conf->token;
-	if (sk_web_hosts_init(&hs, host, port, env->conf->allowed_hosts,
-			      err) != SK_OK)
+	if (sk_web_hosts_init(&hs, host, port, env->conf->allowed_hosts, err) !=
+	    SK_OK)
 		return err->code;
 	if (!w->loopback && (!tok || !tok[0]))
 		return sk_error_set(err, SK_ERR_CONFIG, false,
@@ -812,21 +824,20 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_web_env *env,
 				    "cannot start a thread: %s",
 				    strerror(errno));
 	}
-	w->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_USE_ERROR_LOG,
-		(uint16_t)port, NULL, NULL, handler, w,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, w,
-		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, w,
-		MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)env->conf->max_connections_per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, SK_WEB_IDLE_TIMEOUT_S,
-		MHD_OPTION_END);
+	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+					MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+				(uint16_t)port, NULL, NULL, handler, w,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, w,
+				MHD_OPTION_THREAD_POOL_SIZE, SK_WEB_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)max,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)env->conf->max_connections_per_ip,
+				MHD_OPTION_CONNECTION_TIMEOUT,
+				SK_WEB_IDLE_TIMEOUT_S, MHD_OPTION_END);
 	if (!w->d) {
 		reaper_stop(w);
 		web_free(w);

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static _Atomic int64_t http_by_code[600]; /* responses by status code */
 
 void sk_web_count(unsigned status)
@@ -104,8 +103,9 @@ static enum MHD_Result regions(struct MHD_Connection *c)
 		sk_buf_printf(&b, "%s{\"id\":%d,\"name\":", i ? "," : "",
 			      r[i].id);
 		sk_model_json_string(&b, r[i].name);
-		sk_buf_printf(&b, ",\"type\":\"%c\",\"active\":%s,\"lat\":%.3f,"
-				  "\"lon\":%.3f}",
+		sk_buf_printf(&b,
+			      ",\"type\":\"%c\",\"active\":%s,\"lat\":%.3f,"
+			      "\"lon\":%.3f}",
 			      r[i].type, r[i].active ? "true" : "false",
 			      r[i].lat, r[i].lon);
 	}
@@ -146,8 +146,9 @@ static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_error err = {0};
 	struct sk_store_query q = {.region_ids = call->region_ids,
 				   .n_regions = call->n_regions,
-				   .lang_key = call->n_langs == 1 ? call->langs[0]
-								  : 0,
+				   .lang_key = call->n_langs == 1
+						       ? call->langs[0]
+						       : 0,
 				   .from = call->from,
 				   .to = call->to,
 				   .with_children = call->detail};
@@ -163,10 +164,11 @@ static enum MHD_Result warnings(struct sk_web *w, struct MHD_Connection *c,
 			rc = x.rc;
 		sk_buf_printf(&b, "],\"count\":%zu}", x.n);
 	}
-	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
-					: sk_web_reply_error(
-						  c, rc == SK_ERR_LIMIT ? 400 : 500,
-						  err.msg);
+	enum MHD_Result r =
+		rc == SK_OK
+			? sk_web_reply(c, 200, &b)
+			: sk_web_reply_error(c, rc == SK_ERR_LIMIT ? 400 : 500,
+					     err.msg);
 	sk_buf_free(&b);
 	return r;
 }
@@ -189,8 +191,9 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_buf_puts(&b, "{\"backend\":");
 	sk_model_json_string(&b, w->env.store_backend);
-	sk_buf_printf(&b, ",\"warnings\":%lld,\"problems\":%lld,"
-			  "\"revisions\":%lld,\"last_write\":%s%s%s}",
+	sk_buf_printf(&b,
+		      ",\"warnings\":%lld,\"problems\":%lld,"
+		      "\"revisions\":%lld,\"last_write\":%s%s%s}",
 		      (long long)s.warnings, (long long)s.problems,
 		      (long long)s.revisions, last[0] ? "\"" : "",
 		      last[0] ? last : "null", last[0] ? "\"" : "");
@@ -208,8 +211,9 @@ static void lag_json(struct sk_buf *b, const struct sk_bus_lag *l, size_t n,
 	sk_model_json_string(b, topic);
 	sk_buf_puts(b, ",\"partitions\":[");
 	for (size_t i = 0; i < n; i++)
-		sk_buf_printf(b, "%s{\"partition\":%d,\"end_offset\":%lld,"
-				 "\"committed_offset\":%lld,\"lag\":%lld}",
+		sk_buf_printf(b,
+			      "%s{\"partition\":%d,\"end_offset\":%lld,"
+			      "\"committed_offset\":%lld,\"lag\":%lld}",
 			      i ? "," : "", l[i].partition,
 			      (long long)l[i].end_offset,
 			      (long long)l[i].committed_offset,
@@ -226,8 +230,8 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 	const char *group = w->env.job->group;
 	bool first = true;
 	if (rc == SK_OK) {
-		sk_buf_printf(&b, "{\"bus\":\"%s\",\"group\":",
-			      w->env.bus_backend);
+		sk_buf_printf(&b,
+			      "{\"bus\":\"%s\",\"group\":", w->env.bus_backend);
 		sk_model_json_string(&b, group);
 		sk_buf_puts(&b, ",\"topics\":[");
 	}
@@ -260,9 +264,8 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
 	if (rc == SK_OK) {
-		rc = sk_bus_read(bus, w->env.job->topic_dlq,
-				 -1, call->offset, (size_t)call->limit, &batch,
-				 &err);
+		rc = sk_bus_read(bus, w->env.job->topic_dlq, -1, call->offset,
+				 (size_t)call->limit, &batch, &err);
 		sk_web_bus_give(w, bus, rc == SK_OK);
 	}
 	if (rc == SK_OK)
@@ -270,9 +273,9 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 	sk_buf_puts(&b, "{\"dead_letters\":[");
 	for (size_t i = 0; rc == SK_OK && i < batch.n; i++) {
 		const struct sk_bus_msg *m = &batch.msgs[i];
-		sk_buf_printf(&b, "%s{\"partition\":%d,\"offset\":%lld,\"key\":",
-			      i ? "," : "", m->partition,
-			      (long long)m->offset);
+		sk_buf_printf(&b,
+			      "%s{\"partition\":%d,\"offset\":%lld,\"key\":",
+			      i ? "," : "", m->partition, (long long)m->offset);
 		sk_model_json_string(&b, m->key);
 		sk_buf_puts(&b, ",\"headers\":{");
 		for (size_t h = 0; h < m->n_headers; h++) {
@@ -335,10 +338,11 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	pthread_mutex_unlock(&w->lock);
 	/* 0 while a PostgreSQL ledger's server cannot be reached (the
 	 * counts below are then zero, not the ledger's). */
-	sk_buf_printf(&b, "# HELP skred_ledger_up Whether the run ledger "
-			  "answered this scrape.\n"
-			  "# TYPE skred_ledger_up gauge\n"
-			  "skred_ledger_up %d\n",
+	sk_buf_printf(&b,
+		      "# HELP skred_ledger_up Whether the run ledger "
+		      "answered this scrape.\n"
+		      "# TYPE skred_ledger_up gauge\n"
+		      "skred_ledger_up %d\n",
 		      lrc == SK_OK);
 	sk_buf_puts(&b, "# HELP skred_runs Runs in the ledger by state.\n"
 			"# TYPE skred_runs gauge\n");
@@ -350,8 +354,10 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 			"the last successful run per job.\n"
 			"# TYPE skred_last_success_timestamp_seconds gauge\n");
 	for (size_t j = 0; j < t.n_jobs; j++)
-		sk_buf_printf(&b, "skred_last_success_timestamp_seconds{job=\"%s\"} "
-				  "%.3f\n",
+		sk_buf_printf(&b,
+			      "skred_last_success_timestamp_seconds{job=\"%s\"}"
+			      " "
+			      "%.3f\n",
 			      t.jobs[j], (double)t.last_ok[j] / 1000.0);
 	struct sk_job_totals jt;
 	sk_job_totals_get(&jt);
@@ -376,8 +382,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		      "skred_process_seconds_total %.3f\n"
 		      "# TYPE skred_store_errors_total counter\n"
 		      "skred_store_errors_total %lld\n",
-		      (long long)jt.fetch_warnings, (long long)jt.fetch_requests,
-		      (long long)jt.fetch_retries,
+		      (long long)jt.fetch_warnings,
+		      (long long)jt.fetch_requests, (long long)jt.fetch_retries,
 		      (long long)jt.fetch_failed_chunks,
 		      (double)jt.fetch_ms / 1000.0,
 		      (long long)jt.process_messages,
@@ -385,9 +391,10 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		      (long long)jt.process_dead_lettered,
 		      (double)jt.process_ms / 1000.0,
 		      (long long)jt.store_errors);
-	sk_buf_puts(&b, "# HELP skred_backend_up 1 while the backend answers, 0 "
-			"during an outage (last seen by this process).\n"
-			"# TYPE skred_backend_up gauge\n");
+	sk_buf_puts(&b,
+		    "# HELP skred_backend_up 1 while the backend answers, 0 "
+		    "during an outage (last seen by this process).\n"
+		    "# TYPE skred_backend_up gauge\n");
 	struct sk_job_health hs[SK_JOB__BACKENDS];
 	for (int i = 0; i < SK_JOB__BACKENDS; i++) {
 		sk_job_health_get((enum sk_job_backend)i, &hs[i]);
@@ -398,31 +405,37 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 			snprintf(hs[i].type, sizeof hs[i].type, "%s",
 				 cfgd ? cfgd : "");
 		if (hs[i].type[0])
-			sk_buf_printf(&b, "skred_backend_up{backend=\"%s\","
-					  "role=\"%s\"} %d\n",
+			sk_buf_printf(&b,
+				      "skred_backend_up{backend=\"%s\","
+				      "role=\"%s\"} %d\n",
 				      hs[i].type,
-				      sk_job_backend_name((enum sk_job_backend)i),
+				      sk_job_backend_name(
+					      (enum sk_job_backend)i),
 				      !hs[i].down);
 	}
 	sk_buf_puts(&b, "# HELP skred_backend_outages_total Outages seen.\n"
 			"# TYPE skred_backend_outages_total counter\n");
 	for (int i = 0; i < SK_JOB__BACKENDS; i++)
 		if (hs[i].type[0])
-			sk_buf_printf(&b, "skred_backend_outages_total{backend="
-					  "\"%s\",role=\"%s\"} %lld\n",
+			sk_buf_printf(&b,
+				      "skred_backend_outages_total{backend="
+				      "\"%s\",role=\"%s\"} %lld\n",
 				      hs[i].type,
-				      sk_job_backend_name((enum sk_job_backend)i),
+				      sk_job_backend_name(
+					      (enum sk_job_backend)i),
 				      (long long)hs[i].outages);
 	sk_buf_puts(&b, "# HELP skred_backend_outage_retries_total Retries "
 			"made while waiting out outages.\n"
 			"# TYPE skred_backend_outage_retries_total counter\n");
 	for (int i = 0; i < SK_JOB__BACKENDS; i++)
 		if (hs[i].type[0])
-			sk_buf_printf(&b, "skred_backend_outage_retries_total{"
-					  "backend=\"%s\",role=\"%s\"} "
-					  "%lld\n",
+			sk_buf_printf(&b,
+				      "skred_backend_outage_retries_total{"
+				      "backend=\"%s\",role=\"%s\"} "
+				      "%lld\n",
 				      hs[i].type,
-				      sk_job_backend_name((enum sk_job_backend)i),
+				      sk_job_backend_name(
+					      (enum sk_job_backend)i),
 				      (long long)hs[i].retries);
 	struct sk_bus *bus = NULL;
 	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
@@ -430,13 +443,15 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		const char *raw = w->env.job->topic_raw;
 		struct sk_bus_lag *l = NULL;
 		size_t n = 0;
-		sk_buf_puts(&b, "# HELP skred_bus_lag Messages of the raw topic "
-				"the processor group has not committed.\n"
-				"# TYPE skred_bus_lag gauge\n");
+		sk_buf_puts(&b,
+			    "# HELP skred_bus_lag Messages of the raw topic "
+			    "the processor group has not committed.\n"
+			    "# TYPE skred_bus_lag gauge\n");
 		bool ok = sk_bus_lag(bus, group, raw, &l, &n, &err) == SK_OK;
 		for (size_t i = 0; ok && i < n; i++)
-			sk_buf_printf(&b, "skred_bus_lag{topic=\"%s\","
-					  "partition=\"%d\"} %lld\n",
+			sk_buf_printf(&b,
+				      "skred_bus_lag{topic=\"%s\","
+				      "partition=\"%d\"} %lld\n",
 				      raw, l[i].partition, (long long)l[i].lag);
 		free(l);
 		sk_web_bus_give(w, bus, ok);
@@ -445,8 +460,9 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 			"by code.\n# TYPE skred_http_requests_total counter\n");
 	for (unsigned code = 100; code < 600; code++)
 		if (http_by_code[code] || code == 200)
-			sk_buf_printf(&b, "skred_http_requests_total{code=\"%u\"} "
-					  "%lld\n",
+			sk_buf_printf(&b,
+				      "skred_http_requests_total{code=\"%u\"} "
+				      "%lld\n",
 				      code, (long long)http_by_code[code]);
 	size_t open = 0;
 	pthread_mutex_lock(&w->conn_lock);
@@ -454,18 +470,20 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		open++;
 	int64_t slow = w->slow_closed;
 	pthread_mutex_unlock(&w->conn_lock);
-	sk_buf_printf(&b, "# HELP skred_http_connections Open HTTP "
-			  "connections.\n# TYPE skred_http_connections gauge\n"
-			  "skred_http_connections %zu\n"
-			  "# HELP skred_http_slow_closed_total Connections closed "
-			  "for not sending a whole request within "
-			  "http.header_timeout_ms.\n"
-			  "# TYPE skred_http_slow_closed_total counter\n"
-			  "skred_http_slow_closed_total %lld\n",
+	sk_buf_printf(&b,
+		      "# HELP skred_http_connections Open HTTP "
+		      "connections.\n# TYPE skred_http_connections gauge\n"
+		      "skred_http_connections %zu\n"
+		      "# HELP skred_http_slow_closed_total Connections closed "
+		      "for not sending a whole request within "
+		      "http.header_timeout_ms.\n"
+		      "# TYPE skred_http_slow_closed_total counter\n"
+		      "skred_http_slow_closed_total %lld\n",
 		      open, (long long)slow);
 	if (sk_buf_finish(&b) != SK_OK) {
 		sk_buf_free(&b);
-		return sk_web_reply_error(c, 500, "metrics: the reply "
+		return sk_web_reply_error(c, 500,
+					  "metrics: the reply "
 					  "could not be built");
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(

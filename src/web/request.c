@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-static unsigned reject(char *msg, size_t size, unsigned status,
-		       const char *fmt, ...)
+static unsigned reject(char *msg, size_t size, unsigned status, const char *fmt,
+		       ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -67,11 +67,14 @@ unsigned sk_web_req_parse(struct sk_web_req *r, const char *method,
 	r->head = !strcmp(method, "HEAD");
 	size_t len = strlen(uri);
 	if (len > SK_WEB_MAX_URI)
-		return reject(msg, size, 414, "request target longer than %d "
-				 "bytes", SK_WEB_MAX_URI);
+		return reject(msg, size, 414,
+			      "request target longer than %d "
+			      "bytes",
+			      SK_WEB_MAX_URI);
 	if (uri[0] != '/')
-		return reject(msg, size, 400, "request target must start "
-				 "with /");
+		return reject(msg, size, 400,
+			      "request target must start "
+			      "with /");
 	memcpy(r->buf, uri, len + 1);
 	char *frag = strchr(r->buf, '#');
 	if (frag)
@@ -90,24 +93,28 @@ unsigned sk_web_req_parse(struct sk_web_req *r, const char *method,
 		char *next = amp ? amp + 1 : p + n;
 		if (n) {
 			if (r->n_args == SK_WEB_MAX_ARGS)
-				return reject(msg, size, 400, "more than %d query "
-						 "parameters",
+				return reject(msg, size, 400,
+					      "more than %d query "
+					      "parameters",
 					      SK_WEB_MAX_ARGS);
 			char *eq = memchr(p, '=', n);
 			size_t kn = eq ? (size_t)(eq - p) : n;
 			const char *val = "";
 			if (!decode(p, p, kn, true) ||
 			    (eq && !decode(eq + 1, eq + 1, n - kn - 1, true)))
-				return reject(msg, size, 400, "bad percent-escape "
-						 "in the query");
+				return reject(msg, size, 400,
+					      "bad percent-escape "
+					      "in the query");
 			if (eq)
 				val = eq + 1;
 			if (!p[0])
-				return reject(msg, size, 400, "a query parameter "
-						 "without a name");
+				return reject(msg, size, 400,
+					      "a query parameter "
+					      "without a name");
 			if (sk_web_req_arg(r, p))
-				return reject(msg, size, 400, "query parameter "
-						 "'%.40s' given twice",
+				return reject(msg, size, 400,
+					      "query parameter "
+					      "'%.40s' given twice",
 					      p);
 			r->args[r->n_args].key = p;
 			r->args[r->n_args].val = val;
@@ -173,13 +180,13 @@ static unsigned check_params(const struct sk_web_req *r, const char *params,
 			return reject(msg, size, 400,
 				      "unknown query parameter '%.40s'%s%s",
 				      r->args[i].key,
-				      params[0] ? "; this endpoint takes: " : "",
+				      params[0] ? "; this endpoint takes: "
+						: "",
 				      params);
 	return 0;
 }
 
-static bool parse_int(const char *s, long long lo, long long hi,
-		      long long *out)
+static bool parse_int(const char *s, long long lo, long long hi, long long *out)
 {
 	char *end;
 	if (!s[0] || s[0] == ' ' || s[0] == '+')
@@ -199,8 +206,9 @@ static unsigned run_params(const struct sk_web_req *r, struct sk_web_call *c,
 	c->state = -1;
 	c->limit = 100;
 	if (st && (c->state = sk_run_state_parse(st)) < 0)
-		return reject(msg, size, 400, "state must be queued, running, "
-				 "success, failed, up_for_retry or skipped");
+		return reject(msg, size, 400,
+			      "state must be queued, running, "
+			      "success, failed, up_for_retry or skipped");
 	if (lim && !parse_int(lim, 1, 10000, &c->limit))
 		return reject(msg, size, 400, "limit must be 1..10000");
 	return 0;
@@ -221,15 +229,15 @@ static unsigned date_params(const struct sk_web_req *r, struct sk_date today,
 	c->has_to = to != NULL;
 	if (sk_date_cmp(&c->from, &c->to) > 0 ||
 	    sk_date_diff(&c->from, &c->to) >= SK_WEB_MAX_RANGE_DAYS)
-		return reject(msg, size, 400, "from must not be after to, and "
-				 "the range at most %d days",
+		return reject(msg, size, 400,
+			      "from must not be after to, and "
+			      "the range at most %d days",
 			      SK_WEB_MAX_RANGE_DAYS);
 	return 0;
 }
 
-static unsigned warning_params(const struct sk_web_req *r,
-			       struct sk_date today, struct sk_web_call *c,
-			       char *msg, size_t size)
+static unsigned warning_params(const struct sk_web_req *r, struct sk_date today,
+			       struct sk_web_call *c, char *msg, size_t size)
 {
 	struct sk_error err = {0};
 	const char *reg = sk_web_req_arg(r, "region");
@@ -241,8 +249,8 @@ static unsigned warning_params(const struct sk_web_req *r,
 	if (reg && sk_model_regions_select(reg, &c->region_ids, &c->n_regions,
 					   &err) != SK_OK)
 		return reject(msg, size, 400, "%s", err.msg);
-	if (lang && sk_model_langs_select(lang, c->langs, &c->n_langs, &err) !=
-			    SK_OK)
+	if (lang &&
+	    sk_model_langs_select(lang, c->langs, &c->n_langs, &err) != SK_OK)
 		return reject(msg, size, 400, "%s", err.msg);
 	if (detail && strcmp(detail, "0") && strcmp(detail, "1"))
 		return reject(msg, size, 400, "detail must be 0 or 1");
@@ -252,9 +260,8 @@ static unsigned warning_params(const struct sk_web_req *r,
 
 /* A manual run: its window, and optionally its regions and languages
  * (as --regions and --lang; the configured ones otherwise). */
-static unsigned run_add_params(const struct sk_web_req *r,
-			       struct sk_date today, struct sk_web_call *c,
-			       char *msg, size_t size)
+static unsigned run_add_params(const struct sk_web_req *r, struct sk_date today,
+			       struct sk_web_call *c, char *msg, size_t size)
 {
 	struct sk_error err = {0};
 	int *ids = NULL;
@@ -263,8 +270,9 @@ static unsigned run_add_params(const struct sk_web_req *r,
 	c->lang = sk_web_req_arg(r, "lang");
 	if (c->regions) {
 		if (strlen(c->regions) >= SK_WEB_MAX_RUN_REGIONS)
-			return reject(msg, size, 400, "regions: at most %d "
-					 "characters",
+			return reject(msg, size, 400,
+				      "regions: at most %d "
+				      "characters",
 				      SK_WEB_MAX_RUN_REGIONS - 1);
 		if (sk_model_regions_select(c->regions, &ids, &n, &err) !=
 		    SK_OK)
@@ -413,7 +421,8 @@ static bool authority(const char *s, size_t n, char name[SK_WEB_MAX_HOST + 1],
 	} else {
 		while (h < n && s[h] != ':') {
 			char c = s[h];
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z') ||
 			      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
 			      c == '_'))
 				return false;
@@ -540,20 +549,23 @@ unsigned sk_web_req_check(const struct sk_web_hosts *hs, bool post,
 		return reject(msg, size, 421, "a Host header is required");
 	if (!authority(host, strlen(host), name, &port) ||
 	    !host_ok(hs, name, port, 80))
-		return reject(msg, size, 421, "Host '%.80s' is not this "
-				 "daemon's address (see http.allowed_hosts)",
+		return reject(msg, size, 421,
+			      "Host '%.80s' is not this "
+			      "daemon's address (see http.allowed_hosts)",
 			      host);
 	if (!post)
 		return 0;
 	if (origin && !origin_ok(hs, origin, false))
-		return reject(msg, size, 403, "cross-site request refused: "
-				 "Origin '%.80s' is not this daemon's address "
-				 "(see http.allowed_hosts)",
+		return reject(msg, size, 403,
+			      "cross-site request refused: "
+			      "Origin '%.80s' is not this daemon's address "
+			      "(see http.allowed_hosts)",
 			      origin);
 	if (!origin && referer && !origin_ok(hs, referer, true))
-		return reject(msg, size, 403, "cross-site request refused: "
-				 "Referer '%.80s' is not this daemon's page "
-				 "(see http.allowed_hosts)",
+		return reject(msg, size, 403,
+			      "cross-site request refused: "
+			      "Referer '%.80s' is not this daemon's page "
+			      "(see http.allowed_hosts)",
 			      referer);
 	return 0;
 }
@@ -573,8 +585,9 @@ unsigned sk_web_req_body(const char *content_length, char *msg, size_t size)
 			v = v * 10 + (unsigned)(*p - '0');
 	}
 	if (v > SK_WEB_MAX_BODY)
-		return reject(msg, size, 413, "request body larger than %d "
-				 "bytes",
+		return reject(msg, size, 413,
+			      "request body larger than %d "
+			      "bytes",
 			      SK_WEB_MAX_BODY);
 	return 0;
 }

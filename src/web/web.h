@@ -63,12 +63,12 @@ sk_err_t sk_web_reload(struct sk_web *w, const struct sk_web_env *env,
 /* The keys of sk_web_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_web_conf {
-	const char *addr; /* http.addr */
-	const char *token; /* http.token */
-	const char *allowed_hosts; /* http.allowed_hosts */
-	int64_t max_connections; /* http.max_connections */
+	const char *addr;               /* http.addr */
+	const char *token;              /* http.token */
+	const char *allowed_hosts;      /* http.allowed_hosts */
+	int64_t max_connections;        /* http.max_connections */
 	int64_t max_connections_per_ip; /* http.max_connections_per_ip */
-	int64_t header_timeout_ms; /* http.header_timeout_ms */
+	int64_t header_timeout_ms;      /* http.header_timeout_ms */
 };
 extern const struct sk_cfg_def sk_web_cfg[];
 /* This module's struct in cfg (borrowed; lives as long as cfg). */

@@ -13,17 +13,17 @@
 #include <pthread.h>
 
 /* Limits of the HTTP server. */
-#define SK_WEB_MAX_URI 4096            /* request target, bytes (else 414) */
-#define SK_WEB_MAX_ARGS 32             /* query parameters */
-#define SK_WEB_MAX_BODY (64 * 1024)    /* request body (else 413) */
-#define SK_WEB_MAX_RANGE_DAYS 400      /* warnings?from=&to= */
-#define SK_WEB_MAX_DLQ 1000            /* dlq?limit= */
-#define SK_WEB_MAX_RUN_REGIONS 256     /* runs?regions= (the ledger's field) */
+#define SK_WEB_MAX_URI 4096         /* request target, bytes (else 414) */
+#define SK_WEB_MAX_ARGS 32          /* query parameters */
+#define SK_WEB_MAX_BODY (64 * 1024) /* request body (else 413) */
+#define SK_WEB_MAX_RANGE_DAYS 400   /* warnings?from=&to= */
+#define SK_WEB_MAX_DLQ 1000         /* dlq?limit= */
+#define SK_WEB_MAX_RUN_REGIONS 256  /* runs?regions= (the ledger's field) */
 #define SK_WEB_MAX_REPLY (64u * 1024 * 1024) /* a JSON answer */
-#define SK_WEB_MAX_HOSTS 16            /* http.allowed_hosts entries */
-#define SK_WEB_MAX_HOST 255            /* a host name in Host, Origin */
+#define SK_WEB_MAX_HOSTS 16                  /* http.allowed_hosts entries */
+#define SK_WEB_MAX_HOST 255                  /* a host name in Host, Origin */
 #define SK_WEB_THREADS 2u
-#define SK_WEB_IDLE_TIMEOUT_S 30u      /* no byte either way: closed */
+#define SK_WEB_IDLE_TIMEOUT_S 30u /* no byte either way: closed */
 
 /* ------------------------------------------------------------ requests */
 
@@ -117,16 +117,16 @@ const struct sk_web_asset *sk_web_asset_find(const char *path);
 struct sk_web_call {
 	enum sk_web_ep ep;
 	bool mutating;
-	int64_t run_id;               /* RUN_GET, RUN_CLEAR */
-	int state;                    /* RUNS: -1 any */
-	long long limit, offset;      /* RUNS, DLQ */
-	struct sk_date from, to;      /* WARNINGS, RUN_ADD */
+	int64_t run_id;          /* RUN_GET, RUN_CLEAR */
+	int state;               /* RUNS: -1 any */
+	long long limit, offset; /* RUNS, DLQ */
+	struct sk_date from, to; /* WARNINGS, RUN_ADD */
 	bool has_from, has_to;
-	int *region_ids;              /* WARNINGS: owned; NULL = all */
+	int *region_ids; /* WARNINGS: owned; NULL = all */
 	size_t n_regions;
-	int langs[2];                 /* WARNINGS, RUN_ADD (when lang) */
+	int langs[2]; /* WARNINGS, RUN_ADD (when lang) */
 	size_t n_langs;
-	const char *regions, *lang;   /* RUN_ADD: validated, or NULL */
+	const char *regions, *lang; /* RUN_ADD: validated, or NULL */
 	bool detail;
 	const struct sk_web_asset *asset;
 };

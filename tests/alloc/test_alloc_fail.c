@@ -195,8 +195,7 @@ static void set_msg(char *msg, size_t size, const struct sk_error *err)
 }
 
 /* model/json.c: a response body split into items. */
-static sk_err_t parse_split(const uint8_t *d, size_t n, char *msg,
-			    size_t size)
+static sk_err_t parse_split(const uint8_t *d, size_t n, char *msg, size_t size)
 {
 	struct sk_raw_item *items = NULL;
 	size_t k = 0;
@@ -369,9 +368,8 @@ done:
 }
 
 /* cql/frame.c + value.c: a response frame decoded as its opcode says. */
-static sk_err_t decode_frame(const struct sk_cql_header *h,
-			     const uint8_t *body, size_t len, char *msg,
-			     size_t size)
+static sk_err_t decode_frame(const struct sk_cql_header *h, const uint8_t *body,
+			     size_t len, char *msg, size_t size)
 {
 	struct sk_cql_response r;
 	struct sk_error err = {0};
@@ -444,8 +442,7 @@ static sk_err_t parse_http_request(const uint8_t *d, size_t n, char *msg,
 }
 
 /* sched/cron.c */
-static sk_err_t parse_cron(const uint8_t *d, size_t n, char *msg,
-			   size_t size)
+static sk_err_t parse_cron(const uint8_t *d, size_t n, char *msg, size_t size)
 {
 	char expr[SK_CRON_MAX_LEN + 2];
 	struct sk_cron c;
@@ -460,8 +457,7 @@ static sk_err_t parse_cron(const uint8_t *d, size_t n, char *msg,
 }
 
 /* core/tz.c: a TZif file. */
-static sk_err_t parse_tzif(const uint8_t *d, size_t n, char *msg,
-			   size_t size)
+static sk_err_t parse_tzif(const uint8_t *d, size_t n, char *msg, size_t size)
 {
 	struct sk_tz *tz = NULL;
 	struct sk_error err = {0};
@@ -486,8 +482,7 @@ static sk_err_t parse_retry_after(const uint8_t *d, size_t n, char *msg,
 
 /* core/redact.c: scrubbing text; without memory for its scratch copy it
  * withholds the whole message (documented), which is the error here. */
-static sk_err_t parse_redact(const uint8_t *d, size_t n, char *msg,
-			     size_t size)
+static sk_err_t parse_redact(const uint8_t *d, size_t n, char *msg, size_t size)
 {
 	static char in[4097], out[2 * 4096 + 16];
 	if (n > 4096)
@@ -545,7 +540,8 @@ static sk_err_t inject_each(const char *parser, parse_fn fn, const char *file,
 		bool inj = injected;
 		arm(0);
 		st->runs++;
-		snprintf(why, sizeof why, "leak: %zu block(s) left", live - live0);
+		snprintf(why, sizeof why, "leak: %zu block(s) left",
+			 live - live0);
 		expect(live == live0, parser, file, k, why);
 		if (!inj) {
 			snprintf(why, sizeof why,
@@ -560,7 +556,8 @@ static sk_err_t inject_each(const char *parser, parse_fn fn, const char *file,
 			 ref == SK_OK ? "" : sk_err_name(ref));
 		expect(rc == SK_ERR_NOMEM || (ref != SK_OK && rc == ref),
 		       parser, file, k, why);
-		expect(msg[0] != '\0', parser, file, k, "error without message");
+		expect(msg[0] != '\0', parser, file, k,
+		       "error without message");
 		if (k > 2 * total + 16) { /* a failure that allocates on */
 			expect(false, parser, file, k,
 			       "runs never end without a failure");

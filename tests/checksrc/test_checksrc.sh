@@ -44,7 +44,7 @@ grep -q 'sk_fixture\|quiet' "$T/out" && fail "a static or sk_ symbol was reporte
 n=$(grep -c '\[include\]' "$T/out" || true)
 [ "$n" -eq 5 ] && ok "5 include reports (core.h and stdio.h are fine)" || fail "$n include reports, expected 5"
 
-# With --no-check-format (the default until the tree is reformatted) the
+# With --no-check-format the
 # format rule is off; without a library the prefix rule fails, not skips.
 rc=0
 python3 "$SRC/scripts/checksrc" --root "$FIX" --no-shellcheck --no-check-format >"$T/out2" 2>&1 || rc=$?

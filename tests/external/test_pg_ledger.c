@@ -82,8 +82,7 @@ static void mkrun(struct sk_run *r, const char *job, int i)
 		 "2024-01-%02dT16:00:00.000Z", 1 + i % 28);
 	snprintf(r->window_from, sizeof r->window_from, "2024-%02d-01",
 		 1 + i / 28);
-	snprintf(r->window_to, sizeof r->window_to, "2024-%02d-02",
-		 1 + i / 28);
+	snprintf(r->window_to, sizeof r->window_to, "2024-%02d-02", 1 + i / 28);
 	snprintf(r->regions, sizeof r->regions, "A");
 	snprintf(r->langs, sizeof r->langs, "nb");
 	r->max_attempts = 3;
@@ -181,8 +180,7 @@ static void test_races(void)
 	printf("race: %d processes, %d runs created once each (%d "
 	       "creations), %d claims, %d claimed twice, %d processes "
 	       "claimed some\n",
-	       PROCS, RUNS, total_created, total_claims, twice,
-	       procs_claiming);
+	       PROCS, RUNS, total_created, total_claims, twice, procs_claiming);
 	CHECK_INT(total_created, RUNS);
 	CHECK_INT(total_claims, RUNS);
 	CHECK_INT(twice, 0);
@@ -271,8 +269,7 @@ static void test_leases(void)
 	 * written. */
 	r.state = SK_RUN_SUCCESS;
 	r.stored = 999;
-	CHECK_INT(sk_ledger_run_end(a, &r, sk_now_ms(), &err),
-		  SK_ERR_CONFLICT);
+	CHECK_INT(sk_ledger_run_end(a, &r, sk_now_ms(), &err), SK_ERR_CONFLICT);
 	CHECK(strstr(err.msg, "no longer ours") != NULL);
 	/* B beats (the lease is extended) and ends it. */
 	int renewed = 0;

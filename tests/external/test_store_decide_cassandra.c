@@ -44,7 +44,7 @@ static long long count_revisions(int region, void *ud)
 int main(int argc, char **argv)
 {
 	const char *only = argc == 3 && !strcmp(argv[1], "--case") ? argv[2]
-								 : NULL;
+								   : NULL;
 	const char *port = getenv("CASSANDRA_PORT");
 	password = getenv("CASSANDRA_SKRED_PASSWORD");
 	if (!password)

@@ -171,8 +171,9 @@ static void decode_as(const uint8_t *body, size_t len, uint8_t opcode,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t ops[] = {
-		SK_CQL_OP_ERROR,     SK_CQL_OP_READY,	   SK_CQL_OP_AUTHENTICATE,
-		SK_CQL_OP_SUPPORTED, SK_CQL_OP_RESULT,	   SK_CQL_OP_EVENT,
+		SK_CQL_OP_ERROR,          SK_CQL_OP_READY,
+		SK_CQL_OP_AUTHENTICATE,   SK_CQL_OP_SUPPORTED,
+		SK_CQL_OP_RESULT,         SK_CQL_OP_EVENT,
 		SK_CQL_OP_AUTH_CHALLENGE, SK_CQL_OP_AUTH_SUCCESS,
 	};
 	struct sk_cql_header h;

@@ -37,17 +37,27 @@ static bool same(const struct sk_cql_value *a, const struct sk_cql_value *b)
 				return false;
 		return true;
 	}
-	case SK_CQL_INT: return a->u.i32 == b->u.i32;
+	case SK_CQL_INT:
+		return a->u.i32 == b->u.i32;
 	case SK_CQL_BIGINT:
-	case SK_CQL_TIMESTAMP: return a->u.i64 == b->u.i64;
-	case SK_CQL_BOOLEAN: return a->u.b == b->u.b;
-	case SK_CQL_DOUBLE: return !memcmp(&a->u.f64, &b->u.f64, 8);
-	case SK_CQL_FLOAT: return !memcmp(&a->u.f32, &b->u.f32, 4);
-	case SK_CQL_DATE: return a->u.date == b->u.date;
-	case SK_CQL_SMALLINT: return a->u.i16 == b->u.i16;
-	case SK_CQL_TINYINT: return a->u.i8 == b->u.i8;
-	case SK_CQL_UUID: return !memcmp(a->u.uuid, b->u.uuid, 16);
-	default: return true;
+	case SK_CQL_TIMESTAMP:
+		return a->u.i64 == b->u.i64;
+	case SK_CQL_BOOLEAN:
+		return a->u.b == b->u.b;
+	case SK_CQL_DOUBLE:
+		return !memcmp(&a->u.f64, &b->u.f64, 8);
+	case SK_CQL_FLOAT:
+		return !memcmp(&a->u.f32, &b->u.f32, 4);
+	case SK_CQL_DATE:
+		return a->u.date == b->u.date;
+	case SK_CQL_SMALLINT:
+		return a->u.i16 == b->u.i16;
+	case SK_CQL_TINYINT:
+		return a->u.i8 == b->u.i8;
+	case SK_CQL_UUID:
+		return !memcmp(a->u.uuid, b->u.uuid, 16);
+	default:
+		return true;
 	}
 }
 
@@ -107,13 +117,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (int32_t i = 0; i < res->n_rows; i++)
 		for (int32_t c = 0; c < res->meta.n_columns; c++) {
-			const struct sk_cql_value *v =
-				sk_cql_result_cell(res, i, c);
+			const struct sk_cql_value *v = sk_cql_result_cell(res,
+									  i, c);
 			if (!v)
 				abort();
-			roundtrip(res->meta.columns
-					  ? &res->meta.columns[c].type
-					  : &unknown,
+			roundtrip(res->meta.columns ? &res->meta.columns[c].type
+						    : &unknown,
 				  v);
 		}
 	sk_cql_response_clear(&r);

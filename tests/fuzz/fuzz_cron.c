@@ -20,9 +20,10 @@ static struct sk_tz *footer_zone(const char *posix, int32_t off)
 	unsigned char buf[256], *p = buf;
 	size_t n = strlen(posix);
 	for (int block = 0; block < 2; block++) {
-		static const unsigned char counts[24] = {
-			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-			0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4};
+		static const unsigned char counts[24] = {0, 0, 0, 0, 0, 0,
+							 0, 0, 0, 0, 0, 0,
+							 0, 0, 0, 0, 0, 0,
+							 0, 1, 0, 0, 0, 4};
 		memcpy(p, "TZif2", 5);
 		memset(p + 5, 0, 15);
 		memcpy(p + 20, counts, 24);
@@ -67,7 +68,8 @@ static void check(const struct sk_cron *c, const struct sk_tz *tz, bool utc,
 	int64_t prev = sk_cron_prev(c, tz, after);
 	if (prev != -1 && prev > after)
 		abort();
-	size_t n = sk_cron_between(c, tz, after, after + 3 * 86400000LL, out, 8);
+	size_t n = sk_cron_between(c, tz, after, after + 3 * 86400000LL, out,
+				   8);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] <= (i ? out[i - 1] : after))
 			abort();

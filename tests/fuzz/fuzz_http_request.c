@@ -29,8 +29,7 @@ static void check_headers(bool post, const char *host, const char *origin,
 	static struct sk_web_hosts hs;
 	struct sk_error err = {0};
 	char msg[256] = "";
-	if (sk_web_hosts_init(&hs, "127.0.0.1", 8080, allowed, &err) !=
-	    SK_OK) {
+	if (sk_web_hosts_init(&hs, "127.0.0.1", 8080, allowed, &err) != SK_OK) {
 		if (err.code != SK_ERR_CONFIG || !err.msg[0])
 			abort();
 		if (sk_web_hosts_init(&hs, "127.0.0.1", 8080, NULL, &err) !=
@@ -50,8 +49,8 @@ static void check_headers(bool post, const char *host, const char *origin,
 		abort(); /* the daemon's own page is always let in */
 	if (post && origin && !strcmp(origin, "null") && !code)
 		abort();
-	if (code == 0 && sk_web_req_check(&hs, false, host, NULL, NULL, msg,
-					  sizeof msg))
+	if (code == 0 &&
+	    sk_web_req_check(&hs, false, host, NULL, NULL, msg, sizeof msg))
 		abort(); /* a POST that passes passes as a GET */
 	msg[0] = '\0';
 	code = sk_web_req_body(length, msg, sizeof msg);
@@ -91,8 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const struct {
 			const char *name;
 			size_t len;
-		} hdr[] = {{"Host: ", 6}, {"Origin: ", 8}, {"Referer: ", 9},
-			   {"Content-Length: ", 16}, {"Allowed: ", 9}};
+		} hdr[] = {{"Host: ", 6},
+			   {"Origin: ", 8},
+			   {"Referer: ", 9},
+			   {"Content-Length: ", 16},
+			   {"Allowed: ", 9}};
 		const char **dst[] = {&host, &origin, &referer, &length,
 				      &allowed};
 		for (size_t i = 0; i < 5; i++)
@@ -154,8 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case SK_WEB_EP_RUN_ADD:
 			if ((call.regions &&
 			     strlen(call.regions) >= SK_WEB_MAX_RUN_REGIONS) ||
-			    (call.lang && (call.n_langs < 1 ||
-					   call.n_langs > 2)))
+			    (call.lang &&
+			     (call.n_langs < 1 || call.n_langs > 2)))
 				abort();
 			break;
 		case SK_WEB_EP_ASSET:

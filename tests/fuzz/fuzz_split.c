@@ -46,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0;
 	struct sk_error err = {0};
 
-	if (sk_model_split_array((const char *)data, size, 3011, 1, &items,
-				 &n, &err) != SK_OK) {
+	if (sk_model_split_array((const char *)data, size, 3011, 1, &items, &n,
+				 &err) != SK_OK) {
 		if (items || n || !err.msg[0])
 			abort();
 		return 0;

@@ -60,10 +60,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	static const int64_t instants[] = {
-		INT64_MIN, -4102444800000LL, -1, 0, 1711846800000LL,
-		1729990800000LL, 2145916800000LL, 4102444800000LL,
-		253402300799000LL, INT64_MAX};
+	static const int64_t instants[] = {INT64_MIN,
+					   -4102444800000LL,
+					   -1,
+					   0,
+					   1711846800000LL,
+					   1729990800000LL,
+					   2145916800000LL,
+					   4102444800000LL,
+					   253402300799000LL,
+					   INT64_MAX};
 	for (size_t i = 0; i < sizeof instants / sizeof instants[0]; i++) {
 		int64_t t = instants[i];
 		if (t > -4e15 && t < 4e15) /* inside sk_tz's year range */

@@ -125,7 +125,7 @@ static void test_sqlog(void)
 		msg("other", "k1", "v1", "k1#a"),
 	};
 	CHECK_INT(sk_bus_produce(bus, two, 4, &err), SK_OK);
-	CHECK_INT(count(bus, "dlq"), 4); /* + k2 again, + k1#b */
+	CHECK_INT(count(bus, "dlq"), 4);   /* + k2 again, + k1#b */
 	CHECK_INT(count(bus, "other"), 1); /* ids are per topic */
 	/* Offsets stay dense: skipped messages take none. */
 	struct sk_bus_batch b = {0};

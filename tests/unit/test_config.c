@@ -41,8 +41,8 @@ static const char *const levels[] = {"LOW", "HIGH", NULL};
 static const struct sk_cfg_def demo_cfg[] = {
 	{"demo.name", SK_CFG_STR, "x", 0, 0, 0, "a string",
 	 offsetof(struct demo, name), NULL},
-	{"demo.n", SK_CFG_INT, "5", 1, 10, 0, "1..10",
-	 offsetof(struct demo, n), NULL},
+	{"demo.n", SK_CFG_INT, "5", 1, 10, 0, "1..10", offsetof(struct demo, n),
+	 NULL},
 	{"demo.on", SK_CFG_BOOL, "false", 0, 0, 0, "a flag",
 	 offsetof(struct demo, on), NULL},
 	{"demo.color", SK_CFG_ENUM, "green", 0, 0, 0, "an enum",
@@ -97,8 +97,8 @@ static const struct {
 	{"demo.n", "0", SK_ERR_CONFIG, "demo.n must be between 1 and 10",
 	 "got 0", "5"},
 	{"demo.n", "11", SK_ERR_CONFIG, "between 1 and 10", "got 11", "5"},
-	{"demo.n", "many", SK_ERR_CONFIG, "demo.n must be an integer",
-	 "'many'", "5"},
+	{"demo.n", "many", SK_ERR_CONFIG, "demo.n must be an integer", "'many'",
+	 "5"},
 	{"demo.on", "yes", SK_OK, NULL, NULL, "true"},
 	{"demo.on", "off", SK_OK, NULL, NULL, "false"},
 	{"demo.on", "maybe", SK_ERR_CONFIG, "demo.on must be true or false",
@@ -271,17 +271,17 @@ static void case_check_file(void)
 					     "demo.color = blue\n");
 	/* load stops at the first error, naming file and line */
 	CHECK_INT(sk_config_load_file(cfg, p, &err), SK_ERR_CONFIG);
-	CHECK(strstr(err.msg, "bad.conf:1: demo.n must be between 1 and 10")
-	      != NULL);
+	CHECK(strstr(err.msg, "bad.conf:1: demo.n must be between 1 and 10") !=
+	      NULL);
 	sk_config_free(cfg);
 	cfg = demo_new();
 	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	CHECK_INT(sk_config_check_file(cfg, p, collect_err, &b), 3);
 	CHECK(strstr(b.data, "bad.conf:1:") != NULL);
 	CHECK(strstr(b.data, "bad.conf:3: expected 'key = value'") != NULL);
-	CHECK(strstr(b.data, "bad.conf:4: unknown configuration key "
-			     "'demo.colr' (did you mean 'demo.color'?)")
-	      != NULL);
+	CHECK(strstr(b.data,
+		     "bad.conf:4: unknown configuration key "
+		     "'demo.colr' (did you mean 'demo.color'?)") != NULL);
 	/* the good lines applied */
 	CHECK_STR(demo(cfg)->name, "ok");
 	CHECK_INT(demo(cfg)->color, 2);
@@ -328,8 +328,9 @@ static void case_secret(void)
 static void case_real_tables(void)
 {
 	const struct sk_cfg_def *const tables[] = {
-		sk_core_cfg, sk_job_cfg, sk_source_cfg, sk_bus_cfg,
-		sk_store_cfg, sk_sched_cfg, sk_ledger_cfg, sk_web_cfg, NULL,
+		sk_core_cfg,   sk_job_cfg,   sk_source_cfg,
+		sk_bus_cfg,    sk_store_cfg, sk_sched_cfg,
+		sk_ledger_cfg, sk_web_cfg,   NULL,
 	};
 	struct sk_config *cfg = NULL;
 	struct sk_error err = {0};
@@ -339,8 +340,8 @@ static void case_real_tables(void)
 	CHECK_INT(sk_source_conf(cfg)->concurrency, 4);
 	CHECK_STR(sk_job_conf(cfg)->topic_raw, SK_BUS_TOPIC_RAW_DEFAULT);
 	CHECK_INT(sk_job_conf(cfg)->publish_clean, SK_JOB_PUBLISH_AUTO);
-	CHECK_STR(sk_store_consistencies[sk_store_conf(cfg)->
-					 cassandra_consistency],
+	CHECK_STR(sk_store_consistencies[sk_store_conf(cfg)
+						 ->cassandra_consistency],
 		  "LOCAL_QUORUM");
 	CHECK_INT(sk_core_conf(cfg)->log_level, SK_LOG_INFO);
 	CHECK(sk_sched_conf(cfg)->catchup);
@@ -376,14 +377,10 @@ static void case_real_tables(void)
 }
 
 static const struct sk_case cases[] = {
-	{"defaults", case_defaults},
-	{"set", case_set},
-	{"enum_names", case_enum_names},
-	{"env_unknown", case_env_unknown},
-	{"directory", case_directory},
-	{"check_file", case_check_file},
-	{"secret", case_secret},
-	{"real_tables", case_real_tables},
+	{"defaults", case_defaults},     {"set", case_set},
+	{"enum_names", case_enum_names}, {"env_unknown", case_env_unknown},
+	{"directory", case_directory},   {"check_file", case_check_file},
+	{"secret", case_secret},         {"real_tables", case_real_tables},
 };
 
 int main(int argc, char **argv)

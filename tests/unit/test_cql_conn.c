@@ -165,8 +165,8 @@ static void build_void(struct sk_buf *b, int16_t stream)
 }
 
 /* Rows of one int column "v"; a paging state when more is non-NULL. */
-static void build_rows(struct sk_buf *b, int16_t stream, const int *vals,
-		       int n, const char *more)
+static void build_rows(struct sk_buf *b, int16_t stream, const int *vals, int n,
+		       const char *more)
 {
 	struct sk_cql_writer w;
 	begin(&w, b, stream, SK_CQL_OP_RESULT);
@@ -268,7 +268,10 @@ static void read_params(struct sk_cql_reader *r, int32_t *page,
 		sk_cql_read_bytes(r, state, state_len);
 }
 
-enum { KEEP = 0, CLOSE = 1 };
+enum {
+	KEEP = 0,
+	CLOSE = 1
+};
 
 /* Answer one request into out (empty: no answer). Called locked. */
 static int handle(struct fake *f, struct fake_conn *fc,
@@ -297,8 +300,8 @@ static int handle(struct fake *f, struct fake_conn *fc,
 	case SK_CQL_OP_STARTUP:
 		if (f->user[0]) {
 			begin(&w, out, s, SK_CQL_OP_AUTHENTICATE);
-			sk_cql_write_cstring(
-				&w, "org.apache.cassandra.auth.PasswordAuthenticator");
+			sk_cql_write_cstring(&w, "org.apache.cassandra.auth."
+						 "PasswordAuthenticator");
 			sk_cql_frame_end(&w);
 		} else {
 			begin(&w, out, s, SK_CQL_OP_READY);
@@ -318,11 +321,13 @@ static int handle(struct fake *f, struct fake_conn *fc,
 			sk_cql_frame_end(&w);
 		} else {
 			char msg[128];
-			const char *u = tok && n > 1 ? (const char *)tok + 1 : "";
+			const char *u = tok && n > 1 ? (const char *)tok + 1
+						     : "";
 			snprintf(msg, sizeof msg,
 				 "Provided username %.*s and/or password are "
 				 "incorrect",
-				 (int)strnlen(u, (size_t)(n > 1 ? n - 1 : 0)), u);
+				 (int)strnlen(u, (size_t)(n > 1 ? n - 1 : 0)),
+				 u);
 			build_error(out, s, SK_CQL_ERR_BAD_CREDENTIALS, msg);
 		}
 		return KEEP;
@@ -335,8 +340,9 @@ static int handle(struct fake *f, struct fake_conn *fc,
 		sk_cql_read_long_string(&r, &q, &n);
 		snprintf(cql, sizeof cql, "%.*s", (int)n, q);
 		if (!strncmp(cql, "BROKEN", 6))
-			build_error(out, s, SK_CQL_ERR_SYNTAX, "line 1:0 no viable "
-							       "alternative");
+			build_error(out, s, SK_CQL_ERR_SYNTAX,
+				    "line 1:0 no viable "
+				    "alternative");
 		else
 			build_prepared(f, out, s, cql);
 		return KEEP;
@@ -378,7 +384,8 @@ static int handle(struct fake *f, struct fake_conn *fc,
 				if (!find_prepared(f, id, idn)) {
 					f->n_unprepared++;
 					begin(&w, out, s, SK_CQL_OP_ERROR);
-					sk_cql_write_int(&w, SK_CQL_ERR_UNPREPARED);
+					sk_cql_write_int(&w,
+							 SK_CQL_ERR_UNPREPARED);
 					sk_cql_write_cstring(&w, "unknown id");
 					sk_cql_write_short_bytes(&w, id, idn);
 					sk_cql_frame_end(&w);
@@ -450,10 +457,12 @@ static int handle(struct fake *f, struct fake_conn *fc,
 		/* Rows 0..4, paging state "p<next>". */
 		int start = 0, vals[5], n = 0;
 		char st[16];
-		snprintf(st, sizeof st, "%.*s", state_len > 0 ? (int)state_len : 0,
+		snprintf(st, sizeof st, "%.*s",
+			 state_len > 0 ? (int)state_len : 0,
 			 state ? (const char *)state : "");
 		if (f->n_paging_seen < 8)
-			snprintf(f->paging_seen[f->n_paging_seen++], 16, "%s", st);
+			snprintf(f->paging_seen[f->n_paging_seen++], 16, "%s",
+				 st);
 		if (st[0] == 'p')
 			start = atoi(st + 1);
 		if (page <= 0)
@@ -902,7 +911,8 @@ static void test_unprepared(void)
 	CHECK_INT(sk_cql_prepared_bind(ps)->n_columns, 2);
 	CHECK_STR(sk_cql_prepared_cql(ps), cql);
 
-	struct sk_cql_value vals[2] = {sk_cql_value_int(1), sk_cql_value_int(2)};
+	struct sk_cql_value vals[2] = {sk_cql_value_int(1),
+				       sk_cql_value_int(2)};
 	struct sk_cql_params p = {.values = vals, .n_values = 2};
 	CHECK_INT(sk_cql_session_execute(s, ps, &p, NULL, &err), SK_OK);
 	/* The server restarts and forgets: re-prepare and retry once. */
@@ -995,9 +1005,11 @@ static void test_async(void)
 			bad_ticket = t;
 	}
 	struct sk_cql_value v = sk_cql_value_int(1);
-	struct sk_cql_batch_item item = {.prepared = ps, .values = &v,
+	struct sk_cql_batch_item item = {.prepared = ps,
+					 .values = &v,
 					 .n_values = 1};
-	struct sk_cql_batch b = {.type = SK_CQL_BATCH_LOGGED, .items = &item,
+	struct sk_cql_batch b = {.type = SK_CQL_BATCH_LOGGED,
+				 .items = &item,
 				 .n_items = 1};
 	CHECK_INT(sk_cql_session_submit_batch(s, &b, &t, &err), SK_OK);
 	CHECK_INT(sk_cql_session_wait_all(s, &rep, &err), SK_ERR_INVAL);
@@ -1106,8 +1118,8 @@ static void test_failover(void)
 	CHECK(strstr(err.msg, "no contact point reachable (2 tried)") != NULL);
 
 	/* Bad contact point lists. */
-	static const char *bad[] = {"", ",", "host:0", "host:70000", "host:x",
-				    "[::1", "[::1]x", "a:1,,b"};
+	static const char *bad[] = {"",       ",",    "host:0", "host:70000",
+				    "host:x", "[::1", "[::1]x", "a:1,,b"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		o.contact_points = bad[i];
 		CHECK_INT(sk_cql_session_open(&s, &o, &err), SK_ERR_INVAL);
@@ -1210,7 +1222,8 @@ static void test_server_errors_keyspace(void)
 	CHECK_INT(sk_cql_session_last_code(s), SK_CQL_ERR_UNAUTHORIZED);
 	/* Bad arguments; a failure that is not a server error clears the
 	 * last code. */
-	CHECK_INT(sk_cql_session_query(s, NULL, NULL, NULL, &err), SK_ERR_INVAL);
+	CHECK_INT(sk_cql_session_query(s, NULL, NULL, NULL, &err),
+		  SK_ERR_INVAL);
 	CHECK_INT(sk_cql_session_last_code(s), -1);
 	CHECK(sk_cql_session_last_error(s) == NULL);
 	struct sk_cql_value nul[1] = {sk_cql_value_null()};
@@ -1248,8 +1261,8 @@ static SSL_CTX *make_tls_ctx(const char *pem_path)
 	const char *exts[][2] = {{"subjectAltName", "IP:127.0.0.1"},
 				 {"basicConstraints", "critical,CA:TRUE"}};
 	for (size_t i = 0; i < 2; i++) {
-		X509_EXTENSION *e =
-			X509V3_EXT_conf(NULL, &v3, exts[i][0], exts[i][1]);
+		X509_EXTENSION *e = X509V3_EXT_conf(NULL, &v3, exts[i][0],
+						    exts[i][1]);
 		X509_add_ext(x, e, -1);
 		X509_EXTENSION_free(e);
 	}

@@ -73,8 +73,7 @@ static sk_err_t dec(const struct tb *b, size_t len, uint8_t opcode,
 }
 
 /* Every proper prefix of a valid body must fail, leaving nothing. */
-static void check_truncations(const struct tb *b, uint8_t opcode,
-			      uint8_t flags)
+static void check_truncations(const struct tb *b, uint8_t opcode, uint8_t flags)
 {
 	int failed_ok = 0;
 	for (size_t n = 0; n < b->n; n++) {
@@ -95,8 +94,8 @@ static void check_truncations(const struct tb *b, uint8_t opcode,
 
 #define BYTES(s) (const uint8_t *)(s), sizeof(s) - 1
 
-static void check_bytes(const struct sk_buf *got, const uint8_t *want,
-			size_t n, const char *what)
+static void check_bytes(const struct sk_buf *got, const uint8_t *want, size_t n,
+			const char *what)
 {
 	if (got->len != n || memcmp(got->data, want, n) != 0) {
 		fprintf(stderr, "%s: bytes differ (got %zu, want %zu)\n", what,
@@ -119,8 +118,14 @@ static void test_startup_options_auth(void)
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x00\x01\x00\x00\x00\x2a"
 			  "\x00\x02"
-			  "\x00\x0b" "CQL_VERSION" "\x00\x05" "3.0.0"
-			  "\x00\x0b" "DRIVER_NAME" "\x00\x05" "skred"),
+			  "\x00\x0b"
+			  "CQL_VERSION"
+			  "\x00\x05"
+			  "3.0.0"
+			  "\x00\x0b"
+			  "DRIVER_NAME"
+			  "\x00\x05"
+			  "skred"),
 		    "STARTUP");
 	sk_buf_reset(&b);
 	CHECK_INT(sk_cql_encode_options(&b, 5), SK_OK);
@@ -131,7 +136,11 @@ static void test_startup_options_auth(void)
 		  SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x01\x02\x0f\x00\x00\x00\x11"
-			  "\x00\x00\x00\x0d" "\x00" "cassandra" "\x00" "pw"),
+			  "\x00\x00\x00\x0d"
+			  "\x00"
+			  "cassandra"
+			  "\x00"
+			  "pw"),
 		    "AUTH_RESPONSE");
 	sk_buf_reset(&b);
 	CHECK_INT(sk_cql_encode_auth_response(&b, 0, NULL, "x"), SK_ERR_INVAL);
@@ -140,7 +149,8 @@ static void test_startup_options_auth(void)
 	CHECK_INT(sk_cql_encode_register(&b, 1, ev, 1), SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x01\x0b\x00\x00\x00\x11"
-			  "\x00\x01\x00\x0d" "SCHEMA_CHANGE"),
+			  "\x00\x01\x00\x0d"
+			  "SCHEMA_CHANGE"),
 		    "REGISTER");
 	sk_buf_free(&b);
 }
@@ -151,13 +161,15 @@ static void test_query_prepare(void)
 	CHECK_INT(sk_cql_encode_query(&b, 0, "SELECT 1", NULL, 0x0001), SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x00\x07\x00\x00\x00\x0f"
-			  "\x00\x00\x00\x08" "SELECT 1" "\x00\x01\x00"),
+			  "\x00\x00\x00\x08"
+			  "SELECT 1"
+			  "\x00\x01\x00"),
 		    "QUERY plain");
 
 	/* Every query flag. */
-	struct sk_cql_value vals[4] = {
-		sk_cql_value_int(7), sk_cql_value_null(), sk_cql_value_unset(),
-		sk_cql_value_text("a")};
+	struct sk_cql_value vals[4] = {sk_cql_value_int(7), sk_cql_value_null(),
+				       sk_cql_value_unset(),
+				       sk_cql_value_text("a")};
 	struct sk_cql_params p = {
 		.consistency = SK_CQL_CL_QUORUM,
 		.serial_consistency = SK_CQL_CL_LOCAL_SERIAL,
@@ -173,16 +185,19 @@ static void test_query_prepare(void)
 	CHECK_INT(sk_cql_encode_query(&b, 9, "Q", &p, 0x0001), SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x09\x07\x00\x00\x00\x33"
-			  "\x00\x00\x00\x01" "Q"
+			  "\x00\x00\x00\x01"
+			  "Q"
 			  "\x00\x04" /* QUORUM */
 			  "\x3f"     /* all flags but names */
 			  "\x00\x04"
 			  "\x00\x00\x00\x04\x00\x00\x00\x07"
 			  "\xff\xff\xff\xff"
 			  "\xff\xff\xff\xfe"
-			  "\x00\x00\x00\x01" "a"
+			  "\x00\x00\x00\x01"
+			  "a"
 			  "\x00\x00\x00\x64"
-			  "\x00\x00\x00\x02" "ps"
+			  "\x00\x00\x00\x02"
+			  "ps"
 			  "\x00\x09"
 			  "\x00\x00\x00\x00\x00\x00\x04\xd2"),
 		    "QUERY all flags");
@@ -191,7 +206,8 @@ static void test_query_prepare(void)
 	CHECK_INT(sk_cql_encode_prepare(&b, 2, "SELECT x FROM t"), SK_OK);
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x02\x09\x00\x00\x00\x13"
-			  "\x00\x00\x00\x0f" "SELECT x FROM t"),
+			  "\x00\x00\x00\x0f"
+			  "SELECT x FROM t"),
 		    "PREPARE");
 
 	/* A bad consistency or a NULL statement: nothing written. */
@@ -240,7 +256,9 @@ static void test_execute_batch(void)
 			  "\x00\x02" /* 2 statements */
 			  "\x01\x00\x02\xab\xcd"
 			  "\x00\x01\x00\x00\x00\x04\x00\x00\x00\x01"
-			  "\x00\x00\x00\x00\x06" "DELETE" "\x00\x00"
+			  "\x00\x00\x00\x00\x06"
+			  "DELETE"
+			  "\x00\x00"
 			  "\x00\x01" /* ONE */
 			  "\x20"     /* default timestamp */
 			  "\x00\x00\x00\x00\x00\x00\x00\x05"),
@@ -259,7 +277,9 @@ static void test_execute_batch(void)
 	check_bytes(&b,
 		    BYTES("\x04\x00\x00\x00\x0d\x00\x00\x00\x10"
 			  "\x00\x00\x01"
-			  "\x00\x00\x00\x00\x01" "U" "\x00\x00"
+			  "\x00\x00\x00\x00\x01"
+			  "U"
+			  "\x00\x00"
 			  "\x00\x04\x10\x00\x08"),
 		    "BATCH logged");
 
@@ -303,7 +323,8 @@ static void test_value_bytes(void)
 	check_bytes(&b, BYTES("\x00\x00\x00\x04\xff\xff\xff\xff"), "int");
 	v = sk_cql_value_bigint(0x0102030405060708LL);
 	enc_value(&v, &b);
-	check_bytes(&b, BYTES("\x00\x00\x00\x08\x01\x02\x03\x04\x05\x06\x07\x08"),
+	check_bytes(&b,
+		    BYTES("\x00\x00\x00\x08\x01\x02\x03\x04\x05\x06\x07\x08"),
 		    "bigint");
 	v = sk_cql_value_text("h\xc3\xa5");
 	enc_value(&v, &b);
@@ -316,18 +337,21 @@ static void test_value_bytes(void)
 	check_bytes(&b, BYTES("\x00\x00\x00\x01\x01"), "boolean");
 	v = sk_cql_value_double(1.5);
 	enc_value(&v, &b);
-	check_bytes(&b, BYTES("\x00\x00\x00\x08\x3f\xf8\x00\x00\x00\x00\x00\x00"),
+	check_bytes(&b,
+		    BYTES("\x00\x00\x00\x08\x3f\xf8\x00\x00\x00\x00\x00\x00"),
 		    "double");
 	v = sk_cql_value_float(1.5f);
 	enc_value(&v, &b);
 	check_bytes(&b, BYTES("\x00\x00\x00\x04\x3f\xc0\x00\x00"), "float");
 	v = sk_cql_value_timestamp(1000);
 	enc_value(&v, &b);
-	check_bytes(&b, BYTES("\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x03\xe8"),
+	check_bytes(&b,
+		    BYTES("\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x03\xe8"),
 		    "timestamp");
 	v = sk_cql_value_date(0);
 	enc_value(&v, &b);
-	check_bytes(&b, BYTES("\x00\x00\x00\x04\x80\x00\x00\x00"), "date epoch");
+	check_bytes(&b, BYTES("\x00\x00\x00\x04\x80\x00\x00\x00"),
+		    "date epoch");
 	v = sk_cql_value_date(-1);
 	enc_value(&v, &b);
 	check_bytes(&b, BYTES("\x00\x00\x00\x04\x7f\xff\xff\xff"), "date -1");
@@ -348,7 +372,8 @@ static void test_value_bytes(void)
 		    BYTES("\x00\x00\x00\x10\x12\x34\x00\x00\x00\x00\x00\x00"
 			  "\x00\x00\x00\x00\x00\x00\x00\x99"),
 		    "uuid");
-	struct sk_cql_value items[2] = {sk_cql_value_int(1), sk_cql_value_int(2)};
+	struct sk_cql_value items[2] = {sk_cql_value_int(1),
+					sk_cql_value_int(2)};
 	v = sk_cql_value_list(items, 2);
 	enc_value(&v, &b);
 	check_bytes(&b,
@@ -359,9 +384,11 @@ static void test_value_bytes(void)
 	struct sk_cql_value tags[1] = {sk_cql_value_text("x")};
 	v = sk_cql_value_set(tags, 1);
 	enc_value(&v, &b);
-	check_bytes(&b, BYTES("\x00\x00\x00\x09\x00\x00\x00\x01\x00\x00\x00\x01x"),
+	check_bytes(&b,
+		    BYTES("\x00\x00\x00\x09\x00\x00\x00\x01\x00\x00\x00\x01x"),
 		    "set<text>");
-	struct sk_cql_value kv[2] = {sk_cql_value_text("k"), sk_cql_value_int(3)};
+	struct sk_cql_value kv[2] = {sk_cql_value_text("k"),
+				     sk_cql_value_int(3)};
 	v = sk_cql_value_map(kv, 1);
 	enc_value(&v, &b);
 	check_bytes(&b,
@@ -370,7 +397,8 @@ static void test_value_bytes(void)
 		    "map<text,int>");
 	v = sk_cql_value_list(NULL, 0);
 	enc_value(&v, &b);
-	check_bytes(&b, BYTES("\x00\x00\x00\x04\x00\x00\x00\x00"), "empty list");
+	check_bytes(&b, BYTES("\x00\x00\x00\x04\x00\x00\x00\x00"),
+		    "empty list");
 
 	/* Null inside a collection, or a list pointing at itself. */
 	struct sk_cql_value bad[1] = {sk_cql_value_null()};
@@ -474,7 +502,8 @@ static void test_value_decode(void)
 	      d.type == SK_CQL_TYPE_TIMEUUID);
 
 	/* Collections, nested. */
-	struct sk_cql_type t_list_int = {.id = SK_CQL_TYPE_LIST, .n_sub = 1,
+	struct sk_cql_type t_list_int = {.id = SK_CQL_TYPE_LIST,
+					 .n_sub = 1,
 					 .sub = &t_int};
 	struct sk_cql_value ints[3] = {sk_cql_value_int(1), sk_cql_value_int(2),
 				       sk_cql_value_int(3)};
@@ -483,7 +512,8 @@ static void test_value_decode(void)
 	CHECK_INT(d.kind, SK_CQL_LIST);
 	CHECK_INT(d.u.coll.n, 3);
 	CHECK_INT(d.u.coll.items[2].u.i32, 3);
-	struct sk_cql_type t_set_text = {.id = SK_CQL_TYPE_SET, .n_sub = 1,
+	struct sk_cql_type t_set_text = {.id = SK_CQL_TYPE_SET,
+					 .n_sub = 1,
 					 .sub = &t_text};
 	struct sk_cql_value texts[2] = {sk_cql_value_text("a"),
 					sk_cql_value_text("bc")};
@@ -493,16 +523,20 @@ static void test_value_decode(void)
 	CHECK_STR(d.u.coll.items[1].u.text.p, "bc");
 	struct sk_cql_type kvt[2] = {{.id = SK_CQL_TYPE_VARCHAR},
 				     {.id = SK_CQL_TYPE_INT}};
-	struct sk_cql_type t_map = {.id = SK_CQL_TYPE_MAP, .n_sub = 2,
+	struct sk_cql_type t_map = {.id = SK_CQL_TYPE_MAP,
+				    .n_sub = 2,
 				    .sub = kvt};
-	struct sk_cql_value kv[4] = {sk_cql_value_text("x"), sk_cql_value_int(1),
-				     sk_cql_value_text("y"), sk_cql_value_int(2)};
+	struct sk_cql_value kv[4] = {sk_cql_value_text("x"),
+				     sk_cql_value_int(1),
+				     sk_cql_value_text("y"),
+				     sk_cql_value_int(2)};
 	v = sk_cql_value_map(kv, 2);
 	d = roundtrip(&v, &t_map, a, &b);
 	CHECK(d.kind == SK_CQL_MAP && d.u.coll.n == 2);
 	CHECK_STR(d.u.coll.items[2].u.text.p, "y");
 	CHECK_INT(d.u.coll.items[3].u.i32, 2);
-	struct sk_cql_type t_ll = {.id = SK_CQL_TYPE_LIST, .n_sub = 1,
+	struct sk_cql_type t_ll = {.id = SK_CQL_TYPE_LIST,
+				   .n_sub = 1,
 				   .sub = &t_list_int};
 	struct sk_cql_value inner[1] = {sk_cql_value_list(ints, 2)};
 	v = sk_cql_value_list(inner, 1);
@@ -513,17 +547,20 @@ static void test_value_decode(void)
 
 	/* Bytes that do not fit their type stay raw; null is null. */
 	sk_err_t rc = SK_OK;
-	CHECK(sk_cql_value_decode(&t_int, (const uint8_t *)"abc", 3, a, &d, &rc));
+	CHECK(sk_cql_value_decode(&t_int, (const uint8_t *)"abc", 3, a, &d,
+				  &rc));
 	CHECK(d.kind == SK_CQL_RAW && d.u.bytes.len == 3);
 	CHECK(sk_cql_value_decode(&t_int, (const uint8_t *)"", 0, a, &d, &rc));
 	CHECK(d.kind == SK_CQL_RAW && d.u.bytes.len == 0);
 	CHECK(sk_cql_value_decode(&t_int, NULL, -1, a, &d, &rc));
 	CHECK_INT(d.kind, SK_CQL_NULL);
 	struct sk_cql_type t_custom = {.id = SK_CQL_TYPE_CUSTOM, .name = "x.Y"};
-	CHECK(sk_cql_value_decode(&t_custom, (const uint8_t *)"zz", 2, a, &d, &rc));
+	CHECK(sk_cql_value_decode(&t_custom, (const uint8_t *)"zz", 2, a, &d,
+				  &rc));
 	CHECK(d.kind == SK_CQL_RAW && d.type == SK_CQL_TYPE_CUSTOM);
 	struct sk_cql_type t_dec = {.id = SK_CQL_TYPE_DECIMAL};
-	CHECK(sk_cql_value_decode(&t_dec, (const uint8_t *)"12345", 5, a, &d, &rc));
+	CHECK(sk_cql_value_decode(&t_dec, (const uint8_t *)"12345", 5, a, &d,
+				  &rc));
 	CHECK_INT(d.kind, SK_CQL_RAW);
 	/* A list whose count lies, or with trailing bytes: raw. */
 	CHECK(sk_cql_value_decode(&t_list_int,
@@ -923,11 +960,11 @@ static void test_errors(void)
 
 	/* Codes without a tail. */
 	static const int32_t plain[] = {
-		SK_CQL_ERR_SERVER,	 SK_CQL_ERR_PROTOCOL,
+		SK_CQL_ERR_SERVER,          SK_CQL_ERR_PROTOCOL,
 		SK_CQL_ERR_BAD_CREDENTIALS, SK_CQL_ERR_OVERLOADED,
-		SK_CQL_ERR_BOOTSTRAPPING, SK_CQL_ERR_TRUNCATE,
-		SK_CQL_ERR_SYNTAX,	 SK_CQL_ERR_UNAUTHORIZED,
-		SK_CQL_ERR_INVALID,	 SK_CQL_ERR_CONFIG,
+		SK_CQL_ERR_BOOTSTRAPPING,   SK_CQL_ERR_TRUNCATE,
+		SK_CQL_ERR_SYNTAX,          SK_CQL_ERR_UNAUTHORIZED,
+		SK_CQL_ERR_INVALID,         SK_CQL_ERR_CONFIG,
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
 		err_head(&b, plain[i], "boom");
@@ -1118,7 +1155,11 @@ static void test_reader_bounds(void)
 	sk_cql_reader_init(&r, "\x80\x00\x00\x00", 4);
 	CHECK(sk_cql_read_bytes(&r, &p, &len) && len == -1 && !p);
 	/* A length beyond the buffer; failures stick. */
-	sk_cql_reader_init(&r, "\x00\x06" "abc" "\x00\x00", 7);
+	sk_cql_reader_init(&r,
+			   "\x00\x06"
+			   "abc"
+			   "\x00\x00",
+			   7);
 	CHECK(!sk_cql_read_string(&r, &s, &n));
 	CHECK(!sk_cql_read_short(&r, (uint16_t *)&len));
 	sk_cql_reader_init(&r, "\x7f\xff\xff\xff", 4);
@@ -1194,7 +1235,8 @@ static void test_reader_bounds(void)
 	/* The arena cap. */
 	struct sk_cql_arena *small = sk_cql_arena_new(100);
 	sk_err_t rc = SK_OK;
-	CHECK(sk_cql_arena_alloc(small, 200, &rc) == NULL && rc == SK_ERR_LIMIT);
+	CHECK(sk_cql_arena_alloc(small, 200, &rc) == NULL &&
+	      rc == SK_ERR_LIMIT);
 	CHECK(sk_cql_arena_alloc(small, 0, &rc) == NULL);
 	sk_cql_arena_free(small);
 	struct sk_cql_arena *big = sk_cql_arena_new(0);

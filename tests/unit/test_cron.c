@@ -19,7 +19,8 @@
 
 static int64_t utc_ms(int y, int m, int d, int hh, int mi)
 {
-	return sk_days_from_civil(y, m, d) * DAY + (int64_t)hh * HOUR + mi * MIN;
+	return sk_days_from_civil(y, m, d) * DAY + (int64_t)hh * HOUR +
+	       mi * MIN;
 }
 
 static struct sk_tz *load(const char *name)
@@ -100,7 +101,8 @@ static void test_parse_valid(void)
 		{"@hourly", "0 * * * *"},  {"  @DAILY  ", "0 0 * * *"},
 	};
 	for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++) {
-		struct sk_cron a = cron(macros[i].macro), b = cron(macros[i].expr);
+		struct sk_cron a = cron(macros[i].macro),
+			       b = cron(macros[i].expr);
 		CHECK(memcmp(&a, &b, sizeof a) == 0);
 	}
 }
@@ -110,36 +112,69 @@ static void test_parse_errors(void)
 	static const struct {
 		const char *expr, *msg;
 	} cases[] = {
-		{"0 24 * * *", "cron: hour 24 out of range 0-23 in '0 24 * * *'"},
-		{"60 * * * *", "cron: minute 60 out of range 0-59 in '60 * * * *'"},
-		{"0 0 0 * *", "cron: day-of-month 0 out of range 1-31 in '0 0 0 * *'"},
-		{"0 0 32 * *", "cron: day-of-month 32 out of range 1-31 in '0 0 32 * *'"},
-		{"0 0 1 13 *", "cron: month 13 out of range 1-12 in '0 0 1 13 *'"},
-		{"0 0 * * 8", "cron: day-of-week 8 out of range 0-7 in '0 0 * * 8'"},
-		{"99999999999 * * * *", "cron: minute 99999999999 out of range 0-59 in '99999999999 * * * *'"},
-		{"* * * *", "cron: expected 5 fields (minute hour day-of-month month day-of-week) or a @macro, found 4 in '* * * *'"},
-		{"* * * * * *", "cron: expected 5 fields (minute hour day-of-month month day-of-week) or a @macro, found 6 in '* * * * * *'"},
-		{"", "cron: expected 5 fields (minute hour day-of-month month day-of-week) or a @macro, found 0 in ''"},
-		{"*/0 * * * *", "cron: minute step '0' is not 1-60 in '*/0 * * * *'"},
-		{"*/ * * * *", "cron: minute step '' is not 1-60 in '*/ * * * *'"},
-		{"*/61 * * * *", "cron: minute step '61' is not 1-60 in '*/61 * * * *'"},
-		{"* */x * * *", "cron: hour step 'x' is not 1-24 in '* */x * * *'"},
-		{"5-1 * * * *", "cron: minute range is backwards: '5-1' in '5-1 * * * *'"},
-		{"0 0 * * FRI-MON", "cron: day-of-week range is backwards: 'FRI-MON' in '0 0 * * FRI-MON'"},
-		{"0 0 * * FOO", "cron: day-of-week has a bad value 'FOO' in '0 0 * * FOO'"},
-		{"0 0 * * MONDAY", "cron: day-of-week has a bad value 'MONDAY' in '0 0 * * MONDAY'"},
-		{"0 0 * JAN-", "cron: expected 5 fields (minute hour day-of-month month day-of-week) or a @macro, found 4 in '0 0 * JAN-'"},
-		{"0 0 * JAN- *", "cron: month has a bad value '' in '0 0 * JAN- *'"},
+		{"0 24 * * *",
+		 "cron: hour 24 out of range 0-23 in '0 24 * * *'"},
+		{"60 * * * *",
+		 "cron: minute 60 out of range 0-59 in '60 * * * *'"},
+		{"0 0 0 * *",
+		 "cron: day-of-month 0 out of range 1-31 in '0 0 0 * *'"},
+		{"0 0 32 * *",
+		 "cron: day-of-month 32 out of range 1-31 in '0 0 32 * *'"},
+		{"0 0 1 13 *",
+		 "cron: month 13 out of range 1-12 in '0 0 1 13 *'"},
+		{"0 0 * * 8",
+		 "cron: day-of-week 8 out of range 0-7 in '0 0 * * 8'"},
+		{"99999999999 * * * *", "cron: minute 99999999999 out of range "
+					"0-59 in '99999999999 * * * *'"},
+		{"* * * *",
+		 "cron: expected 5 fields (minute hour day-of-month month "
+		 "day-of-week) or a @macro, found 4 in '* * * *'"},
+		{"* * * * * *",
+		 "cron: expected 5 fields (minute hour day-of-month month "
+		 "day-of-week) or a @macro, found 6 in '* * * * * *'"},
+		{"", "cron: expected 5 fields (minute hour day-of-month month "
+		     "day-of-week) or a @macro, found 0 in ''"},
+		{"*/0 * * * *",
+		 "cron: minute step '0' is not 1-60 in '*/0 * * * *'"},
+		{"*/ * * * *",
+		 "cron: minute step '' is not 1-60 in '*/ * * * *'"},
+		{"*/61 * * * *",
+		 "cron: minute step '61' is not 1-60 in '*/61 * * * *'"},
+		{"* */x * * *",
+		 "cron: hour step 'x' is not 1-24 in '* */x * * *'"},
+		{"5-1 * * * *",
+		 "cron: minute range is backwards: '5-1' in '5-1 * * * *'"},
+		{"0 0 * * FRI-MON", "cron: day-of-week range is backwards: "
+				    "'FRI-MON' in '0 0 * * FRI-MON'"},
+		{"0 0 * * FOO",
+		 "cron: day-of-week has a bad value 'FOO' in '0 0 * * FOO'"},
+		{"0 0 * * MONDAY", "cron: day-of-week has a bad value 'MONDAY' "
+				   "in '0 0 * * MONDAY'"},
+		{"0 0 * JAN-",
+		 "cron: expected 5 fields (minute hour day-of-month month "
+		 "day-of-week) or a @macro, found 4 in '0 0 * JAN-'"},
+		{"0 0 * JAN- *",
+		 "cron: month has a bad value '' in '0 0 * JAN- *'"},
 		{"0 0 * * MON", NULL}, /* valid: checked below */
-		{"0 0 1 * JAN", "cron: day-of-week has a bad value 'JAN' in '0 0 1 * JAN'"},
-		{"0 0 MON * *", "cron: day-of-month has a bad value 'MON' in '0 0 MON * *'"},
-		{"1,,2 * * * *", "cron: minute has an empty list item in '1,,2 * * * *'"},
-		{"1, * * * *", "cron: minute has an empty list item in '1, * * * *'"},
-		{"-1 * * * *", "cron: minute has a bad value '' in '-1 * * * *'"},
-		{"1x * * * *", "cron: minute has a bad value '1x' in '1x * * * *'"},
-		{"? * * * *", "cron: minute has a bad value '?' in '? * * * *'"},
-		{"0 0 L * *", "cron: day-of-month has a bad value 'L' in '0 0 L * *'"},
-		{"@reboot", "cron: unknown macro '@reboot' (known: @yearly @annually @monthly @weekly @daily @midnight @hourly)"},
+		{"0 0 1 * JAN",
+		 "cron: day-of-week has a bad value 'JAN' in '0 0 1 * JAN'"},
+		{"0 0 MON * *",
+		 "cron: day-of-month has a bad value 'MON' in '0 0 MON * *'"},
+		{"1,,2 * * * *",
+		 "cron: minute has an empty list item in '1,,2 * * * *'"},
+		{"1, * * * *",
+		 "cron: minute has an empty list item in '1, * * * *'"},
+		{"-1 * * * *",
+		 "cron: minute has a bad value '' in '-1 * * * *'"},
+		{"1x * * * *",
+		 "cron: minute has a bad value '1x' in '1x * * * *'"},
+		{"? * * * *",
+		 "cron: minute has a bad value '?' in '? * * * *'"},
+		{"0 0 L * *",
+		 "cron: day-of-month has a bad value 'L' in '0 0 L * *'"},
+		{"@reboot",
+		 "cron: unknown macro '@reboot' (known: @yearly @annually "
+		 "@monthly @weekly @daily @midnight @hourly)"},
 		{"@daily 5", "cron: unexpected text after macro in '@daily 5'"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -187,9 +222,11 @@ static void test_daily_oslo_dst(void)
 	t = sk_cron_next(&c, oslo, t);
 	CHECK_INT(t, utc_ms(2024, 10, 28, 16, 0));
 	/* "After" anywhere in the day before. */
-	CHECK_STR(next_text("0 17 * * *", oslo, utc_ms(2024, 3, 30, 16, 0) - 1, s),
+	CHECK_STR(next_text("0 17 * * *", oslo, utc_ms(2024, 3, 30, 16, 0) - 1,
+			    s),
 		  "2024-03-30T16:00:00.000Z");
-	CHECK_STR(next_text("0 17 * * *", oslo, utc_ms(2024, 3, 30, 16, 0) + 1, s),
+	CHECK_STR(next_text("0 17 * * *", oslo, utc_ms(2024, 3, 30, 16, 0) + 1,
+			    s),
 		  "2024-03-31T15:00:00.000Z");
 	sk_tz_free(oslo);
 }
@@ -209,7 +246,8 @@ static void test_calendar_edges(void)
 	/* Year end. */
 	CHECK_STR(next_text("* * * * *", utc, utc_ms(2024, 12, 31, 23, 59), s),
 		  "2025-01-01T00:00:00.000Z");
-	CHECK_STR(next_text("59 23 31 12 *", utc, utc_ms(2024, 12, 31, 23, 59), s),
+	CHECK_STR(next_text("59 23 31 12 *", utc, utc_ms(2024, 12, 31, 23, 59),
+			    s),
 		  "2025-12-31T23:59:00.000Z");
 	CHECK_STR(next_text("@yearly", utc, utc_ms(2024, 6, 1, 0, 0), s),
 		  "2025-01-01T00:00:00.000Z");
@@ -229,12 +267,15 @@ static void test_calendar_edges(void)
 		  "2024-05-05T10:30:00.000Z");
 	CHECK_STR(next_text("*/15 * * * *", utc, utc_ms(2024, 5, 5, 10, 59), s),
 		  "2024-05-05T11:00:00.000Z");
-	CHECK_STR(next_text("*/15 * * * *", utc, utc_ms(2024, 5, 5, 10, 15) - 1, s),
+	CHECK_STR(next_text("*/15 * * * *", utc, utc_ms(2024, 5, 5, 10, 15) - 1,
+			    s),
 		  "2024-05-05T10:15:00.000Z");
 	/* Weekdays: Friday 09:00 -> Monday 09:00 (Oslo summer time). */
-	CHECK_STR(next_text("0 9 * * MON-FRI", oslo, utc_ms(2024, 6, 7, 7, 0), s),
+	CHECK_STR(next_text("0 9 * * MON-FRI", oslo, utc_ms(2024, 6, 7, 7, 0),
+			    s),
 		  "2024-06-10T07:00:00.000Z");
-	CHECK_STR(next_text("0 9 * * MON-FRI", oslo, utc_ms(2024, 6, 10, 6, 59), s),
+	CHECK_STR(next_text("0 9 * * MON-FRI", oslo, utc_ms(2024, 6, 10, 6, 59),
+			    s),
 		  "2024-06-10T07:00:00.000Z");
 	/* Before 1970 works too. */
 	CHECK_STR(next_text("0 12 * * *", utc, utc_ms(1969, 7, 20, 12, 0), s),
@@ -248,7 +289,7 @@ static void test_dom_dow_rule(void)
 	struct sk_tz *utc = load("UTC");
 	/* Both restricted: the 13th OR a Friday. */
 	struct sk_cron c = cron("0 0 13 * FRI");
-	static const int want[][2] = {{9, 6},   {9, 13},  {9, 20}, {9, 27},
+	static const int want[][2] = {{9, 6},   {9, 13},  {9, 20},  {9, 27},
 				      {10, 4},  {10, 11}, {10, 13}, {10, 18},
 				      {10, 25}, {11, 1}};
 	int64_t t = utc_ms(2024, 9, 1, 0, 0);
@@ -325,10 +366,12 @@ static void test_gap_and_overlap(void)
 	t = sk_cron_next(&c, oslo, t);
 	CHECK_INT(t, utc_ms(2024, 10, 28, 1, 30));
 	c = cron("*/15 * * * *");
-	CHECK_STR(next_text("*/15 * * * *", oslo, utc_ms(2024, 10, 27, 0, 45), s),
+	CHECK_STR(next_text("*/15 * * * *", oslo, utc_ms(2024, 10, 27, 0, 45),
+			    s),
 		  "2024-10-27T02:00:00.000Z");
 	/* "Now" inside the second pass. */
-	CHECK_STR(next_text("*/15 * * * *", oslo, utc_ms(2024, 10, 27, 1, 10), s),
+	CHECK_STR(next_text("*/15 * * * *", oslo, utc_ms(2024, 10, 27, 1, 10),
+			    s),
 		  "2024-10-27T02:00:00.000Z");
 	CHECK_STR(next_text("45 2 * * *", oslo, utc_ms(2024, 10, 27, 1, 10), s),
 		  "2024-10-28T01:45:00.000Z");
@@ -406,11 +449,13 @@ static void test_between(void)
 	n = sk_cron_between(&c, oslo, utc_ms(2024, 3, 29, 16, 0),
 			    utc_ms(2024, 4, 1, 15, 0), out, 2);
 	CHECK_INT(n, 2);
-	n = sk_cron_between(&c, oslo, out[1], utc_ms(2024, 4, 1, 15, 0), out, 2);
+	n = sk_cron_between(&c, oslo, out[1], utc_ms(2024, 4, 1, 15, 0), out,
+			    2);
 	CHECK_INT(n, 1);
 	CHECK_INT(out[0], utc_ms(2024, 4, 1, 15, 0));
 	CHECK_INT(sk_cron_between(&c, oslo, 0, 0, out, 8), 0);
-	CHECK_INT(sk_cron_between(&c, oslo, 0, utc_ms(2024, 1, 1, 0, 0), NULL, 0),
+	CHECK_INT(sk_cron_between(&c, oslo, 0, utc_ms(2024, 1, 1, 0, 0), NULL,
+				  0),
 		  0);
 	/* Ranges ending before they start are empty. */
 	CHECK_INT(sk_cron_between(&c, oslo, utc_ms(2024, 4, 1, 15, 0),
@@ -429,7 +474,7 @@ static void test_properties(void)
 					    "Australia/Sydney",
 					    "Australia/Lord_Howe", "UTC"};
 	static const char *const exprs[] = {"*/15 * * * *", "30 2 * * *",
-					    "0 * * * *", "*/7 1-3 * * *",
+					    "0 * * * *",    "*/7 1-3 * * *",
 					    "0 0 13 * FRI", "59 23 L * *"};
 	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
 		struct sk_tz *tz = load(zones[z]);
@@ -438,7 +483,8 @@ static void test_properties(void)
 			struct sk_error err;
 			if (sk_cron_parse(exprs[e], &c, &err) != SK_OK)
 				continue; /* "L" is not supported */
-			int64_t prev = sk_cron_next(&c, tz, utc_ms(2024, 1, 1, 0, 0));
+			int64_t prev = sk_cron_next(&c, tz,
+						    utc_ms(2024, 1, 1, 0, 0));
 			int64_t end = utc_ms(2025, 1, 1, 0, 0);
 			long bad = 0, count = 1;
 			while (prev != -1 && prev < end) {
@@ -449,17 +495,20 @@ static void test_properties(void)
 					bad++;
 				struct sk_civil w;
 				sk_tz_from_utc_ms(tz, t, &w);
-				if (!sk_cron_matches(&c, w.y, w.m, w.d, w.hh, w.mi) &&
-				    sk_tz_offset_at(tz, t) == sk_tz_offset_at(tz, t - 1))
+				if (!sk_cron_matches(&c, w.y, w.m, w.d, w.hh,
+						     w.mi) &&
+				    sk_tz_offset_at(tz, t) ==
+					    sk_tz_offset_at(tz, t - 1))
 					bad++;
 				prev = t;
 			}
 			if (bad)
-				fprintf(stderr, "  %s '%s': %ld bad\n", zones[z],
-					exprs[e], bad);
+				fprintf(stderr, "  %s '%s': %ld bad\n",
+					zones[z], exprs[e], bad);
 			CHECK_INT(bad, 0);
 			static int64_t all[40000];
-			size_t n = sk_cron_between(&c, tz, utc_ms(2024, 1, 1, 0, 0),
+			size_t n = sk_cron_between(&c, tz,
+						   utc_ms(2024, 1, 1, 0, 0),
 						   end, all, 40000);
 			CHECK(n == (size_t)count - 1 || n == (size_t)count);
 		}
@@ -472,20 +521,25 @@ static void test_properties(void)
 static void test_brute_force(void)
 {
 	static const char *const zones[] = {"UTC", "Asia/Kolkata"};
-	static const char *const exprs[] = {
-		"*/7 9-17 * * 1-5", "0 0 13 * FRI", "15,45 */5 1-7 * MON",
-		"0 12 29 2 *", "5/20 3 * JAN,JUL,DEC SUN", "@hourly"};
+	static const char *const exprs[] = {"*/7 9-17 * * 1-5",
+					    "0 0 13 * FRI",
+					    "15,45 */5 1-7 * MON",
+					    "0 12 29 2 *",
+					    "5/20 3 * JAN,JUL,DEC SUN",
+					    "@hourly"};
 	for (size_t z = 0; z < 2; z++) {
 		struct sk_tz *tz = load(zones[z]);
 		for (size_t e = 0; e < sizeof exprs / sizeof exprs[0]; e++) {
 			struct sk_cron c = cron(exprs[e]);
-			int64_t t = utc_ms(2023, 12, 1, 0, 0), end = utc_ms(2025, 3, 1, 0, 0);
+			int64_t t = utc_ms(2023, 12, 1, 0, 0),
+				end = utc_ms(2025, 3, 1, 0, 0);
 			int64_t next = sk_cron_next(&c, tz, t - 1);
 			long bad = 0;
 			for (; t < end; t += MIN) {
 				struct sk_civil w;
 				sk_tz_from_utc_ms(tz, t, &w);
-				bool m = sk_cron_matches(&c, w.y, w.m, w.d, w.hh, w.mi);
+				bool m = sk_cron_matches(&c, w.y, w.m, w.d,
+							 w.hh, w.mi);
 				if (m != (t == next))
 					bad++;
 				if (t == next)

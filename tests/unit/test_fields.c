@@ -375,8 +375,9 @@ static void test_to_json_golden(void)
 		size_t k = 0;
 		while (got[k] && got[k] == want[k])
 			k++;
-		fprintf(stderr, "  to_json differs from to_json.golden at "
-				"byte %zu:\n  got  %.120s\n  want %.120s\n",
+		fprintf(stderr,
+			"  to_json differs from to_json.golden at "
+			"byte %zu:\n  got  %.120s\n  want %.120s\n",
 			k, got + k, want + k);
 		CHECK(false);
 	}
@@ -403,8 +404,8 @@ static void round_trip(const char *file, size_t i, const struct sk_warning *w)
 		CHECK_INT(sk_model_warning_to_json(back, &b, &err), SK_OK);
 		CHECK(b && strcmp(a, b) == 0);
 		if (b && strcmp(a, b) != 0)
-			fprintf(stderr, "  %s[%zu]:\n  %s\n  %s\n", file, i,
-				a, b);
+			fprintf(stderr, "  %s[%zu]:\n  %s\n  %s\n", file, i, a,
+				b);
 		/* the members themselves, for a few kinds */
 		CHECK_INT(back->reg_id, w->reg_id);
 		CHECK_INT(back->n_problems, w->n_problems);

@@ -42,9 +42,9 @@ static sk_err_t f_current(struct sk_store *st, const struct sk_warning *w,
 	return r->type->current(r, w, cur, err);
 }
 
-static sk_err_t f_revision_seen(struct sk_store *st,
-				const struct sk_warning *w, const char *hash,
-				bool *seen, struct sk_error *err)
+static sk_err_t f_revision_seen(struct sk_store *st, const struct sk_warning *w,
+				const char *hash, bool *seen,
+				struct sk_error *err)
 {
 	struct sk_store *r = ((struct faulty *)st)->real;
 	return r->type->revision_seen(r, w, hash, seen, err);
@@ -87,8 +87,9 @@ static const struct sk_store_type faulty_type = {
 	.rollback = f_rollback,
 };
 
-static const struct sk_cfg_def *const tables[] = {
-	sk_core_cfg, sk_bus_cfg, sk_store_cfg, sk_job_cfg, NULL};
+static const struct sk_cfg_def *const tables[] = {sk_core_cfg, sk_bus_cfg,
+						  sk_store_cfg, sk_job_cfg,
+						  NULL};
 
 static struct sk_config *make_cfg(const char *dir, const char *max_wait)
 {
@@ -153,9 +154,9 @@ static int64_t lag(struct sk_bus *bus, const struct sk_config *cfg)
 }
 
 /* One scenario in its own data dir: commits fail `fails` times. */
-static void scenario(const char *root, const char *name, int fails,
-		     bool wait, const char *max_wait, sk_err_t want_rc,
-		     int want_commits, size_t want_dlq, int64_t want_lag)
+static void scenario(const char *root, const char *name, int fails, bool wait,
+		     const char *max_wait, sk_err_t want_rc, int want_commits,
+		     size_t want_dlq, int64_t want_lag)
 {
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/%s", root, name);
@@ -167,7 +168,8 @@ static void scenario(const char *root, const char *name, int fails,
 	struct sk_store_opts so = sk_job_store_opts(cfg);
 	CHECK_INT(sk_store_open(&real, &so, &err), SK_OK);
 	produce(bus, sk_config_str(cfg, "bus.topic_raw"));
-	the_faulty = (struct faulty){.base = {&faulty_type}, .real = real,
+	the_faulty = (struct faulty){.base = {&faulty_type},
+				     .real = real,
 				     .fails = fails};
 	struct sk_job_health before, after;
 	sk_job_health_get(SK_JOB_STORE, &before);

@@ -166,7 +166,8 @@ static void test_mock_cluster(void)
 
 	/* 3. leader change of every partition */
 	for (int p = 0; p < 3; p++)
-		rd_kafka_mock_partition_set_leader(mc, TOPIC, p, (p + 1) % 3 + 1);
+		rd_kafka_mock_partition_set_leader(mc, TOPIC, p,
+						   (p + 1) % 3 + 1);
 	CHECK_INT(produce_n(bus, 150, 50, &err), SK_OK);
 
 	CHECK_INT(consume_all(bootstraps, "g1", 1000), 200);

@@ -208,13 +208,13 @@ static void test_takeover(struct sk_config *cfg)
 	int n = 0;
 	CHECK_INT(sk_ledger_heartbeat(la, &a, 10000, 20000, &n, &err), SK_OK);
 	CHECK_INT(n, 0);
-	CHECK_INT(sk_ledger_run_claim(la, r.id, &a, 10000, 20000, &ra,
-				      &claimed, &err),
+	CHECK_INT(sk_ledger_run_claim(la, r.id, &a, 10000, 20000, &ra, &claimed,
+				      &err),
 		  SK_OK);
 	CHECK(claimed);
 	/* B cannot claim it while A's lease lives */
-	CHECK_INT(sk_ledger_run_claim(lb, r.id, &b, 11000, 31000, &rb,
-				      &claimed, &err),
+	CHECK_INT(sk_ledger_run_claim(lb, r.id, &b, 11000, 31000, &rb, &claimed,
+				      &err),
 		  SK_OK);
 	CHECK(!claimed);
 	CHECK_STR(rb.owner, a.id);
@@ -302,7 +302,8 @@ static void test_sqlite_ledger(void)
 
 	struct sk_run r = {0};
 	snprintf(r.job, sizeof r.job, "daily");
-	snprintf(r.logical_time, sizeof r.logical_time, "2024-01-10T16:00:00.000Z");
+	snprintf(r.logical_time, sizeof r.logical_time,
+		 "2024-01-10T16:00:00.000Z");
 	snprintf(r.window_from, sizeof r.window_from, "2024-01-03");
 	snprintf(r.window_to, sizeof r.window_to, "2024-01-12");
 	snprintf(r.regions, sizeof r.regions, "A");
@@ -362,7 +363,8 @@ static void test_sqlite_ledger(void)
 	n = 0;
 	CHECK_INT(sk_ledger_attempts(l, r.id, count_attempts, &n, &err), SK_OK);
 	CHECK_INT(n, 2);
-	CHECK_INT(sk_ledger_run_next_due(l, 1 << 30, &due, &found, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_next_due(l, 1 << 30, &due, &found, &err),
+		  SK_OK);
 	CHECK(!found);
 
 	/* checks */
@@ -375,7 +377,8 @@ static void test_sqlite_ledger(void)
 
 	/* a retry in the future is not due yet */
 	struct sk_run r2 = r;
-	snprintf(r2.logical_time, sizeof r2.logical_time, "2024-01-11T16:00:00.000Z");
+	snprintf(r2.logical_time, sizeof r2.logical_time,
+		 "2024-01-11T16:00:00.000Z");
 	CHECK_INT(sk_ledger_run_add(l, &r2, &created, &err), SK_OK);
 	CHECK_INT(sk_ledger_run_claim(l, r2.id, &o, 6000, 1 << 30, &r2,
 				      &claimed, &err),
@@ -401,12 +404,14 @@ static void test_sqlite_ledger(void)
 	/* meta */
 	char buf[32];
 	CHECK_INT(sk_ledger_meta_set(l, "paused", "1", &err), SK_OK);
-	CHECK_INT(sk_ledger_meta_get(l, "paused", buf, sizeof buf, &found, &err),
+	CHECK_INT(sk_ledger_meta_get(l, "paused", buf, sizeof buf, &found,
+				     &err),
 		  SK_OK);
 	CHECK(found);
 	CHECK_STR(buf, "1");
 	CHECK_INT(sk_ledger_meta_set(l, "paused", NULL, &err), SK_OK);
-	CHECK_INT(sk_ledger_meta_get(l, "paused", buf, sizeof buf, &found, &err),
+	CHECK_INT(sk_ledger_meta_get(l, "paused", buf, sizeof buf, &found,
+				     &err),
 		  SK_OK);
 	CHECK(!found);
 
@@ -414,11 +419,12 @@ static void test_sqlite_ledger(void)
 	sk_ledger_close(l);
 	CHECK_INT(sk_sched_ledger_open(cfg, &l, &err), SK_OK);
 	n = 0;
-	CHECK_INT(sk_ledger_run_list(l, -1, NULL, 0, count_runs, &n, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_list(l, -1, NULL, 0, count_runs, &n, &err),
+		  SK_OK);
 	CHECK_INT(n, 2);
 	n = 0;
-	CHECK_INT(sk_ledger_run_list(l, SK_RUN_RETRY, "daily", 0, count_runs, &n,
-				     &err),
+	CHECK_INT(sk_ledger_run_list(l, SK_RUN_RETRY, "daily", 0, count_runs,
+				     &n, &err),
 		  SK_OK);
 	CHECK_INT(n, 1);
 	CHECK_INT(sk_run_state_parse("up_for_retry"), SK_RUN_RETRY);

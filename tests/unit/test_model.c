@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Element i of a data file's array, parsed. */
 static struct sk_warning *parse_item(const char *file, size_t i)
 {
@@ -135,8 +134,7 @@ static void test_split_edges(void)
 		  SK_OK);
 	CHECK_INT(n, 0);
 	CHECK(items == NULL);
-	CHECK_INT(sk_model_split_array("[ ]\r\n", 5, 3011, 1, &items, &n,
-				       &err),
+	CHECK_INT(sk_model_split_array("[ ]\r\n", 5, 3011, 1, &items, &n, &err),
 		  SK_OK);
 	CHECK_INT(n, 0);
 
@@ -146,14 +144,13 @@ static void test_split_edges(void)
 	expect_split_error("42", 2, SK_ERR_PARSE, "JSON integer");
 	expect_split_error("\"x\"", 3, SK_ERR_PARSE, "JSON string");
 	expect_split_error("", 0, SK_ERR_PARSE, "not valid JSON");
-	expect_split_error("<html>Service Unavailable</html>", 32,
-			   SK_ERR_PARSE, "line 1, column");
+	expect_split_error("<html>Service Unavailable</html>", 32, SK_ERR_PARSE,
+			   "line 1, column");
 	const char *trunc = "[{\"RegId\":1,\n\"RegionId\":30";
 	expect_split_error(trunc, strlen(trunc), SK_ERR_PARSE, "line 2");
 	expect_split_error("[1,]", 4, SK_ERR_PARSE, "not valid JSON");
 	expect_split_error("[] []", 5, SK_ERR_PARSE, "not valid JSON");
-	expect_split_error("[\"\\u0000\"]", 10, SK_ERR_PARSE,
-			   "not valid JSON");
+	expect_split_error("[\"\\u0000\"]", 10, SK_ERR_PARSE, "not valid JSON");
 	expect_split_error(NULL, 0, SK_ERR_PARSE, "missing");
 	/* The cap is checked before the body is read. */
 	expect_split_error("[]", (size_t)SK_LIMIT_HTTP_BODY + 1, SK_ERR_LIMIT,
@@ -161,13 +158,12 @@ static void test_split_edges(void)
 
 	/* Non-object elements are kept; keys fall back to the expectation,
 	 * then to "?". */
-	const char *mixed =
-		"[1, \"x\", {\"RegionId\":3011,\"LangKey\":1,"
-		"\"ValidFrom\":\"2024-01-05T00:00:00\"}, null,"
-		" {\"RegionId\":\"abc\",\"LangKey\":1.0,"
-		"\"ValidFrom\":\"2024-13-05T00:00:00\"},"
-		" {\"ValidFrom\":\"2024\"}, {\"RegionId\":3012,"
-		"\"ValidFrom\":\"2024-02-01\"}, []]";
+	const char *mixed = "[1, \"x\", {\"RegionId\":3011,\"LangKey\":1,"
+			    "\"ValidFrom\":\"2024-01-05T00:00:00\"}, null,"
+			    " {\"RegionId\":\"abc\",\"LangKey\":1.0,"
+			    "\"ValidFrom\":\"2024-13-05T00:00:00\"},"
+			    " {\"ValidFrom\":\"2024\"}, {\"RegionId\":3012,"
+			    "\"ValidFrom\":\"2024-02-01\"}, []]";
 	CHECK_INT(sk_model_split_array(mixed, strlen(mixed), 3022, 2, &items,
 				       &n, &err),
 		  SK_OK);
@@ -187,8 +183,8 @@ static void test_split_edges(void)
 		CHECK_STR(items[7].json, "[]");
 	}
 	sk_model_raw_items_free(items, n);
-	CHECK_INT(sk_model_split_array(mixed, strlen(mixed), 0, 0, &items,
-				       &n, &err),
+	CHECK_INT(sk_model_split_array(mixed, strlen(mixed), 0, 0, &items, &n,
+				       &err),
 		  SK_OK);
 	if (n == 8)
 		CHECK_STR(items[0].key, "?:?:?");
@@ -201,23 +197,30 @@ static void test_split_edges(void)
 static void test_items_check(void)
 {
 	const char *body =
-		"[{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-01\"},"
-		"{\"RegionId\":3012,\"LangKey\":1,\"ValidFrom\":\"2024-02-02\"},"
-		"{\"RegionId\":3011,\"LangKey\":2,\"ValidFrom\":\"2024-02-02\"},"
-		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2025-03-08\"},"
-		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-03\"},"
+		"[{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-"
+		"01\"},"
+		"{\"RegionId\":3012,\"LangKey\":1,\"ValidFrom\":\"2024-02-02\"}"
+		","
+		"{\"RegionId\":3011,\"LangKey\":2,\"ValidFrom\":\"2024-02-02\"}"
+		","
+		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2025-03-08\"}"
+		","
+		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-03\"}"
+		","
 		"{\"RegionId\":3011,\"LangKey\":1,\"ValidFrom\":\"2024-02-03\","
 		"\"MainText\":\"other words\"},"
-		"{\"RegionId\":3011,\"LangKey\":3,\"ValidFrom\":\"2024-02-04\"},"
-		"{\"RegionId\":9999,\"LangKey\":1,\"ValidFrom\":\"2024-02-04\"},"
+		"{\"RegionId\":3011,\"LangKey\":3,\"ValidFrom\":\"2024-02-04\"}"
+		","
+		"{\"RegionId\":9999,\"LangKey\":1,\"ValidFrom\":\"2024-02-04\"}"
+		","
 		"{\"RegionId\":\"abc\",\"ValidFrom\":\"2024-02-04\"},"
 		"{\"RegionId\":\"abc\",\"ValidFrom\":\"2024-02-05\"}]";
 	struct sk_raw_item *items = NULL;
 	size_t n = 0;
 	struct sk_error err = {0};
 	struct sk_date from = {2024, 2, 1}, to = {2024, 2, 5};
-	CHECK_INT(sk_model_split_array(body, strlen(body), 3011, 1, &items,
-				       &n, &err),
+	CHECK_INT(sk_model_split_array(body, strlen(body), 3011, 1, &items, &n,
+				       &err),
 		  SK_OK);
 	CHECK_INT(n, 10);
 	if (n != 10)
@@ -515,7 +518,8 @@ static void test_parse_types(void)
 				   SK_ERR_PARSE, type_cases[i].want);
 
 	/* Not an object / not JSON / missing fields. */
-	expect_parse_error("[]", SK_ERR_PARSE, "JSON array, expected an object");
+	expect_parse_error("[]", SK_ERR_PARSE,
+			   "JSON array, expected an object");
 	expect_parse_error("null", SK_ERR_PARSE, "JSON null");
 	expect_parse_error("\"x\"", SK_ERR_PARSE, "JSON string");
 	expect_parse_error("{\"RegId\":1,", SK_ERR_PARSE, "not valid JSON");
@@ -524,8 +528,9 @@ static void test_parse_types(void)
 			   "not valid JSON");
 	expect_parse_error("{\"MainText\":\"\xff\"}", SK_ERR_PARSE,
 			   "not valid JSON");
-	expect_parse_error("{}", SK_ERR_PARSE, "field RegId: required, got "
-					       "nothing");
+	expect_parse_error("{}", SK_ERR_PARSE,
+			   "field RegId: required, got "
+			   "nothing");
 	expect_parse_error("{\"RegId\":1,\"RegionId\":3011,\"DangerLevel\":"
 			   "\"2\",\"ValidFrom\":\"2024-01-05T00:00:00\"}",
 			   SK_ERR_PARSE, "field LangKey: required");
@@ -642,9 +647,10 @@ static void test_parse_limits(void)
 	free(s);
 
 	/* Weather values count across measurement types. */
-	const char *type = "{\"Id\":10,\"Name\":\"Rainfall\","
-			   "\"MeasurementSubTypes\":[{\"Id\":60,\"Value\":\"1\"},"
-			   "{\"Id\":70,\"Value\":\"2\"}]}";
+	const char *type =
+		"{\"Id\":10,\"Name\":\"Rainfall\","
+		"\"MeasurementSubTypes\":[{\"Id\":60,\"Value\":\"1\"},"
+		"{\"Id\":70,\"Value\":\"2\"}]}";
 	s = repeated("MountainWeather", "{\"MeasurementTypes\":[", type, "]}",
 		     SK_LIMIT_WEATHER_VALUES / 2);
 	w = NULL;
@@ -663,8 +669,9 @@ static void test_parse_limits(void)
 
 	/* The input cap is checked before reading. */
 	w = (struct sk_warning *)1;
-	CHECK_INT(sk_model_warning_parse("{}", (size_t)SK_LIMIT_WARNING_JSON + 1,
-					 &w, &err),
+	CHECK_INT(sk_model_warning_parse("{}",
+					 (size_t)SK_LIMIT_WARNING_JSON + 1, &w,
+					 &err),
 		  SK_ERR_LIMIT);
 	CHECK(w == NULL);
 }
@@ -686,7 +693,8 @@ static void test_json_string(void)
 			  "\\u001f\x7f\"");
 	sk_buf_reset(&b);
 	/* Invalid UTF-8 never reaches the output. */
-	sk_model_json_string(&b, "x\xff" "y\xc3");
+	sk_model_json_string(&b, "x\xff"
+				 "y\xc3");
 	CHECK_STR(b.data, "\"x\\ufffdy\\ufffd\"");
 	sk_buf_reset(&b);
 	sk_model_json_string(&b, "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80");

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The items of a data file (split as the source does). */
 static struct sk_raw_item *load_items(const char *file, size_t *n)
 {
@@ -38,8 +37,8 @@ static struct sk_warning *map_item(const char *file, size_t i)
 	struct sk_raw_item *items = load_items(file, &n);
 	CHECK(i < n);
 	if (i < n) {
-		sk_err_t rc = sk_proc_map(items[i].json, items[i].json_len,
-					  &w, &err);
+		sk_err_t rc = sk_proc_map(items[i].json, items[i].json_len, &w,
+					  &err);
 		CHECK_INT(rc, SK_OK);
 		if (rc != SK_OK)
 			fprintf(stderr, "  %s[%zu]: %s\n", file, i, err.msg);
@@ -51,8 +50,7 @@ static struct sk_warning *map_item(const char *file, size_t i)
 	return w;
 }
 
-static const char *utc(const struct sk_time_field *t,
-		       char out[SK_TIME_UTC_LEN])
+static const char *utc(const struct sk_time_field *t, char out[SK_TIME_UTC_LEN])
 {
 	if (!t->has_utc)
 		return "(none)";
@@ -107,7 +105,7 @@ static void test_simple_dst_spring(void)
 	w = map_item("simple_nb.json", 2);
 	if (w) {
 		CHECK_STR(w->region_name, "Tromsø"); /* from the list */
-		CHECK_INT(w->region_type_id, 10);     /* was 20 / "B" */
+		CHECK_INT(w->region_type_id, 10);    /* was 20 / "B" */
 		CHECK_STR(w->region_type_name, "A");
 		CHECK_STR(utc(&w->publish_time, t), "2024-03-31T00:59:59.000Z");
 		CHECK_STR(utc(&w->valid_from, t), "2024-03-31T22:00:00.000Z");
@@ -289,8 +287,7 @@ static void test_rejections(void)
 		      "DangerLevel '12'");
 	expect_reject("DangerLevel", "\"3 Considerable\"", SK_ERR_VALIDATE,
 		      "DangerLevel '3 Considerable'");
-	expect_reject("DangerLevel", "\"\"", SK_ERR_VALIDATE,
-		      "DangerLevel ''");
+	expect_reject("DangerLevel", "\"\"", SK_ERR_VALIDATE, "DangerLevel ''");
 	expect_reject("DangerLevel", "\" \\r\\n\"", SK_ERR_VALIDATE,
 		      "DangerLevel ''");
 	expect_reject("DangerLevel", "7", SK_ERR_VALIDATE, "DangerLevel '7'");
@@ -300,8 +297,7 @@ static void test_rejections(void)
 	expect_accept("DangerLevel", "\"\\t2\\r\\n\"");
 
 	/* Timestamps. */
-	expect_reject("PublishTime", "\"2024-03-30 15:20:07\"",
-		      SK_ERR_VALIDATE,
+	expect_reject("PublishTime", "\"2024-03-30 15:20:07\"", SK_ERR_VALIDATE,
 		      "field PublishTime: bad timestamp '2024-03-30 15:20:07'");
 	expect_reject("PublishTime", "\"2024-03-30T15:20:07+01:00\"",
 		      SK_ERR_VALIDATE, "field PublishTime: bad timestamp");
@@ -356,8 +352,8 @@ static void test_rejections(void)
 		      SK_ERR_VALIDATE,
 		      "AvalancheProblems[1].ValidExpositions '0011100x'");
 	expect_reject("AvalancheProblems",
-		      "[{\"ValidExpositions\":\"001110001\"}]",
-		      SK_ERR_VALIDATE, "ValidExpositions '001110001'");
+		      "[{\"ValidExpositions\":\"001110001\"}]", SK_ERR_VALIDATE,
+		      "ValidExpositions '001110001'");
 	expect_reject("AvalancheProblems", "[{\"ValidExpositions\":\"\"}]",
 		      SK_ERR_VALIDATE, "ValidExpositions ''");
 	expect_reject("AvalancheProblems", "[{\"DangerLevel\":7}]",
@@ -380,7 +376,8 @@ static void test_rejections(void)
 		      "\"2024-04-01T16:00:00 and then some more text that "
 		      "goes on and on\"",
 		      SK_ERR_VALIDATE,
-		      "bad timestamp '2024-04-01T16:00:00 and then some more t...'");
+		      "bad timestamp '2024-04-01T16:00:00 and then some more "
+		      "t...'");
 	expect_reject("DangerLevel", "\"a\\u0001b\"", SK_ERR_VALIDATE,
 		      "DangerLevel 'a?b'");
 	/* Cut at 40 bytes without splitting the 'ø' (bytes 40-41). */
@@ -442,14 +439,15 @@ static void test_check_key(void)
 	sk_warning_free(w);
 
 	/* Keys built by split with fallbacks match after cleaning. */
-	const char *body = "[{\"RegId\":1,\"RegionId\":3022,\"DangerLevel\":\"1\","
-			   "\"ValidFrom\":\"2024-10-27T00:00:00\","
-			   "\"PublishTime\":\"2024-10-26T15:00:00\","
-			   "\"LangKey\":2}]";
+	const char *body =
+		"[{\"RegId\":1,\"RegionId\":3022,\"DangerLevel\":\"1\","
+		"\"ValidFrom\":\"2024-10-27T00:00:00\","
+		"\"PublishTime\":\"2024-10-26T15:00:00\","
+		"\"LangKey\":2}]";
 	struct sk_raw_item *items = NULL;
 	size_t n = 0;
-	CHECK_INT(sk_model_split_array(body, strlen(body), 3001, 1, &items,
-				       &n, &err),
+	CHECK_INT(sk_model_split_array(body, strlen(body), 3001, 1, &items, &n,
+				       &err),
 		  SK_OK);
 	CHECK_INT(n, 1);
 	if (n == 1) {
@@ -587,7 +585,8 @@ static void test_to_json(void)
 	if (w && sk_model_warning_to_json(w, &out, &err) == SK_OK) {
 		CHECK(has(out, "{\"reg_id\":0,"));
 		CHECK(has(out, "\"danger_level\":0,\"not_assessed\":true,"));
-		CHECK(has(out, "\"is_detail\":false,\"danger_level_name\":null"));
+		CHECK(has(out,
+			  "\"is_detail\":false,\"danger_level_name\":null"));
 	}
 	free(out);
 	sk_warning_free(w);

@@ -72,7 +72,8 @@ static void test_urls(void)
 	CHECK(!sk_redact_has_userinfo(NULL));
 	/* Output bounded by cap, NUL-terminated. */
 	char small[12];
-	size_t n = sk_redact_text("https://u:secret@host/", small, sizeof small);
+	size_t n = sk_redact_text("https://u:secret@host/", small,
+				  sizeof small);
 	CHECK_INT(n, 11);
 	CHECK_STR(small, "https://u:*");
 	CHECK_INT(sk_redact_text("abc", small, 0), 0);
@@ -139,8 +140,8 @@ static void test_log(void)
 	sk_log_set_tap(tap, NULL);
 	int lvl = sk_log_level_current;
 	sk_log_level_current = SK_LOG_ERROR;
-	sk_log(SK_LOG_ERROR, "test", "retry url=%s key=%s",
-	       "http://a:b@h/x", "s3cr3t-value");
+	sk_log(SK_LOG_ERROR, "test", "retry url=%s key=%s", "http://a:b@h/x",
+	       "s3cr3t-value");
 	sk_log_level_current = lvl;
 	sk_log_set_tap(NULL, NULL);
 	CHECK(strstr(tapped, "retry url=http://a:***@h/x key=***") != NULL);
@@ -149,14 +150,20 @@ static void test_log(void)
 }
 
 static const struct sk_cfg_def tab[] = {
-	{"cassandra.keyspace", SK_CFG_STR, "skred", 0, 0, 0, "not a secret", 0, NULL},
-	{"cassandra.password", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "pw", 0, NULL},
-	{"db.url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "url with pw", 0, NULL},
-	{"api.token_forgot_flag", SK_CFG_STR, "", 0, 0, 0, "name says so", 0, NULL},
-	{"varsom_url", SK_CFG_STR, "https://api.example/", 0, 0, 0, "url", 0, NULL},
+	{"cassandra.keyspace", SK_CFG_STR, "skred", 0, 0, 0, "not a secret", 0,
+	 NULL},
+	{"cassandra.password", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "pw", 0,
+	 NULL},
+	{"db.url", SK_CFG_STR, "", 0, 0, SK_CFG_SENSITIVE, "url with pw", 0,
+	 NULL},
+	{"api.token_forgot_flag", SK_CFG_STR, "", 0, 0, 0, "name says so", 0,
+	 NULL},
+	{"varsom_url", SK_CFG_STR, "https://api.example/", 0, 0, 0, "url", 0,
+	 NULL},
 	{"sched.schedules", SK_CFG_STR, "@daily", 0, 0, 0, "cron", 0, NULL},
 	{"n", SK_CFG_INT, "1", 0, 10, 0, "a number", 0, NULL},
-	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX, "librdkafka", 0, NULL},
+	{"kafka.", SK_CFG_STR, NULL, 0, 0, SK_CFG_PREFIX, "librdkafka", 0,
+	 NULL},
 	{NULL, 0, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 
@@ -164,8 +171,7 @@ struct shown {
 	char text[8192];
 };
 
-static void collect(const struct sk_cfg_def *def, const char *value,
-		    void *ud)
+static void collect(const struct sk_cfg_def *def, const char *value, void *ud)
 {
 	struct shown *s = ud;
 	size_t n = strlen(s->text);
@@ -198,17 +204,25 @@ static void test_config_secrets(void)
 	/* librdkafka names: *key*, *.pem, *secret*, *password*, *token*,
 	 * sasl.oauthbearer.config. */
 	static const char *const yes[] = {
-		"kafka.ssl.key.pem", "kafka.ssl.key.password",
-		"kafka.ssl.key.location", "kafka.ssl.keystore.password",
-		"kafka.ssl.certificate.pem", "kafka.ssl.ca.pem",
-		"kafka.sasl.password", "kafka.sasl.oauthbearer.client.secret",
-		"kafka.sasl.oauthbearer.config", "kafka.sasl.kerberos.keytab",
-		"kafka.sasl.oauthbearer.token.endpoint.url", "kafka.SSL.KEY.PEM",
+		"kafka.ssl.key.pem",
+		"kafka.ssl.key.password",
+		"kafka.ssl.key.location",
+		"kafka.ssl.keystore.password",
+		"kafka.ssl.certificate.pem",
+		"kafka.ssl.ca.pem",
+		"kafka.sasl.password",
+		"kafka.sasl.oauthbearer.client.secret",
+		"kafka.sasl.oauthbearer.config",
+		"kafka.sasl.kerberos.keytab",
+		"kafka.sasl.oauthbearer.token.endpoint.url",
+		"kafka.SSL.KEY.PEM",
 		NULL};
-	static const char *const no[] = {
-		"kafka.security.protocol", "kafka.sasl.username",
-		"kafka.sasl.mechanism", "kafka.ssl.ca.location",
-		"kafka.sasl.oauthbearer.client.id", NULL};
+	static const char *const no[] = {"kafka.security.protocol",
+					 "kafka.sasl.username",
+					 "kafka.sasl.mechanism",
+					 "kafka.ssl.ca.location",
+					 "kafka.sasl.oauthbearer.client.id",
+					 NULL};
 	for (size_t i = 0; yes[i]; i++) {
 		if (!sk_config_secret(cfg, yes[i]))
 			fprintf(stderr, "not secret: %s\n", yes[i]);
@@ -222,17 +236,21 @@ static void test_config_secrets(void)
 
 	CHECK_INT(sk_config_set(cfg, "kafka.ssl.key.pem",
 				"-----BEGIN PRIVATE KEY-----\nMIIEvQ", "t",
-				&err), SK_OK);
+				&err),
+		  SK_OK);
 	CHECK_INT(sk_config_set(cfg, "kafka.sasl.oauthbearer.config",
 				"principal=admin clientSecret=XYZ-cl13nt "
-				"scope=all", "t", &err), SK_OK);
-	CHECK_INT(sk_config_set(cfg, "kafka.sasl.username", "alice", "t",
-				&err), SK_OK);
+				"scope=all",
+				"t", &err),
+		  SK_OK);
+	CHECK_INT(sk_config_set(cfg, "kafka.sasl.username", "alice", "t", &err),
+		  SK_OK);
 	CHECK_INT(sk_config_set(cfg, "varsom_url",
 				"https://u:pw-in-url@127.0.0.1:1/", "t", &err),
 		  SK_OK);
 	CHECK_INT(sk_config_set(cfg, "cassandra.password", "cass-pw", "t",
-				&err), SK_OK);
+				&err),
+		  SK_OK);
 	struct shown s = {{0}};
 	sk_config_each(cfg, collect, &s);
 	CHECK(strstr(s.text, "kafka.ssl.key.pem=(redacted) [secret]\n"));
@@ -277,8 +295,10 @@ static void test_config_secrets(void)
 	CHECK_INT(sk_config_set(cfg, "db.url",
 				"postgresql://app:Pg-pa55@127.0.0.1/skred"
 				"?sslmode=disable&password=Q-pa55",
-				"t", &err), SK_OK);
-	CHECK_STR(red("failed for Pg-pa55 and Q-pa55"), "failed for *** and ***");
+				"t", &err),
+		  SK_OK);
+	CHECK_STR(red("failed for Pg-pa55 and Q-pa55"),
+		  "failed for *** and ***");
 	CHECK_STR(red("connect postgresql://app:Pg-pa55@127.0.0.1/skred"),
 		  "connect postgresql://app:***@127.0.0.1/skred");
 	CHECK_STR(red("sslmode=disable"), "sslmode=disable");
@@ -320,11 +340,13 @@ static void test_secret_files(void)
 	CHECK_STR(red("got from-a-file"), "got ***");
 	/* "@@" is a literal leading '@'. */
 	CHECK_INT(sk_config_set(cfg, "cassandra.password", "@@lit", "--set",
-				&err), SK_OK);
+				&err),
+		  SK_OK);
 	CHECK_STR(sk_config_str(cfg, "cassandra.password"), "@lit");
 	/* Non-secret keys take '@' literally (cron macros). */
 	CHECK_INT(sk_config_set(cfg, "sched.schedules", "@hourly", "--set",
-				&err), SK_OK);
+				&err),
+		  SK_OK);
 	CHECK_STR(sk_config_str(cfg, "sched.schedules"), "@hourly");
 	/* Unreadable or missing: a configuration error naming the layer, key
 	 * and path. */

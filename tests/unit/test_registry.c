@@ -47,8 +47,7 @@ static void test_lookup(void)
 				     &err),
 		  SK_ERR_CONFIG);
 	CHECK(strstr(err.msg, "'(unset)'") != NULL);
-	CHECK_INT(sk_registry_lookup(SK_REGISTRY(none), "empty", "x", &t,
-				     &err),
+	CHECK_INT(sk_registry_lookup(SK_REGISTRY(none), "empty", "x", &t, &err),
 		  SK_ERR_CONFIG);
 	CHECK_STR(err.msg, "empty: unknown backend 'x' (this skred has: )");
 

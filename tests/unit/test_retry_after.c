@@ -66,19 +66,30 @@ static void test_http_date(void)
 	CHECK_INT(date("Saturday, 01-Jan-00 00:00:00 GMT"),
 		  sk_days_from_civil(2000, 1, 1) * 86400000);
 	/* Malformed. */
-	static const char *const bad[] = {
-		"Sun, 06 Nov 1994 08:49:37 UTC",  "Sun, 06 Nov 1994 08:49:37",
-		"Sun, 6 Nov 1994 08:49:37 GMT",   "sun, 06 nov 1994 08:49:37 GMT",
-		"Sun, 31 Feb 1994 08:49:37 GMT",  "Sun, 06 Nov 1994 24:00:00 GMT",
-		"Sun, 06 Nov 1994 08:60:00 GMT",  "Sun, 06 Nov 1994 08:49:61 GMT",
-		"Sun, 06 Xyz 1994 08:49:37 GMT",  "Sun, 00 Nov 1994 08:49:37 GMT",
-		"Sun, 06 Nov 1899 08:49:37 GMT",  "Sun, 06-Nov-94 08:49:37 GMT",
-		"Sunday, 06 Nov 1994 08:49:37 GMT", "Sun Nov 6 08:49:37 1994",
-		"Sun Nov  0 08:49:37 1994",       "Sun Nov  6 08:49:37 94",
-		"Sun, 06 Nov 1994 08:49:37 GMT ", " Sun, 06 Nov 1994 08:49:37 GMT",
-		"Sun, 06 Nov 1994 08-49-37 GMT",  "Sun, 0x Nov 1994 08:49:37 GMT",
-		"Funday, 06-Nov-94 08:49:37 GMT", "", "GMT",
-		NULL};
+	static const char *const bad[] = {"Sun, 06 Nov 1994 08:49:37 UTC",
+					  "Sun, 06 Nov 1994 08:49:37",
+					  "Sun, 6 Nov 1994 08:49:37 GMT",
+					  "sun, 06 nov 1994 08:49:37 GMT",
+					  "Sun, 31 Feb 1994 08:49:37 GMT",
+					  "Sun, 06 Nov 1994 24:00:00 GMT",
+					  "Sun, 06 Nov 1994 08:60:00 GMT",
+					  "Sun, 06 Nov 1994 08:49:61 GMT",
+					  "Sun, 06 Xyz 1994 08:49:37 GMT",
+					  "Sun, 00 Nov 1994 08:49:37 GMT",
+					  "Sun, 06 Nov 1899 08:49:37 GMT",
+					  "Sun, 06-Nov-94 08:49:37 GMT",
+					  "Sunday, 06 Nov 1994 08:49:37 GMT",
+					  "Sun Nov 6 08:49:37 1994",
+					  "Sun Nov  0 08:49:37 1994",
+					  "Sun Nov  6 08:49:37 94",
+					  "Sun, 06 Nov 1994 08:49:37 GMT ",
+					  " Sun, 06 Nov 1994 08:49:37 GMT",
+					  "Sun, 06 Nov 1994 08-49-37 GMT",
+					  "Sun, 0x Nov 1994 08:49:37 GMT",
+					  "Funday, 06-Nov-94 08:49:37 GMT",
+					  "",
+					  "GMT",
+					  NULL};
 	for (size_t i = 0; bad[i]; i++) {
 		if (date(bad[i]) != -1)
 			fprintf(stderr, "accepted: '%s'\n", bad[i]);

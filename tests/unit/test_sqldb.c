@@ -144,8 +144,9 @@ static void test_iter(void)
 	/* A rollback while nothing is stepping works (no statement holds
 	 * the transaction open). */
 	CHECK_INT(sk_sqldb_begin(db, &err), SK_OK);
-	CHECK_INT(sk_sqldb_cache_at(&c, 0, "INSERT INTO t(k, v) VALUES (?1, "
-					   "'x')",
+	CHECK_INT(sk_sqldb_cache_at(&c, 0,
+				    "INSERT INTO t(k, v) VALUES (?1, "
+				    "'x')",
 				    &st, &err),
 		  SK_OK);
 	sqlite3_bind_int64(st, 1, 99);

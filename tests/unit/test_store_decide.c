@@ -85,8 +85,8 @@ static void decide_pure(void)
 		struct sk_warning w = {0};
 		w.publish_time.has_utc = cases[i].has_pub;
 		w.publish_time.utc_ms = cases[i].pub;
-		enum sk_store_put got =
-			sk_store_decide(&cur, &w, cases[i].hash, cases[i].seen);
+		enum sk_store_put got = sk_store_decide(&cur, &w, cases[i].hash,
+							cases[i].seen);
 		bool needs = sk_store_decide_needs_seen(&cur, &w,
 							cases[i].hash);
 		if (got != cases[i].want || needs != cases[i].needs_seen)
@@ -124,8 +124,10 @@ static void rewrite_on_open(void)
 	struct sk_error err = {0};
 	struct sk_store *st = NULL;
 	enum sk_store_put res;
-	CHECK(body && sk_model_split_array(body, len, 3022, 2, &items, &n,
-					    &err) == SK_OK && n > 0);
+	CHECK(body &&
+	      sk_model_split_array(body, len, 3022, 2, &items, &n, &err) ==
+		      SK_OK &&
+	      n > 0);
 	if (!n)
 		goto out;
 	CHECK_INT(sk_proc_map(items[0].json, items[0].json_len, &w, &err),
@@ -218,10 +220,10 @@ static sk_err_t open_map(struct sk_store **st, const char *dir,
 	if (rc == SK_OK)
 		rc = sk_config_set(cfg, "data_dir", dir, "test", err);
 	if (rc == SK_OK) {
-		struct sk_store_opts so = {
-			.conf = sk_store_conf(cfg),
-			.data_dir = sk_core_conf(cfg)->data_dir,
-			.map = map};
+		struct sk_store_opts so = {.conf = sk_store_conf(cfg),
+					   .data_dir =
+						   sk_core_conf(cfg)->data_dir,
+					   .map = map};
 		rc = sk_store_open(st, &so, err);
 	}
 	sk_config_free(cfg);
@@ -237,7 +239,7 @@ static sk_err_t open_at(struct sk_store **st, const char *dir,
 int main(int argc, char **argv)
 {
 	const char *only = argc == 3 && !strcmp(argv[1], "--case") ? argv[2]
-								 : NULL;
+								   : NULL;
 	char dir[] = "/tmp/skred-decide-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;

@@ -124,8 +124,8 @@ static void drop_last_problem(struct sk_warning *w)
 /* The Detail warning with two problems, advices and weather. */
 static struct sk_warning *detail(const char *pub, int level)
 {
-	struct sk_warning *w =
-		simple(3012, 1, "2024-02-01", pub, level, "Vær varsom ");
+	struct sk_warning *w = simple(3012, 1, "2024-02-01", pub, level,
+				      "Vær varsom ");
 	w->is_detail = true;
 	w->danger_level_name = sk_strdup("3 Betydelig");
 	w->author = sk_strdup("Snøskredvarslingen 227");
@@ -160,15 +160,16 @@ static struct sk_warning *detail(const char *pub, int level)
 	if (!w->weather)
 		abort();
 	/* Not in (type, subtype) order, as the API sends them. */
-	w->weather[0] = (struct sk_weather_value){
-		10, sk_strdup("Rainfall"), 60, sk_strdup("Most exposed area"),
-		sk_strdup("8")};
-	w->weather[1] = (struct sk_weather_value){
-		10, sk_strdup("Rainfall"), 20, sk_strdup("Average"),
-		sk_strdup("4")};
-	w->weather[2] = (struct sk_weather_value){
-		30, sk_strdup("Wind shift to"), 50, sk_strdup("Direction"),
-		NULL};
+	w->weather[0] =
+		(struct sk_weather_value){10, sk_strdup("Rainfall"), 60,
+					  sk_strdup("Most exposed area"),
+					  sk_strdup("8")};
+	w->weather[1] = (struct sk_weather_value){10, sk_strdup("Rainfall"), 20,
+						  sk_strdup("Average"),
+						  sk_strdup("4")};
+	w->weather[2] =
+		(struct sk_weather_value){30, sk_strdup("Wind shift to"), 50,
+					  sk_strdup("Direction"), NULL};
 	return w;
 }
 
@@ -195,7 +196,8 @@ static char *dump(void)
 		abort();
 	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
 		sqlite3_stmt *stmt = NULL;
-		if (sqlite3_prepare_v2(db, sql[i], -1, &stmt, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, sql[i], -1, &stmt, NULL) !=
+		    SQLITE_OK)
 			abort();
 		sk_buf_printf(&b, "== %s\n", sql[i]);
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -252,7 +254,7 @@ static sk_err_t put_all(struct sk_store *st, struct sk_warning **w, size_t n,
 
 static enum sk_store_put put_one(struct sk_store *st, struct sk_warning *w)
 {
-	enum sk_store_put res = (enum sk_store_put)-1;
+	enum sk_store_put res = (enum sk_store_put) - 1;
 	CHECK_INT(put_all(st, &w, 1, &res), SK_OK);
 	return res;
 }
@@ -346,10 +348,10 @@ static sk_err_t open_at(struct sk_store **st, const char *dir,
 	if (rc == SK_OK && backend)
 		rc = sk_config_set(cfg, "store", backend, "test", err);
 	if (rc == SK_OK) {
-		struct sk_store_opts so = {
-			.conf = sk_store_conf(cfg),
-			.data_dir = sk_core_conf(cfg)->data_dir,
-			.map = sk_proc_map};
+		struct sk_store_opts so = {.conf = sk_store_conf(cfg),
+					   .data_dir =
+						   sk_core_conf(cfg)->data_dir,
+					   .map = sk_proc_map};
 		rc = sk_store_open(st, &so, err);
 	}
 	sk_config_free(cfg);
@@ -407,8 +409,8 @@ static void test_sqlite_store(void)
 	int64_t first_write = stats.last_write_ms;
 	CHECK_INT(scalar("SELECT count(*) FROM avalanche_advice"), 2);
 	CHECK_INT(scalar("SELECT count(*) FROM mountain_weather"), 3);
-	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning WHERE "
-			 KEY_A),
+	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning "
+			 "WHERE " KEY_A),
 		  1);
 	CHECK_INT(scalar("SELECT count(*) FROM avalanche_warning WHERE "
 			 "is_tendency IS NULL AND utm_zone IS NULL"),
@@ -452,11 +454,11 @@ static void test_sqlite_store(void)
 	CHECK_INT(stats.problems, 1);
 	CHECK_INT(stats.revisions, 4);
 	CHECK(stats.last_write_ms >= first_write);
-	CHECK_INT(scalar("SELECT danger_level FROM avalanche_warning WHERE "
-			 KEY_A),
+	CHECK_INT(scalar("SELECT danger_level FROM avalanche_warning "
+			 "WHERE " KEY_A),
 		  4);
-	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning WHERE "
-			 KEY_A),
+	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning "
+			 "WHERE " KEY_A),
 		  2);
 	CHECK_INT(scalar("SELECT count(*) FROM warning_revision WHERE " KEY_A),
 		  2);
@@ -469,11 +471,11 @@ static void test_sqlite_store(void)
 	CHECK_INT(put_one(st, a0), SK_STORE_STALE);
 	CHECK_INT(scalar("SELECT count(*) FROM warning_revision WHERE " KEY_A),
 		  3);
-	CHECK_INT(scalar("SELECT danger_level FROM avalanche_warning WHERE "
-			 KEY_A),
+	CHECK_INT(scalar("SELECT danger_level FROM avalanche_warning "
+			 "WHERE " KEY_A),
 		  4);
-	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning WHERE "
-			 KEY_A),
+	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning "
+			 "WHERE " KEY_A),
 		  2);
 	CHECK_INT(scalar("SELECT count(*) FROM avalanche_problem WHERE " KEY_A),
 		  1);
@@ -500,8 +502,8 @@ static void test_sqlite_store(void)
 	free(a2->main_text);
 	a2->main_text = sk_strdup("Vær svært varsom");
 	CHECK_INT(put_one(st, a2), SK_STORE_UPDATED);
-	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning WHERE "
-			 KEY_A),
+	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning "
+			 "WHERE " KEY_A),
 		  4);
 	/* Replaying both same-time revisions in their original order does
 	 * not flip the row back: the older content is a known revision. */

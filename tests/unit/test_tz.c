@@ -85,12 +85,12 @@ static void put_header(unsigned char **p, int version, size_t ntrans,
 	(*p)[4] = version == 1 ? 0 : (unsigned char)('0' + version);
 	memset(*p + 5, 0, 15);
 	*p += 20;
-	put32(p, 0);               /* isutcnt */
-	put32(p, 0);               /* isstdcnt */
-	put32(p, 0);               /* leapcnt */
+	put32(p, 0);                /* isutcnt */
+	put32(p, 0);                /* isstdcnt */
+	put32(p, 0);                /* leapcnt */
 	put32(p, (uint32_t)ntrans); /* timecnt */
 	put32(p, (uint32_t)ntypes); /* typecnt */
-	put32(p, 4);               /* charcnt: "ABC\0" */
+	put32(p, 4);                /* charcnt: "ABC\0" */
 }
 
 static void put_block(unsigned char **p, const struct tzif_spec *s, int tsize)
@@ -130,8 +130,8 @@ static size_t build_tzif(unsigned char *buf, const struct tzif_spec *s)
 }
 
 /* A zone from only a POSIX TZ string: no transitions, one type. */
-static sk_err_t footer_zone(const char *footer, int32_t off,
-			    struct sk_tz **out, struct sk_error *err)
+static sk_err_t footer_zone(const char *footer, int32_t off, struct sk_tz **out,
+			    struct sk_error *err)
 {
 	unsigned char buf[512];
 	struct tzif_spec s = {2, 0, NULL, NULL, 1, &off, footer};
@@ -177,7 +177,8 @@ static void test_oslo_matches_core(void)
 	int changes = 0;
 	bool same = true;
 	while ((t = sk_tz_next_transition(tz, t)) < to) {
-		same = same && sk_oslo_offset_at(t - 1) != sk_oslo_offset_at(t) &&
+		same = same &&
+		       sk_oslo_offset_at(t - 1) != sk_oslo_offset_at(t) &&
 		       sk_tz_offset_at(tz, t) == sk_oslo_offset_at(t);
 		changes++;
 	}
@@ -188,15 +189,21 @@ static void test_oslo_matches_core(void)
 
 	/* The rules, on 2024's change days. */
 	struct sk_civil c = civil(2024, 3, 31, 2, 30);
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 3, 31, 1, 30, 0));
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1), utc_ms(2024, 3, 31, 1, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 3, 31, 1, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1),
+		  utc_ms(2024, 3, 31, 1, 30, 0));
 	c = civil(2024, 10, 27, 2, 30);
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 10, 27, 0, 30, 0));
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1), utc_ms(2024, 10, 27, 1, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 10, 27, 0, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1),
+		  utc_ms(2024, 10, 27, 1, 30, 0));
 	c = civil(2024, 10, 27, 3, 0);
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1), utc_ms(2024, 10, 27, 2, 0, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1),
+		  utc_ms(2024, 10, 27, 2, 0, 0));
 	c = civil(2024, 2, 31, 12, 0); /* rolls over into March 2 */
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 3, 2, 11, 0, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 3, 2, 11, 0, 0));
 	c = civil(2024, 13, 1, 0, 0);
 	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), INT64_MIN);
 	c = civil(2024, 1, 1, 24, 0);
@@ -224,13 +231,17 @@ static void test_new_york(void)
 	CHECK_INT(sk_tz_offset_at(tz, spring), -14400);
 	CHECK_INT(sk_tz_offset_at(tz, autumn - 1), -14400);
 	CHECK_INT(sk_tz_offset_at(tz, autumn), -18000);
-	CHECK_INT(sk_tz_next_transition(tz, utc_ms(2024, 1, 1, 0, 0, 0)), spring);
+	CHECK_INT(sk_tz_next_transition(tz, utc_ms(2024, 1, 1, 0, 0, 0)),
+		  spring);
 	CHECK_INT(sk_tz_next_transition(tz, spring), autumn);
 	struct sk_civil c = civil(2024, 3, 10, 2, 30); /* gap */
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 3, 10, 7, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 3, 10, 7, 30, 0));
 	c = civil(2024, 11, 3, 1, 30); /* overlap */
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 11, 3, 5, 30, 0));
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1), utc_ms(2024, 11, 3, 6, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 11, 3, 5, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1),
+		  utc_ms(2024, 11, 3, 6, 30, 0));
 	struct sk_civil w;
 	sk_tz_from_utc_ms(tz, utc_ms(2024, 7, 4, 16, 0, 0), &w);
 	CHECK(w.y == 2024 && w.m == 7 && w.d == 4 && w.hh == 12 && w.mi == 0);
@@ -257,10 +268,13 @@ static void test_sydney(void)
 	CHECK_INT(sk_tz_next_transition(tz, utc_ms(2024, 1, 1, 0, 0, 0)), end);
 	CHECK_INT(sk_tz_next_transition(tz, end), start);
 	struct sk_civil c = civil(2024, 10, 6, 2, 30); /* gap */
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 10, 5, 16, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 10, 5, 16, 30, 0));
 	c = civil(2024, 4, 7, 2, 30); /* overlap */
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2024, 4, 6, 15, 30, 0));
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1), utc_ms(2024, 4, 6, 16, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2024, 4, 6, 15, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1),
+		  utc_ms(2024, 4, 6, 16, 30, 0));
 	/* Footer, across the year boundary of the southern summer. */
 	CHECK_INT(sk_tz_offset_at(tz, utc_ms(2061, 1, 1, 0, 0, 0)), 39600);
 	CHECK_INT(sk_tz_offset_at(tz, utc_ms(2061, 7, 1, 0, 0, 0)), 36000);
@@ -296,8 +310,8 @@ static void test_bad_names(void)
 	} cases[] = {
 		{"Europe/Atlantis", SK_ERR_NOTFOUND},
 		{"Nowhere", SK_ERR_NOTFOUND},
-		{"Europe", SK_ERR_NOTFOUND},      /* a directory */
-		{"leapseconds", SK_ERR_NOTFOUND}, /* not TZif */
+		{"Europe", SK_ERR_NOTFOUND},         /* a directory */
+		{"leapseconds", SK_ERR_NOTFOUND},    /* not TZif */
 		{"right/Europe/Oslo", SK_ERR_PARSE}, /* leap seconds */
 		{"../etc/passwd", SK_ERR_INVAL},
 		{"Europe/../../etc/passwd", SK_ERR_INVAL},
@@ -386,7 +400,8 @@ static void test_override_dir(void)
 static void test_truncated_and_corrupted(void)
 {
 	size_t len;
-	const unsigned char *file = read_all(SK_TZ_DIR_DEFAULT "/Europe/Oslo", &len);
+	const unsigned char *file = read_all(SK_TZ_DIR_DEFAULT "/Europe/Oslo",
+					     &len);
 	static unsigned char copy[SK_LIMIT_TZIF];
 	struct sk_error err;
 	struct sk_tz *tz;
@@ -419,7 +434,8 @@ static void test_truncated_and_corrupted(void)
 			copy[i] ^= flips[x];
 			tz = NULL;
 			memset(&err, 0, sizeof err);
-			if (sk_tz_parse(copy, len, "Oslo", &tz, &err) != SK_OK) {
+			if (sk_tz_parse(copy, len, "Oslo", &tz, &err) !=
+			    SK_OK) {
 				CHECK(tz == NULL && err.msg[0]);
 				continue;
 			}
@@ -517,14 +533,17 @@ static void test_footer_only(void)
 			bad++;
 	CHECK_INT(bad, 0);
 	struct sk_civil c = civil(2030, 3, 31, 2, 30);
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0), utc_ms(2030, 3, 31, 1, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 0),
+		  utc_ms(2030, 3, 31, 1, 30, 0));
 	c = civil(2030, 10, 27, 2, 30);
-	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1), utc_ms(2030, 10, 27, 1, 30, 0));
+	CHECK_INT(sk_tz_local_to_utc_ms(tz, &c, 1),
+		  utc_ms(2030, 10, 27, 1, 30, 0));
 	sk_tz_free(tz);
 
 	/* Footer against the file's own table (US rules, 2007-2037). */
 	struct sk_tz *ny = load("America/New_York");
-	CHECK_INT(footer_zone("EST5EDT,M3.2.0,M11.1.0", -18000, &tz, &err), SK_OK);
+	CHECK_INT(footer_zone("EST5EDT,M3.2.0,M11.1.0", -18000, &tz, &err),
+		  SK_OK);
 	bad = 0;
 	for (int64_t t = utc_ms(2008, 1, 1, 0, 0, 0);
 	     t < utc_ms(2037, 1, 1, 0, 0, 0); t += HOUR)
@@ -548,7 +567,8 @@ static void test_footer_only(void)
 	sk_tz_free(tz);
 
 	/* Negative and >24 h rule times, angle-bracket names (Greenland). */
-	CHECK_INT(footer_zone("<-02>2<-01>,M3.5.0/-1,M10.5.0/0", -7200, &tz, &err),
+	CHECK_INT(footer_zone("<-02>2<-01>,M3.5.0/-1,M10.5.0/0", -7200, &tz,
+			      &err),
 		  SK_OK);
 	/* Starts Saturday 2024-03-30 23:00 local -02 = 2024-03-31 01:00Z. */
 	CHECK_INT(sk_tz_offset_at(tz, utc_ms(2024, 3, 31, 0, 59, 59)), -7200);
@@ -595,14 +615,28 @@ static void test_footer_only(void)
 	/* Malformed POSIX strings. */
 	static const char *const bad_footers[] = {
 		"CET-1CEST", /* daylight time without a rule */
-		"CE-1", "CET", "CET-25", "CET-1:60", "-1", "<+03-3",
-		"<+3>-3", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0",
-		"CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,M3.5.0", "CET-1CEST,J0,J1",
-		"CET-1CEST,366,1", "CET-1CEST,M3.5.0/168,M10.5.0",
-		"CET-1CEST,M3.5.0,M10.5.0,", "CET-1 ", "CET-1CEST-25,J1,J2",
-		":Europe/Oslo", "CET-1CEST,M3.5.0,M10.5.0/3x",
+		"CE-1",
+		"CET",
+		"CET-25",
+		"CET-1:60",
+		"-1",
+		"<+03-3",
+		"<+3>-3",
+		"CET-1CEST,M13.5.0,M10.5.0",
+		"CET-1CEST,M3.6.0,M10.5.0",
+		"CET-1CEST,M3.5.7,M10.5.0",
+		"CET-1CEST,M3.5.0",
+		"CET-1CEST,J0,J1",
+		"CET-1CEST,366,1",
+		"CET-1CEST,M3.5.0/168,M10.5.0",
+		"CET-1CEST,M3.5.0,M10.5.0,",
+		"CET-1 ",
+		"CET-1CEST-25,J1,J2",
+		":Europe/Oslo",
+		"CET-1CEST,M3.5.0,M10.5.0/3x",
 	};
-	for (size_t i = 0; i < sizeof bad_footers / sizeof bad_footers[0]; i++) {
+	for (size_t i = 0; i < sizeof bad_footers / sizeof bad_footers[0];
+	     i++) {
 		tz = NULL;
 		sk_err_t rc = footer_zone(bad_footers[i], 0, &tz, &err);
 		CHECK_INT(rc, SK_ERR_PARSE);
@@ -620,13 +654,13 @@ static void test_footer_only(void)
 static void test_against_libc(void)
 {
 	static const char *const zones[] = {
-		"Europe/Oslo", "Europe/Dublin", "Europe/London", "Europe/Moscow",
-		"America/New_York", "America/Nuuk", "America/Santiago",
-		"America/St_Johns", "America/Sao_Paulo", "Asia/Tehran",
-		"Asia/Kolkata", "Asia/Kathmandu", "Australia/Sydney",
-		"Australia/Lord_Howe", "Pacific/Chatham", "Pacific/Apia",
-		"Pacific/Kiritimati", "Africa/Casablanca", "Antarctica/Troll",
-		"Asia/Gaza", "UTC",
+		"Europe/Oslo",      "Europe/Dublin",       "Europe/London",
+		"Europe/Moscow",    "America/New_York",    "America/Nuuk",
+		"America/Santiago", "America/St_Johns",    "America/Sao_Paulo",
+		"Asia/Tehran",      "Asia/Kolkata",        "Asia/Kathmandu",
+		"Australia/Sydney", "Australia/Lord_Howe", "Pacific/Chatham",
+		"Pacific/Apia",     "Pacific/Kiritimati",  "Africa/Casablanca",
+		"Antarctica/Troll", "Asia/Gaza",           "UTC",
 	};
 	long bad = 0, samples = 0;
 	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
@@ -644,8 +678,10 @@ static void test_against_libc(void)
 			if (!localtime_r(&tt, &tm))
 				continue;
 			samples++;
-			if (tm.tm_gmtoff != sk_tz_offset_at(tz, t) && zbad++ < 3)
-				fprintf(stderr, "  %s at %lld: libc %ld, tz %d\n",
+			if (tm.tm_gmtoff != sk_tz_offset_at(tz, t) &&
+			    zbad++ < 3)
+				fprintf(stderr,
+					"  %s at %lld: libc %ld, tz %d\n",
 					zones[z], (long long)t, tm.tm_gmtoff,
 					sk_tz_offset_at(tz, t));
 		}
@@ -662,7 +698,8 @@ static void test_against_libc(void)
  * (30-minute changes): a wall time that exists maps back to itself. */
 static void test_round_trips(void)
 {
-	static const char *const zones[] = {"Europe/Oslo", "Australia/Lord_Howe",
+	static const char *const zones[] = {"Europe/Oslo",
+					    "Australia/Lord_Howe",
 					    "America/Santiago"};
 	for (size_t z = 0; z < 3; z++) {
 		struct sk_tz *tz = load(zones[z]);
@@ -685,7 +722,9 @@ static void test_round_trips(void)
 				if (++w.hh == 24) {
 					w.hh = 0;
 					sk_civil_from_days(
-						sk_days_from_civil(w.y, w.m, w.d) + 1,
+						sk_days_from_civil(w.y, w.m,
+								   w.d) +
+							1,
 						&w.y, &w.m, &w.d);
 				}
 				int64_t g = sk_tz_local_to_utc_ms(tz, &w, 0);
@@ -700,7 +739,8 @@ static void test_round_trips(void)
 		}
 		CHECK_INT(bad, 0);
 		if (!(gaps > 0 && folds > 0))
-			fprintf(stderr, "  %s: gaps %ld folds %ld\n", zones[z], gaps, folds);
+			fprintf(stderr, "  %s: gaps %ld folds %ld\n", zones[z],
+				gaps, folds);
 		CHECK(gaps > 0 && folds > 0);
 		sk_tz_free(tz);
 	}

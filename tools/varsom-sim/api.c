@@ -161,14 +161,16 @@ static void by_region(struct conn *c, const struct http_req *r,
 	g.version = version->s;
 	g.version_len = version->n;
 	if (fk == FK_MISROUTED)
-		g.region = g.region == 3000 + SIM_NREGIONS ? 3001 : g.region + 1;
+		g.region = g.region == 3000 + SIM_NREGIONS ? 3001
+							   : g.region + 1;
 	if (fk == FK_OUT_OF_RANGE)
 		g.start += 400;
 
 	struct jbuf j;
 	long nbad = 0, n = 0;
 	jb_init(&j, SIM_HDR_RESERVE,
-		(size_t)g.ndays * (g.detail ? 6144 : 640) * (fk == FK_TWICE ? 2 : 1) +
+		(size_t)g.ndays * (g.detail ? 6144 : 640) *
+				(fk == FK_TWICE ? 2 : 1) +
 			64);
 	if (fk == FK_NULL)
 		jb_puts(&j, "null");
@@ -217,7 +219,8 @@ static void by_region(struct conn *c, const struct http_req *r,
 static void regions(struct conn *c, const struct seg *s, int nseg)
 {
 	int type = 0;
-	if (nseg == 2 && (!seg_int(&s[1], &type) || (type != 10 && type != 20))) {
+	if (nseg == 2 &&
+	    (!seg_int(&s[1], &type) || (type != 10 && type != 20))) {
 		http_error(c, 400, "regionTypeId must be 10 or 20", NULL);
 		return;
 	}

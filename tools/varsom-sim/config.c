@@ -15,9 +15,9 @@ static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sim_config config_cur;
 
 static const char *const kind_names[FK_COUNT] = {
-	"none", "500", "503", "429", "slow",
-	"truncate", "malformed", "reset", "unknown",
-	"misrouted", "out_of_range", "twice", "null", "object", "empty",
+	"none",         "500",       "503",   "429",     "slow",
+	"truncate",     "malformed", "reset", "unknown", "misrouted",
+	"out_of_range", "twice",     "null",  "object",  "empty",
 };
 
 void config_defaults(struct sim_config *c)
@@ -58,7 +58,8 @@ const char *fault_kind_name(enum fault_kind k)
 bool fault_kind_parse(const char *s, size_t n, enum fault_kind *k)
 {
 	for (int i = 1; i < FK_COUNT; i++) {
-		if (strlen(kind_names[i]) == n && !strncmp(s, kind_names[i], n)) {
+		if (strlen(kind_names[i]) == n &&
+		    !strncmp(s, kind_names[i], n)) {
 			*k = (enum fault_kind)i;
 			return true;
 		}

@@ -54,8 +54,8 @@ static bool url_decode(const char *s, size_t n, char *out, size_t cap)
 }
 
 /* Applies one key=value to c; NULL or a reason for the 400. */
-static const char *apply(struct sim_config *c, const char *key,
-			 const char *val, char *err, size_t errlen)
+static const char *apply(struct sim_config *c, const char *key, const char *val,
+			 char *err, size_t errlen)
 {
 	long n;
 	enum fault_kind k;

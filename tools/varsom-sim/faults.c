@@ -91,7 +91,8 @@ enum fault_kind fault_decide(const struct sim_config *c, const char *path,
 	if (c->fault_rate > 0.0 && c->nfault_kinds > 0) {
 		uint64_t r = sim_hash4(c->seed, h, n, 0xfa17);
 		if (sim_unit(r) < c->fault_rate)
-			return c->fault_kinds[sim_mix(r) % (unsigned)c->nfault_kinds];
+			return c->fault_kinds[sim_mix(r) %
+					      (unsigned)c->nfault_kinds];
 	}
 	return FK_NONE;
 }

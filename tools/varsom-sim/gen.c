@@ -12,9 +12,27 @@
 #include <string.h>
 
 enum salt {
-	S_REAL_B = 1, S_LEVEL, S_REPUB, S_QUIRK, S_PUB, S_PUBD, S_PUBF,
-	S_TIMES, S_MAIN, S_NPROB, S_PTYPE, S_PROBLEM, S_NATURAL, S_AUTHOR,
-	S_DANGER, S_SURFACE, S_WEAK, S_OBS, S_ACTIVITY, S_WEATHER, S_BAD,
+	S_REAL_B = 1,
+	S_LEVEL,
+	S_REPUB,
+	S_QUIRK,
+	S_PUB,
+	S_PUBD,
+	S_PUBF,
+	S_TIMES,
+	S_MAIN,
+	S_NPROB,
+	S_PTYPE,
+	S_PROBLEM,
+	S_NATURAL,
+	S_AUTHOR,
+	S_DANGER,
+	S_SURFACE,
+	S_WEAK,
+	S_OBS,
+	S_ACTIVITY,
+	S_WEATHER,
+	S_BAD,
 };
 
 /* Ways a --bad-rate element is broken (cycled through). */
@@ -97,7 +115,7 @@ static long regid_for(const struct sim_region *r, int day)
 
 static const int ptype_weights[3][TXT_NPTYPES] = {
 	/* new-loose wet-loose new-slab wind pwl wet-slab glide */
-	{10, 3, 20, 40, 20, 0, 7},  /* Dec-Feb */
+	{10, 3, 20, 40, 20, 0, 7},   /* Dec-Feb */
 	{5, 15, 15, 30, 15, 10, 10}, /* Mar */
 	{3, 30, 5, 15, 10, 25, 12},  /* Apr-May */
 };
@@ -129,8 +147,8 @@ static void set_expo(char *out, int start, int width)
 		out[(start + i) % 8] = '1';
 }
 
-static void make_problem(struct problem *p, int ptype, int level,
-			 double lat, uint64_t h)
+static void make_problem(struct problem *p, int ptype, int level, double lat,
+			 uint64_t h)
 {
 	const struct sim_ptype *pt = &txt_ptypes[ptype];
 	uint64_t b = h >> 20; /* independent-ish bits for the binary choices */
@@ -225,8 +243,11 @@ static void build(struct forecast *f, const struct gen_req *g,
 
 	if (r->type == 'A') {
 		double u = sim_unit(hs(f->h, S_LEVEL));
-		f->level = u < 0.20 ? 1 : u < 0.60 ? 2 : u < 0.92 ? 3
-			 : u < 0.995 ? 4 : 5;
+		f->level = u < 0.20    ? 1
+			   : u < 0.60  ? 2
+			   : u < 0.92  ? 3
+			   : u < 0.995 ? 4
+				       : 5;
 		f->quirk_type = hs(f->h, S_QUIRK) % 100 < 15;
 	} else {
 		f->level = 4;
@@ -240,8 +261,9 @@ static void build(struct forecast *f, const struct gen_req *g,
 	f->pub_sec = 15 * 3600 + (int)(hp % 3600);
 	f->pub_digits = (int)((hp >> 12) % 4);
 	if (f->pub_digits) {
-		int lim = f->pub_digits == 1 ? 10 : f->pub_digits == 2 ? 100
-								       : 1000;
+		int lim = f->pub_digits == 1   ? 10
+			  : f->pub_digits == 2 ? 100
+					       : 1000;
 		f->pub_frac = 1 + (int)((hp >> 16) % (uint64_t)(lim - 1));
 		if (f->pub_frac % 10 == 0)
 			f->pub_frac++; /* .NET drops trailing zeros */
@@ -253,11 +275,14 @@ static void build(struct forecast *f, const struct gen_req *g,
 	else if (ht < 10)
 		f->incr_sec = (ht & 1 ? 10 : 12) * 3600;
 
-	int phase = f->month == 3 ? 1 : (f->month == 4 || f->month == 5) ? 2
-									  : 0;
+	int phase = f->month == 3                      ? 1
+		    : (f->month == 4 || f->month == 5) ? 2
+						       : 0;
 	uint64_t hn = hs(f->h, S_NPROB);
-	f->nprob = f->level == 1 ? 1 : f->level == 2 ? 1 + (int)(hn % 2)
-		 : f->level == 3 ? 1 + (int)(hn % 3) : 2 + (int)(hn % 2);
+	f->nprob = f->level == 1   ? 1
+		   : f->level == 2 ? 1 + (int)(hn % 2)
+		   : f->level == 3 ? 1 + (int)(hn % 3)
+				   : 2 + (int)(hn % 2);
 	bool used[TXT_NPTYPES] = {false};
 	for (int i = 0; i < f->nprob; i++) {
 		uint64_t hq = hs(f->h, S_PTYPE + 100 * (uint64_t)i);
@@ -378,8 +403,8 @@ static void emit_mtype_close(struct jbuf *j)
 
 static void emit_weather(struct jbuf *j, const struct forecast *f, int lang)
 {
-	static const int month_temp[13] = {0, -10, -9, -6, -2, 2, 8,
-					   10, 9, 5, 0, -4, -8};
+	static const int month_temp[13] = {0,  -10, -9, -6, -2, 2, 8,
+					   10, 9,   5,  0,  -4, -8};
 	static const char *const hours[4] = {"06", "12", "18", "24"};
 	uint64_t h = hs(f->h, S_WEATHER);
 	char avg[8], most[8], tmin[8], tmax[8], masl[8], fl[8], rs[8];
@@ -396,7 +421,8 @@ static void emit_weather(struct jbuf *j, const struct forecast *f, int lang)
 	int shour = (int)((h >> 25) % 3);
 	int base = month_temp[f->month] - (int)((f->reg->lat - 62.0) / 3.0) +
 		   (int)((h >> 27) % 9) - 4;
-	int lo = base - 2 - (int)((h >> 31) % 4), hi = base + (int)((h >> 33) % 5);
+	int lo = base - 2 - (int)((h >> 31) % 4),
+	    hi = base + (int)((h >> 33) % 5);
 	int alt = 800 + 100 * (int)((h >> 36) % 8);
 	int frz = alt + hi * 150;
 	frz = frz < 0 ? 0 : frz / 100 * 100;
@@ -421,8 +447,10 @@ static void emit_weather(struct jbuf *j, const struct forecast *f, int lang)
 	jb_kint(j, "CloudCoverId", cloud);
 	jb_kstr(j, "CloudCoverName", lname(txt_cloud(cloud), lang));
 	uint64_t hc = (h >> 50) % 10;
-	jb_kstr(j, "Comment", hc < 4 ? NULL : hc < 6 ? "."
-			      : txt_comment.s[1 + hc % 4]);
+	jb_kstr(j, "Comment",
+		hc < 4   ? NULL
+		: hc < 6 ? "."
+			 : txt_comment.s[1 + hc % 4]);
 
 	jb_key(j, "MeasurementTypes");
 	jb_arr(j);
@@ -435,7 +463,8 @@ static void emit_weather(struct jbuf *j, const struct forecast *f, int lang)
 	emit_sub(j, 50, 20, lang, lname(&txt_dir[wdir], lang));
 	emit_mtype_close(j);
 	emit_mtype_open(j, 30, 30, lang);
-	emit_sub(j, 20, 10, lang, shift ? lname(&txt_wind[sspeed], lang) : NULL);
+	emit_sub(j, 20, 10, lang,
+		 shift ? lname(&txt_wind[sspeed], lang) : NULL);
 	emit_sub(j, 50, 20, lang, shift ? lname(&txt_dir[sdir], lang) : NULL);
 	emit_sub(j, 100, 30, lang, shift ? hours[shour] : NULL);
 	emit_sub(j, 110, 40, lang, shift ? hours[shour + 1] : NULL);
@@ -524,7 +553,8 @@ static void emit_problem(struct jbuf *j, const struct problem *p, int idx,
 	jb_kint(j, "AvalancheTypeId", c->id);
 	jb_kstr(j, "AvalancheTypeName", lname(c, lang));
 	jb_kint(j, "AvalancheProblemTypeId", p->pt->id);
-	jb_kstr(j, "AvalancheProblemTypeName", lang == 2 ? p->pt->en : p->pt->nb);
+	jb_kstr(j, "AvalancheProblemTypeName",
+		lang == 2 ? p->pt->en : p->pt->nb);
 	jb_kstr(j, "ValidExpositions", bad_expo ? "123" : p->expo);
 	jb_kint(j, "ExposedHeight1", p->h1);
 	jb_kint(j, "ExposedHeight2", p->h2);
@@ -591,10 +621,13 @@ static void emit_detail(struct jbuf *j, const struct forecast *f,
 	jb_kint(j, "UtmEast", east);
 	jb_kint(j, "UtmNorth", north);
 	if (!f->real) {
-		static const char *const nulls[] = {
-			"Author", "AvalancheDanger", "EmergencyWarning",
-			"SnowSurface", "CurrentWeaklayers",
-			"LatestAvalancheActivity", "LatestObservations"};
+		static const char *const nulls[] = {"Author",
+						    "AvalancheDanger",
+						    "EmergencyWarning",
+						    "SnowSurface",
+						    "CurrentWeaklayers",
+						    "LatestAvalancheActivity",
+						    "LatestObservations"};
 		for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 			jb_knull(j, nulls[i]);
 		jb_kint(j, "ExposedHeightFill", 0);
@@ -729,8 +762,8 @@ static int bad_kind(const struct gen_req *g, const struct forecast *f)
 {
 	if (g->bad_rate <= 0.0)
 		return BAD_NONE;
-	uint64_t h = sim_hash4(g->seed, (uint64_t)g->region,
-			       (uint64_t)g->lang, (uint64_t)(int64_t)f->day);
+	uint64_t h = sim_hash4(g->seed, (uint64_t)g->region, (uint64_t)g->lang,
+			       (uint64_t)(int64_t)f->day);
 	if (sim_unit(hs(h, S_BAD)) >= g->bad_rate)
 		return BAD_NONE;
 	long k = ((long)f->day + g->region + g->lang) % BAD_NKINDS;

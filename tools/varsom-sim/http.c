@@ -43,15 +43,24 @@ void sim_sleep_ms(int ms)
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -118,8 +127,7 @@ void http_respond(struct conn *c, int status, const char *extra,
 	send_response(c, status, extra, body, body ? jb_body_len(body) : 0);
 }
 
-void http_error(struct conn *c, int status, const char *msg,
-		const char *extra)
+void http_error(struct conn *c, int status, const char *msg, const char *extra)
 {
 	struct jbuf j;
 	jb_init(&j, SIM_HDR_RESERVE, 256);
@@ -172,7 +180,8 @@ static size_t head_end(const char *b, size_t n)
 static bool is_tchar(unsigned char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+	       (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
 static bool name_is(const char *name, size_t n, const char *want)
@@ -217,7 +226,8 @@ static const char *parse_head(char *h, size_t n, struct head_info *hi)
 	if (ll && h[ll - 1] == '\r')
 		ll--;
 	char *sp1 = memchr(h, ' ', ll);
-	char *sp2 = sp1 ? memchr(sp1 + 1, ' ', ll - (size_t)(sp1 + 1 - h)) : NULL;
+	char *sp2 = sp1 ? memchr(sp1 + 1, ' ', ll - (size_t)(sp1 + 1 - h))
+			: NULL;
 	if (!sp1 || !sp2)
 		return "malformed request line";
 	struct http_req *r = &hi->req;
@@ -415,7 +425,8 @@ void *http_conn_main(void *arg)
 				log_request(c, NULL, t0);
 				break;
 			}
-			ssize_t got = recv(c->fd, buf + len, SIM_HEAD_MAX - len, 0);
+			ssize_t got = recv(c->fd, buf + len, SIM_HEAD_MAX - len,
+					   0);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got <= 0)

@@ -35,16 +35,20 @@ static void usage(FILE *out)
 	      "Imitates NVE's varsom avalanche API on 127.0.0.1 for tests.\n"
 	      "\n"
 	      "  --port N             port to bind (0 = ephemeral, default)\n"
-	      "  --port-file FILE     write the bound port to FILE (atomically)\n"
+	      "  --port-file FILE     write the bound port to FILE "
+	      "(atomically)\n"
 	      "  --seed N             data seed (default 1)\n"
-	      "  --revision N         republish ~10% of warnings as revision N\n"
+	      "  --revision N         republish ~10% of warnings as revision "
+	      "N\n"
 	      "  --fail-first N:KIND  first N attempts of each path fail\n"
 	      "  --fault-rate P       each attempt fails with probability P\n"
 	      "  --fault-kinds K,..   kinds for --fault-rate\n"
-	      "                       (default 500,503,429,truncate,malformed)\n"
+	      "                       (default "
+	      "500,503,429,truncate,malformed)\n"
 	      "  --fail-region ID:KIND  every request for region ID fails\n"
 	      "  --bad-rate P         fraction of invalid warning records\n"
-	      "  --slow-ms N          delay of the 'slow' fault (default 3000)\n"
+	      "  --slow-ms N          delay of the 'slow' fault (default "
+	      "3000)\n"
 	      "  --retry-after S      Retry-After of 503/429 (default 1)\n"
 	      "  --retry-after-date   send it as an HTTP-date (now + S)\n"
 	      "  --quiet              no per-request log on stderr\n"
@@ -66,9 +70,20 @@ static void die_usage(const char *fmt, const char *arg)
 }
 
 enum {
-	OPT_PORT = 256, OPT_PORT_FILE, OPT_SEED, OPT_REVISION, OPT_FAIL_FIRST,
-	OPT_FAULT_RATE, OPT_FAULT_KINDS, OPT_FAIL_REGION, OPT_BAD_RATE,
-	OPT_SLOW_MS, OPT_RETRY_AFTER, OPT_RETRY_AFTER_DATE, OPT_QUIET, OPT_HELP,
+	OPT_PORT = 256,
+	OPT_PORT_FILE,
+	OPT_SEED,
+	OPT_REVISION,
+	OPT_FAIL_FIRST,
+	OPT_FAULT_RATE,
+	OPT_FAULT_KINDS,
+	OPT_FAIL_REGION,
+	OPT_BAD_RATE,
+	OPT_SLOW_MS,
+	OPT_RETRY_AFTER,
+	OPT_RETRY_AFTER_DATE,
+	OPT_QUIET,
+	OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -89,8 +104,8 @@ static const struct option options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static void parse_flags(int argc, char **argv, struct sim_config *c,
-			int *port, const char **port_file)
+static void parse_flags(int argc, char **argv, struct sim_config *c, int *port,
+			const char **port_file)
 {
 	int opt;
 	long n;
@@ -112,53 +127,64 @@ static void parse_flags(int argc, char **argv, struct sim_config *c,
 			break;
 		case OPT_SEED:
 			if (!config_parse_int(a, 0, LONG_MAX, &n))
-				die_usage("--seed: not a non-negative integer: '%s'",
+				die_usage("--seed: not a non-negative integer: "
+					  "'%s'",
 					  a);
 			c->seed = (uint64_t)n;
 			break;
 		case OPT_REVISION:
 			if (!config_parse_int(a, 0, 1000000, &n))
-				die_usage("--revision: not an integer 0..1000000: '%s'",
+				die_usage("--revision: not an integer "
+					  "0..1000000: '%s'",
 					  a);
 			c->revision = (int)n;
 			break;
 		case OPT_FAIL_FIRST:
 			if (!config_parse_n_kind(a, 0, 1000000, &n, &k))
-				die_usage("--fail-first: expected N:KIND, got '%s'",
+				die_usage("--fail-first: expected N:KIND, got "
+					  "'%s'",
 					  a);
 			c->fail_first_n = (int)n;
 			c->fail_first_kind = k;
 			break;
 		case OPT_FAULT_RATE:
 			if (!config_parse_rate(a, &c->fault_rate))
-				die_usage("--fault-rate: not a number 0..1: '%s'", a);
+				die_usage("--fault-rate: not a number 0..1: "
+					  "'%s'",
+					  a);
 			break;
 		case OPT_FAULT_KINDS:
 			if (!config_parse_kinds(a, c, err, sizeof(err)))
 				die_usage("--fault-kinds: %s", err);
 			break;
 		case OPT_FAIL_REGION:
-			if (!config_parse_n_kind(a, 3001, 3000 + SIM_NREGIONS, &n,
-						 &k))
-				die_usage("--fail-region: expected ID:KIND with ID "
-					  "3001..3046, got '%s'", a);
+			if (!config_parse_n_kind(a, 3001, 3000 + SIM_NREGIONS,
+						 &n, &k))
+				die_usage("--fail-region: expected ID:KIND "
+					  "with ID "
+					  "3001..3046, got '%s'",
+					  a);
 			c->fail_region = (int)n;
 			c->fail_region_kind = k;
 			break;
 		case OPT_BAD_RATE:
 			if (!config_parse_rate(a, &c->bad_rate))
-				die_usage("--bad-rate: not a number 0..1: '%s'", a);
+				die_usage("--bad-rate: not a number 0..1: '%s'",
+					  a);
 			break;
 		case OPT_SLOW_MS:
 			if (!config_parse_int(a, 0, 600000, &n))
-				die_usage("--slow-ms: not an integer 0..600000: '%s'",
+				die_usage("--slow-ms: not an integer "
+					  "0..600000: '%s'",
 					  a);
 			c->slow_ms = (int)n;
 			break;
 		case OPT_RETRY_AFTER:
 			if (!config_parse_int(a, 0, 86400, &n))
-				die_usage("--retry-after: not an integer 0..86400: "
-					  "'%s'", a);
+				die_usage("--retry-after: not an integer "
+					  "0..86400: "
+					  "'%s'",
+					  a);
 			c->retry_after = (int)n;
 			break;
 		case OPT_RETRY_AFTER_DATE:
@@ -281,8 +307,9 @@ int main(int argc, char **argv)
 
 	int lfd = listen_on(port, &bound);
 	if (lfd < 0) {
-		fprintf(stderr, "varsom-sim: cannot listen on 127.0.0.1:%d: %s\n",
-			port, strerror(errno));
+		fprintf(stderr,
+			"varsom-sim: cannot listen on 127.0.0.1:%d: %s\n", port,
+			strerror(errno));
 		return 1;
 	}
 	if (port_file && write_port_file(port_file, bound) < 0) {
@@ -317,7 +344,8 @@ int main(int argc, char **argv)
 				 SOCK_CLOEXEC);
 		if (fd < 0) {
 			http_conn_release();
-			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOMEM) {
 				struct timespec ts = {0, 50 * 1000000L};
 				ppoll(NULL, 0, &ts, &waitmask);
 			}

@@ -34,138 +34,173 @@ static const struct sim_place c_oslo[] = {{"03", "Oslo"}};
 static const struct sim_place m_svalbard[] = {{"2100", "Svalbard"}};
 static const struct sim_place m_3005[] = {
 	{"5444", "Sør-Varanger"}, {"5405", "Vadsø"}, {"5404", "Vardø"},
-	{"5442", "Nesseby"}, {"5441", "Tana"}, {"5443", "Båtsfjord"}};
+	{"5442", "Nesseby"},      {"5441", "Tana"},  {"5443", "Båtsfjord"}};
 static const struct sim_place m_3006[] = {
-	{"5406", "Hammerfest"}, {"5434", "Måsøy"}, {"5435", "Nordkapp"},
-	{"5438", "Lebesby"}, {"5439", "Gamvik"}, {"5440", "Berlevåg"}};
-static const struct sim_place m_3007[] = {
-	{"5403", "Alta"}, {"5432", "Loppa"}, {"5433", "Hasvik"},
-	{"5406", "Hammerfest"}, {"5429", "Kvænangen"}};
-static const struct sim_place m_3008[] = {
-	{"5430", "Kautokeino"}, {"5437", "Karasjok"}, {"5436", "Porsanger"},
-	{"5403", "Alta"}};
-static const struct sim_place m_3009[] = {
-	{"5428", "Nordreisa"}, {"5427", "Skjervøy"}, {"5429", "Kvænangen"},
-	{"5426", "Kåfjord"}};
-static const struct sim_place m_3010[] = {
-	{"5424", "Lyngen"}, {"5425", "Storfjord"}, {"5426", "Kåfjord"},
-	{"5401", "Tromsø"}};
-static const struct sim_place m_3011[] = {
-	{"5401", "Tromsø"}, {"5423", "Karlsøy"}, {"5422", "Balsfjord"}};
+	{"5406", "Hammerfest"}, {"5434", "Måsøy"},  {"5435", "Nordkapp"},
+	{"5438", "Lebesby"},    {"5439", "Gamvik"}, {"5440", "Berlevåg"}};
+static const struct sim_place m_3007[] = {{"5403", "Alta"},
+					  {"5432", "Loppa"},
+					  {"5433", "Hasvik"},
+					  {"5406", "Hammerfest"},
+					  {"5429", "Kvænangen"}};
+static const struct sim_place m_3008[] = {{"5430", "Kautokeino"},
+					  {"5437", "Karasjok"},
+					  {"5436", "Porsanger"},
+					  {"5403", "Alta"}};
+static const struct sim_place m_3009[] = {{"5428", "Nordreisa"},
+					  {"5427", "Skjervøy"},
+					  {"5429", "Kvænangen"},
+					  {"5426", "Kåfjord"}};
+static const struct sim_place m_3010[] = {{"5424", "Lyngen"},
+					  {"5425", "Storfjord"},
+					  {"5426", "Kåfjord"},
+					  {"5401", "Tromsø"}};
+static const struct sim_place m_3011[] = {{"5401", "Tromsø"},
+					  {"5423", "Karlsøy"},
+					  {"5422", "Balsfjord"}};
 static const struct sim_place m_3012[] = {
-	{"5402", "Harstad"}, {"5411", "Kvæfjord"}, {"5412", "Tjeldsund"},
+	{"5402", "Harstad"}, {"5411", "Kvæfjord"},  {"5412", "Tjeldsund"},
 	{"5413", "Ibestad"}, {"5414", "Gratangen"}, {"5421", "Senja"}};
 static const struct sim_place m_3013[] = {
-	{"5416", "Bardu"}, {"5418", "Målselv"}, {"5422", "Balsfjord"},
+	{"5416", "Bardu"},     {"5418", "Målselv"},  {"5422", "Balsfjord"},
 	{"5425", "Storfjord"}, {"5415", "Lavangen"}, {"5417", "Salangen"}};
 static const struct sim_place m_3014[] = {
-	{"1865", "Vågan"}, {"1860", "Vestvågøy"}, {"1859", "Flakstad"},
-	{"1874", "Moskenes"}, {"1866", "Hadsel"}, {"1870", "Sortland"},
-	{"1868", "Øksnes"}, {"1867", "Bø"}, {"1871", "Andøy"}};
-static const struct sim_place m_3015[] = {
-	{"1806", "Narvik"}, {"1853", "Evenes"}, {"1851", "Lødingen"},
-	{"1875", "Hamarøy"}};
+	{"1865", "Vågan"},    {"1860", "Vestvågøy"}, {"1859", "Flakstad"},
+	{"1874", "Moskenes"}, {"1866", "Hadsel"},    {"1870", "Sortland"},
+	{"1868", "Øksnes"},   {"1867", "Bø"},        {"1871", "Andøy"}};
+static const struct sim_place m_3015[] = {{"1806", "Narvik"},
+					  {"1853", "Evenes"},
+					  {"1851", "Lødingen"},
+					  {"1875", "Hamarøy"}};
 static const struct sim_place m_3016[] = {
-	{"1804", "Bodø"}, {"1841", "Fauske"}, {"1840", "Saltdal"},
-	{"1845", "Sørfold"}, {"1848", "Steigen"}, {"1839", "Beiarn"},
+	{"1804", "Bodø"},     {"1841", "Fauske"},  {"1840", "Saltdal"},
+	{"1845", "Sørfold"},  {"1848", "Steigen"}, {"1839", "Beiarn"},
 	{"1838", "Gildeskål"}};
-static const struct sim_place m_3017[] = {
-	{"1833", "Rana"}, {"1837", "Meløy"}, {"1836", "Rødøy"},
-	{"1834", "Lurøy"}, {"1839", "Beiarn"}};
+static const struct sim_place m_3017[] = {{"1833", "Rana"},
+					  {"1837", "Meløy"},
+					  {"1836", "Rødøy"},
+					  {"1834", "Lurøy"},
+					  {"1839", "Beiarn"}};
 static const struct sim_place m_3018[] = {
-	{"1824", "Vefsn"}, {"1832", "Hemnes"}, {"1826", "Hattfjelldal"},
-	{"1825", "Grane"}, {"1828", "Nesna"}, {"1822", "Leirfjord"},
+	{"1824", "Vefsn"},     {"1832", "Hemnes"}, {"1826", "Hattfjelldal"},
+	{"1825", "Grane"},     {"1828", "Nesna"},  {"1822", "Leirfjord"},
 	{"1820", "Alstahaug"}, {"1813", "Brønnøy"}};
 static const struct sim_place m_3019[] = {
-	{"5006", "Steinkjer"}, {"5007", "Namsos"}, {"5038", "Verdal"},
-	{"5042", "Lierne"}, {"5043", "Røyrvik"}, {"5044", "Namsskogan"},
-	{"5045", "Grong"}, {"5041", "Snåsa"}};
+	{"5006", "Steinkjer"}, {"5007", "Namsos"},  {"5038", "Verdal"},
+	{"5042", "Lierne"},    {"5043", "Røyrvik"}, {"5044", "Namsskogan"},
+	{"5045", "Grong"},     {"5041", "Snåsa"}};
 static const struct sim_place m_3020[] = {
-	{"5001", "Trondheim"}, {"5025", "Røros"}, {"5026", "Holtålen"},
-	{"5032", "Selbu"}, {"5033", "Tydal"}, {"5034", "Meråker"},
+	{"5001", "Trondheim"},     {"5025", "Røros"}, {"5026", "Holtålen"},
+	{"5032", "Selbu"},         {"5033", "Tydal"}, {"5034", "Meråker"},
 	{"5027", "Midtre Gauldal"}};
 static const struct sim_place m_3021[] = {
-	{"1505", "Kristiansund"}, {"1576", "Aure"}, {"1573", "Smøla"},
-	{"1554", "Averøy"}, {"5056", "Hitra"}, {"5014", "Frøya"}};
+	{"1505", "Kristiansund"}, {"1576", "Aure"},  {"1573", "Smøla"},
+	{"1554", "Averøy"},       {"5056", "Hitra"}, {"5014", "Frøya"}};
 static const struct sim_place m_3022[] = {
 	{"1563", "Sunndal"}, {"1566", "Surnadal"}, {"5061", "Rindal"},
-	{"5021", "Oppdal"}, {"5022", "Rennebu"}, {"5059", "Orkland"}};
-static const struct sim_place m_3023[] = {
-	{"1506", "Molde"}, {"1539", "Rauma"}, {"1535", "Vestnes"},
-	{"1557", "Gjemnes"}, {"1560", "Tingvoll"}};
+	{"5021", "Oppdal"},  {"5022", "Rennebu"},  {"5059", "Orkland"}};
+static const struct sim_place m_3023[] = {{"1506", "Molde"},
+					  {"1539", "Rauma"},
+					  {"1535", "Vestnes"},
+					  {"1557", "Gjemnes"},
+					  {"1560", "Tingvoll"}};
 static const struct sim_place m_3024[] = {
-	{"1520", "Ørsta"}, {"1577", "Volda"}, {"1525", "Stranda"},
+	{"1520", "Ørsta"},     {"1577", "Volda"}, {"1525", "Stranda"},
 	{"1528", "Sykkylven"}, {"1578", "Fjord"}, {"1507", "Ålesund"},
 	{"1511", "Vanylven"}};
 static const struct sim_place m_3025[] = {
 	{"3432", "Lesja"}, {"3431", "Dovre"}, {"3433", "Skjåk"},
-	{"3435", "Vågå"}, {"3437", "Sel"}, {"3429", "Folldal"}};
-static const struct sim_place m_3026[] = {
-	{"4602", "Kinn"}, {"4648", "Bremanger"}, {"4649", "Stad"},
-	{"4645", "Askvoll"}, {"4636", "Solund"}};
-static const struct sim_place m_3027[] = {
-	{"4651", "Stryn"}, {"4650", "Gloppen"}, {"4647", "Sunnfjord"},
-	{"4649", "Stad"}};
+	{"3435", "Vågå"},  {"3437", "Sel"},   {"3429", "Folldal"}};
+static const struct sim_place m_3026[] = {{"4602", "Kinn"},
+					  {"4648", "Bremanger"},
+					  {"4649", "Stad"},
+					  {"4645", "Askvoll"},
+					  {"4636", "Solund"}};
+static const struct sim_place m_3027[] = {{"4651", "Stryn"},
+					  {"4650", "Gloppen"},
+					  {"4647", "Sunnfjord"},
+					  {"4649", "Stad"}};
 static const struct sim_place m_3028[] = {
-	{"3434", "Lom"}, {"3454", "Vang"}, {"3435", "Vågå"},
+	{"3434", "Lom"},   {"3454", "Vang"},   {"3435", "Vågå"},
 	{"3433", "Skjåk"}, {"4644", "Luster"}, {"4643", "Årdal"}};
 static const struct sim_place m_3029[] = {
 	{"4640", "Sogndal"}, {"4641", "Aurland"}, {"4642", "Lærdal"},
-	{"4643", "Årdal"}, {"4644", "Luster"}, {"4639", "Vik"}};
-static const struct sim_place m_3030[] = {
-	{"4635", "Gulen"}, {"4636", "Solund"}, {"4637", "Hyllestad"},
-	{"4638", "Høyanger"}, {"4646", "Fjaler"}};
-static const struct sim_place m_3031[] = {
-	{"4621", "Voss"}, {"4628", "Vaksdal"}, {"4629", "Modalen"},
-	{"4622", "Kvam"}, {"4620", "Ulvik"}};
+	{"4643", "Årdal"},   {"4644", "Luster"},  {"4639", "Vik"}};
+static const struct sim_place m_3030[] = {{"4635", "Gulen"},
+					  {"4636", "Solund"},
+					  {"4637", "Hyllestad"},
+					  {"4638", "Høyanger"},
+					  {"4646", "Fjaler"}};
+static const struct sim_place m_3031[] = {{"4621", "Voss"},
+					  {"4628", "Vaksdal"},
+					  {"4629", "Modalen"},
+					  {"4622", "Kvam"},
+					  {"4620", "Ulvik"}};
 static const struct sim_place m_3032[] = {
-	{"3044", "Hol"}, {"3043", "Ål"}, {"3042", "Hemsedal"},
+	{"3044", "Hol"}, {"3043", "Ål"},      {"3042", "Hemsedal"},
 	{"3041", "Gol"}, {"3040", "Nesbyen"}, {"4641", "Aurland"}};
 static const struct sim_place m_3033[] = {
-	{"4601", "Bergen"}, {"4626", "Øygarden"}, {"4627", "Askøy"},
-	{"4631", "Alver"}, {"4624", "Bjørnafjorden"}, {"4613", "Bømlo"},
+	{"4601", "Bergen"}, {"4626", "Øygarden"},      {"4627", "Askøy"},
+	{"4631", "Alver"},  {"4624", "Bjørnafjorden"}, {"4613", "Bømlo"},
 	{"4614", "Stord"}};
-static const struct sim_place m_3034[] = {
-	{"4618", "Ullensvang"}, {"4619", "Eidfjord"}, {"4617", "Kvinnherad"},
-	{"4622", "Kvam"}, {"4611", "Etne"}};
-static const struct sim_place m_3035[] = {
-	{"3825", "Vinje"}, {"3824", "Tokke"}, {"3818", "Tinn"},
-	{"3823", "Fyresdal"}, {"3819", "Hjartdal"}};
+static const struct sim_place m_3034[] = {{"4618", "Ullensvang"},
+					  {"4619", "Eidfjord"},
+					  {"4617", "Kvinnherad"},
+					  {"4622", "Kvam"},
+					  {"4611", "Etne"}};
+static const struct sim_place m_3035[] = {{"3825", "Vinje"},
+					  {"3824", "Tokke"},
+					  {"3818", "Tinn"},
+					  {"3823", "Fyresdal"},
+					  {"3819", "Hjartdal"}};
 static const struct sim_place m_3036[] = {
-	{"1103", "Stavanger"}, {"1108", "Sandnes"}, {"1101", "Eigersund"},
-	{"1149", "Karmøy"}, {"1106", "Haugesund"}, {"1119", "Hå"}};
+	{"1103", "Stavanger"}, {"1108", "Sandnes"},   {"1101", "Eigersund"},
+	{"1149", "Karmøy"},    {"1106", "Haugesund"}, {"1119", "Hå"}};
 static const struct sim_place m_3037[] = {
-	{"4228", "Sirdal"}, {"4222", "Bykle"}, {"4221", "Valle"},
+	{"4228", "Sirdal"}, {"4222", "Bykle"},      {"4221", "Valle"},
 	{"1134", "Suldal"}, {"1133", "Hjelmeland"}, {"1135", "Sauda"},
 	{"4224", "Åseral"}};
-static const struct sim_place m_3038[] = {
-	{"4204", "Kristiansand"}, {"4203", "Arendal"}, {"4202", "Grimstad"},
-	{"4205", "Lindesnes"}, {"4207", "Flekkefjord"}, {"4223", "Vennesla"}};
+static const struct sim_place m_3038[] = {{"4204", "Kristiansand"},
+					  {"4203", "Arendal"},
+					  {"4202", "Grimstad"},
+					  {"4205", "Lindesnes"},
+					  {"4207", "Flekkefjord"},
+					  {"4223", "Vennesla"}};
 static const struct sim_place m_3039[] = {
 	{"3807", "Skien"}, {"3806", "Porsgrunn"}, {"3815", "Drangedal"},
-	{"3816", "Nome"}, {"3814", "Kragerø"}, {"3808", "Notodden"}};
+	{"3816", "Nome"},  {"3814", "Kragerø"},   {"3808", "Notodden"}};
 static const struct sim_place m_3040[] = {
-	{"3803", "Tønsberg"}, {"3804", "Sandefjord"}, {"3805", "Larvik"},
-	{"3801", "Horten"}, {"3802", "Holmestrand"}, {"3811", "Færder"}};
+	{"3803", "Tønsberg"}, {"3804", "Sandefjord"},  {"3805", "Larvik"},
+	{"3801", "Horten"},   {"3802", "Holmestrand"}, {"3811", "Færder"}};
 static const struct sim_place m_3041[] = {
 	{"3005", "Drammen"}, {"3006", "Kongsberg"}, {"3007", "Ringerike"},
-	{"3047", "Modum"}, {"3049", "Lier"}, {"3048", "Øvre Eiker"}};
-static const struct sim_place m_3042[] = {
-	{"3405", "Lillehammer"}, {"3407", "Gjøvik"}, {"3441", "Gausdal"},
-	{"3446", "Gran"}, {"3451", "Nord-Aurdal"}, {"3443", "Vestre Toten"}};
+	{"3047", "Modum"},   {"3049", "Lier"},      {"3048", "Øvre Eiker"}};
+static const struct sim_place m_3042[] = {{"3405", "Lillehammer"},
+					  {"3407", "Gjøvik"},
+					  {"3441", "Gausdal"},
+					  {"3446", "Gran"},
+					  {"3451", "Nord-Aurdal"},
+					  {"3443", "Vestre Toten"}};
 static const struct sim_place m_3043[] = {
-	{"3403", "Hamar"}, {"3420", "Elverum"}, {"3421", "Trysil"},
+	{"3403", "Hamar"},  {"3420", "Elverum"},  {"3421", "Trysil"},
 	{"3427", "Tynset"}, {"3424", "Rendalen"}, {"3425", "Engerdal"}};
-static const struct sim_place m_3044[] = {
-	{"3030", "Lillestrøm"}, {"3033", "Ullensaker"}, {"3024", "Bærum"},
-	{"3025", "Asker"}, {"3035", "Eidsvoll"}, {"3020", "Nordre Follo"}};
+static const struct sim_place m_3044[] = {{"3030", "Lillestrøm"},
+					  {"3033", "Ullensaker"},
+					  {"3024", "Bærum"},
+					  {"3025", "Asker"},
+					  {"3035", "Eidsvoll"},
+					  {"3020", "Nordre Follo"}};
 static const struct sim_place m_3045[] = {{"0301", "Oslo"}};
-static const struct sim_place m_3046[] = {
-	{"3004", "Fredrikstad"}, {"3003", "Sarpsborg"}, {"3001", "Halden"},
-	{"3002", "Moss"}, {"3014", "Indre Østfold"}};
+static const struct sim_place m_3046[] = {{"3004", "Fredrikstad"},
+					  {"3003", "Sarpsborg"},
+					  {"3001", "Halden"},
+					  {"3002", "Moss"},
+					  {"3014", "Indre Østfold"}};
 
-#define R(id, name, type, lat, lon, c, m) \
-	{id, name, type, lat, lon, c, N(c), m, N(m)}
+#define R(id, name, type, lat, lon, c, m)                                      \
+	{                                                                      \
+		id, name, type, lat, lon, c, N(c), m, N(m)                     \
+	}
 
 /* id, name, type and centre as in regions.tsv */
 static const struct sim_region regions[SIM_NREGIONS] = {
@@ -232,21 +267,23 @@ static void utm33(double lat_deg, double lon_deg, double *e, double *n)
 	double s = sin(lat), c = cos(lat), t = tan(lat);
 	double nu = a / sqrt(1 - e2 * s * s);
 	double T = t * t, C = ep2 * c * c, A = c * dlon;
-	double M = a * ((1 - e2 / 4 - 3 * e2 * e2 / 64 -
-			 5 * e2 * e2 * e2 / 256) * lat -
-			(3 * e2 / 8 + 3 * e2 * e2 / 32 +
-			 45 * e2 * e2 * e2 / 1024) * sin(2 * lat) +
-			(15 * e2 * e2 / 256 + 45 * e2 * e2 * e2 / 1024) *
-				sin(4 * lat) -
-			(35 * e2 * e2 * e2 / 3072) * sin(6 * lat));
-	*e = 500000.0 +
-	     k0 * nu * (A + (1 - T + C) * pow(A, 3) / 6 +
-			(5 - 18 * T + T * T + 72 * C - 58 * ep2) * pow(A, 5) /
-				120);
-	*n = k0 * (M + nu * t * (A * A / 2 +
-				 (5 - T + 9 * C + 4 * C * C) * pow(A, 4) / 24 +
-				 (61 - 58 * T + T * T + 600 * C - 330 * ep2) *
-					 pow(A, 6) / 720));
+	double M = a *
+		   ((1 - e2 / 4 - 3 * e2 * e2 / 64 - 5 * e2 * e2 * e2 / 256) *
+			    lat -
+		    (3 * e2 / 8 + 3 * e2 * e2 / 32 + 45 * e2 * e2 * e2 / 1024) *
+			    sin(2 * lat) +
+		    (15 * e2 * e2 / 256 + 45 * e2 * e2 * e2 / 1024) *
+			    sin(4 * lat) -
+		    (35 * e2 * e2 * e2 / 3072) * sin(6 * lat));
+	*e = 500000.0 + k0 * nu *
+				(A + (1 - T + C) * pow(A, 3) / 6 +
+				 (5 - 18 * T + T * T + 72 * C - 58 * ep2) *
+					 pow(A, 5) / 120);
+	*n = k0 * (M + nu * t *
+			       (A * A / 2 +
+				(5 - T + 9 * C + 4 * C * C) * pow(A, 4) / 24 +
+				(61 - 58 * T + T * T + 600 * C - 330 * ep2) *
+					pow(A, 6) / 720));
 }
 
 void regions_init(void)

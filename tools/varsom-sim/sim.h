@@ -12,11 +12,11 @@
 
 /* ----------------------------------------------------------------- limits */
 
-#define SIM_HEAD_MAX 16384     /* request head cap; larger heads get 431 */
-#define SIM_MAX_CONNS 128      /* concurrent connections (threads) */
-#define SIM_MAX_DAYS 400       /* longest date range of one request */
-#define SIM_HDR_RESERVE 512    /* bytes kept free before a body for headers */
-#define SIM_IDLE_SECS 30       /* keep-alive idle / send timeout */
+#define SIM_HEAD_MAX 16384  /* request head cap; larger heads get 431 */
+#define SIM_MAX_CONNS 128   /* concurrent connections (threads) */
+#define SIM_MAX_DAYS 400    /* longest date range of one request */
+#define SIM_HDR_RESERVE 512 /* bytes kept free before a body for headers */
+#define SIM_IDLE_SECS 30    /* keep-alive idle / send timeout */
 
 /* ---------------------------------------------------------------- hashing */
 
@@ -29,8 +29,7 @@ static inline uint64_t sim_mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static inline uint64_t sim_hash4(uint64_t a, uint64_t b, uint64_t c,
-				 uint64_t d)
+static inline uint64_t sim_hash4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
 	return sim_mix(sim_mix(sim_mix(sim_mix(a) ^ b) ^ c) ^ d);
 }
@@ -51,7 +50,7 @@ static inline double sim_unit(uint64_t h)
  * allocation failure every call is a no-op and oom is set. */
 struct jbuf {
 	char *data;
-	size_t len;   /* bytes used, including the reserve */
+	size_t len; /* bytes used, including the reserve */
 	size_t cap;
 	size_t start; /* offset of the body */
 	bool oom;
@@ -207,8 +206,8 @@ struct gen_req {
 	const char *version; /* API version segment, for advice image URLs */
 	size_t version_len;
 	int region;
-	int lang;            /* 1 nb, 2 en */
-	int start;           /* days since epoch */
+	int lang;  /* 1 nb, 2 en */
+	int start; /* days since epoch */
 	int ndays;
 };
 
@@ -247,8 +246,7 @@ struct conn {
 void http_respond(struct conn *c, int status, const char *extra,
 		  struct jbuf *body);
 /* A short JSON error body {"error":msg,"status":status}. */
-void http_error(struct conn *c, int status, const char *msg,
-		const char *extra);
+void http_error(struct conn *c, int status, const char *msg, const char *extra);
 /* Headers announce the whole body, only `part` bytes follow, then close. */
 void http_respond_truncated(struct conn *c, struct jbuf *body, size_t part);
 /* Close at once (RST), answering nothing. */

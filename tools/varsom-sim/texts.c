@@ -8,107 +8,167 @@
 #include <stddef.h>
 
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
-#define POOL(a) {a, N(a)}
+#define POOL(a)                                                                \
+	{                                                                      \
+		a, N(a)                                                        \
+	}
 
 const struct sim_ptype txt_ptypes[TXT_NPTYPES] = {
-	[TXT_PT_NEW_LOOSE] = {
-		3, "Nysnø (løssnøskred)", "New snow (loose snow avalanches)",
-		10, 20, {24, 10}, 2, false,
-		{"Nysnø kan gi løssnøskred i bratt terreng.",
-		 "Ferske snømengder gir fare for løssnøskred i bratte heng."},
-		{"New snow may cause loose snow avalanches in steep terrain.",
-		 "Fresh snow gives a risk of loose snow avalanches on steep "
-		 "slopes."},
-		{2, 1, 11}},
-	[TXT_PT_WET_LOOSE] = {
-		5, "Våt snø (løssnøskred)", "Wet snow (loose snow avalanches)",
-		15, 20, {22, 24}, 2, true,
-		{"Oppvarming og sol gir våte løssnøskred utover dagen.",
-		 "Regn på snø gir fare for våte løssnøskred."},
-		{"Warming and sun will cause wet loose snow avalanches during "
-		 "the day.",
-		 "Rain on snow gives a risk of wet loose snow avalanches."},
-		{6, 10, 1}},
-	[TXT_PT_NEW_SLAB] = {
-		7, "Nysnø (flakskred)", "New snow (slab avalanches)",
-		20, 10, {10, 14}, 2, false,
-		{"Mye nysnø gir fare for flakskred, vær varsom i bratte heng.",
-		 "Nysnøen binder dårlig til underlaget og kan løses ut av "
-		 "skiløpere."},
-		{"A lot of new snow gives a risk of slab avalanches, be careful "
-		 "on steep slopes.",
-		 "The new snow bonds poorly to the old surface and can be "
-		 "triggered by skiers."},
-		{2, 3, 9}},
-	[TXT_PT_WIND_SLAB] = {
-		10, "Fokksnø (flakskred)", "Wind drifted snow (slab avalanches)",
-		20, 10, {15, 10, 14}, 3, false,
-		{"Ferske fokksnøflak i le for vinden kan lett løses ut.",
-		 "Vær varsom der det ligger fokksnø, særlig i leheng og renner."},
-		{"Fresh wind slabs in lee areas can easily be triggered.",
-		 "Be careful where wind-drifted snow has accumulated, especially "
-		 "on lee slopes and in gullies."},
-		{0, 7, 8}},
-	[TXT_PT_PWL] = {
-		30, "Vedvarende svakt lag (flakskred)",
-		"Persistent weak layer (slab avalanches)",
-		20, 10, {13, 16, 18, 11}, 4, false,
-		{"Vedvarende svakt lag i snødekket gir fare for store flakskred.",
-		 "Det svake laget kan fortsatt løses ut, særlig der snødekket er "
-		 "tynt."},
-		{"A persistent weak layer in the snowpack gives a risk of large "
-		 "slab avalanches.",
-		 "The weak layer can still be triggered, especially where the "
-		 "snowpack is thin."},
-		{4, 3, 1}},
-	[TXT_PT_WET_SLAB] = {
-		45, "Våt snø (flakskred)", "Wet snow (slab avalanches)",
-		25, 10, {22, 20}, 2, true,
-		{"Mye vann i snødekket gir fare for våte flakskred.",
-		 "Regn og mildvær svekker snødekket, og våte flakskred kan løsne."},
-		{"A lot of water in the snowpack gives a risk of wet slab "
-		 "avalanches.",
-		 "Rain and mild weather weaken the snowpack, and wet slab "
-		 "avalanches may release."},
-		{10, 6, 1}},
-	[TXT_PT_GLIDE] = {
-		50, "Glideskred", "Gliding snow (glide avalanches)",
-		27, 10, {20}, 1, true,
-		{"Glideskred kan løsne når som helst på døgnet, unngå å oppholde "
-		 "deg under glidesprekker.",
-		 "Glidesprekker har åpnet seg i bratte heng med glatt underlag."},
-		{"Glide avalanches can release at any time of day, avoid "
-		 "spending time below glide cracks.",
-		 "Glide cracks have opened on steep slopes with smooth ground."},
-		{5, 1, 11}},
+	[TXT_PT_NEW_LOOSE] =
+		{3,
+		 "Nysnø (løssnøskred)",
+		 "New snow (loose snow avalanches)",
+		 10,
+		 20,
+		 {24, 10},
+		 2,
+		 false,
+		 {"Nysnø kan gi løssnøskred i bratt terreng.",
+		  "Ferske snømengder gir fare for løssnøskred i bratte heng."},
+		 {"New snow may cause loose snow avalanches in steep terrain.",
+		  "Fresh snow gives a risk of loose snow avalanches on steep "
+		  "slopes."},
+		 {2, 1, 11}},
+	[TXT_PT_WET_LOOSE] =
+		{5,
+		 "Våt snø (løssnøskred)",
+		 "Wet snow (loose snow avalanches)",
+		 15,
+		 20,
+		 {22, 24},
+		 2,
+		 true,
+		 {"Oppvarming og sol gir våte løssnøskred utover dagen.",
+		  "Regn på snø gir fare for våte løssnøskred."},
+		 {"Warming and sun will cause wet loose snow avalanches during "
+		  "the day.",
+		  "Rain on snow gives a risk of wet loose snow avalanches."},
+		 {6, 10, 1}},
+	[TXT_PT_NEW_SLAB] =
+		{7,
+		 "Nysnø (flakskred)",
+		 "New snow (slab avalanches)",
+		 20,
+		 10,
+		 {10, 14},
+		 2,
+		 false,
+		 {"Mye nysnø gir fare for flakskred, vær varsom i bratte heng.",
+		  "Nysnøen binder dårlig til underlaget og kan løses ut av "
+		  "skiløpere."},
+		 {"A lot of new snow gives a risk of slab avalanches, be "
+		  "careful "
+		  "on steep slopes.",
+		  "The new snow bonds poorly to the old surface and can be "
+		  "triggered by skiers."},
+		 {2, 3, 9}},
+	[TXT_PT_WIND_SLAB] = {10,
+			      "Fokksnø (flakskred)",
+			      "Wind drifted snow (slab avalanches)",
+			      20,
+			      10,
+			      {15, 10, 14},
+			      3,
+			      false,
+			      {"Ferske fokksnøflak i le for vinden kan lett "
+			       "løses ut.",
+			       "Vær varsom der det ligger fokksnø, særlig i "
+			       "leheng og renner."},
+			      {"Fresh wind slabs in lee areas can easily be "
+			       "triggered.",
+			       "Be careful where wind-drifted snow has "
+			       "accumulated, especially "
+			       "on lee slopes and in gullies."},
+			      {0, 7, 8}},
+	[TXT_PT_PWL] = {30,
+			"Vedvarende svakt lag (flakskred)",
+			"Persistent weak layer (slab avalanches)",
+			20,
+			10,
+			{13, 16, 18, 11},
+			4,
+			false,
+			{"Vedvarende svakt lag i snødekket gir fare for store "
+			 "flakskred.",
+			 "Det svake laget kan fortsatt løses ut, særlig der "
+			 "snødekket er "
+			 "tynt."},
+			{"A persistent weak layer in the snowpack gives a risk "
+			 "of large "
+			 "slab avalanches.",
+			 "The weak layer can still be triggered, especially "
+			 "where the "
+			 "snowpack is thin."},
+			{4, 3, 1}},
+	[TXT_PT_WET_SLAB] =
+		{45,
+		 "Våt snø (flakskred)",
+		 "Wet snow (slab avalanches)",
+		 25,
+		 10,
+		 {22, 20},
+		 2,
+		 true,
+		 {"Mye vann i snødekket gir fare for våte flakskred.",
+		  "Regn og mildvær svekker snødekket, og våte flakskred kan "
+		  "løsne."},
+		 {"A lot of water in the snowpack gives a risk of wet slab "
+		  "avalanches.",
+		  "Rain and mild weather weaken the snowpack, and wet slab "
+		  "avalanches may release."},
+		 {10, 6, 1}},
+	[TXT_PT_GLIDE] = {50,
+			  "Glideskred",
+			  "Gliding snow (glide avalanches)",
+			  27,
+			  10,
+			  {20},
+			  1,
+			  true,
+			  {"Glideskred kan løsne når som helst på døgnet, "
+			   "unngå å oppholde "
+			   "deg under glidesprekker.",
+			   "Glidesprekker har åpnet seg i bratte heng med "
+			   "glatt underlag."},
+			  {"Glide avalanches can release at any time of day, "
+			   "avoid "
+			   "spending time below glide cracks.",
+			   "Glide cracks have opened on steep slopes with "
+			   "smooth ground."},
+			  {5, 1, 11}},
 };
 
 const struct sim_advice txt_advices[] = {
 	{1, "Unngå ferdsel i og under bratte heng med fokksnø. ",
 	 "Avoid travelling in and below steep slopes with wind-drifted snow. "},
-	{2, "Unngå terrengfeller der selv små skred kan få store konsekvenser. ",
+	{2,
+	 "Unngå terrengfeller der selv små skred kan få store konsekvenser. ",
 	 "Avoid terrain traps where even small avalanches can have serious "
 	 "consequences. "},
 	{3, "Hold god avstand til bratte heng med mye nysnø. ",
 	 "Keep a good distance from steep slopes with a lot of new snow. "},
-	{4, "Vær obs på at skred kan løses ut fra slakere terreng ved siden av "
-	    "brattere heng. ",
+	{4,
+	 "Vær obs på at skred kan løses ut fra slakere terreng ved siden av "
+	 "brattere heng. ",
 	 "Be aware that avalanches can be triggered from gentler terrain next "
 	 "to steeper slopes. "},
-	{5, "Unngå områder med tynt snødekke der det svake laget er lett å "
-	    "løse ut. ",
+	{5,
+	 "Unngå områder med tynt snødekke der det svake laget er lett å "
+	 "løse ut. ",
 	 "Avoid areas with a thin snowpack where the weak layer is easy to "
 	 "trigger. "},
 	{6, "Unngå å oppholde deg under glidesprekker. ",
 	 "Avoid spending time below glide cracks. "},
-	{7, "Planlegg turen slik at du er ute av bratte solhellinger før snøen "
-	    "blir våt. ",
+	{7,
+	 "Planlegg turen slik at du er ute av bratte solhellinger før snøen "
+	 "blir våt. ",
 	 "Plan your trip so that you are off steep sunny slopes before the "
 	 "snow gets wet. "},
 	{8, "Vær forsiktig i overgangen til bratt terreng og i renner. ",
 	 "Be careful when entering steep terrain and gullies. "},
-	{9, "Hold avstand til skavler, de kan brekke langt bak der du "
-	    "forventer. ",
+	{9,
+	 "Hold avstand til skavler, de kan brekke langt bak der du "
+	 "forventer. ",
 	 "Keep your distance from cornices, they can break further back than "
 	 "you expect. "},
 	{10, "Ferdes en og en i bratte heng og hold god avstand. ",
@@ -154,8 +214,8 @@ static const struct sim_code cause_codes[] = {
 	{16, "Kantkornet snø ved bakken", "Weak basal layer", NULL, NULL},
 	{18, "Kantkornet snø over skarelag", "Faceted snow above a crust", NULL,
 	 NULL},
-	{19, "Kantkornet snø under skarelag", "Faceted snow below a crust", NULL,
-	 NULL},
+	{19, "Kantkornet snø under skarelag", "Faceted snow below a crust",
+	 NULL, NULL},
 	{20, "Vann ved bakken/smelting fra bakken",
 	 "Water pooling at the ground/melting from the ground", NULL, NULL},
 	{22, "Opphopning av vann i/over lag i snødekket",
@@ -306,11 +366,11 @@ const struct sim_code *txt_msubtype(int id)
 const char *txt_level_name(int level, int lang)
 {
 	static const char *const nb[6] = {"0 Ikke vurdert", "1 Liten",
-					  "2 Moderat", "3 Betydelig", "4 Stor",
-					  "5 Meget stor"};
+					  "2 Moderat",      "3 Betydelig",
+					  "4 Stor",         "5 Meget stor"};
 	static const char *const en[6] = {"0 Not assessed", "1 Low",
-					  "2 Moderate", "3 Considerable",
-					  "4 High", "5 Very high"};
+					  "2 Moderate",     "3 Considerable",
+					  "4 High",         "5 Very high"};
 	if (level < 0 || level > 5)
 		level = 0;
 	return lang == 2 ? en[level] : nb[level];
@@ -443,8 +503,8 @@ static const char *const comment_s[] = {
 };
 
 static const char *const authors_s[] = {
-	"Snøskredvarslingen", "Ragnhild@NVE", "Odd-Arne@NVE", "Karsten@NVE",
-	"Siri@met", "Jørgen@obskorps", "Ingrid@NVE", "Espen@NGI",
+	"Snøskredvarslingen", "Ragnhild@NVE",    "Odd-Arne@NVE", "Karsten@NVE",
+	"Siri@met",           "Jørgen@obskorps", "Ingrid@NVE",   "Espen@NGI",
 };
 
 const struct sim_pool txt_danger = POOL(danger_s);

@@ -22,14 +22,14 @@ struct sim_ptype {
 	int id;
 	const char *nb;
 	const char *en;
-	int ext;            /* AvalancheExtId */
-	int avtype;         /* AvalancheTypeId: 10 slab, 20 loose */
-	int causes[4];      /* AvalCauseId candidates */
+	int ext;       /* AvalancheExtId */
+	int avtype;    /* AvalancheTypeId: 10 slab, 20 loose */
+	int causes[4]; /* AvalCauseId candidates */
 	int ncauses;
 	bool wet;
 	const char *main_nb[2];
 	const char *main_en[2];
-	int advices[3];     /* indices into txt_advices */
+	int advices[3]; /* indices into txt_advices */
 };
 
 struct sim_pool {
