@@ -182,89 +182,59 @@ static void on_hup(int sig)
 	sk_reload_request();
 }
 
-enum {
-	O_REGIONS = 1000,
-	O_LANG,
-	O_FROM,
-	O_TO,
-	O_SIMPLE,
-	O_DATA_DIR,
-	O_CONFIG,
-	O_SET,
-	O_FOLLOW,
-	O_BATCH,
-	O_MAX,
-	O_FORMAT,
-	O_DOC,
-	O_LIMIT,
-	O_OFFSET,
-	O_MODE,
-	O_DRY_RUN,
-	O_CONCURRENCY,
-	O_STATE,
-	O_CHECK,
+/* The flags, one row each: how the value is read and where it goes in
+ * struct sk_cli. A subcommand accepts a flag when its opts has the row's
+ * group (0: every subcommand). getopt_long's table is made from this one. */
+enum flag_kind {
+	F_BOOL,   /* no value: the bool at off is set */
+	F_TEXT,   /* the const char * at off */
+	F_CHOICE, /* F_TEXT, one of choices */
+	F_STATE,  /* F_TEXT, a run state name */
+	F_DATE,   /* the struct sk_date at off, and the bool at given */
+	F_COUNT,  /* a non-negative int64_t at off, and the bool at given */
+	F_SET,    /* KEY=VALUE appended to sets */
 };
 
-static const struct option long_opts[] = {
-	{"regions", required_argument, NULL, O_REGIONS},
-	{"lang", required_argument, NULL, O_LANG},
-	{"from", required_argument, NULL, O_FROM},
-	{"to", required_argument, NULL, O_TO},
-	{"simple", no_argument, NULL, O_SIMPLE},
-	{"data-dir", required_argument, NULL, O_DATA_DIR},
-	{"config", required_argument, NULL, O_CONFIG},
-	{"set", required_argument, NULL, O_SET},
-	{"follow", no_argument, NULL, O_FOLLOW},
-	{"batch-size", required_argument, NULL, O_BATCH},
-	{"max", required_argument, NULL, O_MAX},
-	{"format", required_argument, NULL, O_FORMAT},
-	{"doc", no_argument, NULL, O_DOC},
-	{"check", required_argument, NULL, O_CHECK},
-	{"limit", required_argument, NULL, O_LIMIT},
-	{"offset", required_argument, NULL, O_OFFSET},
-	{"mode", required_argument, NULL, O_MODE},
-	{"dry-run", no_argument, NULL, O_DRY_RUN},
-	{"concurrency", required_argument, NULL, O_CONCURRENCY},
-	{"state", required_argument, NULL, O_STATE},
-	{"verbose", no_argument, NULL, 'v'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+struct flag {
+	const char *name;
+	enum flag_kind kind;
+	unsigned group;
+	size_t off;
+	size_t given; /* offset of a bool set when the flag is given; 0 none */
+	const char *const *choices;
 };
 
-static unsigned opt_group(int o)
-{
-	switch (o) {
-	case O_REGIONS:
-	case O_LANG:
-		return OPT_SELECT;
-	case O_FROM:
-	case O_TO:
-		return OPT_RANGE;
-	case O_SIMPLE:
-		return OPT_SIMPLE;
-	case O_FOLLOW:
-	case O_BATCH:
-	case O_MAX:
-		return OPT_FOLLOW;
-	case O_FORMAT:
-		return OPT_FORMAT;
-	case O_DOC:
-	case O_CHECK:
-		return OPT_DOC;
-	case O_LIMIT:
-	case O_OFFSET:
-		return OPT_LIMIT;
-	case O_MODE:
-	case O_DRY_RUN:
-	case O_CONCURRENCY:
-		return OPT_BACKFILL;
-	case O_STATE:
-		return OPT_STATE;
-	default:
-		return 0;
-	}
-}
+#define CLI(m) offsetof(struct sk_cli, m)
+
+static const char *const formats[] = {"table", "csv", "jsonl", NULL};
+static const char *const modes[] = {"missing", "failed", "all", NULL};
+
+static const struct flag flags[] = {
+	{"regions", F_TEXT, OPT_SELECT, CLI(opt_regions), 0, NULL},
+	{"lang", F_TEXT, OPT_SELECT, CLI(opt_lang), 0, NULL},
+	{"from", F_DATE, OPT_RANGE, CLI(from), CLI(has_from), NULL},
+	{"to", F_DATE, OPT_RANGE, CLI(to), CLI(has_to), NULL},
+	{"simple", F_BOOL, OPT_SIMPLE, CLI(simple), 0, NULL},
+	{"data-dir", F_TEXT, 0, CLI(opt_data_dir), 0, NULL},
+	{"config", F_TEXT, 0, CLI(config_file), 0, NULL},
+	{"set", F_SET, 0, 0, 0, NULL},
+	{"follow", F_BOOL, OPT_FOLLOW, CLI(follow), 0, NULL},
+	{"batch-size", F_COUNT, OPT_FOLLOW, CLI(batch_size), 0, NULL},
+	{"max", F_COUNT, OPT_FOLLOW, CLI(max_messages), 0, NULL},
+	{"format", F_CHOICE, OPT_FORMAT, CLI(format), 0, formats},
+	{"doc", F_BOOL, OPT_DOC, CLI(doc), 0, NULL},
+	{"check", F_TEXT, OPT_DOC, CLI(check_file), 0, NULL},
+	{"limit", F_COUNT, OPT_LIMIT, CLI(limit), 0, NULL},
+	{"offset", F_COUNT, OPT_LIMIT, CLI(offset), 0, NULL},
+	{"mode", F_CHOICE, OPT_BACKFILL, CLI(mode), 0, modes},
+	{"dry-run", F_BOOL, OPT_BACKFILL, CLI(dry_run), 0, NULL},
+	{"concurrency", F_COUNT, OPT_BACKFILL, CLI(concurrency),
+	 CLI(concurrency_set), NULL},
+	{"state", F_STATE, OPT_STATE, CLI(state), 0, NULL},
+};
+
+#define NFLAGS (sizeof flags / sizeof flags[0])
+#define FLAG_VAL 1000 /* getopt value of flags[i]: FLAG_VAL + i */
 
 static int check_no_schedule(const char *job, const char *cron, int64_t next_ms,
 			     void *ud)
@@ -404,21 +374,111 @@ static void warn_env(const char *msg, void *ud)
 	fprintf(stderr, "skred %s: warning: %s\n", cli->cmd->name, msg);
 }
 
+/* "a, b or c" of a NULL-terminated list, into out. */
+static void choices_text(const char *const *v, char *out, size_t cap)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; v[i] && used < cap; i++) {
+		const char *sep = i == 0 ? "" : v[i + 1] ? ", " : " or ";
+		int n = snprintf(out + used, cap - used, "%s%s", sep, v[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* The value arg of flag f into cli. -1 to go on, or the exit code after
+ * saying what was expected. */
+static int read_flag(const struct sk_cmd *c, const struct flag *f,
+		     const char *arg, struct sk_cli *cli)
+{
+	char *base = (char *)cli, list[128];
+	bool ok = true;
+	switch (f->kind) {
+	case F_BOOL:
+		*(bool *)(base + f->off) = true;
+		return -1;
+	case F_CHOICE:
+		ok = false;
+		for (size_t i = 0; f->choices[i] && !ok; i++)
+			ok = strcmp(arg, f->choices[i]) == 0;
+		if (!ok) {
+			choices_text(f->choices, list, sizeof list);
+			fprintf(stderr, "skred %s: --%s must be %s\n", c->name,
+				f->name, list);
+			return SK_EXIT_USAGE;
+		}
+		*(const char **)(base + f->off) = arg;
+		return -1;
+	case F_STATE:
+		if (sk_run_state_parse(arg) < 0) {
+			fprintf(stderr,
+				"skred %s: --state must be queued, running, "
+				"success, failed, up_for_retry or skipped\n",
+				c->name);
+			return SK_EXIT_USAGE;
+		}
+		/* fall through */
+	case F_TEXT:
+		*(const char **)(base + f->off) = arg;
+		return -1;
+	case F_DATE:
+		if (sk_date_parse(arg, (struct sk_date *)(base + f->off)) !=
+		    SK_OK) {
+			fprintf(stderr,
+				"skred %s: --%s expects a date YYYY-MM-DD, "
+				"got '%s'\n",
+				c->name, f->name, arg);
+			return SK_EXIT_USAGE;
+		}
+		break;
+	case F_COUNT:
+		if (!parse_count(arg, (int64_t *)(base + f->off))) {
+			fprintf(stderr,
+				"skred %s: --%s expects a non-negative "
+				"number\n",
+				c->name, f->name);
+			return SK_EXIT_USAGE;
+		}
+		break;
+	case F_SET:
+		if (cli->n_sets == sizeof cli->sets / sizeof cli->sets[0] ||
+		    !strchr(arg, '=')) {
+			fprintf(stderr, "skred %s: --set expects KEY=VALUE\n",
+				c->name);
+			return SK_EXIT_USAGE;
+		}
+		cli->sets[cli->n_sets++] = arg;
+		return -1;
+	}
+	if (f->given)
+		*(bool *)(base + f->given) = true;
+	return -1;
+}
+
 /* Parse argv into cli and build the configuration. Returns -1 to go on, or
  * an exit code. */
 static int parse(const struct sk_cmd *c, int argc, char **argv,
 		 struct sk_cli *cli)
 {
 	struct sk_error err = {0};
-	const char *config_file = getenv("SKRED_CONFIG");
-	const char *regions = NULL, *lang = NULL, *data_dir = NULL;
-	const char *sets[64];
-	size_t n_sets = 0;
-	int verbosity = 0;
+	struct option opts[NFLAGS + 4] = {
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+	};
+	for (size_t i = 0; i < NFLAGS; i++)
+		opts[3 + i] = (struct option){flags[i].name,
+					      flags[i].kind == F_BOOL
+						      ? no_argument
+						      : required_argument,
+					      NULL, FLAG_VAL + (int)i};
+	int verbosity = 0, o;
+	cli->config_file = getenv("SKRED_CONFIG");
 	optind = 1;
 	opterr = 0;
-	int o;
-	while ((o = getopt_long(argc, argv, ":vqh", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
 		if (o == '?' || o == ':') {
 			fprintf(stderr, "skred %s: %s option %s\n", c->name,
 				o == '?' ? "unknown" : "missing value for",
@@ -426,132 +486,24 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 			fprintf(stderr, "try `skred %s --help`\n", c->name);
 			return SK_EXIT_USAGE;
 		}
-		unsigned g = opt_group(o);
-		if (g && !(c->opts & g)) {
+		if (o == 'h') {
+			usage_cmd(c, stdout);
+			return SK_EXIT_OK;
+		}
+		if (o == 'v' || o == 'q') {
+			verbosity = o == 'v' ? 1 : -1;
+			continue;
+		}
+		const struct flag *f = &flags[o - FLAG_VAL];
+		if (f->group && !(c->opts & f->group)) {
 			fprintf(stderr,
-				"skred %s: option %s does not apply "
-				"here\n",
+				"skred %s: option %s does not apply here\n",
 				c->name, argv[optind - 1]);
 			return SK_EXIT_USAGE;
 		}
-		switch (o) {
-		case 'h':
-			usage_cmd(c, stdout);
-			return SK_EXIT_OK;
-		case 'v':
-			verbosity = 1;
-			break;
-		case 'q':
-			verbosity = -1;
-			break;
-		case O_REGIONS:
-			regions = optarg;
-			break;
-		case O_LANG:
-			lang = optarg;
-			break;
-		case O_DATA_DIR:
-			data_dir = optarg;
-			break;
-		case O_CONFIG:
-			config_file = optarg;
-			break;
-		case O_SIMPLE:
-			cli->simple = true;
-			break;
-		case O_FOLLOW:
-			cli->follow = true;
-			break;
-		case O_DOC:
-			cli->doc = true;
-			break;
-		case O_CHECK:
-			cli->check_file = optarg;
-			break;
-		case O_FORMAT:
-			if (strcmp(optarg, "table") && strcmp(optarg, "csv") &&
-			    strcmp(optarg, "jsonl")) {
-				fprintf(stderr,
-					"skred %s: --format must be "
-					"table, csv or jsonl\n",
-					c->name);
-				return SK_EXIT_USAGE;
-			}
-			cli->format = optarg;
-			break;
-		case O_FROM:
-		case O_TO: {
-			struct sk_date *d = o == O_FROM ? &cli->from : &cli->to;
-			if (sk_date_parse(optarg, d) != SK_OK) {
-				fprintf(stderr,
-					"skred %s: %s expects a date "
-					"YYYY-MM-DD, got '%s'\n",
-					c->name, argv[optind - 2], optarg);
-				return SK_EXIT_USAGE;
-			}
-			*(o == O_FROM ? &cli->has_from : &cli->has_to) = true;
-			break;
-		}
-		case O_SET:
-			if (n_sets == sizeof sets / sizeof sets[0] ||
-			    !strchr(optarg, '=')) {
-				fprintf(stderr,
-					"skred %s: --set expects "
-					"KEY=VALUE\n",
-					c->name);
-				return SK_EXIT_USAGE;
-			}
-			sets[n_sets++] = optarg;
-			break;
-		case O_MODE:
-			if (strcmp(optarg, "missing") &&
-			    strcmp(optarg, "failed") && strcmp(optarg, "all")) {
-				fprintf(stderr,
-					"skred %s: --mode must be "
-					"missing, failed or all\n",
-					c->name);
-				return SK_EXIT_USAGE;
-			}
-			cli->mode = optarg;
-			break;
-		case O_DRY_RUN:
-			cli->dry_run = true;
-			break;
-		case O_STATE:
-			if (sk_run_state_parse(optarg) < 0) {
-				fprintf(stderr,
-					"skred %s: --state must be "
-					"queued, running, success, "
-					"failed, up_for_retry or "
-					"skipped\n",
-					c->name);
-				return SK_EXIT_USAGE;
-			}
-			cli->state = optarg;
-			break;
-		case O_BATCH:
-		case O_MAX:
-		case O_LIMIT:
-		case O_CONCURRENCY:
-		case O_OFFSET: {
-			int64_t v;
-			if (!parse_count(optarg, &v)) {
-				fprintf(stderr,
-					"skred %s: %s expects a "
-					"non-negative number\n",
-					c->name, argv[optind - 2]);
-				return SK_EXIT_USAGE;
-			}
-			if (o == O_CONCURRENCY)
-				cli->concurrency_set = true;
-			*(o == O_BATCH         ? &cli->batch_size
-			  : o == O_MAX         ? &cli->max_messages
-			  : o == O_LIMIT       ? &cli->limit
-			  : o == O_CONCURRENCY ? &cli->concurrency
-					       : &cli->offset) = v;
-			break;
-		}
-		}
+		int rc = read_flag(c, f, optarg, cli);
+		if (rc >= 0)
+			return rc;
 	}
 	if (optind < argc && !(c->opts & OPT_ARGS)) {
 		fprintf(stderr, "skred %s: unexpected argument '%s'\n", c->name,
@@ -570,12 +522,6 @@ static int parse(const struct sk_cmd *c, int argc, char **argv,
 		fprintf(stderr, "skred %s: --from is after --to\n", c->name);
 		return SK_EXIT_USAGE;
 	}
-	cli->config_file = config_file;
-	cli->opt_regions = regions;
-	cli->opt_lang = lang;
-	cli->opt_data_dir = data_dir;
-	memcpy(cli->sets, sets, n_sets * sizeof sets[0]);
-	cli->n_sets = n_sets;
 	if (cli->check_file)
 		return -1; /* `config --check` builds its own */
 	if (sk_cli_build_config(cli, &cli->cfg, &err) != SK_OK)
