@@ -325,9 +325,9 @@ static int tally(const struct sk_run *r, void *ud)
 	return 0;
 }
 
-static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
+/* /metrics sections, each appending to b (its failure sticks). */
+static void metrics_ledger(struct sk_web *w, struct sk_buf *b)
 {
-	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
 	struct sk_error err = {0};
 	struct run_tally t = {0};
 	pthread_mutex_lock(&w->lock);
@@ -338,63 +338,75 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	pthread_mutex_unlock(&w->lock);
 	/* 0 while a PostgreSQL ledger's server cannot be reached (the
 	 * counts below are then zero, not the ledger's). */
-	sk_buf_printf(&b,
+	sk_buf_printf(b,
 		      "# HELP skred_ledger_up Whether the run ledger "
 		      "answered this scrape.\n"
 		      "# TYPE skred_ledger_up gauge\n"
 		      "skred_ledger_up %d\n",
 		      lrc == SK_OK);
-	sk_buf_puts(&b, "# HELP skred_runs Runs in the ledger by state.\n"
-			"# TYPE skred_runs gauge\n");
+	sk_buf_puts(b, "# HELP skred_runs Runs in the ledger by state.\n"
+		       "# TYPE skred_runs gauge\n");
 	for (int s = 0; s < SK_RUN__COUNT; s++)
-		sk_buf_printf(&b, "skred_runs{state=\"%s\"} %lld\n",
+		sk_buf_printf(b, "skred_runs{state=\"%s\"} %lld\n",
 			      sk_run_state_name((enum sk_run_state)s),
 			      (long long)t.by_state[s]);
-	sk_buf_puts(&b, "# HELP skred_last_success_timestamp_seconds End of "
-			"the last successful run per job.\n"
-			"# TYPE skred_last_success_timestamp_seconds gauge\n");
+	sk_buf_puts(b, "# HELP skred_last_success_timestamp_seconds End of "
+		       "the last successful run per job.\n"
+		       "# TYPE skred_last_success_timestamp_seconds gauge\n");
 	for (size_t j = 0; j < t.n_jobs; j++)
-		sk_buf_printf(&b,
+		sk_buf_printf(b,
 			      "skred_last_success_timestamp_seconds{job=\"%s\"}"
-			      " "
-			      "%.3f\n",
+			      " %.3f\n",
 			      t.jobs[j], (double)t.last_ok[j] / 1000.0);
+}
+
+static void metrics_job(struct sk_buf *b)
+{
 	struct sk_job_totals jt;
 	sk_job_totals_get(&jt);
-	sk_buf_printf(&b,
-		      "# TYPE skred_fetch_warnings_total counter\n"
-		      "skred_fetch_warnings_total %lld\n"
-		      "# TYPE skred_fetch_requests_total counter\n"
-		      "skred_fetch_requests_total %lld\n"
-		      "# TYPE skred_fetch_retries_total counter\n"
-		      "skred_fetch_retries_total %lld\n"
-		      "# TYPE skred_fetch_failed_chunks_total counter\n"
-		      "skred_fetch_failed_chunks_total %lld\n"
-		      "# TYPE skred_fetch_seconds_total counter\n"
-		      "skred_fetch_seconds_total %.3f\n"
-		      "# TYPE skred_process_messages_total counter\n"
-		      "skred_process_messages_total %lld\n"
-		      "# TYPE skred_process_stored_total counter\n"
-		      "skred_process_stored_total %lld\n"
-		      "# TYPE skred_dead_letters_total counter\n"
-		      "skred_dead_letters_total %lld\n"
-		      "# TYPE skred_process_seconds_total counter\n"
-		      "skred_process_seconds_total %.3f\n"
-		      "# TYPE skred_store_errors_total counter\n"
-		      "skred_store_errors_total %lld\n",
-		      (long long)jt.fetch_warnings,
-		      (long long)jt.fetch_requests, (long long)jt.fetch_retries,
-		      (long long)jt.fetch_failed_chunks,
-		      (double)jt.fetch_ms / 1000.0,
-		      (long long)jt.process_messages,
-		      (long long)jt.process_stored,
-		      (long long)jt.process_dead_lettered,
-		      (double)jt.process_ms / 1000.0,
-		      (long long)jt.store_errors);
-	sk_buf_puts(&b,
-		    "# HELP skred_backend_up 1 while the backend answers, 0 "
-		    "during an outage (last seen by this process).\n"
-		    "# TYPE skred_backend_up gauge\n");
+	const struct {
+		const char *name;
+		int64_t v;
+		bool ms; /* shown in seconds */
+	} counts[] = {
+		{"fetch_warnings", jt.fetch_warnings, false},
+		{"fetch_requests", jt.fetch_requests, false},
+		{"fetch_retries", jt.fetch_retries, false},
+		{"fetch_failed_chunks", jt.fetch_failed_chunks, false},
+		{"fetch_seconds", jt.fetch_ms, true},
+		{"process_messages", jt.process_messages, false},
+		{"process_stored", jt.process_stored, false},
+		{"dead_letters", jt.process_dead_lettered, false},
+		{"process_seconds", jt.process_ms, true},
+		{"store_errors", jt.store_errors, false},
+	};
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		const char *n = counts[i].name;
+		sk_buf_printf(b,
+			      "# TYPE skred_%s_total counter\nskred_%s_total ",
+			      n, n);
+		if (counts[i].ms)
+			sk_buf_printf(b, "%.3f\n",
+				      (double)counts[i].v / 1000.0);
+		else
+			sk_buf_printf(b, "%lld\n", (long long)counts[i].v);
+	}
+}
+
+/* One family per backend counter: up, outages, retries. */
+static void metrics_backends(struct sk_web *w, struct sk_buf *b)
+{
+	static const struct {
+		const char *name, *help, *type;
+	} fams[] = {
+		{"skred_backend_up",
+		 "1 while the backend answers, 0 during an outage (last seen "
+		 "by this process).",
+		 "gauge"},
+		{"skred_backend_outages_total", "Outages seen.", "counter"},
+		{"skred_backend_outage_retries_total",
+		 "Retries made while waiting out outages.", "counter"},
+	};
 	struct sk_job_health hs[SK_JOB__BACKENDS];
 	for (int i = 0; i < SK_JOB__BACKENDS; i++) {
 		sk_job_health_get((enum sk_job_backend)i, &hs[i]);
@@ -404,63 +416,54 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		if (!hs[i].type[0])
 			snprintf(hs[i].type, sizeof hs[i].type, "%s",
 				 cfgd ? cfgd : "");
-		if (hs[i].type[0])
-			sk_buf_printf(&b,
-				      "skred_backend_up{backend=\"%s\","
-				      "role=\"%s\"} %d\n",
-				      hs[i].type,
-				      sk_job_backend_name(
-					      (enum sk_job_backend)i),
-				      !hs[i].down);
 	}
-	sk_buf_puts(&b, "# HELP skred_backend_outages_total Outages seen.\n"
-			"# TYPE skred_backend_outages_total counter\n");
-	for (int i = 0; i < SK_JOB__BACKENDS; i++)
-		if (hs[i].type[0])
-			sk_buf_printf(&b,
-				      "skred_backend_outages_total{backend="
-				      "\"%s\",role=\"%s\"} %lld\n",
-				      hs[i].type,
-				      sk_job_backend_name(
-					      (enum sk_job_backend)i),
-				      (long long)hs[i].outages);
-	sk_buf_puts(&b, "# HELP skred_backend_outage_retries_total Retries "
-			"made while waiting out outages.\n"
-			"# TYPE skred_backend_outage_retries_total counter\n");
-	for (int i = 0; i < SK_JOB__BACKENDS; i++)
-		if (hs[i].type[0])
-			sk_buf_printf(&b,
-				      "skred_backend_outage_retries_total{"
-				      "backend=\"%s\",role=\"%s\"} "
-				      "%lld\n",
-				      hs[i].type,
-				      sk_job_backend_name(
-					      (enum sk_job_backend)i),
-				      (long long)hs[i].retries);
+	for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++) {
+		sk_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name,
+			      fams[f].help, fams[f].name, fams[f].type);
+		for (int i = 0; i < SK_JOB__BACKENDS; i++) {
+			if (!hs[i].type[0])
+				continue;
+			long long v = f == 0   ? !hs[i].down
+				      : f == 1 ? (long long)hs[i].outages
+					       : (long long)hs[i].retries;
+			sk_buf_printf(
+				b, "%s{backend=\"%s\",role=\"%s\"} %lld\n",
+				fams[f].name, hs[i].type,
+				sk_job_backend_name((enum sk_job_backend)i), v);
+		}
+	}
+}
+
+static void metrics_bus(struct sk_web *w, struct sk_buf *b)
+{
+	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
-	if (sk_web_bus_take(w, &bus, &err) == SK_OK) {
-		const char *group = w->env.job->group;
-		const char *raw = w->env.job->topic_raw;
-		struct sk_bus_lag *l = NULL;
-		size_t n = 0;
-		sk_buf_puts(&b,
-			    "# HELP skred_bus_lag Messages of the raw topic "
-			    "the processor group has not committed.\n"
-			    "# TYPE skred_bus_lag gauge\n");
-		bool ok = sk_bus_lag(bus, group, raw, &l, &n, &err) == SK_OK;
-		for (size_t i = 0; ok && i < n; i++)
-			sk_buf_printf(&b,
-				      "skred_bus_lag{topic=\"%s\","
-				      "partition=\"%d\"} %lld\n",
-				      raw, l[i].partition, (long long)l[i].lag);
-		free(l);
-		sk_web_bus_give(w, bus, ok);
-	}
-	sk_buf_puts(&b, "# HELP skred_http_requests_total HTTP responses "
-			"by code.\n# TYPE skred_http_requests_total counter\n");
+	if (sk_web_bus_take(w, &bus, &err) != SK_OK)
+		return;
+	const char *group = w->env.job->group;
+	const char *raw = w->env.job->topic_raw;
+	struct sk_bus_lag *l = NULL;
+	size_t n = 0;
+	sk_buf_puts(b, "# HELP skred_bus_lag Messages of the raw topic "
+		       "the processor group has not committed.\n"
+		       "# TYPE skred_bus_lag gauge\n");
+	bool ok = sk_bus_lag(bus, group, raw, &l, &n, &err) == SK_OK;
+	for (size_t i = 0; ok && i < n; i++)
+		sk_buf_printf(b,
+			      "skred_bus_lag{topic=\"%s\","
+			      "partition=\"%d\"} %lld\n",
+			      raw, l[i].partition, (long long)l[i].lag);
+	free(l);
+	sk_web_bus_give(w, bus, ok);
+}
+
+static void metrics_http(struct sk_web *w, struct sk_buf *b)
+{
+	sk_buf_puts(b, "# HELP skred_http_requests_total HTTP responses "
+		       "by code.\n# TYPE skred_http_requests_total counter\n");
 	for (unsigned code = 100; code < 600; code++)
 		if (http_by_code[code] || code == 200)
-			sk_buf_printf(&b,
+			sk_buf_printf(b,
 				      "skred_http_requests_total{code=\"%u\"} "
 				      "%lld\n",
 				      code, (long long)http_by_code[code]);
@@ -470,7 +473,7 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		open++;
 	int64_t slow = w->slow_closed;
 	pthread_mutex_unlock(&w->conn_lock);
-	sk_buf_printf(&b,
+	sk_buf_printf(b,
 		      "# HELP skred_http_connections Open HTTP "
 		      "connections.\n# TYPE skred_http_connections gauge\n"
 		      "skred_http_connections %zu\n"
@@ -480,6 +483,16 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 		      "# TYPE skred_http_slow_closed_total counter\n"
 		      "skred_http_slow_closed_total %lld\n",
 		      open, (long long)slow);
+}
+
+static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
+	metrics_ledger(w, &b);
+	metrics_job(&b);
+	metrics_backends(w, &b);
+	metrics_bus(w, &b);
+	metrics_http(w, &b);
 	if (sk_buf_finish(&b) != SK_OK) {
 		sk_buf_free(&b);
 		return sk_web_reply_error(c, 500,
