@@ -67,16 +67,6 @@ static void keep_restart_key(const struct sk_cfg_def *def, const char *value,
 		x->keys[x->n++] = def->key;
 }
 
-static int no_schedule(const char *job, const char *cron, int64_t next_ms,
-		       void *ud)
-{
-	(void)job;
-	(void)cron;
-	(void)next_ms;
-	(void)ud;
-	return 0;
-}
-
 /* What the web server is given from its configuration: its own struct and
  * the other modules' values it shows or uses (sk_web_env). NULL cfg: a
  * zeroed env (sk_web_reload of no server ignores it). */
@@ -110,7 +100,7 @@ static sk_err_t reload(void *ud, struct sk_config **cfg, struct sk_error *err)
 	    (s->web && sk_cli_build_config(s->cli, &web_cfg, err) != SK_OK))
 		goto fail;
 	/* A bad schedule is refused here, before the web server shows it. */
-	if (sk_sched_schedules(fresh, 0, no_schedule, NULL, err) != SK_OK)
+	if (sk_cli_check_schedules(fresh, err) != SK_OK)
 		goto fail;
 	if (web_cfg) {
 		x.fresh = web_cfg;

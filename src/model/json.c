@@ -776,11 +776,13 @@ static bool depth_ok(const json_t *j, int level, int max)
 }
 
 /* Parse text (at most limit bytes) as one JSON object no deeper than
- * SK_LIMIT_JSON_DEPTH, named what in errors; *root owned by the caller. */
+ * SK_LIMIT_JSON_DEPTH, named what in errors, and make the empty record it
+ * fills: *root and *w owned by the caller (both NULL on error). */
 static sk_err_t load_object(const char *text, size_t len, size_t limit,
 			    const char *what, json_t **root,
-			    struct sk_error *err)
+			    struct sk_warning **w, struct sk_error *err)
 {
+	*w = NULL;
 	sk_err_t rc = load(text, len, limit, what, false, root, err);
 	if (rc != SK_OK)
 		return rc;
@@ -792,6 +794,8 @@ static sk_err_t load_object(const char *text, size_t len, size_t limit,
 		rc = sk_error_set(err, SK_ERR_PARSE, false,
 				  "%s JSON nests deeper than %d levels", what,
 				  SK_LIMIT_JSON_DEPTH);
+	if (rc == SK_OK && !(*w = sk_warning_new()))
+		rc = nomem(err);
 	if (rc != SK_OK) {
 		json_decref(*root);
 		*root = NULL;
@@ -808,15 +812,10 @@ sk_err_t sk_model_warning_parse(const char *json, size_t len,
 	sk_err_t rc;
 
 	*out = NULL;
-	rc = load_object(json, len, SK_LIMIT_WARNING_JSON, "warning", &root,
+	rc = load_object(json, len, SK_LIMIT_WARNING_JSON, "warning", &root, &w,
 			 err);
 	if (rc != SK_OK)
 		return rc;
-	w = sk_warning_new();
-	if (!w) {
-		rc = nomem(err);
-		goto fail;
-	}
 	struct sk_parse ps = {w, err};
 	rc = map_rows(&ps, root, &sk_model_warning_table, w, "", top_rows);
 	if (rc != SK_OK)
@@ -1084,15 +1083,10 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 	json_t *root = NULL;
 	struct sk_warning *w = NULL;
 	*out = NULL;
-	sk_err_t rc = load_object(json, len, SK_LIMIT_TEXT, "record", &root,
+	sk_err_t rc = load_object(json, len, SK_LIMIT_TEXT, "record", &root, &w,
 				  err);
 	if (rc != SK_OK)
 		return rc;
-	w = sk_warning_new();
-	if (!w) {
-		rc = nomem(err);
-		goto fail;
-	}
 	rc = own_rows(err, root, &sk_model_warning_table, w, "", false);
 	if (rc != SK_OK)
 		goto fail;
