@@ -1,6 +1,7 @@
 /*
- * cmd.h - the subcommands: each parses its flags, builds objects from the
- * configuration and calls job/ (later sched/ and web/).
+ * cmd.h - the subcommands: main.c reads the flags (one table) and builds the
+ * configuration; each subcommand builds its objects from it and calls job/,
+ * sched/ or web/.
  */
 #ifndef SK_CMD_H
 #define SK_CMD_H

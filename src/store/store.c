@@ -1,6 +1,6 @@
 /*
- * store.c - the warehouse registry: finds a backend by name and opens the
- * one named by config key "store"; the one content hash and the one write
+ * store.c - the warehouse's backend registry (opens the one named by config
+ * key "store"), the one content hash and the one write
  * decision (inserted / updated / unchanged / stale), made here for every
  * backend, which only reads the current row, writes rows and revisions and
  * reports. Also the store module's configuration table.
