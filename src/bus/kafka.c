@@ -55,6 +55,8 @@ struct kbus {
 	char **props; /* kafka.* pass-through: name, value, ..., NULL */
 	rd_kafka_t *producer;
 	rd_kafka_t *consumer;
+	rd_kafka_queue_t *commit_q; /* commit results, matched by commit_seq */
+	uintptr_t commit_seq;
 	char *group;
 	char *topic;
 	/* assignment of the consumer, with an EOF flag per partition */
@@ -892,6 +894,43 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 	return rc;
 }
 
+/* Commit l and wait at most kafka.request_timeout_ms for the answer.
+ * librdkafka's synchronous commit waits for the group coordinator without
+ * a limit, so a broker outage would hold the batch in hand silently; here
+ * it becomes a retriable error (an outage, logged and retried). A commit
+ * that times out may still land later: its answer is matched by sequence
+ * number and dropped, and committing the same offsets again is harmless. */
+static rd_kafka_resp_err_t commit_wait(struct kbus *kb,
+				       rd_kafka_topic_partition_list_t *l)
+{
+	if (!kb->commit_q && !(kb->commit_q = rd_kafka_queue_new(kb->consumer)))
+		return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+	uintptr_t seq = ++kb->commit_seq;
+	rd_kafka_resp_err_t e = rd_kafka_commit_queue(kb->consumer, l,
+						      kb->commit_q, NULL,
+						      (void *)seq);
+	if (e)
+		return e;
+	int64_t deadline = sk_mono_ms() + timeout_ms(kb);
+	for (;;) {
+		int64_t left = deadline - sk_mono_ms();
+		if (left <= 0)
+			return RD_KAFKA_RESP_ERR__TIMED_OUT;
+		rd_kafka_event_t *ev =
+			rd_kafka_queue_poll(kb->commit_q,
+					    (int)(left < 1000 ? left : 1000));
+		if (!ev)
+			continue;
+		bool ours = rd_kafka_event_type(ev) ==
+				    RD_KAFKA_EVENT_OFFSET_COMMIT &&
+			    (uintptr_t)rd_kafka_event_opaque(ev) == seq;
+		e = rd_kafka_event_error(ev);
+		rd_kafka_event_destroy(ev);
+		if (ours)
+			return e;
+	}
+}
+
 static sk_err_t kafka_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
 			     struct sk_error *err)
 {
@@ -913,9 +952,17 @@ static sk_err_t kafka_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
 		if (m->offset + 1 > p->offset)
 			p->offset = m->offset + 1;
 	}
-	rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(kb->consumer, l, 0)
-				       : RD_KAFKA_RESP_ERR_NO_ERROR;
+	if (!l->cnt) {
+		rd_kafka_topic_partition_list_destroy(l);
+		return SK_OK;
+	}
+	rd_kafka_resp_err_t e = commit_wait(kb, l);
 	rd_kafka_topic_partition_list_destroy(l);
+	if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+		return sk_error_set(err, SK_ERR_BUS, true,
+				    "kafka commit: no answer from the group "
+				    "coordinator within %d ms",
+				    timeout_ms(kb));
 	if (e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
 	    e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
 	    e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
@@ -1075,6 +1122,8 @@ static void kafka_close(struct sk_bus *bus)
 	if (!kb)
 		return;
 	if (kb->consumer) {
+		if (kb->commit_q)
+			rd_kafka_queue_destroy(kb->commit_q);
 		rd_kafka_consumer_close(kb->consumer);
 		rd_kafka_destroy(kb->consumer);
 	}
