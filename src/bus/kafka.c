@@ -55,8 +55,6 @@ struct kbus {
 	char **props; /* kafka.* pass-through: name, value, ..., NULL */
 	rd_kafka_t *producer;
 	rd_kafka_t *consumer;
-	rd_kafka_queue_t *commit_q; /* commit results, matched by commit_seq */
-	uintptr_t commit_seq;
 	char *group;
 	char *topic;
 	/* assignment of the consumer, with an EOF flag per partition */
@@ -73,6 +71,10 @@ struct kbus {
 	rd_kafka_t *dedup_rk; /* side consumer reading dedup ids */
 	bool fatal;
 	char fatal_msg[256];
+	/* Set by the error callback (served in the polling thread) when every
+	 * broker is unreachable; an idle follow poll then checks the brokers
+	 * itself, so an outage with nothing in hand is reported too. */
+	bool brokers_down;
 };
 
 /* ---------------------------------------------------------- plumbing */
@@ -99,6 +101,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		sk_log(SK_LOG_ERROR, "kafka", "fatal: %s", buf);
 		return;
 	}
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		kb->brokers_down = true;
 	sk_log(SK_LOG_WARN, "kafka", "%s: %s",
 	       rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
@@ -824,6 +828,22 @@ static sk_err_t push_message(struct sk_bus_batch *out,
 	return SK_OK;
 }
 
+/* After the error callback saw every broker down: ask for the cluster's
+ * metadata. Unanswered = a retriable error (the caller's outage); answered
+ * = the brokers are back. A consumer that lost its assignment in the
+ * outage reads nothing, so without this it would idle through it silently. */
+static sk_err_t check_brokers(struct kbus *kb, struct sk_error *err)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t e = rd_kafka_metadata(kb->consumer, 0, NULL, &md,
+						  timeout_ms(kb));
+	if (e)
+		return kerr(err, e, "brokers unreachable (metadata)");
+	rd_kafka_metadata_destroy(md);
+	kb->brokers_down = false;
+	return SK_OK;
+}
+
 static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 			   size_t max, int tmo, struct sk_error *err)
 {
@@ -891,44 +911,9 @@ static sk_err_t kafka_poll(struct sk_bus *bus, struct sk_bus_batch *out,
 			break;
 	}
 	kb->building = NULL;
+	if (rc == SK_OK && follow && out->n == start && kb->brokers_down)
+		rc = check_brokers(kb, err);
 	return rc;
-}
-
-/* Commit l and wait at most kafka.request_timeout_ms for the answer.
- * librdkafka's synchronous commit waits for the group coordinator without
- * a limit, so a broker outage would hold the batch in hand silently; here
- * it becomes a retriable error (an outage, logged and retried). A commit
- * that times out may still land later: its answer is matched by sequence
- * number and dropped, and committing the same offsets again is harmless. */
-static rd_kafka_resp_err_t commit_wait(struct kbus *kb,
-				       rd_kafka_topic_partition_list_t *l)
-{
-	if (!kb->commit_q && !(kb->commit_q = rd_kafka_queue_new(kb->consumer)))
-		return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
-	uintptr_t seq = ++kb->commit_seq;
-	rd_kafka_resp_err_t e = rd_kafka_commit_queue(kb->consumer, l,
-						      kb->commit_q, NULL,
-						      (void *)seq);
-	if (e)
-		return e;
-	int64_t deadline = sk_mono_ms() + timeout_ms(kb);
-	for (;;) {
-		int64_t left = deadline - sk_mono_ms();
-		if (left <= 0)
-			return RD_KAFKA_RESP_ERR__TIMED_OUT;
-		rd_kafka_event_t *ev =
-			rd_kafka_queue_poll(kb->commit_q,
-					    (int)(left < 1000 ? left : 1000));
-		if (!ev)
-			continue;
-		bool ours = rd_kafka_event_type(ev) ==
-				    RD_KAFKA_EVENT_OFFSET_COMMIT &&
-			    (uintptr_t)rd_kafka_event_opaque(ev) == seq;
-		e = rd_kafka_event_error(ev);
-		rd_kafka_event_destroy(ev);
-		if (ours)
-			return e;
-	}
 }
 
 static sk_err_t kafka_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
@@ -952,17 +937,11 @@ static sk_err_t kafka_commit(struct sk_bus *bus, const struct sk_bus_batch *b,
 		if (m->offset + 1 > p->offset)
 			p->offset = m->offset + 1;
 	}
-	if (!l->cnt) {
-		rd_kafka_topic_partition_list_destroy(l);
-		return SK_OK;
-	}
-	rd_kafka_resp_err_t e = commit_wait(kb, l);
+	rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(kb->consumer, l, 0)
+				       : RD_KAFKA_RESP_ERR_NO_ERROR;
+	for (int i = 0; i < l->cnt && !e; i++)
+		e = l->elems[i].err; /* a partition's own failure */
 	rd_kafka_topic_partition_list_destroy(l);
-	if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
-		return sk_error_set(err, SK_ERR_BUS, true,
-				    "kafka commit: no answer from the group "
-				    "coordinator within %d ms",
-				    timeout_ms(kb));
 	if (e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
 	    e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
 	    e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
@@ -1122,8 +1101,6 @@ static void kafka_close(struct sk_bus *bus)
 	if (!kb)
 		return;
 	if (kb->consumer) {
-		if (kb->commit_q)
-			rd_kafka_queue_destroy(kb->commit_q);
 		rd_kafka_consumer_close(kb->consumer);
 		rd_kafka_destroy(kb->consumer);
 	}
