@@ -80,7 +80,7 @@ set_tests_properties(lint.checksrc lint.checksrc_selftest PROPERTIES
   LABELS lint TIMEOUT 300 ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 
 # Allocation-failure injection for the parsers (tests/alloc/): skred's
-# allocations (jansson's included) go through a counting allocator (--wrap),
+# allocations (the JSON scanner's included) go through a counting allocator (--wrap),
 # the Nth one fails; over the fuzz corpora and the samples of tests/data/.
 add_executable(test_alloc_fail ${CMAKE_SOURCE_DIR}/tests/alloc/test_alloc_fail.c)
 target_include_directories(test_alloc_fail PRIVATE ${CMAKE_SOURCE_DIR}/tests)
