@@ -151,6 +151,30 @@ static bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/* The first byte at or after p that is not plain, or len. Eight bytes at
+ * a time: a word is flagged where a byte is '"', '\\', < 0x20 or >= 0x80
+ * (the lowest flag is exact; higher ones may be false, and the byte loop
+ * after the word looks again). */
+static size_t skip_plain(const unsigned char *x, size_t p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	while (p + 8 <= len) {
+		uint64_t w, q, b;
+		memcpy(&w, x + p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		uint64_t m = (w & high) | ((w - ones * 0x20) & ~w & high) |
+			     ((q - ones) & ~q & high) |
+			     ((b - ones) & ~b & high);
+		if (m)
+			break;
+		p += 8;
+	}
+	while (p < len && plain(x[p]))
+		p++;
+	return p;
+}
+
 /* A string at s->p (its opening quote): validated; t gets its span. */
 static sk_err_t scan_string(struct sk_jscan *s, struct sk_jtok *t)
 {
@@ -160,8 +184,7 @@ static sk_err_t scan_string(struct sk_jscan *s, struct sk_jtok *t)
 	t->type = SK_JSTR;
 	t->pos = (uint32_t)p;
 	for (;;) {
-		while (p < len && plain(x[p]))
-			p++;
+		p = skip_plain(x, p, len);
 		if (p >= len) {
 			s->p = p;
 			return sk_model_jscan_fail(s, "premature end of input "

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -476,6 +477,41 @@ struct sk_parse {
 	const struct sk_jscan *d; /* the warning's tape */
 };
 
+/* dst (PATH_MAX_LEN bytes) <- a b [idx] tail (no "[idx]" when idx < 0),
+ * cut to fit as snprintf would: the paths of error messages, built for
+ * every list element on the way, so without printf's cost. */
+static void path_cat(char *dst, const char *a, const char *b, long idx,
+		     const char *tail)
+{
+	char num[24];
+	size_t o = 0, nn = 0;
+	const char *parts[5] = {a, b, NULL, NULL, tail};
+	if (idx >= 0) {
+		char rev[24];
+		size_t r = 0;
+		unsigned long v = (unsigned long)idx;
+		do
+			rev[r++] = (char)('0' + v % 10);
+		while ((v /= 10) && r < sizeof rev);
+		num[nn++] = '[';
+		while (r)
+			num[nn++] = rev[--r];
+		num[nn++] = ']';
+		num[nn] = '\0';
+		parts[2] = num;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		if (!parts[i])
+			continue;
+		size_t n = strlen(parts[i]);
+		if (n > PATH_MAX_LEN - 1 - o)
+			n = PATH_MAX_LEN - 1 - o;
+		memcpy(dst + o, parts[i], n);
+		o += n;
+	}
+	dst[o] = '\0';
+}
+
 /* Which rows of a table one JSON object fills: those whose flags masked
  * with mask equal want. */
 struct rows_sel {
@@ -524,7 +560,7 @@ static sk_err_t map_element(struct sk_parse *ps, size_t el,
 	if (jtype(ps->d, el) != SK_JOBJ)
 		return type_error(ps->err, "", elpath, "object",
 				  jtype(ps->d, el));
-	snprintf(path, sizeof path, "%s.", elpath);
+	path_cat(path, elpath, "", -1, ".");
 	return map_rows(ps, el, t, rec, path, sel);
 }
 
@@ -544,7 +580,7 @@ static sk_err_t map_list(struct sk_parse *ps, size_t v,
 		return nomem(ps->err);
 	size_t el = v + 1;
 	for (size_t i = 0; i < count; i++, el = arr_next(ps->d, el)) {
-		snprintf(elpath, sizeof elpath, "%s%s[%zu]", path, f->api, i);
+		path_cat(elpath, path, f->api, (long)i, "");
 		rc = map_element(ps, el, f->child,
 				 sk_model_field_list_child(f, base, i), elpath,
 				 all);
@@ -598,13 +634,13 @@ static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 	size_t nouter = 0, total = 0, k = 0;
 	void *tmp = NULL;
 
-	snprintf(name, sizeof name, "%s%s", path, f->api);
+	path_cat(name, path, f->api, -1, "");
 	sk_err_t rc = array_count(ps, outer, "", name, SIZE_MAX, &nouter);
 	if (rc != SK_OK)
 		return rc;
 	size_t el = outer + 1;
 	for (size_t i = 0; i < nouter; i++, el = arr_next(d, el)) {
-		snprintf(elpath, sizeof elpath, "%s[%zu]", name, i);
+		path_cat(elpath, name, "", (long)i, "");
 		if (jtype(d, el) != SK_JOBJ)
 			return type_error(ps->err, "", elpath, "object",
 					  jtype(d, el));
@@ -612,7 +648,7 @@ static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 		if (subs == NONE || jtype(d, subs) == SK_JNULL)
 			continue;
 		if (jtype(d, subs) != SK_JARR) {
-			snprintf(subpath, sizeof subpath, "%s.", elpath);
+			path_cat(subpath, elpath, "", -1, ".");
 			return type_error(ps->err, subpath, key, "array",
 					  jtype(d, subs));
 		}
@@ -638,14 +674,13 @@ static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 		if (!nsub)
 			continue;
 		sk_model_record_init(ct, tmp);
-		snprintf(elpath, sizeof elpath, "%s[%zu].", name, i);
+		path_cat(elpath, name, "", (long)i, ".");
 		rc = map_rows(ps, el, ct, tmp, elpath, outer_rows);
 		size_t sub = subs + 1;
 		for (size_t j = 0; rc == SK_OK && j < nsub;
 		     j++, k++, sub = arr_next(d, sub)) {
 			void *rec = sk_model_field_list_child(f, base, k);
-			snprintf(subpath, sizeof subpath, "%s%s[%zu]", elpath,
-				 key, j);
+			path_cat(subpath, elpath, key, (long)j, "");
 			rc = map_element(ps, sub, ct, rec, subpath, inner_rows);
 			if (rc == SK_OK)
 				rc = copy_outer(ct, tmp, rec, ps->err);
@@ -749,7 +784,7 @@ static sk_err_t map_value(struct sk_parse *ps, size_t v,
 		if (ty != SK_JOBJ)
 			return type_error(err, path, f->api, "object", ty);
 		sk_model_field_set_int(f, base, 1);
-		snprintf(text, sizeof text, "%s%s.", path, f->api);
+		path_cat(text, path, f->api, -1, ".");
 		return map_rows(ps, v, t, base, text, group_rows);
 	case SK_FIELD_LIST:
 		return f->child->api_nested
@@ -772,11 +807,88 @@ struct row_index {
 	unsigned top;
 };
 
+/* Per table, its rows by API key: an open-addressed hash of the keys (the
+ * first row with each key) and the chain of rows sharing a key (the
+ * weather values' "Id" and "Name"). Built once, read-only after. */
+#define HASH_SLOTS 128 /* a power of 2, over twice the widest table */
+#define HASH_ROWS 96
+struct key_hash {
+	const struct sk_table *t;
+	uint8_t slot[HASH_SLOTS]; /* row index + 1; 0 empty */
+	uint8_t next[HASH_ROWS];  /* next row with the same key, + 1 */
+	uint8_t len[HASH_ROWS];   /* strlen of the row's key */
+};
+static struct key_hash key_hashes[4];
+static size_t n_key_hashes;
+static pthread_once_t key_hash_once = PTHREAD_ONCE_INIT;
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static void key_hash_build(void)
+{
+	size_t nt;
+	const struct sk_table *const *ts = sk_model_tables(&nt);
+	for (size_t k = 0; k < nt && k < NFIELDS(key_hashes); k++) {
+		struct key_hash *kh = &key_hashes[n_key_hashes++];
+		const struct sk_table *t = ts[k];
+		kh->t = t;
+		for (size_t i = 0; i < t->n_rows && i < HASH_ROWS; i++) {
+			const char *api = t->rows[i].api;
+			if (!api)
+				continue;
+			kh->len[i] = (uint8_t)strlen(api);
+			uint32_t h = hash_bytes(api, kh->len[i]) &
+				     (HASH_SLOTS - 1);
+			while (kh->slot[h] &&
+			       strcmp(t->rows[kh->slot[h] - 1].api, api) != 0)
+				h = (h + 1) & (HASH_SLOTS - 1);
+			if (!kh->slot[h]) {
+				kh->slot[h] = (uint8_t)(i + 1);
+				continue;
+			}
+			size_t r = kh->slot[h] - 1u;
+			while (kh->next[r])
+				r = kh->next[r] - 1u;
+			kh->next[r] = (uint8_t)(i + 1);
+		}
+	}
+}
+
+static const struct key_hash *key_hash_of(const struct sk_table *t)
+{
+	pthread_once(&key_hash_once, key_hash_build);
+	for (size_t i = 0; i < n_key_hashes; i++)
+		if (key_hashes[i].t == t)
+			return &key_hashes[i];
+	return NULL;
+}
+
+/* The first row of kh whose API key is the n bytes at key, + 1; 0 when
+ * none. */
+static size_t key_hash_find(const struct key_hash *kh, const char *key,
+			    size_t n)
+{
+	uint32_t h = hash_bytes(key, n) & (HASH_SLOTS - 1);
+	while (kh->slot[h]) {
+		size_t r = kh->slot[h] - 1u;
+		if (kh->len[r] == n && memcmp(kh->t->rows[r].api, key, n) == 0)
+			return r + 1;
+		h = (h + 1) & (HASH_SLOTS - 1);
+	}
+	return 0;
+}
+
 static void index_rows(const struct sk_jscan *d, size_t obj,
 		       const struct sk_table *t, struct rows_sel sel,
 		       struct row_index *ix)
 {
-	size_t klen[MAX_POS + 1];
+	const struct key_hash *kh = key_hash_of(t);
 	ix->top = 0;
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct sk_field *f = &t->rows[i];
@@ -789,19 +901,27 @@ static void index_rows(const struct sk_jscan *d, size_t obj,
 			ix->row[ix->top] = NULL;
 			ix->val[ix->top] = NONE;
 		}
-		if (ix->row[pos])
-			continue; /* the first row at pos, as row_at */
-		ix->row[pos] = f;
-		klen[pos] = strlen(f->api);
+		if (!ix->row[pos])
+			ix->row[pos] = f; /* the first row at pos, as row_at */
 	}
 	size_t k = obj + 1;
 	for (uint32_t m = 0; m < tk(d, obj)->n; m++) {
 		const struct sk_jtok *key = tk(d, k);
-		for (unsigned pos = 1; pos <= ix->top; pos++) {
-			const struct sk_field *f = ix->row[pos];
-			if (f && (key->esc || key->n == klen[pos]) &&
-			    sk_model_jstr_eq(d->text, key, f->api, klen[pos]))
-				ix->val[pos] = k + 1;
+		char buf[256];
+		const char *kb = d->text + key->pos;
+		size_t kn = key->n, r = 0;
+		if (key->esc && kn < sizeof buf) {
+			kn = sk_model_jstr_decode(d->text, key, buf);
+			kb = buf;
+		}
+		/* an escaped key of 256+ bytes decodes to 43+: no row's */
+		if (kh && (!key->esc || kb == buf))
+			r = key_hash_find(kh, kb, kn);
+		for (; r; r = kh->next[r - 1]) {
+			const struct sk_field *f = &t->rows[r - 1];
+			if (f->json_pos && f->json_pos <= ix->top &&
+			    ix->row[f->json_pos] == f)
+				ix->val[f->json_pos] = k + 1;
 		}
 		k = tk(d, k + 1)->end;
 	}
