@@ -92,3 +92,9 @@ set_tests_properties(unit.test_alloc_fail PROPERTIES LABELS unit TIMEOUT 600
   ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 # Its own malloc/free pairs must stay calls (gcc may elide unused ones).
 target_compile_options(test_alloc_fail PRIVATE -fno-builtin)
+
+# The JSON scanner's differential test links jansson, the parser model/ used
+# before (tests/unit/test_jscan.c).
+if(TARGET test_jscan)
+  target_link_libraries(test_jscan PRIVATE PkgConfig::JANSSON)
+endif()
