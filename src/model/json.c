@@ -802,7 +802,7 @@ static sk_err_t map_value(struct sk_parse *ps, size_t v,
  * members, so a lookup is not a walk of the object per row. */
 #define MAX_POS 64
 struct row_index {
-	const struct sk_field *row[MAX_POS + 1];
+	const struct sk_field *const *row; /* by json_pos, 1..top */
 	size_t val[MAX_POS + 1];
 	unsigned top;
 };
@@ -812,11 +812,23 @@ struct row_index {
  * weather values' "Id" and "Name"). Built once, read-only after. */
 #define HASH_SLOTS 128 /* a power of 2, over twice the widest table */
 #define HASH_ROWS 96
+#define N_SELS 5
+static const struct rows_sel sels[N_SELS] = {
+	{SK_FIELD_IN_GROUP, 0},
+	{SK_FIELD_IN_GROUP, SK_FIELD_IN_GROUP},
+	{0, 0},
+	{SK_FIELD_OUTER, SK_FIELD_OUTER},
+	{SK_FIELD_OUTER, 0},
+};
 struct key_hash {
 	const struct sk_table *t;
 	uint8_t slot[HASH_SLOTS]; /* row index + 1; 0 empty */
 	uint8_t next[HASH_ROWS];  /* next row with the same key, + 1 */
 	uint8_t len[HASH_ROWS];   /* strlen of the row's key */
+	/* per selection the parser uses (sels): its rows by json_pos (the
+	 * first one at a pos, as row_at) and the highest pos */
+	const struct sk_field *bypos[N_SELS][MAX_POS + 1];
+	unsigned top[N_SELS];
 };
 static struct key_hash key_hashes[4];
 static size_t n_key_hashes;
@@ -857,6 +869,18 @@ static void key_hash_build(void)
 				r = kh->next[r] - 1u;
 			kh->next[r] = (uint8_t)(i + 1);
 		}
+		for (size_t k2 = 0; k2 < N_SELS; k2++)
+			for (size_t i = 0; i < t->n_rows; i++) {
+				const struct sk_field *f = &t->rows[i];
+				unsigned pos = f->json_pos;
+				if (!pos || pos > MAX_POS || !f->api ||
+				    (f->flags & sels[k2].mask) != sels[k2].want)
+					continue;
+				if (pos > kh->top[k2])
+					kh->top[k2] = pos;
+				if (!kh->bypos[k2][pos])
+					kh->bypos[k2][pos] = f;
+			}
 	}
 }
 
@@ -889,21 +913,19 @@ static void index_rows(const struct sk_jscan *d, size_t obj,
 		       struct row_index *ix)
 {
 	const struct key_hash *kh = key_hash_of(t);
-	ix->top = 0;
-	for (size_t i = 0; i < t->n_rows; i++) {
-		const struct sk_field *f = &t->rows[i];
-		unsigned pos = f->json_pos;
-		if (!pos || pos > MAX_POS || !f->api ||
-		    (f->flags & sel.mask) != sel.want)
-			continue;
-		while (ix->top < pos) {
-			ix->top++;
-			ix->row[ix->top] = NULL;
-			ix->val[ix->top] = NONE;
-		}
-		if (!ix->row[pos])
-			ix->row[pos] = f; /* the first row at pos, as row_at */
+	size_t which = 0;
+	while (which < N_SELS &&
+	       (sels[which].mask != sel.mask || sels[which].want != sel.want))
+		which++;
+	if (!kh || which == N_SELS) {
+		/* a table or selection the parser does not use */
+		ix->top = 0;
+		return;
 	}
+	ix->top = kh->top[which];
+	ix->row = kh->bypos[which];
+	for (unsigned pos = 1; pos <= ix->top; pos++)
+		ix->val[pos] = NONE;
 	size_t k = obj + 1;
 	for (uint32_t m = 0; m < tk(d, obj)->n; m++) {
 		const struct sk_jtok *key = tk(d, k);
@@ -915,7 +937,7 @@ static void index_rows(const struct sk_jscan *d, size_t obj,
 			kb = buf;
 		}
 		/* an escaped key of 256+ bytes decodes to 43+: no row's */
-		if (kh && (!key->esc || kb == buf))
+		if (!key->esc || kb == buf)
 			r = key_hash_find(kh, kb, kn);
 		for (; r; r = kh->next[r - 1]) {
 			const struct sk_field *f = &t->rows[r - 1];
