@@ -44,40 +44,31 @@ static bool is_ws(unsigned char c)
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-int sk_model_jscan_peek(struct sk_jscan *s)
+/* Skip whitespace; the next byte, or -1 at the end. Inline in the scan
+ * (compact JSON: usually the first byte is it). */
+static inline int peek(struct sk_jscan *s)
 {
+	if (s->p < s->len && (unsigned char)s->text[s->p] > ' ')
+		return (unsigned char)s->text[s->p];
 	while (s->p < s->len && is_ws((unsigned char)s->text[s->p]))
 		s->p++;
 	return s->p < s->len ? (unsigned char)s->text[s->p] : -1;
 }
 
+int sk_model_jscan_peek(struct sk_jscan *s)
+{
+	return peek(s);
+}
+
 /* A new token at the end of the tape (grown when full); its index, or
  * SIZE_MAX when the tape could not grow (s->oom). Validate-only scans
  * never call it. */
-static size_t push(struct sk_jscan *s, int type, size_t pos)
+static size_t grow(struct sk_jscan *s, int type, size_t pos);
+
+static inline size_t push(struct sk_jscan *s, int type, size_t pos)
 {
-	if (s->ntok == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct sk_jtok *t;
-		if (cap > UINT32_MAX / 2) {
-			s->oom = true;
-			return SIZE_MAX;
-		}
-		if (s->heap) {
-			t = realloc(s->tok, cap * sizeof *t);
-		} else {
-			t = malloc(cap * sizeof *t);
-			if (t && s->ntok)
-				memcpy(t, s->tok, s->ntok * sizeof *t);
-		}
-		if (!t) {
-			s->oom = true;
-			return SIZE_MAX;
-		}
-		s->tok = t;
-		s->cap = cap;
-		s->heap = true;
-	}
+	if (s->ntok == s->cap)
+		return grow(s, type, pos);
 	struct sk_jtok *t = &s->tok[s->ntok];
 	t->type = (uint8_t)type;
 	t->esc = 0;
@@ -86,6 +77,32 @@ static size_t push(struct sk_jscan *s, int type, size_t pos)
 	t->v.i = 0;
 	t->end = (uint32_t)(s->ntok + 1);
 	return s->ntok++;
+}
+
+/* push() when the tape is full: move it to the heap, twice the size. */
+static size_t grow(struct sk_jscan *s, int type, size_t pos)
+{
+	size_t cap = s->cap ? 2 * s->cap : 256;
+	struct sk_jtok *t;
+	if (cap > UINT32_MAX / 2) {
+		s->oom = true;
+		return SIZE_MAX;
+	}
+	if (s->heap) {
+		t = realloc(s->tok, cap * sizeof *t);
+	} else {
+		t = malloc(cap * sizeof *t);
+		if (t && s->ntok)
+			memcpy(t, s->tok, s->ntok * sizeof *t);
+	}
+	if (!t) {
+		s->oom = true;
+		return SIZE_MAX;
+	}
+	s->tok = t;
+	s->cap = cap;
+	s->heap = true;
+	return push(s, type, pos);
 }
 
 /* Length of the valid UTF-8 sequence at p (at most avail bytes there), 0
@@ -388,7 +405,7 @@ static sk_err_t scan_array(struct sk_jscan *s, int level, struct sk_jtok *t)
 	sk_err_t rc;
 	s->p++;
 	t->type = SK_JARR;
-	if (sk_model_jscan_peek(s) == ']') {
+	if (peek(s) == ']') {
 		s->p++;
 		return SK_OK;
 	}
@@ -399,7 +416,7 @@ static sk_err_t scan_array(struct sk_jscan *s, int level, struct sk_jtok *t)
 		if (t->n == UINT32_MAX)
 			return sk_model_jscan_fail(s, "too many elements");
 		t->n++;
-		int c = sk_model_jscan_peek(s);
+		int c = peek(s);
 		s->p++;
 		if (c == ']')
 			return SK_OK;
@@ -415,13 +432,13 @@ static sk_err_t scan_object(struct sk_jscan *s, int level, struct sk_jtok *t)
 	sk_err_t rc;
 	s->p++;
 	t->type = SK_JOBJ;
-	if (sk_model_jscan_peek(s) == '}') {
+	if (peek(s) == '}') {
 		s->p++;
 		return SK_OK;
 	}
 	for (;;) {
 		struct sk_jtok key = {0};
-		if (sk_model_jscan_peek(s) != '"')
+		if (peek(s) != '"')
 			return sk_model_jscan_fail(s, "string expected as a "
 						      "key");
 		size_t at = SIZE_MAX;
@@ -431,7 +448,7 @@ static sk_err_t scan_object(struct sk_jscan *s, int level, struct sk_jtok *t)
 		if (rc != SK_OK)
 			return rc;
 		put(s, at, &key);
-		if (sk_model_jscan_peek(s) != ':')
+		if (peek(s) != ':')
 			return sk_model_jscan_fail(s, "':' expected");
 		s->p++;
 		rc = sk_model_jscan_value(s, level + 1, NULL);
@@ -440,7 +457,7 @@ static sk_err_t scan_object(struct sk_jscan *s, int level, struct sk_jtok *t)
 		if (t->n == UINT32_MAX)
 			return sk_model_jscan_fail(s, "too many members");
 		t->n++;
-		int c = sk_model_jscan_peek(s);
+		int c = peek(s);
 		s->p++;
 		if (c == '}')
 			return SK_OK;
@@ -456,7 +473,7 @@ sk_err_t sk_model_jscan_value(struct sk_jscan *s, int level,
 {
 	struct sk_jtok t = {0};
 	sk_err_t rc;
-	int c = sk_model_jscan_peek(s);
+	int c = peek(s);
 	if (level > SK_JSCAN_MAX_DEPTH)
 		return sk_model_jscan_fail(s, "maximum parsing depth reached");
 	if (level > s->max_level)
@@ -511,7 +528,7 @@ sk_err_t sk_model_jscan_doc(struct sk_jscan *s)
 	sk_err_t rc = sk_model_jscan_value(s, 1, NULL);
 	if (rc != SK_OK)
 		return rc;
-	if (sk_model_jscan_peek(s) != -1)
+	if (peek(s) != -1)
 		return sk_model_jscan_fail(s, "end of file expected");
 	return SK_OK;
 }
