@@ -446,5 +446,7 @@ int main(int argc, char **argv)
 		       c[k].name, c[k].what, (double)ndoc / best,
 		       (double)ndoc / med, mb / best, best, med, check);
 	}
+	for (size_t k = 0; k < nc; k++)
+		free(c[k].secs);
 	return 0;
 }
