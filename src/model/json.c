@@ -632,6 +632,12 @@ static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 	const char *key = ct->api_nested;
 	char name[PATH_MAX_LEN], elpath[PATH_MAX_LEN], subpath[PATH_MAX_LEN];
 	size_t nouter = 0, total = 0, k = 0;
+	/* the outer element's own members, copied into each record: on the
+	 * stack when the record fits (it does: sk_weather_value) */
+	union {
+		max_align_t align;
+		char bytes[256];
+	} tmp_space;
 	void *tmp = NULL;
 
 	path_cat(name, path, f->api, -1, "");
@@ -662,7 +668,8 @@ static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 		return SK_OK;
 	if (sk_model_field_list_alloc(f, base, total) != SK_OK)
 		return nomem(ps->err);
-	tmp = malloc(ct->size);
+	tmp = ct->size <= sizeof tmp_space ? (void *)&tmp_space
+					   : malloc(ct->size);
 	if (!tmp)
 		return nomem(ps->err);
 	el = outer + 1;
@@ -689,7 +696,8 @@ static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 		if (rc != SK_OK)
 			break;
 	}
-	free(tmp);
+	if (tmp != (void *)&tmp_space)
+		free(tmp);
 	return rc;
 }
 
