@@ -80,7 +80,7 @@ set_tests_properties(lint.checksrc lint.checksrc_selftest PROPERTIES
   LABELS lint TIMEOUT 300 ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 
 # Allocation-failure injection for the parsers (tests/alloc/): skred's
-# allocations (jansson's included) go through a counting allocator (--wrap),
+# allocations (the JSON scanner's included) go through a counting allocator (--wrap),
 # the Nth one fails; over the fuzz corpora and the samples of tests/data/.
 add_executable(test_alloc_fail ${CMAKE_SOURCE_DIR}/tests/alloc/test_alloc_fail.c)
 target_include_directories(test_alloc_fail PRIVATE ${CMAKE_SOURCE_DIR}/tests)
@@ -92,3 +92,17 @@ set_tests_properties(unit.test_alloc_fail PROPERTIES LABELS unit TIMEOUT 600
   ENVIRONMENT "SKRED_SRC=${CMAKE_SOURCE_DIR}")
 # Its own malloc/free pairs must stay calls (gcc may elide unused ones).
 target_compile_options(test_alloc_fail PRIVATE -fno-builtin)
+
+# The JSON scanner's differential test links jansson, the parser model/ used
+# before (tests/unit/test_jscan.c).
+if(TARGET test_jscan)
+  target_link_libraries(test_jscan PRIVATE PkgConfig::JANSSON)
+endif()
+if(TARGET fuzz_jscan_replay)
+  target_include_directories(fuzz_jscan_replay PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_link_libraries(fuzz_jscan_replay PRIVATE PkgConfig::JANSSON)
+endif()
+if(TARGET fuzz_jscan)
+  target_include_directories(fuzz_jscan PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_link_libraries(fuzz_jscan PRIVATE PkgConfig::JANSSON)
+endif()

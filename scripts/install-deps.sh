@@ -7,6 +7,9 @@ pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev sqlite3 librdkafka-dev libssl-dev libmicrohttpd-dev tzdata curl python3 ca-certificates)
 # The PostgreSQL ledger (src/sched/ledger_pg.c) links libpq.
 pkgs+=(libpq-dev)
+# bench/parse_bench compares model/'s JSON scanner with these parsers
+# (simdjson is C++: g++ comes with build-essential).
+pkgs+=(libcjson-dev libjson-c-dev libsimdjson-dev)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true

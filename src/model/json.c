@@ -3,108 +3,45 @@
  * cutting a response array into one message per warning, parsing one
  * warning into struct sk_warning, and writing a cleaned record as JSON.
  *
- * The only file in skred that includes <jansson.h>. It checks JSON types
- * and the size caps of core.h; it does not validate business rules (that is
- * proc/clean.c) and does no I/O.
+ * JSON is read with model/'s own scanner (jscan.c, model_int.h): the
+ * splitter validates a body in one pass and reads the three key fields of
+ * each element on the way, without a tree; the warning parser scans the
+ * element into a flat tape of tokens (on the stack for a usual warning)
+ * and maps members off it through the field tables. It checks JSON types
+ * and the size caps of core.h; it does not validate business rules (that
+ * is proc/clean.c) and does no I/O.
  */
 #include "model/model.h"
+#include "model/model_int.h"
 
-#include <jansson.h>
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 #define PATH_MAX_LEN 128
+/* No value (a member that is absent). */
+#define NONE SIZE_MAX
+/* Tape tokens on the stack: a Detail warning takes about 300. */
+#define TAPE_STACK 768
 
 /* ------------------------------------------------------------ helpers */
-
-static const char *json_type_name(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-		return "integer";
-	case JSON_REAL:
-		return "real";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "unknown";
-}
 
 static sk_err_t nomem(struct sk_error *err)
 {
 	return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 }
 
-/* jansson allocates through these two, set once before its first use, so
- * that every allocation of a parse goes through this file's malloc/free
- * references: a test linked with -Wl,--wrap=malloc (allocation-failure
- * injection) then fails jansson's allocations too, not only skred's.
- *
- * jansson 2.14 does not survive every failed allocation: its lexer ignores
- * a failure to grow its token buffer (akheron/jansson#362) and then aborts
- * on an assertion (a long number) or reads past the buffer (a long string).
- * So a failed allocation is tried once more before jansson sees NULL, and
- * json_oom remembers it: load() then discards whatever jansson built and
- * reports SK_ERR_NOMEM (jansson itself reports some of its failures as
- * syntax errors, "invalid token", which would dead-letter a valid warning
- * instead of retrying it). When the second try fails too, every further
- * jansson allocation of that parse fails at once (json_latched), which
- * stops a string scan before it reads on from a short buffer; the number
- * case remains jansson's bug. */
-static _Thread_local bool json_oom, json_latched;
-
-static void *json_alloc(size_t n)
+/* The checks before a scan of text (at most limit bytes, named what). */
+static sk_err_t precheck(const char *text, size_t len, size_t limit,
+			 const char *what, bool retriable, struct sk_error *err)
 {
-	if (json_latched)
-		return NULL;
-	void *p = malloc(n);
-	if (p)
-		return p;
-	json_oom = true;
-	p = malloc(n);
-	if (!p)
-		json_latched = true;
-	return p;
-}
-
-static void json_release(void *p)
-{
-	free(p);
-}
-
-static pthread_once_t json_once = PTHREAD_ONCE_INIT;
-
-static void json_setup(void)
-{
-	json_set_alloc_funcs(json_alloc, json_release);
-}
-
-/* Parse text (at most limit bytes) as any JSON value into *root. what
- * names the text in messages. Some of jansson's allocation failures return
- * without filling its error at all (empty text): those are out of memory
- * too. DECODE_ANY: a bare `null` is a valid response body. */
-static sk_err_t load(const char *text, size_t len, size_t limit,
-		     const char *what, bool retriable, json_t **root,
-		     struct sk_error *err)
-{
-	json_error_t jerr;
-	*root = NULL;
 	if (len > limit)
 		return sk_error_set(err, SK_ERR_LIMIT, false,
 				    "%s of %zu bytes exceeds the limit of %zu "
@@ -113,210 +50,296 @@ static sk_err_t load(const char *text, size_t len, size_t limit,
 	if (!text)
 		return sk_error_set(err, SK_ERR_PARSE, retriable,
 				    "%s is missing", what);
-	/* Valid JSON never holds a raw NUL (jansson lets some through). */
+	/* Valid JSON never holds a raw NUL. */
 	const char *nul = memchr(text, '\0', len);
 	if (nul)
 		return sk_error_set(err, SK_ERR_PARSE, retriable,
 				    "%s is not valid JSON: NUL byte at offset "
 				    "%zu",
 				    what, (size_t)(nul - text));
-	pthread_once(&json_once, json_setup);
-	json_oom = json_latched = false;
-	*root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-	bool oom = json_oom;
-	json_oom = json_latched = false;
-	if (*root && oom) {
-		/* not to be trusted: jansson may have dropped a byte */
-		json_decref(*root);
-		*root = NULL;
-	}
-	if (*root)
-		return SK_OK;
-	if (oom || json_error_code(&jerr) == json_error_out_of_memory ||
-	    jerr.text[0] == '\0')
+	return SK_OK;
+}
+
+/* A failed scan as the caller's error: out of memory, or not JSON. */
+static sk_err_t scan_error(const struct sk_jscan *s, sk_err_t rc,
+			   const char *what, bool retriable,
+			   struct sk_error *err)
+{
+	if (rc == SK_ERR_NOMEM || s->oom)
 		return nomem(err);
-	return sk_error_set(err, SK_ERR_PARSE, retriable,
-			    "%s is not valid JSON: %s (line %d, column %d)",
-			    what, jerr.text, jerr.line, jerr.column);
+	return sk_model_jscan_error(s, what, retriable, err);
+}
+
+/* Tape access: token v of the scan. */
+static const struct sk_jtok *tk(const struct sk_jscan *d, size_t v)
+{
+	return &d->tok[v];
+}
+
+static int jtype(const struct sk_jscan *d, size_t v)
+{
+	return d->tok[v].type;
+}
+
+/* Member key of object obj, last occurrence (as a JSON object keeps the
+ * last of duplicate keys); NONE when absent or obj is not an object. */
+static size_t obj_get(const struct sk_jscan *d, size_t obj, const char *key)
+{
+	size_t found = NONE, klen = strlen(key);
+	if (obj == NONE || jtype(d, obj) != SK_JOBJ)
+		return NONE;
+	size_t k = obj + 1;
+	for (uint32_t i = 0; i < tk(d, obj)->n; i++) {
+		if (sk_model_jstr_eq(d->text, tk(d, k), key, klen))
+			found = k + 1;
+		k = tk(d, k + 1)->end;
+	}
+	return found;
+}
+
+/* Element i of array arr (i < its n), walked from first. */
+static size_t arr_next(const struct sk_jscan *d, size_t el)
+{
+	return tk(d, el)->end;
+}
+
+/* A malloc'd copy of string v, decoded. NULL when out of memory. */
+static char *str_dup(const struct sk_jscan *d, size_t v)
+{
+	char *s = malloc((size_t)tk(d, v)->n + 1);
+	if (s)
+		sk_model_jstr_decode(d->text, tk(d, v), s);
+	return s;
 }
 
 /* ------------------------------------------------------ splitting arrays */
 
+/* What the splitter keeps of the element it is scanning: its three key
+ * members (last occurrence each), as tokens. */
+struct elem_keys {
+	struct sk_jtok region, lang, from;
+	bool has_region, has_lang, has_from;
+};
+
 /* Build "<region>:<lang>:<date>" for one array element. A field that is not
  * readable falls back to the caller's expectation (when > 0), else "?". The
  * date must be a real YYYY-MM-DD, so a key never carries arbitrary bytes. */
-static void item_key(const json_t *el, int expect_region, int expect_lang,
+static void item_key(const char *body, const struct elem_keys *ek,
+		     int expect_region, int expect_lang,
 		     char key[SK_MODEL_KEY_MAX])
 {
 	char region[24] = "?", lang[24] = "?", date[11] = "?";
-	const json_t *v = json_is_object(el) ? json_object_get(el, "RegionId")
-					     : NULL;
-	if (json_is_integer(v))
-		snprintf(region, sizeof region, "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
+	if (ek->has_region && ek->region.type == SK_JINT)
+		snprintf(region, sizeof region, "%lld",
+			 (long long)ek->region.v.i);
 	else if (expect_region > 0)
 		snprintf(region, sizeof region, "%d", expect_region);
 
-	v = json_is_object(el) ? json_object_get(el, "LangKey") : NULL;
-	if (json_is_integer(v))
-		snprintf(lang, sizeof lang, "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
+	if (ek->has_lang && ek->lang.type == SK_JINT)
+		snprintf(lang, sizeof lang, "%lld", (long long)ek->lang.v.i);
 	else if (expect_lang > 0)
 		snprintf(lang, sizeof lang, "%d", expect_lang);
 
-	v = json_is_object(el) ? json_object_get(el, "ValidFrom") : NULL;
-	if (json_is_string(v) && json_string_length(v) >= 10) {
+	if (ek->has_from && ek->from.type == SK_JSTR) {
+		char head[16];
 		struct sk_date d;
-		memcpy(date, json_string_value(v), 10);
-		date[10] = '\0';
-		if (sk_date_parse(date, &d) != SK_OK)
-			snprintf(date, sizeof date, "?");
+		if (sk_model_jstr_head(body, &ek->from, head, 10) >= 10) {
+			memcpy(date, head, 10);
+			date[10] = '\0';
+			if (sk_date_parse(date, &d) != SK_OK)
+				snprintf(date, sizeof date, "?");
+		}
 	}
 	snprintf(key, SK_MODEL_KEY_MAX, "%s:%s:%s", region, lang, date);
 }
 
-static bool is_ws(char c)
+/* Scan the element at s->p (level 2 of the body) and, when it is an
+ * object, keep its three key members. */
+static sk_err_t scan_element(struct sk_jscan *s, struct elem_keys *ek)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	static const struct {
+		const char *name;
+		size_t len;
+	} keys[] = {{"RegionId", 8}, {"LangKey", 7}, {"ValidFrom", 9}};
+	sk_err_t rc;
+	memset(ek, 0, sizeof *ek);
+	if (sk_model_jscan_peek(s) != '{')
+		return sk_model_jscan_value(s, 2, NULL);
+	s->p++;
+	if (sk_model_jscan_peek(s) == '}') {
+		s->p++;
+		return SK_OK;
+	}
+	for (;;) {
+		struct sk_jtok key, val;
+		if (sk_model_jscan_peek(s) != '"')
+			return sk_model_jscan_fail(s, "string expected as a "
+						      "key");
+		rc = sk_model_jscan_value(s, 3, &key);
+		if (rc != SK_OK)
+			return rc;
+		if (sk_model_jscan_peek(s) != ':')
+			return sk_model_jscan_fail(s, "':' expected");
+		s->p++;
+		rc = sk_model_jscan_value(s, 3, &val);
+		if (rc != SK_OK)
+			return rc;
+		for (size_t i = 0; i < NFIELDS(keys); i++) {
+			if (!sk_model_jstr_eq(s->text, &key, keys[i].name,
+					      keys[i].len))
+				continue;
+			if (i == 0) {
+				ek->region = val;
+				ek->has_region = true;
+			} else if (i == 1) {
+				ek->lang = val;
+				ek->has_lang = true;
+			} else {
+				ek->from = val;
+				ek->has_from = true;
+			}
+		}
+		int c = sk_model_jscan_peek(s);
+		s->p++;
+		if (c == '}')
+			return SK_OK;
+		if (c != ',') {
+			s->p--;
+			return sk_model_jscan_fail(s, "',' or '}' expected");
+		}
+	}
 }
 
-/* Byte spans of the elements of a top-level JSON array that jansson has
- * already accepted, so each warning goes on the bus exactly as received
- * (and without a re-serialisation). false if the scan disagrees with the
- * parsed count; the caller then re-serialises instead. */
-static bool slice_elements(const char *body, size_t len, size_t count,
-			   size_t *starts, size_t *lens)
+/* The items found so far: json points into the body (borrowed) until the
+ * whole body has been validated. */
+struct item_vec {
+	struct sk_raw_item *v;
+	size_t n, cap;
+};
+
+static bool item_vec_add(struct item_vec *iv)
 {
-	size_t p = 0, k = 0;
-	while (p < len && is_ws(body[p]))
-		p++;
-	if (p >= len || body[p] != '[')
-		return false;
-	p++;
-	while (k < count) {
-		while (p < len && is_ws(body[p]))
-			p++;
-		size_t start = p;
-		int depth = 0;
-		bool in_str = false, esc = false;
-		for (; p < len; p++) {
-			char c = body[p];
-			if (in_str) {
-				if (esc)
-					esc = false;
-				else if (c == '\\')
-					esc = true;
-				else if (c == '"')
-					in_str = false;
-				continue;
-			}
-			if (c == '"')
-				in_str = true;
-			else if (c == '[' || c == '{')
-				depth++;
-			else if ((c == ']' || c == '}') && depth > 0)
-				depth--;
-			else if ((c == ',' || c == ']') && depth == 0)
-				break;
-		}
-		if (p >= len)
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? 2 * iv->cap : 32;
+		struct sk_raw_item *v = realloc(iv->v, cap * sizeof *v);
+		if (!v)
 			return false;
-		size_t end = p;
-		while (end > start && is_ws(body[end - 1]))
-			end--;
-		if (end == start)
-			return false;
-		starts[k] = start;
-		lens[k] = end - start;
-		k++;
-		if (body[p] == ']')
-			break;
-		p++; /* the comma */
+		iv->v = v;
+		iv->cap = cap;
 	}
-	return k == count;
+	memset(&iv->v[iv->n++], 0, sizeof *iv->v);
+	return true;
+}
+
+/* The elements of the array at s->p ('['), validated with the rest of the
+ * body. */
+static sk_err_t scan_items(struct sk_jscan *s, int expect_region,
+			   int expect_lang, struct item_vec *iv)
+{
+	struct elem_keys ek;
+	sk_err_t rc;
+	s->p++;
+	if (sk_model_jscan_peek(s) == ']') {
+		s->p++;
+		goto end;
+	}
+	for (;;) {
+		sk_model_jscan_peek(s);
+		size_t start = s->p;
+		rc = scan_element(s, &ek);
+		if (rc != SK_OK)
+			return rc;
+		if (!item_vec_add(iv)) {
+			s->oom = true;
+			return SK_ERR_NOMEM;
+		}
+		struct sk_raw_item *it = &iv->v[iv->n - 1];
+		it->json = (char *)s->text + start;
+		it->json_len = s->p - start;
+		item_key(s->text, &ek, expect_region, expect_lang, it->key);
+		int c = sk_model_jscan_peek(s);
+		s->p++;
+		if (c == ']')
+			break;
+		if (c != ',') {
+			s->p--;
+			return sk_model_jscan_fail(s, "',' or ']' expected");
+		}
+	}
+end:
+	if (sk_model_jscan_peek(s) != -1)
+		return sk_model_jscan_fail(s, "end of file expected");
+	return SK_OK;
 }
 
 sk_err_t sk_model_split_array(const char *body, size_t len, int expect_region,
 			      int expect_lang, struct sk_raw_item **items,
 			      size_t *n, struct sk_error *err)
 {
-	json_t *root = NULL;
-	struct sk_raw_item *out = NULL;
-	size_t count = 0;
+	struct item_vec iv = {0};
+	struct sk_jscan s;
+	struct sk_jtok top;
 	sk_err_t rc;
 
 	*items = NULL;
 	*n = 0;
-	rc = load(body, len, SK_LIMIT_HTTP_BODY, "response body", true, &root,
-		  err);
+	rc = precheck(body, len, SK_LIMIT_HTTP_BODY, "response body", true,
+		      err);
 	if (rc != SK_OK)
 		return rc;
-	/* null included: the API answers null only for a place outside
-	 * every region, never for a region asked by id. */
-	if (!json_is_array(root)) {
-		rc = sk_error_set(err, SK_ERR_PARSE, true,
-				  "response body is a JSON %s, expected an "
-				  "array",
-				  json_type_name(root));
-		goto fail;
+	sk_model_jscan_init(&s, body, len, NULL, 0);
+	if (sk_model_jscan_peek(&s) != '[') {
+		/* Not an array: valid JSON of another type, or not JSON. null
+		 * included: the API answers null only for a place outside
+		 * every region, never for a region asked by id. */
+		rc = sk_model_jscan_value(&s, 1, &top);
+		if (rc == SK_OK && sk_model_jscan_peek(&s) != -1)
+			rc = sk_model_jscan_fail(&s, "end of file expected");
+		if (rc != SK_OK)
+			return scan_error(&s, rc, "response body", true, err);
+		return sk_error_set(err, SK_ERR_PARSE, true,
+				    "response body is a JSON %s, expected an "
+				    "array",
+				    sk_model_jtype_name(top.type));
 	}
-	count = json_array_size(root);
-	if (count == 0) {
-		json_decref(root);
+	s.max_level = 1;
+	rc = scan_items(&s, expect_region, expect_lang, &iv);
+	if (rc != SK_OK) {
+		free(iv.v);
+		return scan_error(&s, rc, "response body", true, err);
+	}
+	if (iv.n == 0) {
+		free(iv.v);
 		return SK_OK;
 	}
-	out = calloc(count, sizeof *out);
-	size_t *spans = calloc(2 * count, sizeof *spans);
-	if (!out || !spans) {
-		free(spans);
-		count = 0;
-		rc = nomem(err);
-		goto fail;
+	/* Every element's bytes, NUL-terminated, in one block (owned by the
+	 * array: sk_model_raw_items_free frees it through items[0].json). */
+	size_t total = 0;
+	for (size_t i = 0; i < iv.n; i++)
+		total += iv.v[i].json_len + 1;
+	char *block = malloc(total);
+	if (!block) {
+		free(iv.v);
+		return nomem(err);
 	}
-	bool sliced = slice_elements(body, len, count, spans, spans + count);
-	for (size_t i = 0; i < count; i++) {
-		const json_t *el = json_array_get(root, i);
-		char *s;
-		if (sliced) {
-			s = sk_strndup(body + spans[i], spans[count + i]);
-		} else {
-			/* ENCODE_ANY: non-object elements are passed on, to
-			 * be dead-lettered by processing. */
-			json_oom = json_latched = false;
-			s = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER |
-						   JSON_ENCODE_ANY);
-			if (s && json_oom) {
-				free(s); /* jansson's: json_release is free */
-				s = NULL;
-			}
-			json_oom = json_latched = false;
-		}
-		if (!s) {
-			free(spans);
-			rc = nomem(err);
-			goto fail;
-		}
-		out[i].json = s;
-		out[i].json_len = sliced ? spans[count + i] : strlen(s);
-		item_key(el, expect_region, expect_lang, out[i].key);
+	char *o = block;
+	for (size_t i = 0; i < iv.n; i++) {
+		memcpy(o, iv.v[i].json, iv.v[i].json_len);
+		o[iv.v[i].json_len] = '\0';
+		iv.v[i].json = o;
+		o += iv.v[i].json_len + 1;
 	}
-	free(spans);
-	json_decref(root);
-	*items = out;
-	*n = count;
+	*items = iv.v;
+	*n = iv.n;
 	return SK_OK;
-fail:
-	sk_model_raw_items_free(out, count);
-	json_decref(root);
-	return rc;
 }
 
 void sk_model_raw_items_free(struct sk_raw_item *items, size_t n)
 {
 	if (!items)
 		return;
-	for (size_t i = 0; i < n; i++)
-		free(items[i].json);
+	if (n)
+		free(items[0].json);
 	free(items);
 }
 
@@ -410,21 +433,19 @@ static const char *const detail_markers[] = {
 };
 
 static sk_err_t type_error(struct sk_error *err, const char *path,
-			   const char *name, const char *want,
-			   const json_t *got)
+			   const char *name, const char *want, int got)
 {
 	return sk_error_set(err, SK_ERR_PARSE, false,
 			    "field %s%s: expected %s, got %s", path, name, want,
-			    json_type_name(got));
+			    sk_model_jtype_name(got));
 }
 
 static sk_err_t range_error(struct sk_error *err, const char *path,
-			    const char *name, json_int_t v)
+			    const char *name, int64_t v)
 {
 	return sk_error_set(err, SK_ERR_PARSE, false,
-			    "field %s%s: integer %" JSON_INTEGER_FORMAT
-			    " out of range",
-			    path, name, v);
+			    "field %s%s: integer %lld out of range", path, name,
+			    (long long)v);
 }
 
 /* A numeric string ("3", " -1 ") as int; false if it is anything else. */
@@ -450,22 +471,46 @@ static bool text_to_int(const char *s, int *out)
 	return true;
 }
 
-/* Store a copy of n bytes of s through the row (TEXT, or a TIME's local
- * text). */
-static sk_err_t set_text(const struct sk_field *f, void *base, const char *s,
-			 size_t n, struct sk_error *err)
-{
-	char *copy = sk_strndup(s, n);
-	if (!copy)
-		return nomem(err);
-	sk_model_field_set_text(f, base, copy);
-	return SK_OK;
-}
-
 struct sk_parse {
 	struct sk_warning *w;
 	struct sk_error *err;
+	const struct sk_jscan *d; /* the warning's tape */
 };
+
+/* dst (PATH_MAX_LEN bytes) <- a b [idx] tail (no "[idx]" when idx < 0),
+ * cut to fit as snprintf would: the paths of error messages, built for
+ * every list element on the way, so without printf's cost. */
+static void path_cat(char *dst, const char *a, const char *b, long idx,
+		     const char *tail)
+{
+	char num[24];
+	size_t o = 0, nn = 0;
+	const char *parts[5] = {a, b, NULL, NULL, tail};
+	if (idx >= 0) {
+		char rev[24];
+		size_t r = 0;
+		unsigned long v = (unsigned long)idx;
+		do
+			rev[r++] = (char)('0' + v % 10);
+		while ((v /= 10) && r < sizeof rev);
+		num[nn++] = '[';
+		while (r)
+			num[nn++] = rev[--r];
+		num[nn++] = ']';
+		num[nn] = '\0';
+		parts[2] = num;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		if (!parts[i])
+			continue;
+		size_t n = strlen(parts[i]);
+		if (n > PATH_MAX_LEN - 1 - o)
+			n = PATH_MAX_LEN - 1 - o;
+		memcpy(dst + o, parts[i], n);
+		o += n;
+	}
+	dst[o] = '\0';
+}
 
 /* Which rows of a table one JSON object fills: those whose flags masked
  * with mask equal want. */
@@ -473,7 +518,7 @@ struct rows_sel {
 	unsigned mask, want;
 };
 
-static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
+static sk_err_t map_rows(struct sk_parse *ps, size_t obj,
 			 const struct sk_table *t, void *base, const char *path,
 			 struct rows_sel sel);
 
@@ -490,13 +535,13 @@ static const struct sk_field *row_at(const struct sk_table *t, unsigned pos,
 }
 
 /* Count the elements of an optional array field against a cap. */
-static sk_err_t array_count(struct sk_parse *ps, const json_t *v,
-			    const char *path, const char *name, size_t limit,
-			    size_t *n)
+static sk_err_t array_count(struct sk_parse *ps, size_t v, const char *path,
+			    const char *name, size_t limit, size_t *n)
 {
-	if (!json_is_array(v))
-		return type_error(ps->err, path, name, "array", v);
-	*n = json_array_size(v);
+	if (jtype(ps->d, v) != SK_JARR)
+		return type_error(ps->err, path, name, "array",
+				  jtype(ps->d, v));
+	*n = tk(ps->d, v)->n;
 	if (*n > limit)
 		return sk_error_set(ps->err, SK_ERR_LIMIT, false,
 				    "field %s%s: %zu items exceed the limit "
@@ -507,21 +552,22 @@ static sk_err_t array_count(struct sk_parse *ps, const json_t *v,
 
 /* Map element el (an object, else a type error naming elpath) of a list
  * through the rows sel of table t into rec. */
-static sk_err_t map_element(struct sk_parse *ps, const json_t *el,
+static sk_err_t map_element(struct sk_parse *ps, size_t el,
 			    const struct sk_table *t, void *rec,
 			    const char *elpath, struct rows_sel sel)
 {
 	char path[PATH_MAX_LEN];
-	if (!json_is_object(el))
-		return type_error(ps->err, "", elpath, "object", el);
-	snprintf(path, sizeof path, "%s.", elpath);
+	if (jtype(ps->d, el) != SK_JOBJ)
+		return type_error(ps->err, "", elpath, "object",
+				  jtype(ps->d, el));
+	path_cat(path, elpath, "", -1, ".");
 	return map_rows(ps, el, t, rec, path, sel);
 }
 
 /* A list of records, one per array element. The list is allocated (and
  * counted) before the elements are read, so a failure part-way is cleaned
  * up with the record. */
-static sk_err_t map_list(struct sk_parse *ps, const json_t *v,
+static sk_err_t map_list(struct sk_parse *ps, size_t v,
 			 const struct sk_field *f, void *base, const char *path)
 {
 	static const struct rows_sel all = {0, 0};
@@ -532,9 +578,10 @@ static sk_err_t map_list(struct sk_parse *ps, const json_t *v,
 		return rc;
 	if (sk_model_field_list_alloc(f, base, count) != SK_OK)
 		return nomem(ps->err);
-	for (size_t i = 0; i < count; i++) {
-		snprintf(elpath, sizeof elpath, "%s%s[%zu]", path, f->api, i);
-		rc = map_element(ps, json_array_get(v, i), f->child,
+	size_t el = v + 1;
+	for (size_t i = 0; i < count; i++, el = arr_next(ps->d, el)) {
+		path_cat(elpath, path, f->api, (long)i, "");
+		rc = map_element(ps, el, f->child,
 				 sk_model_field_list_child(f, base, i), elpath,
 				 all);
 		if (rc != SK_OK)
@@ -554,10 +601,10 @@ static sk_err_t copy_outer(const struct sk_table *t, const void *from, void *to,
 		if (f->kind == SK_FIELD_TEXT) {
 			const char *s = sk_model_field_get_text(f, from);
 			if (s) {
-				sk_err_t rc = set_text(f, to, s, strlen(s),
-						       err);
-				if (rc != SK_OK)
-					return rc;
+				char *copy = sk_strdup(s);
+				if (!copy)
+					return nomem(err);
+				sk_model_field_set_text(f, to, copy);
 			}
 		} else {
 			sk_model_field_set_int(f, to,
@@ -573,36 +620,45 @@ static sk_err_t copy_outer(const struct sk_table *t, const void *from, void *to,
  * record it holds (MountainWeather.MeasurementTypes[] of
  * MeasurementSubTypes[], one weather value per sub-type). A first pass
  * checks shapes and counts the records against f->limit. */
-static sk_err_t map_nested_list(struct sk_parse *ps, const json_t *outer,
+static sk_err_t map_nested_list(struct sk_parse *ps, size_t outer,
 				const struct sk_field *f, void *base,
 				const char *path)
 {
 	static const struct rows_sel outer_rows = {SK_FIELD_OUTER,
 						   SK_FIELD_OUTER};
 	static const struct rows_sel inner_rows = {SK_FIELD_OUTER, 0};
+	const struct sk_jscan *d = ps->d;
 	const struct sk_table *ct = f->child;
 	const char *key = ct->api_nested;
 	char name[PATH_MAX_LEN], elpath[PATH_MAX_LEN], subpath[PATH_MAX_LEN];
 	size_t nouter = 0, total = 0, k = 0;
+	/* the outer element's own members, copied into each record: on the
+	 * stack when the record fits (it does: sk_weather_value) */
+	union {
+		max_align_t align;
+		char bytes[256];
+	} tmp_space;
 	void *tmp = NULL;
 
-	snprintf(name, sizeof name, "%s%s", path, f->api);
+	path_cat(name, path, f->api, -1, "");
 	sk_err_t rc = array_count(ps, outer, "", name, SIZE_MAX, &nouter);
 	if (rc != SK_OK)
 		return rc;
-	for (size_t i = 0; i < nouter; i++) {
-		const json_t *el = json_array_get(outer, i);
-		snprintf(elpath, sizeof elpath, "%s[%zu]", name, i);
-		if (!json_is_object(el))
-			return type_error(ps->err, "", elpath, "object", el);
-		const json_t *subs = json_object_get(el, key);
-		if (!subs || json_is_null(subs))
+	size_t el = outer + 1;
+	for (size_t i = 0; i < nouter; i++, el = arr_next(d, el)) {
+		path_cat(elpath, name, "", (long)i, "");
+		if (jtype(d, el) != SK_JOBJ)
+			return type_error(ps->err, "", elpath, "object",
+					  jtype(d, el));
+		size_t subs = obj_get(d, el, key);
+		if (subs == NONE || jtype(d, subs) == SK_JNULL)
 			continue;
-		if (!json_is_array(subs)) {
-			snprintf(subpath, sizeof subpath, "%s.", elpath);
-			return type_error(ps->err, subpath, key, "array", subs);
+		if (jtype(d, subs) != SK_JARR) {
+			path_cat(subpath, elpath, "", -1, ".");
+			return type_error(ps->err, subpath, key, "array",
+					  jtype(d, subs));
 		}
-		total += json_array_size(subs);
+		total += tk(d, subs)->n;
 		if (total > f->limit)
 			return sk_error_set(ps->err, SK_ERR_LIMIT, false,
 					    "field %s: more than %zu %s", name,
@@ -612,24 +668,27 @@ static sk_err_t map_nested_list(struct sk_parse *ps, const json_t *outer,
 		return SK_OK;
 	if (sk_model_field_list_alloc(f, base, total) != SK_OK)
 		return nomem(ps->err);
-	tmp = malloc(ct->size);
+	tmp = ct->size <= sizeof tmp_space ? (void *)&tmp_space
+					   : malloc(ct->size);
 	if (!tmp)
 		return nomem(ps->err);
-	for (size_t i = 0; i < nouter; i++) {
-		const json_t *el = json_array_get(outer, i);
-		const json_t *subs = json_object_get(el, key);
-		size_t nsub = json_array_size(subs);
+	el = outer + 1;
+	for (size_t i = 0; i < nouter; i++, el = arr_next(d, el)) {
+		size_t subs = obj_get(d, el, key);
+		if (subs == NONE || jtype(d, subs) != SK_JARR)
+			continue;
+		size_t nsub = tk(d, subs)->n;
 		if (!nsub)
 			continue;
 		sk_model_record_init(ct, tmp);
-		snprintf(elpath, sizeof elpath, "%s[%zu].", name, i);
+		path_cat(elpath, name, "", (long)i, ".");
 		rc = map_rows(ps, el, ct, tmp, elpath, outer_rows);
-		for (size_t j = 0; rc == SK_OK && j < nsub; j++, k++) {
+		size_t sub = subs + 1;
+		for (size_t j = 0; rc == SK_OK && j < nsub;
+		     j++, k++, sub = arr_next(d, sub)) {
 			void *rec = sk_model_field_list_child(f, base, k);
-			snprintf(subpath, sizeof subpath, "%s%s[%zu]", elpath,
-				 key, j);
-			rc = map_element(ps, json_array_get(subs, j), ct, rec,
-					 subpath, inner_rows);
+			path_cat(subpath, elpath, key, (long)j, "");
+			rc = map_element(ps, sub, ct, rec, subpath, inner_rows);
 			if (rc == SK_OK)
 				rc = copy_outer(ct, tmp, rec, ps->err);
 		}
@@ -637,81 +696,103 @@ static sk_err_t map_nested_list(struct sk_parse *ps, const json_t *outer,
 		if (rc != SK_OK)
 			break;
 	}
-	free(tmp);
+	if (tmp != (void *)&tmp_space)
+		free(tmp);
 	return rc;
 }
 
+/* Store string v, decoded, through the row (TEXT, or a TIME's local
+ * text). */
+static sk_err_t set_str(struct sk_parse *ps, const struct sk_field *f,
+			void *base, size_t v)
+{
+	char *copy = str_dup(ps->d, v);
+	if (!copy)
+		return nomem(ps->err);
+	sk_model_field_set_text(f, base, copy);
+	return SK_OK;
+}
+
 /* Read one present, non-null value v of row f into base. */
-static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
+static sk_err_t map_value(struct sk_parse *ps, size_t v,
 			  const struct sk_table *t, const struct sk_field *f,
 			  void *base, const char *path)
 {
 	static const struct rows_sel group_rows = {SK_FIELD_IN_GROUP,
 						   SK_FIELD_IN_GROUP};
 	struct sk_error *err = ps->err;
+	const struct sk_jtok *j = tk(ps->d, v);
+	int ty = j->type;
 	char text[PATH_MAX_LEN];
-	json_int_t iv;
+	int64_t iv;
 	int n;
+	bool ok;
 	switch (f->kind) {
 	case SK_FIELD_INT:
-		if ((f->flags & SK_FIELD_ROUND) && json_is_real(v)) {
-			double r = round(json_real_value(v));
+		if ((f->flags & SK_FIELD_ROUND) && ty == SK_JREAL) {
+			double r = round(j->v.d);
 			if (!(r >= INT_MIN && r <= INT_MAX))
 				return sk_error_set(err, SK_ERR_PARSE, false,
 						    "field %s%s: number %g out "
 						    "of range",
-						    path, f->api,
-						    json_real_value(v));
+						    path, f->api, j->v.d);
 			sk_model_field_set_int(f, base, (int)r);
 			return SK_OK;
 		}
-		if ((f->flags & SK_FIELD_NUMTEXT) && json_is_string(v)) {
+		if ((f->flags & SK_FIELD_NUMTEXT) && ty == SK_JSTR) {
 			/* An integer in problems; a numeric string is
 			 * accepted. */
-			if (!text_to_int(json_string_value(v), &n))
+			char *s = str_dup(ps->d, v);
+			if (!s)
+				return nomem(err);
+			ok = text_to_int(s, &n);
+			free(s);
+			if (!ok)
 				return type_error(err, path, f->api, "integer",
-						  v);
+						  ty);
 			sk_model_field_set_int(f, base, n);
 			return SK_OK;
 		}
-		if (!json_is_integer(v))
-			return type_error(err, path, f->api, "integer", v);
-		iv = json_integer_value(v);
+		if (ty != SK_JINT)
+			return type_error(err, path, f->api, "integer", ty);
+		iv = j->v.i;
 		if (iv < INT_MIN || iv > INT_MAX)
 			return range_error(err, path, f->api, iv);
 		sk_model_field_set_int(f, base, iv);
 		return SK_OK;
 	case SK_FIELD_INT64:
-		if (!json_is_integer(v))
-			return type_error(err, path, f->api, "integer", v);
-		sk_model_field_set_int(f, base, json_integer_value(v));
+		if (ty != SK_JINT)
+			return type_error(err, path, f->api, "integer", ty);
+		sk_model_field_set_int(f, base, j->v.i);
 		return SK_OK;
 	case SK_FIELD_TRI:
-		if (!json_is_boolean(v))
-			return type_error(err, path, f->api, "boolean", v);
-		sk_model_field_set_int(f, base, json_is_true(v) ? 1 : 0);
+		if (ty != SK_JTRUE && ty != SK_JFALSE)
+			return type_error(err, path, f->api, "boolean", ty);
+		sk_model_field_set_int(f, base, ty == SK_JTRUE);
 		return SK_OK;
 	case SK_FIELD_TEXT:
 		/* DangerLevel is a string in the API; an integer is accepted
 		 * defensively (several clients declare it as a number). */
-		if ((f->flags & SK_FIELD_NUMTEXT) && json_is_integer(v)) {
-			snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			return set_text(f, base, text, strlen(text), err);
+		if ((f->flags & SK_FIELD_NUMTEXT) && ty == SK_JINT) {
+			snprintf(text, sizeof text, "%lld", (long long)j->v.i);
+			char *copy = sk_strdup(text);
+			if (!copy)
+				return nomem(err);
+			sk_model_field_set_text(f, base, copy);
+			return SK_OK;
 		}
 		/* fall through */
 	case SK_FIELD_TIME:
-		if (!json_is_string(v))
-			return type_error(err, path, f->api, "string", v);
-		return set_text(f, base, json_string_value(v),
-				json_string_length(v), err);
+		if (ty != SK_JSTR)
+			return type_error(err, path, f->api, "string", ty);
+		return set_str(ps, f, base, v);
 	case SK_FIELD_BOOL:
 		if (!(f->flags & SK_FIELD_GROUP))
 			return SK_OK;
-		if (!json_is_object(v))
-			return type_error(err, path, f->api, "object", v);
+		if (ty != SK_JOBJ)
+			return type_error(err, path, f->api, "object", ty);
 		sk_model_field_set_int(f, base, 1);
-		snprintf(text, sizeof text, "%s%s.", path, f->api);
+		path_cat(text, path, f->api, -1, ".");
 		return map_rows(ps, v, t, base, text, group_rows);
 	case SK_FIELD_LIST:
 		return f->child->api_nested
@@ -723,27 +804,183 @@ static sk_err_t map_value(struct sk_parse *ps, const json_t *v,
 	return SK_OK;
 }
 
+/* The selected rows of t by json_pos (at most MAX_POS), their API keys'
+ * lengths, and where each one's value is in obj (NONE: absent; of
+ * duplicate keys the last, as a JSON object keeps it). One pass over the
+ * members, so a lookup is not a walk of the object per row. */
+#define MAX_POS 64
+struct row_index {
+	const struct sk_field *const *row; /* by json_pos, 1..top */
+	size_t val[MAX_POS + 1];
+	unsigned top;
+};
+
+/* Per table, its rows by API key: an open-addressed hash of the keys (the
+ * first row with each key) and the chain of rows sharing a key (the
+ * weather values' "Id" and "Name"). Built once, read-only after. */
+#define HASH_SLOTS 128 /* a power of 2, over twice the widest table */
+#define HASH_ROWS 96
+#define N_SELS 5
+static const struct rows_sel sels[N_SELS] = {
+	{SK_FIELD_IN_GROUP, 0},
+	{SK_FIELD_IN_GROUP, SK_FIELD_IN_GROUP},
+	{0, 0},
+	{SK_FIELD_OUTER, SK_FIELD_OUTER},
+	{SK_FIELD_OUTER, 0},
+};
+struct key_hash {
+	const struct sk_table *t;
+	uint8_t slot[HASH_SLOTS]; /* row index + 1; 0 empty */
+	uint8_t next[HASH_ROWS];  /* next row with the same key, + 1 */
+	uint8_t len[HASH_ROWS];   /* strlen of the row's key */
+	/* per selection the parser uses (sels): its rows by json_pos (the
+	 * first one at a pos, as row_at) and the highest pos */
+	const struct sk_field *bypos[N_SELS][MAX_POS + 1];
+	unsigned top[N_SELS];
+};
+static struct key_hash key_hashes[4];
+static size_t n_key_hashes;
+static pthread_once_t key_hash_once = PTHREAD_ONCE_INIT;
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static void key_hash_build(void)
+{
+	size_t nt;
+	const struct sk_table *const *ts = sk_model_tables(&nt);
+	for (size_t k = 0; k < nt && k < NFIELDS(key_hashes); k++) {
+		struct key_hash *kh = &key_hashes[n_key_hashes++];
+		const struct sk_table *t = ts[k];
+		kh->t = t;
+		for (size_t i = 0; i < t->n_rows && i < HASH_ROWS; i++) {
+			const char *api = t->rows[i].api;
+			if (!api)
+				continue;
+			kh->len[i] = (uint8_t)strlen(api);
+			uint32_t h = hash_bytes(api, kh->len[i]) &
+				     (HASH_SLOTS - 1);
+			while (kh->slot[h] &&
+			       strcmp(t->rows[kh->slot[h] - 1].api, api) != 0)
+				h = (h + 1) & (HASH_SLOTS - 1);
+			if (!kh->slot[h]) {
+				kh->slot[h] = (uint8_t)(i + 1);
+				continue;
+			}
+			size_t r = kh->slot[h] - 1u;
+			while (kh->next[r])
+				r = kh->next[r] - 1u;
+			kh->next[r] = (uint8_t)(i + 1);
+		}
+		for (size_t k2 = 0; k2 < N_SELS; k2++)
+			for (size_t i = 0; i < t->n_rows; i++) {
+				const struct sk_field *f = &t->rows[i];
+				unsigned pos = f->json_pos;
+				if (!pos || pos > MAX_POS || !f->api ||
+				    (f->flags & sels[k2].mask) != sels[k2].want)
+					continue;
+				if (pos > kh->top[k2])
+					kh->top[k2] = pos;
+				if (!kh->bypos[k2][pos])
+					kh->bypos[k2][pos] = f;
+			}
+	}
+}
+
+static const struct key_hash *key_hash_of(const struct sk_table *t)
+{
+	pthread_once(&key_hash_once, key_hash_build);
+	for (size_t i = 0; i < n_key_hashes; i++)
+		if (key_hashes[i].t == t)
+			return &key_hashes[i];
+	return NULL;
+}
+
+/* The first row of kh whose API key is the n bytes at key, + 1; 0 when
+ * none. */
+static size_t key_hash_find(const struct key_hash *kh, const char *key,
+			    size_t n)
+{
+	uint32_t h = hash_bytes(key, n) & (HASH_SLOTS - 1);
+	while (kh->slot[h]) {
+		size_t r = kh->slot[h] - 1u;
+		if (kh->len[r] == n && memcmp(kh->t->rows[r].api, key, n) == 0)
+			return r + 1;
+		h = (h + 1) & (HASH_SLOTS - 1);
+	}
+	return 0;
+}
+
+static void index_rows(const struct sk_jscan *d, size_t obj,
+		       const struct sk_table *t, struct rows_sel sel,
+		       struct row_index *ix)
+{
+	const struct key_hash *kh = key_hash_of(t);
+	size_t which = 0;
+	while (which < N_SELS &&
+	       (sels[which].mask != sel.mask || sels[which].want != sel.want))
+		which++;
+	if (!kh || which == N_SELS) {
+		/* a table or selection the parser does not use */
+		ix->top = 0;
+		return;
+	}
+	ix->top = kh->top[which];
+	ix->row = kh->bypos[which];
+	for (unsigned pos = 1; pos <= ix->top; pos++)
+		ix->val[pos] = NONE;
+	size_t k = obj + 1;
+	for (uint32_t m = 0; m < tk(d, obj)->n; m++) {
+		const struct sk_jtok *key = tk(d, k);
+		char buf[256];
+		const char *kb = d->text + key->pos;
+		size_t kn = key->n, r = 0;
+		if (key->esc && kn < sizeof buf) {
+			kn = sk_model_jstr_decode(d->text, key, buf);
+			kb = buf;
+		}
+		/* an escaped key of 256+ bytes decodes to 43+: no row's */
+		if (!key->esc || kb == buf)
+			r = key_hash_find(kh, kb, kn);
+		for (; r; r = kh->next[r - 1]) {
+			const struct sk_field *f = &t->rows[r - 1];
+			if (f->json_pos && f->json_pos <= ix->top &&
+			    ix->row[f->json_pos] == f)
+				ix->val[f->json_pos] = k + 1;
+		}
+		k = tk(d, k + 1)->end;
+	}
+}
+
 /* Map the rows sel of table t found in obj into base, in json_pos order.
  * path prefixes API keys in error messages ("AvalancheProblems[0]."). */
-static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
+static sk_err_t map_rows(struct sk_parse *ps, size_t obj,
 			 const struct sk_table *t, void *base, const char *path,
 			 struct rows_sel sel)
 {
-	for (unsigned pos = 1; pos <= t->n_rows; pos++) {
-		const struct sk_field *f = row_at(t, pos, sel);
-		if (!f || !f->api)
+	struct row_index ix;
+	index_rows(ps->d, obj, t, sel, &ix);
+	for (unsigned pos = 1; pos <= ix.top; pos++) {
+		const struct sk_field *f = ix.row[pos];
+		if (!f)
 			continue;
-		const json_t *v = json_object_get(obj, f->api);
-		if (v && (f->flags & SK_FIELD_DETAIL))
+		size_t v = ix.val[pos];
+		if (v != NONE && (f->flags & SK_FIELD_DETAIL))
 			ps->w->is_detail = true;
-		if (!v || json_is_null(v)) {
+		if (v == NONE || jtype(ps->d, v) == SK_JNULL) {
 			if (f->flags & SK_FIELD_REQUIRED)
 				return sk_error_set(ps->err, SK_ERR_PARSE,
 						    false,
 						    "field %s%s: required, "
 						    "got %s",
 						    path, f->api,
-						    v ? "null" : "nothing");
+						    v != NONE ? "null"
+							      : "nothing");
 			continue;
 		}
 		sk_err_t rc = map_value(ps, v, t, f, base, path);
@@ -753,82 +990,63 @@ static sk_err_t map_rows(struct sk_parse *ps, const json_t *obj,
 	return SK_OK;
 }
 
-/* True if no value in j is nested deeper than max (j itself is level 1).
- * Stops descending at the limit, so recursion is bounded by max. */
-static bool depth_ok(const json_t *j, int level, int max)
-{
-	if (level > max)
-		return false;
-	if (json_is_object(j)) {
-		const char *key;
-		json_t *v;
-		json_object_foreach((json_t *)j, key, v)
-		{
-			if (!depth_ok(v, level + 1, max))
-				return false;
-		}
-	} else if (json_is_array(j)) {
-		for (size_t i = 0; i < json_array_size(j); i++)
-			if (!depth_ok(json_array_get(j, i), level + 1, max))
-				return false;
-	}
-	return true;
-}
-
-/* Parse text (at most limit bytes) as one JSON object no deeper than
- * SK_LIMIT_JSON_DEPTH, named what in errors, and make the empty record it
- * fills: *root and *w owned by the caller (both NULL on error). */
+/* Scan text (at most limit bytes) as one JSON object no deeper than
+ * SK_LIMIT_JSON_DEPTH onto the tape of s (buf: its first cap tokens),
+ * named what in errors, and make the empty record it fills: *w owned by
+ * the caller, s freed by the caller (sk_model_jscan_free) either way. */
 static sk_err_t load_object(const char *text, size_t len, size_t limit,
-			    const char *what, json_t **root,
+			    const char *what, struct sk_jscan *s,
+			    struct sk_jtok *buf, size_t cap,
 			    struct sk_warning **w, struct sk_error *err)
 {
 	*w = NULL;
-	sk_err_t rc = load(text, len, limit, what, false, root, err);
+	sk_model_jscan_init(s, text, len, buf, cap);
+	sk_err_t rc = precheck(text, len, limit, what, false, err);
 	if (rc != SK_OK)
 		return rc;
-	if (!json_is_object(*root))
-		rc = sk_error_set(err, SK_ERR_PARSE, false,
-				  "%s is a JSON %s, expected an object", what,
-				  json_type_name(*root));
-	else if (!depth_ok(*root, 1, SK_LIMIT_JSON_DEPTH))
-		rc = sk_error_set(err, SK_ERR_PARSE, false,
-				  "%s JSON nests deeper than %d levels", what,
-				  SK_LIMIT_JSON_DEPTH);
-	if (rc == SK_OK && !(*w = sk_warning_new()))
-		rc = nomem(err);
-	if (rc != SK_OK) {
-		json_decref(*root);
-		*root = NULL;
-	}
-	return rc;
+	rc = sk_model_jscan_doc(s);
+	if (rc != SK_OK)
+		return scan_error(s, rc, what, false, err);
+	if (jtype(s, 0) != SK_JOBJ)
+		return sk_error_set(err, SK_ERR_PARSE, false,
+				    "%s is a JSON %s, expected an object", what,
+				    sk_model_jtype_name(jtype(s, 0)));
+	if (s->max_level > SK_LIMIT_JSON_DEPTH)
+		return sk_error_set(err, SK_ERR_PARSE, false,
+				    "%s JSON nests deeper than %d levels", what,
+				    SK_LIMIT_JSON_DEPTH);
+	if (!(*w = sk_warning_new()))
+		return nomem(err);
+	return SK_OK;
 }
 
 sk_err_t sk_model_warning_parse(const char *json, size_t len,
 				struct sk_warning **out, struct sk_error *err)
 {
 	static const struct rows_sel top_rows = {SK_FIELD_IN_GROUP, 0};
-	json_t *root = NULL;
+	struct sk_jtok buf[TAPE_STACK];
+	struct sk_jscan s;
 	struct sk_warning *w = NULL;
 	sk_err_t rc;
 
 	*out = NULL;
-	rc = load_object(json, len, SK_LIMIT_WARNING_JSON, "warning", &root, &w,
-			 err);
-	if (rc != SK_OK)
-		return rc;
-	struct sk_parse ps = {w, err};
-	rc = map_rows(&ps, root, &sk_model_warning_table, w, "", top_rows);
+	rc = load_object(json, len, SK_LIMIT_WARNING_JSON, "warning", &s, buf,
+			 TAPE_STACK, &w, err);
 	if (rc != SK_OK)
 		goto fail;
-	for (size_t i = 0; i < NFIELDS(detail_markers); i++)
-		if (json_object_get(root, detail_markers[i]))
+	struct sk_parse ps = {w, err, &s};
+	rc = map_rows(&ps, 0, &sk_model_warning_table, w, "", top_rows);
+	if (rc != SK_OK)
+		goto fail;
+	for (size_t i = 0; i < NFIELDS(detail_markers) && !w->is_detail; i++)
+		if (obj_get(&s, 0, detail_markers[i]) != NONE)
 			w->is_detail = true;
-	json_decref(root);
+	sk_model_jscan_free(&s);
 	*out = w;
 	return SK_OK;
 fail:
 	sk_warning_free(w);
-	json_decref(root);
+	sk_model_jscan_free(&s);
 	return rc;
 }
 
@@ -962,74 +1180,87 @@ sk_err_t sk_model_warning_to_json(const struct sk_warning *w, char **out,
 
 /* ------------------------------------------------ reading records back */
 
-static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
-			 const struct sk_table *t, void *base, const char *path,
-			 bool group);
+static sk_err_t own_rows(struct sk_error *err, const struct sk_jscan *d,
+			 size_t obj, const struct sk_table *t, void *base,
+			 const char *path, bool group);
 
 /* One present, non-null value v of row f, as to_json wrote it. */
-static sk_err_t own_value(struct sk_error *err, const json_t *v,
-			  const struct sk_table *t, const struct sk_field *f,
-			  void *base, const char *path)
+static sk_err_t own_value(struct sk_error *err, const struct sk_jscan *d,
+			  size_t v, const struct sk_table *t,
+			  const struct sk_field *f, void *base,
+			  const char *path)
 {
 	const char *key = sk_model_field_json_name(f);
 	char sub[PATH_MAX_LEN];
-	json_int_t iv;
+	int64_t iv;
+	int ty = jtype(d, v);
+	char *copy;
+	bool ok;
 	size_t n;
 	sk_err_t rc;
 	switch (f->kind) {
 	case SK_FIELD_INT:
 	case SK_FIELD_INT64:
-		if (!json_is_integer(v))
-			return type_error(err, path, key, "integer", v);
-		iv = json_integer_value(v);
+		if (ty != SK_JINT)
+			return type_error(err, path, key, "integer", ty);
+		iv = tk(d, v)->v.i;
 		if (f->kind == SK_FIELD_INT && (iv < INT_MIN || iv > INT_MAX))
 			return range_error(err, path, key, iv);
 		sk_model_field_set_int(f, base, iv);
 		return SK_OK;
 	case SK_FIELD_TRI:
-		if (!json_is_boolean(v))
-			return type_error(err, path, key, "boolean", v);
-		sk_model_field_set_int(f, base, json_is_true(v) ? 1 : 0);
+		if (ty != SK_JTRUE && ty != SK_JFALSE)
+			return type_error(err, path, key, "boolean", ty);
+		sk_model_field_set_int(f, base, ty == SK_JTRUE);
 		return SK_OK;
 	case SK_FIELD_BOOL:
 		if (!(f->flags & SK_FIELD_GROUP)) {
-			if (!json_is_boolean(v))
-				return type_error(err, path, key, "boolean", v);
-			sk_model_field_set_int(f, base, json_is_true(v));
+			if (ty != SK_JTRUE && ty != SK_JFALSE)
+				return type_error(err, path, key, "boolean",
+						  ty);
+			sk_model_field_set_int(f, base, ty == SK_JTRUE);
 			return SK_OK;
 		}
-		if (!json_is_object(v))
-			return type_error(err, path, key, "object", v);
+		if (ty != SK_JOBJ)
+			return type_error(err, path, key, "object", ty);
 		sk_model_field_set_int(f, base, 1);
 		snprintf(sub, sizeof sub, "%s%s.", path, key);
-		return own_rows(err, v, t, base, sub, true);
+		return own_rows(err, d, v, t, base, sub, true);
 	case SK_FIELD_TEXT:
 	case SK_FIELD_DATE:
-		if (!json_is_string(v))
-			return type_error(err, path, key, "string", v);
+		if (ty != SK_JSTR)
+			return type_error(err, path, key, "string", ty);
+		if (!(copy = str_dup(d, v)))
+			return nomem(err);
 		if (f->kind == SK_FIELD_DATE) {
-			struct sk_date d;
-			if (sk_date_parse(json_string_value(v), &d) != SK_OK)
+			struct sk_date day;
+			if (sk_date_parse(copy, &day) != SK_OK) {
+				free(copy);
 				return sk_error_set(err, SK_ERR_PARSE, false,
 						    "field %s%s: not a date",
 						    path, key);
+			}
 		}
-		return set_text(f, base, json_string_value(v),
-				json_string_length(v), err);
+		sk_model_field_set_text(f, base, copy);
+		return SK_OK;
 	case SK_FIELD_TIME:
-		if (!json_is_string(v))
-			return type_error(err, path, key, "string", v);
+		if (ty != SK_JSTR)
+			return type_error(err, path, key, "string", ty);
+		if (!(copy = str_dup(d, v)))
+			return nomem(err);
 		struct sk_time_field *tf = sk_model_field_time(f, base);
-		if (!sk_time_parse_utc(json_string_value(v), &tf->utc_ms))
+		ok = sk_time_parse_utc(copy, &tf->utc_ms);
+		free(copy);
+		if (!ok)
 			return sk_error_set(err, SK_ERR_PARSE, false,
 					    "field %s%s: not a UTC time", path,
 					    key);
 		tf->has_utc = true;
 		return SK_OK;
 	case SK_FIELD_LIST:
-		if (!json_is_array(v))
-			return type_error(err, path, key, "array", v);
-		n = json_array_size(v);
+		if (ty != SK_JARR)
+			return type_error(err, path, key, "array", ty);
+		n = tk(d, v)->n;
 		if (n > f->limit)
 			return sk_error_set(err, SK_ERR_LIMIT, false,
 					    "field %s%s: %zu items exceed the "
@@ -1037,13 +1268,14 @@ static sk_err_t own_value(struct sk_error *err, const json_t *v,
 					    path, key, n, f->limit);
 		if (sk_model_field_list_alloc(f, base, n) != SK_OK)
 			return nomem(err);
-		for (size_t i = 0; i < n; i++) {
-			const json_t *el = json_array_get(v, i);
+		size_t el = v + 1;
+		for (size_t i = 0; i < n; i++, el = arr_next(d, el)) {
 			snprintf(sub, sizeof sub, "%s%s[%zu]", path, key, i);
-			if (!json_is_object(el))
-				return type_error(err, "", sub, "object", el);
+			if (jtype(d, el) != SK_JOBJ)
+				return type_error(err, "", sub, "object",
+						  jtype(d, el));
 			snprintf(sub, sizeof sub, "%s%s[%zu].", path, key, i);
-			rc = own_rows(err, el, f->child,
+			rc = own_rows(err, d, el, f->child,
 				      sk_model_field_list_child(f, base, i),
 				      sub, false);
 			if (rc != SK_OK)
@@ -1056,20 +1288,19 @@ static sk_err_t own_value(struct sk_error *err, const json_t *v,
 
 /* The members to_json writes for the rows of t (the group's, or the
  * others), read from obj. */
-static sk_err_t own_rows(struct sk_error *err, const json_t *obj,
-			 const struct sk_table *t, void *base, const char *path,
-			 bool group)
+static sk_err_t own_rows(struct sk_error *err, const struct sk_jscan *d,
+			 size_t obj, const struct sk_table *t, void *base,
+			 const char *path, bool group)
 {
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct sk_field *f = &t->rows[i];
 		if (!f->json_pos || (f->flags & SK_FIELD_NOJSON) ||
 		    !!(f->flags & SK_FIELD_IN_GROUP) != group)
 			continue;
-		const json_t *v = json_object_get(obj,
-						  sk_model_field_json_name(f));
-		if (!v || json_is_null(v))
+		size_t v = obj_get(d, obj, sk_model_field_json_name(f));
+		if (v == NONE || jtype(d, v) == SK_JNULL)
 			continue;
-		sk_err_t rc = own_value(err, v, t, f, base, path);
+		sk_err_t rc = own_value(err, d, v, t, f, base, path);
 		if (rc != SK_OK)
 			return rc;
 	}
@@ -1080,22 +1311,23 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 				    struct sk_warning **out,
 				    struct sk_error *err)
 {
-	json_t *root = NULL;
+	struct sk_jtok buf[TAPE_STACK];
+	struct sk_jscan s;
 	struct sk_warning *w = NULL;
 	*out = NULL;
-	sk_err_t rc = load_object(json, len, SK_LIMIT_TEXT, "record", &root, &w,
-				  err);
-	if (rc != SK_OK)
-		return rc;
-	rc = own_rows(err, root, &sk_model_warning_table, w, "", false);
+	sk_err_t rc = load_object(json, len, SK_LIMIT_TEXT, "record", &s, buf,
+				  TAPE_STACK, &w, err);
 	if (rc != SK_OK)
 		goto fail;
-	json_decref(root);
+	rc = own_rows(err, &s, 0, &sk_model_warning_table, w, "", false);
+	if (rc != SK_OK)
+		goto fail;
+	sk_model_jscan_free(&s);
 	*out = w;
 	return SK_OK;
 fail:
 	sk_warning_free(w);
-	json_decref(root);
+	sk_model_jscan_free(&s);
 	return rc;
 }
 

@@ -2,9 +2,9 @@
  * model.h - the records that flow between the stages, the region list, and
  * the mapping between the varsom API's JSON and those records.
  *
- * model/ is the only module that includes the JSON library. It parses and
- * serialises; it does not validate business rules (that is proc/) and does
- * no I/O.
+ * model/ is the only module that reads JSON (with its own scanner,
+ * jscan.c; no JSON library). It parses and serialises; it does not
+ * validate business rules (that is proc/) and does no I/O.
  */
 #ifndef SK_MODEL_H
 #define SK_MODEL_H
@@ -43,11 +43,12 @@ sk_err_t sk_model_langs_select(const char *spec, int langs[2], size_t *n,
 /* Key of a raw or clean message: "<region_id>:<lang_key>:<YYYY-MM-DD>". */
 #define SK_MODEL_KEY_MAX 64
 
-/* One warning cut out of an API response array. All fields owned. */
+/* One warning cut out of an API response array. Owned by the array
+ * sk_model_split_array returns (sk_model_raw_items_free). */
 struct sk_raw_item {
-	char *json; /* the element's bytes exactly as received (a
-			 * re-serialisation only if the body could not be
-			 * sliced, which a valid array never causes) */
+	char *json; /* the element's bytes exactly as received,
+			 * NUL-terminated; the items' texts share one block
+			 * (never free one alone) */
 	size_t json_len;
 	char key[SK_MODEL_KEY_MAX]; /* built from RegionId, LangKey, ValidFrom;
 				     * fields that cannot be read give "?" */
