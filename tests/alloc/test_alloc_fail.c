@@ -644,8 +644,9 @@ static void sample(const char *file)
 		fprintf(stderr, "%s without injection: %s (%s)\n", file,
 			rc_name(ref), st.ref_msg);
 	/* The round allocates (model/ parses with its own scanner now, so
-	 * every allocation is skred's; jansson's tree made this > 300). */
-	CHECK(st.max_allocs > 0);
+	 * every allocation is skred's: ~34 for a sample warning;
+	 * jansson's tree made this > 300). */
+	CHECK(st.max_allocs >= 20);
 	printf("%s: every one of %ld allocations failed in turn, %d runs\n",
 	       file, st.max_allocs, st.runs);
 }
