@@ -7,6 +7,8 @@ pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev sqlite3 librdkafka-dev libssl-dev libmicrohttpd-dev tzdata curl python3 ca-certificates)
 # The PostgreSQL ledger (src/sched/ledger_pg.c) links libpq.
 pkgs+=(libpq-dev)
+# zstd for the stored raw JSON (src/sqldb/zblob.c): headers and the runtime.
+pkgs+=(libzstd-dev libzstd1)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true
@@ -20,6 +22,8 @@ if [ "${1:-}" = "--test" ]; then
   # scripts/checksrc: shellcheck over the shell scripts, clang-format for
   # the layout of the C files.
   pkgs+=(shellcheck clang-format)
+  # scripts/bus_values.py (tests and benchmarks reading bus.db values).
+  pkgs+=(python3-zstandard)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 
