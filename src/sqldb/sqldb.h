@@ -123,9 +123,9 @@ struct sk_sqldb_z;
 /* Errors: SK_ERR_NOMEM. */
 sk_err_t sk_sqldb_z_new(struct sk_sqldb_z **out, struct sk_error *err);
 void sk_sqldb_z_free(struct sk_sqldb_z *z); /* NULL is fine */
-/* What to store for value (n bytes): *out is value itself (short, or not
- * worth compressing) or the codec's buffer, valid until the next encode.
- * Errors: SK_ERR_NOMEM, SK_ERR_LIMIT (over SK_LIMIT_HTTP_BODY). */
+/* What to store for value (n bytes): *out is value itself (short, not
+ * worth compressing, or over SK_LIMIT_HTTP_BODY) or the codec's buffer,
+ * valid until the next encode. Errors: SK_ERR_NOMEM. */
 sk_err_t sk_sqldb_z_encode(struct sk_sqldb_z *z, const void *value, size_t n,
 			   const void **out, size_t *out_n,
 			   struct sk_error *err);

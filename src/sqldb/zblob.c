@@ -162,11 +162,9 @@ sk_err_t sk_sqldb_z_encode(struct sk_sqldb_z *z, const void *value, size_t n,
 	*out_n = n;
 	if (n < MIN_COMPRESS && !marked)
 		return SK_OK;
-	if (n > SK_LIMIT_HTTP_BODY)
-		return sk_error_set(err, SK_ERR_LIMIT, false,
-				    "value of %zu bytes too long to store", n);
 	struct zbuf *b = &z->enc;
-	if (n >= MIN_COMPRESS) {
+	/* Past the limit a reader enforces on decoded sizes: as it is. */
+	if (n >= MIN_COMPRESS && n <= SK_LIMIT_HTTP_BODY) {
 		if (!cctx(z))
 			return nomem(err);
 		unsigned char head[8] = {MARK, F_DICT};

@@ -793,6 +793,12 @@ static sk_err_t sqlite_open(struct sk_store **out,
 	}
 	if ((rc = sk_sqldb_open(&st->db, st->path, err)) != SK_OK)
 		goto fail;
+	/* Each put is a savepoint: its statement journal (the pages the put
+	 * changes, dropped at its release) is kept in memory, not written to
+	 * a temporary file - that file took most of process's writes. */
+	if ((rc = sk_sqldb_exec(st->db, "PRAGMA temp_store=MEMORY;", err)) !=
+	    SK_OK)
+		goto fail;
 	int before = 0;
 	if ((rc = db_version(st, &before, err)) == SK_OK && before > 0 &&
 	    rewrite_from_version > 0 && before < rewrite_from_version &&
