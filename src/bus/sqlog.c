@@ -78,8 +78,8 @@ static const char *const schema[] = {
 	"  PRIMARY KEY(topic, dedup_id)) WITHOUT ROWID;",
 	/* 2 -> 3: values through sqldb's codec. Old values read as they
 	 * are, except those that start with its marker byte: escaped. */
-	"UPDATE message SET value = CAST(X'FF00' || value AS BLOB)"
-	" WHERE substr(value, 1, 1) = X'FF';",
+	("UPDATE message SET value = CAST(X'FF00' || value AS BLOB)"
+	 " WHERE substr(value, 1, 1) = X'FF';"),
 };
 
 /* The statements, prepared once per connection (sqldb's cache). */
