@@ -16,7 +16,15 @@ import re
 import sqlite3
 import sys
 
-import zstandard
+try:
+    import zstandard
+except ImportError:
+    # A python3 first on PATH without python3-zstandard (pyenv, a venv):
+    # run as Debian's, which has it.
+    if __name__ == "__main__" and os.path.exists("/usr/bin/python3") \
+            and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
 
 _SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "sqldb")
 _dicts = {}
