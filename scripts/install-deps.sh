@@ -10,6 +10,8 @@ pkgs+=(libpq-dev)
 # bench/parse_bench compares model/'s JSON scanner with these parsers
 # (simdjson is C++: g++ comes with build-essential).
 pkgs+=(libcjson-dev libjson-c-dev libsimdjson-dev)
+# zstd for the stored raw JSON (src/sqldb/zblob.c): headers and the runtime.
+pkgs+=(libzstd-dev libzstd1)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true
@@ -23,6 +25,8 @@ if [ "${1:-}" = "--test" ]; then
   # scripts/checksrc: shellcheck over the shell scripts, clang-format for
   # the layout of the C files.
   pkgs+=(shellcheck clang-format)
+  # scripts/bus_values.py (tests and benchmarks reading bus.db values).
+  pkgs+=(python3-zstandard)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

@@ -108,4 +108,35 @@ int sk_sqldb_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Text of column i or NULL; copied (caller frees). */
 char *sk_sqldb_column_dup(sqlite3_stmt *st, int i);
 
+/* ------------------------------------------------------- compressed values
+ *
+ * Values (raw JSON) stored zstd-compressed with a dictionary built into
+ * skred; the format is in the value itself (zblob.c says how), so a row
+ * copied by plain SQL keeps it, every reader decodes with sk_sqldb_z_decode
+ * and gets the exact bytes that were encoded, and values written before
+ * the codec existed (text, which never starts with the byte 0xFF) read as
+ * themselves. The same value always encodes to the same bytes.
+ *
+ * A codec holds zstd's contexts (made on first use) and its output
+ * buffers: one per connection, used by one thread. No I/O. */
+struct sk_sqldb_z;
+/* Errors: SK_ERR_NOMEM. */
+sk_err_t sk_sqldb_z_new(struct sk_sqldb_z **out, struct sk_error *err);
+void sk_sqldb_z_free(struct sk_sqldb_z *z); /* NULL is fine */
+/* What to store for value (n bytes): *out is value itself (short, not
+ * worth compressing, or over SK_LIMIT_HTTP_BODY) or the codec's buffer,
+ * valid until the next encode. Errors: SK_ERR_NOMEM. */
+sk_err_t sk_sqldb_z_encode(struct sk_sqldb_z *z, const void *value, size_t n,
+			   const void **out, size_t *out_n,
+			   struct sk_error *err);
+/* The value stored as (stored, n; stored may be NULL when n is 0): *out is
+ * stored itself or the codec's buffer (then NUL-terminated), valid until
+ * the next decode. Errors: SK_ERR_DB (not a value of this codec: corrupt,
+ * unknown format or dictionary, over SK_LIMIT_HTTP_BODY), SK_ERR_NOMEM. */
+sk_err_t sk_sqldb_z_decode(struct sk_sqldb_z *z, const void *stored, size_t n,
+			   const char **out, size_t *out_n,
+			   struct sk_error *err);
+/* Whether a stored value is in the codec's format (else it is itself). */
+bool sk_sqldb_z_is_encoded(const void *stored, size_t n);
+
 #endif

@@ -147,7 +147,14 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"ALTER TABLE avalanche_warning ADD COLUMN exposed_height_fill INTEGER;";
 
-static const char *const schema_steps[] = {schema_v1, schema_v2};
+/* Version 3: raw_json through sqldb's codec (a BLOB of zstd with a
+ * built-in dictionary). No row changes: a raw_json written before is the
+ * text of a record that parsed as a JSON object, so it never starts with
+ * the codec's marker byte (0xFF is never UTF-8) and reads as itself. The
+ * version keeps an older skred from reading compressed values as JSON. */
+static const char schema_v3[] = "SELECT 1;";
+
+static const char *const schema_steps[] = {schema_v1, schema_v2, schema_v3};
 
 /* The first version whose step adds a stored column (0: none yet). Opening
  * a database older than it rewrites every current row from its revision's
@@ -199,10 +206,11 @@ struct sqlite_store {
 	sqlite3_stmt *s[S__COUNT];
 	struct child_sql child[MAX_CHILD];
 	size_t n_child;
-	bool in_tx;          /* between begin and commit/rollback */
-	bool dirty;          /* this transaction changed something */
-	bool querying;       /* a query's callback is running */
-	sk_store_map_fn map; /* the opener's raw -> clean (may be NULL) */
+	bool in_tx;           /* between begin and commit/rollback */
+	bool dirty;           /* this transaction changed something */
+	bool querying;        /* a query's callback is running */
+	sk_store_map_fn map;  /* the opener's raw -> clean (may be NULL) */
+	struct sk_sqldb_z *z; /* raw_json's codec */
 };
 
 /* ------------------------------------------------------- statement helpers */
@@ -309,6 +317,7 @@ static void sqlite_close(struct sk_store *base)
 		sqlite3_finalize(st->child[i].del);
 		sqlite3_finalize(st->child[i].sel);
 	}
+	sk_sqldb_z_free(st->z);
 	sk_sqldb_close(st->db);
 	free(st->path);
 	free(st);
@@ -589,15 +598,20 @@ struct rewrite_key {
 };
 
 /* Map a revision's raw message again (as a put maps it) and hash it. *w
- * NULL when it does not map. */
-static void remap(sk_store_map_fn map, sqlite3_stmt *s, int col,
+ * NULL when it does not map (or its stored bytes do not decode). */
+static void remap(struct sqlite_store *st, sqlite3_stmt *s, int col,
 		  struct sk_warning **w, char hash[SK_STORE_HASH_LEN])
 {
 	struct sk_error why = {0};
-	const char *raw = (const char *)sqlite3_column_text(s, col);
+	const char *raw = NULL;
+	size_t len = 0;
+	const void *stored = sqlite3_column_blob(s, col);
 	*w = NULL;
-	if (!raw ||
-	    map(raw, (size_t)sqlite3_column_bytes(s, col), w, &why) != SK_OK ||
+	if (!stored ||
+	    sk_sqldb_z_decode(st->z, stored,
+			      (size_t)sqlite3_column_bytes(s, col), &raw, &len,
+			      &why) != SK_OK ||
+	    st->map(raw, len, w, &why) != SK_OK ||
 	    sk_store_content_hash(*w, hash, &why) != SK_OK) {
 		sk_warning_free(*w);
 		*w = NULL;
@@ -679,7 +693,7 @@ static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
 		while (!w && sqlite3_step(rev) == SQLITE_ROW) {
 			const char *h = (const char *)sqlite3_column_text(rev,
 									  0);
-			remap(st->map, rev, 1, &w, hash);
+			remap(st, rev, 1, &w, hash);
 			if (w && strcmp(hash, k->hash) != 0 &&
 			    (!h || strcmp(h, k->hash) != 0)) {
 				sk_warning_free(w);
@@ -697,7 +711,7 @@ static sk_err_t rewrite_from_revisions(struct sqlite_store *st,
 		struct sk_warning *w = NULL;
 		char hash[SK_STORE_HASH_LEN];
 		const char *h = (const char *)sqlite3_column_text(all, 4);
-		remap(st->map, all, 5, &w, hash);
+		remap(st, all, 5, &w, hash);
 		if (!w || (h && !strcmp(h, hash))) {
 			sk_warning_free(w);
 			continue;
@@ -779,6 +793,12 @@ static sk_err_t sqlite_open(struct sk_store **out,
 	}
 	if ((rc = sk_sqldb_open(&st->db, st->path, err)) != SK_OK)
 		goto fail;
+	/* Each put is a savepoint: its statement journal (the pages the put
+	 * changes, dropped at its release) is kept in memory, not written to
+	 * a temporary file - that file took most of process's writes. */
+	if ((rc = sk_sqldb_exec(st->db, "PRAGMA temp_store=MEMORY;", err)) !=
+	    SK_OK)
+		goto fail;
 	int before = 0;
 	if ((rc = db_version(st, &before, err)) == SK_OK && before > 0 &&
 	    rewrite_from_version > 0 && before < rewrite_from_version &&
@@ -795,7 +815,8 @@ static sk_err_t sqlite_open(struct sk_store **out,
 		sk_error_prefix(err, "%s", st->path);
 		goto fail;
 	}
-	if ((rc = prepare_all(st, err)) != SK_OK ||
+	if ((rc = sk_sqldb_z_new(&st->z, err)) != SK_OK ||
+	    (rc = prepare_all(st, err)) != SK_OK ||
 	    (rc = check_tables(st, err)) != SK_OK ||
 	    (before > 0 && rewrite_from_version > 0 &&
 	     before < rewrite_from_version &&
@@ -972,10 +993,21 @@ static sk_err_t add_revision(struct sqlite_store *st,
 			emit_rc(&e, SQLITE_MISUSE);
 	}
 	brc = e.rc;
+	/* Compressed (a BLOB), or as it is (TEXT, as before schema 3). */
+	const void *enc = raw;
+	size_t enc_len = raw_len;
+	if (raw && sk_sqldb_z_encode(st->z, raw, raw_len, &enc, &enc_len,
+				     err) != SK_OK) {
+		stmt_done(s);
+		return err->code;
+	}
 	if (brc == SQLITE_OK)
-		brc = raw ? sqlite3_bind_text64(s, 9, raw, raw_len,
-						SQLITE_TRANSIENT, SQLITE_UTF8)
-			  : sqlite3_bind_null(s, 9);
+		brc = !raw ? sqlite3_bind_null(s, 9)
+		      : enc != raw
+			      ? sqlite3_bind_blob64(s, 9, enc, enc_len,
+						    SQLITE_STATIC)
+			      : sqlite3_bind_text64(s, 9, raw, raw_len,
+						    SQLITE_STATIC, SQLITE_UTF8);
 	if (brc == SQLITE_OK)
 		brc = sk_sqldb_bind_text(s, 10, now);
 	if (brc != SQLITE_OK) {

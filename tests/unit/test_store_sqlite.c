@@ -647,7 +647,7 @@ static void test_sqlite_store(void)
 	CHECK_INT(open_at(&st, dir, NULL, &err), SK_OK);
 	after = dump();
 	CHECK(before && after && strcmp(before, after) == 0);
-	CHECK_INT(scalar("PRAGMA user_version"), 2);
+	CHECK_INT(scalar("PRAGMA user_version"), 3);
 	free(before);
 	free(after);
 	CHECK_INT(sk_store_stats(st, &stats, &err), SK_OK);
