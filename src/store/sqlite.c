@@ -260,10 +260,18 @@ static void emit_rc(struct emit *e, int rc)
 		e->rc = rc;
 }
 
+/* Bound without a copy: s (the record's own text or the caller's) lives
+ * until the statement has run; a copy only for text formatted here. */
+static void emit_text_as(struct emit *e, const char *s,
+			 sqlite3_destructor_type how)
+{
+	emit_rc(e, s ? sqlite3_bind_text(e->s, e->idx, s, -1, how)
+		     : sqlite3_bind_null(e->s, e->idx));
+}
+
 static void emit_text(struct emit *e, const char *s)
 {
-	emit_rc(e, s ? sqlite3_bind_text(e->s, e->idx, s, -1, SQLITE_TRANSIENT)
-		     : sqlite3_bind_null(e->s, e->idx));
+	emit_text_as(e, s, SQLITE_STATIC);
 }
 
 static void emit_field(struct emit *e, const struct sk_field *f,
@@ -274,7 +282,9 @@ static void emit_field(struct emit *e, const struct sk_field *f,
 	if (v.kind == SK_STORE_INT)
 		emit_rc(e, sqlite3_bind_int64(e->s, e->idx, v.i));
 	else
-		emit_text(e, v.text);
+		emit_text_as(e, v.text,
+			     v.text == v.buf ? SQLITE_TRANSIENT
+					     : SQLITE_STATIC);
 }
 
 static void emit_record(struct emit *e, const struct sk_table *t,

@@ -282,6 +282,17 @@ static void test_format_utc(void)
 	sk_time_format_utc(utc_ms(1900, 1, 1, 0, 0, 0), t);
 	CHECK_STR(t, "1900-01-01T00:00:00.000Z");
 	CHECK_INT(strlen(t), SK_TIME_UTC_LEN - 1);
+	/* A sweep over 200 years round-trips through the parser. */
+	int bad = 0;
+	for (int64_t ms = utc_ms(1900, 1, 1, 0, 0, 0) + 7;
+	     ms < utc_ms(2100, 1, 1, 0, 0, 0);
+	     ms += 86400000LL * 37 + 3723457) {
+		int64_t back = 0;
+		sk_time_format_utc(ms, t);
+		if (!sk_time_parse_utc(t, &back) || back != ms)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
 }
 
 static void test_weekday(void)
