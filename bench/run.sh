@@ -302,13 +302,21 @@ fi
 meta load_daemon_before "$(load)"
 dnames=(skred)
 [ -z "$BSKRED" ] || dnames+=(before)
+# Twice per build: on the processed 100 k warehouse of the process
+# section (a restart), and on a new, empty data directory (first start).
 for ((i = 1 ; i <= DRUNS ; i++)); do
 	for name in $(order "$i" "${dnames[@]}"); do
 		bin=$SKRED label=skred dir=$W/daemon
 		[ "$name" = skred ] || { bin=$BSKRED label="skred (before)" dir=$W/daemon-before; }
-		say "daemon: $label, run $i"
-		read -r ms kb < <(python3 "$SRC/bench/daemon.py" "$bin" "$dir")
-		row daemon "$label" "$i" "$(awk -v m="$ms" 'BEGIN { print m / 1000 }')" "$kb"
+		for kind in full empty; do
+			d=$dir lb=$label
+			if [ "$kind" = empty ]; then
+				d=$W/empty-$name-$i lb="$label, empty"
+			fi
+			say "daemon: $lb, run $i"
+			read -r ms kb < <(python3 "$SRC/bench/daemon.py" "$bin" "$d")
+			row daemon "$lb" "$i" "$(awk -v m="$ms" 'BEGIN { print m / 1000 }')" "$kb"
+		done
 	done
 done
 meta load_daemon_after "$(load)"
