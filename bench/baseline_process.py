@@ -1,12 +1,14 @@
 """Baseline for `skred process`: the same raw messages, parsed with Python's
 json, mapped to the warehouse's main columns (times left as local text, no
 validation, no revisions, no children) and inserted with executemany - a
-lower bound of what the original PySpark cleaning step did per record."""
+lower bound of what the original PySpark cleaning step did per record.
+
+  baseline_process.py SRC DST.db   SRC: a bus.db (its message table) or a
+                                   file of JSON lines, one warning each"""
 import json
 import sqlite3
 import sys
 
-src = sqlite3.connect(sys.argv[1])
 dst = sqlite3.connect(sys.argv[2])
 dst.execute("PRAGMA journal_mode=WAL")
 dst.execute("""CREATE TABLE IF NOT EXISTS avalanche_warning(
@@ -15,7 +17,11 @@ dst.execute("""CREATE TABLE IF NOT EXISTS avalanche_warning(
   publish_time TEXT, main_text TEXT, n_problems INTEGER,
   PRIMARY KEY(region_id, lang_key, valid_date))""")
 rows = []
-cur = src.execute("SELECT value FROM message WHERE topic='avalanche_region_warning' ORDER BY seq")
+if sys.argv[1].endswith(".db"):
+    src = sqlite3.connect(sys.argv[1])
+    cur = src.execute("SELECT value FROM message WHERE topic='avalanche_region_warning' ORDER BY seq")
+else:
+    cur = ((line,) for line in open(sys.argv[1], "rb"))
 for (value,) in cur:
     w = json.loads(value)
     rows.append((w["RegionId"], w["LangKey"], w["ValidFrom"][:10], w["RegId"],

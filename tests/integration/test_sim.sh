@@ -592,6 +592,38 @@ check "/_sim/reset zeroes the counters" \
 st=$(fetch "$U2" "$TMP/e.json")
 check "/_sim/reset zeroes per-path attempts (fails again)" test "$st" = 503
 
+# ------------------------------------------------------------- latency
+# --latency-ms delays every API answer; 4 requests at once (4 connections)
+# each wait at least that long. Lower bounds only: no timing ceiling.
+start_sim lat --latency-ms 300 --quiet
+LB=$(api "$PORT")
+LP=$PORT
+CURLS=()
+for i in 1 2 3 4; do
+	curl -s -o "$TMP/lat$i.json" -w '%{time_total}' \
+		"$LB/AvalancheWarningByRegion/Simple/300$i/1/2023-01-01/2023-01-02" \
+		>"$TMP/lat$i.t" &
+	CURLS+=($!)
+done
+wait_ok=0
+for p in "${CURLS[@]}"; do
+	wait "$p" || wait_ok=1
+done
+check "--latency-ms 300: 4 requests in flight all answer" test "$wait_ok" = 0
+check "--latency-ms 300: each of 4 concurrent answers took >= 0.29 s" \
+	python3 -c 'import sys; t=[float(open(f).read()) for f in sys.argv[1:]]; print(t); sys.exit(0 if len(t)==4 and min(t)>=0.29 else 1)' \
+	"$TMP/lat1.t" "$TMP/lat2.t" "$TMP/lat3.t" "$TMP/lat4.t"
+check "--latency-ms: answers are normal warnings" py simple "$TMP/lat4.json" 2
+curl -s -o "$TMP/latcfg.json" "http://127.0.0.1:$LP/_sim/config?latency_ms=450" || true
+check "/_sim/config sets latency_ms" py json_eq "$TMP/latcfg.json" latency_ms=450
+t=$(curl -s -o /dev/null -w '%{time_total}' "$LB/Region" || true)
+check "latency_ms=450 delays the next answer (>= 0.44 s)" \
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.44 else 1)' "$t"
+st=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LP/_sim/config?latency_ms=-1" || true)
+check "/_sim/config rejects latency_ms -1 with 400" test "$st" = 400
+check "bad --latency-ms exits 2" \
+	bash -c "'$SIM' --latency-ms x >/dev/null 2>&1; test \$? = 2"
+
 # ------------------------------------------------------------ shutdown
 kill -TERM "$MAIN_PID"
 rc=0

@@ -172,6 +172,7 @@ void config_json(struct jbuf *j, const struct sim_config *c)
 	jb_key(j, "bad_rate");
 	jb_dbl(j, c->bad_rate);
 	jb_kint(j, "slow_ms", c->slow_ms);
+	jb_kint(j, "latency_ms", c->latency_ms);
 	jb_kint(j, "retry_after", c->retry_after);
 	jb_kint(j, "retry_after_date", c->retry_after_date);
 	jb_obj_end(j);

@@ -99,6 +99,10 @@ static const char *apply(struct sim_config *c, const char *key, const char *val,
 		if (!config_parse_int(val, 0, 600000, &n))
 			return "slow_ms must be an integer 0..600000";
 		c->slow_ms = (int)n;
+	} else if (!strcmp(key, "latency_ms")) {
+		if (!config_parse_int(val, 0, 600000, &n))
+			return "latency_ms must be an integer 0..600000";
+		c->latency_ms = (int)n;
 	} else if (!strcmp(key, "retry_after")) {
 		if (!config_parse_int(val, 0, 86400, &n))
 			return "retry_after must be an integer 0..86400";

@@ -362,6 +362,14 @@ static void handle_one(struct conn *c, char *head, size_t n)
 	bool control = r->path_len >= 6 && !memcmp(r->path, "/_sim/", 6);
 	if (!control)
 		stats_request();
+	if (!control) {
+		/* A network's round trip: this connection's thread sleeps,
+		 * the others go on, so answers in flight overlap. */
+		struct sim_config cfg;
+		config_get(&cfg);
+		if (cfg.latency_ms > 0)
+			sim_sleep_ms(cfg.latency_ms);
+	}
 	if (r->method_len != 3 || memcmp(r->method, "GET", 3))
 		http_error(c, 405, "only GET is supported", "Allow: GET\r\n");
 	else if (control)
