@@ -6,6 +6,7 @@ lower bound of what the original PySpark cleaning step did per record.
   baseline_process.py SRC DST.db   SRC: a bus.db (its message table) or a
                                    file of JSON lines, one warning each"""
 import json
+import os
 import sqlite3
 import sys
 
@@ -18,8 +19,10 @@ dst.execute("""CREATE TABLE IF NOT EXISTS avalanche_warning(
   PRIMARY KEY(region_id, lang_key, valid_date))""")
 rows = []
 if sys.argv[1].endswith(".db"):
-    src = sqlite3.connect(sys.argv[1])
-    cur = src.execute("SELECT value FROM message WHERE topic='avalanche_region_warning' ORDER BY seq")
+    # bus.db values are stored through skred's codec: decoded here.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+    import bus_values
+    cur = ((v,) for v in bus_values.values(sys.argv[1], "avalanche_region_warning"))
 else:
     cur = ((line,) for line in open(sys.argv[1], "rb"))
 for (value,) in cur:

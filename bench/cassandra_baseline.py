@@ -4,6 +4,7 @@
 warnings_by_region - one write per warning, top-level fields only, no
 read-before-write, no problems, weather, revisions or map table."""
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -25,8 +26,9 @@ ins = s.prepare(f"INSERT INTO {ks}.warnings (region_id, lang_key, valid_date, "
                 "reg_id, region_name, danger_level, valid_from, valid_to, "
                 "publish_time, main_text) VALUES (?,?,?,?,?,?,?,?,?,?)")
 rows = []
-for (v,) in sqlite3.connect(bus).execute(
-        "SELECT value FROM message WHERE topic='avalanche_region_warning' ORDER BY seq"):
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import bus_values  # bus.db values are stored through skred's codec
+for v in bus_values.values(bus, "avalanche_region_warning"):
     w = json.loads(v)
     rows.append((w["RegionId"], w["LangKey"], w["ValidFrom"][:10], w["RegId"],
                  w.get("RegionName"), int(w["DangerLevel"]), w["ValidFrom"],

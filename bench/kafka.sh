@@ -22,12 +22,15 @@ SKRED_FETCH_MIN_INTERVAL_MS=0 SKRED_FETCH_CONCURRENCY=8 SKRED_LOG_LEVEL=warn \
   "$B/skred" fetch --data-dir "$W/d" --regions all --lang both --from 2022-01-01 --to "$(date -d "2022-01-01 +$(( ${BENCH_DAYS:-545} - 1 )) days" +%F)" >/dev/null
 
 # The same messages as key<TAB>value lines for kcat.
-python3 - "$W/d/bus.db" "$W/msgs.tsv" <<'PY'
+python3 - "$W/d/bus.db" "$W/msgs.tsv" "$SRC/scripts" <<'PY'
 import sqlite3, sys
+sys.path.insert(0, sys.argv[3])
+import bus_values  # values are stored through skred's codec
 db = sqlite3.connect(sys.argv[1])
+keys = [bytes(k) for (k,) in db.execute("SELECT key FROM message WHERE topic='avalanche_region_warning' ORDER BY seq")]
 with open(sys.argv[2], "wb") as f:
-    for k, v in db.execute("SELECT key, value FROM message WHERE topic='avalanche_region_warning' ORDER BY seq"):
-        f.write(bytes(k) + b"\t" + bytes(v) + b"\n")
+    for k, v in zip(keys, bus_values.values(sys.argv[1], "avalanche_region_warning")):
+        f.write(k + b"\t" + v + b"\n")
 PY
 n=$(wc -l <"$W/msgs.tsv")
 mb=$(python3 -c "import os; print(round(os.path.getsize('$W/msgs.tsv')/1e6,1))")
