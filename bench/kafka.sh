@@ -22,7 +22,8 @@ SKRED_FETCH_MIN_INTERVAL_MS=0 SKRED_FETCH_CONCURRENCY=8 SKRED_LOG_LEVEL=warn \
   "$B/skred" fetch --data-dir "$W/d" --regions all --lang both --from 2022-01-01 --to "$(date -d "2022-01-01 +$(( ${BENCH_DAYS:-545} - 1 )) days" +%F)" >/dev/null
 
 # The same messages as key<TAB>value lines for kcat.
-python3 - "$W/d/bus.db" "$W/msgs.tsv" "$SRC/scripts" <<'PY'
+# Debian's python3 has python3-zstandard (scripts/install-deps.sh).
+"$(command -v /usr/bin/python3 || command -v python3)" - "$W/d/bus.db" "$W/msgs.tsv" "$SRC/scripts" <<'PY'
 import sqlite3, sys
 sys.path.insert(0, sys.argv[3])
 import bus_values  # values are stored through skred's codec
