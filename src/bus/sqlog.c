@@ -80,6 +80,9 @@ static const char *const schema[] = {
 	 * are, except those that start with its marker byte: escaped. */
 	("UPDATE message SET value = CAST(X'FF00' || value AS BLOB)"
 	 " WHERE substr(value, 1, 1) = X'FF';"),
+	/* 3 -> 4: retention (run at every open) finds old messages by
+	 * time instead of reading the whole log. */
+	"CREATE INDEX message_ts ON message(ts_ms);",
 };
 
 /* The statements, prepared once per connection (sqldb's cache). */

@@ -287,7 +287,11 @@ static void test_bus_upgrade(void)
 	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 	if (!bus)
 		goto out;
-	CHECK_INT(scalar(path, "PRAGMA user_version"), 3);
+	CHECK_INT(scalar(path, "PRAGMA user_version"), 4);
+	/* Retention finds old messages through the time index. */
+	CHECK_INT(scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
+			       "name = 'message_ts'"),
+		  1);
 	check_topic(bus, vals, n_old);
 	/* New messages: stored compressed, read back as produced, after
 	 * the old ones. */
@@ -543,10 +547,59 @@ out:
 	sk_store_close(st);
 }
 
+/* bus.retention_days: at open, messages older than the retention that
+ * every group has consumed are deleted; an old message a group has not
+ * read yet stays, and so do recent ones (through the time index). */
+static void test_retention(void)
+{
+	char dir[600], path[700];
+	snprintf(dir, sizeof dir, "%s/retention", tmp);
+	snprintf(path, sizeof path, "%s/bus.db", dir);
+	struct sk_error err = {0};
+	CHECK_INT(sk_mkdir_p(dir, &err), SK_OK);
+	struct sk_config *cfg = bus_config(dir);
+	CHECK_INT(sk_config_set(cfg, "bus.retention_days", "30", "test", &err),
+		  SK_OK);
+	struct sk_bus *bus = NULL;
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
+	if (!bus) {
+		sk_config_free(cfg);
+		return;
+	}
+	int64_t old = sk_now_ms() - 40LL * 86400000;
+	struct sk_bus_msg m[4] = {{0}};
+	for (int i = 0; i < 4; i++) {
+		m[i].topic = "raw";
+		m[i].key = "k";
+		m[i].key_len = 1;
+		m[i].value = "{}";
+		m[i].value_len = 2;
+		m[i].timestamp_ms = i < 3 ? old : 0; /* 0: now */
+	}
+	CHECK_INT(sk_bus_produce(bus, m, 4, &err), SK_OK);
+	struct sk_bus_batch b = {0};
+	CHECK_INT(sk_bus_subscribe(bus, "g", "raw", &err), SK_OK);
+	CHECK_INT(sk_bus_poll(bus, &b, 2, 0, &err), SK_OK);
+	CHECK_INT(b.n, 2);
+	CHECK_INT(sk_bus_commit(bus, &b, &err), SK_OK);
+	sk_bus_batch_clear(&b);
+	sk_bus_close(bus);
+	bus = NULL;
+	CHECK_INT(scalar(path, "SELECT COUNT(*) FROM message"), 4);
+	/* Reopened: offsets 0 and 1 (old, consumed) go; 2 (old, unread)
+	 * and 3 (recent) stay. */
+	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
+	CHECK_INT(scalar(path, "SELECT COUNT(*) FROM message"), 2);
+	CHECK_INT(scalar(path, "SELECT MIN(seq) FROM message"), 2);
+	sk_bus_close(bus);
+	sk_config_free(cfg);
+}
+
 static const struct sk_case cases[] = {
 	{"codec", test_codec},
 	{"bus_upgrade", test_bus_upgrade},
 	{"store_upgrade", test_store_upgrade},
+	{"retention", test_retention},
 };
 
 int main(int argc, char **argv)
