@@ -8,6 +8,9 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,8 +263,10 @@ void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 	sk_time_format_utc(fire_utc_ms, r->logical_time);
 }
 
-/* The last lines this thread logged during the attempt. */
+/* The last lines the attempt logged, from the runner's thread and its
+ * fetch thread (both tap into it, under mu). */
 struct excerpt {
+	pthread_mutex_t mu;
 	char lines[6][160];
 	int n;
 };
@@ -269,8 +274,10 @@ struct excerpt {
 static void tap(const char *line, void *ud)
 {
 	struct excerpt *x = ud;
+	pthread_mutex_lock(&x->mu);
 	snprintf(x->lines[x->n % 6], sizeof x->lines[0], "%s", line);
 	x->n++;
+	pthread_mutex_unlock(&x->mu);
 }
 
 static void excerpt_join(const struct excerpt *x, char *out, size_t size)
@@ -421,12 +428,12 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
  * the run's outcome matters more than its breakdown). */
 static void task_record(struct sk_ledger *l, const struct sk_run *r, int seq,
 			const char *name, const char *state, int64_t start_ms,
-			int64_t count, const char *error)
+			int64_t end_ms, int64_t count, const char *error)
 {
 	struct sk_task t = {.attempt = r->attempts,
 			    .seq = seq,
 			    .start_ms = start_ms,
-			    .end_ms = sk_clock_now_ms(),
+			    .end_ms = end_ms,
 			    .count = count};
 	snprintf(t.name, sizeof t.name, "%s", name);
 	snprintf(t.state, sizeof t.state, "%s", state);
@@ -446,22 +453,76 @@ static const char *task_state(sk_err_t rc)
 							       : "failed";
 }
 
-/* Runs executed at once in this process (a backfill with --concurrency)
- * fetch in parallel but take turns processing. The embedded log makes its
- * consumers take turns batch by batch anyway (across processes too); this
- * keeps one process's threads from competing for every batch. */
+/* Runs executed at once in this process (a backfill) fetch in parallel,
+ * as many at once as their gate lets, but take turns processing. The
+ * embedded log makes its consumers take turns batch by batch anyway
+ * (across processes too); this keeps one process's threads from competing
+ * for every batch. */
 static pthread_mutex_t process_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Give the memory a run's processing freed (SQLite's page caches, up to
+ * cache_size per connection) back to the system. With a pipeline the runs
+ * are processed on different threads, each with its own malloc arena, and
+ * each arena would otherwise keep its own high-water mark. */
+static void trim_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+void sk_sched_gate_init(struct sk_sched_gate *g, int slots)
+{
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->free = slots > 0 ? slots : 1;
+}
+
+void sk_sched_gate_destroy(struct sk_sched_gate *g)
+{
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+}
+
+static void gate_take(struct sk_sched_gate *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	while (g->free == 0)
+		pthread_cond_wait(&g->cv, &g->mu);
+	g->free--;
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Called by the fetch thread when its fetch ends (sk_job_fetcher_opts). */
+static void gate_give(void *ud)
+{
+	struct sk_sched_gate *g = ud;
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->free++;
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
-			  struct sk_run *r, struct sk_error *err)
+			  struct sk_run *r, struct sk_sched_gate *gate,
+			  struct sk_error *err)
 {
 	struct sk_error why = {0};
-	struct excerpt x = {0};
+	struct excerpt x = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	int *regions = NULL;
 	size_t n_regions = 0, n_langs = 0;
 	int langs[2];
+	/* Threads: this one processes from bus and writes st and the ledger
+	 * (l, tally); the fetch thread appends on a bus handle of its own
+	 * (sk_job_fetch_start) and touches nothing here but the excerpt (x,
+	 * under its lock) and the gate. */
 	struct sk_bus *bus = NULL;
 	struct sk_store *st = NULL;
+	struct sk_job_fetcher *fetcher = NULL;
 	struct sk_job_fetch_stats fs = {0};
 	struct sk_job_process_stats ps = {0};
 	struct sk_sched_tally tally = {0};
@@ -494,33 +555,43 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	    (rc = sk_store_open(&st, &so, &why)) != SK_OK)
 		goto done;
 	struct sk_error ferr = {0};
-	int64_t t0 = sk_clock_now_ms();
 	char tag[48];
 	snprintf(tag, sizeof tag, "%lld.%d", (long long)r->id, r->attempts);
-	sk_err_t frc = sk_job_fetch_run(cfg, bus, &req, tag, &fs, &ferr);
-	task_record(l, r, 1, "fetch", task_state(frc), t0, fs.produced,
-		    frc == SK_OK ? "" : ferr.msg);
-	t0 = sk_clock_now_ms();
-	if (frc == SK_OK || frc == SK_ERR_HTTP) {
-		/* The consumer group stores whatever is pending, this run's
-		 * records and others'; each is counted for its own run. */
-		tally.l = l;
-		tally.own_id = r->id;
-		tally.own_attempt = r->attempts;
-		struct sk_job_process_opts po = {.outcome =
-							 sk_sched_tally_outcome,
-						 .outcome_ud = &tally};
-		pthread_mutex_lock(&process_lock);
-		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
-		pthread_mutex_unlock(&process_lock);
-		sk_sched_tally_flush(&tally, NULL);
-		task_record(l, r, 2, "process", task_state(rc), t0,
-			    tally.own_stored, rc == SK_OK ? "" : why.msg);
-	} else {
-		rc = SK_OK;
-		task_record(l, r, 2, "process", "skipped", t0, 0,
-			    "the fetch failed");
+	/* Fetch and process overlap: the fetch appends chunk by chunk on its
+	 * thread while this one stores what has arrived, until the fetch has
+	 * ended and everything is processed. */
+	gate_take(gate);
+	int64_t t0 = sk_clock_now_ms();
+	struct sk_job_fetcher_opts fo = {.run = tag,
+					 .tap = tap,
+					 .tap_ud = &x,
+					 .ended = gate ? gate_give : NULL,
+					 .ended_ud = gate};
+	if ((rc = sk_job_fetch_start(cfg, &req, &fo, &fetcher, &why)) !=
+	    SK_OK) {
+		gate_give(gate);
+		goto done;
 	}
+	/* The consumer group stores whatever is pending, this run's records
+	 * and others'; each is counted for its own run. */
+	tally.l = l;
+	tally.own_id = r->id;
+	tally.own_attempt = r->attempts;
+	struct sk_job_process_opts po = {.outcome = sk_sched_tally_outcome,
+					 .outcome_ud = &tally,
+					 .stream = fetcher};
+	/* Held until the checks are done and the store and bus are closed,
+	 * so one run's caches are gone before the next run's fill. */
+	pthread_mutex_lock(&process_lock);
+	int64_t tp = sk_clock_now_ms();
+	rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
+	sk_sched_tally_flush(&tally, NULL);
+	int64_t tp_end = sk_clock_now_ms(), t0_end = tp_end;
+	sk_err_t frc = sk_job_fetch_join(fetcher, &fs, &t0_end, &ferr);
+	task_record(l, r, 1, "fetch", task_state(frc), t0, t0_end, fs.produced,
+		    frc == SK_OK ? "" : ferr.msg);
+	task_record(l, r, 2, "process", task_state(rc), tp, tp_end,
+		    tally.own_stored, rc == SK_OK ? "" : why.msg);
 	if (frc != SK_OK) {
 		rc = frc;
 		why = ferr;
@@ -535,15 +606,22 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 		bool ok = run_checks(cfg, l, st, r, regions, n_regions, langs,
 				     n_langs, &fs.fetch, &passed, &cerr);
 		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
-			    passed, ok ? "" : "a data check failed");
+			    sk_clock_now_ms(), passed,
+			    ok ? "" : "a data check failed");
 		if (!ok && sk_sched_conf(cfg)->checks_fail_run)
 			rc = sk_error_set(&why, SK_ERR_VALIDATE, false,
 					  "a data check failed (see the run's "
 					  "checks)");
 	} else {
-		task_record(l, r, 3, "checks", "skipped", t0, 0,
-			    "an earlier task failed");
+		task_record(l, r, 3, "checks", "skipped", t0, sk_clock_now_ms(),
+			    0, "an earlier task failed");
 	}
+	sk_store_close(st);
+	sk_bus_close(bus);
+	st = NULL;
+	bus = NULL;
+	trim_heap();
+	pthread_mutex_unlock(&process_lock);
 done:
 	r->fetched = fs.produced;
 	r->stored = tally.own_stored;
@@ -577,6 +655,7 @@ done:
 	sk_store_close(st);
 	sk_bus_close(bus);
 	free(regions);
+	pthread_mutex_destroy(&x.mu);
 	/* An interrupted attempt counts: its row says "interrupted". */
 	struct sk_error eerr = {0};
 	rc = sk_ledger_run_end(l, r, sk_clock_now_ms(), &eerr);

@@ -258,6 +258,12 @@ void api_handle(struct conn *c, const struct http_req *r)
 	struct seg version = s[0];
 	const struct seg *rest = s + 2;
 	int nrest = nseg - 2;
+	/* --latency-ms: the network's delay; this connection's thread
+	 * sleeps, so requests in flight wait concurrently. */
+	struct sim_config cfg;
+	config_get(&cfg);
+	if (cfg.latency_ms > 0)
+		sim_sleep_ms(cfg.latency_ms);
 	if (seg_is(&rest[0], "Region") && nrest <= 2)
 		regions(c, rest, nrest);
 	else if (seg_is(&rest[0], "AvalancheWarningByRegion") && nrest == 6)

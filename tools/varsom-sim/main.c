@@ -49,6 +49,8 @@ static void usage(FILE *out)
 	      "  --bad-rate P         fraction of invalid warning records\n"
 	      "  --slow-ms N          delay of the 'slow' fault (default "
 	      "3000)\n"
+	      "  --latency-ms N       delay every API answer by N ms "
+	      "(served concurrently)\n"
 	      "  --retry-after S      Retry-After of 503/429 (default 1)\n"
 	      "  --retry-after-date   send it as an HTTP-date (now + S)\n"
 	      "  --quiet              no per-request log on stderr\n"
@@ -80,6 +82,7 @@ enum {
 	OPT_FAIL_REGION,
 	OPT_BAD_RATE,
 	OPT_SLOW_MS,
+	OPT_LATENCY_MS,
 	OPT_RETRY_AFTER,
 	OPT_RETRY_AFTER_DATE,
 	OPT_QUIET,
@@ -97,6 +100,7 @@ static const struct option options[] = {
 	{"fail-region", required_argument, NULL, OPT_FAIL_REGION},
 	{"bad-rate", required_argument, NULL, OPT_BAD_RATE},
 	{"slow-ms", required_argument, NULL, OPT_SLOW_MS},
+	{"latency-ms", required_argument, NULL, OPT_LATENCY_MS},
 	{"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
 	{"retry-after-date", no_argument, NULL, OPT_RETRY_AFTER_DATE},
 	{"quiet", no_argument, NULL, OPT_QUIET},
@@ -178,6 +182,13 @@ static void parse_flags(int argc, char **argv, struct sim_config *c, int *port,
 					  "0..600000: '%s'",
 					  a);
 			c->slow_ms = (int)n;
+			break;
+		case OPT_LATENCY_MS:
+			if (!config_parse_int(a, 0, 600000, &n))
+				die_usage("--latency-ms: not an integer "
+					  "0..600000: '%s'",
+					  a);
+			c->latency_ms = (int)n;
 			break;
 		case OPT_RETRY_AFTER:
 			if (!config_parse_int(a, 0, 86400, &n))

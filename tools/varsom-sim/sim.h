@@ -160,6 +160,7 @@ struct sim_config {
 	enum fault_kind fail_region_kind;
 	double bad_rate;
 	int slow_ms;
+	int latency_ms; /* delay of every API answer (0 = none) */
 	int retry_after;
 	bool retry_after_date; /* send Retry-After as an HTTP-date */
 	bool quiet;
