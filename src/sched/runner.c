@@ -8,9 +8,6 @@
 
 #include <pthread.h>
 #include <stddef.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,17 +457,6 @@ static const char *task_state(sk_err_t rc)
  * for every batch. */
 static pthread_mutex_t process_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Give the memory a run's processing freed (SQLite's page caches, up to
- * cache_size per connection) back to the system. With a pipeline the runs
- * are processed on different threads, each with its own malloc arena, and
- * each arena would otherwise keep its own high-water mark. */
-static void trim_heap(void)
-{
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
 void sk_sched_gate_init(struct sk_sched_gate *g, int slots)
 {
 	pthread_mutex_init(&g->mu, NULL);
@@ -620,7 +606,6 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	sk_bus_close(bus);
 	st = NULL;
 	bus = NULL;
-	trim_heap();
 	pthread_mutex_unlock(&process_lock);
 done:
 	r->fetched = fs.produced;
