@@ -46,15 +46,19 @@ BF=(--regions all --lang nb --from 2024-01-01 --to 2024-03-10 --set sched.backfi
 check "backfill: 7 runs, each succeeded at its first attempt" "7|7|7" "$(L "SELECT COUNT(*), SUM(state='success'), SUM(attempts=1) FROM run")"
 check "backfill: exactly the reference warehouse" "$ref" "$(dump_warehouse "$T/bf/warehouse.db" | sha256sum)"
 check "backfill: runs' stored counts sum to the warehouse's rows" "$(wh "SELECT COUNT(*) FROM avalanche_warning")" "$(L "SELECT SUM(stored) FROM run")"
-# The tasks of run i: f_start, f_end, p_start, p_end (scheduler clock, ms).
-T_() { L "SELECT start_ms FROM task WHERE run_id=$1 AND name='$2'"; }
-E_() { L "SELECT end_ms FROM task WHERE run_id=$1 AND name='$2'"; }
-[ "$(T_ 1 process)" -lt "$(E_ 1 fetch)" ] && ok "run 1 is processed while it is fetched" || fail "run 1: process started $(T_ 1 process), fetch ended $(E_ 1 fetch)"
+# The runs in the order their fetches started (two threads claim runs at
+# once, so that need not be the order of their ids): k, fetch start and
+# end, process start and end, attempt end (scheduler clock, ms).
+L "SELECT f.start_ms, f.end_ms, p.start_ms, p.end_ms, a.end_ms FROM task f JOIN task p ON p.run_id = f.run_id AND p.name = 'process' JOIN attempt a ON a.run_id = f.run_id WHERE f.name = 'fetch' ORDER BY f.start_ms, f.run_id" | tr '|' ' ' >"$T/order"
+read -r fs1 fe1 ps1 _ <"$T/order"
+[ "$ps1" -lt "$fe1" ] && ok "the first run is processed while it is fetched" || fail "first run: process started $ps1, fetch ended $fe1 (fetch started $fs1)"
+mapfile -t R <"$T/order"
 ahead=0 beyond=0 late=0
-for i in 1 2 3 4 5 6; do
-  [ "$(T_ $((i + 1)) fetch)" -lt "$(E_ "$i" process)" ] && ahead=$((ahead + 1))
-  [ "$i" -le 5 ] && [ "$(T_ $((i + 2)) fetch)" -lt "$(E_ "$i" process)" ] && beyond=$((beyond + 1))
-  [ "$(L "SELECT end_ms FROM attempt WHERE run_id=$i")" -ge "$(E_ "$i" process)" ] || late=$((late + 1))
+for k in 0 1 2 3 4 5 6; do
+  read -r _ _ _ pe ae <<<"${R[$k]}"
+  [ "$ae" -ge "$pe" ] || late=$((late + 1))
+  [ "$k" -le 5 ] && { read -r fs _ <<<"${R[$((k + 1))]}"; [ "$fs" -lt "$pe" ] && ahead=$((ahead + 1)); }
+  [ "$k" -le 4 ] && { read -r fs _ <<<"${R[$((k + 2))]}"; [ "$fs" -lt "$pe" ] && beyond=$((beyond + 1)); }
 done
 echo "# runs whose successor was fetched while they were processed: $ahead of 6"
 [ "$ahead" -gt 0 ] && ok "run N+1 fetched while run N is processed ($ahead of 6)" || fail "no fetch overlapped the processing before it"
