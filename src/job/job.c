@@ -393,6 +393,10 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 
 /* ------------------------------------------------------------ fetcher */
 
+static sk_err_t bus_open_conf(const struct sk_config *cfg,
+			      const struct sk_bus_conf *conf,
+			      struct sk_bus **out, struct sk_error *err);
+
 /* A fetch on a thread of its own. Ownership: the fetch thread alone uses
  * bus (opened by sk_job_fetch_start, closed by the thread when the fetch
  * has ended), req and the results below until it has set `ended`; the
@@ -406,6 +410,11 @@ struct sk_job_fetcher {
 	struct sk_bus *bus;
 	const struct sk_fetch_req *req;
 	struct sk_job_fetcher_opts o;
+	/* The bus's configuration without retention: this handle only
+	 * appends, and the consumer's handle applies bus.retention_days
+	 * when it opens (a second pass per run would read the whole log
+	 * once more, into a cache of its own). Outlives bus. */
+	struct sk_bus_conf bus_conf;
 	_Atomic bool ended;
 	/* the fetch thread's results, read by the joiner */
 	sk_err_t rc;
@@ -445,7 +454,9 @@ sk_err_t sk_job_fetch_start(const struct sk_config *cfg,
 	if (o)
 		f->o = *o;
 	atomic_init(&f->ended, false);
-	if (sk_job_bus_open(cfg, &f->bus, err) != SK_OK) {
+	f->bus_conf = *sk_bus_conf(cfg);
+	f->bus_conf.retention_days = 0;
+	if (bus_open_conf(cfg, &f->bus_conf, &f->bus, err) != SK_OK) {
 		free(f);
 		return err->code;
 	}
@@ -747,8 +758,11 @@ static void add_prop(const char *name, const char *value, void *ud)
 	p->kv[p->n] = NULL;
 }
 
-sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
-			 struct sk_error *err)
+/* sk_job_bus_open with the bus configuration conf (borrowed; must outlive
+ * the bus). */
+static sk_err_t bus_open_conf(const struct sk_config *cfg,
+			      const struct sk_bus_conf *conf,
+			      struct sk_bus **out, struct sk_error *err)
 {
 	*out = NULL;
 	struct props p = {0};
@@ -757,12 +771,18 @@ sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
 		free(p.kv);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
-	struct sk_bus_opts o = {.conf = sk_bus_conf(cfg),
+	struct sk_bus_opts o = {.conf = conf,
 				.data_dir = sk_core_conf(cfg)->data_dir,
 				.kafka_props = p.kv};
 	sk_err_t rc = sk_bus_open(out, &o, err);
 	free(p.kv);
 	return rc;
+}
+
+sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
+			 struct sk_error *err)
+{
+	return bus_open_conf(cfg, sk_bus_conf(cfg), out, err);
 }
 
 struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg)

@@ -52,8 +52,9 @@ struct sk_job_fetcher_opts {
 	void (*ended)(void *ud);
 	void *ended_ud;
 };
-/* Open a bus handle (sk_job_bus_open) and start fetching req onto it on a
- * new thread, which closes the handle when the fetch ends. cfg, req (and
+/* Open a bus handle (sk_job_bus_open, without bus.retention_days: the
+ * consumer's handle applies it) and start fetching req onto it on a new
+ * thread, which closes the handle when the fetch ends. cfg, req (and
  * its arrays) and o's strings are borrowed until the join. Errors: the
  * bus's open, or no thread (nothing was fetched). */
 sk_err_t sk_job_fetch_start(const struct sk_config *cfg,
