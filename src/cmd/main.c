@@ -57,7 +57,8 @@ static const struct sk_cmd commands[] = {
 	{"backfill", "fetch and process a date range as runs in the ledger",
 	 "  --mode missing|failed|all  which runs to do (default missing)\n"
 	 "  --dry-run                 show the plan only\n"
-	 "  --concurrency N           runs at once (default 1)\n",
+	 "  --concurrency N           runs fetched at once while the one "
+	 "before is processed (default 1)\n",
 	 OPT_SELECT | OPT_RANGE | OPT_SIMPLE | OPT_BACKFILL, sk_cmd_backfill},
 	{"runs", "the run ledger: runs list|show ID|trigger|clear ID",
 	 "  list [--state S] [--limit N]   newest first\n"

@@ -6,6 +6,7 @@
 #include "sched/runner.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void print_fetch(const struct sk_job_fetch_stats *s, const char *topic)
 {
@@ -38,36 +39,51 @@ static void print_process(const struct sk_job_process_stats *s)
 	fflush(stdout);
 }
 
-static sk_err_t do_fetch(struct sk_cli *cli, struct sk_bus *bus,
-			 struct sk_error *err)
+/* The request of the command line (logged). */
+static void fetch_req(const struct sk_cli *cli, struct sk_fetch_req *req)
 {
-	struct sk_fetch_req req = {
+	*req = (struct sk_fetch_req){
 		.regions = cli->regions,
 		.n_regions = cli->n_regions,
 		.langs = cli->langs,
 		.n_langs = cli->n_langs,
 		.simple = cli->simple,
 	};
-	sk_cli_window(cli, &req.from, &req.to);
+	sk_cli_window(cli, &req->from, &req->to);
 	char f[11], t[11];
-	sk_date_format(&req.from, f);
-	sk_date_format(&req.to, t);
+	sk_date_format(&req->from, f);
+	sk_date_format(&req->to, t);
 	sk_log(SK_LOG_INFO, "fetch",
 	       "start regions=%zu langs=%zu from=%s to=%s endpoint=%s",
 	       cli->n_regions, cli->n_langs, f, t,
 	       cli->simple ? "Simple" : "Detail");
+}
+
+static sk_err_t do_fetch(struct sk_cli *cli, struct sk_bus *bus,
+			 struct sk_error *err)
+{
+	struct sk_fetch_req req;
+	fetch_req(cli, &req);
 	struct sk_job_fetch_stats s;
 	sk_err_t rc = sk_job_fetch(cli->cfg, bus, &req, &s, err);
 	print_fetch(&s, sk_job_conf(cli->cfg)->topic_raw);
 	return rc;
 }
 
+/* Process the raw topic into the warehouse; with stream, also what that
+ * fetch appends while it goes on. *ran: the warehouse opened and the
+ * processing ran (its stats in s are worth printing). */
 static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
+			   const struct sk_job_fetcher *stream,
+			   struct sk_job_process_stats *s, bool *ran,
 			   struct sk_error *err)
 {
 	struct sk_store *st = NULL;
+	memset(s, 0, sizeof *s);
+	*ran = false;
 	if (sk_job_store_open(cli->cfg, cli->follow, &st, err) != SK_OK)
 		return err->code;
+	*ran = true;
 	/* Records fetched by a ledger run (a daemon's or a backfill's) may be
 	 * stored here: they are credited to their runs. Without a ledger
 	 * they are stored all the same. */
@@ -86,12 +102,11 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 		.max_messages = cli->max_messages,
 		.outcome = l ? sk_sched_tally_outcome : NULL,
 		.outcome_ud = &tally,
+		.stream = stream,
 	};
-	struct sk_job_process_stats s;
-	sk_err_t rc = sk_job_process(cli->cfg, bus, st, &o, &s, err);
+	sk_err_t rc = sk_job_process(cli->cfg, bus, st, &o, s, err);
 	if (l)
 		sk_sched_tally_flush(&tally, NULL);
-	print_process(&s);
 	sk_ledger_close(l);
 	sk_store_close(st);
 	return rc;
@@ -114,23 +129,41 @@ int sk_cmd_process(struct sk_cli *cli)
 	struct sk_bus *bus = NULL;
 	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
-	sk_err_t rc = do_process(cli, bus, &err);
+	struct sk_job_process_stats s;
+	bool ran;
+	sk_err_t rc = do_process(cli, bus, NULL, &s, &ran, &err);
+	if (ran)
+		print_process(&s);
 	sk_bus_close(bus);
 	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
 }
 
-/* Fetch, then process even if some chunks failed: what was fetched is
- * stored, and the run still exits 1 naming what failed. */
+/* Fetch and process at once: the fetch appends chunk by chunk on a thread
+ * (and bus handle) of its own while this thread stores what has arrived,
+ * until the fetch has ended and everything is processed. What was fetched
+ * is stored even if some chunks failed, and the run still exits 1 naming
+ * what failed. */
 int sk_cmd_run(struct sk_cli *cli)
 {
 	struct sk_error err = {0}, perr = {0};
 	struct sk_bus *bus = NULL;
+	struct sk_job_fetcher *f = NULL;
+	struct sk_fetch_req req;
 	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
-	sk_err_t rc = do_fetch(cli, bus, &err);
-	sk_err_t prc = SK_OK;
-	if (rc == SK_OK || rc == SK_ERR_HTTP)
-		prc = do_process(cli, bus, &perr);
+	fetch_req(cli, &req);
+	if (sk_job_fetch_start(cli->cfg, &req, NULL, &f, &err) != SK_OK) {
+		sk_bus_close(bus);
+		return sk_cli_fail(cli, &err);
+	}
+	struct sk_job_process_stats ps;
+	bool ran;
+	sk_err_t prc = do_process(cli, bus, f, &ps, &ran, &perr);
+	struct sk_job_fetch_stats fs;
+	sk_err_t rc = sk_job_fetch_join(f, &fs, NULL, &err);
+	print_fetch(&fs, sk_job_conf(cli->cfg)->topic_raw);
+	if (ran)
+		print_process(&ps);
 	sk_bus_close(bus);
 	if (rc != SK_OK)
 		return sk_cli_fail(cli, &err);

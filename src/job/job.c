@@ -391,6 +391,108 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 	return rc;
 }
 
+/* ------------------------------------------------------------ fetcher */
+
+static sk_err_t bus_open_conf(const struct sk_config *cfg,
+			      const struct sk_bus_conf *conf,
+			      struct sk_bus **out, struct sk_error *err);
+
+/* A fetch on a thread of its own. Ownership: the fetch thread alone uses
+ * bus (opened by sk_job_fetch_start, closed by the thread when the fetch
+ * has ended), req and the results below until it has set `ended`; the
+ * joiner reads the results after pthread_join. `ended` is the one field
+ * both threads touch while the fetch runs (an atomic with release/acquire
+ * order: whoever reads it true sees every append the fetch made, committed,
+ * because produce returns only once its messages are durably stored). */
+struct sk_job_fetcher {
+	pthread_t th;
+	const struct sk_config *cfg;
+	struct sk_bus *bus;
+	const struct sk_fetch_req *req;
+	struct sk_job_fetcher_opts o;
+	/* The bus's configuration without retention: this handle only
+	 * appends, and the consumer's handle applies bus.retention_days
+	 * when it opens (a second pass per run would read the whole log
+	 * once more, into a cache of its own). Outlives bus. */
+	struct sk_bus_conf bus_conf;
+	_Atomic bool ended;
+	/* the fetch thread's results, read by the joiner */
+	sk_err_t rc;
+	struct sk_error err;
+	struct sk_job_fetch_stats stats;
+	int64_t ended_ms;
+};
+
+static void *fetcher_main(void *arg)
+{
+	struct sk_job_fetcher *f = arg;
+	if (f->o.tap)
+		sk_log_set_tap(f->o.tap, f->o.tap_ud);
+	f->rc = sk_job_fetch_run(f->cfg, f->bus, f->req, f->o.run, &f->stats,
+				 &f->err);
+	f->ended_ms = sk_clock_now_ms();
+	atomic_store_explicit(&f->ended, true, memory_order_release);
+	sk_bus_close(f->bus); /* its caches go now, not at the join */
+	f->bus = NULL;
+	sk_log_set_tap(NULL, NULL);
+	if (f->o.ended)
+		f->o.ended(f->o.ended_ud);
+	return NULL;
+}
+
+sk_err_t sk_job_fetch_start(const struct sk_config *cfg,
+			    const struct sk_fetch_req *req,
+			    const struct sk_job_fetcher_opts *o,
+			    struct sk_job_fetcher **out, struct sk_error *err)
+{
+	*out = NULL;
+	struct sk_job_fetcher *f = calloc(1, sizeof *f);
+	if (!f)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	f->cfg = cfg;
+	f->req = req;
+	if (o)
+		f->o = *o;
+	atomic_init(&f->ended, false);
+	f->bus_conf = *sk_bus_conf(cfg);
+	f->bus_conf.retention_days = 0;
+	if (bus_open_conf(cfg, &f->bus_conf, &f->bus, err) != SK_OK) {
+		free(f);
+		return err->code;
+	}
+	(void)sk_clock_now_ms(); /* the clock reads its settings once, here */
+	if (pthread_create(&f->th, NULL, fetcher_main, f) != 0) {
+		sk_bus_close(f->bus);
+		free(f);
+		return sk_error_set(err, SK_ERR_NOMEM, false,
+				    "cannot start the fetch thread");
+	}
+	*out = f;
+	return SK_OK;
+}
+
+bool sk_job_fetch_ended(const struct sk_job_fetcher *f)
+{
+	return !f || atomic_load_explicit(&((struct sk_job_fetcher *)f)->ended,
+					  memory_order_acquire);
+}
+
+sk_err_t sk_job_fetch_join(struct sk_job_fetcher *f,
+			   struct sk_job_fetch_stats *out, int64_t *ended_ms,
+			   struct sk_error *err)
+{
+	pthread_join(f->th, NULL);
+	sk_err_t rc = f->rc;
+	if (out)
+		*out = f->stats;
+	if (ended_ms)
+		*ended_ms = f->ended_ms;
+	if (rc != SK_OK && err)
+		*err = f->err;
+	free(f);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- process */
 
 /* Queue a dead letter for msg (copied into dlq) with the reason and where
@@ -656,8 +758,11 @@ static void add_prop(const char *name, const char *value, void *ud)
 	p->kv[p->n] = NULL;
 }
 
-sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
-			 struct sk_error *err)
+/* sk_job_bus_open with the bus configuration conf (borrowed; must outlive
+ * the bus). */
+static sk_err_t bus_open_conf(const struct sk_config *cfg,
+			      const struct sk_bus_conf *conf,
+			      struct sk_bus **out, struct sk_error *err)
 {
 	*out = NULL;
 	struct props p = {0};
@@ -666,12 +771,18 @@ sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
 		free(p.kv);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
-	struct sk_bus_opts o = {.conf = sk_bus_conf(cfg),
+	struct sk_bus_opts o = {.conf = conf,
 				.data_dir = sk_core_conf(cfg)->data_dir,
 				.kafka_props = p.kv};
 	sk_err_t rc = sk_bus_open(out, &o, err);
 	free(p.kv);
 	return rc;
+}
+
+sk_err_t sk_job_bus_open(const struct sk_config *cfg, struct sk_bus **out,
+			 struct sk_error *err)
+{
+	return bus_open_conf(cfg, sk_bus_conf(cfg), out, err);
 }
 
 struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg)
@@ -742,9 +853,17 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 				if ((int64_t)want > left)
 					want = (size_t)left;
 			}
+			/* Read before the poll: a fetch that had ended by
+			 * then has every append visible to it, so an empty
+			 * answer means caught up with all of it. */
+			bool streaming = !sk_job_fetch_ended(o->stream);
 			rc = sk_bus_poll(bus, &batch, want,
-					 o->follow ? 1000 : 0, err);
-			if (rc == SK_OK && batch.n == 0 && !o->follow)
+					 o->follow   ? 1000
+					 : streaming ? SK_JOB_STREAM_POLL_MS
+						     : 0,
+					 err);
+			if (rc == SK_OK && batch.n == 0 && !o->follow &&
+			    !streaming)
 				break;
 		} else {
 			rc = process_batch(bus, st, &tp, o, &batch, &pd, out,

@@ -37,6 +37,41 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 			  const struct sk_fetch_req *req, const char *run,
 			  struct sk_job_fetch_stats *out, struct sk_error *err);
 
+/* A fetch on a thread of its own (sk_job_fetch_run there, on a bus handle
+ * of its own), so that processing can consume its chunks while it goes on
+ * (sk_job_process_opts.stream): `skred run`, and every ledger run. */
+struct sk_job_fetcher;
+struct sk_job_fetcher_opts {
+	const char *run; /* header "run" of every message (NULL: none) */
+	/* Optional: a log tap for the fetch thread (sk_log_set_tap), so its
+	 * lines reach the caller's excerpt; fn must be thread-safe. */
+	void (*tap)(const char *line, void *ud);
+	void *tap_ud;
+	/* Optional: called on the fetch thread once the fetch has ended and
+	 * its bus handle is closed (after sk_job_fetch_ended turned true). */
+	void (*ended)(void *ud);
+	void *ended_ud;
+};
+/* Open a bus handle (sk_job_bus_open, without bus.retention_days: the
+ * consumer's handle applies it) and start fetching req onto it on a new
+ * thread, which closes the handle when the fetch ends. cfg, req (and
+ * its arrays) and o's strings are borrowed until the join. Errors: the
+ * bus's open, or no thread (nothing was fetched). */
+sk_err_t sk_job_fetch_start(const struct sk_config *cfg,
+			    const struct sk_fetch_req *req,
+			    const struct sk_job_fetcher_opts *o,
+			    struct sk_job_fetcher **out, struct sk_error *err);
+/* True once the fetch has ended (or f is NULL); every message it appended
+ * is then visible to a poll started after this returned true. */
+bool sk_job_fetch_ended(const struct sk_job_fetcher *f);
+/* Wait for the fetch thread and free f: returns what sk_job_fetch_run
+ * returned, with its stats in *out and the scheduler clock's time
+ * (sk_clock_now_ms) at which it ended in *ended_ms (both may be NULL);
+ * err is filled when the fetch failed. */
+sk_err_t sk_job_fetch_join(struct sk_job_fetcher *f,
+			   struct sk_job_fetch_stats *out, int64_t *ended_ms,
+			   struct sk_error *err);
+
 /* What became of one consumed message. */
 enum sk_job_outcome {
 	SK_JOB_INSERTED,
@@ -59,7 +94,13 @@ struct sk_job_process_opts {
 	void *outcome_ud;
 	bool wait_outages; /* wait out a bus or store outage (outage.*)
 			     * instead of failing with its error */
+	/* Optional (borrowed): a fetch in progress on another bus handle.
+	 * Until it has ended, being caught up is not the end: polls wait up
+	 * to SK_JOB_STREAM_POLL_MS for its next chunk; once it has ended,
+	 * the call returns when caught up as without it. */
+	const struct sk_job_fetcher *stream;
 };
+#define SK_JOB_STREAM_POLL_MS 50
 
 struct sk_job_process_stats {
 	int64_t consumed;

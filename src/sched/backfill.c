@@ -1,7 +1,8 @@
 /*
  * backfill.c - `skred backfill`: a date range split into runs of
- * sched.backfill_days, recorded in the ledger and executed concurrency at
- * a time (one thread and one ledger connection each), with retries, a
+ * sched.backfill_days, recorded in the ledger and executed as a pipeline
+ * (--concurrency runs fetching while the one before them is processed; one
+ * thread and one ledger connection each), with retries, a
  * progress bar on a terminal (plain lines otherwise) and a summary.
  * Resumable: runs that succeeded are skipped in mode "missing".
  */
@@ -23,6 +24,7 @@ struct bf {
 	int64_t t0;
 	bool tty;
 	pthread_mutex_t lock;
+	struct sk_sched_gate gate; /* fetches at once: --concurrency */
 	char first_fail[SK_RUN_TEXT + 64];
 	sk_err_t fatal;
 	struct sk_error fatal_err;
@@ -105,7 +107,8 @@ static void *worker(void *arg)
 			rc = sk_sched_claim(b->cfg, l, r->id, r, &claimed,
 					    &err);
 			if (rc == SK_OK && claimed)
-				rc = sk_sched_execute(b->cfg, l, r, &err);
+				rc = sk_sched_execute(b->cfg, l, r, &b->gate,
+						      &err);
 			else if (rc == SK_OK)
 				rc = await_other(l, r, &err);
 		} while (rc == SK_OK && !sk_stop_requested() &&
@@ -246,12 +249,18 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		return err->code;
 	}
 	b.t0 = sk_mono_ms();
-	int nt = o->concurrency > 0 ? o->concurrency : 1;
+	/* A pipeline: concurrency runs fetching (the gate's slots) and one
+	 * more being processed, whose fetch has ended; each thread takes the
+	 * next run when its own is done, so the run after the one being
+	 * processed is fetched meanwhile and none further ahead. */
+	int nf = o->concurrency > 0 ? o->concurrency : 1;
+	if (nf > 63)
+		nf = 63;
+	sk_sched_gate_init(&b.gate, nf);
+	int nt = nf + 1;
 	if ((size_t)nt > b.n)
 		nt = b.n ? (int)b.n : 1;
 	pthread_t th[64];
-	if (nt > 64)
-		nt = 64;
 	int started = 0;
 	for (int i = 0; i < nt; i++)
 		if (pthread_create(&th[i], NULL, worker, &b) == 0)
@@ -259,6 +268,7 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	sk_sched_beat_stop(beat);
+	sk_sched_gate_destroy(&b.gate);
 	if (b.tty)
 		progress(&b, true);
 	double secs = (double)(sk_mono_ms() - b.t0) / 1000.0;

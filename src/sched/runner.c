@@ -260,8 +260,10 @@ void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 	sk_time_format_utc(fire_utc_ms, r->logical_time);
 }
 
-/* The last lines this thread logged during the attempt. */
+/* The last lines the attempt logged, from the runner's thread and its
+ * fetch thread (both tap into it, under mu). */
 struct excerpt {
+	pthread_mutex_t mu;
 	char lines[6][160];
 	int n;
 };
@@ -269,8 +271,10 @@ struct excerpt {
 static void tap(const char *line, void *ud)
 {
 	struct excerpt *x = ud;
+	pthread_mutex_lock(&x->mu);
 	snprintf(x->lines[x->n % 6], sizeof x->lines[0], "%s", line);
 	x->n++;
+	pthread_mutex_unlock(&x->mu);
 }
 
 static void excerpt_join(const struct excerpt *x, char *out, size_t size)
@@ -421,12 +425,12 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
  * the run's outcome matters more than its breakdown). */
 static void task_record(struct sk_ledger *l, const struct sk_run *r, int seq,
 			const char *name, const char *state, int64_t start_ms,
-			int64_t count, const char *error)
+			int64_t end_ms, int64_t count, const char *error)
 {
 	struct sk_task t = {.attempt = r->attempts,
 			    .seq = seq,
 			    .start_ms = start_ms,
-			    .end_ms = sk_clock_now_ms(),
+			    .end_ms = end_ms,
 			    .count = count};
 	snprintf(t.name, sizeof t.name, "%s", name);
 	snprintf(t.state, sizeof t.state, "%s", state);
@@ -446,24 +450,214 @@ static const char *task_state(sk_err_t rc)
 							       : "failed";
 }
 
-/* Runs executed at once in this process (a backfill with --concurrency)
- * fetch in parallel but take turns processing. The embedded log makes its
- * consumers take turns batch by batch anyway (across processes too); this
- * keeps one process's threads from competing for every batch. */
-static pthread_mutex_t process_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Runs executed at once in this process (a backfill) fetch in parallel,
+ * as many at once as their gate lets, but take turns processing, and every
+ * run's processing happens on one thread, the processor: its SQLite caches
+ * (warehouse, bus) are then allocated from one malloc arena and reused run
+ * after run, where the processing of successive runs on different threads
+ * left each thread's arena at its own high-water mark. The embedded log
+ * makes its consumers take turns batch by batch anyway (across processes
+ * too); this keeps one process's threads from competing for every batch.
+ *
+ * Ownership: proc_turn serializes the callers; proc_next (under proc_mu)
+ * is the call handed over, set by its caller and cleared by the processor
+ * once the call has returned. While the processor runs a call, the caller
+ * only waits, so the call's state (struct attempt) has one user at a
+ * time. */
+static pthread_mutex_t proc_turn = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t proc_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t proc_cv = PTHREAD_COND_INITIALIZER;
+struct proc_call {
+	void (*fn)(void *ud);
+	void *ud;
+};
+static struct proc_call *proc_next;
+static bool proc_started;
+
+static void *processor_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&proc_mu);
+	for (;;) {
+		while (!proc_next)
+			pthread_cond_wait(&proc_cv, &proc_mu);
+		struct proc_call *c = proc_next;
+		pthread_mutex_unlock(&proc_mu);
+		c->fn(c->ud);
+		pthread_mutex_lock(&proc_mu);
+		proc_next = NULL;
+		pthread_cond_broadcast(&proc_cv);
+	}
+	return NULL;
+}
+
+/* fn(ud) on the processor thread (started at the first call, detached,
+ * for the process's life), after every earlier caller's; returns when fn
+ * has. On the calling thread when no thread can be started. */
+static void on_processor(void (*fn)(void *ud), void *ud)
+{
+	struct proc_call c = {.fn = fn, .ud = ud};
+	pthread_mutex_lock(&proc_turn);
+	pthread_mutex_lock(&proc_mu);
+	if (!proc_started) {
+		pthread_t th;
+		proc_started = pthread_create(&th, NULL, processor_main,
+					      NULL) == 0;
+		if (proc_started)
+			pthread_detach(th);
+	}
+	if (!proc_started) {
+		pthread_mutex_unlock(&proc_mu);
+		fn(ud);
+		pthread_mutex_unlock(&proc_turn);
+		return;
+	}
+	proc_next = &c;
+	pthread_cond_broadcast(&proc_cv);
+	while (proc_next == &c)
+		pthread_cond_wait(&proc_cv, &proc_mu);
+	pthread_mutex_unlock(&proc_mu);
+	pthread_mutex_unlock(&proc_turn);
+}
+
+void sk_sched_gate_init(struct sk_sched_gate *g, int slots)
+{
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->free = slots > 0 ? slots : 1;
+}
+
+void sk_sched_gate_destroy(struct sk_sched_gate *g)
+{
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+}
+
+static void gate_take(struct sk_sched_gate *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	while (g->free == 0)
+		pthread_cond_wait(&g->cv, &g->mu);
+	g->free--;
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Called by the fetch thread when its fetch ends (sk_job_fetcher_opts). */
+static void gate_give(void *ud)
+{
+	struct sk_sched_gate *g = ud;
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->free++;
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* One attempt's processing stage, run on the processor thread while the
+ * runner's thread waits: process what the fetch appends until it has
+ * ended, record the fetch and process tasks, run the checks, close the
+ * warehouse and the bus. */
+struct attempt {
+	const struct sk_config *cfg;
+	struct sk_ledger *l;
+	struct sk_run *r;
+	struct excerpt *x;
+	const int *regions, *langs;
+	size_t n_regions, n_langs;
+	struct sk_bus *bus;
+	struct sk_store *st;
+	struct sk_job_fetcher *fetcher;
+	int64_t t0; /* the fetch's start */
+	/* results */
+	sk_err_t rc;
+	struct sk_error why;
+	struct sk_job_fetch_stats fs;
+	struct sk_sched_tally tally;
+};
+
+static void process_stage(void *ud)
+{
+	struct attempt *a = ud;
+	const struct sk_config *cfg = a->cfg;
+	struct sk_ledger *l = a->l;
+	struct sk_run *r = a->r;
+	struct sk_job_process_stats ps = {0};
+	struct sk_error ferr = {0};
+	sk_log_set_tap(tap, a->x);
+	/* The consumer group stores whatever is pending, this run's records
+	 * and others'; each is counted for its own run. */
+	a->tally.l = l;
+	a->tally.own_id = r->id;
+	a->tally.own_attempt = r->attempts;
+	struct sk_job_process_opts po = {.outcome = sk_sched_tally_outcome,
+					 .outcome_ud = &a->tally,
+					 .stream = a->fetcher};
+	int64_t tp = sk_clock_now_ms();
+	/* Opened here, on the processor: the bus applies its retention at
+	 * open, reading the log into this handle's cache. */
+	sk_err_t rc = sk_job_bus_open(cfg, &a->bus, &a->why);
+	if (rc == SK_OK)
+		rc = sk_job_process(cfg, a->bus, a->st, &po, &ps, &a->why);
+	sk_sched_tally_flush(&a->tally, NULL);
+	int64_t tp_end = sk_clock_now_ms(), t0_end = tp_end;
+	sk_err_t frc = sk_job_fetch_join(a->fetcher, &a->fs, &t0_end, &ferr);
+	a->fetcher = NULL;
+	task_record(l, r, 1, "fetch", task_state(frc), a->t0, t0_end,
+		    a->fs.produced, frc == SK_OK ? "" : ferr.msg);
+	task_record(l, r, 2, "process", task_state(rc), tp, tp_end,
+		    a->tally.own_stored, rc == SK_OK ? "" : a->why.msg);
+	if (frc != SK_OK) {
+		rc = frc;
+		a->why = ferr;
+	}
+	if (rc == SK_OK && sk_stop_requested())
+		rc = sk_error_set(&a->why, SK_ERR_INTERRUPTED, false,
+				  "stopped by a signal");
+	int64_t t0 = sk_clock_now_ms();
+	if (rc == SK_OK) {
+		struct sk_error cerr = {0};
+		int64_t passed = 0;
+		bool ok = run_checks(cfg, l, a->st, r, a->regions, a->n_regions,
+				     a->langs, a->n_langs, &a->fs.fetch,
+				     &passed, &cerr);
+		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
+			    sk_clock_now_ms(), passed,
+			    ok ? "" : "a data check failed");
+		if (!ok && sk_sched_conf(cfg)->checks_fail_run)
+			rc = sk_error_set(&a->why, SK_ERR_VALIDATE, false,
+					  "a data check failed (see the run's "
+					  "checks)");
+	} else {
+		task_record(l, r, 3, "checks", "skipped", t0, sk_clock_now_ms(),
+			    0, "an earlier task failed");
+	}
+	sk_store_close(a->st);
+	sk_bus_close(a->bus);
+	a->st = NULL;
+	a->bus = NULL;
+	a->rc = rc;
+	sk_log_set_tap(NULL, NULL);
+}
 
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
-			  struct sk_run *r, struct sk_error *err)
+			  struct sk_run *r, struct sk_sched_gate *gate,
+			  struct sk_error *err)
 {
 	struct sk_error why = {0};
-	struct excerpt x = {0};
+	struct excerpt x = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	int *regions = NULL;
 	size_t n_regions = 0, n_langs = 0;
 	int langs[2];
-	struct sk_bus *bus = NULL;
+	/* Threads: this one prepares and records the outcome; the processor
+	 * (on_processor) opens the consumer's bus, processes into st and
+	 * writes the tasks on l while this one waits; the fetch thread
+	 * appends on a bus handle of its own (sk_job_fetch_start) and touches
+	 * nothing here but the excerpt (x, under its lock) and the gate. */
 	struct sk_store *st = NULL;
 	struct sk_job_fetch_stats fs = {0};
-	struct sk_job_process_stats ps = {0};
 	struct sk_sched_tally tally = {0};
 	sk_err_t rc;
 
@@ -490,60 +684,41 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	req.langs = langs;
 	req.n_langs = n_langs;
 	struct sk_store_opts so = sk_job_store_opts(cfg);
-	if ((rc = sk_job_bus_open(cfg, &bus, &why)) != SK_OK ||
-	    (rc = sk_store_open(&st, &so, &why)) != SK_OK)
+	if ((rc = sk_store_open(&st, &so, &why)) != SK_OK)
 		goto done;
-	struct sk_error ferr = {0};
-	int64_t t0 = sk_clock_now_ms();
+	struct attempt a = {.cfg = cfg,
+			    .l = l,
+			    .r = r,
+			    .x = &x,
+			    .regions = regions,
+			    .n_regions = n_regions,
+			    .langs = langs,
+			    .n_langs = n_langs};
 	char tag[48];
 	snprintf(tag, sizeof tag, "%lld.%d", (long long)r->id, r->attempts);
-	sk_err_t frc = sk_job_fetch_run(cfg, bus, &req, tag, &fs, &ferr);
-	task_record(l, r, 1, "fetch", task_state(frc), t0, fs.produced,
-		    frc == SK_OK ? "" : ferr.msg);
-	t0 = sk_clock_now_ms();
-	if (frc == SK_OK || frc == SK_ERR_HTTP) {
-		/* The consumer group stores whatever is pending, this run's
-		 * records and others'; each is counted for its own run. */
-		tally.l = l;
-		tally.own_id = r->id;
-		tally.own_attempt = r->attempts;
-		struct sk_job_process_opts po = {.outcome =
-							 sk_sched_tally_outcome,
-						 .outcome_ud = &tally};
-		pthread_mutex_lock(&process_lock);
-		rc = sk_job_process(cfg, bus, st, &po, &ps, &why);
-		pthread_mutex_unlock(&process_lock);
-		sk_sched_tally_flush(&tally, NULL);
-		task_record(l, r, 2, "process", task_state(rc), t0,
-			    tally.own_stored, rc == SK_OK ? "" : why.msg);
-	} else {
-		rc = SK_OK;
-		task_record(l, r, 2, "process", "skipped", t0, 0,
-			    "the fetch failed");
+	/* Fetch and process overlap: the fetch appends chunk by chunk on its
+	 * thread while the processor stores what has arrived, until the fetch
+	 * has ended and everything is processed. */
+	gate_take(gate);
+	int64_t t0 = sk_clock_now_ms();
+	struct sk_job_fetcher_opts fo = {.run = tag,
+					 .tap = tap,
+					 .tap_ud = &x,
+					 .ended = gate ? gate_give : NULL,
+					 .ended_ud = gate};
+	if ((rc = sk_job_fetch_start(cfg, &req, &fo, &a.fetcher, &why)) !=
+	    SK_OK) {
+		gate_give(gate);
+		goto done;
 	}
-	if (frc != SK_OK) {
-		rc = frc;
-		why = ferr;
-	}
-	if (rc == SK_OK && sk_stop_requested())
-		rc = sk_error_set(&why, SK_ERR_INTERRUPTED, false,
-				  "stopped by a signal");
-	t0 = sk_clock_now_ms();
-	if (rc == SK_OK) {
-		struct sk_error cerr = {0};
-		int64_t passed = 0;
-		bool ok = run_checks(cfg, l, st, r, regions, n_regions, langs,
-				     n_langs, &fs.fetch, &passed, &cerr);
-		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
-			    passed, ok ? "" : "a data check failed");
-		if (!ok && sk_sched_conf(cfg)->checks_fail_run)
-			rc = sk_error_set(&why, SK_ERR_VALIDATE, false,
-					  "a data check failed (see the run's "
-					  "checks)");
-	} else {
-		task_record(l, r, 3, "checks", "skipped", t0, 0,
-			    "an earlier task failed");
-	}
+	a.st = st;
+	st = NULL; /* the processing stage closes it */
+	a.t0 = t0;
+	on_processor(process_stage, &a);
+	rc = a.rc;
+	why = a.why;
+	fs = a.fs;
+	tally = a.tally;
 done:
 	r->fetched = fs.produced;
 	r->stored = tally.own_stored;
@@ -575,8 +750,8 @@ done:
 	sk_log_set_tap(NULL, NULL);
 	excerpt_join(&x, r->log_excerpt, sizeof r->log_excerpt);
 	sk_store_close(st);
-	sk_bus_close(bus);
 	free(regions);
+	pthread_mutex_destroy(&x.mu);
 	/* An interrupted attempt counts: its row says "interrupted". */
 	struct sk_error eerr = {0};
 	rc = sk_ledger_run_end(l, r, sk_clock_now_ms(), &eerr);

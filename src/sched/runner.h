@@ -13,16 +13,35 @@
 #include "job/job.h"
 #include "sched/ledger.h"
 
+#include <pthread.h>
+
 struct sk_config;
 
-/* Run one attempt of r (claimed by this process, sk_sched_claim): fetch and process its
- * window, run the data checks, and record the outcome: success; up for
- * retry (retriable error, attempts left, after capped backoff with jitter);
- * failed (fatal error or no attempts left); or queued again when stopped
- * by a signal. Returns SK_OK when the outcome was recorded, whatever it
- * was (r->state says it). */
+/* At most `free` fetches at once among the runs executed with one gate
+ * (a backfill's threads): a slot is taken before a run's fetch starts and
+ * given back by the fetch thread the moment the fetch ends, so the next
+ * run's fetch proceeds while this one's processing finishes. */
+struct sk_sched_gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int free; /* slots left, under mu */
+};
+void sk_sched_gate_init(struct sk_sched_gate *g, int slots);
+void sk_sched_gate_destroy(struct sk_sched_gate *g);
+
+/* Run one attempt of r (claimed by this process, sk_sched_claim): fetch
+ * its window on a thread of its own while this thread processes what
+ * arrives (one run of the process at a time processes; the process stops
+ * once the fetch has ended and it caught up), run the data checks, and
+ * record the tasks and the outcome: success; up for retry (retriable
+ * error, attempts left, after capped backoff with jitter); failed (fatal
+ * error or no attempts left); or queued again when stopped by a signal.
+ * gate (borrowed, may be NULL: no limit) bounds the fetches at once.
+ * Returns SK_OK when the outcome was recorded, whatever it was (r->state
+ * says it). */
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
-			  struct sk_run *r, struct sk_error *err);
+			  struct sk_run *r, struct sk_sched_gate *gate,
+			  struct sk_error *err);
 
 /* The ledger of a configuration (sk_ledger_open: key "ledger"). */
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
@@ -111,12 +130,15 @@ struct sk_backfill_opts {
 	bool simple;
 	enum sk_backfill_mode mode;
 	bool dry_run;
-	int concurrency;
+	int concurrency; /* runs fetched at once; one more is processed
+			  * meanwhile */
 };
 
 /* Split [from, to] into runs of sched.backfill_days, record them in the
- * ledger, and execute those the mode selects, concurrency at a time, with
- * retries; a progress bar on a terminal, plain lines otherwise; a summary
+ * ledger, and execute those the mode selects, with retries: concurrency
+ * runs fetching at once while the run before them is processed (a
+ * pipeline: run N+1 is fetched while run N is processed; no run is
+ * fetched further ahead); a progress bar on a terminal, plain lines otherwise; a summary
  * at the end. Resumable: a second call with mode missing does what is left.
  * SK_ERR_STORE/HTTP... when some runs failed for good (named). */
 sk_err_t sk_sched_backfill(const struct sk_config *cfg,

@@ -408,7 +408,7 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		    (rc = sk_sched_claim(*cfg, l, 0, &r, &found, err)) ==
 			    SK_OK &&
 		    found) {
-			rc = sk_sched_execute(*cfg, l, &r, err);
+			rc = sk_sched_execute(*cfg, l, &r, NULL, err);
 			if (rc != SK_OK && err->retriable) {
 				/* Executed, but the ledger went away before
 				 * the outcome was recorded: keep it. */
