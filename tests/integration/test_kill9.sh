@@ -81,7 +81,11 @@ check "... and the warehouse unchanged" "$(dump_warehouse "$T/clean/warehouse.db
 start_sim --seed 11 --bad-rate 0.02
 BF=(--regions A --lang both --from 2023-12-01 --to 2024-03-31 --set sched.backfill_days=10 -q)
 export SKRED_DATA_DIR="$T/bref"
+t0=$(date +%s.%N)
 "$SKRED" backfill "${BF[@]}" >/dev/null 2>&1
+# Kill moments are drawn within the reference's own duration (a faster
+# build must still be killed mid-backfill).
+dur=$(python3 -c "print(max(0.2, $(date +%s.%N) - $t0))")
 ref=$(dead_set "$T/bref" | sha256sum)
 trials=${KILL9_TRIALS:-4}
 killed=0 dup_trials=0 dup_total=0 differ=0
@@ -89,7 +93,7 @@ for i in $(seq "$trials"); do
   export SKRED_DATA_DIR="$T/trial$i"
   "$SKRED" backfill "${BF[@]}" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(python3 -c "import random; print(round(random.uniform(0.3, 3.0), 2))")"
+  sleep "$(python3 -c "import random; print(round(random.uniform(0.05, 0.9) * $dur, 3))")"
   if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
   wait "$pid" 2>/dev/null || true
   "$SKRED" backfill "${BF[@]}" >/dev/null 2>&1 || true
