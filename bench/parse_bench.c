@@ -3,9 +3,10 @@
  * every warning of FILE (raw warnings, one JSON object per line, as the
  * bus holds them) parsed by jansson, cJSON, json-c and simdjson (DOM),
  * each walking every value it built (so no parser skips work), and by
- * skred's own sk_model_warning_parse (parse + map into struct sk_warning +
- * free) before (jansson tree, bench/parse/old_json.c) and after (model/'s
- * scanner). Then the fetch path's splitter before and after, over the
+ * skred's own sk_model_warning_parse (model/'s scanner, parse + map into
+ * struct sk_warning + free); the jansson row is what skred parsed with
+ * before issue 12 (BENCH_BEFORE in bench/run.sh times the old binary end
+ * to end). Then the fetch path's splitter, over the
  * warnings regrouped into their responses (consecutive lines of one region
  * and language, as fetched). Rounds are interleaved (every parser once per
  * round), timed in CPU seconds of this process; the table shows the best
@@ -23,13 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-sk_err_t bench_old_split_array(const char *body, size_t len, int expect_region,
-			       int expect_lang, struct sk_raw_item **items,
-			       size_t *n, struct sk_error *err);
-void bench_old_raw_items_free(struct sk_raw_item *items, size_t n);
-sk_err_t bench_old_warning_parse(const char *json, size_t len,
-				 struct sk_warning **out,
-				 struct sk_error *err);
 void bench_simdjson_load(const char *const *text, const size_t *len, size_t n);
 bool bench_simdjson_parse(size_t i, uint64_t *sum);
 const char *bench_simdjson_impl(void);
@@ -210,17 +204,6 @@ static bool run_skred_new(size_t i, uint64_t *sum)
 	return true;
 }
 
-static bool run_skred_old(size_t i, uint64_t *sum)
-{
-	struct sk_warning *w;
-	struct sk_error err;
-	if (bench_old_warning_parse(doc[i], doc_len[i], &w, &err) != SK_OK)
-		return false;
-	sum_warning(w, sum);
-	sk_warning_free(w);
-	return true;
-}
-
 static bool run_split_new(size_t i, uint64_t *sum)
 {
 	struct sk_raw_item *items;
@@ -232,20 +215,6 @@ static bool run_split_new(size_t i, uint64_t *sum)
 	for (size_t k = 0; k < n; k++)
 		*sum += items[k].json_len + (unsigned char)items[k].key[0];
 	sk_model_raw_items_free(items, n);
-	return true;
-}
-
-static bool run_split_old(size_t i, uint64_t *sum)
-{
-	struct sk_raw_item *items;
-	size_t n;
-	struct sk_error err;
-	if (bench_old_split_array(body[i], body_len[i], 0, 0, &items, &n,
-				  &err) != SK_OK)
-		return false;
-	for (size_t k = 0; k < n; k++)
-		*sum += items[k].json_len + (unsigned char)items[k].key[0];
-	bench_old_raw_items_free(items, n);
 	return true;
 }
 
@@ -404,10 +373,8 @@ int main(int argc, char **argv)
 		{.name = "model/ scanner (skred, C)",
 		 .what = "tape (jscan.c, on the stack), walk",
 		 .run = run_scanner},
-		{.name = "sk_model_warning_parse before", .what = "jansson tree + map into struct sk_warning + free", .run = run_skred_old},
-		{.name = "sk_model_warning_parse after", .what = "model/ scanner tape + map into struct sk_warning + free", .run = run_skred_new},
-		{.name = "sk_model_split_array before", .what = "response bodies: jansson tree, slice, 3 keys", .run = run_split_old, .split = true},
-		{.name = "sk_model_split_array after", .what = "response bodies: validating scan, 3 keys, no tree", .run = run_split_new, .split = true},
+		{.name = "sk_model_warning_parse", .what = "model/ scanner tape + map into struct sk_warning + free", .run = run_skred_new},
+		{.name = "sk_model_split_array", .what = "response bodies: validating scan, 3 keys, no tree", .run = run_split_new, .split = true},
 	};
 	size_t nc = sizeof c / sizeof c[0];
 	for (size_t k = 0; k < nc; k++)
