@@ -105,10 +105,7 @@ static size_t grow(struct sk_jscan *s, int type, size_t pos)
 	return push(s, type, pos);
 }
 
-/* Length of the valid UTF-8 sequence at p (at most avail bytes there), 0
- * when it is not valid UTF-8: overlong, a surrogate, beyond U+10FFFF, cut
- * short. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
+size_t sk_model_utf8_seq(const unsigned char *p, size_t avail)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
 	size_t n;
@@ -216,7 +213,7 @@ static sk_err_t scan_string(struct sk_jscan *s, struct sk_jtok *t)
 						      "string");
 		}
 		if (c >= 0x80) {
-			size_t n = utf8_seq(x + p, len - p);
+			size_t n = sk_model_utf8_seq(x + p, len - p);
 			if (!n) {
 				s->p = p;
 				return sk_model_jscan_fail(s,

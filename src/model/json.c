@@ -1331,40 +1331,6 @@ fail:
 	return rc;
 }
 
-/* Length of the valid UTF-8 sequence starting at p (1..4), or 0 when the
- * bytes there are not valid UTF-8 (overlong, surrogate, > U+10FFFF, cut
- * short). Never reads past a NUL. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* Valid UTF-8 passes through; '"', '\\' and control characters are
  * escaped (controls as \u00XX); a byte that is not valid UTF-8 becomes
  * U+FFFD so the output is always valid JSON. */
@@ -1375,7 +1341,9 @@ sk_err_t sk_model_json_string(struct sk_buf *b, const char *s)
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 	sk_err_t rc = sk_buf_append(b, "\"", 1);
 	while (rc == SK_OK && *p) {
-		size_t n = utf8_len(p);
+		/* 4 bytes at most are looked at, and a NUL fails the
+		 * checks before anything past it is read. */
+		size_t n = *p < 0x80 ? 1 : sk_model_utf8_seq(p, 4);
 		if (n > 1 ||
 		    (n == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
 			p += n;

@@ -106,4 +106,9 @@ bool sk_model_jstr_eq(const char *text, const struct sk_jtok *t,
 /* The type's name in messages ("object", "integer", "boolean" ...). */
 const char *sk_model_jtype_name(int type);
 
+/* Length of the valid UTF-8 sequence at p (at most avail bytes there;
+ * 1..4), 0 when it is not valid UTF-8: overlong, a surrogate, beyond
+ * U+10FFFF, cut short. The scanner's check, and the JSON writer's. */
+size_t sk_model_utf8_seq(const unsigned char *p, size_t avail);
+
 #endif
