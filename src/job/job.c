@@ -550,6 +550,7 @@ struct pending {
 	enum {
 		STEP_STORE,
 		STEP_PRODUCE,
+		STEP_CREDIT,
 		STEP_COMMIT
 	} step;
 	struct sk_bus_batch out; /* dead letters, then clean records */
@@ -684,16 +685,23 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 					     "records");
 			return err->code;
 		}
+		pd->step = STEP_CREDIT;
+	}
+	if (pd->step == STEP_CREDIT) {
+		/* Before the commit: a consumer that dies after it would
+		 * lose the outcomes, one that dies before has its batch
+		 * consumed again (and crediting is idempotent). */
+		for (size_t i = 0; o->outcome && i < batch->n; i++)
+			o->outcome(o->outcome_ud, &batch->msgs[i],
+				   (enum sk_job_outcome)pd->oc[i]);
+		if (o->outcome)
+			o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
 		pd->step = STEP_COMMIT;
+		sk_crash_point("process.before_commit");
 	}
 	if (sk_bus_commit(bus, batch, err) != SK_OK)
 		return err->code;
-	for (size_t i = 0; o->outcome && i < batch->n; i++)
-		o->outcome(o->outcome_ud,
-			   sk_bus_msg_header(&batch->msgs[i], "run"),
-			   (enum sk_job_outcome)pd->oc[i]);
-	if (o->outcome)
-		o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
+	sk_crash_point("process.after_commit");
 	const struct sk_job_process_stats *d = &pd->d;
 	s->consumed += (int64_t)batch->n;
 	s->inserted += d->inserted;

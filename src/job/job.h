@@ -79,18 +79,21 @@ enum sk_job_outcome {
 	SK_JOB_UNCHANGED,
 	SK_JOB_STALE,
 	SK_JOB_DEAD,
-	SK_JOB_BATCH_DONE, /* after a batch's messages (run NULL) */
+	SK_JOB_BATCH_DONE, /* after a batch's messages (msg NULL) */
 };
 
 struct sk_job_process_opts {
 	bool follow;          /* keep polling when caught up (until a signal) */
 	size_t batch_size;    /* messages per warehouse transaction */
 	int64_t max_messages; /* stop after this many (0 = no limit) */
-	/* Optional: called for every message of a batch once the batch is
-	 * committed (store, dead letters, offsets), with the message's "run"
-	 * header (NULL if it has none; borrowed for the call), then once
-	 * with SK_JOB_BATCH_DONE. */
-	void (*outcome)(void *ud, const char *run, enum sk_job_outcome oc);
+	/* Optional: called for every message of a batch (borrowed for the
+	 * call) once the batch is stored and its dead letters and clean
+	 * records written, then once with SK_JOB_BATCH_DONE (msg NULL); the
+	 * batch's offsets are committed after that. A batch consumed again
+	 * (its consumer died before the commit) is reported again, and is
+	 * told apart by its messages' partitions and offsets. */
+	void (*outcome)(void *ud, const struct sk_bus_msg *msg,
+			enum sk_job_outcome oc);
 	void *outcome_ud;
 	bool wait_outages; /* wait out a bus or store outage (outage.*)
 			     * instead of failing with its error */

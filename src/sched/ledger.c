@@ -239,11 +239,13 @@ sk_err_t sk_ledger_run_end(struct sk_ledger *l, const struct sk_run *r,
 	return l->type->run_end(l, r, now_ms, err);
 }
 
-sk_err_t sk_ledger_run_credit(struct sk_ledger *l, int64_t id, int attempt,
-			      int64_t stored, int64_t dead,
-			      struct sk_error *err)
+sk_err_t sk_ledger_run_credit(struct sk_ledger *l,
+			      const struct sk_ledger_credit *c, size_t n,
+			      int64_t now_ms, struct sk_error *err)
 {
-	return l->type->run_credit(l, id, attempt, stored, dead, err);
+	if (n == 0)
+		return SK_OK;
+	return l->type->run_credit(l, c, n, now_ms, err);
 }
 
 sk_err_t sk_ledger_run_skip(struct sk_ledger *l, int64_t id, const char *reason,

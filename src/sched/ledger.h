@@ -152,13 +152,32 @@ sk_err_t sk_ledger_run_claim(struct sk_ledger *l, int64_t id,
  * expired and the run was recovered or taken over). */
 sk_err_t sk_ledger_run_end(struct sk_ledger *l, const struct sk_run *r,
 			   int64_t now_ms, struct sk_error *err);
-/* Credit attempt `attempt` of run id with records of it that a consumer
- * (any process) stored or dead-lettered: added to the attempt's counts,
- * and to the run's when that attempt is its current one. A run or attempt
- * that does not exist is not an error (nothing to credit). */
-sk_err_t sk_ledger_run_credit(struct sk_ledger *l, int64_t id, int attempt,
-			      int64_t stored, int64_t dead,
-			      struct sk_error *err);
+/* One consumed message of a ledger run (its "run" header): stored, or
+ * dead-lettered when dead. (partition, offset) name the message on the
+ * bus, so crediting it again is not counting it again. */
+struct sk_ledger_credit {
+	int64_t run_id;
+	int attempt;
+	int partition;
+	int64_t offset;
+	bool dead;
+};
+/* How long a credited message is remembered: a batch consumed again
+ * after longer (its consumer died between crediting and committing, and
+ * nothing took its partitions over for a week) is counted again. */
+#define SK_LEDGER_CREDIT_KEEP_MS (7 * 86400000LL)
+/* Credit n messages to the attempts they belong to: added to each
+ * attempt's counts, and to its run's when that attempt is the run's
+ * current one. Idempotent per message: a consumer credits a batch
+ * before it commits the batch's offsets, so one that dies in between
+ * leaves the batch to be consumed and credited again by its successor,
+ * and that second credit counts nothing (at-least-once delivery,
+ * exactly-once counts). A run or attempt that does not exist is not an
+ * error (nothing to credit). Credits older than SK_LEDGER_CREDIT_KEEP_MS
+ * are forgotten at now_ms. */
+sk_err_t sk_ledger_run_credit(struct sk_ledger *l,
+			      const struct sk_ledger_credit *c, size_t n,
+			      int64_t now_ms, struct sk_error *err);
 /* A queued or up-for-retry run that will not be executed (created while
  * paused): skipped with reason as its error. *done false if the run was
  * not in such a state. */

@@ -52,9 +52,9 @@ struct sk_ledger_type {
 			      bool *claimed, struct sk_error *err);
 	sk_err_t (*run_end)(struct sk_ledger *l, const struct sk_run *r,
 			    int64_t now_ms, struct sk_error *err);
-	sk_err_t (*run_credit)(struct sk_ledger *l, int64_t id, int attempt,
-			       int64_t stored, int64_t dead,
-			       struct sk_error *err);
+	sk_err_t (*run_credit)(struct sk_ledger *l,
+			       const struct sk_ledger_credit *c, size_t n,
+			       int64_t now_ms, struct sk_error *err);
 	sk_err_t (*run_skip)(struct sk_ledger *l, int64_t id,
 			     const char *reason, int64_t now_ms, bool *done,
 			     struct sk_error *err);

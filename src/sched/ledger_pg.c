@@ -68,6 +68,14 @@ static void p_int(struct params *p, int64_t v)
 	p->n++;
 }
 
+/* A parameter the params own (freed by params_free); NULL stays NULL. */
+static void p_owned(struct params *p, char *s)
+{
+	p->owned[p->n] = s;
+	p->v[p->n] = s;
+	p->n++;
+}
+
 /* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -424,6 +432,16 @@ static const char *const schema[] = {
 	"  lease_ms BIGINT NOT NULL,"
 	"  role TEXT NOT NULL,"
 	"  version TEXT NOT NULL);",
+	/* 2: the messages credited to runs (sk_ledger_run_credit) */
+	"CREATE TABLE IF NOT EXISTS credit("
+	"  run_id BIGINT NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  off BIGINT NOT NULL,"
+	"  dead INTEGER NOT NULL,"
+	"  credited_ms BIGINT NOT NULL,"
+	"  PRIMARY KEY(run_id, attempt, part, off));"
+	"CREATE INDEX IF NOT EXISTS credit_age ON credit(credited_ms);",
 };
 
 #define SCHEMA_VERSION (int)(sizeof schema / sizeof schema[0])
@@ -849,24 +867,68 @@ static sk_err_t pg_run_end(struct sk_ledger *l, const struct sk_run *r,
 			    now.owner[0] ? now.owner : "none");
 }
 
-static sk_err_t pg_run_credit(struct sk_ledger *l, int64_t id, int attempt,
-			      int64_t stored, int64_t dead,
-			      struct sk_error *err)
+/* n values of field f of c as a PostgreSQL array literal ("{1,2}"),
+ * owned by ps. */
+#define P_ARRAY(ps, c, n, f, cast)                                             \
+	do {                                                                   \
+		struct sk_buf a_ = SK_BUF_INIT(SK_LIMIT_TEXT);                 \
+		sk_buf_puts(&a_, "{");                                         \
+		for (size_t i_ = 0; i_ < (n); i_++)                            \
+			sk_buf_printf(&a_, "%s%lld", i_ ? "," : "",            \
+				      (long long)(cast)(c)[i_].f);             \
+		sk_buf_puts(&a_, "}");                                         \
+		p_owned(ps, sk_buf_finish(&a_) == SK_OK ? sk_buf_steal(&a_)    \
+							: NULL);               \
+	} while (0)
+
+static sk_err_t pg_run_credit(struct sk_ledger *l,
+			      const struct sk_ledger_credit *c, size_t n,
+			      int64_t now_ms, struct sk_error *err)
 {
 	struct pg_ledger *p = (struct pg_ledger *)l;
 	struct params ps = {0};
-	p_int(&ps, id);
-	p_int(&ps, attempt);
-	p_int(&ps, stored);
-	p_int(&ps, dead);
-	/* One statement: the attempt's counts and, when it is the run's
-	 * current attempt, the run's. */
-	return rows(p, "credit run",
-		    "WITH a AS (UPDATE attempt SET stored = stored + $3, "
-		    "dead = dead + $4 WHERE run_id = $1 AND attempt = $2 "
-		    "RETURNING run_id), "
-		    "r AS (UPDATE run SET stored = stored + $3, dead = dead + "
-		    "$4 WHERE id = $1 AND attempts = $2 RETURNING id) "
+	P_ARRAY(&ps, c, n, run_id, int64_t);
+	P_ARRAY(&ps, c, n, attempt, int64_t);
+	P_ARRAY(&ps, c, n, partition, int64_t);
+	P_ARRAY(&ps, c, n, offset, int64_t);
+	P_ARRAY(&ps, c, n, dead, int64_t);
+	for (int i = 0; i < ps.n; i++)
+		if (!ps.v[i]) {
+			params_free(&ps);
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		}
+	p_int(&ps, now_ms);
+	/* Forgetting first, on its own: within one statement the insert
+	 * would still see the rows the delete removes. */
+	struct params old = {0};
+	p_int(&old, now_ms - SK_LEDGER_CREDIT_KEEP_MS);
+	if (cmd(p, "forget old credits",
+		"DELETE FROM credit WHERE credited_ms < $1", &old,
+		err) != SK_OK) {
+		params_free(&ps);
+		return err->code;
+	}
+	/* One statement: the messages not credited before (the insert
+	 * that conflicts counts nothing), then their counts added to each
+	 * attempt and, when it is its run's current one, to the run. */
+	return rows(p, "credit runs",
+		    "WITH c AS (SELECT * FROM unnest($1::bigint[], "
+		    "$2::int[], $3::int[], $4::bigint[], $5::int[]) AS "
+		    "c(run_id, attempt, part, off, dead)), "
+		    "ins AS (INSERT INTO credit(run_id, attempt, part, off, "
+		    "dead, credited_ms) SELECT run_id, attempt, part, off, "
+		    "dead, $6 FROM c ON CONFLICT DO NOTHING "
+		    "RETURNING run_id, attempt, dead), "
+		    "g AS (SELECT run_id, attempt, count(*) FILTER (WHERE "
+		    "dead = 0) AS s, count(*) FILTER (WHERE dead <> 0) AS d "
+		    "FROM ins GROUP BY run_id, attempt), "
+		    "a AS (UPDATE attempt SET stored = attempt.stored + g.s, "
+		    "dead = attempt.dead + g.d FROM g WHERE attempt.run_id = "
+		    "g.run_id AND attempt.attempt = g.attempt RETURNING 1), "
+		    "r AS (UPDATE run SET stored = run.stored + g.s, dead = "
+		    "run.dead + g.d FROM g WHERE run.id = g.run_id AND "
+		    "run.attempts = g.attempt RETURNING 1) "
 		    "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM r)",
 		    &ps, NULL, err);
 }

@@ -96,6 +96,16 @@ static const char *const schema[] = {
 	"  lease_ms INTEGER NOT NULL,"
 	"  role TEXT NOT NULL,"
 	"  version TEXT NOT NULL);",
+	/* 4: the messages credited to runs (sk_ledger_run_credit) */
+	"CREATE TABLE credit("
+	"  run_id INTEGER NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  off INTEGER NOT NULL,"
+	"  dead INTEGER NOT NULL,"
+	"  credited_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(run_id, attempt, part, off)) WITHOUT ROWID;"
+	"CREATE INDEX credit_age ON credit(credited_ms);",
 };
 
 #define RUN_COLS SK_LEDGER_RUN_COLS
@@ -413,26 +423,44 @@ fail:
 	return err->code;
 }
 
-static sk_err_t sq_run_credit(struct sk_ledger *l, int64_t id, int attempt,
-			      int64_t stored, int64_t dead,
-			      struct sk_error *err)
+static sk_err_t sq_run_credit(struct sk_ledger *l,
+			      const struct sk_ledger_credit *c, size_t n,
+			      int64_t now_ms, struct sk_error *err)
 {
 	if (sk_sqldb_begin(DB(l), err) != SK_OK)
 		return err->code;
-	if (run_sql(l,
-		    "UPDATE attempt SET stored = stored + ?3, dead = dead + ?4 "
-		    "WHERE run_id = ?1 AND attempt = ?2",
-		    "iiii", NULL, err, id, (int64_t)attempt, stored,
-		    dead) != SK_OK ||
-	    run_sql(l,
-		    "UPDATE run SET stored = stored + ?3, dead = dead + ?4 "
-		    "WHERE id = ?1 AND attempts = ?2",
-		    "iiii", NULL, err, id, (int64_t)attempt, stored,
-		    dead) != SK_OK) {
-		sk_sqldb_rollback(DB(l));
-		return err->code;
+	if (run_sql(l, "DELETE FROM credit WHERE credited_ms < ?1", "i", NULL,
+		    err, now_ms - SK_LEDGER_CREDIT_KEEP_MS) != SK_OK)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (run_sql(l,
+			    "INSERT OR IGNORE INTO credit(run_id, attempt, "
+			    "part, off, dead, credited_ms) VALUES (?1, ?2, "
+			    "?3, ?4, ?5, ?6)",
+			    "iiiiii", NULL, err, c[i].run_id,
+			    (int64_t)c[i].attempt, (int64_t)c[i].partition,
+			    c[i].offset, (int64_t)c[i].dead, now_ms) != SK_OK)
+			goto fail;
+		if (sqlite3_changes(DB(l)) == 0)
+			continue; /* credited before */
+		int64_t stored = !c[i].dead, dead = c[i].dead;
+		if (run_sql(l,
+			    "UPDATE attempt SET stored = stored + ?3, dead = "
+			    "dead + ?4 WHERE run_id = ?1 AND attempt = ?2",
+			    "iiii", NULL, err, c[i].run_id,
+			    (int64_t)c[i].attempt, stored, dead) != SK_OK ||
+		    run_sql(l,
+			    "UPDATE run SET stored = stored + ?3, dead = dead "
+			    "+ "
+			    "?4 WHERE id = ?1 AND attempts = ?2",
+			    "iiii", NULL, err, c[i].run_id,
+			    (int64_t)c[i].attempt, stored, dead) != SK_OK)
+			goto fail;
 	}
 	return sk_sqldb_commit(DB(l), err);
+fail:
+	sk_sqldb_rollback(DB(l));
+	return err->code;
 }
 
 static sk_err_t sq_run_skip(struct sk_ledger *l, int64_t id, const char *reason,

@@ -187,67 +187,55 @@ void sk_sched_beat_stop(struct sk_sched_beat *b)
 
 sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err)
 {
-	sk_err_t rc = SK_OK;
-	for (size_t i = 0; i < t->n; i++) {
-		struct sk_error e = {0};
-		if (sk_ledger_run_credit(t->l, t->runs[i].id,
-					 t->runs[i].attempt, t->runs[i].stored,
-					 t->runs[i].dead, &e) != SK_OK) {
-			sk_log(SK_LOG_WARN, "sched",
-			       "run=%lld: %lld stored records not credited: %s",
-			       (long long)t->runs[i].id,
-			       (long long)t->runs[i].stored, e.msg);
-			if (rc == SK_OK) {
-				rc = e.code;
-				if (err)
-					*err = e;
-			}
-		}
+	struct sk_error e = {0};
+	sk_err_t rc = sk_ledger_run_credit(t->l, t->c, t->n, sk_now_ms(), &e);
+	if (rc != SK_OK) {
+		sk_log(SK_LOG_WARN, "sched",
+		       "%zu stored records not credited to their runs: %s",
+		       t->n, e.msg);
+		if (err)
+			*err = e;
+		if (t->rc == SK_OK)
+			t->rc = rc;
 	}
 	t->n = 0;
-	if (rc != SK_OK && t->rc == SK_OK)
-		t->rc = rc;
 	return rc;
 }
 
-void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc)
+void sk_sched_tally_outcome(void *ud, const struct sk_bus_msg *msg,
+			    enum sk_job_outcome oc)
 {
 	struct sk_sched_tally *t = ud;
-	char *end = NULL;
-	if (oc == SK_JOB_BATCH_DONE && t->l) {
-		sk_sched_tally_flush(t, NULL); /* credits as batches commit */
+	if (oc == SK_JOB_BATCH_DONE) {
+		if (t->l)
+			sk_sched_tally_flush(t, NULL);
 		return;
 	}
+	const char *run = msg ? sk_bus_msg_header(msg, "run") : NULL;
 	if (!run)
 		return;
+	char *end = NULL;
 	long long id = strtoll(run, &end, 10);
 	if (id <= 0 || *end != '.')
 		return;
 	int attempt = (int)strtol(end + 1, NULL, 10);
-	int64_t stored = oc == SK_JOB_INSERTED || oc == SK_JOB_UPDATED ||
-			 oc == SK_JOB_UNCHANGED;
-	int64_t dead = oc == SK_JOB_DEAD;
+	bool dead = oc == SK_JOB_DEAD;
+	if (oc == SK_JOB_STALE)
+		return; /* neither stored nor dead-lettered */
 	if (id == t->own_id && attempt == t->own_attempt) {
-		t->own_stored += stored;
+		t->own_stored += !dead;
 		t->own_dead += dead;
 		return;
 	}
-	size_t i = 0;
-	while (i < t->n &&
-	       (t->runs[i].id != id || t->runs[i].attempt != attempt))
-		i++;
-	if (i == t->n) {
-		if (t->n == SK_SCHED_TALLY_MAX) {
-			sk_sched_tally_flush(t, NULL);
-			i = 0;
-		}
-		t->runs[i].id = id;
-		t->runs[i].attempt = attempt;
-		t->runs[i].stored = t->runs[i].dead = 0;
-		t->n = i + 1;
-	}
-	t->runs[i].stored += stored;
-	t->runs[i].dead += dead;
+	if (t->n == SK_SCHED_TALLY_MAX && t->l)
+		sk_sched_tally_flush(t, NULL);
+	if (t->n == SK_SCHED_TALLY_MAX)
+		return; /* no ledger to credit */
+	t->c[t->n++] = (struct sk_ledger_credit){.run_id = id,
+						 .attempt = attempt,
+						 .partition = msg->partition,
+						 .offset = msg->offset,
+						 .dead = dead};
 }
 
 void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,

@@ -69,29 +69,29 @@ sk_err_t sk_sched_beat_start(const struct sk_config *cfg,
 			     struct sk_sched_beat **out, struct sk_error *err);
 void sk_sched_beat_stop(struct sk_sched_beat *b);
 
-/* Records processed per run: a consumer counts each message by its "run"
- * header ("<id>.<attempt>", sk_job_fetch_run) and credits those counts to
- * the runs, so each run's counts are its own whoever stored them. Use
+/* Records processed per run: a consumer notes each message by its "run"
+ * header ("<id>.<attempt>", sk_job_fetch_run) and credits it to its run,
+ * so each run's counts are its own whoever stored them. Use
  * sk_sched_tally_outcome as sk_job_process_opts.outcome with the tally as
- * ud. l (borrowed) receives credits after each batch (and when the
- * table is full);
- * the run (own_id, own_attempt) is not credited but summed into own_*
- * (its runner records it with sk_ledger_run_end). */
-#define SK_SCHED_TALLY_MAX 64
+ * ud. l (borrowed) receives the credits when a batch is stored, before
+ * its offsets are committed (and when the table is full): crediting is
+ * idempotent per message, so a consumer that dies in between costs its
+ * successor a second credit that counts nothing, where crediting after
+ * the commit would lose the counts. The run (own_id, own_attempt) is not
+ * credited but summed into own_* (its runner records it with
+ * sk_ledger_run_end; if it dies, the attempt ends interrupted). */
+#define SK_SCHED_TALLY_MAX 128
 struct sk_sched_tally {
 	struct sk_ledger *l;
 	int64_t own_id;
 	int own_attempt;
 	int64_t own_stored, own_dead;
-	struct {
-		int64_t id;
-		int attempt;
-		int64_t stored, dead;
-	} runs[SK_SCHED_TALLY_MAX];
+	struct sk_ledger_credit c[SK_SCHED_TALLY_MAX]; /* others' messages */
 	size_t n;
 	sk_err_t rc; /* first failure to credit (logged) */
 };
-void sk_sched_tally_outcome(void *ud, const char *run, enum sk_job_outcome oc);
+void sk_sched_tally_outcome(void *ud, const struct sk_bus_msg *msg,
+			    enum sk_job_outcome oc);
 /* Credit what is tallied for other runs and empty the table. */
 sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err);
 

@@ -180,12 +180,20 @@ static int count_daemons(const struct sk_ledger_daemon *d, void *ud)
 	return 0;
 }
 
+struct attempt_rows {
+	char owner[2][SK_LEDGER_OWNER_LEN];
+	int64_t stored[2], dead[2];
+};
+
 static int attempt_owner(const struct sk_attempt *a, void *ud)
 {
-	char(*owners)[SK_LEDGER_OWNER_LEN] = ud;
-	if (a->attempt >= 1 && a->attempt <= 2)
-		snprintf(owners[a->attempt - 1], SK_LEDGER_OWNER_LEN, "%s",
+	struct attempt_rows *rows = ud;
+	if (a->attempt >= 1 && a->attempt <= 2) {
+		snprintf(rows->owner[a->attempt - 1], SK_LEDGER_OWNER_LEN, "%s",
 			 a->owner);
+		rows->stored[a->attempt - 1] = a->stored;
+		rows->dead[a->attempt - 1] = a->dead;
+	}
 	return 0;
 }
 
@@ -251,8 +259,21 @@ static void test_takeover(struct sk_config *cfg)
 	CHECK_INT(n, 0);
 	/* someone else's consumer stored 5 of B's attempt's records; B
 	 * stores 7 itself */
-	CHECK_INT(sk_ledger_run_credit(la, r.id, 2, 5, 1, &err), SK_OK);
-	CHECK_INT(sk_ledger_run_credit(la, r.id, 1, 100, 0, &err), SK_OK);
+	struct sk_ledger_credit cr[7];
+	for (int i = 0; i < 6; i++)
+		cr[i] = (struct sk_ledger_credit){.run_id = r.id,
+						  .attempt = 2,
+						  .partition = i % 2,
+						  .offset = 40 + i,
+						  .dead = i == 5};
+	cr[6] = (struct sk_ledger_credit){.run_id = r.id,
+					  .attempt = 1,
+					  .offset = 7}; /* an old attempt's */
+	CHECK_INT(sk_ledger_run_credit(la, cr, 4, 32500, &err), SK_OK);
+	/* that consumer died before committing; its successor consumes the
+	 * batch again, and more: credited once each */
+	CHECK_INT(sk_ledger_run_credit(lb, cr, 7, 32600, &err), SK_OK);
+	CHECK_INT(sk_ledger_run_credit(la, cr + 2, 4, 32700, &err), SK_OK);
 	rb.state = SK_RUN_SUCCESS;
 	rb.fetched = 13;
 	rb.stored = 7;
@@ -264,11 +285,23 @@ static void test_takeover(struct sk_config *cfg)
 	CHECK_INT(rb.stored, 12);
 	CHECK_INT(rb.dead, 1);
 	CHECK_INT(rb.fetched, 13);
-	char owners[2][SK_LEDGER_OWNER_LEN] = {"", ""};
-	CHECK_INT(sk_ledger_attempts(lb, r.id, attempt_owner, owners, &err),
+	struct attempt_rows rows = {0};
+	CHECK_INT(sk_ledger_attempts(lb, r.id, attempt_owner, &rows, &err),
 		  SK_OK);
-	CHECK_STR(owners[0], a.id);
-	CHECK_STR(owners[1], b.id);
+	CHECK_STR(rows.owner[0], a.id);
+	CHECK_STR(rows.owner[1], b.id);
+	CHECK_INT(rows.stored[0], 1); /* the old attempt's record: its own */
+	CHECK_INT(rows.stored[1], 12);
+	CHECK_INT(rows.dead[1], 1);
+	/* credits are forgotten after SK_LEDGER_CREDIT_KEEP_MS */
+	CHECK_INT(sk_ledger_run_credit(la, cr + 6, 1,
+				       32600 + SK_LEDGER_CREDIT_KEEP_MS + 1,
+				       &err),
+		  SK_OK);
+	memset(&rows, 0, sizeof rows);
+	CHECK_INT(sk_ledger_attempts(lb, r.id, attempt_owner, &rows, &err),
+		  SK_OK);
+	CHECK_INT(rows.stored[0], 2);
 	/* a queued run can be skipped, a finished one not */
 	bool done = false;
 	CHECK_INT(sk_ledger_run_skip(la, r.id, "paused", 34000, &done, &err),
