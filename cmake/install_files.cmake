@@ -21,7 +21,9 @@ set(SKRED_BIN "${prefix}/${SKRED_BINDIR}/skred")
 set(SKRED_CONF "${sysconfdir}/skred/skred.conf")
 set(SKRED_DOCDIR "${prefix}/${SKRED_DOCDIR_REL}")
 set(PROJECT_VERSION "${SKRED_VERSION}")
-set(stage "${SKRED_BIN_DIR}/install-stage")
+# A directory of this install's own: installs may run at once (tests).
+string(RANDOM LENGTH 12 tag)
+set(stage "${SKRED_BIN_DIR}/install-stage/${tag}")
 file(MAKE_DIRECTORY "${stage}")
 
 configure_file("${SKRED_SRC}/deploy/skred.service.in" "${stage}/skred.service"
@@ -57,3 +59,4 @@ else()
        DESTINATION "${sysconfdir}/skred"
        FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endif()
+file(REMOVE_RECURSE "${stage}")

@@ -375,7 +375,8 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			struct sk_error rerr = {0};
 			struct plan np;
 			struct sk_config *old = *cfg;
-			sk_notify_reloading();
+			if (ready) /* before READY a reload is part of the start */
+				sk_notify_reloading();
 			if (reload(ud, cfg, &rerr) != SK_OK) {
 				sk_log(SK_LOG_ERROR, "sched",
 				       "reload failed, keeping the running "
