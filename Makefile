@@ -7,6 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SKRED = $(BUILD)/skred
 
 .PHONY: all deps build build-clang run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean checksrc format
+.PHONY: install deb
 
 all: build
 
@@ -94,6 +95,18 @@ checksrc: build
 # Lay out src/ tools/ tests/ with clang-format (.clang-format), in place.
 format:
 	@scripts/checksrc --format
+
+# Install skred, skred(1), the bash completion, the example configuration
+# (kept when there), skred.service and the docs under PREFIX (DESTDIR for
+# a staging root): make install PREFIX=/usr DESTDIR=/tmp/root
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# The Debian package, $(BUILD)/skred_<version>_<arch>.deb (cmake/deb.cmake).
+deb: build
+	@cd $(BUILD) && cpack -G DEB >/dev/null
+	@ls $(BUILD)/skred_*.deb
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-clang

@@ -106,3 +106,20 @@ if(TARGET fuzz_jscan)
   target_include_directories(fuzz_jscan PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(fuzz_jscan PRIVATE PkgConfig::JANSSON)
 endif()
+
+# Installing and deploying (issue 14; tests/deploy/): the man page and the
+# completion against --help, `cmake --install` into a DESTDIR, the unit
+# (systemd-analyze verify/security, the daemon run as the unit runs it,
+# sd_notify), and the .deb with lintian. The .deb is the plain build's
+# (`make deb`): not made from a sanitizer or fuzzing build.
+file(GLOB DEPLOY_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/deploy/test_*.sh)
+foreach(src ${DEPLOY_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  if(name STREQUAL "test_deb" AND (SKRED_SANITIZE OR SKRED_FUZZ))
+    continue()
+  endif()
+  add_test(NAME deploy.${name} COMMAND bash ${src})
+  set_tests_properties(deploy.${name} PROPERTIES LABELS "integration;deploy"
+    TIMEOUT 300
+    ENVIRONMENT "SKRED=$<TARGET_FILE:skred>;VARSOM_SIM=$<TARGET_FILE:varsom-sim>;SKRED_SRC=${CMAKE_SOURCE_DIR};DEPLOY_BUILD=${CMAKE_BINARY_DIR}")
+endforeach()

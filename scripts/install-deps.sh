@@ -12,6 +12,8 @@ pkgs+=(libpq-dev)
 pkgs+=(libcjson-dev libjson-c-dev libsimdjson-dev)
 # zstd for the stored raw JSON (src/sqldb/zblob.c): headers and the runtime.
 pkgs+=(libzstd-dev libzstd1)
+# sd_notify for skred serve under systemd (src/notify/notify.c).
+pkgs+=(libsystemd-dev)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true
@@ -27,6 +29,9 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(shellcheck clang-format)
   # scripts/bus_values.py (tests and benchmarks reading bus.db values).
   pkgs+=(python3-zstandard)
+  # tests/deploy/: the .deb (dpkg-dev's dpkg-shlibdeps for CPack, lintian,
+  # file), the unit (systemd-analyze), the man page (groff, man).
+  pkgs+=(dpkg-dev lintian file systemd groff-base man-db)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

@@ -5,6 +5,7 @@
 #include "sched/runner.h"
 #include "job/job.h"
 #include "model/model.h"
+#include "notify/notify.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -110,6 +111,10 @@ static void beat_once(struct sk_sched_beat *b)
 		sk_log(SK_LOG_WARN, "sched",
 		       "heartbeat failed (tried again in %lld ms): %s",
 		       (long long)(b->lease_ms / 3), err.msg);
+	/* The daemon is alive while its lease is kept, also during a long
+	 * run (the serve loop pings between runs). A failed beat is an
+	 * outage handled above, not a hang. */
+	sk_notify_watchdog();
 }
 
 static void *beat_main(void *arg)
@@ -119,7 +124,10 @@ static void *beat_main(void *arg)
 	while (!b->stop) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		int64_t ns = ts.tv_nsec + (b->lease_ms / 3) * 1000000LL;
+		int64_t wait_ms = b->lease_ms / 3, wd = sk_notify_watchdog_ms();
+		if (wd && wait_ms > wd / 2)
+			wait_ms = wd / 2;
+		int64_t ns = ts.tv_nsec + wait_ms * 1000000LL;
 		ts.tv_sec += (time_t)(ns / 1000000000LL);
 		ts.tv_nsec = (long)(ns % 1000000000LL);
 		pthread_cond_timedwait(&b->cv, &b->mu, &ts);

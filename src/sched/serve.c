@@ -8,13 +8,15 @@
 #include "sched/runner.h"
 #include "sched/sched.h"
 #include "job/job.h"
+#include "notify/notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_JOBS 16
-#define POLL_MS 1000 /* longest sleep between looks at the ledger */
+#define POLL_MS 1000        /* longest sleep between looks at the ledger */
+#define READY_PROBE_MS 2000 /* backends probed this often until ready */
 
 struct job {
 	char name[64];
@@ -261,10 +263,26 @@ static bool ledger_outage(const struct sk_config *cfg, struct sk_job_outage *o,
 	int64_t d = sk_job_outage_delay(cfg, o, SK_JOB_LEDGER);
 	if (d < 0)
 		return false;
+	sk_notify_status("waiting for the ledger (%s): %s",
+			 sk_ledger_conf(cfg)->backend, err->msg);
 	int64_t end = sk_mono_ms() + d;
-	while (!sk_stop_requested() && sk_mono_ms() < end)
+	while (!sk_stop_requested() && sk_mono_ms() < end) {
+		sk_notify_watchdog(); /* waiting out an outage is not a hang */
 		sk_sleep_ms(100);
+	}
 	return !sk_stop_requested();
+}
+
+/* READY=1 to the service manager, the status naming the schedules. */
+static void notify_ready(const struct plan *p)
+{
+	char status[256];
+	size_t used = (size_t)snprintf(status, sizeof status,
+				       "serving %zu schedule(s):", p->n);
+	for (size_t i = 0; i < p->n && used < sizeof status; i++)
+		used += (size_t)snprintf(status + used, sizeof status - used,
+					 " %s", p->jobs[i].name);
+	sk_notify_ready(status);
 }
 
 static void ledger_back(const struct sk_config *cfg, struct sk_job_outage *o)
@@ -333,7 +351,14 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 	struct sk_run pending;
 	bool has_pending = false;
 	struct gate bg = {0};
+	/* The service manager hears READY once the ledger, the bus and the
+	 * warehouse answer (what /readyz checks; the HTTP server is already
+	 * up), probed at most every READY_PROBE_MS until then. */
+	bool ready = false;
+	int64_t next_ready_probe = 0;
+	int64_t wd_ms = sk_notify_watchdog_ms();
 	while (!sk_stop_requested()) {
+		sk_notify_watchdog();
 		if (rc != SK_OK) {
 			/* A retriable ledger error: wait it out. */
 			if (!ledger_outage(*cfg, &lo, err))
@@ -350,6 +375,8 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 			struct sk_error rerr = {0};
 			struct plan np;
 			struct sk_config *old = *cfg;
+			if (ready) /* before READY a reload is part of the start */
+				sk_notify_reloading();
 			if (reload(ud, cfg, &rerr) != SK_OK) {
 				sk_log(SK_LOG_ERROR, "sched",
 				       "reload failed, keeping the running "
@@ -370,6 +397,10 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 				       "configuration reloaded: schedules=%zu",
 				       p.n);
 			}
+			/* done, whichever way: the running configuration
+			 * serves (READY ends the reload) */
+			if (ready)
+				notify_ready(&p);
 		}
 		/* Runs of a process that died (its lease ran out) are up
 		 * for retry again, to be claimed below; live leases stay. */
@@ -391,6 +422,18 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 					     &found, err)) != SK_OK)
 			continue;
 		ledger_back(*cfg, &lo);
+		if (!ready && sk_mono_ms() >= next_ready_probe) {
+			struct sk_error perr = {0};
+			enum sk_job_backend which;
+			if (sk_job_probe(*cfg, &which, &perr) == SK_OK) {
+				ready = true;
+				notify_ready(&p);
+			} else {
+				sk_notify_status("waiting: %s", perr.msg);
+				next_ready_probe = sk_mono_ms() +
+						   READY_PROBE_MS;
+			}
+		}
 		paused = found && !strcmp(pbuf, "1");
 		for (size_t i = 0; rc == SK_OK && i < p.n; i++)
 			rc = schedule_job(*cfg, l, &p, &p.jobs[i], now, paused,
@@ -424,9 +467,12 @@ sk_err_t sk_sched_serve(struct sk_config **cfg, sk_sched_reload_fn reload,
 		int64_t wait = next_event(&p, l, now) - now;
 		if (paused || gated || wait > POLL_MS)
 			wait = POLL_MS;
+		if (wd_ms && wait > wd_ms / 2)
+			wait = wd_ms / 2; /* the next watchdog ping in time */
 		sk_clock_sleep_ms(wait > 50 ? wait : 50);
 	}
 	sk_log(SK_LOG_INFO, "sched", "stopping");
+	sk_notify_stopping();
 	sk_sched_beat_stop(beat);
 	sk_ledger_close(l);
 	plan_free(&p);
