@@ -27,6 +27,10 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(shellcheck clang-format)
   # scripts/bus_values.py (tests and benchmarks reading bus.db values).
   pkgs+=(python3-zstandard)
+  # make test-containers: podman with runc, netavark/aardvark-dns (service
+  # names on the compose network), debootstrap for the base image
+  # (scripts/containers.sh); nix-instantiate parses flake.nix.
+  pkgs+=(podman buildah runc netavark aardvark-dns debootstrap nix-bin)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 
