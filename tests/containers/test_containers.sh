@@ -207,7 +207,7 @@ check "the warehouse is Cassandra" cassandra "$(api /api/v1/warehouse | jget 'd[
 raw_end=$(api /api/v1/topics | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
-t=[x for x in d["topics"] if x["name"]=="avalanche_region_warning"][0]
+t=[x for x in d["topics"] if x["topic"]=="avalanche_region_warning"][0]
 print(sum(p["end_offset"] for p in t["partitions"]))' 2>/dev/null || echo "?")
 if [[ $raw_end =~ ^[0-9]+$ ]] && [ "$raw_end" -gt 0 ]; then
   ok "the raw warnings went through Kafka ($raw_end messages)"

@@ -336,9 +336,8 @@ int main(int argc, char **argv)
 
 	int lfd = listen_on(port, &bound);
 	if (lfd < 0) {
-		fprintf(stderr,
-			"varsom-sim: cannot listen on %s:%d: %s\n", bind_name,
-			port, strerror(errno));
+		fprintf(stderr, "varsom-sim: cannot listen on %s:%d: %s\n",
+			bind_name, port, strerror(errno));
 		return 1;
 	}
 	if (port_file && write_port_file(port_file, bound) < 0) {
