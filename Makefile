@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SKRED = $(BUILD)/skred
 
-.PHONY: all deps build build-clang run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean checksrc format
+.PHONY: all deps build build-clang run test check test-asan test-external services-start services-stop demo demo-ui fuzz bench clean checksrc format test-containers
 .PHONY: install deb
 
 all: build
@@ -59,6 +59,13 @@ test-external: build
 	  cd .. && scripts/kafka.sh stop --clean >/dev/null; \
 	  scripts/cassandra.sh stop --clean >/dev/null; \
 	  scripts/postgres.sh stop --clean >/dev/null; exit $$rc
+
+# The images and the compose stack, for real with podman (as root): builds
+# the Debian base (debootstrap, cached), the images, runs compose.yaml with
+# the simulator as the API; removes its containers, network and volumes.
+test-containers: build
+	@scripts/install-deps.sh --test
+	@tests/containers/test_containers.sh
 
 services-start:
 	scripts/kafka.sh start

@@ -32,6 +32,10 @@ if [ "${1:-}" = "--test" ]; then
   # tests/deploy/: the .deb (dpkg-dev's dpkg-shlibdeps for CPack, lintian,
   # file), the unit (systemd-analyze), the man page (groff, man).
   pkgs+=(dpkg-dev lintian file systemd groff-base man-db)
+  # make test-containers: podman with runc, netavark/aardvark-dns (service
+  # names on the compose network), debootstrap for the base image
+  # (scripts/containers.sh); nix-instantiate parses flake.nix.
+  pkgs+=(podman buildah runc netavark aardvark-dns debootstrap nix-bin)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

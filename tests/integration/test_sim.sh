@@ -623,6 +623,19 @@ st=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LP/_sim/config?la
 check "/_sim/config rejects latency_ms -1 with 400" test "$st" = 400
 check "bad --latency-ms exits 2" \
 	bash -c "'$SIM' --latency-ms x >/dev/null 2>&1; test \$? = 2"
+check "bad --host exits 2" \
+	bash -c "'$SIM' --host nowhere >/dev/null 2>&1; test \$? = 2"
+
+# --host: another address (0.0.0.0 in a container; 127.0.0.2 here, so the
+# test stays on loopback): served there, and not on 127.0.0.1.
+start_sim host --host 127.0.0.2
+HOST_PID=$PID
+check "--host: says where it listens" grep -qx "listening on 127.0.0.2:$PORT" "$TMP/host.out"
+check "--host: answers on that address" \
+	test "$(fetch "http://127.0.0.2:$PORT/_sim/stats" "$TMP/host.stats")" = 200
+check "--host: not on 127.0.0.1" \
+	test "$(fetch "http://127.0.0.1:$PORT/_sim/stats" "$TMP/host.none")" = 000
+kill "$HOST_PID" 2>/dev/null || true
 
 # ------------------------------------------------------------ shutdown
 kill -TERM "$MAIN_PID"

@@ -35,6 +35,9 @@ static void usage(FILE *out)
 	      "Imitates NVE's varsom avalanche API on 127.0.0.1 for tests.\n"
 	      "\n"
 	      "  --port N             port to bind (0 = ephemeral, default)\n"
+	      "  --host ADDR          IPv4 address to bind (default "
+	      "127.0.0.1;\n"
+	      "                       0.0.0.0 inside a container)\n"
 	      "  --port-file FILE     write the bound port to FILE "
 	      "(atomically)\n"
 	      "  --seed N             data seed (default 1)\n"
@@ -75,6 +78,7 @@ static void die_usage(const char *fmt, const char *arg)
 
 enum {
 	OPT_PORT = 256,
+	OPT_HOST,
 	OPT_PORT_FILE,
 	OPT_SEED,
 	OPT_REVISION,
@@ -93,6 +97,7 @@ enum {
 
 static const struct option options[] = {
 	{"port", required_argument, NULL, OPT_PORT},
+	{"host", required_argument, NULL, OPT_HOST},
 	{"port-file", required_argument, NULL, OPT_PORT_FILE},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"revision", required_argument, NULL, OPT_REVISION},
@@ -110,6 +115,10 @@ static const struct option options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* --host: loopback unless told otherwise (a container's compose network). */
+static struct in_addr bind_addr = {.s_addr = 0};
+static const char *bind_name = "127.0.0.1";
+
 static void parse_flags(int argc, char **argv, struct sim_config *c, int *port,
 			const char **port_file)
 {
@@ -125,6 +134,12 @@ static void parse_flags(int argc, char **argv, struct sim_config *c, int *port,
 			if (!config_parse_int(a, 0, 65535, &n))
 				die_usage("--port: not a port: '%s'", a);
 			*port = (int)n;
+			break;
+		case OPT_HOST:
+			if (inet_pton(AF_INET, a, &bind_addr) != 1)
+				die_usage("--host: not an IPv4 address: '%s'",
+					  a);
+			bind_name = a;
 			break;
 		case OPT_PORT_FILE:
 			if (!*a)
@@ -233,7 +248,7 @@ static int listen_on(int port, int *bound)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr = bind_addr;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 512) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
@@ -297,6 +312,7 @@ int main(int argc, char **argv)
 	int port = 0, bound = 0;
 	const char *port_file = NULL;
 	config_defaults(&cfg);
+	bind_addr.s_addr = htonl(INADDR_LOOPBACK);
 	parse_flags(argc, argv, &cfg, &port, &port_file);
 	config_set(&cfg);
 	regions_init();
@@ -320,9 +336,8 @@ int main(int argc, char **argv)
 
 	int lfd = listen_on(port, &bound);
 	if (lfd < 0) {
-		fprintf(stderr,
-			"varsom-sim: cannot listen on 127.0.0.1:%d: %s\n", port,
-			strerror(errno));
+		fprintf(stderr, "varsom-sim: cannot listen on %s:%d: %s\n",
+			bind_name, port, strerror(errno));
 		return 1;
 	}
 	if (port_file && write_port_file(port_file, bound) < 0) {
@@ -330,7 +345,7 @@ int main(int argc, char **argv)
 			port_file, strerror(errno));
 		return 1;
 	}
-	printf("listening on 127.0.0.1:%d\n", bound);
+	printf("listening on %s:%d\n", bind_name, bound);
 	fflush(stdout);
 
 	pthread_attr_t attr;
