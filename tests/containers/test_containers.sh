@@ -7,6 +7,8 @@
 #     PostgreSQL.
 #  2. The image: skred runs as a non-root user, the data dir is a volume,
 #     and `skred serve` on 0.0.0.0 without a token refuses to start.
+#  2b. The host's .deb (make deb) installed by apt into the bare base:
+#     --version, the user and data dir its postinst makes, a demo run.
 #  3. compose.yaml + compose.offline.yaml (varsom-sim as the API) with the
 #     "ha" profile: every healthcheck passes; a POST without the token is
 #     refused; the daily run (POSTed with the token) lands in Cassandra
@@ -127,6 +129,42 @@ if [ "$rc" -eq 2 ] && grep -q "http.token" "$T/notoken.log"; then
 else
   fail "serve without a token: exit $rc, $(tail -2 "$T/notoken.log")"
 fi
+
+# ---- 2b. the .deb on the bare base ---------------------------------------------
+# The host build's package (make deb) installed by apt into the same Debian
+# base the images use: its computed Depends resolve, postinst makes the user
+# and /var/lib/skred, and a demo run against the packaged simulator stores
+# and shows warnings.
+step "the .deb in the base image"
+t=$SECONDS
+BUILD_DIR=$(dirname "$SKRED")
+rm -f "$BUILD_DIR"/skred_*.deb
+(cd "$BUILD_DIR" && cpack -G DEB >"$T/cpack.log" 2>&1) || die "cpack: $(tail -3 "$T/cpack.log")"
+deb=$(ls "$BUILD_DIR"/skred_*.deb)
+# --network host: apt reaches the mirror as the host does (a plain run's
+# bridge has no resolver for it here; builds do); the simulator listens on
+# 127.0.0.1 with a free port.
+podman run --rm --network host --name "${P}-probe" -v "$deb:/tmp/skred.deb:ro" localhost/skred-debian:bookworm sh -ec '
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends /tmp/skred.deb >/tmp/apt.log 2>&1 || { tail -20 /tmp/apt.log; exit 1; }
+  echo "version: $(skred --version)"
+  echo "user: $(getent passwd skred | cut -d: -f1,6)"
+  echo "state: $(stat -c %U:%a /var/lib/skred)"
+  echo "conffile: $(dpkg-query -W -f="\${Conffiles}" skred | awk "{print \$1}")"
+  /usr/libexec/skred/varsom-sim --quiet --port 0 --port-file /tmp/port --seed 7 &
+  for i in $(seq 100); do [ -s /tmp/port ] && break; sleep 0.1; done
+  export SKRED_VARSOM_URL="http://127.0.0.1:$(cat /tmp/port)/hydrology/forecast/avalanche/v6.3.0/api"
+  export SKRED_DATA_DIR=/var/lib/skred SKRED_FETCH_MIN_INTERVAL_MS=0
+  runuser -u skred -- skred run --regions 3011,3022 --lang both --from 2024-01-01 --to 2024-01-03 -q
+  runuser -u skred -- skred show --regions 3011 --from 2024-01-01 --to 2024-01-03 | sed "s/^/show: /"
+' >"$T/deb.log" 2>&1 || { tail -30 "$T/deb.log"; die "the .deb in the base failed"; }
+grep -q "^version: skred " "$T/deb.log" && ok "the .deb installs with apt into the base and runs skred --version" || fail "deb: $(head -5 "$T/deb.log")"
+check "its postinst made the skred user with home /var/lib/skred" "skred:/var/lib/skred" "$(sed -n 's/^user: //p' "$T/deb.log")"
+check "and /var/lib/skred, owned by skred" "skred:700" "$(sed -n 's/^state: //p' "$T/deb.log")"
+check "/etc/skred/skred.conf is a conffile" "/etc/skred/skred.conf" "$(sed -n 's/^conffile: //p' "$T/deb.log" | tr -d ' ')"
+shown=$(grep -c "^show: .*3011" "$T/deb.log" || true)
+[ "$shown" -ge 3 ] && ok "a demo run as the skred user stores warnings and skred show prints them ($shown rows, $((SECONDS - t)) s)" || fail "demo run in the base: $(tail -8 "$T/deb.log")"
 
 # ---- the reference: the host's build against the host's simulator -----------
 start_host_sim() {
