@@ -573,7 +573,8 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 			    struct pending *pd, struct sk_error *err)
 {
 	struct sk_job_process_stats *d = &pd->d;
-	if (sk_store_begin(st, err) != SK_OK)
+	/* Any failed put rolls the whole batch back (fail below). */
+	if (sk_store_begin_batch(st, err) != SK_OK)
 		return err->code;
 	const char **keys = calloc(batch->n ? batch->n : 1, sizeof *keys);
 	pd->oc = calloc(batch->n ? batch->n : 1, 1);

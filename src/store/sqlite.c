@@ -207,6 +207,8 @@ struct sqlite_store {
 	struct child_sql child[MAX_CHILD];
 	size_t n_child;
 	bool in_tx;           /* between begin and commit/rollback */
+	bool batch;           /* begun by begin_batch: no savepoint per put */
+	bool broken;          /* a put of the batch failed: rollback only */
 	bool dirty;           /* this transaction changed something */
 	bool querying;        /* a query's callback is running */
 	sk_store_map_fn map;  /* the opener's raw -> clean (may be NULL) */
@@ -858,7 +860,21 @@ static sk_err_t sqlite_begin(struct sk_store *base, struct sk_error *err)
 		return rc;
 	st->in_tx = true;
 	st->dirty = false;
+	st->batch = false;
+	st->broken = false;
 	return SK_OK;
+}
+
+/* The same, without a savepoint per put: the caller rolls back the whole
+ * transaction when a put fails (the savepoint's statement journal copied
+ * every page a put touched). */
+static sk_err_t sqlite_begin_batch(struct sk_store *base, struct sk_error *err)
+{
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	sk_err_t rc = sqlite_begin(base, err);
+	if (rc == SK_OK)
+		st->batch = true;
+	return rc;
 }
 
 /* Stamps last_write when the transaction changed anything, then commits.
@@ -870,6 +886,10 @@ static sk_err_t sqlite_commit(struct sk_store *base, struct sk_error *err)
 	if (!st->in_tx || st->querying)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "store: commit without begin");
+	if (st->broken)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: commit of a batch whose put failed "
+				    "(roll it back)");
 	sk_err_t rc = SK_OK;
 	if (st->dirty) {
 		char ms[32];
@@ -900,6 +920,7 @@ static void sqlite_rollback(struct sk_store *base)
 	sk_sqldb_rollback(st->db);
 	st->in_tx = false;
 	st->dirty = false;
+	st->broken = false;
 }
 
 /* ------------------------------------------------------------------- put */
@@ -1060,6 +1081,11 @@ static sk_err_t sqlite_current(struct sk_store *base,
 	if (!st->in_tx || st->querying)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "store: put outside begin/commit");
+	if (st->broken)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: put after a failed put of the "
+				    "batch "
+				    "(roll it back)");
 	sqlite3_stmt *s = st->s[S_CURRENT];
 	int brc = bind_key(s, w);
 	if (brc != SQLITE_OK) {
@@ -1136,7 +1162,8 @@ static sk_err_t sqlite_write(struct sk_store *base,
 	struct sqlite_store *st = (struct sqlite_store *)base;
 	const struct sk_warning *w = wr->w;
 	char pub[SK_TIME_UTC_LEN];
-	sk_err_t rc = run(st, st->s[S_SP_BEGIN], "savepoint", err);
+	sk_err_t rc = st->batch ? SK_OK
+				: run(st, st->s[S_SP_BEGIN], "savepoint", err);
 	if (rc != SK_OK)
 		return rc;
 	bool added = false;
@@ -1156,13 +1183,19 @@ static sk_err_t sqlite_write(struct sk_store *base,
 		if (rc != SK_OK)
 			goto fail;
 	}
-	if ((rc = run(st, st->s[S_SP_RELEASE], "release", err)) != SK_OK)
+	if (!st->batch &&
+	    (rc = run(st, st->s[S_SP_RELEASE], "release", err)) != SK_OK)
 		goto fail;
 	if (added || current)
 		st->dirty = true;
 	return SK_OK;
 
 fail:
+	if (st->batch) {
+		/* Part-written: the caller rolls the batch back. */
+		st->broken = true;
+		return rc;
+	}
 	/* Undo this put only; the surrounding transaction stays usable. */
 	sqlite3_step(st->s[S_SP_ROLLBACK]);
 	stmt_done(st->s[S_SP_ROLLBACK]);
@@ -1434,6 +1467,7 @@ const struct sk_store_type sk_store_sqlite = {
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,
+	.begin_batch = sqlite_begin_batch,
 	.current = sqlite_current,
 	.revision_seen = sqlite_revision_seen,
 	.write = sqlite_write,

@@ -126,6 +126,9 @@ struct sk_store_type {
 	 * round trips instead of one per put. */
 	sk_err_t (*prefetch)(struct sk_store *st, const char *const *keys,
 			     size_t n, struct sk_error *err);
+	/* Optional (NULL = begin): a transaction whose caller rolls it back
+	 * whole when any put fails (sk_store_begin_batch). */
+	sk_err_t (*begin_batch)(struct sk_store *st, struct sk_error *err);
 };
 
 struct sk_store {
@@ -146,11 +149,24 @@ static inline sk_err_t sk_store_begin(struct sk_store *st, struct sk_error *err)
 {
 	return st->type->begin(st, err);
 }
+/* Begin a batch: a transaction that its caller rolls back whole when a
+ * put fails, so a backend need not make each put undoable on its own (the
+ * SQLite store saves a savepoint per put). After a failed put of a batch
+ * the transaction may be left part-written: every later put and the commit
+ * fail (SK_ERR_INVAL) and only rollback is allowed, so nothing of it is
+ * stored. Otherwise as sk_store_begin. */
+static inline sk_err_t sk_store_begin_batch(struct sk_store *st,
+					    struct sk_error *err)
+{
+	return st->type->begin_batch ? st->type->begin_batch(st, err)
+				     : st->type->begin(st, err);
+}
 /* Store one cleaned record (w) with raw, the message value as received
  * (kept with the revision), between begin and commit; *res says what was
  * done (sk_store_decide). Errors: SK_ERR_INVAL for a record without a
  * valid_date or too many children, else the backend's, prefixed with the
- * key. A put that fails leaves the transaction as it was before it. */
+ * key. A put that fails leaves the transaction as it was before it (in a
+ * batch: to be rolled back, see sk_store_begin_batch). */
 sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		      const char *raw, size_t raw_len, enum sk_store_put *res,
 		      struct sk_error *err);
