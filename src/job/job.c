@@ -554,7 +554,10 @@ struct pending {
 	} step;
 	struct sk_bus_batch out; /* dead letters, then clean records */
 	struct sk_job_process_stats d;
-	unsigned char *oc; /* enum sk_job_outcome per message */
+	unsigned char *oc;        /* enum sk_job_outcome per message */
+	struct sk_store_enc *enc; /* the store's encoder for the preparing
+				   * thread (NULL: none); kept across
+				   * batches */
 };
 
 static void pending_reset(struct pending *pd)
@@ -578,24 +581,29 @@ static void pending_reset(struct pending *pd)
 struct prep_item {
 	struct sk_warning *w; /* NULL: why says why (dead letter, or NOMEM) */
 	struct sk_error why;
-	sk_err_t hrc; /* sk_store_content_hash's; its error in why */
-	char hash[SK_STORE_HASH_LEN];
+	sk_err_t hrc; /* sk_store_content_hash's or the encoder's; its
+		       * error in why */
+	struct sk_store_prepared p;
 };
 
 struct prep {
 	const struct sk_bus_batch *batch;
+	struct sk_store *st;
+	struct sk_store_enc *enc; /* NULL: the store encodes raw itself */
 	struct prep_item *it;
 	pthread_t th;
 	bool threaded;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t ready;  /* items [0, ready) are done (under mu) */
-	bool stop;     /* the consumer gave up (under mu) */
-	bool waiting;  /* the consumer waits for an item (under mu) */
+	size_t ready; /* items [0, ready) are done (under mu) */
+	bool stop;    /* the consumer gave up (under mu) */
+	bool waiting; /* the consumer waits for an item (under mu) */
 };
 
-static void prep_one(const struct sk_bus_msg *msg, struct prep_item *it)
+static void prep_one(struct prep *p, size_t i)
 {
+	const struct sk_bus_msg *msg = &p->batch->msgs[i];
+	struct prep_item *it = &p->it[i];
 	memset(it, 0, sizeof *it);
 	if (sk_proc_map(msg->value, msg->value_len, &it->w, &it->why) !=
 		    SK_OK ||
@@ -604,7 +612,16 @@ static void prep_one(const struct sk_bus_msg *msg, struct prep_item *it)
 		it->w = NULL;
 		return;
 	}
-	it->hrc = sk_store_content_hash(it->w, it->hash, &it->why);
+	it->hrc = sk_store_content_hash(it->w, it->p.hash, &it->why);
+	if (it->hrc == SK_OK && p->enc) {
+		/* Compressed even if the put writes no revision: the
+		 * writer's time is what counts. */
+		it->p.encoded = sk_store_enc_raw(p->st, p->enc, msg->value,
+						 msg->value_len, &it->p.enc,
+						 &it->p.enc_len,
+						 &it->why) == SK_OK;
+		it->hrc = it->p.encoded ? SK_OK : it->why.code;
+	}
 }
 
 /* Items to prepare in a row before handing them over. */
@@ -617,7 +634,7 @@ static void *prep_main(void *arg)
 	for (size_t i = 0; i < n;) {
 		size_t end = i + PREP_STEP < n ? i + PREP_STEP : n;
 		for (size_t k = i; k < end; k++)
-			prep_one(&p->batch->msgs[k], &p->it[k]);
+			prep_one(p, k);
 		i = end;
 		pthread_mutex_lock(&p->mu);
 		p->ready = i;
@@ -633,10 +650,13 @@ static void *prep_main(void *arg)
 
 /* Start preparing batch (its messages borrowed until prep_end). */
 static sk_err_t prep_start(struct prep *p, const struct sk_bus_batch *batch,
+			   struct sk_store *st, struct sk_store_enc *enc,
 			   struct sk_error *err)
 {
 	memset(p, 0, sizeof *p);
 	p->batch = batch;
+	p->st = st;
+	p->enc = enc;
 	p->it = calloc(batch->n ? batch->n : 1, sizeof *p->it);
 	if (!p->it)
 		return sk_error_set(err, SK_ERR_NOMEM, true, "out of memory");
@@ -659,7 +679,7 @@ static sk_err_t prep_start(struct prep *p, const struct sk_bus_batch *batch,
 static struct prep_item *prep_get(struct prep *p, size_t i)
 {
 	if (!p->threaded) {
-		prep_one(&p->batch->msgs[i], &p->it[i]);
+		prep_one(p, i);
 		return &p->it[i];
 	}
 	pthread_mutex_lock(&p->mu);
@@ -685,15 +705,18 @@ static void prep_end(struct prep *p)
 		pthread_mutex_destroy(&p->mu);
 		n = p->ready;
 	}
-	for (size_t i = 0; p->it && i < n; i++)
+	for (size_t i = 0; p->it && i < n; i++) {
 		sk_warning_free(p->it[i].w);
+		free(p->it[i].p.enc);
+	}
 	free(p->it);
 	memset(p, 0, sizeof *p);
 }
 
 /* The warehouse transaction of a batch: map and clean each message, store
  * the good ones and queue the bad ones' dead letters in pd->out. */
-static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
+static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
+			    const struct topics *tp,
 			    const struct sk_bus_batch *batch,
 			    struct pending *pd, struct sk_error *err)
 {
@@ -713,7 +736,7 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 		keys[i] = batch->msgs[i].key ? batch->msgs[i].key : "";
 	sk_err_t prc = sk_store_prefetch(st, keys, batch->n, err);
 	free(keys);
-	if (prc != SK_OK || prep_start(&pr, batch, err) != SK_OK)
+	if (prc != SK_OK || prep_start(&pr, batch, st, enc, err) != SK_OK)
 		goto fail;
 	for (size_t i = 0; i < batch->n; i++) {
 		const struct sk_bus_msg *msg = &batch->msgs[i];
@@ -745,9 +768,11 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 			rc = sk_store_put(st, w, msg->value, msg->value_len,
 					  &res, err);
 		else
-			rc = sk_store_put_hashed(st, w, msg->value,
-						 msg->value_len, it->hash,
-						 &res, err);
+			rc = sk_store_put_prepared(st, w, msg->value,
+						   msg->value_len, &it->p, &res,
+						   err);
+		free(it->p.enc);
+		it->p.enc = NULL;
 		if (rc == SK_OK && tp->clean &&
 		    (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED))
 			rc = publish_clean(&pd->out, tp->clean, msg, w, err);
@@ -804,7 +829,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	if (pd->step == STEP_STORE) {
 		pending_reset(pd);
 		*failed = SK_JOB_STORE;
-		if (store_batch(st, tp, batch, pd, err) != SK_OK) {
+		if (store_batch(st, pd->enc, tp, batch, pd, err) != SK_OK) {
 			pending_reset(pd);
 			return err->code;
 		}
@@ -969,6 +994,10 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	struct sk_job_outage ow = {0};
 	enum sk_job_backend ow_b = SK_JOB_BUS;
 	bool subscribed = false;
+	struct sk_error enc_err = {0};
+	/* Without an encoder the store compresses raw values itself. */
+	if (sk_store_enc_new(st, &pd.enc, &enc_err) != SK_OK)
+		pd.enc = NULL;
 	sk_err_t rc = SK_OK;
 	for (;;) {
 		enum sk_job_backend failed = SK_JOB_BUS;
@@ -1039,6 +1068,7 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	}
 	sk_bus_batch_clear(&batch);
 	pending_reset(&pd);
+	sk_store_enc_free(st, pd.enc);
 	/* Everything read was bad: the dead letters are written and the
 	 * offsets committed, but a pass that stored nothing must not look
 	 * like success. */

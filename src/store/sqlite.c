@@ -811,8 +811,6 @@ static sk_err_t sqlite_open(struct sk_store **out,
 	if ((rc = sk_sqldb_exec(st->db, "PRAGMA temp_store=MEMORY;", err)) !=
 	    SK_OK)
 		goto fail;
-	if (getenv("EXP_FK") && (rc = sk_sqldb_exec(st->db, "PRAGMA foreign_keys=OFF;", err)) != SK_OK) goto fail;
-	if (getenv("EXP_CK") && (rc = sk_sqldb_exec(st->db, getenv("EXP_CK"), err)) != SK_OK) goto fail;
 	int before = 0;
 	if ((rc = db_version(st, &before, err)) == SK_OK && before > 0 &&
 	    rewrite_from_version > 0 && before < rewrite_from_version &&
@@ -999,12 +997,15 @@ static sk_err_t replace_current(struct sqlite_store *st,
 	return rc;
 }
 
-/* Add the revision (if new). *added says whether a row was written. */
+/* Add the revision (if new) of wr->w. *added says whether a row was
+ * written. */
 static sk_err_t add_revision(struct sqlite_store *st,
-			     const struct sk_warning *w, const char *pub,
-			     const char *hash, const char *raw, size_t raw_len,
+			     const struct sk_store_write *wr, const char *pub,
 			     bool *added, struct sk_error *err)
 {
+	const struct sk_warning *w = wr->w;
+	const char *hash = wr->hash, *raw = wr->raw;
+	size_t raw_len = wr->raw_len;
 	sqlite3_stmt *s = st->s[S_REV_INSERT];
 	char now[SK_TIME_UTC_LEN];
 	sk_time_format_utc(sk_now_ms(), now);
@@ -1029,7 +1030,11 @@ static sk_err_t add_revision(struct sqlite_store *st,
 	/* Compressed (a BLOB), or as it is (TEXT, as before schema 3). */
 	const void *enc = raw;
 	size_t enc_len = raw_len;
-	if (raw && sk_sqldb_z_encode(st->z, raw, raw_len, &enc, &enc_len,
+	if (raw && wr->encoded && wr->enc) {
+		enc = wr->enc; /* by sqlite_enc_raw */
+		enc_len = wr->enc_len;
+	} else if (raw && !wr->encoded &&
+		   sk_sqldb_z_encode(st->z, raw, raw_len, &enc, &enc_len,
 				     err) != SK_OK) {
 		stmt_done(s);
 		return err->code;
@@ -1172,8 +1177,7 @@ static sk_err_t sqlite_write(struct sk_store *base,
 	bool current = wr->what == SK_STORE_INSERTED ||
 		       wr->what == SK_STORE_UPDATED;
 	if (wr->revision &&
-	    (rc = add_revision(st, w, rev_pub(w, pub), wr->hash, wr->raw,
-			       wr->raw_len, &added, err)) != SK_OK)
+	    (rc = add_revision(st, wr, rev_pub(w, pub), &added, err)) != SK_OK)
 		goto fail;
 	if (current) {
 		int64_t revisions = 0;
@@ -1211,6 +1215,59 @@ fail:
 		sk_error_prefix(err, "transaction rolled back");
 	}
 	return rc;
+}
+
+/* ----------------------------------------------------- raw value encoder */
+
+/* raw_json's codec, one per thread that encodes ahead (sk_store_enc_new). */
+struct sk_store_enc {
+	struct sk_sqldb_z *z;
+};
+
+static sk_err_t sqlite_enc_new(struct sk_store *base, struct sk_store_enc **out,
+			       struct sk_error *err)
+{
+	(void)base;
+	struct sk_store_enc *e = calloc(1, sizeof *e);
+	if (!e)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sk_err_t rc = sk_sqldb_z_new(&e->z, err);
+	if (rc != SK_OK) {
+		free(e);
+		return rc;
+	}
+	*out = e;
+	return SK_OK;
+}
+
+/* What add_revision would bind: a copy of the codec's BLOB, or NULL when
+ * raw is kept as it is (TEXT). */
+static sk_err_t sqlite_enc_raw(struct sk_store_enc *e, const char *raw,
+			       size_t len, void **out, size_t *out_len,
+			       struct sk_error *err)
+{
+	const void *enc = raw;
+	size_t n = len;
+	*out = NULL;
+	*out_len = 0;
+	if (!raw)
+		return SK_OK;
+	sk_err_t rc = sk_sqldb_z_encode(e->z, raw, len, &enc, &n, err);
+	if (rc != SK_OK || enc == raw)
+		return rc;
+	if (!(*out = malloc(n ? n : 1)))
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	memcpy(*out, enc, n);
+	*out_len = n;
+	return SK_OK;
+}
+
+static void sqlite_enc_free(struct sk_store_enc *e)
+{
+	if (!e)
+		return;
+	sk_sqldb_z_free(e->z);
+	free(e);
 }
 
 /* ------------------------------------------------------------------ query */
@@ -1470,6 +1527,9 @@ const struct sk_store_type sk_store_sqlite = {
 	.close = sqlite_close,
 	.begin = sqlite_begin,
 	.begin_batch = sqlite_begin_batch,
+	.enc_new = sqlite_enc_new,
+	.enc_raw = sqlite_enc_raw,
+	.enc_free = sqlite_enc_free,
 	.current = sqlite_current,
 	.revision_seen = sqlite_revision_seen,
 	.write = sqlite_write,

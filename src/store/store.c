@@ -325,20 +325,21 @@ sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 				    "store: region=%d lang=%d: record has no "
 				    "valid_date (not cleaned?)",
 				    w->region_id, w->lang_key);
-	char hash[SK_STORE_HASH_LEN];
-	if (sk_store_content_hash(w, hash, err) != SK_OK) {
+	struct sk_store_prepared p = {0};
+	if (sk_store_content_hash(w, p.hash, err) != SK_OK) {
 		sk_error_prefix(err, "store: region=%d lang=%d date=%s",
 				w->region_id, w->lang_key, w->valid_date);
 		return err->code;
 	}
-	return sk_store_put_hashed(st, w, raw, raw_len, hash, res, err);
+	return sk_store_put_prepared(st, w, raw, raw_len, &p, res, err);
 }
 
-sk_err_t sk_store_put_hashed(struct sk_store *st, const struct sk_warning *w,
-			     const char *raw, size_t raw_len, const char *hash,
-			     enum sk_store_put *res, struct sk_error *err)
+sk_err_t sk_store_put_prepared(struct sk_store *st, const struct sk_warning *w,
+			       const char *raw, size_t raw_len,
+			       const struct sk_store_prepared *p,
+			       enum sk_store_put *res, struct sk_error *err)
 {
-	if (!w || !res || !hash)
+	if (!w || !res || !p)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "store: put without a record");
 	struct sk_date vd;
@@ -348,6 +349,7 @@ sk_err_t sk_store_put_hashed(struct sk_store *st, const struct sk_warning *w,
 				    "store: region=%d lang=%d: record has no "
 				    "valid_date (not cleaned?)",
 				    w->region_id, w->lang_key);
+	const char *hash = p->hash;
 	struct sk_store_current cur = {0};
 	bool seen = false;
 	sk_err_t rc = st->type->current(st, w, &cur, err);
@@ -358,7 +360,10 @@ sk_err_t sk_store_put_hashed(struct sk_store *st, const struct sk_warning *w,
 	struct sk_store_write wr = {.w = w,
 				    .raw = raw,
 				    .raw_len = raw_len,
-				    .hash = hash,
+				    .hash = p->hash,
+				    .encoded = p->encoded,
+				    .enc = p->enc,
+				    .enc_len = p->enc_len,
 				    .what = sk_store_decide(&cur, w, hash,
 							    seen),
 				    .cur = &cur};
