@@ -207,6 +207,10 @@ names=(skred)
 [ -z "$BSKRED" ] || names+=(before)
 names+=(python)
 [ "$SPARK" = 0 ] || names+=(spark)
+# The storage floor (bench/store_floor): the rows the skred run of pair 1
+# wrote, inserted again into an empty warehouse, inserts alone timed.
+# Last, so that on pair 1 (in order) the skred run has made its warehouse.
+[ ! -x "$BD/store_floor" ] || names+=(floor)
 for ((i = 1 ; i <= PAIRS ; i++)); do
 	for name in $(order "$i" "${names[@]}"); do
 		case $name in
@@ -238,6 +242,13 @@ for ((i = 1 ; i <= PAIRS ; i++)); do
 			read -r job_s rows <<<"$job"
 			[ "$rows" = "$n" ] || say "warning: PySpark wrote $rows rows of $n"
 			row process "pyspark job" "$i" "$job_s" "$(awk '{print $2}' "$W/time")" ;;
+		floor)
+			rm -rf "$W/floor"
+			measure process "floor load" "$i" "$BD/store_floor" "$W/daemon" "$W/floor"
+			read -r _ frows fsecs <"$W/last.out"
+			meta floor_rows "$frows"
+			row process "storage floor" "$i" "$fsecs" "$(awk '{print $2}' "$W/time")"
+			rm -rf "$W/floor" ;;
 		esac
 	done
 done
