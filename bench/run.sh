@@ -8,7 +8,9 @@
 #            every run processes the same messages into an empty
 #            warehouse) vs bench/baseline_process.py and the original
 #            PySpark job (bench/baseline_spark.py), job time with and
-#            without the JVM start-up
+#            without the JVM start-up, and vs SQLite's floor for the same
+#            rows (bench/store_floor: the rows of skred's run inserted
+#            alone into an empty warehouse, same schema and statements)
 #   parse    $build/parse_bench on the same bytes, if it was built
 #   archive  `skred backfill` of the whole archive, the simulator answering
 #            after BENCH_LATENCY_MS, 4 requests in flight, vs curl
