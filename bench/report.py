@@ -135,6 +135,14 @@ class Report:
                            "its speed")
             elif s:
                 self.timed("process", label, what, n)
+        fl = self.stat("process", "storage floor")
+        if fl:
+            self.timed("process", "storage floor",
+                       "storage floor: the same "
+                       f"{m.get('floor_rows', '?')} rows inserted alone "
+                       "(bench/store_floor, same schema and statements)",
+                       n, note=(f"skred reaches {fl['med'] / ref['med']:.0%}"
+                                " of it" if ref else ""))
         if m.get("spark_skipped"):
             self.row("process", "PySpark", "0", "", "", "", "",
                      m["spark_skipped"])
@@ -241,6 +249,11 @@ class Report:
         elif ref:
             lines.append("- parse-only fraction: no parse-only rate "
                          "(see below)")
+        fl = self.stat("process", "storage floor")
+        if ref and fl:
+            lines.append(f"- process takes {ref['med'] / fl['med']:.2f}× "
+                         "SQLite's floor for its rows (the inserts alone, "
+                         f"{fl['med']:.2f} s)")
         if ref:
             cpu = ref["cpu"] / ref["med"] if ref["med"] else 0
             lines.append(f"- skred process used {cpu:.2f} CPU-s per wall-s "

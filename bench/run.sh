@@ -8,7 +8,9 @@
 #            every run processes the same messages into an empty
 #            warehouse) vs bench/baseline_process.py and the original
 #            PySpark job (bench/baseline_spark.py), job time with and
-#            without the JVM start-up
+#            without the JVM start-up, and vs SQLite's floor for the same
+#            rows (bench/store_floor: the rows of skred's run inserted
+#            alone into an empty warehouse, same schema and statements)
 #   parse    $build/parse_bench on the same bytes, if it was built
 #   archive  `skred backfill` of the whole archive, the simulator answering
 #            after BENCH_LATENCY_MS, 4 requests in flight, vs curl
@@ -207,6 +209,10 @@ names=(skred)
 [ -z "$BSKRED" ] || names+=(before)
 names+=(python)
 [ "$SPARK" = 0 ] || names+=(spark)
+# The storage floor (bench/store_floor): the rows the skred run of pair 1
+# wrote, inserted again into an empty warehouse, inserts alone timed.
+# Last, so that on pair 1 (in order) the skred run has made its warehouse.
+[ ! -x "$BD/store_floor" ] || names+=(floor)
 for ((i = 1 ; i <= PAIRS ; i++)); do
 	for name in $(order "$i" "${names[@]}"); do
 		case $name in
@@ -238,6 +244,13 @@ for ((i = 1 ; i <= PAIRS ; i++)); do
 			read -r job_s rows <<<"$job"
 			[ "$rows" = "$n" ] || say "warning: PySpark wrote $rows rows of $n"
 			row process "pyspark job" "$i" "$job_s" "$(awk '{print $2}' "$W/time")" ;;
+		floor)
+			rm -rf "$W/floor"
+			measure process "floor load" "$i" "$BD/store_floor" "$W/daemon" "$W/floor"
+			read -r _ frows fsecs <"$W/last.out"
+			meta floor_rows "$frows"
+			row process "storage floor" "$i" "$fsecs" "$(awk '{print $2}' "$W/time")"
+			rm -rf "$W/floor" ;;
 		esac
 	done
 done

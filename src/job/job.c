@@ -555,7 +555,10 @@ struct pending {
 	} step;
 	struct sk_bus_batch out; /* dead letters, then clean records */
 	struct sk_job_process_stats d;
-	unsigned char *oc; /* enum sk_job_outcome per message */
+	unsigned char *oc;        /* enum sk_job_outcome per message */
+	struct sk_store_enc *enc; /* the store's encoder for the preparing
+				   * thread (NULL: none); kept across
+				   * batches */
 };
 
 static void pending_reset(struct pending *pd)
@@ -567,14 +570,161 @@ static void pending_reset(struct pending *pd)
 	pd->step = STEP_STORE;
 }
 
+/* ------------------------------------------------ the preparing thread
+ *
+ * What a put needs that is no store's work - map and clean the message,
+ * check its key, hash the record - is done for message i + 1.. on a thread
+ * of its own while the store writes message i (one core each). The items
+ * are handed over in order and used in order, so dead letters, errors and
+ * the batch's all-or-nothing stay exactly as without the thread; without a
+ * thread (none could be made) the same work runs inline. */
+
+struct prep_item {
+	struct sk_warning *w; /* NULL: why says why (dead letter, or NOMEM) */
+	struct sk_error why;
+	sk_err_t hrc; /* sk_store_content_hash's or the encoder's; its
+		       * error in why */
+	struct sk_store_prepared p;
+};
+
+struct prep {
+	const struct sk_bus_batch *batch;
+	struct sk_store *st;
+	struct sk_store_enc *enc; /* NULL: the store encodes raw itself */
+	struct prep_item *it;
+	pthread_t th;
+	bool threaded;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t ready; /* items [0, ready) are done (under mu) */
+	bool stop;    /* the consumer gave up (under mu) */
+	bool waiting; /* the consumer waits for an item (under mu) */
+};
+
+static void prep_one(struct prep *p, size_t i)
+{
+	const struct sk_bus_msg *msg = &p->batch->msgs[i];
+	struct prep_item *it = &p->it[i];
+	memset(it, 0, sizeof *it);
+	if (sk_proc_map(msg->value, msg->value_len, &it->w, &it->why) !=
+		    SK_OK ||
+	    sk_proc_check_key(it->w, msg->key, &it->why) != SK_OK) {
+		sk_warning_free(it->w);
+		it->w = NULL;
+		return;
+	}
+	it->hrc = sk_store_content_hash(it->w, it->p.hash, &it->why);
+	if (it->hrc == SK_OK && p->enc) {
+		/* Compressed even if the put writes no revision: the
+		 * writer's time is what counts. */
+		it->p.encoded = sk_store_enc_raw(p->st, p->enc, msg->value,
+						 msg->value_len, &it->p.enc,
+						 &it->p.enc_len,
+						 &it->why) == SK_OK;
+		it->hrc = it->p.encoded ? SK_OK : it->why.code;
+	}
+}
+
+/* Items to prepare in a row before handing them over. */
+#define PREP_STEP 8
+
+static void *prep_main(void *arg)
+{
+	struct prep *p = arg;
+	size_t n = p->batch->n;
+	for (size_t i = 0; i < n;) {
+		size_t end = i + PREP_STEP < n ? i + PREP_STEP : n;
+		for (size_t k = i; k < end; k++)
+			prep_one(p, k);
+		i = end;
+		pthread_mutex_lock(&p->mu);
+		p->ready = i;
+		bool stop = p->stop;
+		if (p->waiting)
+			pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+/* Start preparing batch (its messages borrowed until prep_end). */
+static sk_err_t prep_start(struct prep *p, const struct sk_bus_batch *batch,
+			   struct sk_store *st, struct sk_store_enc *enc,
+			   struct sk_error *err)
+{
+	memset(p, 0, sizeof *p);
+	p->batch = batch;
+	p->st = st;
+	p->enc = enc;
+	p->it = calloc(batch->n ? batch->n : 1, sizeof *p->it);
+	if (!p->it)
+		return sk_error_set(err, SK_ERR_NOMEM, true, "out of memory");
+	/* One message has nothing to overlap with. */
+	if (batch->n < 2 || pthread_mutex_init(&p->mu, NULL) != 0)
+		return SK_OK;
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		return SK_OK;
+	}
+	p->threaded = pthread_create(&p->th, NULL, prep_main, p) == 0;
+	if (!p->threaded) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+	}
+	return SK_OK;
+}
+
+/* Item i, prepared (waits for the thread, or prepares it here). */
+static struct prep_item *prep_get(struct prep *p, size_t i)
+{
+	if (!p->threaded) {
+		prep_one(p, i);
+		return &p->it[i];
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->ready <= i) {
+		p->waiting = true;
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	p->waiting = false;
+	pthread_mutex_unlock(&p->mu);
+	return &p->it[i];
+}
+
+/* Stop the thread (if any) and free what was prepared and not taken. */
+static void prep_end(struct prep *p)
+{
+	size_t n = p->batch ? p->batch->n : 0;
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = true;
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->th, NULL);
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		n = p->ready;
+	}
+	for (size_t i = 0; p->it && i < n; i++) {
+		sk_warning_free(p->it[i].w);
+		free(p->it[i].p.enc);
+	}
+	free(p->it);
+	memset(p, 0, sizeof *p);
+}
+
 /* The warehouse transaction of a batch: map and clean each message, store
  * the good ones and queue the bad ones' dead letters in pd->out. */
-static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
+static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
+			    const struct topics *tp,
 			    const struct sk_bus_batch *batch,
 			    struct pending *pd, struct sk_error *err)
 {
 	struct sk_job_process_stats *d = &pd->d;
-	if (sk_store_begin(st, err) != SK_OK)
+	struct prep pr = {0};
+	/* Any failed put rolls the whole batch back (fail below). */
+	if (sk_store_begin_batch(st, err) != SK_OK)
 		return err->code;
 	const char **keys = calloc(batch->n ? batch->n : 1, sizeof *keys);
 	pd->oc = calloc(batch->n ? batch->n : 1, 1);
@@ -587,17 +737,16 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 		keys[i] = batch->msgs[i].key ? batch->msgs[i].key : "";
 	sk_err_t prc = sk_store_prefetch(st, keys, batch->n, err);
 	free(keys);
-	if (prc != SK_OK)
+	if (prc != SK_OK || prep_start(&pr, batch, st, enc, err) != SK_OK)
 		goto fail;
 	for (size_t i = 0; i < batch->n; i++) {
 		const struct sk_bus_msg *msg = &batch->msgs[i];
-		struct sk_warning *w = NULL;
-		struct sk_error why = {0};
+		struct prep_item *it = prep_get(&pr, i);
+		struct sk_warning *w = it->w;
+		const struct sk_error why = it->why;
+		it->w = NULL;
 		d->bytes += (int64_t)msg->value_len;
-		if (sk_proc_map(msg->value, msg->value_len, &w, &why) !=
-			    SK_OK ||
-		    sk_proc_check_key(w, msg->key, &why) != SK_OK) {
-			sk_warning_free(w);
+		if (!w) {
 			if (why.code == SK_ERR_NOMEM) {
 				sk_error_set(err, SK_ERR_NOMEM, true, "%s",
 					     why.msg);
@@ -615,8 +764,16 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 			continue;
 		}
 		enum sk_store_put res;
-		sk_err_t rc = sk_store_put(st, w, msg->value, msg->value_len,
-					   &res, err);
+		sk_err_t rc;
+		if (it->hrc != SK_OK) /* fails as it would have */
+			rc = sk_store_put(st, w, msg->value, msg->value_len,
+					  &res, err);
+		else
+			rc = sk_store_put_prepared(st, w, msg->value,
+						   msg->value_len, &it->p, &res,
+						   err);
+		free(it->p.enc);
+		it->p.enc = NULL;
 		if (rc == SK_OK && tp->clean &&
 		    (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED))
 			rc = publish_clean(&pd->out, tp->clean, msg, w, err);
@@ -645,10 +802,12 @@ static sk_err_t store_batch(struct sk_store *st, const struct topics *tp,
 			break;
 		}
 	}
+	prep_end(&pr);
 	if (sk_store_commit(st, err) != SK_OK)
 		goto fail;
 	return SK_OK;
 fail:
+	prep_end(&pr);
 	sk_store_rollback(st);
 	if (err->code == SK_ERR_STORE || err->code == SK_ERR_DB ||
 	    err->code == SK_ERR_NET || err->code == SK_ERR_TIMEOUT)
@@ -671,7 +830,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	if (pd->step == STEP_STORE) {
 		pending_reset(pd);
 		*failed = SK_JOB_STORE;
-		if (store_batch(st, tp, batch, pd, err) != SK_OK) {
+		if (store_batch(st, pd->enc, tp, batch, pd, err) != SK_OK) {
 			pending_reset(pd);
 			return err->code;
 		}
@@ -843,6 +1002,10 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	struct sk_job_outage ow = {0};
 	enum sk_job_backend ow_b = SK_JOB_BUS;
 	bool subscribed = false;
+	struct sk_error enc_err = {0};
+	/* Without an encoder the store compresses raw values itself. */
+	if (sk_store_enc_new(st, &pd.enc, &enc_err) != SK_OK)
+		pd.enc = NULL;
 	sk_err_t rc = SK_OK;
 	for (;;) {
 		enum sk_job_backend failed = SK_JOB_BUS;
@@ -913,6 +1076,7 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	}
 	sk_bus_batch_clear(&batch);
 	pending_reset(&pd);
+	sk_store_enc_free(st, pd.enc);
 	/* Everything read was bad: the dead letters are written and the
 	 * offsets committed, but a pass that stored nothing must not look
 	 * like success. */

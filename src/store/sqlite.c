@@ -207,6 +207,8 @@ struct sqlite_store {
 	struct child_sql child[MAX_CHILD];
 	size_t n_child;
 	bool in_tx;           /* between begin and commit/rollback */
+	bool batch;           /* begun by begin_batch: no savepoint per put */
+	bool broken;          /* a put of the batch failed: rollback only */
 	bool dirty;           /* this transaction changed something */
 	bool querying;        /* a query's callback is running */
 	sk_store_map_fn map;  /* the opener's raw -> clean (may be NULL) */
@@ -858,7 +860,21 @@ static sk_err_t sqlite_begin(struct sk_store *base, struct sk_error *err)
 		return rc;
 	st->in_tx = true;
 	st->dirty = false;
+	st->batch = false;
+	st->broken = false;
 	return SK_OK;
+}
+
+/* The same, without a savepoint per put: the caller rolls back the whole
+ * transaction when a put fails (the savepoint's statement journal copied
+ * every page a put touched). */
+static sk_err_t sqlite_begin_batch(struct sk_store *base, struct sk_error *err)
+{
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	sk_err_t rc = sqlite_begin(base, err);
+	if (rc == SK_OK)
+		st->batch = true;
+	return rc;
 }
 
 /* Stamps last_write when the transaction changed anything, then commits.
@@ -870,6 +886,10 @@ static sk_err_t sqlite_commit(struct sk_store *base, struct sk_error *err)
 	if (!st->in_tx || st->querying)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "store: commit without begin");
+	if (st->broken)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: commit of a batch whose put failed "
+				    "(roll it back)");
 	sk_err_t rc = SK_OK;
 	if (st->dirty) {
 		char ms[32];
@@ -900,6 +920,7 @@ static void sqlite_rollback(struct sk_store *base)
 	sk_sqldb_rollback(st->db);
 	st->in_tx = false;
 	st->dirty = false;
+	st->broken = false;
 }
 
 /* ------------------------------------------------------------------- put */
@@ -976,12 +997,15 @@ static sk_err_t replace_current(struct sqlite_store *st,
 	return rc;
 }
 
-/* Add the revision (if new). *added says whether a row was written. */
+/* Add the revision (if new) of wr->w. *added says whether a row was
+ * written. */
 static sk_err_t add_revision(struct sqlite_store *st,
-			     const struct sk_warning *w, const char *pub,
-			     const char *hash, const char *raw, size_t raw_len,
+			     const struct sk_store_write *wr, const char *pub,
 			     bool *added, struct sk_error *err)
 {
+	const struct sk_warning *w = wr->w;
+	const char *hash = wr->hash, *raw = wr->raw;
+	size_t raw_len = wr->raw_len;
 	sqlite3_stmt *s = st->s[S_REV_INSERT];
 	char now[SK_TIME_UTC_LEN];
 	sk_time_format_utc(sk_now_ms(), now);
@@ -1006,7 +1030,11 @@ static sk_err_t add_revision(struct sqlite_store *st,
 	/* Compressed (a BLOB), or as it is (TEXT, as before schema 3). */
 	const void *enc = raw;
 	size_t enc_len = raw_len;
-	if (raw && sk_sqldb_z_encode(st->z, raw, raw_len, &enc, &enc_len,
+	if (raw && wr->encoded && wr->enc) {
+		enc = wr->enc; /* by sqlite_enc_raw */
+		enc_len = wr->enc_len;
+	} else if (raw && !wr->encoded &&
+		   sk_sqldb_z_encode(st->z, raw, raw_len, &enc, &enc_len,
 				     err) != SK_OK) {
 		stmt_done(s);
 		return err->code;
@@ -1060,6 +1088,11 @@ static sk_err_t sqlite_current(struct sk_store *base,
 	if (!st->in_tx || st->querying)
 		return sk_error_set(err, SK_ERR_INVAL, false,
 				    "store: put outside begin/commit");
+	if (st->broken)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: put after a failed put of the "
+				    "batch "
+				    "(roll it back)");
 	sqlite3_stmt *s = st->s[S_CURRENT];
 	int brc = bind_key(s, w);
 	if (brc != SQLITE_OK) {
@@ -1136,15 +1169,15 @@ static sk_err_t sqlite_write(struct sk_store *base,
 	struct sqlite_store *st = (struct sqlite_store *)base;
 	const struct sk_warning *w = wr->w;
 	char pub[SK_TIME_UTC_LEN];
-	sk_err_t rc = run(st, st->s[S_SP_BEGIN], "savepoint", err);
+	sk_err_t rc = st->batch ? SK_OK
+				: run(st, st->s[S_SP_BEGIN], "savepoint", err);
 	if (rc != SK_OK)
 		return rc;
 	bool added = false;
 	bool current = wr->what == SK_STORE_INSERTED ||
 		       wr->what == SK_STORE_UPDATED;
 	if (wr->revision &&
-	    (rc = add_revision(st, w, rev_pub(w, pub), wr->hash, wr->raw,
-			       wr->raw_len, &added, err)) != SK_OK)
+	    (rc = add_revision(st, wr, rev_pub(w, pub), &added, err)) != SK_OK)
 		goto fail;
 	if (current) {
 		int64_t revisions = 0;
@@ -1156,13 +1189,19 @@ static sk_err_t sqlite_write(struct sk_store *base,
 		if (rc != SK_OK)
 			goto fail;
 	}
-	if ((rc = run(st, st->s[S_SP_RELEASE], "release", err)) != SK_OK)
+	if (!st->batch &&
+	    (rc = run(st, st->s[S_SP_RELEASE], "release", err)) != SK_OK)
 		goto fail;
 	if (added || current)
 		st->dirty = true;
 	return SK_OK;
 
 fail:
+	if (st->batch) {
+		/* Part-written: the caller rolls the batch back. */
+		st->broken = true;
+		return rc;
+	}
 	/* Undo this put only; the surrounding transaction stays usable. */
 	sqlite3_step(st->s[S_SP_ROLLBACK]);
 	stmt_done(st->s[S_SP_ROLLBACK]);
@@ -1176,6 +1215,59 @@ fail:
 		sk_error_prefix(err, "transaction rolled back");
 	}
 	return rc;
+}
+
+/* ----------------------------------------------------- raw value encoder */
+
+/* raw_json's codec, one per thread that encodes ahead (sk_store_enc_new). */
+struct sk_store_enc {
+	struct sk_sqldb_z *z;
+};
+
+static sk_err_t sqlite_enc_new(struct sk_store *base, struct sk_store_enc **out,
+			       struct sk_error *err)
+{
+	(void)base;
+	struct sk_store_enc *e = calloc(1, sizeof *e);
+	if (!e)
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	sk_err_t rc = sk_sqldb_z_new(&e->z, err);
+	if (rc != SK_OK) {
+		free(e);
+		return rc;
+	}
+	*out = e;
+	return SK_OK;
+}
+
+/* What add_revision would bind: a copy of the codec's BLOB, or NULL when
+ * raw is kept as it is (TEXT). */
+static sk_err_t sqlite_enc_raw(struct sk_store_enc *e, const char *raw,
+			       size_t len, void **out, size_t *out_len,
+			       struct sk_error *err)
+{
+	const void *enc = raw;
+	size_t n = len;
+	*out = NULL;
+	*out_len = 0;
+	if (!raw)
+		return SK_OK;
+	sk_err_t rc = sk_sqldb_z_encode(e->z, raw, len, &enc, &n, err);
+	if (rc != SK_OK || enc == raw)
+		return rc;
+	if (!(*out = malloc(n ? n : 1)))
+		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	memcpy(*out, enc, n);
+	*out_len = n;
+	return SK_OK;
+}
+
+static void sqlite_enc_free(struct sk_store_enc *e)
+{
+	if (!e)
+		return;
+	sk_sqldb_z_free(e->z);
+	free(e);
 }
 
 /* ------------------------------------------------------------------ query */
@@ -1434,6 +1526,10 @@ const struct sk_store_type sk_store_sqlite = {
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,
+	.begin_batch = sqlite_begin_batch,
+	.enc_new = sqlite_enc_new,
+	.enc_raw = sqlite_enc_raw,
+	.enc_free = sqlite_enc_free,
 	.current = sqlite_current,
 	.revision_seen = sqlite_revision_seen,
 	.write = sqlite_write,

@@ -325,12 +325,34 @@ sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 				    "store: region=%d lang=%d: record has no "
 				    "valid_date (not cleaned?)",
 				    w->region_id, w->lang_key);
-	char hash[SK_STORE_HASH_LEN];
+	struct sk_store_prepared p = {0};
+	if (sk_store_content_hash(w, p.hash, err) != SK_OK) {
+		sk_error_prefix(err, "store: region=%d lang=%d date=%s",
+				w->region_id, w->lang_key, w->valid_date);
+		return err->code;
+	}
+	return sk_store_put_prepared(st, w, raw, raw_len, &p, res, err);
+}
+
+sk_err_t sk_store_put_prepared(struct sk_store *st, const struct sk_warning *w,
+			       const char *raw, size_t raw_len,
+			       const struct sk_store_prepared *p,
+			       enum sk_store_put *res, struct sk_error *err)
+{
+	if (!w || !res || !p)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: put without a record");
+	struct sk_date vd;
+	if (!memchr(w->valid_date, '\0', sizeof w->valid_date) ||
+	    sk_date_parse(w->valid_date, &vd) != SK_OK)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: region=%d lang=%d: record has no "
+				    "valid_date (not cleaned?)",
+				    w->region_id, w->lang_key);
+	const char *hash = p->hash;
 	struct sk_store_current cur = {0};
 	bool seen = false;
-	sk_err_t rc = sk_store_content_hash(w, hash, err);
-	if (rc == SK_OK)
-		rc = st->type->current(st, w, &cur, err);
+	sk_err_t rc = st->type->current(st, w, &cur, err);
 	if (rc == SK_OK && sk_store_decide_needs_seen(&cur, w, hash))
 		rc = st->type->revision_seen(st, w, hash, &seen, err);
 	if (rc != SK_OK)
@@ -338,7 +360,10 @@ sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 	struct sk_store_write wr = {.w = w,
 				    .raw = raw,
 				    .raw_len = raw_len,
-				    .hash = hash,
+				    .hash = p->hash,
+				    .encoded = p->encoded,
+				    .enc = p->enc,
+				    .enc_len = p->enc_len,
 				    .what = sk_store_decide(&cur, w, hash,
 							    seen),
 				    .cur = &cur};

@@ -42,7 +42,13 @@ struct sk_store_write {
 	const struct sk_warning *w; /* cleaned */
 	const char *raw;            /* message value as received */
 	size_t raw_len;
-	const char *hash;       /* sk_store_content_hash(w) */
+	const char *hash; /* sk_store_content_hash(w) */
+	/* raw as the backend's encoder made it (sk_store_enc_raw), when
+	 * encoded: enc NULL means raw is kept as it is. Not encoded: the
+	 * backend encodes raw itself, if it does. */
+	bool encoded;
+	const void *enc;
+	size_t enc_len;
 	enum sk_store_put what; /* the decision */
 	bool revision;          /* record (w's publish time, hash) as a
 				     * revision; false only when it is the
@@ -72,6 +78,7 @@ typedef int (*sk_store_row_fn)(const struct sk_warning *w, void *ud);
 
 struct sk_store;
 struct sk_store_conf;
+struct sk_store_enc;
 
 /* Raw message value -> cleaned record (proc's sk_proc_map). The store does
  * not clean records (store and proc are peers: proc -> store), but a
@@ -126,6 +133,16 @@ struct sk_store_type {
 	 * round trips instead of one per put. */
 	sk_err_t (*prefetch)(struct sk_store *st, const char *const *keys,
 			     size_t n, struct sk_error *err);
+	/* Optional (NULL = begin): a transaction whose caller rolls it back
+	 * whole when any put fails (sk_store_begin_batch). */
+	sk_err_t (*begin_batch)(struct sk_store *st, struct sk_error *err);
+	/* Optional (all three or none): the encoder of raw message values,
+	 * see sk_store_enc_new. */
+	sk_err_t (*enc_new)(struct sk_store *st, struct sk_store_enc **out,
+			    struct sk_error *err);
+	sk_err_t (*enc_raw)(struct sk_store_enc *e, const char *raw, size_t len,
+			    void **out, size_t *out_len, struct sk_error *err);
+	void (*enc_free)(struct sk_store_enc *e);
 };
 
 struct sk_store {
@@ -146,14 +163,70 @@ static inline sk_err_t sk_store_begin(struct sk_store *st, struct sk_error *err)
 {
 	return st->type->begin(st, err);
 }
+/* Begin a batch: a transaction that its caller rolls back whole when a
+ * put fails, so a backend need not make each put undoable on its own (the
+ * SQLite store saves a savepoint per put). After a failed put of a batch
+ * the transaction may be left part-written: every later put and the commit
+ * fail (SK_ERR_INVAL) and only rollback is allowed, so nothing of it is
+ * stored. Otherwise as sk_store_begin. */
+static inline sk_err_t sk_store_begin_batch(struct sk_store *st,
+					    struct sk_error *err)
+{
+	return st->type->begin_batch ? st->type->begin_batch(st, err)
+				     : st->type->begin(st, err);
+}
 /* Store one cleaned record (w) with raw, the message value as received
  * (kept with the revision), between begin and commit; *res says what was
  * done (sk_store_decide). Errors: SK_ERR_INVAL for a record without a
  * valid_date or too many children, else the backend's, prefixed with the
- * key. A put that fails leaves the transaction as it was before it. */
+ * key. A put that fails leaves the transaction as it was before it (in a
+ * batch: to be rolled back, see sk_store_begin_batch). */
 sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		      const char *raw, size_t raw_len, enum sk_store_put *res,
 		      struct sk_error *err);
+
+/* What of a put needs no store, made ahead by the caller (on another
+ * thread, say, while the store writes): w's sk_store_content_hash and, if
+ * encoded, raw as st's encoder makes it (sk_store_enc_raw; enc NULL: raw is
+ * kept as it is). */
+struct sk_store_prepared {
+	char hash[SK_STORE_HASH_LEN];
+	bool encoded;
+	void *enc; /* the caller's (malloc'd) */
+	size_t enc_len;
+};
+/* sk_store_put with p made for w and raw. */
+sk_err_t sk_store_put_prepared(struct sk_store *st, const struct sk_warning *w,
+			       const char *raw, size_t raw_len,
+			       const struct sk_store_prepared *p,
+			       enum sk_store_put *res, struct sk_error *err);
+
+/* A backend's encoder of raw message values (compression, say), usable on
+ * any one thread while the store is open. *out NULL (and SK_OK) when st's
+ * backend has none: it keeps raw as it is. */
+struct sk_store_enc;
+static inline sk_err_t sk_store_enc_new(struct sk_store *st,
+					struct sk_store_enc **out,
+					struct sk_error *err)
+{
+	*out = NULL;
+	return st->type->enc_new ? st->type->enc_new(st, out, err) : SK_OK;
+}
+/* raw as e's store writes it: *out (malloc'd, the caller's), or *out NULL
+ * when kept as it is. */
+static inline sk_err_t sk_store_enc_raw(struct sk_store *st,
+					struct sk_store_enc *e, const char *raw,
+					size_t len, void **out, size_t *out_len,
+					struct sk_error *err)
+{
+	return st->type->enc_raw(e, raw, len, out, out_len, err);
+}
+static inline void sk_store_enc_free(struct sk_store *st,
+				     struct sk_store_enc *e)
+{
+	if (e)
+		st->type->enc_free(e);
+}
 
 /* The one content hash (docs/DATA_MODEL.md): FNV-1a 64 over the stored
  * columns of the warning, then its problems, advices and weather values in

@@ -634,6 +634,33 @@ static void test_sqlite_store(void)
 	CHECK_INT(scalar("SELECT count(*) FROM avalanche_warning"), 4);
 	free(before);
 
+	/* A batch (no savepoint per put): after a failed put only rollback
+	 * is allowed, and it leaves nothing of the batch; the next batch
+	 * works. */
+	before = dump();
+	struct sk_warning *e = simple(3011, 1, "2024-02-05",
+				      "2024-02-04T15:30:00", 3, "Batch");
+	CHECK_INT(sk_store_begin_batch(st, &err), SK_OK);
+	CHECK_INT(sk_store_put(st, e, "{}", 2, &res[0], &err), SK_OK);
+	CHECK_INT(res[0], SK_STORE_INSERTED);
+	CHECK_INT(sk_store_put(st, dup, "{}", 2, &res[0], &err), SK_ERR_DB);
+	CHECK_INT(sk_store_put(st, d, "{}", 2, &res[0], &err), SK_ERR_INVAL);
+	CHECK(strstr(err.msg, "roll it back") != NULL);
+	CHECK_INT(sk_store_commit(st, &err), SK_ERR_INVAL);
+	sk_store_rollback(st);
+	after = dump();
+	CHECK(before && after && strcmp(before, after) == 0);
+	free(after);
+	CHECK_INT(sk_store_begin_batch(st, &err), SK_OK);
+	CHECK_INT(sk_store_put(st, d, "{}", 2, &res[0], &err), SK_OK);
+	CHECK_INT(res[0], SK_STORE_UNCHANGED);
+	CHECK_INT(sk_store_commit(st, &err), SK_OK);
+	after = dump();
+	CHECK(before && after && strcmp(before, after) == 0);
+	free(after);
+	free(before);
+	sk_warning_free(e);
+
 	/* A record that was never cleaned has no valid_date. */
 	struct sk_warning *raw = simple(3011, 1, "", NULL, 0, "x");
 	CHECK_INT(sk_store_begin(st, &err), SK_OK);
