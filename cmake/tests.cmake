@@ -106,3 +106,8 @@ if(TARGET fuzz_jscan)
   target_include_directories(fuzz_jscan PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(fuzz_jscan PRIVATE PkgConfig::JANSSON)
 endif()
+
+# The Avro/JSON Schema test reads the generated schemas back with jansson.
+if(TARGET test_avro)
+  target_link_libraries(test_avro PRIVATE PkgConfig::JANSSON)
+endif()

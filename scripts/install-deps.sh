@@ -12,6 +12,8 @@ pkgs+=(libpq-dev)
 pkgs+=(libcjson-dev libjson-c-dev libsimdjson-dev)
 # zstd for the stored raw JSON (src/sqldb/zblob.c): headers and the runtime.
 pkgs+=(libzstd-dev libzstd1)
+# libavro (avro-c) for bus.format=avro (src/model/avro.c).
+pkgs+=(libavro-dev)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true

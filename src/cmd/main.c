@@ -79,8 +79,11 @@ static const struct sk_cmd commands[] = {
 	 OPT_DOC, sk_cmd_config},
 	{"schema", "the record fields as stored columns: type, null, API key",
 	 "  [TABLE]           only this table (avalanche_warning, ...)\n"
-	 "  --doc             print them as Markdown (docs/DATA_MODEL.md)\n",
-	 OPT_DOC | OPT_ARGS, sk_cmd_schema},
+	 "  --doc             print them as Markdown (docs/DATA_MODEL.md)\n"
+	 "  show [clean|dead_letter] [--format avro|json-schema]\n"
+	 "                    the topic's contract, generated from the "
+	 "fields\n",
+	 OPT_DOC | OPT_ARGS | OPT_FORMAT | OPT_SCHEMA_FORMAT, sk_cmd_schema},
 	{NULL, NULL, NULL, 0, NULL},
 };
 
@@ -208,6 +211,7 @@ struct flag {
 #define CLI(m) offsetof(struct sk_cli, m)
 
 static const char *const formats[] = {"table", "csv", "jsonl", NULL};
+static const char *const schema_formats[] = {"avro", "json-schema", NULL};
 static const char *const modes[] = {"missing", "failed", "all", NULL};
 
 static const struct flag flags[] = {
@@ -233,6 +237,11 @@ static const struct flag flags[] = {
 	 CLI(concurrency_set), NULL},
 	{"state", F_STATE, OPT_STATE, CLI(state), 0, NULL},
 };
+
+/* --format of `skred schema show`. */
+static const struct flag schema_format_flag = {"format",   F_CHOICE,
+					       OPT_FORMAT, CLI(format),
+					       0,          schema_formats};
 
 #define NFLAGS (sizeof flags / sizeof flags[0])
 #define FLAG_VAL 1000 /* getopt value of flags[i]: FLAG_VAL + i */
@@ -402,6 +411,8 @@ static int read_flag(const struct sk_cmd *c, const struct flag *f,
 		return -1;
 	case F_CHOICE:
 		ok = false;
+		if (f->choices == formats && (c->opts & OPT_SCHEMA_FORMAT))
+			f = &schema_format_flag;
 		for (size_t i = 0; f->choices[i] && !ok; i++)
 			ok = strcmp(arg, f->choices[i]) == 0;
 		if (!ok) {
