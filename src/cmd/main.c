@@ -88,8 +88,9 @@ static const struct sk_cmd commands[] = {
 };
 
 static const struct sk_cfg_def *const cfg_tables[] = {
-	sk_core_cfg,  sk_job_cfg,    sk_source_cfg, sk_bus_cfg, sk_store_cfg,
-	sk_sched_cfg, sk_ledger_cfg, sk_web_cfg,    NULL,
+	sk_core_cfg,      sk_job_cfg,   sk_source_cfg, sk_bus_cfg,
+	sk_store_cfg,     sk_sched_cfg, sk_ledger_cfg, sk_web_cfg,
+	sk_schemareg_cfg, NULL,
 };
 
 /* SKRED_* variables that skred or its tests read which are not keys:

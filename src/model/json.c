@@ -1368,3 +1368,42 @@ sk_err_t sk_model_json_string(struct sk_buf *b, const char *s)
 		rc = sk_buf_append(b, "\"", 1);
 	return rc;
 }
+
+/* ------------------------------------------------- reading one member */
+
+_Static_assert((int)SK_JSON_OBJECT == (int)SK_JOBJ &&
+		       (int)SK_JSON_STRING == (int)SK_JSTR &&
+		       (int)SK_JSON_INT == (int)SK_JINT &&
+		       (int)SK_JSON_TRUE == (int)SK_JTRUE,
+	       "sk_json_member types are the scanner's");
+
+sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
+			      struct sk_json_member *out, struct sk_error *err)
+{
+	struct sk_jtok buf[64];
+	struct sk_jscan s;
+	memset(out, 0, sizeof *out);
+	if (len > SK_LIMIT_TEXT)
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "JSON exceeds %u bytes", SK_LIMIT_TEXT);
+	sk_model_jscan_init(&s, json, len, buf, sizeof buf / sizeof buf[0]);
+	sk_err_t rc = sk_model_jscan_doc(&s);
+	if (rc != SK_OK) {
+		rc = scan_error(&s, rc, "the answer", false, err);
+		sk_model_jscan_free(&s);
+		return rc;
+	}
+	size_t v = obj_get(&s, 0, key);
+	if (v != NONE) {
+		out->present = true;
+		out->type = jtype(&s, v);
+		if (out->type == SK_JINT)
+			out->i = tk(&s, v)->v.i;
+		else if (out->type == SK_JTRUE)
+			out->b = true;
+		else if (out->type == SK_JSTR && !(out->s = str_dup(&s, v)))
+			rc = nomem(err);
+	}
+	sk_model_jscan_free(&s);
+	return rc;
+}

@@ -397,6 +397,32 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 				    struct sk_warning **out,
 				    struct sk_error *err);
 
+/* One top-level member of a JSON object (a small answer, e.g. a schema
+ * registry's): present, its type (SK_JSON_*), the integer, the boolean,
+ * the decoded string (malloc'd; free it). */
+enum {
+	SK_JSON_NULL,
+	SK_JSON_FALSE,
+	SK_JSON_TRUE,
+	SK_JSON_INT,
+	SK_JSON_REAL,
+	SK_JSON_STRING,
+	SK_JSON_ARRAY,
+	SK_JSON_OBJECT
+};
+struct sk_json_member {
+	bool present;
+	int type;
+	int64_t i;
+	bool b;
+	char *s;
+};
+/* Member key of the JSON text (an object; anything else has no members).
+ * SK_ERR_PARSE when the text is not JSON, SK_ERR_LIMIT beyond
+ * SK_LIMIT_TEXT, SK_ERR_NOMEM; absent is not an error (present false). */
+sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
+			      struct sk_json_member *out, struct sk_error *err);
+
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);
 
