@@ -9,6 +9,7 @@
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["type"]=="record" and s["name"]=="avalanche_warning" and s["namespace"]=="no.skred"' "$T/a.avsc" \
   && ok "schema show: an Avro record schema" || fail "avro: $(head -3 "$T/a.avsc")"
 "$SKRED" schema show --format json-schema >"$T/a.json" || fail "json-schema"
+# shellcheck disable=SC2016  # "$schema" is a JSON key, for python
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["type"]=="object" and "problems" in s["properties"] and s["$schema"].startswith("https://json-schema.org/")' "$T/a.json" \
   && ok "schema show --format json-schema: a JSON Schema" || fail "json-schema: $(head -3 "$T/a.json")"
 "$SKRED" schema show dead_letter | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["name"]=="dead_letter" and any(f["name"]=="reason" for f in s["fields"])' \
