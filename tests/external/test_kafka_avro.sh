@@ -124,4 +124,27 @@ check "registry down: nothing on the clean topic" "$stored2" "$(kcount "$SKRED_B
 "$SKRED" process >/dev/null 2>"$T/err6" || fail "process after the registry is back: $(tail -2 "$T/err6")"
 check "registry back: the pending records processed" 0 "$(lagsum)"
 check "registry back: clean records of them" $((stored2 + 12)) "$(kcount "$SKRED_BUS_TOPIC_CLEAN")"
+
+# The registry going down mid-run (its port closed by a proxy that is
+# killed): a running `process --follow` has its schema id from the start
+# and keeps encoding: nothing is lost, and the records decode through the
+# (real) registry.
+regport=${REG#http://127.0.0.1:}
+python3 "$SRC/tests/external/tcp_proxy.py" "${regport%%/*}" "$T/proxy.port" &
+PROXY=$!
+for _ in $(seq 50); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
+via="http://127.0.0.1:$(cat "$T/proxy.port")/apis/ccompat/v7"
+SKRED_SCHEMA_REGISTRY_URL="$via" SKRED_LOG_LEVEL=info "$SKRED" process --follow >/dev/null 2>"$T/follow.log" &
+FOLLOW=$!
+for _ in $(seq 100); do grep -q "schema id" "$T/follow.log" && break; sleep 0.1; done
+grep -q "schema id" "$T/follow.log" && ok "process --follow resolved the schema id through the proxy" || fail "follow: $(tail -3 "$T/follow.log")"
+kill "$PROXY"; wait "$PROXY" 2>/dev/null || true
+curl -s -m 2 "$via/subjects" >/dev/null && fail "the proxy still answers" || ok "registry unreachable for the running process"
+n0=$(kcount "$SKRED_BUS_TOPIC_CLEAN")
+"$SKRED" fetch "${RANGE[@]}" --from 2024-01-10 --to 2024-01-11 >/dev/null 2>&1 || fail "fetch"
+for _ in $(seq 100); do [ "$(kcount "$SKRED_BUS_TOPIC_CLEAN")" -ge $((n0 + 12)) ] && break; sleep 0.2; done
+check "registry down mid-run: the new records are published" $((n0 + 12)) "$(kcount "$SKRED_BUS_TOPIC_CLEAN")"
+kill -TERM "$FOLLOW"; rc=0; wait "$FOLLOW" || rc=$?
+check "process --follow stops cleanly" 0 "$rc"
+check "registry down mid-run: nothing pending" 0 "$(lagsum)"
 finish
