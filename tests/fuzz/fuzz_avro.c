@@ -14,18 +14,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct sk_model_avro *enc;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sk_error err = {0};
-	if (!enc) {
-		struct sk_buf s = SK_BUF_INIT(SK_LIMIT_TEXT);
-		if (sk_model_schema_avro(SK_SCHEMA_CLEAN, &s) != SK_OK ||
-		    sk_model_avro_new(s.data, &enc, &err) != SK_OK)
-			abort();
-		sk_buf_free(&s);
-	}
+	struct sk_model_avro *enc = NULL;
+	struct sk_buf s = SK_BUF_INIT(SK_LIMIT_TEXT);
+	if (sk_model_schema_avro(SK_SCHEMA_CLEAN, &s) != SK_OK ||
+	    sk_model_avro_new(s.data, &enc, &err) != SK_OK)
+		abort();
+	sk_buf_free(&s);
 	struct sk_warning *w = NULL;
 	sk_err_t rc = sk_model_warning_from_avro(enc, data, size, &w, &err);
 	if (rc != SK_OK && (w || !err.msg[0]))
@@ -49,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sk_buf_free(&b);
 		sk_warning_free(w);
 	}
+	sk_model_avro_free(enc);
 	struct sk_json_member m;
 	if (sk_model_json_member((const char *)data, size, "id", &m, &err) ==
 	    SK_OK)
