@@ -82,7 +82,13 @@ static const struct sk_cmd commands[] = {
 	 "  --doc             print them as Markdown (docs/DATA_MODEL.md)\n"
 	 "  show [clean|dead_letter] [--format avro|json-schema]\n"
 	 "                    the topic's contract, generated from the "
-	 "fields\n",
+	 "fields\n"
+	 "  list              the record shapes kept with the embedded bus "
+	 "(versions)\n"
+	 "  show SUBJECT N    version N as kept (SUBJECT: clean, "
+	 "dead_letter or a name)\n"
+	 "  diff [SUBJECT [N [M]]]  fields added, dropped or retyped "
+	 "between versions\n",
 	 OPT_DOC | OPT_ARGS | OPT_FORMAT | OPT_SCHEMA_FORMAT, sk_cmd_schema},
 	{NULL, NULL, NULL, 0, NULL},
 };

@@ -5,9 +5,11 @@
  * a test checks the file is up to date).
  */
 #include "cmd/cmd_int.h"
+#include "job/job.h"
 #include "model/model.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The stored type of a row, as the SQLite warehouse declares it. */
@@ -93,8 +95,8 @@ static void print_table(const struct sk_table *t, bool doc)
 	printf(doc ? "<!-- end of generated list -->\n" : "\n");
 }
 
-/* Print the JSON text s indented, two spaces a level (the generated text
- * has no whitespace outside strings). */
+/* Print the JSON text s indented, two spaces a level (whitespace outside
+ * strings is replaced by this layout). */
 /* The length of the array at s[0] == '[' when it holds only scalars (it
  * is then printed on one line), else 0. */
 static size_t flat_array(const char *s, size_t n)
@@ -126,6 +128,9 @@ static void print_flat(const char *s, size_t n)
 	bool in_str = false, esc = false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
+		if (!in_str &&
+		    (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+			continue;
 		putchar(c);
 		if (in_str) {
 			if (esc)
@@ -189,6 +194,11 @@ static void json_pretty(const char *s, size_t n)
 		case ':':
 			printf(": ");
 			break;
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			break; /* the layout is ours */
 		default:
 			putchar(c);
 		}
@@ -242,10 +252,156 @@ static int schema_show(struct sk_cli *cli)
 	return print_contract(which, js, false);
 }
 
+/* The record shapes kept with the bus (sk_job_schema_note), after noting
+ * the current ones (*out and *n as sk_bus_schema_list). */
+static sk_err_t kept_versions(struct sk_cli *cli, struct sk_bus_schema **out,
+			      size_t *n, struct sk_error *err)
+{
+	struct sk_bus *bus = NULL;
+	*out = NULL;
+	*n = 0;
+	if (sk_job_bus_open(cli->cfg, &bus, err) != SK_OK)
+		return err->code;
+	sk_err_t rc = sk_job_schema_note(cli->cfg, bus, err);
+	if (rc == SK_OK)
+		rc = sk_bus_schema_list(bus, out, n, err);
+	sk_bus_close(bus);
+	return rc;
+}
+
+/* Version v of subject in s, NULL if none (v 0: the latest). */
+static const struct sk_bus_schema *find_version(const struct sk_bus_schema *s,
+						size_t n, const char *subject,
+						int v)
+{
+	const struct sk_bus_schema *found = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].subject, subject) &&
+		    (v ? s[i].version == v : true))
+			found = &s[i];
+	return found;
+}
+
+/* The subject of a name: "clean" and "dead_letter" name the topics'. */
+static void subject_of(const struct sk_cli *cli, const char *name, char *out,
+		       size_t n)
+{
+	const struct sk_job_conf *jc = sk_job_conf(cli->cfg);
+	if (!strcmp(name, "clean"))
+		snprintf(out, n, "%s-value", jc->topic_clean);
+	else if (!strcmp(name, "dead_letter") || !strcmp(name, "dlq"))
+		snprintf(out, n, "%s-value", jc->topic_dlq);
+	else
+		snprintf(out, n, "%s", name);
+}
+
+/* `skred schema list`: subject, version, first used, field count. */
+static int schema_list(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus_schema *s = NULL;
+	size_t n = 0;
+	if (kept_versions(cli, &s, &n, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	printf("%-36s %7s  %-24s\n", "subject", "version", "first used");
+	for (size_t i = 0; i < n; i++) {
+		char t[SK_TIME_UTC_LEN];
+		sk_time_format_utc(s[i].first_used_ms, t);
+		printf("%-36s %7d  %-24s\n", s[i].subject, s[i].version, t);
+	}
+	sk_bus_schemas_free(s, n);
+	return SK_EXIT_OK;
+}
+
+/* `skred schema show SUBJECT VERSION`: a kept version's text. */
+static int schema_show_kept(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus_schema *s = NULL;
+	size_t n = 0;
+	char subject[300];
+	int v = atoi(cli->args[2]);
+	subject_of(cli, cli->args[1], subject, sizeof subject);
+	if (v < 1) {
+		fprintf(stderr,
+			"skred schema show: version must be 1, 2, ...\n");
+		return SK_EXIT_USAGE;
+	}
+	if (kept_versions(cli, &s, &n, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	const struct sk_bus_schema *f = find_version(s, n, subject, v);
+	int rc = SK_EXIT_OK;
+	if (!f) {
+		fprintf(stderr, "skred schema show: no version %d of %s\n", v,
+			subject);
+		rc = SK_EXIT_FAILED;
+	} else {
+		json_pretty(f->schema, strlen(f->schema));
+	}
+	sk_bus_schemas_free(s, n);
+	return rc;
+}
+
+/* `skred schema diff [SUBJECT [V1 [V2]]]`: the fields that differ between
+ * two kept versions (default: the last two of the clean topic's). */
+static int schema_diff(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus_schema *s = NULL;
+	size_t n = 0;
+	char subject[300];
+	subject_of(cli, cli->n_args > 1 ? cli->args[1] : "clean", subject,
+		   sizeof subject);
+	if (kept_versions(cli, &s, &n, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	const struct sk_bus_schema *last = find_version(s, n, subject, 0);
+	int v2 = cli->n_args > 3 ? atoi(cli->args[3])
+		 : last          ? last->version
+				 : 0;
+	int v1 = cli->n_args > 2 ? atoi(cli->args[2]) : v2 - 1;
+	const struct sk_bus_schema *a = find_version(s, n, subject, v1),
+				   *b = find_version(s, n, subject, v2);
+	int rc = SK_EXIT_OK;
+	if (!a || !b || v1 < 1 || v2 < 1) {
+		if (last && last->version == 1 && cli->n_args <= 2)
+			printf("%s: one version only\n", subject);
+		else {
+			fprintf(stderr,
+				"skred schema diff: %s has no versions %d and "
+				"%d\n",
+				subject, v1, v2);
+			rc = SK_EXIT_FAILED;
+		}
+		goto out;
+	}
+	struct sk_buf d = SK_BUF_INIT(SK_LIMIT_TEXT);
+	if (sk_model_schema_diff(a->schema, b->schema, &d, &err) != SK_OK) {
+		sk_buf_free(&d);
+		rc = sk_cli_fail(cli, &err);
+		goto out;
+	}
+	printf("%s: version %d -> %d\n", subject, v1, v2);
+	if (d.len)
+		fwrite(d.data, 1, d.len, stdout);
+	else
+		printf("  the same fields\n");
+	sk_buf_free(&d);
+out:
+	sk_bus_schemas_free(s, n);
+	return rc;
+}
+
 int sk_cmd_schema(struct sk_cli *cli)
 {
-	if (cli->n_args > 0 && !strcmp(cli->args[0], "show"))
+	if (cli->n_args > 0 && !strcmp(cli->args[0], "show")) {
+		if (cli->n_args > 2)
+			return schema_show_kept(cli);
 		return schema_show(cli);
+	}
+	if (cli->n_args > 0 && !strcmp(cli->args[0], "list"))
+		return schema_list(cli);
+	if (cli->n_args > 0 && !strcmp(cli->args[0], "diff"))
+		return schema_diff(cli);
 	if (strcmp(cli->format, "table")) {
 		fprintf(stderr, "skred schema: --format applies to `skred "
 				"schema show`\n");

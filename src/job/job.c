@@ -961,6 +961,47 @@ out:
 	return r;
 }
 
+sk_err_t sk_job_schema_note(const struct sk_config *cfg, struct sk_bus *bus,
+			    struct sk_error *err)
+{
+	if (!bus->type->schema_note)
+		return SK_OK;
+	const struct sk_job_conf *jc = sk_job_conf(cfg);
+	for (int k = 0; k < 2; k++) {
+		char subject[300];
+		snprintf(subject, sizeof subject, "%s-value",
+			 k ? jc->topic_dlq : jc->topic_clean);
+		char *schema = NULL;
+		if (!k) {
+			schema = clean_schema(cfg, err);
+		} else {
+			struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+			if (sk_model_schema_avro(SK_SCHEMA_DEAD_LETTER, &b) ==
+			    SK_OK)
+				schema = sk_buf_steal(&b);
+			sk_buf_free(&b);
+			if (!schema)
+				sk_error_set(err, SK_ERR_NOMEM, false,
+					     "out of memory");
+		}
+		if (!schema)
+			return err->code;
+		int version = 0;
+		bool added = false;
+		sk_err_t rc = sk_bus_schema_note(bus, subject, schema, &version,
+						 &added, err);
+		free(schema);
+		if (rc != SK_OK)
+			return rc;
+		if (added)
+			sk_log(SK_LOG_INFO, "schema",
+			       "subject %s: new record shape, version %d "
+			       "(`skred schema diff`)",
+			       subject, version);
+	}
+	return SK_OK;
+}
+
 /* The encoder of the clean topic for tp (bus.format=avro). */
 static sk_err_t avro_open(const struct sk_config *cfg, const char *bus_type,
 			  struct topics *tp, struct sk_error *err)
@@ -1003,6 +1044,12 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 		sk_buf_free(&tp.abuf);
 		return err->code;
 	}
+	/* The record shapes used, kept with an embedded log (not fatal: the
+	 * records do not depend on it). */
+	struct sk_error nerr = {0};
+	if (sk_job_schema_note(cfg, bus, &nerr) != SK_OK)
+		sk_log(SK_LOG_WARN, "schema",
+		       "the schema versions are not recorded: %s", nerr.msg);
 	size_t batch_size =
 		o->batch_size ? o->batch_size
 			      : (size_t)sk_job_conf(cfg)->process_batch_size;

@@ -242,6 +242,16 @@ sk_err_t sk_job_schema_prepare(const struct sk_config *cfg,
 			       const char *bus_type, int32_t *id,
 			       struct sk_error *err);
 
+/* Keep the record shapes of the clean topic (the Avro schema, as
+ * sk_job_schema_prepare uses it) and of the dead-letter envelope as
+ * versions of "<topic>-value" with the bus, where it keeps them (the
+ * embedded log; sk_bus_schema_note): a shape not seen before becomes the
+ * next version, so an upgrade that changes the record is visible (`skred
+ * schema list|diff`, /api/v1/schemas). sk_job_process does it at its
+ * start. SK_OK without doing anything on a bus that keeps none. */
+sk_err_t sk_job_schema_note(const struct sk_config *cfg, struct sk_bus *bus,
+			    struct sk_error *err);
+
 /* The keys of sk_job_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_job_conf {

@@ -445,6 +445,14 @@ const char *sk_model_schema_name(enum sk_model_schema which);
  * 2020-12) to out; sk_buf_finish's result (SK_ERR_NOMEM, SK_ERR_LIMIT). */
 sk_err_t sk_model_schema_avro(enum sk_model_schema which, struct sk_buf *out);
 sk_err_t sk_model_schema_json(enum sk_model_schema which, struct sk_buf *out);
+/* The fields that differ between Avro record schemas a and b (JSON
+ * texts), one line each, appended to out: "+ path: type" (only in b),
+ * "- path: type" (only in a), "~ path: type -> type" (retyped); nested
+ * records are compared field by field (path "mountain_weather.comment").
+ * Nothing appended when they have the same fields. SK_ERR_PARSE when either
+ * is not JSON or not a record schema. */
+sk_err_t sk_model_schema_diff(const char *a, const char *b, struct sk_buf *out,
+			      struct sk_error *err);
 /* True when the row's Avro type is a union with null (its column may be
  * NULL, or it is the group). */
 bool sk_model_schema_nullable(const struct sk_field *f);
