@@ -252,6 +252,14 @@ static int schema_show(struct sk_cli *cli)
 	return print_contract(which, js, false);
 }
 
+/* A version number argument: 1.., 0 when it is not one. */
+static int version_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return end != s && !*end && v >= 1 && v <= 1000000 ? (int)v : 0;
+}
+
 /* The record shapes kept with the bus (sk_job_schema_note), after noting
  * the current ones (*out and *n as sk_bus_schema_list). */
 static sk_err_t kept_versions(struct sk_cli *cli, struct sk_bus_schema **out,
@@ -320,7 +328,7 @@ static int schema_show_kept(struct sk_cli *cli)
 	struct sk_bus_schema *s = NULL;
 	size_t n = 0;
 	char subject[300];
-	int v = atoi(cli->args[2]);
+	int v = version_arg(cli->args[2]);
 	subject_of(cli, cli->args[1], subject, sizeof subject);
 	if (v < 1) {
 		fprintf(stderr,
@@ -355,10 +363,10 @@ static int schema_diff(struct sk_cli *cli)
 	if (kept_versions(cli, &s, &n, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
 	const struct sk_bus_schema *last = find_version(s, n, subject, 0);
-	int v2 = cli->n_args > 3 ? atoi(cli->args[3])
-		 : last          ? last->version
-				 : 0;
-	int v1 = cli->n_args > 2 ? atoi(cli->args[2]) : v2 - 1;
+	int v2 = last ? last->version : 0;
+	if (cli->n_args > 3)
+		v2 = version_arg(cli->args[3]);
+	int v1 = cli->n_args > 2 ? version_arg(cli->args[2]) : v2 - 1;
 	const struct sk_bus_schema *a = find_version(s, n, subject, v1),
 				   *b = find_version(s, n, subject, v2);
 	int rc = SK_EXIT_OK;
