@@ -53,10 +53,12 @@ test-asan:
 # stopped again afterwards.
 test-external: build
 	@scripts/kafka.sh start
+	@scripts/registry.sh start
 	@scripts/cassandra.sh start
 	@scripts/postgres.sh start
 	@cd $(BUILD) && ctest --output-on-failure -L external; rc=$$?; \
 	  cd .. && scripts/kafka.sh stop --clean >/dev/null; \
+	  scripts/registry.sh stop >/dev/null; \
 	  scripts/cassandra.sh stop --clean >/dev/null; \
 	  scripts/postgres.sh stop --clean >/dev/null; exit $$rc
 
@@ -69,11 +71,13 @@ test-containers: build
 
 services-start:
 	scripts/kafka.sh start
+	scripts/registry.sh start
 	scripts/cassandra.sh start
 	scripts/postgres.sh start
 
 services-stop:
 	scripts/kafka.sh stop
+	scripts/registry.sh stop
 	scripts/cassandra.sh stop
 	scripts/postgres.sh stop
 

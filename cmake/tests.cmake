@@ -123,3 +123,16 @@ foreach(src ${DEPLOY_TESTS})
     TIMEOUT 300
     ENVIRONMENT "SKRED=$<TARGET_FILE:skred>;VARSOM_SIM=$<TARGET_FILE:varsom-sim>;SKRED_SRC=${CMAKE_SOURCE_DIR};DEPLOY_BUILD=${CMAKE_BINARY_DIR}")
 endforeach()
+
+# The Avro/JSON Schema test reads the generated schemas back with jansson.
+if(TARGET test_avro)
+  target_link_libraries(test_avro PRIVATE PkgConfig::JANSSON)
+endif()
+
+# libavro's reader leaks on a value cut short (tests/fuzz/lsan_avro.supp),
+# and asks malloc for a negative length's worth (it fails: an error) -
+# under ASan too, rather than aborting.
+if(TEST fuzz.fuzz_avro)
+  set_tests_properties(fuzz.fuzz_avro PROPERTIES ENVIRONMENT
+    "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/fuzz/lsan_avro.supp;ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1")
+endif()

@@ -14,6 +14,8 @@ pkgs+=(libcjson-dev libjson-c-dev libsimdjson-dev)
 pkgs+=(libzstd-dev libzstd1)
 # sd_notify for skred serve under systemd (src/notify/notify.c).
 pkgs+=(libsystemd-dev)
+# libavro (avro-c) for bus.format=avro (src/model/avro.c).
+pkgs+=(libavro-dev)
 test=false
 if [ "${1:-}" = "--test" ]; then
   test=true
@@ -36,6 +38,8 @@ if [ "${1:-}" = "--test" ]; then
   # names on the compose network), debootstrap for the base image
   # (scripts/containers.sh); nix-instantiate parses flake.nix.
   pkgs+=(podman buildah runc netavark aardvark-dns debootstrap nix-bin)
+  # what podman recommends (tested with them; --no-install-recommends skips them)
+  pkgs+=(uidmap slirp4netns fuse-overlayfs)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

@@ -141,3 +141,46 @@ maven_fetch() {
     _maven_log "$(find "$dest" -name '*.jar' | wc -l) jars in $dest"
   )
 }
+
+# maven_fetch_archive DEST g:a:v:type:classifier: download one artifact
+# (no dependencies; e.g. a runnable app's tar.gz) into the local repository
+# and unpack it into DEST, once (a stamp file names the coordinate; an
+# interrupted unpack never leaves a half-filled DEST, as maven_fetch).
+maven_fetch_archive() {
+  local dest=${1%/} coord=$2
+  if ! [[ $coord =~ ^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+):([A-Za-z0-9_.+-]+):(tar\.gz|zip):([A-Za-z0-9_.-]+)$ ]]; then
+    _maven_log "bad coordinate '$coord' (want groupId:artifactId:version:tar.gz|zip:classifier)"
+    return 2
+  fi
+  local g=${BASH_REMATCH[1]} a=${BASH_REMATCH[2]} v=${BASH_REMATCH[3]} t=${BASH_REMATCH[4]} c=${BASH_REMATCH[5]}
+  [ "$(cat "$dest/$MAVEN_STAMP_NAME" 2>/dev/null)" = "$coord" ] && return 0
+  mkdir -p "$(dirname "$dest")" || return 1
+  (
+    if command -v flock >/dev/null 2>&1; then
+      exec 9>"$dest.lock" && flock 9
+    fi
+    [ "$(cat "$dest/$MAVEN_STAMP_NAME" 2>/dev/null)" = "$coord" ] && exit 0
+    maven_ensure_tools || exit 1
+    local repo=${SKRED_MAVEN_REPO:-${HOME:-/tmp}/.m2/repository}
+    local file="$repo/${g//.//}/$a/$v/$a-$v-$c.$t"
+    if [ ! -s "$file" ]; then
+      local args=(-q -B)
+      [ -n "${SKRED_MAVEN_REPO:-}" ] && args+=("-Dmaven.repo.local=$SKRED_MAVEN_REPO")
+      # shellcheck disable=SC2206  # word splitting of the user's options is wanted
+      [ -n "${SKRED_MAVEN_OPTS:-}" ] && args+=($SKRED_MAVEN_OPTS)
+      _maven_log "downloading $coord"
+      mvn "${args[@]}" "$MAVEN_DEPENDENCY_PLUGIN:get" \
+        -Dartifact="$g:$a:$v:$t:$c" -Dtransitive=false >&2 || { _maven_log "mvn failed for $coord"; exit 1; }
+    fi
+    local tmp="$dest.tmp.$$"
+    trap 'rm -rf "$tmp"' EXIT
+    rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
+    case $t in
+      tar.gz) tar -C "$tmp" -xzf "$file" || exit 1 ;;
+      zip) (cd "$tmp" && jar xf "$file") || exit 1 ;;
+    esac
+    printf '%s\n' "$coord" >"$tmp/$MAVEN_STAMP_NAME"
+    rm -rf "$dest" && mv "$tmp" "$dest" || exit 1
+    _maven_log "unpacked $coord into $dest"
+  )
+}

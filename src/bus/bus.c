@@ -196,3 +196,40 @@ sk_err_t sk_bus_batch_dedup(struct sk_bus_batch *b, struct sk_error *err)
 	sk_strset_free(&seen);
 	return SK_OK;
 }
+
+void sk_bus_schemas_free(struct sk_bus_schema *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		free(s[i].subject);
+		free(s[i].schema);
+	}
+	free(s);
+}
+
+static sk_err_t no_schemas(const struct sk_bus *bus, struct sk_error *err)
+{
+	return sk_error_set(err, SK_ERR_NOTFOUND, false,
+			    "bus %s keeps no schema versions (with "
+			    "bus.format=avro its schema registry does)",
+			    bus->type->name);
+}
+
+sk_err_t sk_bus_schema_note(struct sk_bus *bus, const char *subject,
+			    const char *schema, int *version, bool *added,
+			    struct sk_error *err)
+{
+	if (!bus->type->schema_note)
+		return no_schemas(bus, err);
+	return bus->type->schema_note(bus, subject, schema, version, added,
+				      err);
+}
+
+sk_err_t sk_bus_schema_list(struct sk_bus *bus, struct sk_bus_schema **out,
+			    size_t *n, struct sk_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (!bus->type->schema_list)
+		return no_schemas(bus, err);
+	return bus->type->schema_list(bus, out, n, err);
+}

@@ -87,6 +87,16 @@ struct sk_bus_opts {
 	const char *const *kafka_props;
 };
 
+/* One version of a record shape skred has used (schema_list). Owned by
+ * the array (sk_bus_schemas_free). */
+struct sk_bus_schema {
+	char *subject; /* "<topic>-value" */
+	int version;   /* 1, 2, ... per subject */
+	char *schema;  /* the Avro schema's text */
+	int64_t first_used_ms;
+};
+void sk_bus_schemas_free(struct sk_bus_schema *s, size_t n);
+
 struct sk_bus_type {
 	const char *name;
 	sk_err_t (*open)(struct sk_bus **out, const struct sk_bus_opts *o,
@@ -121,11 +131,30 @@ struct sk_bus_type {
 	sk_err_t (*read)(struct sk_bus *bus, const char *topic, int partition,
 			 int64_t offset, size_t max, struct sk_bus_batch *out,
 			 struct sk_error *err);
+	/* The record shapes skred has used, kept with the log (the embedded
+	 * bus; NULL where the backend keeps none: on Kafka a schema registry
+	 * keeps them). schema_note records schema as a version of subject
+	 * unless one with the same text is there, and gives its version;
+	 * *added says whether it is new. schema_list gives every version,
+	 * by subject and version (*out malloc'd, sk_bus_schemas_free). */
+	sk_err_t (*schema_note)(struct sk_bus *bus, const char *subject,
+				const char *schema, int *version, bool *added,
+				struct sk_error *err);
+	sk_err_t (*schema_list)(struct sk_bus *bus, struct sk_bus_schema **out,
+				size_t *n, struct sk_error *err);
 };
 
 struct sk_bus {
 	const struct sk_bus_type *type;
 };
+
+/* The schema_* operations, SK_ERR_NOTFOUND ("keeps no schema versions")
+ * for a backend without them. */
+sk_err_t sk_bus_schema_note(struct sk_bus *bus, const char *subject,
+			    const char *schema, int *version, bool *added,
+			    struct sk_error *err);
+sk_err_t sk_bus_schema_list(struct sk_bus *bus, struct sk_bus_schema **out,
+			    size_t *n, struct sk_error *err);
 
 /* Registry: the backend named by config key "bus" ("sqlite", "kafka"). */
 const struct sk_bus_type *sk_bus_type_find(const char *name);

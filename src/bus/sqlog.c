@@ -83,6 +83,13 @@ static const char *const schema[] = {
 	/* 3 -> 4: retention (run at every open) finds old messages by
 	 * time instead of reading the whole log. */
 	"CREATE INDEX message_ts ON message(ts_ms);",
+	/* 4 -> 5: the record shapes (schema versions) skred has used. */
+	"CREATE TABLE schema_version("
+	"  subject TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  schema TEXT NOT NULL,"
+	"  first_used_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(subject, version));",
 };
 
 /* The statements, prepared once per connection (sqldb's cache). */
@@ -96,6 +103,9 @@ enum {
 	S_COMMITTED,
 	S_LAG,
 	S_RETENTION,
+	S_SCHEMA_FIND,
+	S_SCHEMA_ADD,
+	S_SCHEMA_LIST,
 	S__COUNT
 };
 
@@ -126,6 +136,14 @@ static const char *const sql[S__COUNT] = {
 	[S_RETENTION] = "DELETE FROM message WHERE ts_ms < ?1 AND seq < "
 			"(SELECT MIN(next_seq) FROM consumer_offset c "
 			" WHERE c.topic = message.topic)",
+	[S_SCHEMA_FIND] = "SELECT version FROM schema_version WHERE subject "
+			  "= ?1 AND schema = ?2 ORDER BY version LIMIT 1",
+	[S_SCHEMA_ADD] = "INSERT INTO schema_version(subject, version, "
+			 "schema, first_used_ms) SELECT ?1, COALESCE(MAX("
+			 "version), 0) + 1, ?2, ?3 FROM schema_version "
+			 "WHERE subject = ?1 RETURNING version",
+	[S_SCHEMA_LIST] = "SELECT subject, version, schema, first_used_ms "
+			  "FROM schema_version ORDER BY subject, version",
 };
 
 static sk_err_t stmt(struct sqlog *q, int id, sqlite3_stmt **st,
@@ -600,6 +618,102 @@ static sk_err_t sqlog_read(struct sk_bus *bus, const char *topic, int partition,
 	return read_rows(q, topic, offset, max, out, &last, err);
 }
 
+/* The version of schema under subject, 0 when there is none. */
+static sk_err_t schema_find(struct sqlog *q, const char *subject,
+			    const char *schema, int *version,
+			    struct sk_error *err)
+{
+	sqlite3_stmt *st;
+	*version = 0;
+	if (stmt(q, S_SCHEMA_FIND, &st, err) != SK_OK)
+		return err->code;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus schema", err);
+	if (sk_sqldb_next(&it))
+		*version = sqlite3_column_int(st, 0);
+	return sk_sqldb_end(&it);
+}
+
+static sk_err_t sqlog_schema_note(struct sk_bus *bus, const char *subject,
+				  const char *schema, int *version, bool *added,
+				  struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	sqlite3_stmt *st;
+	*added = false;
+	if (schema_find(q, subject, schema, version, err) != SK_OK)
+		return err->code;
+	if (*version)
+		return SK_OK;
+	if (sk_sqldb_begin(q->db, err) != SK_OK)
+		return err->code;
+	/* Again inside the write transaction: another process may have
+	 * noted it since. */
+	if (schema_find(q, subject, schema, version, err) != SK_OK)
+		goto fail;
+	if (!*version) {
+		if (stmt(q, S_SCHEMA_ADD, &st, err) != SK_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, sk_now_ms());
+		struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus schema add",
+							err);
+		if (sk_sqldb_next(&it))
+			*version = sqlite3_column_int(st, 0);
+		if (sk_sqldb_end(&it) != SK_OK)
+			goto fail;
+		*added = true;
+	}
+	if (sk_sqldb_commit(q->db, err) != SK_OK)
+		goto fail;
+	return SK_OK;
+fail:
+	sk_sqldb_rollback(q->db);
+	*added = false;
+	return err->code;
+}
+
+static sk_err_t sqlog_schema_list(struct sk_bus *bus,
+				  struct sk_bus_schema **out, size_t *n,
+				  struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	if (stmt(q, S_SCHEMA_LIST, &st, err) != SK_OK)
+		return err->code;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus schemas", err);
+	while (sk_sqldb_next(&it)) {
+		if (*n == cap) {
+			size_t c = cap ? 2 * cap : 8;
+			struct sk_bus_schema *p = realloc(*out, c * sizeof *p);
+			if (!p)
+				break;
+			*out = p;
+			cap = c;
+		}
+		struct sk_bus_schema *s = &(*out)[(*n)++];
+		s->subject = sk_sqldb_column_dup(st, 0);
+		s->version = sqlite3_column_int(st, 1);
+		s->schema = sk_sqldb_column_dup(st, 2);
+		s->first_used_ms = sqlite3_column_int64(st, 3);
+		if (!s->subject || !s->schema)
+			break;
+	}
+	bool short_list = !it.done;
+	sk_err_t rc = sk_sqldb_end(&it);
+	if (rc == SK_OK && short_list)
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	if (rc != SK_OK) {
+		sk_bus_schemas_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 const struct sk_bus_type sk_bus_sqlite = {
 	.name = "sqlite",
 	.open = sqlog_open,
@@ -610,4 +724,6 @@ const struct sk_bus_type sk_bus_sqlite = {
 	.commit = sqlog_commit,
 	.lag = sqlog_lag,
 	.read = sqlog_read,
+	.schema_note = sqlog_schema_note,
+	.schema_list = sqlog_schema_list,
 };

@@ -10,16 +10,17 @@
 
 /* Option groups a subcommand accepts. */
 enum {
-	OPT_SELECT = 1u << 0,   /* --regions --lang */
-	OPT_RANGE = 1u << 1,    /* --from --to */
-	OPT_SIMPLE = 1u << 2,   /* --simple */
-	OPT_FOLLOW = 1u << 3,   /* --follow --batch-size --max */
-	OPT_FORMAT = 1u << 4,   /* --format */
-	OPT_DOC = 1u << 5,      /* --doc */
-	OPT_LIMIT = 1u << 6,    /* --limit --offset */
-	OPT_ARGS = 1u << 7,     /* positional arguments (a verb, an id) */
-	OPT_BACKFILL = 1u << 8, /* --mode --dry-run --concurrency */
-	OPT_STATE = 1u << 9,    /* --state */
+	OPT_SELECT = 1u << 0,         /* --regions --lang */
+	OPT_RANGE = 1u << 1,          /* --from --to */
+	OPT_SIMPLE = 1u << 2,         /* --simple */
+	OPT_FOLLOW = 1u << 3,         /* --follow --batch-size --max */
+	OPT_FORMAT = 1u << 4,         /* --format */
+	OPT_DOC = 1u << 5,            /* --doc */
+	OPT_LIMIT = 1u << 6,          /* --limit --offset */
+	OPT_ARGS = 1u << 7,           /* positional arguments (a verb, an id) */
+	OPT_BACKFILL = 1u << 8,       /* --mode --dry-run --concurrency */
+	OPT_STATE = 1u << 9,          /* --state */
+	OPT_SCHEMA_FORMAT = 1u << 10, /* --format is avro|json-schema */
 };
 
 struct sk_cli {

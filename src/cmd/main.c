@@ -79,14 +79,24 @@ static const struct sk_cmd commands[] = {
 	 OPT_DOC, sk_cmd_config},
 	{"schema", "the record fields as stored columns: type, null, API key",
 	 "  [TABLE]           only this table (avalanche_warning, ...)\n"
-	 "  --doc             print them as Markdown (docs/DATA_MODEL.md)\n",
-	 OPT_DOC | OPT_ARGS, sk_cmd_schema},
+	 "  --doc             print them as Markdown (docs/DATA_MODEL.md)\n"
+	 "  show [clean|dead_letter] [--format avro|json-schema]\n"
+	 "                    the topic's contract, generated from the "
+	 "fields\n"
+	 "  list              the record shapes kept with the embedded bus "
+	 "(versions)\n"
+	 "  show SUBJECT N    version N as kept (SUBJECT: clean, "
+	 "dead_letter or a name)\n"
+	 "  diff [SUBJECT [N [M]]]  fields added, dropped or retyped "
+	 "between versions\n",
+	 OPT_DOC | OPT_ARGS | OPT_FORMAT | OPT_SCHEMA_FORMAT, sk_cmd_schema},
 	{NULL, NULL, NULL, 0, NULL},
 };
 
 static const struct sk_cfg_def *const cfg_tables[] = {
-	sk_core_cfg,  sk_job_cfg,    sk_source_cfg, sk_bus_cfg, sk_store_cfg,
-	sk_sched_cfg, sk_ledger_cfg, sk_web_cfg,    NULL,
+	sk_core_cfg,      sk_job_cfg,   sk_source_cfg, sk_bus_cfg,
+	sk_store_cfg,     sk_sched_cfg, sk_ledger_cfg, sk_web_cfg,
+	sk_schemareg_cfg, NULL,
 };
 
 /* SKRED_* variables that skred or its tests read which are not keys:
@@ -212,6 +222,7 @@ struct flag {
 #define CLI(m) offsetof(struct sk_cli, m)
 
 static const char *const formats[] = {"table", "csv", "jsonl", NULL};
+static const char *const schema_formats[] = {"avro", "json-schema", NULL};
 static const char *const modes[] = {"missing", "failed", "all", NULL};
 /* offered by the completion; checked by the configuration (lang) */
 static const char *const langs[] = {"nb", "en", "both", NULL};
@@ -239,6 +250,10 @@ static const struct flag flags[] = {
 	 CLI(concurrency_set), NULL, 0},
 	{"state", F_STATE, OPT_STATE, CLI(state), 0, NULL, 's'},
 };
+
+/* --format of `skred schema show`. */
+static const struct flag schema_format_flag = {
+	"format", F_CHOICE, OPT_FORMAT, CLI(format), 0, schema_formats, 0};
 
 #define NFLAGS (sizeof flags / sizeof flags[0])
 #define FLAG_VAL 1000 /* getopt value of flags[i]: FLAG_VAL + i */
@@ -408,6 +423,8 @@ static int read_flag(const struct sk_cmd *c, const struct flag *f,
 		return -1;
 	case F_CHOICE:
 		ok = false;
+		if (f->choices == formats && (c->opts & OPT_SCHEMA_FORMAT))
+			f = &schema_format_flag;
 		for (size_t i = 0; f->choices[i] && !ok; i++)
 			ok = strcmp(arg, f->choices[i]) == 0;
 		if (!ok) {

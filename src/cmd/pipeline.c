@@ -151,6 +151,14 @@ int sk_cmd_run(struct sk_cli *cli)
 	struct sk_fetch_req req;
 	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
 		return sk_cli_fail(cli, &err);
+	/* bus.format=avro: the clean topic's contract first (an incompatible
+	 * schema stops the run before anything is fetched). */
+	int32_t id;
+	if (sk_job_schema_prepare(cli->cfg, bus->type->name, &id, &err) !=
+	    SK_OK) {
+		sk_bus_close(bus);
+		return sk_cli_fail(cli, &err);
+	}
 	fetch_req(cli, &req);
 	if (sk_job_fetch_start(cli->cfg, &req, NULL, &f, &err) != SK_OK) {
 		sk_bus_close(bus);

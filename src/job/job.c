@@ -4,7 +4,9 @@
 #include "job/job.h"
 #include "model/model.h"
 #include "proc/proc.h"
+#include "source/source.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -34,6 +36,7 @@ void sk_job_totals_get(struct sk_job_totals *o)
 }
 
 const char *const sk_job_publish_names[] = {"yes", "no", "auto", NULL};
+const char *const sk_job_format_names[] = {"json", "avro", NULL};
 
 const struct sk_cfg_def sk_job_cfg[] = {
 	{"regions", SK_CFG_STR, "A", 0, 0, 0,
@@ -80,6 +83,16 @@ const struct sk_cfg_def sk_job_cfg[] = {
 	{"bus.group", SK_CFG_STR, "skred-processor", 0, 0, 0,
 	 "consumer group of `skred process`",
 	 offsetof(struct sk_job_conf, group), NULL},
+	{"bus.format", SK_CFG_ENUM, "json", 0, 0, 0,
+	 "values of bus.topic_clean: json (the record's JSON) or avro "
+	 "(Confluent wire format: byte 0, the registry's schema id, Avro "
+	 "binary; needs schema_registry.url)",
+	 offsetof(struct sk_job_conf, format), sk_job_format_names},
+	{"bus.avro_schema_file", SK_CFG_STR, NULL, 0, 0, 0,
+	 "with bus.format=avro: an Avro schema file used instead of the "
+	 "generated one (`skred schema show`), e.g. a later version with a "
+	 "field added as nullable; its fields must fit the record's",
+	 offsetof(struct sk_job_conf, avro_schema_file), NULL},
 	SK_CFG_END(struct sk_job_conf),
 };
 
@@ -524,17 +537,34 @@ static sk_err_t dead_letter(struct sk_bus_batch *dlq, const char *topic,
 struct topics {
 	const char *dlq;
 	const char *clean; /* NULL: cleaned records are not published */
+	struct sk_model_avro *avro; /* bus.format=avro: the encoder */
+	int32_t schema_id;          /* ... and the registry's id */
+	struct sk_buf abuf;
 };
 
-/* Queue the cleaned record for the clean topic. */
-static sk_err_t publish_clean(struct sk_bus_batch *out, const char *topic,
+/* Queue the cleaned record for the clean topic: its JSON, or with
+ * bus.format=avro its Confluent-framed Avro (a record that cannot be
+ * encoded fails the batch: nothing of it is committed). */
+static sk_err_t publish_clean(struct topics *tp, struct sk_bus_batch *out,
 			      const struct sk_bus_msg *msg,
 			      const struct sk_warning *w, struct sk_error *err)
 {
+	if (tp->avro) {
+		sk_buf_reset(&tp->abuf);
+		if (sk_model_warning_to_avro(tp->avro, tp->schema_id, w,
+					     &tp->abuf, err) != SK_OK) {
+			sk_error_prefix(err, "encoding key %s as Avro",
+					msg->key ? msg->key : "");
+			return err->code;
+		}
+		return sk_bus_batch_push(out, tp->clean, 0, -1, 0, msg->key,
+					 msg->key_len, tp->abuf.data,
+					 tp->abuf.len, err);
+	}
 	char *json = NULL;
 	if (sk_model_warning_to_json(w, &json, err) != SK_OK)
 		return err->code;
-	sk_err_t rc = sk_bus_batch_push(out, topic, 0, -1, 0, msg->key,
+	sk_err_t rc = sk_bus_batch_push(out, tp->clean, 0, -1, 0, msg->key,
 					msg->key_len, json, strlen(json), err);
 	free(json);
 	return rc;
@@ -717,7 +747,7 @@ static void prep_end(struct prep *p)
 /* The warehouse transaction of a batch: map and clean each message, store
  * the good ones and queue the bad ones' dead letters in pd->out. */
 static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
-			    const struct topics *tp,
+			    struct topics *tp,
 			    const struct sk_bus_batch *batch,
 			    struct pending *pd, struct sk_error *err)
 {
@@ -776,7 +806,7 @@ static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
 		it->p.enc = NULL;
 		if (rc == SK_OK && tp->clean &&
 		    (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED))
-			rc = publish_clean(&pd->out, tp->clean, msg, w, err);
+			rc = publish_clean(tp, &pd->out, msg, w, err);
 		sk_warning_free(w);
 		if (rc != SK_OK) {
 			sk_error_prefix(err, "storing key %s",
@@ -820,7 +850,7 @@ fail:
  * keeps what is done. Offsets stay uncommitted until the end, so a crash
  * anywhere re-reads the batch and the upserts make that harmless. */
 static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
-			      const struct topics *tp,
+			      struct topics *tp,
 			      const struct sk_job_process_opts *o,
 			      const struct sk_bus_batch *batch,
 			      struct pending *pd,
@@ -975,6 +1005,187 @@ sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 	return SK_OK;
 }
 
+/* ------------------------------------------------------- Avro schema */
+
+/* The id the registry gave, kept for the process: the same registry URL,
+ * subject and schema text are not asked for again. */
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *url, *subject, *schema;
+	int32_t id;
+} schema_kept;
+
+/* The whole file at path (at most SK_LIMIT_TEXT bytes), malloc'd. */
+static char *read_text(const char *path, struct sk_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		sk_error_set(err, SK_ERR_CONFIG, false, "cannot read %s: %s",
+			     path, strerror(errno));
+		return NULL;
+	}
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		(void)sk_buf_append(&b, chunk, n);
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	char *text = bad ? NULL : sk_buf_steal(&b);
+	sk_buf_free(&b);
+	if (!text)
+		sk_error_set(err, SK_ERR_CONFIG, false,
+			     "cannot read %s (unreadable or larger than %u "
+			     "bytes)",
+			     path, SK_LIMIT_TEXT);
+	return text;
+}
+
+/* The clean topic is published and Avro. */
+static bool clean_is_avro(const struct sk_config *cfg, const char *bus_type)
+{
+	const struct sk_job_conf *jc = sk_job_conf(cfg);
+	bool pub = jc->publish_clean == SK_JOB_PUBLISH_YES ||
+		   (jc->publish_clean == SK_JOB_PUBLISH_AUTO &&
+		    !strcmp(bus_type, "kafka"));
+	return pub && jc->format == SK_JOB_FORMAT_AVRO;
+}
+
+/* The Avro schema of the clean topic (malloc'd): the file's, or the
+ * generated one. */
+static char *clean_schema(const struct sk_config *cfg, struct sk_error *err)
+{
+	const char *file = sk_job_conf(cfg)->avro_schema_file;
+	if (file && *file) {
+		char *text = read_text(file, err);
+		if (!text)
+			sk_error_prefix(err, "bus.avro_schema_file");
+		return text;
+	}
+	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+	if (sk_model_schema_avro(SK_SCHEMA_CLEAN, &b) != SK_OK) {
+		sk_buf_free(&b);
+		sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		return NULL;
+	}
+	return sk_buf_steal(&b);
+}
+
+sk_err_t sk_job_schema_prepare(const struct sk_config *cfg,
+			       const char *bus_type, int32_t *id,
+			       struct sk_error *err)
+{
+	*id = -1;
+	if (!clean_is_avro(cfg, bus_type))
+		return SK_OK;
+	const struct sk_schemareg_conf *rc = sk_schemareg_conf(cfg);
+	char subject[300];
+	snprintf(subject, sizeof subject, "%s-value",
+		 sk_job_conf(cfg)->topic_clean);
+	char *schema = clean_schema(cfg, err);
+	if (!schema)
+		return err->code;
+	/* An encoder for it: a schema libavro refuses is a configuration
+	 * error, found before the registry is asked. */
+	struct sk_model_avro *enc = NULL;
+	if (sk_model_avro_new(schema, &enc, err) != SK_OK) {
+		free(schema);
+		sk_error_prefix(err, "the clean topic's Avro schema");
+		err->code = SK_ERR_CONFIG;
+		return err->code;
+	}
+	sk_model_avro_free(enc);
+	sk_err_t r = SK_OK;
+	pthread_mutex_lock(&schema_lock);
+	if (schema_kept.url && rc->url && !strcmp(schema_kept.url, rc->url) &&
+	    !strcmp(schema_kept.subject, subject) &&
+	    !strcmp(schema_kept.schema, schema)) {
+		*id = schema_kept.id;
+		goto out;
+	}
+	struct sk_schemareg *reg = NULL;
+	r = sk_schemareg_open(rc, &reg, err);
+	if (r == SK_OK)
+		r = sk_schemareg_ensure(reg, subject, schema, id, err);
+	sk_schemareg_close(reg);
+	if (r != SK_OK)
+		goto out;
+	free(schema_kept.url);
+	free(schema_kept.subject);
+	free(schema_kept.schema);
+	schema_kept.url = sk_strdup(rc->url);
+	schema_kept.subject = sk_strdup(subject);
+	schema_kept.schema = schema;
+	schema = NULL;
+	schema_kept.id = *id;
+	if (!schema_kept.url || !schema_kept.subject) {
+		free(schema_kept.url);
+		schema_kept.url = NULL;
+	}
+out:
+	pthread_mutex_unlock(&schema_lock);
+	free(schema);
+	return r;
+}
+
+sk_err_t sk_job_schema_note(const struct sk_config *cfg, struct sk_bus *bus,
+			    struct sk_error *err)
+{
+	if (!bus->type->schema_note)
+		return SK_OK;
+	const struct sk_job_conf *jc = sk_job_conf(cfg);
+	for (int k = 0; k < 2; k++) {
+		char subject[300];
+		snprintf(subject, sizeof subject, "%s-value",
+			 k ? jc->topic_dlq : jc->topic_clean);
+		char *schema = NULL;
+		if (!k) {
+			schema = clean_schema(cfg, err);
+		} else {
+			struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
+			if (sk_model_schema_avro(SK_SCHEMA_DEAD_LETTER, &b) ==
+			    SK_OK)
+				schema = sk_buf_steal(&b);
+			sk_buf_free(&b);
+			if (!schema)
+				sk_error_set(err, SK_ERR_NOMEM, false,
+					     "out of memory");
+		}
+		if (!schema)
+			return err->code;
+		int version = 0;
+		bool added = false;
+		sk_err_t rc = sk_bus_schema_note(bus, subject, schema, &version,
+						 &added, err);
+		free(schema);
+		if (rc != SK_OK)
+			return rc;
+		if (added)
+			sk_log(SK_LOG_INFO, "schema",
+			       "subject %s: new record shape, version %d "
+			       "(`skred schema diff`)",
+			       subject, version);
+	}
+	return SK_OK;
+}
+
+/* The encoder of the clean topic for tp (bus.format=avro). */
+static sk_err_t avro_open(const struct sk_config *cfg, const char *bus_type,
+			  struct topics *tp, struct sk_error *err)
+{
+	if (!tp->clean || !clean_is_avro(cfg, bus_type))
+		return SK_OK;
+	if (sk_job_schema_prepare(cfg, bus_type, &tp->schema_id, err) != SK_OK)
+		return err->code;
+	char *schema = clean_schema(cfg, err);
+	if (!schema)
+		return err->code;
+	sk_err_t rc = sk_model_avro_new(schema, &tp->avro, err);
+	free(schema);
+	sk_buf_init(&tp->abuf, SK_LIMIT_TEXT);
+	return rc;
+}
+
 sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 			struct sk_store *st,
 			const struct sk_job_process_opts *o,
@@ -993,6 +1204,19 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	if (pub == SK_JOB_PUBLISH_YES ||
 	    (pub == SK_JOB_PUBLISH_AUTO && !strcmp(bus->type->name, "kafka")))
 		tp.clean = sk_job_conf(cfg)->topic_clean;
+	/* With Avro, the schema is under contract before anything is read:
+	 * an incompatible one stops here, nothing consumed or written. */
+	if (avro_open(cfg, bus->type->name, &tp, err) != SK_OK) {
+		sk_model_avro_free(tp.avro);
+		sk_buf_free(&tp.abuf);
+		return err->code;
+	}
+	/* The record shapes used, kept with an embedded log (not fatal: the
+	 * records do not depend on it). */
+	struct sk_error nerr = {0};
+	if (sk_job_schema_note(cfg, bus, &nerr) != SK_OK)
+		sk_log(SK_LOG_WARN, "schema",
+		       "the schema versions are not recorded: %s", nerr.msg);
 	size_t batch_size =
 		o->batch_size ? o->batch_size
 			      : (size_t)sk_job_conf(cfg)->process_batch_size;
@@ -1077,6 +1301,8 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	sk_bus_batch_clear(&batch);
 	pending_reset(&pd);
 	sk_store_enc_free(st, pd.enc);
+	sk_model_avro_free(tp.avro);
+	sk_buf_free(&tp.abuf);
 	/* Everything read was bad: the dead letters are written and the
 	 * offsets committed, but a pass that stored nothing must not look
 	 * like success. */

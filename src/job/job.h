@@ -233,6 +233,28 @@ struct sk_store_opts sk_job_store_opts(const struct sk_config *cfg);
 sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 			   struct sk_store **out, struct sk_error *err);
 
+/* With bus.format = avro and the clean records published: put the clean
+ * record's Avro schema (generated, or bus.avro_schema_file) under the
+ * registry's contract for subject "<bus.topic_clean>-value" and give its
+ * id (sk_schemareg_ensure: an incompatible schema is SK_ERR_CONFIG with the
+ * registry's message; an unreachable registry SK_ERR_NET after its
+ * retries). The result is kept for the process, so `skred run` checks
+ * before it fetches and its processing asks the registry no more. *id is
+ * -1 (and nothing is asked) when the clean topic is not Avro. */
+sk_err_t sk_job_schema_prepare(const struct sk_config *cfg,
+			       const char *bus_type, int32_t *id,
+			       struct sk_error *err);
+
+/* Keep the record shapes of the clean topic (the Avro schema, as
+ * sk_job_schema_prepare uses it) and of the dead-letter envelope as
+ * versions of "<topic>-value" with the bus, where it keeps them (the
+ * embedded log; sk_bus_schema_note): a shape not seen before becomes the
+ * next version, so an upgrade that changes the record is visible (`skred
+ * schema list|diff`, /api/v1/schemas). sk_job_process does it at its
+ * start. SK_OK without doing anything on a bus that keeps none. */
+sk_err_t sk_job_schema_note(const struct sk_config *cfg, struct sk_bus *bus,
+			    struct sk_error *err);
+
 /* The keys of sk_job_cfg as typed fields, filled and checked at load by
  * sk_config_new/sk_config_set (core/config.h). */
 struct sk_job_conf {
@@ -249,7 +271,15 @@ struct sk_job_conf {
 	const char *topic_clean;        /* bus.topic_clean */
 	int publish_clean; /* bus.publish_clean: enum sk_job_publish */
 	const char *group; /* bus.group */
+	int format;        /* bus.format: enum sk_job_format */
+	const char *avro_schema_file; /* bus.avro_schema_file */
 };
+/* The allowed values of bus.format (NULL-terminated). */
+enum sk_job_format {
+	SK_JOB_FORMAT_JSON,
+	SK_JOB_FORMAT_AVRO
+};
+extern const char *const sk_job_format_names[];
 extern const struct sk_cfg_def sk_job_cfg[];
 /* The allowed values of bus.publish_clean (NULL-terminated). */
 enum sk_job_publish {

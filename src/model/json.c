@@ -1368,3 +1368,256 @@ sk_err_t sk_model_json_string(struct sk_buf *b, const char *s)
 		rc = sk_buf_append(b, "\"", 1);
 	return rc;
 }
+
+/* ------------------------------------------------- reading one member */
+
+_Static_assert((int)SK_JSON_OBJECT == (int)SK_JOBJ &&
+		       (int)SK_JSON_STRING == (int)SK_JSTR &&
+		       (int)SK_JSON_INT == (int)SK_JINT &&
+		       (int)SK_JSON_TRUE == (int)SK_JTRUE,
+	       "sk_json_member types are the scanner's");
+
+sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
+			      struct sk_json_member *out, struct sk_error *err)
+{
+	struct sk_jtok buf[64];
+	struct sk_jscan s;
+	memset(out, 0, sizeof *out);
+	if (len > SK_LIMIT_TEXT)
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "JSON exceeds %u bytes", SK_LIMIT_TEXT);
+	sk_model_jscan_init(&s, json, len, buf, sizeof buf / sizeof buf[0]);
+	sk_err_t rc = sk_model_jscan_doc(&s);
+	if (rc != SK_OK) {
+		rc = scan_error(&s, rc, "the answer", false, err);
+		sk_model_jscan_free(&s);
+		return rc;
+	}
+	size_t v = obj_get(&s, 0, key);
+	if (v != NONE) {
+		out->present = true;
+		out->type = jtype(&s, v);
+		if (out->type == SK_JINT)
+			out->i = tk(&s, v)->v.i;
+		else if (out->type == SK_JTRUE)
+			out->b = true;
+		else if (out->type == SK_JSTR && !(out->s = str_dup(&s, v)))
+			rc = nomem(err);
+	}
+	sk_model_jscan_free(&s);
+	return rc;
+}
+
+/* ------------------------------------------------- schema differences */
+
+/* The record schema inside Avro type t (the type itself, a union's
+ * branch, an array's items), NONE if there is none. */
+static size_t record_of(const struct sk_jscan *d, size_t t, int depth)
+{
+	if (t == NONE || depth > 8)
+		return NONE;
+	if (jtype(d, t) == SK_JARR) {
+		size_t el = t + 1;
+		for (uint32_t i = 0; i < tk(d, t)->n; i++, el = arr_next(d, el))
+			if (record_of(d, el, depth + 1) != NONE)
+				return record_of(d, el, depth + 1);
+		return NONE;
+	}
+	if (jtype(d, t) != SK_JOBJ)
+		return NONE;
+	size_t ty = obj_get(d, t, "type");
+	if (ty != NONE && jtype(d, ty) == SK_JSTR &&
+	    sk_model_jstr_eq(d->text, tk(d, ty), "record", 6))
+		return t;
+	return record_of(d, obj_get(d, t, "items"), depth + 1);
+}
+
+/* The byte span of validated value v: [*from, *to). */
+static void value_span(const struct sk_jscan *d, size_t v, size_t *from,
+		       size_t *to)
+{
+	size_t p = tk(d, v)->pos;
+	if (jtype(d, v) == SK_JSTR) {
+		*from = p - 1;
+		*to = p + tk(d, v)->n + 1;
+		return;
+	}
+	*from = p;
+	if (jtype(d, v) != SK_JARR && jtype(d, v) != SK_JOBJ) {
+		while (p < d->len && !strchr(" \t\r\n,]}", d->text[p]))
+			p++;
+		*to = p;
+		return;
+	}
+	int depth = 0;
+	bool in_str = false, esc = false;
+	for (; p < d->len; p++) {
+		char c = d->text[p];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if ((c == ']' || c == '}') && --depth == 0) {
+			p++;
+			break;
+		}
+	}
+	*to = p;
+}
+
+/* Value v without whitespace outside strings, at most max bytes ("..."
+ * after a cut). */
+static void compact_text(const struct sk_jscan *d, size_t v, size_t max,
+			 struct sk_buf *o)
+{
+	size_t from, to, start = o->len;
+	bool in_str = false, esc = false;
+	value_span(d, v, &from, &to);
+	for (size_t i = from; i < to; i++) {
+		char c = d->text[i];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (strchr(" \t\r\n", c)) {
+			continue;
+		}
+		if (o->len - start >= max) {
+			(void)sk_buf_puts(o, "...");
+			return;
+		}
+		(void)sk_buf_append(o, &c, 1);
+	}
+}
+
+static void raw_text(const struct sk_jscan *d, size_t v, struct sk_buf *o)
+{
+	compact_text(d, v, 60, o);
+}
+
+/* The field called name (n bytes) of record rec, NONE if none. */
+static size_t field_named(const struct sk_jscan *d, size_t rec,
+			  const char *name, size_t n)
+{
+	size_t fs = obj_get(d, rec, "fields");
+	if (fs == NONE || jtype(d, fs) != SK_JARR)
+		return NONE;
+	size_t el = fs + 1;
+	for (uint32_t i = 0; i < tk(d, fs)->n; i++, el = arr_next(d, el)) {
+		size_t nm = obj_get(d, el, "name");
+		if (nm != NONE && jtype(d, nm) == SK_JSTR &&
+		    sk_model_jstr_eq(d->text, tk(d, nm), name, n))
+			return el;
+	}
+	return NONE;
+}
+
+static bool same_text(const struct sk_jscan *a, size_t va,
+		      const struct sk_jscan *b, size_t vb)
+{
+	struct sk_buf x = SK_BUF_INIT(SK_LIMIT_TEXT),
+		      y = SK_BUF_INIT(SK_LIMIT_TEXT);
+	compact_text(a, va, SK_LIMIT_TEXT, &x);
+	compact_text(b, vb, SK_LIMIT_TEXT, &y);
+	bool same = x.len == y.len &&
+		    (!x.len || !memcmp(x.data, y.data, x.len));
+	sk_buf_free(&x);
+	sk_buf_free(&y);
+	return same;
+}
+
+static void diff_records(const struct sk_jscan *a, size_t ra,
+			 const struct sk_jscan *b, size_t rb, const char *path,
+			 struct sk_buf *o, int depth)
+{
+	char name[256], sub[512];
+	for (int side = 0; side < 2; side++) {
+		const struct sk_jscan *x = side ? b : a, *y = side ? a : b;
+		size_t rx = side ? rb : ra, ry = side ? ra : rb;
+		size_t fs = obj_get(x, rx, "fields");
+		if (fs == NONE || jtype(x, fs) != SK_JARR)
+			continue;
+		size_t el = fs + 1;
+		for (uint32_t i = 0; i < tk(x, fs)->n;
+		     i++, el = arr_next(x, el)) {
+			size_t nm = obj_get(x, el, "name");
+			if (nm == NONE || jtype(x, nm) != SK_JSTR ||
+			    tk(x, nm)->n >= sizeof name)
+				continue;
+			size_t n = sk_model_jstr_decode(x->text, tk(x, nm),
+							name);
+			size_t other = field_named(y, ry, name, n);
+			size_t tx = obj_get(x, el, "type");
+			if (other == NONE) {
+				(void)sk_buf_printf(o, "%c %s%s: ",
+						    side ? '+' : '-', path,
+						    name);
+				if (tx != NONE)
+					raw_text(x, tx, o);
+				(void)sk_buf_puts(o, "\n");
+				continue;
+			}
+			if (side || tx == NONE)
+				continue; /* both: reported from a's side */
+			size_t ty = obj_get(y, other, "type");
+			if (ty == NONE || same_text(x, tx, y, ty))
+				continue;
+			size_t cx = record_of(x, tx, 0),
+			       cy = record_of(y, ty, 0);
+			if (cx != NONE && cy != NONE && depth < 8) {
+				snprintf(sub, sizeof sub, "%s%s.", path, name);
+				diff_records(x, cx, y, cy, sub, o, depth + 1);
+				continue;
+			}
+			(void)sk_buf_printf(o, "~ %s%s: ", path, name);
+			raw_text(x, tx, o);
+			(void)sk_buf_puts(o, " -> ");
+			raw_text(y, ty, o);
+			(void)sk_buf_puts(o, "\n");
+		}
+	}
+}
+
+sk_err_t sk_model_schema_diff(const char *a, const char *b, struct sk_buf *out,
+			      struct sk_error *err)
+{
+	struct sk_jscan sa, sb;
+	struct sk_jtok ba[256], bb[256];
+	sk_model_jscan_init(&sa, a, strlen(a), ba, sizeof ba / sizeof ba[0]);
+	sk_model_jscan_init(&sb, b, strlen(b), bb, sizeof bb / sizeof bb[0]);
+	sk_err_t rc = sk_model_jscan_doc(&sa);
+	if (rc != SK_OK) {
+		rc = scan_error(&sa, rc, "the first schema", false, err);
+		goto out;
+	}
+	if ((rc = sk_model_jscan_doc(&sb)) != SK_OK) {
+		rc = scan_error(&sb, rc, "the second schema", false, err);
+		goto out;
+	}
+	size_t ra = record_of(&sa, 0, 0), rb = record_of(&sb, 0, 0);
+	if (ra == NONE || rb == NONE) {
+		rc = sk_error_set(err, SK_ERR_PARSE, false,
+				  "not an Avro record schema");
+		goto out;
+	}
+	diff_records(&sa, ra, &sb, rb, "", out, 0);
+	rc = sk_buf_finish(out);
+	if (rc != SK_OK)
+		sk_error_set(err, rc, false, "schema difference too large");
+out:
+	sk_model_jscan_free(&sa);
+	sk_model_jscan_free(&sb);
+	return rc;
+}

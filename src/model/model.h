@@ -397,7 +397,104 @@ sk_err_t sk_model_warning_from_json(const char *json, size_t len,
 				    struct sk_warning **out,
 				    struct sk_error *err);
 
+/* One top-level member of a JSON object (a small answer, e.g. a schema
+ * registry's): present, its type (SK_JSON_*), the integer, the boolean,
+ * the decoded string (malloc'd; free it). */
+enum {
+	SK_JSON_NULL,
+	SK_JSON_FALSE,
+	SK_JSON_TRUE,
+	SK_JSON_INT,
+	SK_JSON_REAL,
+	SK_JSON_STRING,
+	SK_JSON_ARRAY,
+	SK_JSON_OBJECT
+};
+struct sk_json_member {
+	bool present;
+	int type;
+	int64_t i;
+	bool b;
+	char *s;
+};
+/* Member key of the JSON text (an object; anything else has no members).
+ * SK_ERR_PARSE when the text is not JSON, SK_ERR_LIMIT beyond
+ * SK_LIMIT_TEXT, SK_ERR_NOMEM; absent is not an error (present false). */
+sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
+			      struct sk_json_member *out, struct sk_error *err);
+
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);
+
+/* ------------------------------------------------------------- schemas
+ *
+ * The contracts of the topics, generated from the field tables (schema.c):
+ * the clean record (with its children) as sk_model_warning_to_json writes
+ * it, and the dead-letter envelope (key, value and the headers). */
+
+#define SK_MODEL_SCHEMA_NS "no.skred"
+
+enum sk_model_schema {
+	SK_SCHEMA_CLEAN,       /* the clean topic's records */
+	SK_SCHEMA_DEAD_LETTER, /* the dead-letter topic's envelope */
+};
+
+/* "avalanche_warning" or "dead_letter". */
+const char *sk_model_schema_name(enum sk_model_schema which);
+/* Append the Avro schema (JSON text, one line) / the JSON Schema (draft
+ * 2020-12) to out; sk_buf_finish's result (SK_ERR_NOMEM, SK_ERR_LIMIT). */
+sk_err_t sk_model_schema_avro(enum sk_model_schema which, struct sk_buf *out);
+sk_err_t sk_model_schema_json(enum sk_model_schema which, struct sk_buf *out);
+/* The fields that differ between Avro record schemas a and b (JSON
+ * texts), one line each, appended to out: "+ path: type" (only in b),
+ * "- path: type" (only in a), "~ path: type -> type" (retyped); nested
+ * records are compared field by field (path "mountain_weather.comment").
+ * Nothing appended when they have the same fields. SK_ERR_PARSE when either
+ * is not JSON or not a record schema. */
+sk_err_t sk_model_schema_diff(const char *a, const char *b, struct sk_buf *out,
+			      struct sk_error *err);
+/* True when the row's Avro type is a union with null (its column may be
+ * NULL, or it is the group). */
+bool sk_model_schema_nullable(const struct sk_field *f);
+
+/* ------------------------------------------------------------- Avro
+ *
+ * Records in Avro binary with the Confluent framing (magic byte 0, the
+ * schema's registry id as 4 bytes big-endian, then the Avro binary body),
+ * through libavro (avro.c is the only file that includes avro.h). */
+
+#define SK_MODEL_AVRO_HEADER 5
+
+struct sk_model_avro;
+
+/* An encoder/decoder for records of schema_json (an Avro schema of the
+ * clean record: sk_model_schema_avro's, or a compatible later version of
+ * it). SK_ERR_PARSE with libavro's message when the schema is not valid
+ * Avro; SK_ERR_NOMEM. Free with sk_model_avro_free (NULL is a no-op). */
+sk_err_t sk_model_avro_new(const char *schema_json, struct sk_model_avro **out,
+			   struct sk_error *err);
+void sk_model_avro_free(struct sk_model_avro *a);
+
+/* Append w in the Confluent wire format with schema id to out. A value the
+ * schema cannot carry (a non-null field absent, a date that is not
+ * YYYY-MM-DD) is SK_ERR_INVAL naming the field; SK_ERR_NOMEM. A failure may
+ * leave part of a record in out (the caller drops it). */
+sk_err_t sk_model_warning_to_avro(struct sk_model_avro *a, int32_t schema_id,
+				  const struct sk_warning *w,
+				  struct sk_buf *out, struct sk_error *err);
+
+/* The schema id of a Confluent-framed value, -1 when it is not one (too
+ * short, magic byte not 0). */
+int64_t sk_model_avro_schema_id(const void *data, size_t len);
+
+/* Read a record back from the Confluent-framed value data (its inverse;
+ * fields the writer's schema lacks are left absent). SK_ERR_PARSE when the
+ * bytes are not a record of the schema; *out as sk_model_warning_parse.
+ * For tests and tools: skred writes Avro, it never reads the topic, and
+ * libavro 1.11 leaks the buffer of a string cut short by the input's end
+ * (tests/fuzz/lsan_avro.supp). */
+sk_err_t sk_model_warning_from_avro(struct sk_model_avro *a, const void *data,
+				    size_t len, struct sk_warning **out,
+				    struct sk_error *err);
 
 #endif

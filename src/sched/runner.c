@@ -694,7 +694,13 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	snprintf(tag, sizeof tag, "%lld.%d", (long long)r->id, r->attempts);
 	/* Fetch and process overlap: the fetch appends chunk by chunk on its
 	 * thread while the processor stores what has arrived, until the fetch
-	 * has ended and everything is processed. */
+	 * has ended and everything is processed. With bus.format=avro the
+	 * clean topic's contract comes first (nothing fetched without it). */
+	int32_t sid;
+	if ((rc = sk_job_schema_prepare(
+		     cfg, sk_bus_backends[sk_bus_conf(cfg)->backend], &sid,
+		     &why)) != SK_OK)
+		goto done;
 	gate_take(gate);
 	int64_t t0 = sk_clock_now_ms();
 	struct sk_job_fetcher_opts fo = {.run = tag,

@@ -11,6 +11,7 @@
 #include "source/source.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -323,4 +324,90 @@ out:;
 		sk_buf_free(&jobs[i].body);
 	free(xf);
 	return rc;
+}
+
+/* ------------------------------------------------------- one request */
+
+struct call_body {
+	struct sk_buf *b;
+	bool too_big;
+};
+
+static size_t on_call_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct call_body *cb = ud;
+	size_t n = size * nmemb;
+	if (sk_buf_append(cb->b, p, n) != SK_OK) {
+		cb->too_big = true;
+		return 0;
+	}
+	return n;
+}
+
+sk_err_t sk_http_call(const struct sk_http_call *c, long *status,
+		      struct sk_buf *resp, struct sk_error *err)
+{
+	*status = 0;
+	sk_buf_reset(resp);
+	CURL *e = curl_easy_init();
+	struct curl_slist *h = NULL, *h2;
+	if (!e)
+		return sk_error_set(err, SK_ERR_NOMEM, true, "out of memory");
+	if (c->content_type) {
+		char line[128];
+		snprintf(line, sizeof line, "Content-Type: %s",
+			 c->content_type);
+		h2 = curl_slist_append(h, line);
+		h = h2 ? h2 : h;
+	}
+	h2 = curl_slist_append(h, "Accept: application/vnd.schemaregistry.v1+"
+				  "json, application/json");
+	h = h2 ? h2 : h;
+	struct call_body cb = {resp, false};
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
+	if (c->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)strlen(c->body));
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_call_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &cb);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->username && *c->username) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->username);
+		curl_easy_setopt(e, CURLOPT_PASSWORD,
+				 c->password ? c->password : "");
+	}
+	if (c->ca_file && *c->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	if (c->cert_file && *c->cert_file)
+		curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert_file);
+	if (c->key_file && *c->key_file)
+		curl_easy_setopt(e, CURLOPT_SSLKEY, c->key_file);
+	if (c->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	CURLcode cc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(e);
+	if (cb.too_big)
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "answer larger than %zu bytes", resp->max);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		return sk_error_set(err, SK_ERR_TIMEOUT, true, "%s",
+				    curl_easy_strerror(cc));
+	if (cc != CURLE_OK)
+		return sk_error_set(err, SK_ERR_NET, true, "%s",
+				    curl_easy_strerror(cc));
+	return SK_OK;
 }

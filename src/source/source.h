@@ -79,6 +79,26 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		     size_t n, sk_http_done_fn done, void *ud,
 		     struct sk_error *err);
 
+/* One synchronous request (the schema registry's client): method, url,
+ * an optional body, basic auth and TLS options. */
+struct sk_http_call {
+	const char *method; /* "GET", "POST", "PUT" */
+	const char *url;
+	const char *body;                /* NUL-terminated; NULL: none */
+	const char *content_type;        /* of the body */
+	const char *username, *password; /* basic auth when username set */
+	const char *ca_file, *cert_file, *key_file; /* TLS; NULL: defaults */
+	bool insecure;                              /* skip TLS verification */
+	long connect_timeout_ms, timeout_ms;
+	const char *user_agent;
+};
+/* Perform c: SK_OK with the HTTP status in *status and the body in resp
+ * (reset first; its max caps it: SK_ERR_LIMIT beyond), whatever the
+ * status. A connection failure is SK_ERR_NET, a timeout SK_ERR_TIMEOUT
+ * (both retriable; no retry here). */
+sk_err_t sk_http_call(const struct sk_http_call *c, long *status,
+		      struct sk_buf *resp, struct sk_error *err);
+
 /* One-time global init of the HTTP library (call from main). */
 sk_err_t sk_http_global_init(struct sk_error *err);
 
@@ -157,6 +177,64 @@ struct sk_source_conf {
 	const char *user_agent;     /* fetch.user_agent */
 };
 extern const struct sk_cfg_def sk_source_cfg[];
+
+/* ------------------------------------------------------ schema registry
+ *
+ * A client of the Confluent Schema Registry REST API (source/registry.c;
+ * Apicurio's ccompat API too): subjects, versions, ids, compatibility. */
+
+struct sk_schemareg_conf {
+	const char *url;            /* schema_registry.url (base URL) */
+	const char *username;       /* schema_registry.username */
+	const char *password;       /* schema_registry.password (secret) */
+	const char *ca_file;        /* schema_registry.ca_file */
+	const char *cert_file;      /* schema_registry.cert_file */
+	const char *key_file;       /* schema_registry.key_file */
+	bool insecure;              /* schema_registry.insecure */
+	int64_t connect_timeout_ms; /* schema_registry.connect_timeout_ms */
+	int64_t timeout_ms;         /* schema_registry.timeout_ms */
+	int64_t attempts;           /* schema_registry.attempts */
+	int64_t backoff_base_ms;    /* schema_registry.backoff_base_ms */
+	int64_t backoff_cap_ms;     /* schema_registry.backoff_cap_ms */
+	int compatibility;          /* schema_registry.compatibility */
+};
+extern const struct sk_cfg_def sk_schemareg_cfg[];
+extern const char *const sk_schemareg_levels[]; /* BACKWARD, ... */
+const struct sk_schemareg_conf *sk_schemareg_conf(const struct sk_config *cfg);
+
+struct sk_schemareg;
+
+/* A client for c (borrowed; outlives it). SK_ERR_CONFIG when no URL. */
+sk_err_t sk_schemareg_open(const struct sk_schemareg_conf *c,
+			   struct sk_schemareg **out, struct sk_error *err);
+void sk_schemareg_close(struct sk_schemareg *r);
+
+/* Make schema (an Avro schema's JSON text) a version of subject and give
+ * its id: the id cached for (subject, schema) in this client when there is
+ * one; else a subject without a compatibility level of its own gets
+ * schema_registry.compatibility, the schema is checked against the latest
+ * version (an incompatible one is SK_ERR_CONFIG with the registry's
+ * answer, nothing registered), then registered (the registry gives the
+ * existing id when it already is a version). Transport failures, 5xx, 408
+ * and 429 are retried schema_registry.attempts times with backoff, then
+ * SK_ERR_NET / SK_ERR_TIMEOUT / SK_ERR_HTTP naming the registry; other
+ * answers are SK_ERR_HTTP with the registry's message. */
+sk_err_t sk_schemareg_ensure(struct sk_schemareg *r, const char *subject,
+			     const char *schema, int32_t *id,
+			     struct sk_error *err);
+/* The compatibility check alone: *ok false with the registry's messages
+ * in why (may be empty). A subject without versions is compatible. */
+sk_err_t sk_schemareg_check(struct sk_schemareg *r, const char *subject,
+			    const char *schema, bool *ok, char *why,
+			    size_t why_len, struct sk_error *err);
+/* The id of schema as a version of subject: SK_ERR_NOTFOUND when it is
+ * not one (or there is no such subject). */
+sk_err_t sk_schemareg_lookup(struct sk_schemareg *r, const char *subject,
+			     const char *schema, int32_t *id, int *version,
+			     struct sk_error *err);
+/* The schema text of id (malloc'd): SK_ERR_NOTFOUND for an unknown id. */
+sk_err_t sk_schemareg_schema(struct sk_schemareg *r, int32_t id, char **schema,
+			     struct sk_error *err);
 /* This module's struct in cfg (borrowed; lives as long as cfg). */
 const struct sk_source_conf *sk_source_conf(const struct sk_config *cfg);
 

@@ -6,6 +6,9 @@
  * GET /api/v1/topics        end offsets, committed offsets and lag
  * GET /api/v1/dlq?offset=N&limit=N   dead letters with reasons and payloads
  * GET /api/v1/warehouse     backend, row counts, last write
+ * GET /api/v1/schemas       the record shapes kept with the embedded bus:
+ *                           subject, version, first used, schema, and the
+ *                           fields changed from the version before
  * GET /metrics              Prometheus text format
  * GET /readyz               bus and warehouse answer, no backend outage
  *
@@ -549,6 +552,57 @@ static enum MHD_Result readyz(struct sk_web *w, struct MHD_Connection *c)
 	return r;
 }
 
+static enum MHD_Result schemas(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_bus_schema *s = NULL;
+	size_t n = 0;
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
+	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
+	bool kept = rc == SK_OK && bus->type->schema_list;
+	if (kept) {
+		rc = sk_bus_schema_list(bus, &s, &n, &err);
+		sk_web_bus_give(w, bus, rc == SK_OK);
+	} else if (rc == SK_OK) {
+		sk_web_bus_give(w, bus, true);
+	}
+	sk_buf_printf(&b, "{\"kept\":%s,\"schemas\":[",
+		      kept ? "true" : "false");
+	for (size_t i = 0; rc == SK_OK && i < n; i++) {
+		char t[SK_TIME_UTC_LEN];
+		sk_time_format_utc(s[i].first_used_ms, t);
+		sk_buf_printf(&b, "%s{\"subject\":", i ? "," : "");
+		sk_model_json_string(&b, s[i].subject);
+		sk_buf_printf(&b,
+			      ",\"version\":%d,\"first_used\":\"%s\","
+			      "\"schema\":",
+			      s[i].version, t);
+		sk_model_json_string(&b, s[i].schema);
+		/* what changed since the version before, one line a field */
+		sk_buf_puts(&b, ",\"changes\":");
+		if (i && !strcmp(s[i - 1].subject, s[i].subject)) {
+			struct sk_buf d = SK_BUF_INIT(SK_LIMIT_TEXT);
+			struct sk_error derr = {0};
+			if (sk_model_schema_diff(s[i - 1].schema, s[i].schema,
+						 &d, &derr) == SK_OK)
+				sk_model_json_string(&b, d.len ? d.data : "");
+			else
+				sk_model_json_string(&b, derr.msg);
+			sk_buf_free(&d);
+		} else {
+			sk_buf_puts(&b, "null");
+		}
+		sk_buf_puts(&b, "}");
+	}
+	sk_buf_printf(&b, "],\"count\":%zu}", n);
+	sk_bus_schemas_free(s, n);
+	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
+					: sk_web_reply_error(c, 500, err.msg);
+	sk_buf_free(&b);
+	return r;
+}
+
 enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
 				 const struct sk_web_call *call)
 {
@@ -563,6 +617,8 @@ enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
 		return topics(w, c);
 	case SK_WEB_EP_DLQ:
 		return dlq(w, c, call);
+	case SK_WEB_EP_SCHEMAS:
+		return schemas(w, c);
 	case SK_WEB_EP_METRICS:
 		return metrics(w, c);
 	case SK_WEB_EP_READYZ:

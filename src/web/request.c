@@ -157,6 +157,7 @@ static const struct endpoint endpoints[] = {
 	{"/api/v1/topics", false, SK_WEB_EP_TOPICS, ""},
 	{"/api/v1/dlq", false, SK_WEB_EP_DLQ, "offset limit"},
 	{"/api/v1/warehouse", false, SK_WEB_EP_WAREHOUSE, ""},
+	{"/api/v1/schemas", false, SK_WEB_EP_SCHEMAS, ""},
 };
 
 static bool allowed(const char *params, const char *key)

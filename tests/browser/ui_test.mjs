@@ -266,6 +266,10 @@ await step("pipeline", async () => {
     (st.daemons || []).map((x) => [x.role, x.alive ? "1" : "0"]),
     await page.$$eval("#daemons tr.daemon", (l) => l.map((e) => [e.dataset.role, e.dataset.alive])));
   truthy("pipeline: this daemon is listed alive", (st.daemons || []).some((x) => x.role === "serve" && x.alive));
+  const sc = await apiGet("/api/v1/schemas");
+  check("pipeline: the record shapes equal the API's", sc.schemas.map((x) => x.subject + ":" + x.version),
+    await page.$$eval("#schemas tr.schema", (l) => l.map((e) => e.dataset.subject + ":" + e.dataset.version)));
+  truthy("pipeline: the clean record's shape is kept", sc.schemas.some((x) => /-value$/.test(x.subject) && x.version >= 1));
   const dl = (await apiGet("/api/v1/dlq?offset=0&limit=20")).dead_letters;
   const reasons = await page.$$eval("#dlq tr.dead-letter .reason", (rs) => rs.map((r) => r.textContent));
   check("dlq: the first page's reasons", dl.map((d) => d.headers.reason), reasons);

@@ -75,9 +75,10 @@ struct seen {
 	size_t n, batches;
 };
 
-static void outcome(void *ud, const char *run, enum sk_job_outcome oc)
+static void outcome(void *ud, const struct sk_bus_msg *msg,
+		    enum sk_job_outcome oc)
 {
-	(void)run;
+	(void)msg;
 	struct seen *s = ud;
 	if (oc == SK_JOB_BATCH_DONE)
 		s->batches++;

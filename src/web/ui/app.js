@@ -487,8 +487,8 @@
   let dlq = { offset: 0, limit: 20 };
   async function renderPipeline(gen, view) {
     /* The status again: a reload (SIGHUP) may have changed schedules. */
-    const [topics, wh] = await Promise.all([api("/api/v1/topics"), optional("/api/v1/warehouse").catch(() => null),
-      refreshStatus()]);
+    const [topics, wh, sc] = await Promise.all([api("/api/v1/topics"), optional("/api/v1/warehouse").catch(() => null),
+      optional("/api/v1/schemas").catch(() => null), refreshStatus()]);
     if (gen !== S.gen) return;
     const st = S.status || {};
     const restart = Array.isArray(st.restart_required) ? st.restart_required : null;
@@ -528,6 +528,18 @@
             : el("td", { class: "num lag" + (p.lag > 0 ? " warn" : "") }, p.lag)));
     view.appendChild(section("Topics (group " + (topics.group || "?") + ")",
       table(["topic", "#partition", "#end offset", "#committed", "#lag"], rows, { id: "topics" })));
+    /* The record shapes used (the embedded bus keeps them; on Kafka the
+     * schema registry does), each version with what changed. */
+    const shapes = sc && sc.kept ? sc.schemas || [] : null;
+    view.appendChild(el("section", { class: "card", id: "schemas" }, el("h2", null, "Record shapes"),
+      !shapes ? el("p", { class: "muted" }, "n/a (kept by the schema registry, or not reported)")
+      : table(["subject", "#version", "first used", "changed from the version before"], shapes.map((x) =>
+        el("tr", { class: "schema", "data-subject": x.subject, "data-version": x.version },
+          el("td", null, x.subject), el("td", { class: "num" }, x.version), el("td", null, fmtTime(x.first_used)),
+          el("td", null, x.changes === null ? el("span", { class: "muted" }, "first version")
+            : el("details", null, el("summary", null, x.changes ? x.changes.trim().split("\n").length + " fields" : "the same fields"),
+              el("pre", { class: "schema-diff" }, x.changes || ""))))),
+        { id: "schemas-table" })));
     const dl = el("section", { class: "card", id: "dlq" }, el("h2", null, "Dead letters"));
     view.appendChild(dl);
     await renderDlq(gen, dl);
