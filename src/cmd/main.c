@@ -108,6 +108,7 @@ static const char *const not_config_env[] = {
 	"SKRED_FAKE_NOW", /* core/fs.c, test clock */
 	"SKRED_FAKE_SPEED",
 	"SKRED_CRASH_AT", /* core/error.c, crash tests */
+	"SKRED_FAIL_AT",  /* core/error.c, fault tests */
 	/* test and script harness (tests/, scripts/, bench/) */
 	"SKRED_PASSWORD",
 	"SKRED_CACHE",

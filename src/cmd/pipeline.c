@@ -94,6 +94,8 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 		sk_log(SK_LOG_WARN, "proc",
 		       "records of ledger runs are not credited to them: %s",
 		       lerr.msg);
+	else /* the slot a refused credit's outage is reported in */
+		sk_job_health_up(SK_JOB_LEDGER, sk_ledger_backend(l));
 	tally.l = l;
 	struct sk_job_process_opts o = {
 		.follow = cli->follow,
@@ -105,8 +107,7 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 		.stream = stream,
 	};
 	sk_err_t rc = sk_job_process(cli->cfg, bus, st, &o, s, err);
-	if (l)
-		sk_sched_tally_flush(&tally, NULL);
+	sk_sched_tally_free(&tally);
 	sk_ledger_close(l);
 	sk_store_close(st);
 	return rc;

@@ -78,6 +78,21 @@ void sk_error_clear(struct sk_error *err)
 	err->msg[0] = '\0';
 }
 
+bool sk_fail_point(const char *name)
+{
+	static int hits; /* of the point named, this process */
+	const char *at = getenv("SKRED_FAIL_AT");
+	size_t n = strlen(name);
+	if (!at || strncmp(at, name, n) || (at[n] && at[n] != ':'))
+		return false;
+	long times = at[n] == ':' ? strtol(at + n + 1, NULL, 10) : -1;
+	if (times >= 0 && hits >= times)
+		return false;
+	hits++;
+	fprintf(stderr, "skred: SKRED_FAIL_AT=%s: failing here\n", at);
+	return true;
+}
+
 void sk_crash_point(const char *name)
 {
 	const char *at = getenv("SKRED_CRASH_AT");

@@ -30,5 +30,10 @@ void sk_clock_sleep_ms(int64_t ms);
  * point, e.g. "cassandra.before_mark" between a batch's writes and its
  * completion marks). A no-op when the variable is unset. */
 void sk_crash_point(const char *name);
+/* Fault tests: true when the environment variable SKRED_FAIL_AT equals
+ * name (every time) or "name:N" (the first N times in this process); the
+ * caller then fails as if its backend were down. False when unset. One
+ * point per process (the count is shared). */
+bool sk_fail_point(const char *name);
 
 #endif

@@ -580,6 +580,7 @@ struct pending {
 	enum {
 		STEP_STORE,
 		STEP_PRODUCE,
+		STEP_TALLY,
 		STEP_CREDIT,
 		STEP_COMMIT
 	} step;
@@ -874,17 +875,25 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 					     "records");
 			return err->code;
 		}
+		pd->step = STEP_TALLY;
+	}
+	/* The outcomes before the commit: a consumer that dies after it
+	 * would lose them, one that dies before has its batch consumed
+	 * again (and crediting is idempotent). */
+	if (pd->step == STEP_TALLY) {
+		for (size_t i = 0; o->outcome && i < batch->n; i++)
+			if (o->outcome(o->outcome_ud, &batch->msgs[i],
+				       (enum sk_job_outcome)pd->oc[i],
+				       err) != SK_OK)
+				return err->code; /* out of memory */
 		pd->step = STEP_CREDIT;
 	}
 	if (pd->step == STEP_CREDIT) {
-		/* Before the commit: a consumer that dies after it would
-		 * lose the outcomes, one that dies before has its batch
-		 * consumed again (and crediting is idempotent). */
-		for (size_t i = 0; o->outcome && i < batch->n; i++)
-			o->outcome(o->outcome_ud, &batch->msgs[i],
-				   (enum sk_job_outcome)pd->oc[i]);
-		if (o->outcome)
-			o->outcome(o->outcome_ud, NULL, SK_JOB_BATCH_DONE);
+		*failed = SK_JOB_LEDGER;
+		if (o->outcome && o->outcome(o->outcome_ud, NULL,
+					     SK_JOB_BATCH_DONE, err) != SK_OK)
+			return err->code;
+		*failed = SK_JOB_BUS;
 		pd->step = STEP_COMMIT;
 		sk_crash_point("process.before_commit");
 	}
@@ -1220,7 +1229,15 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	size_t batch_size =
 		o->batch_size ? o->batch_size
 			      : (size_t)sk_job_conf(cfg)->process_batch_size;
-	const char *bt = bus->type->name, *stt = st->type->name;
+	/* The backends' types, by slot, for their health (the ledger's:
+	 * as its owner reported it, when crediting runs fails). */
+	struct sk_job_health lh;
+	sk_job_health_get(SK_JOB_LEDGER, &lh);
+	const char *types[SK_JOB__BACKENDS] = {[SK_JOB_BUS] = bus->type->name,
+					       [SK_JOB_STORE] = st->type->name,
+					       [SK_JOB_LEDGER] =
+						       lh.type[0] ? lh.type
+								  : "ledger"};
 	struct sk_bus_batch batch = {0};
 	struct pending pd = {0};
 	struct sk_job_outage ow = {0};
@@ -1276,8 +1293,7 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 		}
 		if (rc == SK_OK) {
 			if (ow.attempt) /* the outage is over */
-				sk_job_health_up(ow_b,
-						 ow_b == SK_JOB_BUS ? bt : stt);
+				sk_job_health_up(ow_b, types[ow_b]);
 			memset(&ow, 0, sizeof ow);
 			continue;
 		}
@@ -1285,13 +1301,12 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 			break;
 		if (ow.attempt && ow_b != failed) {
 			/* The other backend answered: its outage is over. */
-			sk_job_health_up(ow_b, ow_b == SK_JOB_BUS ? bt : stt);
+			sk_job_health_up(ow_b, types[ow_b]);
 			memset(&ow, 0, sizeof ow);
 		}
 		ow_b = failed;
 		/* The batch in hand, if any, is retried from its step. */
-		if (!wait_outage(cfg, &ow, failed,
-				 failed == SK_JOB_BUS ? bt : stt, err)) {
+		if (!wait_outage(cfg, &ow, failed, types[failed], err)) {
 			if (sk_stop_requested())
 				rc = SK_OK; /* stopped: the batch is read
 					     * again next time */

@@ -89,11 +89,14 @@ struct sk_job_process_opts {
 	/* Optional: called for every message of a batch (borrowed for the
 	 * call) once the batch is stored and its dead letters and clean
 	 * records written, then once with SK_JOB_BATCH_DONE (msg NULL); the
-	 * batch's offsets are committed after that. A batch consumed again
+	 * batch's offsets are committed after that, and only if that last
+	 * call returned SK_OK: its failure is the batch's (a retriable one,
+	 * with wait_outages, is waited out as the ledger's outage and only
+	 * the SK_JOB_BATCH_DONE call is repeated). A batch consumed again
 	 * (its consumer died before the commit) is reported again, and is
 	 * told apart by its messages' partitions and offsets. */
-	void (*outcome)(void *ud, const struct sk_bus_msg *msg,
-			enum sk_job_outcome oc);
+	sk_err_t (*outcome)(void *ud, const struct sk_bus_msg *msg,
+			    enum sk_job_outcome oc, struct sk_error *err);
 	void *outcome_ud;
 	bool wait_outages; /* wait out a bus or store outage (outage.*)
 			     * instead of failing with its error */

@@ -193,57 +193,62 @@ void sk_sched_beat_stop(struct sk_sched_beat *b)
 
 /* ------------------------------------------------------------ tally */
 
-sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err)
+void sk_sched_tally_free(struct sk_sched_tally *t)
 {
-	struct sk_error e = {0};
-	sk_err_t rc = sk_ledger_run_credit(t->l, t->c, t->n, sk_now_ms(), &e);
-	if (rc != SK_OK) {
-		sk_log(SK_LOG_WARN, "sched",
-		       "%zu stored records not credited to their runs: %s",
-		       t->n, e.msg);
-		if (err)
-			*err = e;
-		if (t->rc == SK_OK)
-			t->rc = rc;
-	}
-	t->n = 0;
-	return rc;
+	free(t->c);
+	t->c = NULL;
+	t->n = t->cap = 0;
 }
 
-void sk_sched_tally_outcome(void *ud, const struct sk_bus_msg *msg,
-			    enum sk_job_outcome oc)
+sk_err_t sk_sched_tally_outcome(void *ud, const struct sk_bus_msg *msg,
+				enum sk_job_outcome oc, struct sk_error *err)
 {
 	struct sk_sched_tally *t = ud;
 	if (oc == SK_JOB_BATCH_DONE) {
-		if (t->l)
-			sk_sched_tally_flush(t, NULL);
-		return;
+		if (t->l && t->n && sk_fail_point("ledger.credit"))
+			sk_error_set(err, SK_ERR_DB, true,
+				     "ledger: credit: failed by SKRED_FAIL_AT");
+		else if (!t->l ||
+			 sk_ledger_run_credit(t->l, t->c, t->n, sk_now_ms(),
+					      err) == SK_OK) {
+			t->n = 0;
+			return SK_OK;
+		}
+		sk_error_prefix(err,
+				"crediting %zu stored records to their "
+				"runs",
+				t->n);
+		return err->code;
 	}
 	const char *run = msg ? sk_bus_msg_header(msg, "run") : NULL;
-	if (!run)
-		return;
+	if (!run || oc == SK_JOB_STALE) /* stale: neither stored nor dead */
+		return SK_OK;
 	char *end = NULL;
 	long long id = strtoll(run, &end, 10);
 	if (id <= 0 || *end != '.')
-		return;
+		return SK_OK;
 	int attempt = (int)strtol(end + 1, NULL, 10);
 	bool dead = oc == SK_JOB_DEAD;
-	if (oc == SK_JOB_STALE)
-		return; /* neither stored nor dead-lettered */
 	if (id == t->own_id && attempt == t->own_attempt) {
 		t->own_stored += !dead;
 		t->own_dead += dead;
-		return;
+		return SK_OK;
 	}
-	if (t->n == SK_SCHED_TALLY_MAX && t->l)
-		sk_sched_tally_flush(t, NULL);
-	if (t->n == SK_SCHED_TALLY_MAX)
-		return; /* no ledger to credit */
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct sk_ledger_credit *c = realloc(t->c, cap * sizeof *c);
+		if (!c)
+			return sk_error_set(err, SK_ERR_NOMEM, false,
+					    "out of memory");
+		t->c = c;
+		t->cap = cap;
+	}
 	t->c[t->n++] = (struct sk_ledger_credit){.run_id = id,
 						 .attempt = attempt,
 						 .partition = msg->partition,
 						 .offset = msg->offset,
 						 .dead = dead};
+	return SK_OK;
 }
 
 void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
@@ -597,7 +602,7 @@ static void process_stage(void *ud)
 	sk_err_t rc = sk_job_bus_open(cfg, &a->bus, &a->why);
 	if (rc == SK_OK)
 		rc = sk_job_process(cfg, a->bus, a->st, &po, &ps, &a->why);
-	sk_sched_tally_flush(&a->tally, NULL);
+	sk_sched_tally_free(&a->tally);
 	int64_t tp_end = sk_clock_now_ms(), t0_end = tp_end;
 	sk_err_t frc = sk_job_fetch_join(a->fetcher, &a->fs, &t0_end, &ferr);
 	a->fetcher = NULL;

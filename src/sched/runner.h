@@ -73,27 +73,27 @@ void sk_sched_beat_stop(struct sk_sched_beat *b);
  * header ("<id>.<attempt>", sk_job_fetch_run) and credits it to its run,
  * so each run's counts are its own whoever stored them. Use
  * sk_sched_tally_outcome as sk_job_process_opts.outcome with the tally as
- * ud. l (borrowed) receives the credits when a batch is stored, before
- * its offsets are committed (and when the table is full): crediting is
- * idempotent per message, so a consumer that dies in between costs its
- * successor a second credit that counts nothing, where crediting after
- * the commit would lose the counts. The run (own_id, own_attempt) is not
- * credited but summed into own_* (its runner records it with
- * sk_ledger_run_end; if it dies, the attempt ends interrupted). */
-#define SK_SCHED_TALLY_MAX 128
+ * ud. l (borrowed) receives a batch's credits when the batch is stored,
+ * before its offsets are committed: crediting is idempotent per message,
+ * so a consumer that dies in between costs its successor a second credit
+ * that counts nothing, where crediting after the commit would lose the
+ * counts. A credit the ledger does not take fails the batch (the outcome
+ * returns the error), so its offsets are not committed: the credits stay
+ * in the tally for the batch's retry, or the batch is consumed again.
+ * The run (own_id, own_attempt) is not credited but summed into own_*
+ * (its runner records it with sk_ledger_run_end; if it dies, the attempt
+ * ends interrupted). sk_sched_tally_free frees the table. */
 struct sk_sched_tally {
 	struct sk_ledger *l;
 	int64_t own_id;
 	int own_attempt;
 	int64_t own_stored, own_dead;
-	struct sk_ledger_credit c[SK_SCHED_TALLY_MAX]; /* others' messages */
-	size_t n;
-	sk_err_t rc; /* first failure to credit (logged) */
+	struct sk_ledger_credit *c; /* others' messages, not yet credited */
+	size_t n, cap;
 };
-void sk_sched_tally_outcome(void *ud, const struct sk_bus_msg *msg,
-			    enum sk_job_outcome oc);
-/* Credit what is tallied for other runs and empty the table. */
-sk_err_t sk_sched_tally_flush(struct sk_sched_tally *t, struct sk_error *err);
+sk_err_t sk_sched_tally_outcome(void *ud, const struct sk_bus_msg *msg,
+				enum sk_job_outcome oc, struct sk_error *err);
+void sk_sched_tally_free(struct sk_sched_tally *t);
 
 /* Fill a run's window for a schedule instant: the Europe/Oslo date of the
  * instant, run.days_back before to run.days_ahead after. */

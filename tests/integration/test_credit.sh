@@ -5,8 +5,10 @@
 # then takes them over and is killed right before a commit (the batch was
 # credited, its offsets not committed: the next one consumes it again)
 # and right after one (credited and committed); a last `skred process`
-# takes the rest. The attempt's counts are then exactly the warehouse's.
-# (kill -9 at exact points: SKRED_CRASH_AT, core/signals.h.)
+# takes the rest, once the ledger has refused its credits (the batch is
+# not committed) and `process --follow` has waited that outage out. The
+# attempt's counts are then exactly the warehouse's. (kill -9 and
+# failures at exact points: SKRED_CRASH_AT, SKRED_FAIL_AT, core/signals.h.)
 . "$(dirname "$0")/lib.sh"
 L() { sq "$SKRED_DATA_DIR/ledger.db" "$1"; }
 start_sim --seed 31
@@ -28,7 +30,28 @@ crash process.before_commit process -q --batch-size 8
 check "credited before the commit: the first batch" "8" "$(L "SELECT stored + dead FROM attempt")"
 crash process.after_commit process -q --batch-size 8
 check "the batch consumed again is not counted again" "8" "$(L "SELECT stored + dead FROM attempt")"
-"$SKRED" process -q --batch-size 8 >"$T/rest.out" 2>"$T/rest.err" || fail "process: $(tail -2 "$T/rest.err")"
+# The ledger refuses a credit (SKRED_FAIL_AT=ledger.credit: as if it were
+# down): the batch fails, its offsets stay uncommitted, nothing is lost.
+committed() { bus "SELECT COALESCE(MAX(next_seq), 0) FROM consumer_offset"; }
+before=$(committed)
+rc=0
+SKRED_FAIL_AT=ledger.credit "$SKRED" process -q --batch-size 8 >"$T/refused.out" 2>"$T/refused.err" || rc=$?
+check "a credit the ledger refuses fails process (exit 1)" 1 "$rc"
+grep -q "crediting 8 stored records to their runs" "$T/refused.err" && ok "and says so" || fail "refused: $(tail -3 "$T/refused.err")"
+check "the batch's offsets are not committed" "$before" "$(committed)"
+check "nothing more credited" "8" "$(L "SELECT stored + dead FROM attempt")"
+# process --follow waits the ledger's outage out (outage.*), then credits
+# and commits the batch it holds.
+SKRED_FAIL_AT=ledger.credit:2 SKRED_OUTAGE_BACKOFF_BASE_MS=50 "$SKRED" process --follow --batch-size 8 >"$T/follow.out" 2>"$T/follow.err" &
+fpid=$!
+for _ in $(seq 300); do
+  [ "$(L "SELECT stored + dead FROM attempt")" = "$fetched" ] && break
+  sleep 0.1
+done
+kill -TERM "$fpid"
+wait "$fpid" || fail "process --follow: $(tail -3 "$T/follow.err")"
+check "process --follow failed twice at the credit" 2 "$(grep -c "SKRED_FAIL_AT=ledger.credit:2: failing here" "$T/follow.err")"
+grep -q "outage: ledger (sqlite) unavailable, waiting for it" "$T/follow.err" && ok "it waited the ledger's outage out" || fail "follow: $(tail -5 "$T/follow.err")"
 
 rows=$(wh "SELECT COUNT(*) FROM avalanche_warning")
 dead=$(bus "SELECT COUNT(*) FROM message WHERE topic = 'avalanche_warning_dlq'")
