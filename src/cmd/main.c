@@ -253,8 +253,10 @@ static const struct flag flags[] = {
 };
 
 /* --format of `skred schema show`. */
-static const struct flag schema_format_flag = {
-	"format", F_CHOICE, OPT_FORMAT, CLI(format), 0, schema_formats, 0};
+static const struct flag schema_format_flag = {"format",   F_CHOICE,
+					       OPT_FORMAT, CLI(format),
+					       0,          schema_formats,
+					       0};
 
 #define NFLAGS (sizeof flags / sizeof flags[0])
 #define FLAG_VAL 1000 /* getopt value of flags[i]: FLAG_VAL + i */

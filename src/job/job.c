@@ -748,8 +748,7 @@ static void prep_end(struct prep *p)
 /* The warehouse transaction of a batch: map and clean each message, store
  * the good ones and queue the bad ones' dead letters in pd->out. */
 static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
-			    struct topics *tp,
-			    const struct sk_bus_batch *batch,
+			    struct topics *tp, const struct sk_bus_batch *batch,
 			    struct pending *pd, struct sk_error *err)
 {
 	struct sk_job_process_stats *d = &pd->d;

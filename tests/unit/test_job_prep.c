@@ -75,10 +75,11 @@ struct seen {
 	size_t n, batches;
 };
 
-static void outcome(void *ud, const struct sk_bus_msg *msg,
-		    enum sk_job_outcome oc)
+static sk_err_t outcome(void *ud, const struct sk_bus_msg *msg,
+			enum sk_job_outcome oc, struct sk_error *err)
 {
 	(void)msg;
+	(void)err;
 	struct seen *s = ud;
 	if (oc == SK_JOB_BATCH_DONE)
 		s->batches++;
@@ -86,6 +87,7 @@ static void outcome(void *ud, const struct sk_bus_msg *msg,
 		s->oc[s->n++] = oc;
 	else
 		CHECK(!"more outcomes than messages");
+	return SK_OK;
 }
 
 struct rows {
