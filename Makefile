@@ -52,12 +52,14 @@ test-asan:
 
 # Real servers on 127.0.0.1 (scripts/kafka.sh, scripts/cassandra.sh,
 # scripts/postgres.sh);
-# stopped again afterwards.
+# stopped again afterwards. Tests on disjoint servers run in parallel (one
+# test per server at a time: RESOURCE_LOCK in cmake/tests.cmake).
+EXTERNAL_JOBS ?= 3
 test-external: build
 	@scripts/kafka.sh start
 	@scripts/cassandra.sh start
 	@scripts/postgres.sh start
-	@cd $(BUILD) && ctest --output-on-failure -L external; rc=$$?; \
+	@cd $(BUILD) && ctest --output-on-failure -j $(EXTERNAL_JOBS) -L external; rc=$$?; \
 	  cd .. && scripts/kafka.sh stop --clean >/dev/null; \
 	  scripts/cassandra.sh stop --clean >/dev/null; \
 	  scripts/postgres.sh stop --clean >/dev/null; exit $$rc
