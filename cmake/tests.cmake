@@ -43,7 +43,8 @@ foreach(src ${FUZZ_TARGETS})
 endforeach()
 
 # Tests against real servers (Kafka, Cassandra) started by scripts/*.sh:
-# label external, run one at a time (some restart the servers).
+# label external, one at a time unless SKRED_EXTERNAL_LOCKS (below) says
+# which servers it needs (some tests restart them).
 file(GLOB EXTERNAL_TESTS CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/tests/external/test_*.sh)
 foreach(src ${EXTERNAL_TESTS})
@@ -136,3 +137,31 @@ if(TEST fuzz.fuzz_avro)
   set_tests_properties(fuzz.fuzz_avro PROPERTIES ENVIRONMENT
     "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/fuzz/lsan_avro.supp;ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1")
 endif()
+
+# The external tests in parallel where that is safe: each holds a lock on
+# every server it uses (kafka, cassandra, postgres), so two tests never
+# share a server at once - a test that stops or restarts one never does it
+# under another - while tests on disjoint servers overlap (`ctest -j`).
+# Their topics, groups, keyspaces and schemas are per test anyway (pid and
+# time in the name). A test not listed here stays RUN_SERIAL. Locks are
+# comma-separated here.
+set(SKRED_EXTERNAL_LOCKS
+  "test_kafka_commit=kafka" "test_kafka_e2e=kafka" "test_kafka_group=kafka"
+  "test_kafka_outage=kafka" "test_kafka_restart=kafka"
+  "test_cassandra_e2e=cassandra" "test_cassandra_migrate3=cassandra"
+  "test_cassandra_outage=cassandra" "test_cassandra_replay=cassandra"
+  "test_cassandra_restart=cassandra,kafka"
+  "test_store_decide_cassandra=cassandra" "test_store_parity=cassandra"
+  "test_web_backends=kafka,cassandra"
+  "test_pg_ledger=postgres" "test_pg_outage=postgres"
+  "test_pg_shared=postgres" "test_pg_ha=postgres,cassandra"
+  "test_pg_ha_kafka=postgres,cassandra,kafka")
+foreach(entry ${SKRED_EXTERNAL_LOCKS})
+  string(REGEX MATCH "^[^=]*" name "${entry}")
+  string(REGEX REPLACE "^[^=]*=" "" locks "${entry}")
+  string(REPLACE "," ";" locks "${locks}")
+  if(TEST external.${name})
+    set_tests_properties(external.${name} PROPERTIES RUN_SERIAL FALSE
+      RESOURCE_LOCK "${locks}")
+  endif()
+endforeach()

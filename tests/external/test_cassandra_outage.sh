@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real Cassandra 5 stopped for 60 s while `skred process --follow` runs and
+# Real Cassandra 5 stopped for CASSANDRA_OUTAGE_S seconds (default 25)
+# while `skred process --follow` runs and
 # fetches keep adding records: the processor waits the outage out (one log
 # line when it starts, one when it ends), `skred serve`'s /readyz says not
 # ready with the reason and /metrics shows the backend down, and afterwards
@@ -12,6 +13,9 @@ FP=""
 trap '[ -n "$FP" ] && kill "$FP" 2>/dev/null; "$CASS_SH" start >/dev/null 2>&1 || true; [ "$FAILED" -eq 0 ] && for k in "$KS0" "${KS0}_ref"; do "$CASS_SH" cqlsh "DROP KEYSPACE IF EXISTS $k" >/dev/null 2>&1 || true; done; cleanup' EXIT
 # Quick retries: the outage is real, the wait after it short.
 export SKRED_OUTAGE_BACKOFF_BASE_MS=200 SKRED_OUTAGE_BACKOFF_CAP_MS=3000
+# The outage outlasts every client timeout in play (requests 12 s, connect
+# 5 s) and several capped retries (3 s): 25 s.
+OUTAGE=${CASSANDRA_OUTAGE_S:-25}
 start_sim --seed 31
 win() { "$SKRED" fetch --regions all --lang both --from "$1" --to "$2" -q >/dev/null; }
 win 2024-01-01 2024-01-03
@@ -36,8 +40,8 @@ curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_up{backend="cassandra",role
 win 2024-01-07 2024-01-08
 # A run queued during the outage waits for the warehouse: it starts after.
 "$SKRED" runs trigger --regions all --lang both --from 2024-01-09 --to 2024-01-10 -q >/dev/null
-sleep $((60 - ($(date +%s) - t0)))
-kill -0 "$FP" 2>/dev/null && ok "process --follow still running after a 60 s outage" || fail "process --follow exited: $(tail -3 "$T/follow.err")"
+s=$((OUTAGE - ($(date +%s) - t0))); [ "$s" -gt 0 ] && sleep "$s"
+kill -0 "$FP" 2>/dev/null && ok "process --follow still running after a $OUTAGE s outage" || fail "process --follow exited: $(tail -3 "$T/follow.err")"
 "$CASS_SH" start >/dev/null
 runs() { "$SKRED" runs list 2>/dev/null; }
 for _ in $(seq 150); do runs | grep -q success && break; sleep 1; done

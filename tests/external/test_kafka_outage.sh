@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real Kafka stopped for 60 s while `skred process --follow` works through a
+# Real Kafka stopped for KAFKA_OUTAGE_S seconds (default 25) while
+# `skred process --follow` works through a
 # backlog (so batches are in hand when the broker goes) and fetches keep
 # adding records (before; during, when they fail and are fetched again; and
 # after): the processor waits the outage out, `skred serve`'s /readyz says
@@ -10,6 +11,9 @@
 FP=""
 trap '[ -n "$FP" ] && kill "$FP" 2>/dev/null; "$KAFKA_SH" start >/dev/null 2>&1 || true; cleanup' EXIT
 export SKRED_OUTAGE_BACKOFF_BASE_MS=200 SKRED_OUTAGE_BACKOFF_CAP_MS=3000
+# The outage outlasts every client timeout in play (consumer session 10 s,
+# flush 10 s, requests 5 s) and several capped retries (3 s): 25 s.
+OUTAGE=${KAFKA_OUTAGE_S:-25}
 # A fetch during the outage fails within 10 s instead of a minute.
 export SKRED_KAFKA_FLUSH_TIMEOUT_MS=10000 SKRED_KAFKA_REQUEST_TIMEOUT_MS=5000
 start_sim --seed 32
@@ -35,8 +39,8 @@ code=$(curl -s -o "$T/ready.json" -w '%{http_code}' -m 60 "$H/readyz")
 check "/readyz not ready while Kafka is down" 503 "$code"
 grep -q "bus (kafka)" "$T/ready.json" && ok "/readyz names the bus: $(cut -c1-120 "$T/ready.json")" || fail "/readyz reason: $(cat "$T/ready.json")"
 curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_up{backend="kafka",role="bus"} 0' && ok "/metrics: skred_backend_up kafka 0" || fail "/metrics: $(curl -s -m 30 "$H/metrics" | grep backend_up)"
-s=$((60 - ($(date +%s) - t0))); [ "$s" -gt 0 ] && sleep "$s"
-kill -0 "$FP" 2>/dev/null && ok "process --follow still running after a 60 s outage" || fail "process --follow exited: $(tail -3 "$T/follow.err")"
+s=$((OUTAGE - ($(date +%s) - t0))); [ "$s" -gt 0 ] && sleep "$s"
+kill -0 "$FP" 2>/dev/null && ok "process --follow still running after a $OUTAGE s outage" || fail "process --follow exited: $(tail -3 "$T/follow.err")"
 "$KAFKA_SH" start >/dev/null
 [ "$late" -eq 1 ] && { win 2024-03-01 2024-03-03 || fail "fetch after the outage"; }
 win 2024-03-04 2024-03-05 || fail "fetch after the outage"

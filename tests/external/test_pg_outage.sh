@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # skred serve waits out an outage of its PostgreSQL ledger: the server is
-# stopped in the middle of a run for PG_OUTAGE_S seconds (default 60) and
+# stopped in the middle of a run for PG_OUTAGE_S seconds (default 25) and
 # started again. Meanwhile the daemon keeps running, /healthz answers and
 # /readyz says 503 and /metrics skred_ledger_up 0; afterwards it logs that
 # the ledger is back, the run (which finished during the outage) has
@@ -10,7 +10,9 @@
 # is down waits for it, and runs what is triggered once it is back.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
-OUTAGE=${PG_OUTAGE_S:-60}
+# The outage outlasts the lease (3 s), the connect timeout (5 s), several
+# capped retries (3 s) and the run itself (it finishes during it): 25 s.
+OUTAGE=${PG_OUTAGE_S:-25}
 export SKRED_REGIONS=A SKRED_LANG=nb SKRED_FETCH_CONCURRENCY=1
 export SKRED_SCHED_LEASE_MS=3000 SKRED_OUTAGE_BACKOFF_BASE_MS=200 SKRED_OUTAGE_BACKOFF_CAP_MS=3000
 export SKRED_LOG_LEVEL=info

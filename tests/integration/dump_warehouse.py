@@ -10,10 +10,12 @@ db = sqlite3.connect(sys.argv[1])
 tables = [r[0] for r in db.execute(
     "SELECT name FROM sqlite_master WHERE type='table' "
     "AND name NOT LIKE 'sqlite_%' AND name <> 'store_meta' ORDER BY name")]
+out = sys.stdout
 for t in tables:
     cols = [r[1] for r in db.execute(f"PRAGMA table_info({t})") if r[1] not in VOLATILE]
-    rows = db.execute(f"SELECT {', '.join(cols)} FROM {t}").fetchall()
-    rows.sort(key=repr)
-    print(f"## {t} {len(rows)} rows")
-    for row in rows:
-        print(repr(row))
+    # Each row's repr once: sorting the reprs is sorting by repr.
+    lines = sorted(map(repr, db.execute(f"SELECT {', '.join(cols)} FROM {t}")))
+    out.write(f"## {t} {len(lines)} rows\n")
+    if lines:
+        out.write("\n".join(lines))
+        out.write("\n")

@@ -79,6 +79,10 @@ check "... and the warehouse unchanged" "$(dump_warehouse "$T/clean/warehouse.db
 # so every bad record of it is dead-lettered again. Each trial must end
 # with the reference's dead letters, each once. KILL9_TRIALS sets how many.
 start_sim --seed 11 --bad-rate 0.02
+# A short lease (as in test_backfill.sh): the resumed backfill takes over
+# the killed one's run once its lease has run out, 2 s after the kill
+# rather than the default 60 s.
+export SKRED_SCHED_LEASE_MS=2000
 BF=(--regions A --lang both --from 2023-12-01 --to 2024-03-31 --set sched.backfill_days=10 -q)
 export SKRED_DATA_DIR="$T/bref"
 t0=$(date +%s.%N)
