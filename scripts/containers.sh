@@ -112,7 +112,10 @@ stage() {
 build() { # IMAGE CONTEXT [podman build args]
   local image=$1 context=$2; shift 2
   say "building $image"
-  podman build -q --format docker --build-arg "BASE=$BASE" -t "$image" "$@" "$context" >/dev/null
+  # --network host: RUN apt-get reaches the mirror as the host does (on a
+  # sandboxed machine the bridge's containers get no answer from the host's
+  # resolver); only builds use it, the stack runs on its own network.
+  podman build -q --network host --format docker --build-arg "BASE=$BASE" -t "$image" "$@" "$context" >/dev/null
 }
 
 cmd_images() {
