@@ -95,29 +95,33 @@ static void print_table(const struct sk_table *t, bool doc)
 	printf(doc ? "<!-- end of generated list -->\n" : "\n");
 }
 
-/* Print the JSON text s indented, two spaces a level (whitespace outside
- * strings is replaced by this layout). */
+/* The index just past the string that opens at s[i] == '"' (n if it is
+ * not closed). */
+static size_t str_end(const char *s, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return n;
+}
+
 /* The length of the array at s[0] == '[' when it holds only scalars (it
  * is then printed on one line), else 0. */
 static size_t flat_array(const char *s, size_t n)
 {
-	bool in_str = false, esc = false;
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 1; i < n;) {
 		char c = s[i];
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '{' || c == '[') {
+		if (c == '"')
+			i = str_end(s, n, i);
+		else if (c == '{' || c == '[')
 			return 0;
-		} else if (c == ']') {
+		else if (c == ']')
 			return i + 1;
-		}
+		else
+			i++;
 	}
 	return 0;
 }
@@ -125,54 +129,41 @@ static size_t flat_array(const char *s, size_t n)
 /* A flat array on one line, ", " between its elements. */
 static void print_flat(const char *s, size_t n)
 {
-	bool in_str = false, esc = false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		char c = s[i];
-		if (!in_str &&
-		    (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+		if (c == '"') {
+			size_t e = str_end(s, n, i);
+			fwrite(s + i, 1, e - i, stdout);
+			i = e;
 			continue;
-		putchar(c);
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == ',') {
-			putchar(' ');
 		}
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			putchar(c);
+		if (c == ',')
+			putchar(' ');
+		i++;
 	}
 }
 
+/* Print the JSON text s indented, two spaces a level (whitespace outside
+ * strings is replaced by this layout; flat arrays stay on one line). */
 static void json_pretty(const char *s, size_t n)
 {
 	int depth = 0;
-	bool in_str = false, esc = false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (in_str) {
-			putchar(c);
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
+		size_t flat;
 		switch (c) {
-		case '"':
-			in_str = true;
-			putchar(c);
+		case '"': {
+			size_t e = str_end(s, n, i);
+			fwrite(s + i, 1, e - i, stdout);
+			i = e - 1;
 			break;
+		}
 		case '[':
-			if (flat_array(s + i, n - i)) {
-				size_t end = i + flat_array(s + i, n - i);
-				print_flat(s + i, end - i);
-				i = end - 1;
+			if ((flat = flat_array(s + i, n - i))) {
+				print_flat(s + i, flat);
+				i += flat - 1;
 				break;
 			}
 			/* fall through */
