@@ -85,24 +85,26 @@ static sk_err_t do_process(struct sk_cli *cli, struct sk_bus *bus,
 		return err->code;
 	*ran = true;
 	/* Records fetched by a ledger run (a daemon's or a backfill's) may be
-	 * stored here: they are credited to their runs. Without a ledger
-	 * they are stored all the same. */
+	 * stored here: they are credited to their runs, before their offsets
+	 * are committed. So nothing is consumed without the ledger: --follow
+	 * waits its outage out, a single pass fails (exit 1, nothing
+	 * consumed). */
 	struct sk_ledger *l = NULL;
-	struct sk_error lerr = {0};
 	struct sk_sched_tally tally = {0};
-	if (sk_sched_ledger_open(cli->cfg, &l, &lerr) != SK_OK)
-		sk_log(SK_LOG_WARN, "proc",
-		       "records of ledger runs are not credited to them: %s",
-		       lerr.msg);
-	else /* the slot a refused credit's outage is reported in */
-		sk_job_health_up(SK_JOB_LEDGER, sk_ledger_backend(l));
+	if (sk_sched_ledger_open_wait(cli->cfg, cli->follow, &l, err) !=
+	    SK_OK) {
+		sk_error_prefix(err, "ledger (%s)",
+				sk_ledger_conf(cli->cfg)->backend);
+		sk_store_close(st);
+		return err->code;
+	}
 	tally.l = l;
 	struct sk_job_process_opts o = {
 		.follow = cli->follow,
 		.wait_outages = cli->follow, /* long-running: outlive outages */
 		.batch_size = (size_t)cli->batch_size,
 		.max_messages = cli->max_messages,
-		.outcome = l ? sk_sched_tally_outcome : NULL,
+		.outcome = sk_sched_tally_outcome,
 		.outcome_ud = &tally,
 		.stream = stream,
 	};

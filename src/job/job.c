@@ -912,10 +912,7 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	return SK_OK;
 }
 
-/* Wait out an outage of backend b (the failure in err): record it, sleep
- * the backoff delay. False when the wait is over: outage.max_wait_ms
- * passed (err says so) or a stop was requested. */
-static bool wait_outage(const struct sk_config *cfg, struct sk_job_outage *o,
+bool sk_job_outage_wait(const struct sk_config *cfg, struct sk_job_outage *o,
 			enum sk_job_backend b, const char *type,
 			struct sk_error *err)
 {
@@ -1005,7 +1002,7 @@ sk_err_t sk_job_store_open(const struct sk_config *cfg, bool wait,
 	struct sk_store_opts so = sk_job_store_opts(cfg);
 	while (sk_store_open(out, &so, err) != SK_OK) {
 		if (!wait || !sk_job_outage_error(err) ||
-		    !wait_outage(cfg, &ow, SK_JOB_STORE, type, err))
+		    !sk_job_outage_wait(cfg, &ow, SK_JOB_STORE, type, err))
 			return err->code;
 	}
 	if (ow.attempt)
@@ -1305,7 +1302,7 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 		}
 		ow_b = failed;
 		/* The batch in hand, if any, is retried from its step. */
-		if (!wait_outage(cfg, &ow, failed, types[failed], err)) {
+		if (!sk_job_outage_wait(cfg, &ow, failed, types[failed], err)) {
 			if (sk_stop_requested())
 				rc = SK_OK; /* stopped: the batch is read
 					     * again next time */

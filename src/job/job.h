@@ -212,6 +212,14 @@ struct sk_job_outage {
 int64_t sk_job_outage_delay(const struct sk_config *cfg,
 			    struct sk_job_outage *o, enum sk_job_backend b);
 
+/* Wait out an outage of backend b (of that type; the failure in err):
+ * record it in b's health, sleep the next delay. False when the wait is
+ * over: outage.max_wait_ms has passed (err says so) or a stop was
+ * requested. */
+bool sk_job_outage_wait(const struct sk_config *cfg, struct sk_job_outage *o,
+			enum sk_job_backend b, const char *type,
+			struct sk_error *err);
+
 /* Check that the bus and the warehouse answer: open both and read the raw
  * topic's lag for the group. Records both backends' health; on failure
  * *which names the backend that failed and err says why (prefixed with its

@@ -62,7 +62,26 @@ sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 {
 	struct sk_ledger_opts o = {.conf = sk_ledger_conf(cfg),
 				   .data_dir = sk_core_conf(cfg)->data_dir};
+	*out = NULL;
+	if (sk_fail_point("ledger.open"))
+		return sk_error_set(err, SK_ERR_DB, true,
+				    "cannot open the ledger: failed by "
+				    "SKRED_FAIL_AT");
 	return sk_ledger_open(out, &o, err);
+}
+
+sk_err_t sk_sched_ledger_open_wait(const struct sk_config *cfg, bool wait,
+				   struct sk_ledger **out, struct sk_error *err)
+{
+	struct sk_job_outage ow = {0};
+	const char *type = sk_ledger_conf(cfg)->backend;
+	while (sk_sched_ledger_open(cfg, out, err) != SK_OK) {
+		if (!wait || !sk_job_outage_error(err) ||
+		    !sk_job_outage_wait(cfg, &ow, SK_JOB_LEDGER, type, err))
+			return err->code;
+	}
+	sk_job_health_up(SK_JOB_LEDGER, type);
+	return SK_OK;
 }
 
 static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;

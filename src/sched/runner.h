@@ -47,6 +47,13 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err);
 
+/* The same; with wait, an outage of the ledger (a retriable failure to
+ * open it) is waited out like the bus's and the warehouse's
+ * (sk_job_outage_wait: health, backoff, outage.max_wait_ms). */
+sk_err_t sk_sched_ledger_open_wait(const struct sk_config *cfg, bool wait,
+				   struct sk_ledger **out,
+				   struct sk_error *err);
+
 /* This process as a ledger owner; the first call names its role
  * ("serve", "backfill", "run"), later ones may pass NULL. Borrowed,
  * valid for the process's life. */

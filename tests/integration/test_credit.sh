@@ -40,6 +40,18 @@ check "a credit the ledger refuses fails process (exit 1)" 1 "$rc"
 grep -q "crediting 8 stored records to their runs" "$T/refused.err" && ok "and says so" || fail "refused: $(tail -3 "$T/refused.err")"
 check "the batch's offsets are not committed" "$before" "$(committed)"
 check "nothing more credited" "8" "$(L "SELECT stored + dead FROM attempt")"
+# A ledger that cannot be opened: nothing is consumed without it (a
+# single pass fails; --follow waits, here until outage.max_wait_ms).
+rc=0
+SKRED_FAIL_AT=ledger.open "$SKRED" process -q >"$T/noledger.out" 2>"$T/noledger.err" || rc=$?
+check "no ledger: process fails (exit 1)" 1 "$rc"
+grep -q "ledger (sqlite): cannot open the ledger" "$T/noledger.err" && ok "and names the ledger" || fail "no ledger: $(tail -3 "$T/noledger.err")"
+rc=0
+SKRED_FAIL_AT=ledger.open SKRED_OUTAGE_BACKOFF_BASE_MS=50 SKRED_OUTAGE_MAX_WAIT_MS=400 "$SKRED" process --follow >"$T/noledger.out" 2>"$T/noledger.err" || rc=$?
+check "no ledger: process --follow waits, then gives up at outage.max_wait_ms (exit 1)" 1 "$rc"
+grep -q "outage: ledger (sqlite) unavailable, waiting for it" "$T/noledger.err" && grep -q "gave up after outage.max_wait_ms=400" "$T/noledger.err" && ok "it waited for the ledger" || fail "no ledger, follow: $(tail -3 "$T/noledger.err")"
+check "no ledger: nothing consumed" "$before" "$(committed)"
+check "no ledger: nothing credited" "8" "$(L "SELECT stored + dead FROM attempt")"
 # process --follow waits the ledger's outage out (outage.*), then credits
 # and commits the batch it holds.
 SKRED_FAIL_AT=ledger.credit:2 SKRED_OUTAGE_BACKOFF_BASE_MS=50 "$SKRED" process --follow --batch-size 8 >"$T/follow.out" 2>"$T/follow.err" &
