@@ -33,6 +33,28 @@ sk_err_t sk_sqldb_error(sqlite3 *db, const char *what, struct sk_error *err)
 			    code);
 }
 
+enum {
+	BUSY_TIMEOUT_MS = 10000
+};
+
+/* Switching a database to WAL takes an exclusive lock, and SQLite refuses
+ * the switch at once (SQLITE_BUSY, without the busy handler) while another
+ * connection holds a lock on it: processes and threads opening the same
+ * new database at once race there (a backfill's two workers did). Try again within the busy timeout. */
+static sk_err_t wal_mode(sqlite3 *db, struct sk_error *err)
+{
+	int64_t until = sk_mono_ms() + BUSY_TIMEOUT_MS;
+	for (int ms = 1;; ms = ms < 64 ? 2 * ms : ms) {
+		int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
+				      NULL);
+		if (rc == SQLITE_OK)
+			return SK_OK;
+		if ((rc & 0xff) != SQLITE_BUSY || sk_mono_ms() >= until)
+			return sk_sqldb_error(db, "journal_mode=WAL", err);
+		sk_sleep_ms(ms);
+	}
+}
+
 sk_err_t sk_sqldb_open(sqlite3 **out, const char *path, struct sk_error *err)
 {
 	static int configured;
@@ -52,10 +74,10 @@ sk_err_t sk_sqldb_open(sqlite3 **out, const char *path, struct sk_error *err)
 		sqlite3_close(db);
 		return SK_ERR_DB;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db, 1);
-	if (sk_sqldb_exec(db,
-			  "PRAGMA journal_mode=WAL;"
+	if (wal_mode(db, err) != SK_OK ||
+	    sk_sqldb_exec(db,
 			  "PRAGMA synchronous=NORMAL;"
 			  "PRAGMA foreign_keys=ON;"
 			  "PRAGMA cache_size=-32768;",

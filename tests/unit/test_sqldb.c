@@ -4,12 +4,16 @@
  * unbound; a statement still being stepped is refused, not reset under its
  * loop; the iterator yields every row, stops early without holding a lock,
  * and maps a failing step to SK_ERR_DB once, with the operation's name;
- * a prepare error is SK_ERR_DB and caches nothing; close finalizes all.
+ * a prepare error is SK_ERR_DB and caches nothing; close finalizes all;
+ * threads opening one new database at once all open it (switching it to
+ * WAL is refused at once, without the busy timeout, while another
+ * connection switches it: the open tries again).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sqldb/sqldb.h"
 #include "cases.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,9 +161,64 @@ static void test_iter(void)
 	CHECK(sqlite3_next_stmt(db, NULL) == NULL);
 }
 
+enum {
+	OPENERS = 4,
+	FRESH_DBS = 60
+};
+
+struct opener {
+	const char *path;
+	pthread_barrier_t *go;
+	sk_err_t rc;
+	struct sk_error err;
+};
+
+static void *open_fresh(void *arg)
+{
+	struct opener *o = arg;
+	sqlite3 *d = NULL;
+	pthread_barrier_wait(o->go);
+	o->rc = sk_sqldb_open(&d, o->path, &o->err);
+	sk_sqldb_close(d);
+	return NULL;
+}
+
+static void test_open_race(void)
+{
+	char path[160];
+	int failed = 0;
+	for (int i = 0; i < FRESH_DBS; i++) {
+		snprintf(path, sizeof path, "%s/fresh%d.db", dir, i);
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, OPENERS);
+		struct opener o[OPENERS];
+		pthread_t th[OPENERS];
+		for (int k = 0; k < OPENERS; k++) {
+			o[k] = (struct opener){.path = path, .go = &go};
+			CHECK(pthread_create(&th[k], NULL, open_fresh, &o[k]) ==
+			      0);
+		}
+		for (int k = 0; k < OPENERS; k++) {
+			pthread_join(th[k], NULL);
+			if (o[k].rc != SK_OK && failed++ == 0)
+				fprintf(stderr, "open %s: %s\n", path,
+					o[k].err.msg);
+		}
+		pthread_barrier_destroy(&go);
+		const char *sfx[] = {"", "-wal", "-shm"};
+		for (size_t k = 0; k < 3; k++) {
+			char f[192];
+			snprintf(f, sizeof f, "%s%s", path, sfx[k]);
+			unlink(f);
+		}
+	}
+	CHECK_INT(failed, 0);
+}
+
 static const struct sk_case cases[] = {
 	{"cache", test_cache},
 	{"iter", test_iter},
+	{"open_race", test_open_race},
 };
 
 int main(int argc, char **argv)
