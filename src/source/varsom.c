@@ -73,7 +73,9 @@ struct fetch_ctx {
 	struct sk_fetch_stats *stats;
 	struct sk_buf failures;
 	int64_t n_failed;
+	int64_t n_untried;  /* of n_failed: the API was never reached */
 	bool any_retriable; /* a failed chunk might succeed another time */
+	char why[SK_ERROR_MSG_MAX]; /* the first chunk's failure */
 };
 
 /* Count a chunk as failed for good and name it in the fetch's error. */
@@ -83,7 +85,8 @@ static void chunk_failed(struct fetch_ctx *ctx, const struct chunk *ch,
 	char from[11], to[11];
 	sk_date_format(&ch->c.from, from);
 	sk_date_format(&ch->c.to, to);
-	ctx->n_failed++;
+	if (!ctx->n_failed++)
+		snprintf(ctx->why, sizeof ctx->why, "%s", why->msg);
 	ctx->any_retriable |= why->retriable;
 	sk_log(SK_LOG_ERROR, "source",
 	       "chunk failed region=%d lang=%d from=%s to=%s url=%s: %s",
@@ -127,6 +130,12 @@ static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
 	char from[11], to[11];
 	sk_date_format(&ch->c.from, from);
 	sk_date_format(&ch->c.to, to);
+	if (!ok && !job->attempts) { /* not tried: the API is unreachable */
+		ctx->n_failed++;
+		ctx->n_untried++;
+		ctx->any_retriable |= job->err.retriable;
+		return SK_HTTP_FAIL;
+	}
 	ctx->stats->requests++;
 	if (!ok) {
 		ctx->stats->requests += job->attempts - 1;
@@ -274,7 +283,18 @@ sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 	stats->chunks = (int64_t)n;
 	sk_err_t rc = sk_http_run(&o, jobs, n, on_done, &ctx, err);
 	stats->chunks_failed = ctx.n_failed;
-	if (rc == SK_OK && ctx.n_failed > 0)
+	if (rc == SK_OK && ctx.n_untried > 0)
+		/* One line for an unreachable API (offline, a wrong host),
+		 * not one per chunk: the first chunk's reason is theirs. */
+		rc = sk_error_set(err, SK_ERR_NET, true,
+				  "cannot reach the API at %.*s (%s): %lld of "
+				  "%zu chunk(s) failed, %lld not tried; no "
+				  "network? try `make demo` (the simulator, "
+				  "offline)",
+				  (int)blen, base, ctx.why,
+				  (long long)ctx.n_failed, n,
+				  (long long)ctx.n_untried);
+	else if (rc == SK_OK && ctx.n_failed > 0)
 		rc = sk_error_set(err, SK_ERR_HTTP, ctx.any_retriable,
 				  "%lld of %zu chunk(s) failed: "
 				  "%s%s",
