@@ -71,7 +71,8 @@ struct fetch_ctx {
 	sk_fetch_emit_fn emit;
 	void *ud;
 	struct sk_fetch_stats *stats;
-	struct sk_buf failures;
+	struct sk_buf failures; /* the first few, "; "-separated */
+	size_t listed_end[10];  /* failures.len after each one listed */
 	int64_t n_failed;
 	int64_t n_untried;  /* of n_failed: the API was never reached */
 	bool any_retriable; /* a failed chunk might succeed another time */
@@ -91,10 +92,43 @@ static void chunk_failed(struct fetch_ctx *ctx, const struct chunk *ch,
 	sk_log(SK_LOG_ERROR, "source",
 	       "chunk failed region=%d lang=%d from=%s to=%s url=%s: %s",
 	       ch->c.region, ch->c.lang, from, to, ch->c.url, why->msg);
-	if (ctx->n_failed <= 10)
+	if (ctx->n_failed <= 10) {
 		sk_buf_printf(&ctx->failures, "%sregion %d lang %d %s..%s: %s",
 			      ctx->n_failed > 1 ? "; " : "", ch->c.region,
 			      ch->c.lang, from, to, why->msg);
+		ctx->listed_end[ctx->n_failed - 1] = ctx->failures.len;
+	}
+}
+
+/* The fetch's error for failed chunks: as many of the listed failures as
+ * fit in an error message whole, then how many more failed. */
+static sk_err_t failed_error(struct fetch_ctx *ctx, size_t n,
+			     struct sk_error *err)
+{
+	char head[96], tail[64];
+	int listed = ctx->n_failed < 10 ? (int)ctx->n_failed : 10;
+	snprintf(head, sizeof head,
+		 "%lld of %zu chunk(s) failed: ", (long long)ctx->n_failed, n);
+	if (sk_buf_finish(&ctx->failures) != SK_OK || !ctx->failures.data)
+		return sk_error_set(err, SK_ERR_HTTP, ctx->any_retriable,
+				    "%s(the list of failures is lost: out of "
+				    "memory)",
+				    head);
+	/* Slack for redaction, which may lengthen a URL's userinfo. */
+	size_t room = SK_ERROR_MSG_MAX - 1 - 16 - strlen(head);
+	int k = listed;
+	for (;;) {
+		tail[0] = '\0';
+		if (k < ctx->n_failed)
+			snprintf(tail, sizeof tail, "; and %lld more",
+				 (long long)(ctx->n_failed - k));
+		if (k == 1 || ctx->listed_end[k - 1] + strlen(tail) <= room)
+			break;
+		k--;
+	}
+	return sk_error_set(err, SK_ERR_HTTP, ctx->any_retriable, "%s%.*s%s",
+			    head, (int)ctx->listed_end[k - 1],
+			    ctx->failures.data, tail);
 }
 
 /* An empty answer ([]) for an active region: the API answers every day of
@@ -295,16 +329,7 @@ sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 				  (long long)ctx.n_failed, n,
 				  (long long)ctx.n_untried);
 	else if (rc == SK_OK && ctx.n_failed > 0)
-		rc = sk_error_set(err, SK_ERR_HTTP, ctx.any_retriable,
-				  "%lld of %zu chunk(s) failed: "
-				  "%s%s",
-				  (long long)ctx.n_failed, n,
-				  sk_buf_finish(&ctx.failures) != SK_OK
-					  ? "(the list of failures is lost: "
-					    "out of memory)"
-				  : ctx.failures.data ? ctx.failures.data
-						      : "",
-				  ctx.n_failed > 10 ? "; ..." : "");
+		rc = failed_error(&ctx, n, err);
 	sk_buf_free(&ctx.failures);
 	free(chunks);
 	free(jobs);
