@@ -31,6 +31,9 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(shellcheck clang-format)
   # scripts/bus_values.py (tests and benchmarks reading bus.db values).
   pkgs+=(python3-zstandard)
+  # promtool (tests/integration/test_metrics.sh checks /metrics with it);
+  # Debian ships it only in the prometheus package.
+  pkgs+=(prometheus)
   # tests/deploy/: the .deb (dpkg-dev's dpkg-shlibdeps for CPack, lintian,
   # file), the unit (systemd-analyze), the man page (groff, man).
   pkgs+=(dpkg-dev lintian file systemd groff-base man-db)

@@ -15,6 +15,7 @@
  *	core/fs.h        mkdir -p, lockfiles
  *	core/registry.h  finding a backend by name in a module's table
  *	core/config.h    layered configuration over typed per-module tables
+ *	core/metrics.h   Prometheus text: family heads, histograms, process_*
  *
  * Deliberately does not include any third-party header.
  */
@@ -34,6 +35,7 @@
 #include "core/fs.h"
 #include "core/registry.h"
 #include "core/config.h"
+#include "core/metrics.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -37,6 +37,35 @@ const char *sk_err_name(sk_err_t code)
 	return err_names[code];
 }
 
+/* Redact raw into msg (cap bytes); a message longer than msg is cut at the
+ * last blank that leaves room for " ...", so it never ends mid-word (nor
+ * mid-character: a word longer than half of msg is cut at a UTF-8
+ * boundary). */
+static void fit(const char *raw, char *msg, size_t cap)
+{
+	static const char more[] = " ...";
+	char wide[2 * SK_ERROR_MSG_MAX + 64];
+	size_t n = sk_redact_text(raw, wide, sizeof wide);
+	if (n < cap) {
+		memcpy(msg, wide, n + 1);
+		return;
+	}
+	size_t keep = cap - sizeof more; /* room for more and the NUL */
+	size_t cut = keep;
+	while (cut > keep / 2 && wide[cut] != ' ')
+		cut--;
+	if (wide[cut] == ' ') {
+		while (cut && strchr(" ;,:", wide[cut - 1]))
+			cut--; /* no dangling separator before " ..." */
+	} else {
+		cut = keep;
+		while (cut && ((unsigned char)wide[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	memcpy(msg, wide, cut);
+	memcpy(msg + cut, more, sizeof more);
+}
+
 sk_err_t sk_error_set(struct sk_error *err, sk_err_t code, bool retriable,
 		      const char *fmt, ...)
 {
@@ -51,7 +80,7 @@ sk_err_t sk_error_set(struct sk_error *err, sk_err_t code, bool retriable,
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	sk_redact_text(raw, err->msg, sizeof err->msg);
+	fit(raw, err->msg, sizeof err->msg);
 	return code;
 }
 
@@ -66,7 +95,7 @@ void sk_error_prefix(struct sk_error *err, const char *fmt, ...)
 	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
 	snprintf(raw, sizeof raw, "%s: %s", pre, err->msg);
-	sk_redact_text(raw, err->msg, sizeof err->msg);
+	fit(raw, err->msg, sizeof err->msg);
 }
 
 void sk_error_clear(struct sk_error *err)

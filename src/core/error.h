@@ -47,7 +47,9 @@ struct sk_error {
 const char *sk_err_name(sk_err_t code);
 
 /* Set code, retriable flag and a printf-formatted message; returns code.
- * err may be NULL (then only the code is returned). */
+ * err may be NULL (then only the code is returned). A message longer than
+ * SK_ERROR_MSG_MAX - 1 bytes is cut at a blank and ends in " ..." (never
+ * mid-word); callers listing many items summarise with a count instead. */
 sk_err_t sk_error_set(struct sk_error *err, sk_err_t code, bool retriable,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

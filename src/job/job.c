@@ -19,6 +19,18 @@ static _Atomic int64_t t_fetch_runs, t_fetch_warnings, t_fetch_requests,
 	t_process_messages, t_process_stored, t_process_dead, t_process_ms,
 	t_store_errors;
 
+static struct sk_hist fetch_durations, process_durations;
+
+const struct sk_hist *sk_job_fetch_durations(void)
+{
+	return &fetch_durations;
+}
+
+const struct sk_hist *sk_job_process_durations(void)
+{
+	return &process_durations;
+}
+
 void sk_job_totals_get(struct sk_job_totals *o)
 {
 	o->fetch_runs = t_fetch_runs;
@@ -401,6 +413,7 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 	t_fetch_retries += out->fetch.retries;
 	t_fetch_failed += out->fetch.chunks_failed;
 	t_fetch_ms += out->elapsed_ms;
+	sk_hist_observe_us(&fetch_durations, out->elapsed_ms * 1000);
 	return rc;
 }
 
@@ -1329,5 +1342,6 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	t_process_stored += out->inserted + out->updated;
 	t_process_dead += out->dead_lettered;
 	t_process_ms += out->elapsed_ms;
+	sk_hist_observe_us(&process_durations, out->elapsed_ms * 1000);
 	return rc;
 }

@@ -156,6 +156,11 @@ struct sk_job_totals {
 };
 void sk_job_totals_get(struct sk_job_totals *out);
 
+/* Durations since the process started, for /metrics: of each fetch (all
+ * its chunks) and of each process pass. Never NULL. */
+const struct sk_hist *sk_job_fetch_durations(void);
+const struct sk_hist *sk_job_process_durations(void);
+
 /* ------------------------------------------------------------ outages
  *
  * Long-running work (`skred process --follow`, `skred serve`) waits out an

@@ -7,6 +7,12 @@
  * exponential backoff with full jitter, or after Retry-After when the server
  * sent one, in seconds or as an HTTP-date (capped). Other 4xx and an
  * oversized body fail the job at once.
+ *
+ * Until a transfer has reached the server, one runs at a time: when that
+ * first one fails for good without reaching it (name not resolved,
+ * connection refused: offline, or a wrong URL), the others are not tried,
+ * so an unreachable API costs one job's retries and one error, not every
+ * job's.
  */
 #include "source/source.h"
 
@@ -119,6 +125,14 @@ static CURL *make_easy(struct xfer *x)
 	return e;
 }
 
+/* The transfer never reached the server: its name did not resolve or the
+ * connection was refused (a timeout may be a slow server: not counted). */
+static bool unreached(CURLcode cc)
+{
+	return cc == CURLE_COULDNT_RESOLVE_HOST ||
+	       cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_CONNECT;
+}
+
 /* Classify a finished transfer; fills job->err. true if worth retrying. */
 static bool classify(struct xfer *x, CURLcode cc)
 {
@@ -171,6 +185,28 @@ static void schedule_retry(const struct sk_http_opts *o,
 	       job->url, job->attempts + 1, (long long)delay, job->err.msg);
 }
 
+/* The server was never reached and `lost` has failed for good: every job
+ * not yet tried ends now, failed with lost's reason and 0 attempts. false
+ * when the callback asked to abort (lost->err then says why). */
+static bool end_untried(struct sk_http_job *jobs, size_t n,
+			struct sk_http_job *lost, sk_http_done_fn done,
+			void *ud, size_t *remaining)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sk_http_job *job = &jobs[i];
+		if (job->state != JOB_PENDING)
+			continue;
+		job->err = lost->err;
+		job->state = JOB_DONE;
+		(*remaining)--;
+		if (done(ud, job, false) == SK_HTTP_ABORT) {
+			lost->err = job->err;
+			return false;
+		}
+	}
+	return true;
+}
+
 sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		     size_t n, sk_http_done_fn done, void *ud,
 		     struct sk_error *err)
@@ -190,6 +226,8 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 	uint64_t rng = (uint64_t)sk_now_ms() ^ (uint64_t)(uintptr_t)jobs;
 	size_t remaining = n, active = 0, next_scan = 0;
 	int64_t last_start = 0;
+	bool reached = false; /* some transfer got an answer or past connect */
+	size_t probe = n;     /* the one job tried until then */
 	sk_err_t rc = SK_OK;
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].state = JOB_PENDING;
@@ -208,12 +246,14 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		}
 		int64_t now = sk_mono_ms();
 		int64_t wait_ms = 200;
-		/* Start what concurrency, politeness and backoff allow. */
-		for (size_t k = 0; k < n && active < (size_t)o->max_concurrent;
-		     k++) {
+		/* Start what concurrency, politeness and backoff allow; one
+		 * at a time until the server has been reached. */
+		size_t limit = reached ? (size_t)o->max_concurrent : 1;
+		for (size_t k = 0; k < n && active < limit; k++) {
 			size_t i = (next_scan + k) % n;
 			struct sk_http_job *job = &jobs[i];
-			if (job->state != JOB_PENDING)
+			if (job->state != JOB_PENDING ||
+			    (!reached && probe < n && i != probe))
 				continue;
 			if (job->not_before_ms > now) {
 				if (job->not_before_ms - now < wait_ms)
@@ -243,6 +283,8 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 			xf[i].easy = e;
 			job->state = JOB_ACTIVE;
 			job->attempts++;
+			if (!reached)
+				probe = i;
 			active++;
 			last_start = now;
 			next_scan = i + 1;
@@ -269,6 +311,8 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 			struct sk_http_job *job = x->job;
 			sk_error_clear(&job->err);
 			bool retry = classify(x, cc);
+			bool probe_lost = !reached && unreached(cc);
+			reached |= !unreached(cc);
 			if (cc == CURLE_OK && job->status == 200) {
 				enum sk_http_action a = done(ud, job, true);
 				if (a == SK_HTTP_ACCEPT) {
@@ -297,6 +341,12 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 			enum sk_http_action fa = done(ud, job, false);
 			sk_buf_free(&job->body);
 			if (fa == SK_HTTP_ABORT) {
+				rc = sk_error_set(err, job->err.code, false,
+						  "%s", job->err.msg);
+				goto out;
+			}
+			if (probe_lost &&
+			    !end_untried(jobs, n, job, done, ud, &remaining)) {
 				rc = sk_error_set(err, job->err.code, false,
 						  "%s", job->err.msg);
 				goto out;

@@ -74,7 +74,11 @@ int64_t sk_http_retry_after_ms(const char *v, size_t n, int64_t now_ms);
 
 /* Fetch every job. Returns SK_OK when every job ended (accepted or failed;
  * the callback saw each), or the error of an SK_HTTP_ABORT, or
- * SK_ERR_INTERRUPTED when sk_stop_requested(). */
+ * SK_ERR_INTERRUPTED when sk_stop_requested(). Until a transfer reaches the
+ * server (any answer, or past connect) one job runs at a time; when that one
+ * fails for good because the name did not resolve or the connection was
+ * refused, every job not yet tried ends at once, failed with its reason and
+ * attempts 0 (the callback sees each). */
 sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		     size_t n, sk_http_done_fn done, void *ud,
 		     struct sk_error *err);

@@ -71,9 +71,12 @@ struct fetch_ctx {
 	sk_fetch_emit_fn emit;
 	void *ud;
 	struct sk_fetch_stats *stats;
-	struct sk_buf failures;
+	struct sk_buf failures; /* the first few, "; "-separated */
+	size_t listed_end[10];  /* failures.len after each one listed */
 	int64_t n_failed;
+	int64_t n_untried;  /* of n_failed: the API was never reached */
 	bool any_retriable; /* a failed chunk might succeed another time */
+	char why[SK_ERROR_MSG_MAX]; /* the first chunk's failure */
 };
 
 /* Count a chunk as failed for good and name it in the fetch's error. */
@@ -83,15 +86,49 @@ static void chunk_failed(struct fetch_ctx *ctx, const struct chunk *ch,
 	char from[11], to[11];
 	sk_date_format(&ch->c.from, from);
 	sk_date_format(&ch->c.to, to);
-	ctx->n_failed++;
+	if (!ctx->n_failed++)
+		snprintf(ctx->why, sizeof ctx->why, "%s", why->msg);
 	ctx->any_retriable |= why->retriable;
 	sk_log(SK_LOG_ERROR, "source",
 	       "chunk failed region=%d lang=%d from=%s to=%s url=%s: %s",
 	       ch->c.region, ch->c.lang, from, to, ch->c.url, why->msg);
-	if (ctx->n_failed <= 10)
+	if (ctx->n_failed <= 10) {
 		sk_buf_printf(&ctx->failures, "%sregion %d lang %d %s..%s: %s",
 			      ctx->n_failed > 1 ? "; " : "", ch->c.region,
 			      ch->c.lang, from, to, why->msg);
+		ctx->listed_end[ctx->n_failed - 1] = ctx->failures.len;
+	}
+}
+
+/* The fetch's error for failed chunks: as many of the listed failures as
+ * fit in an error message whole, then how many more failed. */
+static sk_err_t failed_error(struct fetch_ctx *ctx, size_t n,
+			     struct sk_error *err)
+{
+	char head[96], tail[64];
+	int listed = ctx->n_failed < 10 ? (int)ctx->n_failed : 10;
+	snprintf(head, sizeof head,
+		 "%lld of %zu chunk(s) failed: ", (long long)ctx->n_failed, n);
+	if (sk_buf_finish(&ctx->failures) != SK_OK || !ctx->failures.data)
+		return sk_error_set(err, SK_ERR_HTTP, ctx->any_retriable,
+				    "%s(the list of failures is lost: out of "
+				    "memory)",
+				    head);
+	/* Slack for redaction, which may lengthen a URL's userinfo. */
+	size_t room = SK_ERROR_MSG_MAX - 1 - 16 - strlen(head);
+	int k = listed;
+	for (;;) {
+		tail[0] = '\0';
+		if (k < ctx->n_failed)
+			snprintf(tail, sizeof tail, "; and %lld more",
+				 (long long)(ctx->n_failed - k));
+		if (k == 1 || ctx->listed_end[k - 1] + strlen(tail) <= room)
+			break;
+		k--;
+	}
+	return sk_error_set(err, SK_ERR_HTTP, ctx->any_retriable, "%s%.*s%s",
+			    head, (int)ctx->listed_end[k - 1],
+			    ctx->failures.data, tail);
 }
 
 /* An empty answer ([]) for an active region: the API answers every day of
@@ -127,6 +164,12 @@ static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
 	char from[11], to[11];
 	sk_date_format(&ch->c.from, from);
 	sk_date_format(&ch->c.to, to);
+	if (!ok && !job->attempts) { /* not tried: the API is unreachable */
+		ctx->n_failed++;
+		ctx->n_untried++;
+		ctx->any_retriable |= job->err.retriable;
+		return SK_HTTP_FAIL;
+	}
 	ctx->stats->requests++;
 	if (!ok) {
 		ctx->stats->requests += job->attempts - 1;
@@ -274,17 +317,19 @@ sk_err_t sk_source_varsom_fetch(const struct sk_source_conf *c,
 	stats->chunks = (int64_t)n;
 	sk_err_t rc = sk_http_run(&o, jobs, n, on_done, &ctx, err);
 	stats->chunks_failed = ctx.n_failed;
-	if (rc == SK_OK && ctx.n_failed > 0)
-		rc = sk_error_set(err, SK_ERR_HTTP, ctx.any_retriable,
-				  "%lld of %zu chunk(s) failed: "
-				  "%s%s",
+	if (rc == SK_OK && ctx.n_untried > 0)
+		/* One line for an unreachable API (offline, a wrong host),
+		 * not one per chunk: the first chunk's reason is theirs. */
+		rc = sk_error_set(err, SK_ERR_NET, true,
+				  "cannot reach the API at %.*s (%s): %lld of "
+				  "%zu chunk(s) failed, %lld not tried; no "
+				  "network? try `make demo` (the simulator, "
+				  "offline)",
+				  (int)blen, base, ctx.why,
 				  (long long)ctx.n_failed, n,
-				  sk_buf_finish(&ctx.failures) != SK_OK
-					  ? "(the list of failures is lost: "
-					    "out of memory)"
-				  : ctx.failures.data ? ctx.failures.data
-						      : "",
-				  ctx.n_failed > 10 ? "; ..." : "");
+				  (long long)ctx.n_untried);
+	else if (rc == SK_OK && ctx.n_failed > 0)
+		rc = failed_error(&ctx, n, err);
 	sk_buf_free(&ctx.failures);
 	free(chunks);
 	free(jobs);

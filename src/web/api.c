@@ -598,6 +598,7 @@ struct req_ctx {
 	bool started;
 	size_t body;
 	char uri[SK_WEB_MAX_URI + 2];
+	int64_t start_us; /* sk_mono_us when the request line came in */
 };
 
 static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
@@ -607,6 +608,8 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 	struct req_ctx *k = calloc(1, sizeof *k);
 	if (k) /* longer than the limit: kept long enough to be refused */
 		snprintf(k->uri, sizeof k->uri, "%s", uri ? uri : "");
+	if (k)
+		k->start_us = sk_mono_us();
 	return k;
 }
 
@@ -693,8 +696,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
-	(void)toe;
 	conn_deadline(cls, c, false); /* keep-alive: the next one's clock */
+	struct req_ctx *k = *con_cls;
+	if (k && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		sk_web_request_took(sk_mono_us() - k->start_us);
 	free(*con_cls);
 	*con_cls = NULL;
 }

@@ -28,11 +28,17 @@
 #include <string.h>
 
 static _Atomic int64_t http_by_code[600]; /* responses by status code */
+static struct sk_hist http_durations;     /* of every request */
 
 void sk_web_count(unsigned status)
 {
 	if (status >= 100 && status < 600)
 		http_by_code[status]++;
+}
+
+void sk_web_request_took(int64_t us)
+{
+	sk_hist_observe_us(&http_durations, us);
 }
 
 /* ------------------------------------------------------ handle pool */
@@ -363,37 +369,68 @@ static void metrics_ledger(struct sk_web *w, struct sk_buf *b)
 			      t.jobs[j], (double)t.last_ok[j] / 1000.0);
 }
 
+/* The counters of job/ (sk_job_totals): a family is one line here, with
+ * its HELP text (`promtool check metrics` in tests/integration/
+ * test_metrics.sh fails a family without one). */
 static void metrics_job(struct sk_buf *b)
 {
 	struct sk_job_totals jt;
 	sk_job_totals_get(&jt);
 	const struct {
-		const char *name;
+		const char *name; /* skred_<name>_total */
+		const char *help;
 		int64_t v;
 		bool ms; /* shown in seconds */
 	} counts[] = {
-		{"fetch_warnings", jt.fetch_warnings, false},
-		{"fetch_requests", jt.fetch_requests, false},
-		{"fetch_retries", jt.fetch_retries, false},
-		{"fetch_failed_chunks", jt.fetch_failed_chunks, false},
-		{"fetch_seconds", jt.fetch_ms, true},
-		{"process_messages", jt.process_messages, false},
-		{"process_stored", jt.process_stored, false},
-		{"dead_letters", jt.process_dead_lettered, false},
-		{"process_seconds", jt.process_ms, true},
-		{"store_errors", jt.store_errors, false},
+		{"fetch_warnings", "Warnings fetched from the API.",
+		 jt.fetch_warnings, false},
+		{"fetch_requests",
+		 "Requests made to the API, retries included.",
+		 jt.fetch_requests, false},
+		{"fetch_retries", "Requests to the API that were retries.",
+		 jt.fetch_retries, false},
+		{"fetch_failed_chunks",
+		 "Chunks (region, language, days) that failed after their "
+		 "attempts or were not tried.",
+		 jt.fetch_failed_chunks, false},
+		{"fetch_seconds", "Time spent fetching.", jt.fetch_ms, true},
+		{"process_messages", "Bus messages processed.",
+		 jt.process_messages, false},
+		{"process_stored",
+		 "Warnings inserted or updated in the warehouse.",
+		 jt.process_stored, false},
+		{"dead_letters", "Records sent to the dead-letter topic.",
+		 jt.process_dead_lettered, false},
+		{"process_seconds", "Time spent processing.", jt.process_ms,
+		 true},
+		{"store_errors", "Warehouse errors while processing.",
+		 jt.store_errors, false},
 	};
 	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-		const char *n = counts[i].name;
-		sk_buf_printf(b,
-			      "# TYPE skred_%s_total counter\nskred_%s_total ",
-			      n, n);
+		char name[64];
+		snprintf(name, sizeof name, "skred_%s_total", counts[i].name);
+		sk_metric_head(b, name, "counter", counts[i].help);
 		if (counts[i].ms)
-			sk_buf_printf(b, "%.3f\n",
+			sk_buf_printf(b, "%s %.3f\n", name,
 				      (double)counts[i].v / 1000.0);
 		else
-			sk_buf_printf(b, "%lld\n", (long long)counts[i].v);
+			sk_buf_printf(b, "%s %lld\n", name,
+				      (long long)counts[i].v);
 	}
+	sk_hist_write(b, "skred_fetch_duration_seconds",
+		      "Duration of a fetch (every chunk of a run's window).",
+		      sk_job_fetch_durations());
+	sk_hist_write(b, "skred_process_duration_seconds",
+		      "Duration of a process pass (bus to warehouse).",
+		      sk_job_process_durations());
+}
+
+/* The version as a label, value 1 (the Prometheus convention). */
+static void metrics_build(struct sk_buf *b)
+{
+	sk_metric_head(b, "skred_build_info", "gauge",
+		       "The skred version of this process (value 1).");
+	sk_buf_puts(b, "skred_build_info{version=\"" SKRED_VERSION "\"} 1\n");
 }
 
 /* One family per backend counter: up, outages, retries. */
@@ -462,6 +499,10 @@ static void metrics_bus(struct sk_web *w, struct sk_buf *b)
 
 static void metrics_http(struct sk_web *w, struct sk_buf *b)
 {
+	sk_hist_write(b, "skred_http_request_duration_seconds",
+		      "Time from a request's first line to its response "
+		      "sent.",
+		      &http_durations);
 	sk_buf_puts(b, "# HELP skred_http_requests_total HTTP responses "
 		       "by code.\n# TYPE skred_http_requests_total counter\n");
 	for (unsigned code = 100; code < 600; code++)
@@ -496,6 +537,8 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	metrics_backends(w, &b);
 	metrics_bus(w, &b);
 	metrics_http(w, &b);
+	metrics_build(&b);
+	sk_metrics_process(&b);
 	if (sk_buf_finish(&b) != SK_OK) {
 		sk_buf_free(&b);
 		return sk_web_reply_error(c, 500,

@@ -210,6 +210,8 @@ enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *msg);
 /* Count a response by status code (for /metrics). */
 void sk_web_count(unsigned status);
+/* Count a request's duration, first line to response sent (/metrics). */
+void sk_web_request_took(int64_t us);
 
 /* The data, pipeline and operations endpoints (data.c). */
 enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
