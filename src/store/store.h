@@ -70,6 +70,9 @@ struct sk_store_stats {
 	int64_t problems;
 	int64_t revisions;
 	int64_t last_write_ms; /* 0 if never */
+	/* The first and last valid_date stored, "YYYY-MM-DD"; "" when none
+	 * or when the backend cannot say cheaply (cassandra). */
+	char first_date[11], last_date[11];
 };
 
 /* Called per row in (valid_date, region_id, lang_key) order. The record is

@@ -196,10 +196,22 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 	sk_model_json_string(&b, w->env.store_backend);
 	sk_buf_printf(&b,
 		      ",\"warnings\":%lld,\"problems\":%lld,"
-		      "\"revisions\":%lld,\"last_write\":%s%s%s}",
+		      "\"revisions\":%lld,\"last_write\":%s%s%s",
 		      (long long)s.warnings, (long long)s.problems,
 		      (long long)s.revisions, last[0] ? "\"" : "",
 		      last[0] ? last : "null", last[0] ? "\"" : "");
+	/* The stored date range (the UI's season picker); null unknown. */
+	sk_buf_puts(&b, ",\"first_date\":");
+	if (s.first_date[0])
+		sk_model_json_string(&b, s.first_date);
+	else
+		sk_buf_puts(&b, "null");
+	sk_buf_puts(&b, ",\"last_date\":");
+	if (s.last_date[0])
+		sk_model_json_string(&b, s.last_date);
+	else
+		sk_buf_puts(&b, "null");
+	sk_buf_puts(&b, "}");
 	enum MHD_Result r = sk_web_reply(c, 200, &b);
 	sk_buf_free(&b);
 	return r;
@@ -289,6 +301,14 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 		}
 		sk_buf_puts(&b, "},\"payload\":");
 		sk_model_json_string(&b, m->value);
+		/* Replayed (browse.c): how, from the ledger; null not. */
+		char how[128];
+		rc = sk_web_dlq_replayed(w, m, how, sizeof how, &err);
+		sk_buf_puts(&b, ",\"replayed\":");
+		if (how[0])
+			sk_model_json_string(&b, how);
+		else
+			sk_buf_puts(&b, "null");
 		sk_buf_puts(&b, "}");
 	}
 	sk_buf_printf(&b, "],\"count\":%zu}", batch.n);
@@ -623,6 +643,11 @@ enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
 		return metrics(w, c);
 	case SK_WEB_EP_READYZ:
 		return readyz(w, c);
+	case SK_WEB_EP_MESSAGES:
+	case SK_WEB_EP_RATES:
+	case SK_WEB_EP_MEMBERS:
+	case SK_WEB_EP_REPLAY:
+		return sk_web_pipe_call(w, c, call);
 	default:
 		return sk_web_reply_error(c, 404, "no such endpoint");
 	}
