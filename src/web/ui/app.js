@@ -765,7 +765,7 @@
     while (box.childNodes.length > 1) box.removeChild(box.lastChild);
     const off = el("input", { type: "number", min: 0, value: dlq.offset, id: "dlq-offset" });
     const lim = el("input", { type: "number", min: 1, max: 1000, value: dlq.limit, id: "dlq-limit" });
-    const go = (o) => { dlq = { offset: Math.max(0, o), limit: Math.min(1000, Math.max(1, +lim.value || 20)) }; renderDlq(S.gen, box).catch(errorMessage); };
+    const go = (o) => { dlq = { hideReplayed: dlq.hideReplayed, offset: Math.max(0, o), limit: Math.min(1000, Math.max(1, +lim.value || 20)) }; renderDlq(S.gen, box).catch(errorMessage); };
     const letters = d.dead_letters || [];
     box.appendChild(el("div", { class: "toolbar" },
       el("button", { id: "dlq-prev", disabled: dlq.offset === 0, onclick: () => go(dlq.offset - dlq.limit) }, "← previous"),
@@ -788,6 +788,7 @@
       else if (picked.length) q = "offsets=" + picked.join(",");
       else throw new Error("select dead letters (or a reason) to replay");
       const r = await api("/api/v1/dlq/replay?" + q + (dry ? "&dry_run=1" : ""), "POST");
+      dlq.last = r; // shown again when the list is drawn anew
       showReplay(result, r);
       if (!dry) await renderDlq(S.gen, box);
       return dry ? "dry run: " + r.letters.length + " dead letters looked at, nothing changed"
@@ -799,6 +800,7 @@
       el("button", { id: "replay-dry", onclick: () => replay(true) }, "Dry run"),
       el("button", { id: "replay-go", onclick: () => replay(false) }, "Replay")));
     box.appendChild(result);
+    if (dlq.last) showReplay(result, dlq.last);
     if (!shown.length) { box.appendChild(el("p", { class: "muted" }, "No dead letters here.")); return; }
     const rows = shown.map((x) => {
       const h = x.headers || {};
