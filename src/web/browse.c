@@ -416,14 +416,23 @@ sk_err_t sk_web_dlq_replayed(struct sk_web *w, const struct sk_bus_msg *m,
 	return rc;
 }
 
-static bool offset_listed(const char *list, int64_t off)
+/* Whether list ("O" or "P:O" items, comma-separated; "O" is partition
+ * 0) names (partition, off). */
+static bool offset_listed(const char *list, int partition, int64_t off)
 {
 	for (const char *p = list; p && *p;) {
 		char *end;
-		long long v = strtoll(p, &end, 10);
+		long long part = 0, v = strtoll(p, &end, 10);
 		if (end == p)
 			break;
-		if (v == off)
+		if (*end == ':') {
+			part = v;
+			p = end + 1;
+			v = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+		}
+		if (v == off && part == partition)
 			return true;
 		p = *end == ',' ? end + 1 : end;
 	}
@@ -456,7 +465,8 @@ static sk_err_t select_letters(struct sk_web *w, struct sk_bus *bus,
 		const struct sk_bus_msg *m = &all.msgs[i];
 		const char *why = sk_bus_msg_header(m, "reason");
 		bool want = call->offsets
-				    ? offset_listed(call->offsets, m->offset)
+				    ? offset_listed(call->offsets, m->partition,
+						    m->offset)
 				    : why && call->reason &&
 					      !strcmp(why, call->reason);
 		if (!want)
@@ -523,9 +533,12 @@ static sk_err_t replay_outcome(void *ud, const struct sk_bus_msg *msg,
 	struct replay_ctx *x = ud;
 	const char *of = msg ? sk_bus_msg_header(msg, "replay_of") : NULL;
 	if (of && oc != SK_JOB_BATCH_DONE) {
-		long long off = strtoll(of, NULL, 10);
+		char *end;
+		long long part = strtoll(of, &end, 10);
+		long long off = *end == ':' ? strtoll(end + 1, NULL, 10) : -1;
 		for (size_t i = 0; i < x->sel->n; i++)
-			if (x->sel->msgs[i].offset == off)
+			if (x->sel->msgs[i].offset == off &&
+			    x->sel->msgs[i].partition == part)
 				x->outcome[i] =
 					oc == SK_JOB_INSERTED    ? "inserted"
 					: oc == SK_JOB_UPDATED   ? "updated"
@@ -543,8 +556,8 @@ static void letters_json(struct sk_buf *b, const struct sk_bus_batch *sel,
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct sk_bus_msg *m = &sel->msgs[i];
 		const char *why = sk_bus_msg_header(m, "reason");
-		sk_buf_printf(b, "%s{\"offset\":%lld,\"key\":", i ? "," : "",
-			      (long long)m->offset);
+		sk_buf_printf(b, "%s{\"partition\":%d,\"offset\":%lld,\"key\":",
+			      i ? "," : "", m->partition, (long long)m->offset);
 		sk_model_json_string(b, m->key);
 		sk_buf_puts(b, ",\"reason\":");
 		sk_model_json_string(b, why ? why : "");
@@ -609,7 +622,8 @@ static sk_err_t replay_run(struct sk_web *w, struct sk_bus_batch *sel,
 	}
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct sk_bus_msg *m = &sel->msgs[i];
-		snprintf(ids[i], sizeof ids[i], "%lld", (long long)m->offset);
+		snprintf(ids[i], sizeof ids[i], "%d:%lld", m->partition,
+			 (long long)m->offset);
 		out[i].topic = (char *)w->env.job->topic_raw;
 		out[i].key = m->key;
 		out[i].key_len = m->key_len;

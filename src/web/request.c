@@ -248,7 +248,7 @@ static unsigned message_params(const struct sk_web_req *r,
 	return 0;
 }
 
-/* replay: offsets (a comma-separated list of numbers) or reason. */
+/* replay: offsets (a comma-separated list of "O" or "P:O") or reason. */
 static unsigned replay_params(const struct sk_web_req *r, struct sk_web_call *c,
 			      char *msg, size_t size)
 {
@@ -262,13 +262,24 @@ static unsigned replay_params(const struct sk_web_req *r, struct sk_web_call *c,
 		const char *s = c->offsets;
 		if (!*s)
 			return reject(msg, size, 400, "offsets is empty");
-		for (; *s; s++)
-			if (!((*s >= '0' && *s <= '9') ||
-			      (*s == ',' && s[1] && s[1] != ',' &&
-			       s != c->offsets)))
-				return reject(msg, size, 400,
-					      "offsets must be numbers "
-					      "separated by commas");
+		/* Items of digits, each with at most one ':' inside. */
+		bool colon = false, ok = true;
+		for (const char *q = s; *q && ok; q++) {
+			if (*q >= '0' && *q <= '9')
+				continue;
+			bool edge = q == s || q[-1] == ',' || q[-1] == ':' ||
+				    !q[1];
+			if (*q == ',' && !edge)
+				colon = false;
+			else if (*q == ':' && !edge && !colon)
+				colon = true;
+			else
+				ok = false;
+		}
+		if (!ok)
+			return reject(msg, size, 400,
+				      "offsets must be offsets or "
+				      "partition:offset, separated by commas");
 	}
 	if (d && strcmp(d, "1") && strcmp(d, "0") && strcmp(d, "true") &&
 	    strcmp(d, "false"))

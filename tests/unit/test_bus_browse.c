@@ -74,7 +74,9 @@ static void test_browse(void)
 	}
 	fill(bus);
 	/* From an offset, up to the limit, in order, headers kept. */
-	struct sk_bus_browse q = {.topic = "t", .partition = -1, .offset = 5,
+	struct sk_bus_browse q = {.topic = "t",
+				  .partition = -1,
+				  .offset = 5,
 				  .max = 4};
 	CHECK_INT(sk_bus_browse(bus, &q, &b, &scanned, &err), SK_OK);
 	CHECK_INT(b.n, 4);
@@ -85,8 +87,8 @@ static void test_browse(void)
 	CHECK_INT(scanned, 4);
 	sk_bus_batch_clear(&b);
 	/* By key: every third message, all of them within the window. */
-	q = (struct sk_bus_browse){.topic = "t", .partition = -1, .key = "r1:",
-				   .max = 100};
+	q = (struct sk_bus_browse){
+		.topic = "t", .partition = -1, .key = "r1:", .max = 100};
 	CHECK_INT(sk_bus_browse(bus, &q, &b, &scanned, &err), SK_OK);
 	CHECK_INT(b.n, 10);
 	for (size_t i = 0; i < b.n; i++)
@@ -99,8 +101,10 @@ static void test_browse(void)
 	CHECK_INT(scanned, 6);
 	sk_bus_batch_clear(&b);
 	/* From a time: the first message at or after it. */
-	q = (struct sk_bus_browse){.topic = "t", .partition = -1,
-				   .from_ms = 1000 + 100 * 20 - 50, .max = 100};
+	q = (struct sk_bus_browse){.topic = "t",
+				   .partition = -1,
+				   .from_ms = 1000 + 100 * 20 - 50,
+				   .max = 100};
 	CHECK_INT(sk_bus_browse(bus, &q, &b, &scanned, &err), SK_OK);
 	CHECK_INT(b.n, 10);
 	if (b.n)
@@ -114,13 +118,14 @@ static void test_browse(void)
 	q = (struct sk_bus_browse){.topic = "t", .partition = 1, .max = 10};
 	CHECK_INT(sk_bus_browse(bus, &q, &b, &scanned, &err), SK_OK);
 	CHECK_INT(b.n, 0);
-	q = (struct sk_bus_browse){.topic = "none", .partition = -1,
-				   .max = 10};
+	q = (struct sk_bus_browse){.topic = "none", .partition = -1, .max = 10};
 	CHECK_INT(sk_bus_browse(bus, &q, &b, &scanned, &err), SK_OK);
 	CHECK_INT(b.n, 0);
 	/* A key that is no key: nothing. */
-	q = (struct sk_bus_browse){.topic = "t", .partition = -1,
-				   .key = "r9", .max = 10};
+	q = (struct sk_bus_browse){.topic = "t",
+				   .partition = -1,
+				   .key = "r9",
+				   .max = 10};
 	CHECK_INT(sk_bus_browse(bus, &q, &b, &scanned, &err), SK_OK);
 	CHECK_INT(b.n, 0);
 	/* Members: the embedded log has none to show. */

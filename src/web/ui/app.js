@@ -808,7 +808,7 @@
       try { pretty = JSON.stringify(JSON.parse(x.payload), null, 2); } catch (e) { /* not JSON: as it is */ }
       const other = Object.entries(h).filter(([k]) => k !== "reason").map(([k, v]) => k + ": " + v).join("\n");
       return el("tr", { class: "dead-letter", "data-offset": x.offset, "data-replayed": x.replayed ? "1" : "0" },
-        el("td", null, el("input", { type: "checkbox", class: "dlq-pick", value: x.offset, "aria-label": "select " + x.offset })),
+        el("td", null, el("input", { type: "checkbox", class: "dlq-pick", value: x.partition + ":" + x.offset, "aria-label": "select " + x.partition + ":" + x.offset })),
         el("td", { class: "num" }, x.partition + ":" + x.offset), el("td", { class: "key" }, x.key),
         el("td", { class: "reason" }, h.reason || ""),
         el("td", { class: "replayed muted" }, x.replayed || ""),
