@@ -19,7 +19,9 @@
  *
  * The rates are samples kept in memory by a thread of the server (no
  * store): every SK_WEB_SAMPLE_MS, the bus's end offsets of the three topics
- * and the group's committed offset on the raw one, SK_WEB_SAMPLES of them.
+ * and the group's committed offset on the raw one, SK_WEB_SAMPLES of them;
+ * from the first GET /api/v1/rates on (until then the thread only waits,
+ * so a daemon nobody looks at opens no bus handle for it).
  */
 #include "web/web_int.h"
 #include "bus/bus.h"
@@ -50,11 +52,14 @@ struct sk_web_sampler {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
+	bool active; /* sampling: since the first GET /api/v1/rates */
 	struct sk_web_sample s[SK_WEB_SAMPLES];
 	size_t n, head; /* head: next slot */
 };
 
-static void sample_once(struct sk_web *w, struct sk_web_sample *out)
+/* One sample; lock: take the configuration's read lock (the sampler
+ * thread), else the caller (a request) holds it. */
+static void sample_once(struct sk_web *w, struct sk_web_sample *out, bool lock)
 {
 	struct sk_error err = {0};
 	struct sk_bus *bus = NULL;
@@ -62,7 +67,8 @@ static void sample_once(struct sk_web *w, struct sk_web_sample *out)
 	out->committed = -1;
 	for (int i = 0; i < 3; i++)
 		out->end[i] = -1;
-	pthread_rwlock_rdlock(&w->cfg_lock);
+	if (lock)
+		pthread_rwlock_rdlock(&w->cfg_lock);
 	const struct sk_job_conf *jc = w->env.job;
 	const char *topics[3] = {jc->topic_raw, jc->topic_dlq, jc->topic_clean};
 	bool ok = sk_web_bus_take(w, &bus, &err) == SK_OK;
@@ -90,25 +96,30 @@ static void sample_once(struct sk_web *w, struct sk_web_sample *out)
 	}
 	if (bus)
 		sk_web_bus_give(w, bus, ok);
-	pthread_rwlock_unlock(&w->cfg_lock);
+	if (lock)
+		pthread_rwlock_unlock(&w->cfg_lock);
 	if (!ok)
 		sk_log(SK_LOG_DEBUG, "http", "rates sample: %s", err.msg);
 }
 
+static void sample_push(struct sk_web_sampler *s, const struct sk_web_sample *x)
+{
+	s->s[s->head] = *x;
+	s->head = (s->head + 1) % SK_WEB_SAMPLES;
+	if (s->n < SK_WEB_SAMPLES)
+		s->n++;
+}
+
+/* Idle (no bus handle, nothing sampled) until the Pipeline page first
+ * asks for the rates: a daemon nobody looks at keeps its footprint. */
 static void *sampler_main(void *arg)
 {
 	struct sk_web *w = arg;
 	struct sk_web_sampler *s = w->sampler;
 	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !s->active)
+		pthread_cond_wait(&s->cv, &s->mu);
 	while (!s->stop) {
-		pthread_mutex_unlock(&s->mu);
-		struct sk_web_sample x;
-		sample_once(w, &x);
-		pthread_mutex_lock(&s->mu);
-		s->s[s->head] = x;
-		s->head = (s->head + 1) % SK_WEB_SAMPLES;
-		if (s->n < SK_WEB_SAMPLES)
-			s->n++;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += SK_WEB_SAMPLE_MS / 1000;
@@ -120,6 +131,13 @@ static void *sampler_main(void *arg)
 		while (!s->stop &&
 		       pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0)
 			;
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		struct sk_web_sample x;
+		sample_once(w, &x, true);
+		pthread_mutex_lock(&s->mu);
+		sample_push(s, &x);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -184,6 +202,25 @@ static enum MHD_Result rates(struct sk_web *w, struct MHD_Connection *c)
 	sk_model_json_string(&b, jc->topic_clean);
 	sk_buf_puts(&b, "},\"samples\":[");
 	struct sk_web_sampler *s = w->sampler;
+	bool first = false;
+	if (s) {
+		pthread_mutex_lock(&s->mu);
+		first = !s->active;
+		pthread_mutex_unlock(&s->mu);
+	}
+	if (first) {
+		/* The first ask: one sample now (this request holds the
+		 * configuration's lock), then the thread every interval. */
+		struct sk_web_sample x;
+		sample_once(w, &x, false);
+		pthread_mutex_lock(&s->mu);
+		if (!s->active) {
+			sample_push(s, &x);
+			s->active = true;
+			pthread_cond_signal(&s->cv);
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
 	if (s) {
 		pthread_mutex_lock(&s->mu);
 		size_t first = (s->head + SK_WEB_SAMPLES - s->n) %

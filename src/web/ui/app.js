@@ -313,7 +313,9 @@
   const NO_EMERGENCY = /^\s*(ikke gitt|not given|ingen|none|-)?\s*$/i;
 
   async function regions() {
-    if (!S.regions) S.regions = (await api("/api/v1/regions")).regions || [];
+    /* The promise is kept: asked early (render) and awaited later. */
+    if (!S.regions)
+      S.regions = api("/api/v1/regions").then((d) => d.regions || [], (e) => { S.regions = null; throw e; });
     return S.regions;
   }
 
@@ -847,6 +849,8 @@
     view.setAttribute("data-page", r.page);
     view.setAttribute("aria-busy", "true");
     try {
+      /* The region list does not depend on the status: ask for both. */
+      if (["data", "region"].includes(r.page)) regions().catch(() => {});
       if (S.status === undefined) await refreshStatus();
       switch (r.page) {
         case "runs":
@@ -884,7 +888,11 @@
         view.appendChild(el("p", { class: "error-text", id: "view-error" }, e.message || String(e)));
       }
     } finally {
-      if (gen === S.gen) view.setAttribute("aria-busy", "false");
+      if (gen === S.gen) {
+        view.setAttribute("aria-busy", "false");
+        /* When the page was drawn (for measuring: "skred:data", ...). */
+        if (window.performance && performance.mark) performance.mark("skred:" + r.page);
+      }
     }
   }
 
