@@ -188,6 +188,12 @@ sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		      const char *raw, size_t raw_len, enum sk_store_put *res,
 		      struct sk_error *err);
 
+/* What sk_store_put of w would decide, by reads only (nothing is
+ * written, whatever the backend: Cassandra's rollback cannot take back a
+ * write): a dry run, between begin and rollback like a put. */
+sk_err_t sk_store_put_preview(struct sk_store *st, const struct sk_warning *w,
+			      enum sk_store_put *res, struct sk_error *err);
+
 /* What of a put needs no store, made ahead by the caller (on another
  * thread, say, while the store writes): w's sk_store_content_hash and, if
  * encoded, raw as st's encoder makes it (sk_store_enc_raw; enc NULL: raw is

@@ -11,7 +11,7 @@
  * POST /api/v1/dlq/replay?offsets=N,N|reason=R[&dry_run=1]
  *                      dead letters back through processing: a dry run maps
  *                      each and asks the warehouse what a put would do
- *                      (rolled back); a replay is a ledger run (job
+ *                      (reads only); a replay is a ledger run (job
  *                      "replay"): the letters go back on the raw topic and
  *                      are processed, and each one stored is marked in the
  *                      ledger (meta "dlq.replayed.<id>"), which /api/v1/dlq
@@ -530,7 +530,7 @@ static const char *const put_names[] = {"inserted", "updated", "unchanged",
 
 /* What processing would do with one dead letter now: "dead" with the
  * reason when it still fails to map, else the warehouse's decision for
- * the put (in a transaction rolled back). */
+ * the put, by reads only (sk_store_put_preview; then rolled back). */
 static void dry_one(struct sk_store *st, const struct sk_bus_msg *m,
 		    const char **outcome, char *detail, size_t size)
 {
@@ -546,8 +546,7 @@ static void dry_one(struct sk_store *st, const struct sk_bus_msg *m,
 	}
 	enum sk_store_put res = SK_STORE_INSERTED;
 	if (sk_store_begin(st, &why) != SK_OK ||
-	    sk_store_put(st, rec, m->value, m->value_len, &res, &why) !=
-		    SK_OK) {
+	    sk_store_put_preview(st, rec, &res, &why) != SK_OK) {
 		*outcome = "error";
 		snprintf(detail, size, "%s", why.msg);
 	} else {
