@@ -273,7 +273,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 			   const struct sk_web_call *call)
 {
-	struct sk_error err = {0};
+	struct sk_error err = {0}, lerr = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_bus_batch batch = {0};
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
@@ -301,9 +301,12 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 		}
 		sk_buf_puts(&b, "},\"payload\":");
 		sk_model_json_string(&b, m->value);
-		/* Replayed (browse.c): how, from the ledger; null not. */
-		char how[128];
-		rc = sk_web_dlq_replayed(w, m, how, sizeof how, &err);
+		/* Replayed (browse.c): how, from the ledger; null not. A
+		 * ledger that does not answer costs the marks, not the list
+		 * (replayed_error says why). */
+		char how[128] = "";
+		if (!lerr.msg[0])
+			sk_web_dlq_replayed(w, m, how, sizeof how, &lerr);
 		sk_buf_puts(&b, ",\"replayed\":");
 		if (how[0])
 			sk_model_json_string(&b, how);
@@ -311,7 +314,12 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 			sk_buf_puts(&b, "null");
 		sk_buf_puts(&b, "}");
 	}
-	sk_buf_printf(&b, "],\"count\":%zu}", batch.n);
+	sk_buf_printf(&b, "],\"count\":%zu", batch.n);
+	if (lerr.msg[0]) {
+		sk_buf_puts(&b, ",\"replayed_error\":");
+		sk_model_json_string(&b, lerr.msg);
+	}
+	sk_buf_puts(&b, "}");
 	sk_bus_batch_clear(&batch);
 	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
 					: sk_web_reply_error(c, 500, err.msg);
