@@ -415,8 +415,10 @@
    * later of today and its last (NVE's API starts with 2012/13 when the
    * warehouse does not say). */
   async function seasons(today) {
-    let wh = null;
-    try { wh = await optional("/api/v1/warehouse"); } catch (e) { wh = null; }
+    /* Asked once a minute at most: on Cassandra it counts the tables. */
+    if (!S.wh || Date.now() - S.wh.at > 60000)
+      S.wh = { at: Date.now(), p: optional("/api/v1/warehouse").catch(() => null) };
+    const wh = await S.wh.p;
     const first = wh && wh.first_date ? seasonOf(wh.first_date) : 2012;
     const last = Math.max(seasonOf(today), wh && wh.last_date ? seasonOf(wh.last_date) : 0);
     const out = [];
@@ -452,11 +454,11 @@
       for (const p of x.problems || [])
         if (!ptypes.has(p.problem_type_id)) ptypes.set(p.problem_type_id, p.problem_type_name || "problem " + p.problem_type_id);
     const lanes = [...ptypes.keys()].sort((a, b) => a - b);
-    const BW = 5, H = 150, L = 30, T = 10, LH = 12, LG = 34, PL = 150;
+    const BW = 5, H = 150, L = 30, T = 18, LH = 12, LG = 34, PL = 240;
     const PT = T + H + LG;
     const chart = svg("svg", { id: "timeline", viewBox: `0 0 ${L + n * BW + 10 + PL} ${PT + lanes.length * LH + 10}`,
       "data-from": from, "data-to": to, "data-region": id, "data-season": sy });
-    chart.appendChild(svg("text", { class: "axis", x: 0, y: T - 2 }, tr("Danger level")));
+    chart.appendChild(svg("text", { class: "axis", x: 0, y: T - 8 }, tr("Danger level")));
     for (let l = 1; l <= 5; l++) {
       const y = T + H - (l * H) / 5;
       chart.appendChild(svg("line", { class: "gridline", x1: L, x2: L + n * BW, y1: y, y2: y }));
