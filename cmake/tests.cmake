@@ -147,7 +147,7 @@ endif()
 # comma-separated here.
 set(SKRED_EXTERNAL_LOCKS
   "test_kafka_commit=kafka" "test_kafka_e2e=kafka" "test_kafka_group=kafka"
-  "test_kafka_outage=kafka" "test_kafka_restart=kafka"
+  "test_kafka_outage=kafka" "test_kafka_restart=kafka" "test_kafka_browse=kafka"
   "test_cassandra_e2e=cassandra" "test_cassandra_migrate3=cassandra"
   "test_cassandra_outage=cassandra" "test_cassandra_replay=cassandra"
   "test_cassandra_restart=cassandra,kafka"

@@ -233,3 +233,27 @@ sk_err_t sk_bus_schema_list(struct sk_bus *bus, struct sk_bus_schema **out,
 		return no_schemas(bus, err);
 	return bus->type->schema_list(bus, out, n, err);
 }
+
+sk_err_t sk_bus_browse(struct sk_bus *bus, const struct sk_bus_browse *q,
+		       struct sk_bus_batch *out, size_t *scanned,
+		       struct sk_error *err)
+{
+	*scanned = 0;
+	if (!bus->type->browse)
+		return sk_error_set(err, SK_ERR_NOTFOUND, false,
+				    "bus %s cannot browse", bus->type->name);
+	return bus->type->browse(bus, q, out, scanned, err);
+}
+
+sk_err_t sk_bus_members(struct sk_bus *bus, const char *group,
+			struct sk_bus_member **out, size_t *n,
+			struct sk_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (!bus->type->members)
+		return sk_error_set(err, SK_ERR_NOTFOUND, false,
+				    "bus %s has no group members to show",
+				    bus->type->name);
+	return bus->type->members(bus, group, out, n, err);
+}

@@ -97,6 +97,27 @@ struct sk_bus_schema {
 };
 void sk_bus_schemas_free(struct sk_bus_schema *s, size_t n);
 
+/* What a message browser asks for (browse below). */
+struct sk_bus_browse {
+	const char *topic;
+	int partition;   /* -1: every partition */
+	int64_t offset;  /* first offset of each partition read (from_ms 0) */
+	int64_t from_ms; /* > 0: start at each partition's first message at
+			  * or after this time (UTC ms) instead */
+	const char *key; /* non-NULL, non-empty: only messages whose key
+			  * contains it (bytes, case-sensitive) */
+	size_t max;      /* at most this many messages */
+	size_t scan_max; /* read at most this many to find them (0: 10 max) */
+};
+
+/* A member of a consumer group and what it was given (members below). */
+struct sk_bus_member {
+	char id[256];
+	char client_id[128];
+	char host[128];
+	char assignment[512]; /* "topic:0,1;topic2:3", "" none */
+};
+
 struct sk_bus_type {
 	const char *name;
 	sk_err_t (*open)(struct sk_bus **out, const struct sk_bus_opts *o,
@@ -142,6 +163,19 @@ struct sk_bus_type {
 				struct sk_error *err);
 	sk_err_t (*schema_list)(struct sk_bus *bus, struct sk_bus_schema **out,
 				size_t *n, struct sk_error *err);
+	/* The message browser: messages of q->topic as q says, in offset
+	 * order per partition (partitions one after another), appended to
+	 * out; *scanned says how many were read to find them (the key
+	 * filter). Without a group; no position changes. */
+	sk_err_t (*browse)(struct sk_bus *bus, const struct sk_bus_browse *q,
+			   struct sk_bus_batch *out, size_t *scanned,
+			   struct sk_error *err);
+	/* The members of group and their partitions (*out malloc'd). NULL
+	 * where a backend has no members to show (the embedded log: one
+	 * consumer at a time, under its lock). */
+	sk_err_t (*members)(struct sk_bus *bus, const char *group,
+			    struct sk_bus_member **out, size_t *n,
+			    struct sk_error *err);
 };
 
 struct sk_bus {
@@ -155,6 +189,15 @@ sk_err_t sk_bus_schema_note(struct sk_bus *bus, const char *subject,
 			    struct sk_error *err);
 sk_err_t sk_bus_schema_list(struct sk_bus *bus, struct sk_bus_schema **out,
 			    size_t *n, struct sk_error *err);
+
+/* browse (every backend has it); members, SK_ERR_NOTFOUND ("has no group
+ * members") for a backend without them. */
+sk_err_t sk_bus_browse(struct sk_bus *bus, const struct sk_bus_browse *q,
+		       struct sk_bus_batch *out, size_t *scanned,
+		       struct sk_error *err);
+sk_err_t sk_bus_members(struct sk_bus *bus, const char *group,
+			struct sk_bus_member **out, size_t *n,
+			struct sk_error *err);
 
 /* Registry: the backend named by config key "bus" ("sqlite", "kafka"). */
 const struct sk_bus_type *sk_bus_type_find(const char *name);

@@ -1093,6 +1093,211 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------ browsing */
+
+static bool key_has(const char *key, size_t len, const char *want)
+{
+	size_t wl = strlen(want);
+	if (wl > len)
+		return false;
+	for (size_t i = 0; i + wl <= len; i++)
+		if (!memcmp(key + i, want, wl))
+			return true;
+	return false;
+}
+
+static int msg_order(const void *a, const void *b)
+{
+	const struct sk_bus_msg *x = a, *y = b;
+	if (x->partition != y->partition)
+		return x->partition < y->partition ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* A side consumer assigned the wanted partitions at q->offset or, with
+ * q->from_ms, at the offsets for that time (offsets_for_times), read to
+ * their ends or to max matches / scan_max messages; then sorted by
+ * partition and offset. */
+static sk_err_t kafka_browse(struct sk_bus *bus, const struct sk_bus_browse *q,
+			     struct sk_bus_batch *out, size_t *scanned,
+			     struct sk_error *err)
+{
+	struct kbus *kb = (struct kbus *)bus;
+	*scanned = 0;
+	rd_kafka_t *rk = side_consumer(kb, NULL, err);
+	if (!rk)
+		return err->code;
+	int parts = 0;
+	rd_kafka_topic_partition_list_t *l = NULL;
+	size_t before = out->n;
+	sk_err_t rc = topic_partitions(kb, rk, q->topic, &parts, err);
+	if (rc != SK_OK || parts == 0 || q->max == 0 || q->partition >= parts)
+		goto out;
+	l = rd_kafka_topic_partition_list_new(parts);
+	if (!l) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto out;
+	}
+	for (int p = 0; p < parts; p++)
+		if (q->partition < 0 || p == q->partition)
+			rd_kafka_topic_partition_list_add(l, q->topic, p)
+				->offset = q->from_ms > 0 ? q->from_ms
+					   : q->offset > 0
+						   ? q->offset
+						   : RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_resp_err_t e;
+	if (q->from_ms > 0) {
+		e = rd_kafka_offsets_for_times(rk, l, timeout_ms(kb));
+		if (e) {
+			rc = kerr(err, e, "offsets for times");
+			goto out;
+		}
+		/* No message at or after the time: nothing to read there. */
+		for (int i = 0; i < l->cnt; i++)
+			if (l->elems[i].offset < 0)
+				l->elems[i].offset = RD_KAFKA_OFFSET_END;
+	}
+	e = rd_kafka_assign(rk, l);
+	if (e) {
+		rc = kerr(err, e, "assign");
+		goto out;
+	}
+	size_t scan_max = q->scan_max ? q->scan_max : 10 * q->max;
+	bool filtered = q->key && q->key[0];
+	int eofs = 0;
+	int64_t deadline = sk_mono_ms() + timeout_ms(kb);
+	while (eofs < l->cnt && out->n - before < q->max &&
+	       *scanned < scan_max && sk_mono_ms() < deadline) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+		if (!m)
+			continue;
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			eofs++;
+		} else if (!m->err) {
+			++*scanned;
+			if (!filtered ||
+			    (m->key && key_has(m->key, m->key_len, q->key)))
+				rc = push_message(out, m, err);
+		}
+		rd_kafka_message_destroy(m);
+		if (rc != SK_OK)
+			break;
+	}
+	if (out->n - before > 1)
+		qsort(out->msgs + before, out->n - before, sizeof *out->msgs,
+		      msg_order);
+out:
+	if (l)
+		rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+/* The consumer protocol's assignment (big-endian): int16 version, int32
+ * topics, each int16-length name, int32 count, int32 partitions; then
+ * user data. Written as "topic:0,1;topic2:3" into buf (cut when long). */
+static void assignment_text(const unsigned char *p, size_t n, char *buf,
+			    size_t size)
+{
+	const unsigned char *end = p + n;
+	size_t at = 0;
+	buf[0] = '\0';
+#define NEED(k)                                                                \
+	if ((size_t)(end - p) < (k))                                           \
+	return
+	NEED(6);
+	p += 2;
+	uint32_t topics = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			  (uint32_t)p[2] << 8 | p[3];
+	p += 4;
+	for (uint32_t t = 0; t < topics; t++) {
+		NEED(2);
+		size_t tl = (size_t)p[0] << 8 | p[1];
+		p += 2;
+		NEED(tl + 4);
+		int w = snprintf(buf + at, size - at, "%s%.*s:", t ? ";" : "",
+				 (int)tl, (const char *)p);
+		if (w < 0 || (size_t)w >= size - at)
+			return;
+		at += (size_t)w;
+		p += tl;
+		uint32_t np = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			      (uint32_t)p[2] << 8 | p[3];
+		p += 4;
+		for (uint32_t i = 0; i < np; i++) {
+			NEED(4);
+			uint32_t v = (uint32_t)p[0] << 24 |
+				     (uint32_t)p[1] << 16 |
+				     (uint32_t)p[2] << 8 | p[3];
+			p += 4;
+			w = snprintf(buf + at, size - at, "%s%u", i ? "," : "",
+				     v);
+			if (w < 0 || (size_t)w >= size - at)
+				return;
+			at += (size_t)w;
+		}
+	}
+#undef NEED
+}
+
+static sk_err_t kafka_members(struct sk_bus *bus, const char *group,
+			      struct sk_bus_member **out, size_t *n,
+			      struct sk_error *err)
+{
+	struct kbus *kb = (struct kbus *)bus;
+	rd_kafka_t *rk = kb->consumer ? kb->consumer
+				      : side_consumer(kb, NULL, err);
+	if (!rk)
+		return err->code;
+	const struct rd_kafka_group_list *gl = NULL;
+	sk_err_t rc = SK_OK;
+	rd_kafka_resp_err_t e = rd_kafka_list_groups(rk, group, &gl,
+						     timeout_ms(kb));
+	if (e) {
+		rc = kerr(err, e, "list groups");
+		goto out;
+	}
+	size_t total = 0;
+	for (int g = 0; g < gl->group_cnt; g++)
+		total += (size_t)gl->groups[g].member_cnt;
+	struct sk_bus_member *m = total ? calloc(total, sizeof *m) : NULL;
+	if (total && !m) {
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+		goto out;
+	}
+	size_t k = 0;
+	for (int g = 0; g < gl->group_cnt; g++) {
+		const struct rd_kafka_group_info *gi = &gl->groups[g];
+		for (int i = 0; i < gi->member_cnt; i++, k++) {
+			const struct rd_kafka_group_member_info *mi =
+				&gi->members[i];
+			snprintf(m[k].id, sizeof m[k].id, "%s",
+				 mi->member_id ? mi->member_id : "");
+			snprintf(m[k].client_id, sizeof m[k].client_id, "%s",
+				 mi->client_id ? mi->client_id : "");
+			snprintf(m[k].host, sizeof m[k].host, "%s",
+				 mi->client_host ? mi->client_host : "");
+			if (mi->member_assignment)
+				assignment_text(
+					mi->member_assignment,
+					(size_t)mi->member_assignment_size,
+					m[k].assignment,
+					sizeof m[k].assignment);
+		}
+	}
+	*out = m;
+	*n = total;
+out:
+	if (gl)
+		rd_kafka_group_list_destroy(gl);
+	if (rk != kb->consumer) {
+		rd_kafka_consumer_close(rk);
+		rd_kafka_destroy(rk);
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------ lifecycle */
 
 static void kafka_close(struct sk_bus *bus)
@@ -1183,4 +1388,6 @@ const struct sk_bus_type sk_bus_kafka = {
 	.commit = kafka_commit,
 	.lag = kafka_lag,
 	.read = kafka_read,
+	.browse = kafka_browse,
+	.members = kafka_members,
 };

@@ -106,6 +106,8 @@ enum {
 	S_SCHEMA_FIND,
 	S_SCHEMA_ADD,
 	S_SCHEMA_LIST,
+	S_BROWSE,
+	S_SEQ_AT,
 	S__COUNT
 };
 
@@ -144,6 +146,16 @@ static const char *const sql[S__COUNT] = {
 			 "WHERE subject = ?1 RETURNING version",
 	[S_SCHEMA_LIST] = "SELECT subject, version, schema, first_used_ms "
 			  "FROM schema_version ORDER BY subject, version",
+	/* The message browser: a window of at most ?5 offsets from ?2,
+	 * keys containing ?3 (all when NULL), at most ?4 rows. */
+	[S_BROWSE] = "SELECT seq, ts_ms, key, value, headers FROM message "
+		     "WHERE topic = ?1 AND seq >= ?2 AND seq < ?2 + ?5 "
+		     "AND (?3 IS NULL OR instr(key, ?3) > 0) "
+		     "ORDER BY seq LIMIT ?4",
+	/* The first offset at or after a time (the end when none). */
+	[S_SEQ_AT] = "SELECT COALESCE((SELECT MIN(seq) FROM message WHERE "
+		     "topic = ?1 AND ts_ms >= ?2), (SELECT COALESCE(MAX(seq) "
+		     "+ 1, 0) FROM message WHERE topic = ?1))",
 };
 
 static sk_err_t stmt(struct sqlog *q, int id, sqlite3_stmt **st,
@@ -618,6 +630,87 @@ static sk_err_t sqlog_read(struct sk_bus *bus, const char *topic, int partition,
 	return read_rows(q, topic, offset, max, out, &last, err);
 }
 
+/* The browser's rows of a prepared S_BROWSE, appended to out. */
+static sk_err_t browse_rows(struct sqlog *q, sqlite3_stmt *st,
+			    const char *topic, struct sk_bus_batch *out,
+			    struct sk_error *err)
+{
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus browse", err);
+	sk_err_t ret = SK_OK;
+	while (ret == SK_OK && sk_sqldb_next(&it)) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		const char *key = sqlite3_column_blob(st, 2);
+		size_t kl = (size_t)sqlite3_column_bytes(st, 2);
+		const char *hdr = sqlite3_column_blob(st, 4);
+		size_t hl = (size_t)sqlite3_column_bytes(st, 4);
+		const char *val;
+		size_t vl;
+		ret = sk_sqldb_z_decode(q->z, sqlite3_column_blob(st, 3),
+					(size_t)sqlite3_column_bytes(st, 3),
+					&val, &vl, err);
+		if (ret != SK_OK) {
+			sk_error_prefix(err, "bus log: topic %s offset %lld",
+					topic, (long long)seq);
+			break;
+		}
+		ret = sk_bus_batch_push(out, topic, 0, seq,
+					sqlite3_column_int64(st, 1),
+					key ? key : "", kl, val, vl, err);
+		if (ret == SK_OK && hl)
+			ret = headers_decode(out, hdr, hl, err);
+	}
+	sk_err_t rc = sk_sqldb_end(&it);
+	return ret != SK_OK ? ret : rc;
+}
+
+/* One partition (0): the start from q->from_ms or q->offset, then a
+ * window of scan_max offsets filtered by key. */
+static sk_err_t sqlog_browse(struct sk_bus *bus, const struct sk_bus_browse *b,
+			     struct sk_bus_batch *out, size_t *scanned,
+			     struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	sqlite3_stmt *st;
+	*scanned = 0;
+	if (b->partition > 0 || b->max == 0)
+		return SK_OK;
+	int64_t from = b->offset > 0 ? b->offset : 0;
+	if (b->from_ms > 0) {
+		if (stmt(q, S_SEQ_AT, &st, err) != SK_OK)
+			return err->code;
+		sqlite3_bind_text(st, 1, b->topic, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, b->from_ms);
+		struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus browse", err);
+		if (sk_sqldb_next(&it))
+			from = sqlite3_column_int64(st, 0);
+		if (sk_sqldb_end(&it) != SK_OK)
+			return err->code;
+	}
+	size_t window = b->scan_max ? b->scan_max : 10 * b->max;
+	if (stmt(q, S_BROWSE, &st, err) != SK_OK)
+		return err->code;
+	sqlite3_bind_text(st, 1, b->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	if (b->key && b->key[0])
+		sqlite3_bind_blob(st, 3, b->key, (int)strlen(b->key),
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->max);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)window);
+	size_t before = out->n;
+	sk_err_t rc = browse_rows(q, st, b->topic, out, err);
+	/* Offsets looked at: up to the last one returned when the limit
+	 * came first (or without a filter), else the whole window. */
+	size_t got = out->n - before;
+	bool filtered = b->key && b->key[0];
+	if (got && (got >= b->max || !filtered))
+		*scanned = (size_t)(out->msgs[out->n - 1].offset - from + 1);
+	else
+		*scanned = filtered ? window : 0;
+	return rc;
+}
+
 /* The version of schema under subject, 0 when there is none. */
 static sk_err_t schema_find(struct sqlog *q, const char *subject,
 			    const char *schema, int *version,
@@ -726,4 +819,5 @@ const struct sk_bus_type sk_bus_sqlite = {
 	.read = sqlog_read,
 	.schema_note = sqlog_schema_note,
 	.schema_list = sqlog_schema_list,
+	.browse = sqlog_browse,
 };

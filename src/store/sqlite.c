@@ -442,7 +442,9 @@ static const struct {
 	{S_STATS, "SELECT (SELECT count(*) FROM avalanche_warning),"
 		  " (SELECT count(*) FROM avalanche_problem),"
 		  " (SELECT count(*) FROM warning_revision),"
-		  " (SELECT value FROM store_meta WHERE key = 'last_write')"},
+		  " (SELECT value FROM store_meta WHERE key = 'last_write'),"
+		  " (SELECT min(valid_date) FROM avalanche_warning),"
+		  " (SELECT max(valid_date) FROM avalanche_warning)"},
 	{S_COLUMN, "SELECT type, \"notnull\" FROM pragma_table_info(?1)"
 		   " WHERE name = ?2"},
 };
@@ -1514,6 +1516,12 @@ static sk_err_t sqlite_stats(struct sk_store *base, struct sk_store_stats *out,
 		out->problems = sqlite3_column_int64(s, 1);
 		out->revisions = sqlite3_column_int64(s, 2);
 		out->last_write_ms = sqlite3_column_int64(s, 3);
+		const unsigned char *f = sqlite3_column_text(s, 4);
+		const unsigned char *l = sqlite3_column_text(s, 5);
+		snprintf(out->first_date, sizeof out->first_date, "%s",
+			 f ? (const char *)f : "");
+		snprintf(out->last_date, sizeof out->last_date, "%s",
+			 l ? (const char *)l : "");
 	} else {
 		rc = sk_sqldb_error(st->db, "stats", err);
 	}

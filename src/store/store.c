@@ -379,3 +379,29 @@ fail:
 			w->lang_key, w->valid_date);
 	return rc;
 }
+
+sk_err_t sk_store_put_preview(struct sk_store *st, const struct sk_warning *w,
+			      enum sk_store_put *res, struct sk_error *err)
+{
+	struct sk_date vd;
+	char hash[SK_STORE_HASH_LEN];
+	if (!w || !res)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: preview without a record");
+	if (!memchr(w->valid_date, '\0', sizeof w->valid_date) ||
+	    sk_date_parse(w->valid_date, &vd) != SK_OK)
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "store: region=%d lang=%d: record has no "
+				    "valid_date (not cleaned?)",
+				    w->region_id, w->lang_key);
+	if (sk_store_content_hash(w, hash, err) != SK_OK)
+		return err->code;
+	struct sk_store_current cur = {0};
+	bool seen = false;
+	sk_err_t rc = st->type->current(st, w, &cur, err);
+	if (rc == SK_OK && sk_store_decide_needs_seen(&cur, w, hash))
+		rc = st->type->revision_seen(st, w, hash, &seen, err);
+	if (rc == SK_OK)
+		*res = sk_store_decide(&cur, w, hash, seen);
+	return rc;
+}

@@ -70,6 +70,9 @@ struct sk_store_stats {
 	int64_t problems;
 	int64_t revisions;
 	int64_t last_write_ms; /* 0 if never */
+	/* The first and last valid_date stored, "YYYY-MM-DD"; "" when none
+	 * or when the backend cannot say cheaply (cassandra). */
+	char first_date[11], last_date[11];
 };
 
 /* Called per row in (valid_date, region_id, lang_key) order. The record is
@@ -184,6 +187,12 @@ static inline sk_err_t sk_store_begin_batch(struct sk_store *st,
 sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		      const char *raw, size_t raw_len, enum sk_store_put *res,
 		      struct sk_error *err);
+
+/* What sk_store_put of w would decide, by reads only (nothing is
+ * written, whatever the backend: Cassandra's rollback cannot take back a
+ * write): a dry run, between begin and rollback like a put. */
+sk_err_t sk_store_put_preview(struct sk_store *st, const struct sk_warning *w,
+			      enum sk_store_put *res, struct sk_error *err);
 
 /* What of a put needs no store, made ahead by the caller (on another
  * thread, say, while the store writes): w's sk_store_content_hash and, if

@@ -338,6 +338,9 @@ static sk_err_t status(struct sk_web *w, struct sk_buf *b, struct sk_error *err)
 	sk_model_json_string(b, w->env.bus_backend);
 	sk_buf_puts(b, ",\"store\":");
 	sk_model_json_string(b, w->env.store_backend);
+	/* The configured languages (nb, en, both): the UI's default. */
+	sk_buf_puts(b, ",\"lang\":");
+	sk_model_json_string(b, w->env.job->lang);
 	sk_buf_puts(b, ",\"restart_required\":[");
 	for (size_t i = 0; i < w->n_restart; i++) {
 		if (i)
@@ -851,6 +854,9 @@ sk_err_t sk_web_start(struct sk_web **out, const struct sk_web_env *env,
 				    "use?)",
 				    addr);
 	}
+	struct sk_error serr = {0};
+	if (sk_web_sampler_start(w, &serr) != SK_OK)
+		sk_log(SK_LOG_WARN, "http", "no rates: %s", serr.msg);
 	sk_log(SK_LOG_INFO, "http",
 	       "serving the web UI on http://%s/ (API under /api/v1/)", addr);
 	*out = w;
@@ -881,6 +887,7 @@ void sk_web_stop(struct sk_web *w)
 		return;
 	MHD_stop_daemon(w->d);
 	reaper_stop(w);
+	sk_web_sampler_stop(w);
 	sk_web_pool_clear(w);
 	web_free(w);
 }

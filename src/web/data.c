@@ -202,10 +202,22 @@ static enum MHD_Result warehouse(struct sk_web *w, struct MHD_Connection *c)
 	sk_model_json_string(&b, w->env.store_backend);
 	sk_buf_printf(&b,
 		      ",\"warnings\":%lld,\"problems\":%lld,"
-		      "\"revisions\":%lld,\"last_write\":%s%s%s}",
+		      "\"revisions\":%lld,\"last_write\":%s%s%s",
 		      (long long)s.warnings, (long long)s.problems,
 		      (long long)s.revisions, last[0] ? "\"" : "",
 		      last[0] ? last : "null", last[0] ? "\"" : "");
+	/* The stored date range (the UI's season picker); null unknown. */
+	sk_buf_puts(&b, ",\"first_date\":");
+	if (s.first_date[0])
+		sk_model_json_string(&b, s.first_date);
+	else
+		sk_buf_puts(&b, "null");
+	sk_buf_puts(&b, ",\"last_date\":");
+	if (s.last_date[0])
+		sk_model_json_string(&b, s.last_date);
+	else
+		sk_buf_puts(&b, "null");
+	sk_buf_puts(&b, "}");
 	enum MHD_Result r = sk_web_reply(c, 200, &b);
 	sk_buf_free(&b);
 	return r;
@@ -267,7 +279,7 @@ static enum MHD_Result topics(struct sk_web *w, struct MHD_Connection *c)
 static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 			   const struct sk_web_call *call)
 {
-	struct sk_error err = {0};
+	struct sk_error err = {0}, lerr = {0};
 	struct sk_bus *bus = NULL;
 	struct sk_bus_batch batch = {0};
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
@@ -295,9 +307,25 @@ static enum MHD_Result dlq(struct sk_web *w, struct MHD_Connection *c,
 		}
 		sk_buf_puts(&b, "},\"payload\":");
 		sk_model_json_string(&b, m->value);
+		/* Replayed (browse.c): how, from the ledger; null not. A
+		 * ledger that does not answer costs the marks, not the list
+		 * (replayed_error says why). */
+		char how[128] = "";
+		if (!lerr.msg[0])
+			sk_web_dlq_replayed(w, m, how, sizeof how, &lerr);
+		sk_buf_puts(&b, ",\"replayed\":");
+		if (how[0])
+			sk_model_json_string(&b, how);
+		else
+			sk_buf_puts(&b, "null");
 		sk_buf_puts(&b, "}");
 	}
-	sk_buf_printf(&b, "],\"count\":%zu}", batch.n);
+	sk_buf_printf(&b, "],\"count\":%zu", batch.n);
+	if (lerr.msg[0]) {
+		sk_buf_puts(&b, ",\"replayed_error\":");
+		sk_model_json_string(&b, lerr.msg);
+	}
+	sk_buf_puts(&b, "}");
 	sk_bus_batch_clear(&batch);
 	enum MHD_Result r = rc == SK_OK ? sk_web_reply(c, 200, &b)
 					: sk_web_reply_error(c, 500, err.msg);
@@ -666,6 +694,11 @@ enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
 		return metrics(w, c);
 	case SK_WEB_EP_READYZ:
 		return readyz(w, c);
+	case SK_WEB_EP_MESSAGES:
+	case SK_WEB_EP_RATES:
+	case SK_WEB_EP_MEMBERS:
+	case SK_WEB_EP_REPLAY:
+		return sk_web_pipe_call(w, c, call);
 	default:
 		return sk_web_reply_error(c, 404, "no such endpoint");
 	}

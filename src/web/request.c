@@ -158,6 +158,12 @@ static const struct endpoint endpoints[] = {
 	{"/api/v1/dlq", false, SK_WEB_EP_DLQ, "offset limit"},
 	{"/api/v1/warehouse", false, SK_WEB_EP_WAREHOUSE, ""},
 	{"/api/v1/schemas", false, SK_WEB_EP_SCHEMAS, ""},
+	{"/api/v1/messages", false, SK_WEB_EP_MESSAGES,
+	 "topic partition offset from key limit"},
+	{"/api/v1/rates", false, SK_WEB_EP_RATES, ""},
+	{"/api/v1/members", false, SK_WEB_EP_MEMBERS, ""},
+	{"/api/v1/dlq/replay", true, SK_WEB_EP_REPLAY,
+	 "offsets reason dry_run"},
 };
 
 static bool allowed(const char *params, const char *key)
@@ -197,6 +203,89 @@ static bool parse_int(const char *s, long long lo, long long hi, long long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* messages: topic required; partition >= 0; offset >= 0 or from (a UTC
+ * time "YYYY-MM-DDTHH:MM:SS[.sss]Z", or ms since the epoch), not both. */
+static unsigned message_params(const struct sk_web_req *r,
+			       struct sk_web_call *c, char *msg, size_t size)
+{
+	const char *p = sk_web_req_arg(r, "partition");
+	const char *o = sk_web_req_arg(r, "offset");
+	const char *f = sk_web_req_arg(r, "from");
+	const char *l = sk_web_req_arg(r, "limit");
+	long long v;
+	c->topic = sk_web_req_arg(r, "topic");
+	c->key = sk_web_req_arg(r, "key");
+	c->partition = -1;
+	c->limit = 50;
+	if (!c->topic || !c->topic[0])
+		return reject(msg, size, 400,
+			      "topic is required (raw, clean or dlq)");
+	if (p) {
+		if (!parse_int(p, 0, 100000, &v))
+			return reject(msg, size, 400,
+				      "partition must be 0..100000");
+		c->partition = (int)v;
+	}
+	if (o && f)
+		return reject(msg, size, 400, "give offset or from, not both");
+	if (o && !parse_int(o, 0, INT64_MAX, &c->offset))
+		return reject(msg, size, 400, "offset must be >= 0");
+	if (f && !sk_time_parse_utc(f, &c->from_ms)) {
+		if (!parse_int(f, 1, INT64_MAX, &v))
+			return reject(msg, size, 400,
+				      "from must be a UTC time "
+				      "(YYYY-MM-DDTHH:MM:SS.sssZ) or ms since "
+				      "the epoch");
+		c->from_ms = v;
+	}
+	if (l && !parse_int(l, 1, SK_WEB_MAX_MESSAGES, &c->limit))
+		return reject(msg, size, 400, "limit must be 1..%d",
+			      SK_WEB_MAX_MESSAGES);
+	if (c->key && strlen(c->key) > SK_LIMIT_KEY)
+		return reject(msg, size, 400, "key is too long");
+	return 0;
+}
+
+/* replay: offsets (a comma-separated list of "O" or "P:O") or reason. */
+static unsigned replay_params(const struct sk_web_req *r, struct sk_web_call *c,
+			      char *msg, size_t size)
+{
+	const char *d = sk_web_req_arg(r, "dry_run");
+	c->offsets = sk_web_req_arg(r, "offsets");
+	c->reason = sk_web_req_arg(r, "reason");
+	if (!c->offsets == !c->reason)
+		return reject(msg, size, 400,
+			      "give offsets (N,N,...) or reason, one of them");
+	if (c->offsets) {
+		const char *s = c->offsets;
+		if (!*s)
+			return reject(msg, size, 400, "offsets is empty");
+		/* Items of digits, each with at most one ':' inside. */
+		bool colon = false, ok = true;
+		for (const char *q = s; *q && ok; q++) {
+			if (*q >= '0' && *q <= '9')
+				continue;
+			bool edge = q == s || q[-1] == ',' || q[-1] == ':' ||
+				    !q[1];
+			if (*q == ',' && !edge)
+				colon = false;
+			else if (*q == ':' && !edge && !colon)
+				colon = true;
+			else
+				ok = false;
+		}
+		if (!ok)
+			return reject(msg, size, 400,
+				      "offsets must be offsets or "
+				      "partition:offset, separated by commas");
+	}
+	if (d && strcmp(d, "1") && strcmp(d, "0") && strcmp(d, "true") &&
+	    strcmp(d, "false"))
+		return reject(msg, size, 400, "dry_run must be 1 or 0");
+	c->dry_run = d && (!strcmp(d, "1") || !strcmp(d, "true"));
+	return 0;
 }
 
 static unsigned run_params(const struct sk_web_req *r, struct sk_web_call *c,
@@ -340,6 +429,10 @@ unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
 			return run_add_params(r, today, c, msg, size);
 		case SK_WEB_EP_WARNINGS:
 			return warning_params(r, today, c, msg, size);
+		case SK_WEB_EP_MESSAGES:
+			return message_params(r, c, msg, size);
+		case SK_WEB_EP_REPLAY:
+			return replay_params(r, c, msg, size);
 		case SK_WEB_EP_DLQ: {
 			const char *o = sk_web_req_arg(r, "offset");
 			const char *l = sk_web_req_arg(r, "limit");

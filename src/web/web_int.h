@@ -100,6 +100,10 @@ enum sk_web_ep {
 	SK_WEB_EP_WAREHOUSE,
 	SK_WEB_EP_SCHEMAS,
 	SK_WEB_EP_ASSET,
+	SK_WEB_EP_MESSAGES, /* browse.c */
+	SK_WEB_EP_RATES,
+	SK_WEB_EP_MEMBERS,
+	SK_WEB_EP_REPLAY,
 };
 
 /* A UI file compiled into the binary (web_assets.c, generated from
@@ -130,6 +134,14 @@ struct sk_web_call {
 	const char *regions, *lang; /* RUN_ADD: validated, or NULL */
 	bool detail;
 	const struct sk_web_asset *asset;
+	/* MESSAGES: topic ("raw", "clean", "dlq" or a name), partition (-1
+	 * all), offset (above), from_ms (0 none), key (NULL none), limit */
+	const char *topic, *key;
+	int partition;
+	int64_t from_ms;
+	/* REPLAY: offsets "N,N,..." or reason (one of them), dry_run */
+	const char *offsets, *reason;
+	bool dry_run;
 };
 
 /* Route a parsed request; today is the default date of warnings. Returns 0
@@ -185,6 +197,7 @@ struct sk_web {
 		void *h[SK_WEB_THREADS];
 		size_t n;
 	} stores, buses;
+	struct sk_web_sampler *sampler; /* browse.c: rates, NULL none */
 };
 
 /* Take a warehouse / bus handle from the pool, or open one. Give it back
@@ -212,6 +225,21 @@ enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 void sk_web_count(unsigned status);
 /* Count a request's duration, first line to response sent (/metrics). */
 void sk_web_request_took(int64_t us);
+
+/* The message browser, rates, group members and replay (browse.c). */
+#define SK_WEB_SAMPLE_MS 5000   /* rates: one sample every 5 s ... */
+#define SK_WEB_SAMPLES 720      /* ... for an hour */
+#define SK_WEB_MAX_MESSAGES 500 /* messages?limit= */
+#define SK_WEB_SCAN_MAX 50000   /* messages?key=: read at most */
+enum MHD_Result sk_web_pipe_call(struct sk_web *w, struct MHD_Connection *c,
+				 const struct sk_web_call *call);
+/* The sampler thread of the rates (a failed start leaves rates empty). */
+sk_err_t sk_web_sampler_start(struct sk_web *w, struct sk_error *err);
+void sk_web_sampler_stop(struct sk_web *w);
+/* How dead letter m was replayed ("run N: inserted"), "" when it was not
+ * (from the ledger; takes w->lock). */
+sk_err_t sk_web_dlq_replayed(struct sk_web *w, const struct sk_bus_msg *m,
+			     char *buf, size_t size, struct sk_error *err);
 
 /* The data, pipeline and operations endpoints (data.c). */
 enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,

@@ -381,6 +381,213 @@ if (process.env.SKRED_UI_TOKEN_BASE) await step("token", async () => {
   clean("token");
 });
 
+// ---------- issue 15: the Data page on NVE's shapes ----------
+// EAWS colours as the page computes them; "" = nothing stored.
+const FILL = { "": "rgb(227, 233, 238)", 0: "rgb(200, 200, 200)", 1: "rgb(204, 255, 102)", 2: "rgb(255, 255, 0)",
+  3: "rgb(255, 153, 0)", 4: "rgb(255, 0, 0)", 5: "rgb(0, 0, 0)" };
+await step("map polygons", async () => {
+  await page.goto(base + "/#/data");
+  await idle();
+  if ((await page.inputValue("#lang")) !== X.lang) { await page.selectOption("#lang", X.lang); await idle(); }
+  const shapes = await page.$$eval("#map g.region", (gs) => gs.map((g) => {
+    const p = g.querySelector("path.shape");
+    return [g.dataset.region, p ? getComputedStyle(p).fill : null, p ? p.getBBox().width * p.getBBox().height : 0];
+  }));
+  check("polygons: one NVE shape per region (46)", 46, shapes.filter(([, f]) => f).length);
+  truthy("polygons: every shape has an area", shapes.every(([, , a]) => a > 0), JSON.stringify(shapes.filter(([, , a]) => !(a > 0))));
+  check("polygons: each coloured with the EAWS colour of the warehouse's level",
+    sorted(Object.fromEntries(Object.entries(X.map).map(([r, l]) => [r, FILL[l]]))),
+    sorted(Object.fromEntries(shapes.map(([r, f]) => [r, f]))));
+  check("legend: the five levels and not assessed", ["1", "2", "3", "4", "5", "0"],
+    await page.$$eval("#map-legend > span", (l) => l.map((e) => e.dataset.level)));
+  truthy("polygons: the Svalbard inset is kept", await page.$$eval("#map rect.inset", (r) => r.length === 1));
+  // Hover: name, level and main text of the region.
+  const R = "3011";
+  await page.hover(`#map g.region[data-region="${R}"] path`);
+  await page.waitForSelector(`#map-info [data-region="${R}"]`);
+  const info = await page.$eval("#map-info", (e) => ({ text: e.querySelector(".info-text").textContent,
+    level: e.querySelector(".level").dataset.level }));
+  check("hover: the region's level", String(X.map[R]), info.level);
+  check("hover: the region's main text", X.main_texts[R], info.text);
+  // First paint of the Data page (reported, never asserted).
+  const t = await page.evaluate(async () => {
+    location.hash = "#/runs";
+    await new Promise((r) => setTimeout(r, 50));
+    const t1 = performance.now();
+    location.hash = "#/data";
+    await new Promise((r) => { const f = () => document.querySelector("#map path.shape") ? r() : requestAnimationFrame(f); f(); });
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    return Math.round(performance.now() - t1);
+  });
+  await idle();
+  const load = await page.evaluate(() => { const n = performance.getEntriesByType("navigation")[0]; const p = performance.getEntriesByName("first-contentful-paint")[0]; return [Math.round(n.domContentLoadedEventEnd), p ? Math.round(p.startTime) : -1]; });
+  console.log(`# data page: map painted ${t} ms after the route change; document ${load[0]} ms to DOMContentLoaded, first contentful paint ${load[1]} ms`);
+  await shot("data-polygons");
+  clean("map polygons");
+});
+
+await step("season picker", async () => {
+  const O = X.season_old;
+  await page.goto(base + "/#/region/" + O.region);
+  await idle();
+  const opts = await page.$$eval("#season-select option", (o) => o.map((x) => x.value));
+  truthy("season picker: the warehouse's seasons, newest first (2023, 2022)", opts[0] === "2023" && opts.includes("2022"), opts.join(","));
+  await page.selectOption("#season-select", String(O.season));
+  await page.waitForSelector(`#timeline[data-season="${O.season}"]`);
+  await idle();
+  check("season switch: the route", `#/region/${O.region}/${O.season}`, await page.evaluate(() => location.hash));
+  check("season switch: the season shown", [O.from, O.to], [await page.getAttribute("#timeline", "data-from"), await page.getAttribute("#timeline", "data-to")]);
+  const bars = await page.$$eval("#timeline rect.bar", (bs) => Object.fromEntries(bs.map((b) => [b.dataset.date, b.dataset.level])));
+  check("season switch: the older season's levels as stored", sorted(strMap(O.levels)), sorted(bars));
+  truthy("timeline: a step line over the days", await page.$$eval("#timeline path.step", (p) => p.length === 1 && p[0].getAttribute("d").length > 10));
+  truthy("timeline: the avalanche problems beneath, one lane per type", (await page.$$("#timeline rect.pcell")).length > 0 && (await page.$$("#timeline text.lane")).length > 0);
+  await shot("timeline-old-season");
+  await page.selectOption("#season-select", "2023");
+  await page.waitForSelector('#timeline[data-season="2023"]');
+  await page.selectOption("#region-select", String(X.season_3012.region));
+  await page.waitForSelector(`#timeline[data-region="${X.season_3012.region}"]`);
+  await idle();
+  const bars2 = await page.$$eval("#timeline rect.bar", (bs) => Object.fromEntries(bs.map((b) => [b.dataset.date, b.dataset.level])));
+  check("region picker: another region's season as stored", sorted(strMap(X.season_3012.levels)), sorted(bars2));
+  clean("season picker");
+});
+
+await step("norwegian pages", async () => {
+  const W = X.warning;
+  await page.goto(base + `/#/warning/${W.region}/nb/${W.date}`);
+  await page.waitForSelector("#warning");
+  await idle();
+  check("nb: the page's language", "nb", await page.evaluate(() => document.documentElement.lang));
+  const heads = await page.$$eval("#view h2, #view h3", (h) => h.map((e) => e.textContent));
+  truthy("nb: headings in Norwegian (Skredproblemer)", heads.includes("Skredproblemer"), heads.join(" | "));
+  truthy("nb: no English headings", !heads.some((h) => /^(Avalanche problems|Advice|Mountain weather|Snow surface|Weak layers)$/.test(h)), heads.join(" | "));
+  if (await page.$("#weather")) {
+    check("mountain weather: the table's headers are filled", ["Måling", "Detalj", "Verdi"], await page.$$eval("#weather th", (t) => t.map((e) => e.textContent)));
+  } else fail("mountain weather: no weather table on " + W.date);
+  await shot("warning-nb");
+  const E = X.emergency;
+  if (E.none) {
+    await page.goto(base + `/#/warning/${E.none.region}/nb/${E.none.date}`);
+    await page.waitForSelector("#warning");
+    await idle();
+    check("emergency warning 'Ikke gitt': no alert line", 0, (await page.$$("#w-emergency, .emergency")).length);
+  } else fail("no warning with 'Ikke gitt' in the warehouse");
+  if (E.given) {
+    await page.goto(base + `/#/warning/${E.given.region}/nb/${E.given.date}`);
+    await page.waitForSelector("#warning");
+    await idle();
+    check("emergency warning given: shown as an alert", "Farevarsel: " + E.given.text, await page.textContent("#w-emergency"));
+  } else fail("no warning with an emergency warning in the warehouse");
+  // The language follows the configuration (nb) in a fresh tab.
+  const ctx = await browser.newContext();
+  const p2 = await ctx.newPage();
+  await p2.goto(base + "/#/data");
+  await p2.waitForSelector('#view[aria-busy="false"]');
+  check("language: a new tab shows the configured language (nb)", "nb", await p2.inputValue("#lang"));
+  check("language: and Norwegian labels", "I dag " + X.today, await p2.textContent("#day-today"));
+  await ctx.close();
+  clean("norwegian pages");
+});
+
+// ---------- issue 15: the Pipeline like Kafka UI ----------
+await step("message browser", async () => {
+  await page.goto(base + "/#/pipeline");
+  await idle();
+  const key = `${X.warning.region}:2:${X.warning.date}`;
+  await page.selectOption("#msg-topic", "raw");
+  await page.fill("#msg-key", key);
+  await page.click("#msg-go");
+  await page.waitForFunction((k) => document.querySelector("#msg-table tr.message")?.dataset.key === k, key);
+  const want = await apiGet("/api/v1/messages?topic=raw&offset=0&limit=20&key=" + encodeURIComponent(key));
+  truthy("browser: the key's messages are found", want.count > 0, JSON.stringify(want).slice(0, 200));
+  check("browser: the rows are the API's (partition:offset, key)", want.messages.map((m) => [String(m.offset), m.key]),
+    await page.$$eval("#msg-table tr.message", (l) => l.map((r) => [r.dataset.offset, r.dataset.key])));
+  await page.click("#msg-table tr.message details summary");
+  check("browser: the payload pretty-printed", JSON.stringify(JSON.parse(want.messages[0].payload), null, 2),
+    await page.textContent("#msg-table tr.message pre.payload"));
+  // By offset on the dead-letter topic.
+  await page.fill("#msg-key", "");
+  await page.selectOption("#msg-topic", "dlq");
+  await page.fill("#msg-offset", "3");
+  await page.fill("#msg-limit", "5");
+  await page.click("#msg-go");
+  await page.waitForFunction(() => document.querySelector("#msg-summary")?.dataset.topic === "skred.dlq");
+  const d = await apiGet("/api/v1/messages?topic=dlq&offset=3&limit=5");
+  check("browser: dead letters from offset 3", d.messages.map((m) => String(m.offset)),
+    await page.$$eval("#msg-table tr.message", (l) => l.map((r) => r.dataset.offset)));
+  const rates = await apiGet("/api/v1/rates");
+  truthy("rates: the daemon keeps samples", rates.samples.length >= 1, JSON.stringify(rates).slice(0, 200));
+  truthy("rates: three charts", (await page.$$("#rates svg.spark")).length === 3);
+  const mem = await apiGet("/api/v1/members");
+  check("members: the embedded bus has none to show (Kafka's are tested externally)", null, mem.members);
+  truthy("members: said so on the page", /no group members/.test(await page.textContent("#members-note")));
+  await shot("pipeline-browser");
+  clean("message browser");
+});
+
+await step("replay", async () => {
+  const RP = X.replay;
+  const stored = async () => (await apiGet(`/api/v1/warnings?region=${RP.region}&lang=en&from=${RP.date}&to=${RP.date}`)).warnings;
+  const letter = async () => (await apiGet(`/api/v1/dlq?offset=${RP.offset}&limit=1`)).dead_letters[0];
+  const runsBefore = (await apiGet("/api/v1/runs?limit=10000")).runs.length;
+  await page.goto(base + "/#/pipeline");
+  await idle();
+  await page.fill("#dlq-offset", String(RP.offset));
+  await page.click("#dlq-go");
+  await page.waitForSelector(`#dlq tr.dead-letter[data-offset="${RP.offset}"]`);
+  ok("replay: the fixed dead letter is listed");
+  await page.selectOption("#replay-reason", RP.reason);
+  await page.click("#replay-dry");
+  await page.waitForSelector('#replay-result .replay[data-dry-run="1"]');
+  check("dry run: it would be inserted", "inserted",
+    await page.getAttribute(`#replay-table tr.replay-letter[data-offset="${RP.offset}"]`, "data-outcome"));
+  check("dry run: nothing stored", 0, (await stored()).length);
+  check("dry run: the dead letter is not marked", null, (await letter()).replayed);
+  check("dry run: no run in the ledger", runsBefore, (await apiGet("/api/v1/runs?limit=10000")).runs.length);
+  await shot("replay-dry-run");
+  await page.click("#replay-go");
+  await page.waitForSelector('#replay-result .replay[data-dry-run="0"]', { timeout: 30000 });
+  check("replay: the letter was inserted", "inserted",
+    await page.getAttribute(`#replay-table tr.replay-letter[data-offset="${RP.offset}"]`, "data-outcome"));
+  const w = await stored();
+  check("replay: the warehouse has the record now, with its level", [1, RP.level], [w.length, w[0] && w[0].danger_level]);
+  const l = await letter();
+  truthy("replay: the dead letter is marked replayed (ledger)", /^run \d+: inserted$/.test(l.replayed || ""), l.replayed);
+  await page.waitForFunction((o) => !document.querySelector(`#dlq tr.dead-letter[data-offset="${o}"]`), RP.offset);
+  ok("replay: the dead-letter list no longer shows it");
+  const runs = (await apiGet("/api/v1/runs?limit=10000")).runs;
+  const r = runs.reduce((a, b) => (a.id > b.id ? a : b));
+  check("replay: recorded in the ledger as a run", ["replay", "success", 1, 1],
+    [r.job, r.state, r.fetched, r.stored]);
+  check("replay: the page links to that run", String(r.id), await page.getAttribute("#replay-result .replay", "data-run"));
+  await page.uncheck("#dlq-hide-replayed");
+  await page.waitForSelector(`#dlq tr.dead-letter[data-offset="${RP.offset}"][data-replayed="1"]`).catch(() => {});
+  await shot("replay-done");
+  clean("replay");
+});
+
+// ---------- phone width ----------
+await step("phone", async () => {
+  const ph = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const errs = [];
+  ph.on("console", (m) => { if (m.type() === "error") errs.push(m.text()); });
+  ph.on("pageerror", (e) => errs.push(e.message));
+  for (const [name, hash] of [["phone-data", "#/data"], ["phone-timeline", "#/region/3011"], ["phone-pipeline", "#/pipeline"]]) {
+    await ph.goto(base + "/" + hash);
+    await ph.waitForSelector('#view[aria-busy="false"]');
+    const over = await ph.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    truthy(`phone: ${hash} fits the width (no sideways scroll)`, over <= 1, over + " px too wide");
+    if (hash === "#/data") {
+      await ph.tap('#map g.region[data-region="3011"] path');
+      await ph.waitForSelector('#map-info [data-region="3011"]');
+      check("phone: a tap shows the region's warning first (no navigation)", "#/data", await ph.evaluate(() => location.hash));
+    }
+    await ph.screenshot({ path: join(shots, name + ".png"), fullPage: true });
+  }
+  check("phone: no console errors", [], errs);
+  await ph.close();
+});
+
 await browser.close();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -164,6 +164,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!call.asset || strcmp(call.asset->path, req.path))
 				abort();
 			break;
+		case SK_WEB_EP_MESSAGES:
+			if (!call.topic || !call.topic[0] || call.offset < 0 ||
+			    call.from_ms < 0 || call.partition < -1 ||
+			    call.limit < 1 ||
+			    call.limit > SK_WEB_MAX_MESSAGES ||
+			    (call.offset > 0 && call.from_ms > 0))
+				abort();
+			break;
+		case SK_WEB_EP_REPLAY:
+			if (!call.offsets == !call.reason ||
+			    (call.offsets &&
+			     strspn(call.offsets, "0123456789,:") !=
+				     strlen(call.offsets)))
+				abort();
+			break;
 		default:
 			break;
 		}

@@ -40,6 +40,48 @@ check "runs in the ledger: 3 succeeded, 1 failed" "failed|1 success|3" "$(sqlite
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
 check "markup planted in a stored main text" 1 "$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE main_text LIKE '<img%'")"
+# An older season for the season picker: region 3011's first fortnight of
+# 2023/24 (both languages, problems too) copied a year back, as a backfill
+# of 2022/23 would store it.
+python3 - "$SKRED_DATA_DIR/warehouse.db" <<'PY'
+import datetime, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+back = lambda d: (datetime.date.fromisoformat(d) - datetime.timedelta(days=365)).isoformat()
+for t in ("avalanche_warning", "avalanche_problem"):
+    cur = c.execute(f"SELECT * FROM {t} WHERE region_id=3011 AND valid_date BETWEEN '2023-12-01' AND '2023-12-15'")
+    cols = [d[0] for d in cur.description]
+    for row in cur.fetchall():
+        r = dict(zip(cols, row))
+        r["valid_date"] = back(r["valid_date"])
+        c.execute(f"INSERT INTO {t} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", [r[k] for k in cols])
+c.commit()
+PY
+old=$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE valid_date < '2023-01-01'")
+[ "$old" -ge 20 ] && ok "an older season stored (3011, 2022/23: $old warnings)" || fail "older season: $old warnings copied"
+# A dead letter whose cause has since been fixed (it failed for a reason
+# that no longer holds): a good record of 3011 (en) on 2023-12-20 that is
+# not in the warehouse, on the dead-letter topic. A replay must store it.
+RK=3011:2:2023-12-20 RREASON="store: database is locked (fixed since)"
+sim_get "/hydrology/forecast/avalanche/v6.3.0/api/AvalancheWarningByRegion/Detail/3011/2/2023-12-20/2023-12-20" >"$T/fixable.json"
+for t in avalanche_problem avalanche_advice mountain_weather avalanche_warning; do
+  wh "DELETE FROM $t WHERE region_id=3011 AND lang_key=2 AND valid_date='2023-12-20'"
+done
+python3 - "$SKRED_DATA_DIR/bus.db" "$T/fixable.json" "$RK" "$RREASON" >"$T/replay.json" <<'PY'
+import json, sqlite3, sys, time
+db, src, key, reason = sys.argv[1:]
+rec = json.load(open(src))[0]
+value = json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
+hdr = lambda k, v: f"{len(k.encode())}:{k}{len(v.encode())}:{v}"
+headers = (hdr("reason", reason) + hdr("error", "store")).encode()
+c = sqlite3.connect(db)
+seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM message WHERE topic = 'skred.dlq'").fetchone()[0]
+c.execute("INSERT INTO message(topic, seq, ts_ms, key, value, headers) VALUES ('skred.dlq', ?, ?, ?, ?, ?)",
+          (seq, int(time.time() * 1000), key.encode(), value, headers))
+c.commit()
+json.dump({"key": key, "offset": seq, "reason": reason, "region": 3011, "date": "2023-12-20",
+           "level": int(rec["DangerLevel"])}, sys.stdout)
+PY
+check "the fixable record is not in the warehouse" 0 "$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE region_id=3011 AND lang_key=2 AND valid_date='2023-12-20'")"
 # A configuration file the browser test rewrites before a SIGHUP.
 printf 'sched.schedules = daily=0 17 * * *\n' >"$T/ui.conf"
 start_serve SKRED_CONFIG="$T/ui.conf"
@@ -69,11 +111,16 @@ for d in $TODAY $TOMORROW; do
   wh "SELECT json_group_object(region_id, danger_level) FROM avalanche_warning WHERE lang_key=$LANG_KEY AND valid_date='$d'" >"$E/levels-$d.json"
 done
 wh "SELECT json_group_object(region_id, main_text) FROM avalanche_warning WHERE lang_key=$LANG_KEY AND valid_date='$TODAY'" >"$E/texts.json"
-wh "SELECT json_group_object(valid_date, danger_level) FROM avalanche_warning WHERE region_id=$R AND lang_key=$LANG_KEY" >"$E/season.json"
+wh "SELECT json_group_object(valid_date, danger_level) FROM avalanche_warning WHERE region_id=$R AND lang_key=$LANG_KEY AND valid_date >= '2023-12-01'" >"$E/season.json"
 wh "SELECT json_object('main_text', main_text, 'level', danger_level) FROM avalanche_warning WHERE $(at)" >"$E/warning.json"
 wh "SELECT json_group_array(valid_expositions) FROM (SELECT valid_expositions FROM avalanche_problem WHERE $(at) ORDER BY problem_id)" >"$E/problems.json"
 wh "SELECT json_object('warnings', (SELECT COUNT(*) FROM avalanche_warning), 'problems', (SELECT COUNT(*) FROM avalanche_problem))" >"$E/warehouse.json"
 curl -sf "$H/api/v1/regions" >"$E/regions.json"
+wh "SELECT json_group_object(valid_date, danger_level) FROM avalanche_warning WHERE region_id=$R AND lang_key=$LANG_KEY AND valid_date < '2023-06-01'" >"$E/season-old.json"
+wh "SELECT json_group_object(valid_date, danger_level) FROM avalanche_warning WHERE region_id=3012 AND lang_key=$LANG_KEY AND valid_date >= '2023-12-01'" >"$E/season-3012.json"
+# Emergency warnings (nb): one whose value is the normal "Ikke gitt", one given.
+wh "SELECT json_object('none', (SELECT json_object('region', region_id, 'date', valid_date) FROM avalanche_warning WHERE lang_key=1 AND emergency_warning='Ikke gitt' AND valid_date >= '2023-12-01' ORDER BY valid_date, region_id LIMIT 1), 'given', (SELECT json_object('region', region_id, 'date', valid_date, 'text', emergency_warning) FROM avalanche_warning WHERE lang_key=1 AND emergency_warning NOT IN ('', 'Ikke gitt') AND valid_date >= '2023-12-01' ORDER BY valid_date, region_id LIMIT 1))" >"$E/emergency.json"
+cp "$T/replay.json" "$E/replay.json"
 python3 - "$E" "$T/expected.json" "$TODAY" "$TOMORROW" "$R" "$WD" <<'PY'
 import json, sys
 E, out, today, tomorrow, region, wd = sys.argv[1:]
@@ -90,6 +137,10 @@ json.dump({
     "warning": {"region": int(region), "date": wd, "main_text": w["main_text"], "level": w["level"],
                 "problems": j("problems")},
     "warehouse": j("warehouse"),
+    "season_old": {"region": int(region), "season": 2022, "from": "2022-12-01", "to": "2023-05-31", "levels": j("season-old")},
+    "season_3012": {"region": 3012, "season": 2023, "levels": j("season-3012")},
+    "emergency": {k: json.loads(v) if isinstance(v, str) else v for k, v in j("emergency").items()},
+    "replay": j("replay"),
 }, open(out, "w"), ensure_ascii=False, indent=1)
 PY
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["warning"]["problems"]))' "$T/expected.json")" -gt 0 ] \

@@ -1,7 +1,8 @@
 /* app.js - the skred web UI: a single page with hash routes
  *   #/runs[/ID]                     the run grid and one run's details
  *   #/data                          today's / tomorrow's map and table
- *   #/region/ID                     a region's season timeline
+ *   #/region/ID[/YEAR]              a region's season timeline (YEAR: the
+ *                                   season starting in December of YEAR)
  *   #/warning/ID/LANG/DATE          one warning in detail
  *   #/pipeline                      topics, dead letters, warehouse
  * Text from the API only ever goes into the page as text nodes or
@@ -18,7 +19,7 @@
   const S = {
     status: undefined,       // /api/v1/status, null when absent
     regions: null,           // /api/v1/regions
-    lang: sessionStorage.getItem("skred.lang") || "en",
+    lang: sessionStorage.getItem("skred.lang") || "", // "": the configured one (status)
     day: "today",
     timer: null,
     gen: 0,                  // render generation: stale async renders stop
@@ -113,6 +114,8 @@
       if (S.status && S.status.paused !== undefined && st.paused === undefined) st.paused = S.status.paused;
     }
     S.status = st;
+    /* The language shown follows the configuration until one is picked. */
+    if (!S.lang) S.lang = st.lang === "en" ? "en" : st.lang ? "nb" : "en";
     showPaused();
     $("#clock").textContent = st.today ? "today " + st.today + (st.timezone ? " (" + st.timezone + ")" : "") : "";
     return st;
@@ -275,6 +278,8 @@
   }
 
   /* ---------- data: map + table ---------- */
+  /* The map's projection; scripts/gen-regions.py projects NVE's polygons
+   * (regions.js) the same way, so markers and shapes agree. */
   const COS65 = Math.cos((65 * Math.PI) / 180), SCALE = 40;
   function proj(lat, lon) {
     if (lat > 74) { // Svalbard: a scaled inset in the empty sea north-west of Lofoten
@@ -283,10 +288,34 @@
     }
     return [(lon - 4) * COS65 * SCALE + 10, (72.6 - lat) * SCALE + 10];
   }
-  const pts = (list) => list.map(([la, lo]) => proj(la, lo).map((v) => v.toFixed(1)).join(",")).join(" ");
+
+  /* Words of the Data pages in the language shown (nb; English as written). */
+  const NB = {
+    "Today": "I dag", "Tomorrow": "I morgen", "Language": "Språk", "valid": "gyldig", "region": "region",
+    "level": "faregrad", "main text": "hovedbudskap", "no warning": "ingen varsel", "no data": "ingen data",
+    "Danger levels": "Faregrader", "map": "kart", "← map": "← kart", "← season": "← sesong", "Season": "Sesong",
+    "Region": "Region", "season": "sesong", "Avalanche danger": "Skredfarevurdering", "Snow surface": "Snøoverflate",
+    "Weak layers": "Svake lag", "Recent avalanche activity": "Nylig skredaktivitet",
+    "Latest observations": "Siste observasjoner", "Avalanche problems": "Skredproblemer", "Advice": "Råd",
+    "Mountain weather": "Fjellvær", "Measurement": "Måling", "Detail": "Detalj", "Value": "Verdi",
+    "none given": "ingen oppgitt", "published": "publisert", "elevation": "høyde", "aspects": "eksposisjon",
+    "cause": "årsak", "type": "type", "trigger": "utløsning", "size": "størrelse", "probability": "sannsynlighet",
+    "distribution": "utbredelse", "Emergency warning": "Farevarsel",
+    "warnings in the season; click a day for its warning.": "varsler i sesongen; klikk på en dag for varselet.",
+    "Danger level": "Faregrad", "no problems given": "ingen skredproblemer oppgitt",
+    "Hover or tap a region for its warning; click for its season.":
+      "Pek eller trykk på en region for varselet; klikk for sesongen.",
+  };
+  const LEVEL_NAMES_NB = ["ikke vurdert", "1 liten", "2 moderat", "3 betydelig", "4 stor", "5 meget stor"];
+  const tr = (s) => (S.lang === "nb" && NB[s]) || s;
+  const levelName = (l) => (S.lang === "nb" ? LEVEL_NAMES_NB : LEVEL_NAMES)[l];
+  /* The emergency-warning field's normal value is "none": not an alert. */
+  const NO_EMERGENCY = /^\s*(ikke gitt|not given|ingen|none|-)?\s*$/i;
 
   async function regions() {
-    if (!S.regions) S.regions = (await api("/api/v1/regions")).regions || [];
+    /* The promise is kept: asked early (render) and awaited later. */
+    if (!S.regions)
+      S.regions = api("/api/v1/regions").then((d) => d.regions || [], (e) => { S.regions = null; throw e; });
     return S.regions;
   }
 
@@ -296,18 +325,28 @@
       sessionStorage.setItem("skred.lang", S.lang);
       onchange();
     } }, ["en", "nb"].map((l) => el("option", { value: l, selected: l === S.lang }, l === "en" ? "English" : "Norsk")));
-    return el("label", null, "Language ", s);
+    return el("label", null, tr("Language") + " ", s);
+  }
+
+  function mapInfo(box, r, x, date) {
+    clear(box).appendChild(el("div", { "data-region": r.id },
+      el("b", { class: "info-name" }, x ? x.region_name : r.name), " ",
+      levelBadge(x ? x.danger_level : null, x && x.not_assessed), " ",
+      el("span", { class: "info-level" }, x ? levelName(x.danger_level) || x.danger_level : tr("no data")),
+      el("span", { class: "muted" }, " · " + date),
+      el("p", { class: "info-text" }, x ? x.main_text || "" : tr("no warning"))));
   }
 
   async function renderData(gen, view) {
     const st = S.status;
     if (!st || !st.today) throw new Error("the daemon's date is not known (no /api/v1/status and no warnings today)");
+    document.documentElement.lang = S.lang;
     const date = S.day === "tomorrow" ? st.tomorrow : st.today;
     const dayBtn = (d, label) => el("button", { class: "toggle" + (S.day === d ? " on" : ""), id: "day-" + d,
       "aria-pressed": S.day === d ? "true" : "false", onclick: () => { S.day = d; render(); } }, label);
     view.appendChild(el("div", { class: "toolbar" },
-      dayBtn("today", "Today " + st.today), dayBtn("tomorrow", "Tomorrow " + st.tomorrow),
-      langSelect(render), el("span", { class: "muted", id: "data-date", "data-date": date }, "valid " + date)));
+      dayBtn("today", tr("Today") + " " + st.today), dayBtn("tomorrow", tr("Tomorrow") + " " + st.tomorrow),
+      langSelect(render), el("span", { class: "muted", id: "data-date", "data-date": date }, tr("valid") + " " + date)));
     const [regs, w] = await Promise.all([regions(),
       api("/api/v1/warnings?region=all&lang=" + S.lang + "&from=" + date + "&to=" + date)]);
     if (gen !== S.gen) return;
@@ -315,31 +354,39 @@
     for (const x of w.warnings || []) byRegion.set(x.region_id, x);
 
     const map = svg("svg", { id: "map", viewBox: "0 0 480 600", role: "img", "aria-label": "map of Norway's avalanche regions" });
-    const O = window.SKRED_OUTLINE;
-    if (O) {
-      map.appendChild(svg("polygon", { class: "land", points: pts(O.mainland) }));
-      const [x0, y0] = proj(80.9, 8.6), [x1, y1] = proj(76.0, 29.5);
-      map.appendChild(svg("rect", { class: "inset", x: x0, y: y0, width: x1 - x0, height: y1 - y0, rx: 4 }));
-      map.appendChild(svg("text", { class: "inset-label", x: x0 + 4, y: y1 - 4 }, "Svalbard"));
-      for (const p of O.svalbard) map.appendChild(svg("polygon", { class: "land", points: pts(p) }));
-    }
-    const ordered = [...regs].sort((a, b) => (a.type === b.type ? a.id - b.id : a.type === "B" ? -1 : 1));
-    for (const r of ordered) {
+    const [x0, y0] = proj(80.9, 8.6), [x1, y1] = proj(76.0, 29.5);
+    map.appendChild(svg("rect", { class: "inset", x: x0, y: y0, width: x1 - x0, height: y1 - y0, rx: 4 }));
+    map.appendChild(svg("text", { class: "inset-label", x: x0 + 4, y: y1 - 4 }, "Svalbard"));
+    const shapes = window.SKRED_REGION_SHAPES || {};
+    const info = el("div", { id: "map-info", class: "map-info", "aria-live": "polite" },
+      el("span", { class: "muted" }, tr("Hover or tap a region for its warning; click for its season.")));
+    let shown = null;
+    const labels = [];
+    for (const r of regs) {
       const x = byRegion.get(r.id);
       const lvl = x ? String(x.danger_level) : "";
       const [cx, cy] = proj(r.lat, r.lon);
-      const rad = r.type === "A" ? 11 : 7;
+      const show = () => { shown = r.id; mapInfo(info, r, x, date); };
+      const go = () => { location.hash = "#/region/" + r.id; };
       const g = svg("g", { class: "region l" + (lvl || "none") + (r.type === "A" ? " type-a" : " type-b"),
         "data-region": r.id, "data-level": lvl, "data-type": r.type, tabindex: 0, role: "link",
-        onclick: () => { location.hash = "#/region/" + r.id; },
-        onkeydown: (e) => { if (e.key === "Enter") location.hash = "#/region/" + r.id; } },
-      svg("title", null, r.name + ": " + (x ? LEVEL_NAMES[x.danger_level] || lvl : "no data") + " (" + date + ")"),
-      svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: rad }),
-      svg("text", { x: cx.toFixed(1), y: (cy + (r.type === "A" ? 4 : 3)).toFixed(1) }, lvl === "" ? "" : lvl));
+        "aria-label": r.name + ": " + (x ? levelName(x.danger_level) || lvl : tr("no data")),
+        onmouseenter: show, onfocus: show,
+        /* A touch shows the warning first; a second tap opens the season. */
+        onpointerdown: (e) => { if (e.pointerType === "touch" && shown !== r.id) { e.preventDefault(); show(); g.dataset.tapped = "1"; } },
+        onclick: () => { if (g.dataset.tapped === "1") { delete g.dataset.tapped; return; } go(); },
+        onkeydown: (e) => { if (e.key === "Enter") go(); } },
+      svg("title", null, r.name + ": " + (x ? levelName(x.danger_level) || lvl : tr("no data")) + " (" + date + ")" +
+        (x && x.main_text ? "\n" + x.main_text : "")),
+      shapes[r.id] ? svg("path", { class: "shape", d: shapes[r.id] }) : svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 7 }));
       map.appendChild(g);
+      if (lvl !== "" && r.type === "A")
+        labels.push(svg("text", { class: "level-label l" + lvl, x: cx.toFixed(1), y: (cy + 4).toFixed(1) }, lvl));
     }
-    const legend = el("div", { class: "legend" }, [1, 2, 3, 4, 5, 0].map((l) =>
-      el("span", null, levelBadge(l), LEVEL_NAMES[l])));
+    /* Numbers above every shape, never catching the pointer. */
+    map.appendChild(svg("g", { class: "labels" }, labels));
+    const legend = el("div", { class: "legend", id: "map-legend" }, [1, 2, 3, 4, 5, 0].map((l) =>
+      el("span", { "data-level": l }, levelBadge(l), levelName(l))));
 
     const rows = [...regs].sort((a, b) => (a.type === b.type ? a.id - b.id : a.type === "A" ? -1 : 1)).map((r) => {
       const x = byRegion.get(r.id);
@@ -348,63 +395,114 @@
       el("td", { class: "num" }, r.id),
       el("td", null, el("a", { href: "#/region/" + r.id }, x ? x.region_name : r.name)),
       el("td", null, levelBadge(x ? x.danger_level : null, x && x.not_assessed)),
-      el("td", { class: "main-text" }, x ? x.main_text || "" : el("span", { class: "muted" }, "no warning")));
+      el("td", { class: "main-text" }, x ? x.main_text || "" : el("span", { class: "muted" }, tr("no warning"))));
     });
     view.appendChild(el("div", { class: "data-grid" },
-      el("div", { class: "card map-card" }, map, legend),
-      el("div", { class: "card" }, table(["#id", "region", "level", "main text"], rows, { id: "regions-table" }))));
+      el("div", { class: "card map-card" }, map, info, legend),
+      el("div", { class: "card" }, table(["#id", tr("region"), tr("level"), tr("main text")], rows, { id: "regions-table" }))));
   }
 
   /* ---------- region timeline ---------- */
-  function season(today) {
-    const y = +today.slice(0, 4), m = +today.slice(5, 7);
-    const start = m >= 7 ? y : y - 1;
-    return [start + "-12-01", start + 1 + "-05-31"];
+  /* A season runs 1 December .. 31 May; named by the year it starts. */
+  function seasonOf(day) {
+    const y = +day.slice(0, 4), m = +day.slice(5, 7);
+    return m >= 7 ? y : y - 1;
+  }
+  const seasonRange = (y) => [y + "-12-01", y + 1 + "-05-31"];
+  function season(today) { return seasonRange(seasonOf(today)); }
+
+  /* The seasons the warehouse holds: from its first stored day to the
+   * later of today and its last (NVE's API starts with 2012/13 when the
+   * warehouse does not say). */
+  async function seasons(today) {
+    /* Asked once a minute at most: on Cassandra it counts the tables. */
+    if (!S.wh || Date.now() - S.wh.at > 60000)
+      S.wh = { at: Date.now(), p: optional("/api/v1/warehouse").catch(() => null) };
+    const wh = await S.wh.p;
+    const first = wh && wh.first_date ? seasonOf(wh.first_date) : 2012;
+    const last = Math.max(seasonOf(today), wh && wh.last_date ? seasonOf(wh.last_date) : 0);
+    const out = [];
+    for (let y = last; y >= first; y--) out.push(y);
+    return out;
   }
 
-  async function renderTimeline(gen, view, id) {
+  async function renderTimeline(gen, view, id, seasonArg) {
     const st = S.status;
     if (!st || !st.today) throw new Error("the daemon's date is not known");
-    const [from, to] = season(st.today);
-    const regs = await regions();
-    const reg = regs.find((r) => String(r.id) === id);
-    const w = await api("/api/v1/warnings?region=" + encodeURIComponent(id) + "&lang=" + S.lang + "&from=" + from + "&to=" + to);
+    document.documentElement.lang = S.lang;
+    const sy = /^\d{4}$/.test(seasonArg || "") ? +seasonArg : seasonOf(st.today);
+    const [from, to] = seasonRange(sy);
+    const [regs, years, w] = await Promise.all([regions(), seasons(st.today),
+      api("/api/v1/warnings?region=" + encodeURIComponent(id) + "&lang=" + S.lang + "&from=" + from + "&to=" + to + "&detail=1")]);
     if (gen !== S.gen) return;
-    view.appendChild(el("div", { class: "toolbar" }, el("a", { href: "#/data" }, "← map"),
-      el("h1", { id: "timeline-title" }, (reg ? reg.name : "region " + id) + " — season " + from + " .. " + to),
-      el("span", { class: "spacer" }), langSelect(render)));
+    const reg = regs.find((r) => String(r.id) === id);
+    if (!years.includes(sy)) years.push(sy);
+    const regSel = el("select", { id: "region-select", onchange: (e) => { location.hash = "#/region/" + e.target.value + "/" + sy; } },
+      [...regs].sort((a, b) => a.name.localeCompare(b.name, "nb")).map((r) =>
+        el("option", { value: r.id, selected: String(r.id) === id }, r.name + (r.type === "B" ? " (B)" : ""))));
+    const seaSel = el("select", { id: "season-select", onchange: (e) => { location.hash = "#/region/" + id + "/" + e.target.value; } },
+      years.sort((a, b) => b - a).map((y) => el("option", { value: y, selected: y === sy }, y + "/" + String(y + 1).slice(2))));
+    view.appendChild(el("div", { class: "toolbar" }, el("a", { href: "#/data" }, tr("← map")),
+      el("h1", { id: "timeline-title" }, (reg ? reg.name : "region " + id) + " — " + tr("season") + " " + from + " .. " + to),
+      el("span", { class: "spacer" }), el("label", null, tr("Region") + " ", regSel),
+      el("label", null, tr("Season") + " ", seaSel), langSelect(render)));
     const byDate = new Map((w.warnings || []).map((x) => [x.valid_date, x]));
     const n = Math.round((Date.parse(to) - Date.parse(from)) / 864e5) + 1;
-    const BW = 5, H = 150, L = 30, T = 10;
-    const chart = svg("svg", { id: "timeline", viewBox: `0 0 ${L + n * BW + 10} ${H + T + 30}`,
-      "data-from": from, "data-to": to, "data-region": id });
+    /* The problems given in the season, one lane each beneath the levels. */
+    const ptypes = new Map();
+    for (const x of w.warnings || [])
+      for (const p of x.problems || [])
+        if (!ptypes.has(p.problem_type_id)) ptypes.set(p.problem_type_id, p.problem_type_name || "problem " + p.problem_type_id);
+    const lanes = [...ptypes.keys()].sort((a, b) => a - b);
+    const BW = 5, H = 150, L = 30, T = 18, LH = 12, LG = 34, PL = 240;
+    const PT = T + H + LG;
+    const chart = svg("svg", { id: "timeline", viewBox: `0 0 ${L + n * BW + 10 + PL} ${PT + lanes.length * LH + 10}`,
+      "data-from": from, "data-to": to, "data-region": id, "data-season": sy });
+    chart.appendChild(svg("text", { class: "axis", x: 0, y: T - 8 }, tr("Danger level")));
     for (let l = 1; l <= 5; l++) {
       const y = T + H - (l * H) / 5;
       chart.appendChild(svg("line", { class: "gridline", x1: L, x2: L + n * BW, y1: y, y2: y }));
       chart.appendChild(svg("text", { class: "axis", x: L - 6, y: y + 4, "text-anchor": "end" }, l));
     }
+    let step = "", prev = null;
     for (let i = 0; i < n; i++) {
       const d = addDays(from, i);
       const x = L + i * BW;
       if (d.endsWith("-01"))
         chart.appendChild(svg("text", { class: "axis", x, y: T + H + 16 }, d.slice(0, 7)));
       if (d === st.today)
-        chart.appendChild(svg("line", { class: "today", x1: x + BW / 2, x2: x + BW / 2, y1: T, y2: T + H + 4 },
+        chart.appendChild(svg("line", { class: "today", x1: x + BW / 2, x2: x + BW / 2, y1: T, y2: PT + lanes.length * LH },
           svg("title", null, "today " + d)));
       const wd = byDate.get(d);
-      if (!wd) continue;
+      if (!wd) { prev = null; continue; }
       const lvl = wd.danger_level;
       const h = lvl ? (lvl * H) / 5 : 4;
-      chart.appendChild(svg("rect", { class: "bar l" + lvl, x: x + 0.5, y: T + H - h, width: BW - 1, height: h,
+      const y = T + H - h;
+      /* The step line: flat across a day, straight up or down to the next. */
+      step += (prev === null ? "M" + x + "," + y : "L" + x + "," + y) + "L" + (x + BW) + "," + y;
+      prev = y;
+      chart.appendChild(svg("rect", { class: "bar l" + lvl, x: x + 0.5, y, width: BW - 1, height: h,
         "data-date": d, "data-level": lvl, tabindex: 0,
         onclick: () => { location.hash = "#/warning/" + id + "/" + S.lang + "/" + d; },
         onkeydown: (e) => { if (e.key === "Enter") location.hash = "#/warning/" + id + "/" + S.lang + "/" + d; } },
-      svg("title", null, d + ": " + (LEVEL_NAMES[lvl] || lvl) + " — " + (wd.main_text || ""))));
+      svg("title", null, d + ": " + (levelName(lvl) || lvl) + " — " + (wd.main_text || ""))));
+      for (const p of wd.problems || []) {
+        const k = lanes.indexOf(p.problem_type_id);
+        chart.appendChild(svg("rect", { class: "pcell p" + (k % 6), x: x + 0.5, y: PT + k * LH + 1, width: BW - 1, height: LH - 2,
+          "data-date": d, "data-problem": p.problem_type_id }, svg("title", null, d + ": " + (p.problem_type_name || ""))));
+      }
     }
+    if (step) chart.appendChild(svg("path", { class: "step", d: step }));
+    lanes.forEach((t, k) => {
+      chart.appendChild(svg("line", { class: "gridline", x1: L, x2: L + n * BW, y1: PT + (k + 1) * LH, y2: PT + (k + 1) * LH }));
+      chart.appendChild(svg("text", { class: "axis lane", x: L + n * BW + 6, y: PT + k * LH + 9, "data-problem": t }, ptypes.get(t)));
+    });
+    if (!lanes.length)
+      chart.appendChild(svg("text", { class: "axis", x: L, y: PT + 9 }, tr("no problems given")));
+    else chart.appendChild(svg("text", { class: "axis", x: 0, y: PT - 4 }, tr("Avalanche problems")));
     view.appendChild(el("section", { class: "card" }, chart,
-      el("p", { class: "muted" }, (w.count || 0) + " warnings in the season; click a day for its warning.")));
+      el("p", { class: "muted" }, (w.count || 0) + " " + tr("warnings in the season; click a day for its warning."))));
   }
-
   /* ---------- one warning ---------- */
   const ASPECTS = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
   function rose(expo) {
@@ -423,22 +521,25 @@
   }
   function heights(p) {
     const a = p.exposed_height_1, b = p.exposed_height_2;
+    const nb = S.lang === "nb";
     switch (p.exposed_height_fill) {
-      case 1: return "above " + a + " m";
-      case 2: return "below " + a + " m";
-      case 3: return "between " + Math.min(a, b) + " and " + Math.max(a, b) + " m";
-      case 4: return "below " + Math.min(a, b) + " and above " + Math.max(a, b) + " m";
-      default: return "not given";
+      case 1: return (nb ? "over " : "above ") + a + " m";
+      case 2: return (nb ? "under " : "below ") + a + " m";
+      case 3: return (nb ? "mellom " : "between ") + Math.min(a, b) + (nb ? " og " : " and ") + Math.max(a, b) + " m";
+      case 4: return (nb ? "under " : "below ") + Math.min(a, b) + (nb ? " og over " : " and above ") + Math.max(a, b) + " m";
+      default: return nb ? "ikke oppgitt" : "not given";
     }
   }
 
   async function renderWarning(gen, view, id, lang, date) {
+    if (lang === "nb" || lang === "en") S.lang = lang;
+    document.documentElement.lang = S.lang;
     const w = await api("/api/v1/warnings?region=" + encodeURIComponent(id) + "&lang=" + encodeURIComponent(lang) +
       "&from=" + encodeURIComponent(date) + "&to=" + encodeURIComponent(date) + "&detail=1");
     if (gen !== S.gen) return;
     const x = (w.warnings || [])[0];
-    view.appendChild(el("div", { class: "toolbar" }, el("a", { href: "#/region/" + id }, "← season"),
-      el("a", { href: "#/data" }, "map"),
+    view.appendChild(el("div", { class: "toolbar" }, el("a", { href: "#/region/" + id + "/" + seasonOf(date) }, tr("← season")),
+      el("a", { href: "#/data" }, tr("map")),
       el("span", { class: "spacer" }),
       el("a", { href: "#/warning/" + id + "/" + lang + "/" + addDays(date, -1), id: "prev-day" }, "← " + addDays(date, -1)),
       el("a", { href: "#/warning/" + id + "/" + lang + "/" + addDays(date, 1), id: "next-day" }, addDays(date, 1) + " →"),
@@ -451,35 +552,39 @@
     const card = el("section", { class: "card", id: "warning", "data-region": x.region_id, "data-date": x.valid_date,
       "data-level": x.danger_level, "data-lang": lang },
     el("h1", null, levelBadge(x.danger_level, x.not_assessed), " ", x.region_name, " — ", x.valid_date),
-    el("p", { class: "muted" }, x.danger_level_name || LEVEL_NAMES[x.danger_level], " · published ", fmtTime(x.publish_time),
+    el("p", { class: "muted" }, x.danger_level_name || levelName(x.danger_level), " · " + tr("published") + " ", fmtTime(x.publish_time),
       x.author ? " · " + x.author : ""),
     el("p", { class: "main-text", id: "w-main" }, x.main_text || ""),
-    x.emergency_warning ? el("p", { class: "emergency" }, x.emergency_warning) : null,
-    txt("Avalanche danger", x.avalanche_danger, "w-danger"),
-    txt("Snow surface", x.snow_surface), txt("Weak layers", x.current_weaklayers),
-    txt("Recent avalanche activity", x.latest_avalanche_activity), txt("Latest observations", x.latest_observations));
+    x.emergency_warning && !NO_EMERGENCY.test(x.emergency_warning)
+      ? el("p", { class: "emergency", id: "w-emergency" }, tr("Emergency warning") + ": " + x.emergency_warning) : null,
+    txt(tr("Avalanche danger"), x.avalanche_danger, "w-danger"),
+    txt(tr("Snow surface"), x.snow_surface), txt(tr("Weak layers"), x.current_weaklayers),
+    txt(tr("Recent avalanche activity"), x.latest_avalanche_activity), txt(tr("Latest observations"), x.latest_observations));
     view.appendChild(card);
     const probs = x.problems || [];
-    const pc = section("Avalanche problems");
+    const pc = section(tr("Avalanche problems"));
     pc.id = "problems";
-    if (!probs.length) pc.appendChild(el("p", { class: "muted" }, "none given"));
+    if (!probs.length) pc.appendChild(el("p", { class: "muted" }, tr("none given")));
     for (const p of probs)
       pc.appendChild(el("div", { class: "problem", "data-problem": p.problem_type_id },
         rose(p.valid_expositions),
         el("div", null, el("h3", null, p.problem_type_name || "problem"),
           p.text ? el("p", null, p.text) : null,
-          kv([["elevation", heights(p)], ["aspects", ASPECTS.filter((_, i) => (p.valid_expositions || "")[i] === "1").join(" ") || "–"],
-            ["cause", p.cause_name], ["type", p.aval_type_name || p.ext_name], ["trigger", p.trigger_sensitivity_name || p.trigger_simple_name],
-            ["size", p.size_name], ["probability", p.probability_name], ["distribution", p.propagation_name]]
+          kv([[tr("elevation"), heights(p)], [tr("aspects"), ASPECTS.filter((_, i) => (p.valid_expositions || "")[i] === "1").join(" ") || "–"],
+            [tr("cause"), p.cause_name], [tr("type"), p.aval_type_name || p.ext_name], [tr("trigger"), p.trigger_sensitivity_name || p.trigger_simple_name],
+            [tr("size"), p.size_name], [tr("probability"), p.probability_name], [tr("distribution"), p.propagation_name]]
             .filter(([, v]) => v)))));
     view.appendChild(pc);
     if ((x.advices || []).length)
-      view.appendChild(section("Advice", el("ul", { id: "advice" }, x.advices.map((a) => el("li", null, a.text)))));
+      view.appendChild(section(tr("Advice"), el("ul", { id: "advice" }, x.advices.map((a) => el("li", null, a.text)))));
     const mw = x.mountain_weather;
     if (mw) {
       const rows = (mw.values || []).map((v) => el("tr", null, el("td", null, v.type_name), el("td", null, v.subtype_name), el("td", null, v.value)));
-      view.appendChild(section("Mountain weather", mw.cloud_cover_name ? el("p", null, mw.cloud_cover_name) : null,
-        mw.comment ? el("p", null, mw.comment) : null, rows.length ? table(["", "", "value"], rows, { id: "weather", class: "compact" }) : null));
+      const mwc = section(tr("Mountain weather"), mw.cloud_cover_name ? el("p", null, mw.cloud_cover_name) : null,
+        mw.comment ? el("p", null, mw.comment) : null,
+        rows.length ? table([tr("Measurement"), tr("Detail"), tr("Value")], rows, { id: "weather", class: "compact" }) : null);
+      mwc.id = "mountain-weather";
+      view.appendChild(mwc);
     }
   }
 
@@ -543,6 +648,119 @@
     const dl = el("section", { class: "card", id: "dlq" }, el("h2", null, "Dead letters"));
     view.appendChild(dl);
     await renderDlq(gen, dl);
+    await renderPipeTools(gen, view, topics);
+  }
+
+  /* ---------- pipeline: rates, group members, message browser ---------- */
+  /* A small line chart of series [{name, cls, points: [[ms, v]]}]. */
+  function sparkChart(id, title, unit, series) {
+    const W = 320, H = 90, L = 38, B = 16;
+    const all = series.flatMap((x) => x.points);
+    const c = svg("svg", { class: "spark", id, viewBox: `0 0 ${W} ${H + B}`, "data-points": all.length });
+    const box = el("div", { class: "spark-box" }, el("h3", null, title), c);
+    if (all.length < 1) { c.appendChild(svg("text", { class: "axis", x: L, y: H / 2 }, "collecting samples…")); return box; }
+    const t0 = Math.min(...all.map((p) => p[0])), t1 = Math.max(...all.map((p) => p[0]), t0 + 1);
+    const vmax = Math.max(...all.map((p) => p[1])) || 1;
+    const X = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - 4), Y = (v) => 4 + (1 - v / vmax) * (H - 8);
+    c.appendChild(svg("line", { class: "gridline", x1: L, x2: W - 4, y1: Y(0), y2: Y(0) }));
+    c.appendChild(svg("text", { class: "axis", x: L - 4, y: Y(vmax) + 8, "text-anchor": "end" }, +vmax.toPrecision(3)));
+    c.appendChild(svg("text", { class: "axis", x: L - 4, y: Y(0), "text-anchor": "end" }, "0"));
+    c.appendChild(svg("text", { class: "axis", x: L, y: H + B - 2 }, new Date(t0).toISOString().slice(11, 16) + "Z"));
+    c.appendChild(svg("text", { class: "axis", x: W - 4, y: H + B - 2, "text-anchor": "end" }, new Date(t1).toISOString().slice(11, 16) + "Z"));
+    for (const x of series)
+      if (x.points.length)
+        c.appendChild(svg("polyline", { class: "series " + x.cls, "data-series": x.name,
+          points: x.points.map(([t, v]) => X(t).toFixed(1) + "," + Y(v).toFixed(1)).join(" ") },
+        svg("title", null, x.name + " (" + unit + "), last " + +x.points[x.points.length - 1][1].toPrecision(3))));
+    box.appendChild(el("div", { class: "legend" }, series.map((x) => el("span", null, el("i", { class: "swatch " + x.cls }), x.name))));
+    return box;
+  }
+
+  function ratesCharts(r) {
+    const s = (r && r.samples) || [];
+    const pts = (f) => {
+      const out = [];
+      for (let i = 1; i < s.length; i++) {
+        const a = s[i - 1], b = s[i], dt = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
+        const va = f(a), vb = f(b);
+        if (dt > 0 && va != null && vb != null) out.push([Date.parse(b.time), Math.max(0, (vb - va) / dt)]);
+      }
+      return out;
+    };
+    const lag = s.filter((x) => x.lag != null).map((x) => [Date.parse(x.time), x.lag]);
+    return el("div", { class: "spark-grid", id: "rates", "data-samples": s.length },
+      sparkChart("rate-produce", "Produced (messages/s)", "msg/s", [
+        { name: "raw", cls: "c0", points: pts((x) => x.raw_end) },
+        { name: "clean", cls: "c1", points: pts((x) => x.clean_end) },
+        { name: "dead letters", cls: "c2", points: pts((x) => x.dlq_end) }]),
+      sparkChart("rate-consume", "Consumed by the group (messages/s)", "msg/s",
+        [{ name: "raw", cls: "c0", points: pts((x) => x.committed) }]),
+      sparkChart("rate-lag", "Lag (messages)", "messages", [{ name: "raw", cls: "c3", points: lag }]));
+  }
+
+  const browse = { topic: "raw", partition: "", offset: "0", from: "", key: "", limit: 20 };
+  async function renderPipeTools(gen, view, topics) {
+    const [rates, mem] = await Promise.all([optional("/api/v1/rates").catch(() => null),
+      optional("/api/v1/members").catch((e) => ({ error: e.message }))]);
+    if (gen !== S.gen) return;
+    view.appendChild(el("section", { class: "card", id: "rates-card" }, el("h2", null, "Rates, last hour"),
+      rates ? ratesCharts(rates) : el("p", { class: "muted" }, "n/a (this daemon keeps no rates)"),
+      el("p", { class: "muted" }, rates ? "sampled every " + rates.interval_ms / 1000 + " s, kept in the daemon's memory" : "")));
+    const mc = el("section", { class: "card", id: "members" }, el("h2", null, "Consumer group " + (topics.group || "?")));
+    if (!mem || mem.error) mc.appendChild(el("p", { class: "muted" }, "n/a" + (mem && mem.error ? " (" + mem.error + ")" : "")));
+    else if (mem.members === null) mc.appendChild(el("p", { class: "muted", id: "members-note" }, mem.note || "no members on this bus"));
+    else if (!mem.members.length) mc.appendChild(el("p", { class: "muted", id: "members-note" }, "no member is consuming now"));
+    else mc.appendChild(table(["member", "client", "host", "partitions"], mem.members.map((m) =>
+      el("tr", { class: "member", "data-member": m.id, "data-assignment": m.assignment },
+        el("td", null, m.id), el("td", null, m.client_id), el("td", null, m.host), el("td", null, m.assignment || "–"))),
+    { id: "members-table" }));
+    view.appendChild(mc);
+    const mb = el("section", { class: "card", id: "browser" }, el("h2", null, "Messages"));
+    view.appendChild(mb);
+    await renderBrowser(gen, mb, topics);
+  }
+
+  const pretty = (s) => { try { return JSON.stringify(JSON.parse(s), null, 2); } catch (e) { return s; } };
+
+  async function renderBrowser(gen, box, topics) {
+    while (box.childNodes.length > 1) box.removeChild(box.lastChild);
+    const names = { raw: "raw", clean: "clean", dlq: "dead letters" };
+    const tsel = el("select", { id: "msg-topic" }, Object.entries(names).map(([k, v]) =>
+      el("option", { value: k, selected: browse.topic === k }, v)));
+    const part = el("input", { type: "number", min: 0, id: "msg-partition", placeholder: "all", value: browse.partition });
+    const off = el("input", { type: "number", min: 0, id: "msg-offset", value: browse.offset });
+    const from = el("input", { type: "datetime-local", id: "msg-from", value: browse.from, title: "from this time (UTC) instead of an offset" });
+    const key = el("input", { type: "search", id: "msg-key", placeholder: "key contains…", value: browse.key });
+    const lim = el("input", { type: "number", min: 1, max: 500, id: "msg-limit", value: browse.limit });
+    const go = (o) => {
+      Object.assign(browse, { topic: tsel.value, partition: part.value, offset: o === undefined ? off.value : String(o),
+        from: o === undefined ? from.value : "", key: key.value.trim(), limit: Math.min(500, Math.max(1, +lim.value || 20)) });
+      renderBrowser(S.gen, box, topics).catch(errorMessage);
+    };
+    box.appendChild(el("form", { class: "toolbar", id: "msg-form", onsubmit: (e) => { e.preventDefault(); go(); } },
+      el("label", null, "topic ", tsel), el("label", null, "partition ", part), el("label", null, "offset ", off),
+      el("label", null, "or from ", from), el("label", null, "key ", key), el("label", null, "limit ", lim),
+      el("button", { type: "submit", id: "msg-go" }, "Show")));
+    let q = "/api/v1/messages?topic=" + browse.topic + "&limit=" + browse.limit;
+    if (browse.partition !== "") q += "&partition=" + (+browse.partition);
+    if (browse.from) q += "&from=" + encodeURIComponent(new Date(browse.from + "Z").toISOString());
+    else q += "&offset=" + (+browse.offset || 0);
+    if (browse.key) q += "&key=" + encodeURIComponent(browse.key);
+    const d = await api(q);
+    if (gen !== S.gen) return;
+    const ms = d.messages || [];
+    box.appendChild(el("p", { class: "muted", id: "msg-summary", "data-count": ms.length, "data-topic": d.topic },
+      d.topic + ": " + ms.length + " shown, " + d.scanned + " read",
+      ms.length ? el("button", { id: "msg-next", class: "link", onclick: () => go(d.next_offset) }, "next →") : null));
+    if (!ms.length) { box.appendChild(el("p", { class: "muted" }, "No messages here.")); return; }
+    box.appendChild(table(["#partition:offset", "time", "key", "#size", ""], ms.map((m) =>
+      el("tr", { class: "message", "data-partition": m.partition, "data-offset": m.offset, "data-key": m.key },
+        el("td", { class: "num" }, m.partition + ":" + m.offset), el("td", null, fmtTime(m.time)),
+        el("td", { class: "key" }, m.key), el("td", { class: "num" }, m.size),
+        el("td", null, el("details", null, el("summary", null, "payload, headers"),
+          el("pre", { class: "headers" }, Object.entries(m.headers || {}).map(([k, v]) => k + ": " + v).join("\n")),
+          el("pre", { class: "payload" }, m.payload != null ? pretty(m.payload) : "(binary, base64) " + m.payload_base64))))),
+    { id: "msg-table" }));
   }
 
   async function renderDlq(gen, box) {
@@ -551,7 +769,7 @@
     while (box.childNodes.length > 1) box.removeChild(box.lastChild);
     const off = el("input", { type: "number", min: 0, value: dlq.offset, id: "dlq-offset" });
     const lim = el("input", { type: "number", min: 1, max: 1000, value: dlq.limit, id: "dlq-limit" });
-    const go = (o) => { dlq = { offset: Math.max(0, o), limit: Math.min(1000, Math.max(1, +lim.value || 20)) }; renderDlq(S.gen, box).catch(errorMessage); };
+    const go = (o) => { dlq = { hideReplayed: dlq.hideReplayed, offset: Math.max(0, o), limit: Math.min(1000, Math.max(1, +lim.value || 20)) }; renderDlq(S.gen, box).catch(errorMessage); };
     const letters = d.dead_letters || [];
     box.appendChild(el("div", { class: "toolbar" },
       el("button", { id: "dlq-prev", disabled: dlq.offset === 0, onclick: () => go(dlq.offset - dlq.limit) }, "← previous"),
@@ -560,19 +778,60 @@
       el("button", { id: "dlq-next", disabled: letters.length < dlq.limit,
         onclick: () => go((letters.length ? letters[letters.length - 1].offset + 1 : dlq.offset + dlq.limit)) }, "next →"),
       el("span", { class: "muted" }, letters.length + " shown")));
-    if (!letters.length) { box.appendChild(el("p", { class: "muted" }, "No dead letters here.")); return; }
-    const rows = letters.map((x) => {
+    const shown = dlq.hideReplayed === false ? letters : letters.filter((x) => !x.replayed);
+    const reasons = [...new Set(letters.map((x) => (x.headers || {}).reason).filter(Boolean))];
+    const hide = el("input", { type: "checkbox", id: "dlq-hide-replayed", checked: dlq.hideReplayed !== false,
+      onchange: (e) => { dlq.hideReplayed = e.target.checked; renderDlq(S.gen, box).catch(errorMessage); } });
+    const rsel = el("select", { id: "replay-reason" }, el("option", { value: "" }, "selected letters"),
+      reasons.map((r) => el("option", { value: r }, "all with reason: " + r)));
+    const result = el("div", { id: "replay-result" });
+    const replay = (dry) => action(async () => {
+      const picked = [...box.querySelectorAll("input.dlq-pick:checked")].map((c) => c.value);
+      let q;
+      if (rsel.value) q = "reason=" + encodeURIComponent(rsel.value);
+      else if (picked.length) q = "offsets=" + picked.join(",");
+      else throw new Error("select dead letters (or a reason) to replay");
+      const r = await api("/api/v1/dlq/replay?" + q + (dry ? "&dry_run=1" : ""), "POST");
+      dlq.last = r; // shown again when the list is drawn anew
+      showReplay(result, r);
+      if (!dry) await renderDlq(S.gen, box);
+      return dry ? "dry run: " + r.letters.length + " dead letters looked at, nothing changed"
+        : "replay run " + r.run + ": " + r.stored + " stored, " + r.dead + " dead again";
+    });
+    box.appendChild(el("div", { class: "toolbar", id: "replay-bar" },
+      el("label", null, hide, " hide replayed"), el("span", { class: "spacer" }),
+      el("label", null, "replay ", rsel),
+      el("button", { id: "replay-dry", onclick: () => replay(true) }, "Dry run"),
+      el("button", { id: "replay-go", onclick: () => replay(false) }, "Replay")));
+    box.appendChild(result);
+    if (dlq.last) showReplay(result, dlq.last);
+    if (!shown.length) { box.appendChild(el("p", { class: "muted" }, "No dead letters here.")); return; }
+    const rows = shown.map((x) => {
       const h = x.headers || {};
       let pretty = x.payload;
       try { pretty = JSON.stringify(JSON.parse(x.payload), null, 2); } catch (e) { /* not JSON: as it is */ }
       const other = Object.entries(h).filter(([k]) => k !== "reason").map(([k, v]) => k + ": " + v).join("\n");
-      return el("tr", { class: "dead-letter", "data-offset": x.offset },
+      return el("tr", { class: "dead-letter", "data-offset": x.offset, "data-replayed": x.replayed ? "1" : "0" },
+        el("td", null, el("input", { type: "checkbox", class: "dlq-pick", value: x.partition + ":" + x.offset, "aria-label": "select " + x.partition + ":" + x.offset })),
         el("td", { class: "num" }, x.partition + ":" + x.offset), el("td", { class: "key" }, x.key),
         el("td", { class: "reason" }, h.reason || ""),
+        el("td", { class: "replayed muted" }, x.replayed || ""),
         el("td", null, el("details", null, el("summary", null, "payload, headers"),
           el("pre", { class: "headers" }, other), el("pre", { class: "payload" }, pretty))));
     });
-    box.appendChild(table(["#offset", "key", "reason", ""], rows, { id: "dlq-table" }));
+    box.appendChild(table(["", "#offset", "key", "reason", "replayed", ""], rows, { id: "dlq-table" }));
+  }
+
+  function showReplay(box, r) {
+    clear(box).appendChild(el("div", { class: "replay " + (r.dry_run ? "dry" : "done"), "data-dry-run": r.dry_run ? "1" : "0",
+      "data-run": r.run == null ? "" : r.run },
+    el("h3", null, r.dry_run ? "Dry run: what a replay would do (nothing changed)" : "Replayed as run ",
+      r.run == null ? null : el("a", { href: "#/runs/" + r.run }, String(r.run))),
+    table(["#offset", "key", "reason", "outcome", "detail"], r.letters.map((x) =>
+      el("tr", { class: "replay-letter", "data-offset": x.offset, "data-outcome": x.outcome },
+        el("td", { class: "num" }, x.offset), el("td", { class: "key" }, x.key), el("td", null, x.reason),
+        el("td", { class: "outcome o-" + x.outcome }, x.outcome), el("td", { class: "muted" }, x.detail || ""))),
+    { id: "replay-table" })));
   }
 
   /* ---------- router ---------- */
@@ -592,6 +851,8 @@
     view.setAttribute("data-page", r.page);
     view.setAttribute("aria-busy", "true");
     try {
+      /* The region list does not depend on the status: ask for both. */
+      if (["data", "region"].includes(r.page)) regions().catch(() => {});
       if (S.status === undefined) await refreshStatus();
       switch (r.page) {
         case "runs":
@@ -610,7 +871,7 @@
           break;
         case "region":
           document.title = "skred — season";
-          await renderTimeline(gen, view, r.arg);
+          await renderTimeline(gen, view, r.arg, r.parts[2]);
           break;
         case "warning":
           document.title = "skred — warning";
@@ -629,7 +890,11 @@
         view.appendChild(el("p", { class: "error-text", id: "view-error" }, e.message || String(e)));
       }
     } finally {
-      if (gen === S.gen) view.setAttribute("aria-busy", "false");
+      if (gen === S.gen) {
+        view.setAttribute("aria-busy", "false");
+        /* When the page was drawn (for measuring: "skred:data", ...). */
+        if (window.performance && performance.mark) performance.mark("skred:" + r.page);
+      }
     }
   }
 
