@@ -88,7 +88,10 @@ static const struct sk_cmd commands[] = {
 	 "  show SUBJECT N    version N as kept (SUBJECT: clean, "
 	 "dead_letter or a name)\n"
 	 "  diff [SUBJECT [N [M]]]  fields added, dropped or retyped "
-	 "between versions\n",
+	 "between versions\n"
+	 "  drift             the source's drift from the expected API "
+	 "shape: field,\n"
+	 "                    kind, records, first and last seen\n",
 	 OPT_DOC | OPT_ARGS | OPT_FORMAT | OPT_SCHEMA_FORMAT, sk_cmd_schema},
 	{NULL, NULL, NULL, 0, NULL},
 };

@@ -390,6 +390,47 @@ out:
 	return rc;
 }
 
+/* `skred schema drift`: the source's drift as the bus keeps it (field,
+ * kind, records, first and last seen). Exit 0 with the list (empty: "no
+ * drift"); on a bus that keeps none, 1 naming where to look instead. */
+static int schema_drift(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_bus_drift *d = NULL;
+	size_t n = 0;
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	if (!bus->type->drift_list) {
+		fprintf(stderr,
+			"skred schema drift: bus %s keeps no drift record; see "
+			"the runs' source_drift check (`skred runs show`) and "
+			"skred_source_drift_total in /metrics\n",
+			bus->type->name);
+		sk_bus_close(bus);
+		return SK_EXIT_FAILED;
+	}
+	sk_err_t rc = bus->type->drift_list(bus, &d, &n, &err);
+	sk_bus_close(bus);
+	if (rc != SK_OK)
+		return sk_cli_fail(cli, &err);
+	if (!n)
+		printf("no drift: every record processed had the expected "
+		       "shape\n");
+	else
+		printf("%-48s %-8s %8s  %-24s  %-24s\n", "field", "kind",
+		       "records", "first seen", "last seen");
+	for (size_t i = 0; i < n; i++) {
+		char a[SK_TIME_UTC_LEN], b[SK_TIME_UTC_LEN];
+		sk_time_format_utc(d[i].first_seen_ms, a);
+		sk_time_format_utc(d[i].last_seen_ms, b);
+		printf("%-48s %-8s %8lld  %-24s  %-24s\n", d[i].field,
+		       d[i].kind, (long long)d[i].count, a, b);
+	}
+	free(d);
+	return SK_EXIT_OK;
+}
+
 int sk_cmd_schema(struct sk_cli *cli)
 {
 	if (cli->n_args > 0 && !strcmp(cli->args[0], "show")) {
@@ -401,6 +442,8 @@ int sk_cmd_schema(struct sk_cli *cli)
 		return schema_list(cli);
 	if (cli->n_args > 0 && !strcmp(cli->args[0], "diff"))
 		return schema_diff(cli);
+	if (cli->n_args > 0 && !strcmp(cli->args[0], "drift"))
+		return schema_drift(cli);
 	if (strcmp(cli->format, "table")) {
 		fprintf(stderr, "skred schema: --format applies to `skred "
 				"schema show`\n");

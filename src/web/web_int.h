@@ -99,6 +99,8 @@ enum sk_web_ep {
 	SK_WEB_EP_DLQ,
 	SK_WEB_EP_WAREHOUSE,
 	SK_WEB_EP_SCHEMAS,
+	SK_WEB_EP_SCHEMA_DIFF,
+	SK_WEB_EP_DRIFT,
 	SK_WEB_EP_ASSET,
 };
 
@@ -130,6 +132,8 @@ struct sk_web_call {
 	const char *regions, *lang; /* RUN_ADD: validated, or NULL */
 	bool detail;
 	const struct sk_web_asset *asset;
+	const char *subject; /* SCHEMA_DIFF: borrowed from the request */
+	int v_from, v_to;    /* SCHEMA_DIFF: versions, 1.. */
 };
 
 /* Route a parsed request; today is the default date of warnings. Returns 0
