@@ -668,7 +668,7 @@ static int print_completion(int argc, char **argv)
 		if (!strcmp(c->name, "schema")) {
 			size_t nt = 0;
 			const struct sk_table *const *t = sk_model_tables(&nt);
-			fprintf(f, "\n\t\t\topts=\"$opts");
+			fprintf(f, "\n\t\t\topts=\"$opts show list diff drift");
 			for (size_t i = 0; i < nt; i++)
 				fprintf(f, " %s", t[i]->name);
 			fprintf(f, "\"");
