@@ -426,6 +426,16 @@ struct sk_json_member {
 sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
 			      struct sk_json_member *out, struct sk_error *err);
 
+/* The elements of a JSON array text (a registry's list of subjects or
+ * versions), each as a member (nested arrays and objects: their type
+ * only). *out malloc'd (sk_model_json_array_free), *n elements.
+ * SK_ERR_PARSE when the text is not JSON or not an array, SK_ERR_LIMIT
+ * beyond SK_LIMIT_TEXT, SK_ERR_NOMEM. Fuzzed by fuzz_avro. */
+sk_err_t sk_model_json_array(const char *json, size_t len,
+			     struct sk_json_member **out, size_t *n,
+			     struct sk_error *err);
+void sk_model_json_array_free(struct sk_json_member *a, size_t n);
+
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);
 
