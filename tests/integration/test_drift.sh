@@ -62,6 +62,11 @@ exit_of "$SKRED" run "${R[@]}" >/dev/null
 check "required retyped: counted" 6 "$(drift_of RegionId retyped)"
 check "required missing: counted" 6 "$(drift_of RegId missing)"
 check "required: dead letters name a field" 6 "$(dlq_json | grep -c '"field RegI[a-z]*: ')"
+# A field processing needs (not required by the parser): proc's reason.
+start_sim --seed 3 --drift drop:PublishTime
+exit_of "$SKRED" run "${R[@]}" >/dev/null
+check "needed missing: counted" 6 "$(drift_of PublishTime missing)"
+check "needed missing: dead letters name it" 6 "$(dlq_json | grep -c '"reason":"field PublishTime: missing"')"
 cols >"$T/after"
 cmp -s "$T/before" "$T/after" && ok "retype: stored rows unchanged" || fail "retype: rows changed"
 
