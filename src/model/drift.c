@@ -54,6 +54,10 @@ static void note(struct walk *wk, enum sk_model_drift_kind kind,
 		 const struct sk_table *t, const struct sk_field *f)
 {
 	char path[SK_DRIFT_PATH];
+	if (!n && !f) { /* an unknown empty key */
+		name = "(empty)";
+		n = 7;
+	}
 	size_t o = (size_t)snprintf(path, sizeof path, "%s", prefix);
 	if (o >= sizeof path)
 		o = sizeof path - 1;
