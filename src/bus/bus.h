@@ -118,6 +118,16 @@ struct sk_bus_member {
 	char assignment[512]; /* "topic:0,1;topic2:3", "" none */
 };
 
+/* The source's drift per field and kind (drift_note, drift_list): field
+ * is the API path, kind "unknown" / "missing" / "retyped" (model.h). */
+struct sk_bus_drift {
+	char field[64];
+	char kind[12];
+	int64_t count;
+	int64_t first_seen_ms; /* drift_list only */
+	int64_t last_seen_ms;  /* drift_note: when these were seen */
+};
+
 struct sk_bus_type {
 	const char *name;
 	sk_err_t (*open)(struct sk_bus **out, const struct sk_bus_opts *o,
@@ -176,6 +186,14 @@ struct sk_bus_type {
 	sk_err_t (*members)(struct sk_bus *bus, const char *group,
 			    struct sk_bus_member **out, size_t *n,
 			    struct sk_error *err);
+	/* Optional (NULL: the backend keeps none; Kafka): the source's drift
+	 * kept with the log it describes. drift_note adds n counts (one
+	 * transaction); drift_list gives every (field, kind), the most
+	 * recently seen first (*out malloc'd, free it). */
+	sk_err_t (*drift_note)(struct sk_bus *bus, const struct sk_bus_drift *d,
+			       size_t n, struct sk_error *err);
+	sk_err_t (*drift_list)(struct sk_bus *bus, struct sk_bus_drift **out,
+			       size_t *n, struct sk_error *err);
 };
 
 struct sk_bus {

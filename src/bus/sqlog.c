@@ -90,6 +90,15 @@ static const char *const schema[] = {
 	"  schema TEXT NOT NULL,"
 	"  first_used_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY(subject, version));",
+	/* 5 -> 6: the source's drift against the expected API shape, per
+	 * field and kind (`skred schema drift`). */
+	"CREATE TABLE source_drift("
+	"  field TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  last_seen_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(field, kind));",
 };
 
 /* The statements, prepared once per connection (sqldb's cache). */
@@ -108,6 +117,8 @@ enum {
 	S_SCHEMA_LIST,
 	S_BROWSE,
 	S_SEQ_AT,
+	S_DRIFT_ADD,
+	S_DRIFT_LIST,
 	S__COUNT
 };
 
@@ -156,6 +167,14 @@ static const char *const sql[S__COUNT] = {
 	[S_SEQ_AT] = "SELECT COALESCE((SELECT MIN(seq) FROM message WHERE "
 		     "topic = ?1 AND ts_ms >= ?2), (SELECT COALESCE(MAX(seq) "
 		     "+ 1, 0) FROM message WHERE topic = ?1))",
+	[S_DRIFT_ADD] = "INSERT INTO source_drift(field, kind, count, "
+			"first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, "
+			"?4) ON CONFLICT(field, kind) DO UPDATE SET count = "
+			"count + excluded.count, last_seen_ms = "
+			"MAX(last_seen_ms, excluded.last_seen_ms)",
+	[S_DRIFT_LIST] = "SELECT field, kind, count, first_seen_ms, "
+			 "last_seen_ms FROM source_drift ORDER BY "
+			 "last_seen_ms DESC, field, kind",
 };
 
 static sk_err_t stmt(struct sqlog *q, int id, sqlite3_stmt **st,
@@ -807,6 +826,79 @@ static sk_err_t sqlog_schema_list(struct sk_bus *bus,
 	return rc;
 }
 
+static sk_err_t sqlog_drift_note(struct sk_bus *bus,
+				 const struct sk_bus_drift *d, size_t n,
+				 struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	sqlite3_stmt *st;
+	if (!n)
+		return SK_OK;
+	if (sk_sqldb_begin(q->db, err) != SK_OK)
+		return err->code;
+	for (size_t i = 0; i < n; i++) {
+		if (stmt(q, S_DRIFT_ADD, &st, err) != SK_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, d[i].field, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, d[i].count);
+		sqlite3_bind_int64(st, 4, d[i].last_seen_ms);
+		struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus drift", err);
+		while (sk_sqldb_next(&it))
+			;
+		if (sk_sqldb_end(&it) != SK_OK)
+			goto fail;
+	}
+	if (sk_sqldb_commit(q->db, err) != SK_OK)
+		goto fail;
+	return SK_OK;
+fail:
+	sk_sqldb_rollback(q->db);
+	return err->code;
+}
+
+static sk_err_t sqlog_drift_list(struct sk_bus *bus, struct sk_bus_drift **out,
+				 size_t *n, struct sk_error *err)
+{
+	struct sqlog *q = (struct sqlog *)bus;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	bool short_list = false;
+	if (stmt(q, S_DRIFT_LIST, &st, err) != SK_OK)
+		return err->code;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus drift", err);
+	while (sk_sqldb_next(&it)) {
+		if (*n == cap) {
+			size_t c = cap ? 2 * cap : 16;
+			struct sk_bus_drift *p = realloc(*out, c * sizeof *p);
+			if (!p) {
+				short_list = true;
+				break;
+			}
+			*out = p;
+			cap = c;
+		}
+		struct sk_bus_drift *d = &(*out)[(*n)++];
+		const char *f = (const char *)sqlite3_column_text(st, 0);
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		snprintf(d->field, sizeof d->field, "%s", f ? f : "");
+		snprintf(d->kind, sizeof d->kind, "%s", k ? k : "");
+		d->count = sqlite3_column_int64(st, 2);
+		d->first_seen_ms = sqlite3_column_int64(st, 3);
+		d->last_seen_ms = sqlite3_column_int64(st, 4);
+	}
+	short_list |= !it.done;
+	sk_err_t rc = sk_sqldb_end(&it);
+	if (rc == SK_OK && short_list)
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	if (rc != SK_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 const struct sk_bus_type sk_bus_sqlite = {
 	.name = "sqlite",
 	.open = sqlog_open,
@@ -820,4 +912,6 @@ const struct sk_bus_type sk_bus_sqlite = {
 	.schema_note = sqlog_schema_note,
 	.schema_list = sqlog_schema_list,
 	.browse = sqlog_browse,
+	.drift_note = sqlog_drift_note,
+	.drift_list = sqlog_drift_list,
 };

@@ -88,7 +88,10 @@ static const struct sk_cmd commands[] = {
 	 "  show SUBJECT N    version N as kept (SUBJECT: clean, "
 	 "dead_letter or a name)\n"
 	 "  diff [SUBJECT [N [M]]]  fields added, dropped or retyped "
-	 "between versions\n",
+	 "between versions\n"
+	 "  drift             the source's drift from the expected API "
+	 "shape: field,\n"
+	 "                    kind, records, first and last seen\n",
 	 OPT_DOC | OPT_ARGS | OPT_FORMAT | OPT_SCHEMA_FORMAT, sk_cmd_schema},
 	{NULL, NULL, NULL, 0, NULL},
 };
@@ -665,7 +668,7 @@ static int print_completion(int argc, char **argv)
 		if (!strcmp(c->name, "schema")) {
 			size_t nt = 0;
 			const struct sk_table *const *t = sk_model_tables(&nt);
-			fprintf(f, "\n\t\t\topts=\"$opts");
+			fprintf(f, "\n\t\t\topts=\"$opts show list diff drift");
 			for (size_t i = 0; i < nt; i++)
 				fprintf(f, " %s", t[i]->name);
 			fprintf(f, "\"");

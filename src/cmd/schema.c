@@ -7,6 +7,7 @@
 #include "cmd/cmd_int.h"
 #include "job/job.h"
 #include "model/model.h"
+#include "source/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,14 +295,75 @@ static void subject_of(const struct sk_cli *cli, const char *name, char *out,
 		snprintf(out, n, "%s", name);
 }
 
-/* `skred schema list`: subject, version, first used, field count. */
+/* The schema registry's view (schema_registry.url set): the versions of
+ * the subjects of skred's topics (<topic>-value), one line each, after
+ * GET /subjects and /subjects/{s}/versions. 0, or SK_EXIT_FAILED with
+ * the error printed. */
+static int registry_list(struct sk_cli *cli)
+{
+	const struct sk_schemareg_conf *rc = sk_schemareg_conf(cli->cfg);
+	const struct sk_job_conf *jc = sk_job_conf(cli->cfg);
+	struct sk_error err = {0};
+	struct sk_schemareg *reg = NULL;
+	char **subs = NULL;
+	size_t ns = 0, shown = 0;
+	char url[1024];
+	sk_redact_text(rc->url, url, sizeof url);
+	if (sk_schemareg_open(rc, &reg, &err) != SK_OK ||
+	    sk_schemareg_subjects(reg, &subs, &ns, &err) != SK_OK) {
+		sk_schemareg_close(reg);
+		return sk_cli_fail(cli, &err);
+	}
+	const char *topics[] = {jc->topic_raw, jc->topic_clean, jc->topic_dlq};
+	int ret = SK_EXIT_OK;
+	for (size_t i = 0; i < ns; i++) {
+		bool ours = false;
+		for (size_t k = 0; k < 3; k++) {
+			size_t tl = strlen(topics[k]);
+			ours |= !strncmp(subs[i], topics[k], tl) &&
+				!strcmp(subs[i] + tl, "-value");
+		}
+		if (!ours)
+			continue;
+		int *v = NULL;
+		size_t nv = 0;
+		if (ret == SK_EXIT_OK &&
+		    sk_schemareg_versions(reg, subs[i], &v, &nv, &err) != SK_OK)
+			ret = sk_cli_fail(cli, &err);
+		if (ret == SK_EXIT_OK) {
+			printf("registry %s: %s versions", url, subs[i]);
+			for (size_t j = 0; j < nv; j++)
+				printf(" %d", v[j]);
+			printf("\n");
+			shown++;
+		}
+		free(v);
+	}
+	if (ret == SK_EXIT_OK && !shown)
+		printf("registry %s: no subjects of skred's topics\n", url);
+	for (size_t i = 0; i < ns; i++)
+		free(subs[i]);
+	free(subs);
+	sk_schemareg_close(reg);
+	return ret;
+}
+
+/* `skred schema list`: subject, version, first used, field count; with
+ * schema_registry.url, the registry's versions of skred's subjects too
+ * (on Kafka, where the bus keeps none, only those). */
 static int schema_list(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
 	struct sk_bus_schema *s = NULL;
 	size_t n = 0;
-	if (kept_versions(cli, &s, &n, &err) != SK_OK)
-		return sk_cli_fail(cli, &err);
+	const char *url = sk_schemareg_conf(cli->cfg)->url;
+	bool reg = url && *url;
+	if (kept_versions(cli, &s, &n, &err) != SK_OK) {
+		if (!reg || err.code != SK_ERR_NOTFOUND)
+			return sk_cli_fail(cli, &err);
+		printf("%s\n", err.msg);
+		return registry_list(cli);
+	}
 	printf("%-36s %7s  %-24s\n", "subject", "version", "first used");
 	for (size_t i = 0; i < n; i++) {
 		char t[SK_TIME_UTC_LEN];
@@ -309,7 +371,7 @@ static int schema_list(struct sk_cli *cli)
 		printf("%-36s %7d  %-24s\n", s[i].subject, s[i].version, t);
 	}
 	sk_bus_schemas_free(s, n);
-	return SK_EXIT_OK;
+	return reg ? registry_list(cli) : SK_EXIT_OK;
 }
 
 /* `skred schema show SUBJECT VERSION`: a kept version's text. */
@@ -390,6 +452,47 @@ out:
 	return rc;
 }
 
+/* `skred schema drift`: the source's drift as the bus keeps it (field,
+ * kind, records, first and last seen). Exit 0 with the list (empty: "no
+ * drift"); on a bus that keeps none, 1 naming where to look instead. */
+static int schema_drift(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_bus_drift *d = NULL;
+	size_t n = 0;
+	if (sk_job_bus_open(cli->cfg, &bus, &err) != SK_OK)
+		return sk_cli_fail(cli, &err);
+	if (!bus->type->drift_list) {
+		fprintf(stderr,
+			"skred schema drift: bus %s keeps no drift record; see "
+			"the runs' source_drift check (`skred runs show`) and "
+			"skred_source_drift_total in /metrics\n",
+			bus->type->name);
+		sk_bus_close(bus);
+		return SK_EXIT_FAILED;
+	}
+	sk_err_t rc = bus->type->drift_list(bus, &d, &n, &err);
+	sk_bus_close(bus);
+	if (rc != SK_OK)
+		return sk_cli_fail(cli, &err);
+	if (!n)
+		printf("no drift: every record processed had the expected "
+		       "shape\n");
+	else
+		printf("%-48s %-8s %8s  %-24s  %-24s\n", "field", "kind",
+		       "records", "first seen", "last seen");
+	for (size_t i = 0; i < n; i++) {
+		char a[SK_TIME_UTC_LEN], b[SK_TIME_UTC_LEN];
+		sk_time_format_utc(d[i].first_seen_ms, a);
+		sk_time_format_utc(d[i].last_seen_ms, b);
+		printf("%-48s %-8s %8lld  %-24s  %-24s\n", d[i].field,
+		       d[i].kind, (long long)d[i].count, a, b);
+	}
+	free(d);
+	return SK_EXIT_OK;
+}
+
 int sk_cmd_schema(struct sk_cli *cli)
 {
 	if (cli->n_args > 0 && !strcmp(cli->args[0], "show")) {
@@ -401,6 +504,8 @@ int sk_cmd_schema(struct sk_cli *cli)
 		return schema_list(cli);
 	if (cli->n_args > 0 && !strcmp(cli->args[0], "diff"))
 		return schema_diff(cli);
+	if (cli->n_args > 0 && !strcmp(cli->args[0], "drift"))
+		return schema_drift(cli);
 	if (strcmp(cli->format, "table")) {
 		fprintf(stderr, "skred schema: --format applies to `skred "
 				"schema show`\n");

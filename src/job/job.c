@@ -31,6 +31,48 @@ const struct sk_hist *sk_job_process_durations(void)
 	return &process_durations;
 }
 
+/* ------------------------------------------------------------ drift */
+
+static pthread_mutex_t drift_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sk_job_drift drift_tot[2 * SK_JOB_DRIFT_MAX];
+static size_t drift_ntot;
+
+/* Add count of (field, kind) to the table t of *n entries (cap max; the
+ * rest counts as "(other)" in the last slot). */
+static void drift_add(struct sk_job_drift *t, size_t *n, size_t max,
+		      const char *field, enum sk_model_drift_kind kind,
+		      int64_t count)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (t[i].kind == kind && !strcmp(t[i].field, field)) {
+			t[i].count += count;
+			return;
+		}
+	if (*n + 1 >= max) {
+		field = "(other)";
+		for (size_t i = 0; i < *n; i++)
+			if (t[i].kind == kind && !strcmp(t[i].field, field)) {
+				t[i].count += count;
+				return;
+			}
+		if (*n >= max)
+			return;
+	}
+	snprintf(t[*n].field, sizeof t[*n].field, "%s", field);
+	t[*n].kind = kind;
+	t[*n].count = count;
+	(*n)++;
+}
+
+size_t sk_job_drift_totals(struct sk_job_drift *out, size_t max)
+{
+	pthread_mutex_lock(&drift_mu);
+	size_t n = drift_ntot < max ? drift_ntot : max;
+	memcpy(out, drift_tot, n * sizeof *out);
+	pthread_mutex_unlock(&drift_mu);
+	return n;
+}
+
 void sk_job_totals_get(struct sk_job_totals *o)
 {
 	o->fetch_runs = t_fetch_runs;
@@ -49,6 +91,7 @@ void sk_job_totals_get(struct sk_job_totals *o)
 
 const char *const sk_job_publish_names[] = {"yes", "no", "auto", NULL};
 const char *const sk_job_format_names[] = {"json", "avro", NULL};
+const char *const sk_job_on_drift_names[] = {"hold", "store", NULL};
 
 const struct sk_cfg_def sk_job_cfg[] = {
 	{"regions", SK_CFG_STR, "A", 0, 0, 0,
@@ -105,6 +148,12 @@ const struct sk_cfg_def sk_job_cfg[] = {
 	 "generated one (`skred schema show`), e.g. a later version with a "
 	 "field added as nullable; its fields must fit the record's",
 	 offsetof(struct sk_job_conf, avro_schema_file), NULL},
+	{"process.on_drift", SK_CFG_ENUM, "hold", 0, 0, 0,
+	 "a record that lost fields the stored revision has because the "
+	 "source stopped sending them (a renamed or dropped key): hold "
+	 "(dead-letter it with error drift, keep the stored row) or store "
+	 "(replace the row, the fields blank)",
+	 offsetof(struct sk_job_conf, on_drift), sk_job_on_drift_names},
 	SK_CFG_END(struct sk_job_conf),
 };
 
@@ -523,16 +572,16 @@ sk_err_t sk_job_fetch_join(struct sk_job_fetcher *f,
 
 /* Queue a dead letter for msg (copied into dlq) with the reason and where
  * it was read: source_topic, source_partition, source_offset, url. */
-static sk_err_t dead_letter(struct sk_bus_batch *dlq, const char *topic,
-			    const struct sk_bus_msg *msg,
-			    const struct sk_error *why, struct sk_error *err)
+static sk_err_t dead_letter_as(struct sk_bus_batch *dlq, const char *topic,
+			       const struct sk_bus_msg *msg,
+			       const struct sk_error *why, const char *error,
+			       struct sk_error *err)
 {
 	char off[32], part[16];
 	snprintf(off, sizeof off, "%lld", (long long)msg->offset);
 	snprintf(part, sizeof part, "%d", msg->partition);
 	if (dead_letter_push(dlq, topic, msg->key, msg->key_len, msg->value,
-			     msg->value_len, why->msg, sk_err_name(why->code),
-			     err) != SK_OK ||
+			     msg->value_len, why->msg, error, err) != SK_OK ||
 	    sk_bus_batch_add_header(dlq, "source_topic", msg->topic, err) !=
 		    SK_OK ||
 	    sk_bus_batch_add_header(dlq, "source_partition", part, err) !=
@@ -545,6 +594,77 @@ static sk_err_t dead_letter(struct sk_bus_batch *dlq, const char *topic,
 	return SK_OK;
 }
 
+static sk_err_t dead_letter(struct sk_bus_batch *dlq, const char *topic,
+			    const struct sk_bus_msg *msg,
+			    const struct sk_error *why, struct sk_error *err)
+{
+	return dead_letter_as(dlq, topic, msg, why, sk_err_name(why->code),
+			      err);
+}
+
+/* Queue the dead letter of a record held for drift: error "drift", the
+ * lost fields named in the reason. */
+static sk_err_t held(struct sk_bus_batch *dlq, const char *topic,
+		     const struct sk_bus_msg *msg, const char *lost,
+		     struct sk_error *err)
+{
+	struct sk_error why = {.code = SK_ERR_VALIDATE};
+	snprintf(why.msg, sizeof why.msg,
+		 "drift: the source no longer sends %s, which the stored "
+		 "revision has; held, the stored row kept (process.on_drift)",
+		 lost);
+	sk_log(SK_LOG_WARN, "proc", "dead-letter key=%s offset=%lld: %s",
+	       msg->key ? msg->key : "", (long long)msg->offset, why.msg);
+	return dead_letter_as(dlq, topic, msg, &why, "drift", err);
+}
+
+/* Count a record's drift into the batch's tally. */
+static void drift_count(struct sk_job_process_stats *d,
+			const struct sk_model_drift *dr)
+{
+	if (!dr->n)
+		return;
+	d->drifted++;
+	for (size_t i = 0; i < dr->n; i++)
+		drift_add(d->drift, &d->n_drift, SK_JOB_DRIFT_MAX,
+			  dr->items[i].field, dr->items[i].kind, 1);
+}
+
+/* A committed batch's drift: into the process's totals (/metrics), the
+ * run's, and the bus's record of it where it keeps one. */
+static void drift_commit(struct sk_bus *bus,
+			 const struct sk_job_process_stats *d,
+			 struct sk_job_process_stats *s)
+{
+	if (!d->n_drift)
+		return;
+	struct sk_bus_drift note[SK_JOB_DRIFT_MAX];
+	int64_t now = sk_now_ms();
+	pthread_mutex_lock(&drift_mu);
+	for (size_t i = 0; i < d->n_drift; i++)
+		drift_add(drift_tot, &drift_ntot,
+			  sizeof drift_tot / sizeof drift_tot[0],
+			  d->drift[i].field, d->drift[i].kind,
+			  d->drift[i].count);
+	pthread_mutex_unlock(&drift_mu);
+	for (size_t i = 0; i < d->n_drift; i++) {
+		drift_add(s->drift, &s->n_drift, SK_JOB_DRIFT_MAX,
+			  d->drift[i].field, d->drift[i].kind,
+			  d->drift[i].count);
+		snprintf(note[i].field, sizeof note[i].field, "%s",
+			 d->drift[i].field);
+		snprintf(note[i].kind, sizeof note[i].kind, "%s",
+			 sk_model_drift_kind_name(d->drift[i].kind));
+		note[i].count = d->drift[i].count;
+		note[i].first_seen_ms = note[i].last_seen_ms = now;
+	}
+	struct sk_error e = {0};
+	if (bus->type->drift_note &&
+	    bus->type->drift_note(bus, note, d->n_drift, &e) != SK_OK)
+		sk_log(SK_LOG_WARN, "proc", "source drift not recorded: %s",
+		       e.msg);
+}
+
 /* Handle one polled batch: store the good, dead-letter the bad, commit in
  * the order store -> dead letters -> offsets. */
 struct topics {
@@ -553,6 +673,7 @@ struct topics {
 	struct sk_model_avro *avro; /* bus.format=avro: the encoder */
 	int32_t schema_id;          /* ... and the registry's id */
 	struct sk_buf abuf;
+	bool hold; /* process.on_drift=hold */
 };
 
 /* Queue the cleaned record for the clean topic: its JSON, or with
@@ -624,6 +745,7 @@ static void pending_reset(struct pending *pd)
  * thread (none could be made) the same work runs inline. */
 
 struct prep_item {
+	struct sk_model_drift drift; /* the raw value's (n 0 when none) */
 	struct sk_warning *w; /* NULL: why says why (dead letter, or NOMEM) */
 	struct sk_error why;
 	sk_err_t hrc; /* sk_store_content_hash's or the encoder's; its
@@ -650,6 +772,10 @@ static void prep_one(struct prep *p, size_t i)
 	const struct sk_bus_msg *msg = &p->batch->msgs[i];
 	struct prep_item *it = &p->it[i];
 	memset(it, 0, sizeof *it);
+	struct sk_error derr = {0};
+	/* Not an object: the parser dead-letters it, with its reason. */
+	(void)sk_model_warning_drift(msg->value, msg->value_len, &it->drift,
+				     &derr);
 	if (sk_proc_map(msg->value, msg->value_len, &it->w, &it->why) !=
 		    SK_OK ||
 	    sk_proc_check_key(it->w, msg->key, &it->why) != SK_OK) {
@@ -789,6 +915,7 @@ static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
 		const struct sk_error why = it->why;
 		it->w = NULL;
 		d->bytes += (int64_t)msg->value_len;
+		drift_count(d, &it->drift);
 		if (!w) {
 			if (why.code == SK_ERR_NOMEM) {
 				sk_error_set(err, SK_ERR_NOMEM, true, "%s",
@@ -808,6 +935,12 @@ static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
 		}
 		enum sk_store_put res;
 		sk_err_t rc;
+		char lost[160] = "";
+		if (tp->hold && it->drift.n) {
+			it->p.drift = &it->drift;
+			it->p.lost = lost;
+			it->p.lost_size = sizeof lost;
+		}
 		if (it->hrc != SK_OK) /* fails as it would have */
 			rc = sk_store_put(st, w, msg->value, msg->value_len,
 					  &res, err);
@@ -817,6 +950,15 @@ static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
 						   err);
 		free(it->p.enc);
 		it->p.enc = NULL;
+		if (rc == SK_OK && res == SK_STORE_HELD) {
+			sk_warning_free(w);
+			if (held(&pd->out, tp->dlq, msg, lost, err) != SK_OK)
+				goto fail;
+			d->dead_lettered++;
+			d->held++;
+			pd->oc[i] = SK_JOB_DEAD;
+			continue;
+		}
 		if (rc == SK_OK && tp->clean &&
 		    (res == SK_STORE_INSERTED || res == SK_STORE_UPDATED))
 			rc = publish_clean(tp, &pd->out, msg, w, err);
@@ -843,6 +985,8 @@ static sk_err_t store_batch(struct sk_store *st, struct sk_store_enc *enc,
 			d->stale++;
 			pd->oc[i] = SK_JOB_STALE;
 			break;
+		case SK_STORE_HELD:
+			break; /* above */
 		}
 	}
 	prep_end(&pr);
@@ -921,6 +1065,9 @@ static sk_err_t process_batch(struct sk_bus *bus, struct sk_store *st,
 	s->dead_lettered += d->dead_lettered;
 	s->bytes += d->bytes;
 	s->batches++;
+	s->drifted += d->drifted;
+	s->held += d->held;
+	drift_commit(bus, d, s);
 	pending_reset(pd);
 	return SK_OK;
 }
@@ -1216,7 +1363,9 @@ sk_err_t sk_job_process(const struct sk_config *cfg, struct sk_bus *bus,
 	int64_t t0 = sk_mono_ms();
 	const char *group = sk_job_conf(cfg)->group;
 	const char *raw = sk_job_conf(cfg)->topic_raw;
-	struct topics tp = {.dlq = sk_job_conf(cfg)->topic_dlq};
+	struct topics tp = {.dlq = sk_job_conf(cfg)->topic_dlq,
+			    .hold = sk_job_conf(cfg)->on_drift ==
+				    SK_JOB_DRIFT_HOLD};
 	/* bus.publish_clean was checked at load (an enum). */
 	int pub = sk_job_conf(cfg)->publish_clean;
 	if (pub == SK_JOB_PUBLISH_YES ||

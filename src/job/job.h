@@ -108,6 +108,15 @@ struct sk_job_process_opts {
 };
 #define SK_JOB_STREAM_POLL_MS 50
 
+/* The source's drift, counted per (field, kind): records whose raw
+ * value had it (sk_model_warning_drift). */
+#define SK_JOB_DRIFT_MAX 32
+struct sk_job_drift {
+	char field[SK_DRIFT_PATH]; /* API path; "(other)" past the table */
+	enum sk_model_drift_kind kind;
+	int64_t count;
+};
+
 struct sk_job_process_stats {
 	int64_t consumed;
 	int64_t inserted, updated, unchanged, stale;
@@ -115,7 +124,16 @@ struct sk_job_process_stats {
 	int64_t batches;
 	int64_t bytes;
 	int64_t elapsed_ms;
+	int64_t drifted; /* records with any drift */
+	int64_t held;    /* of the dead letters: held for drift
+			  * (process.on_drift=hold), the stored row kept */
+	size_t n_drift;
+	struct sk_job_drift drift[SK_JOB_DRIFT_MAX];
 };
+
+/* The drift counted by this process since it started (for /metrics):
+ * up to max entries into out, their number returned. Thread-safe. */
+size_t sk_job_drift_totals(struct sk_job_drift *out, size_t max);
 
 /* Consume the raw topic as the configured group: map and clean each
  * message, upsert good records into the store, send bad ones to the
@@ -289,7 +307,14 @@ struct sk_job_conf {
 	const char *group; /* bus.group */
 	int format;        /* bus.format: enum sk_job_format */
 	const char *avro_schema_file; /* bus.avro_schema_file */
+	int on_drift; /* process.on_drift: enum sk_job_on_drift */
 };
+/* The allowed values of process.on_drift (NULL-terminated). */
+enum sk_job_on_drift {
+	SK_JOB_DRIFT_HOLD,
+	SK_JOB_DRIFT_STORE
+};
+extern const char *const sk_job_on_drift_names[];
 /* The allowed values of bus.format (NULL-terminated). */
 enum sk_job_format {
 	SK_JOB_FORMAT_JSON,

@@ -129,6 +129,11 @@ static const struct sk_field problem_rows[] = {
 	  "API key's typos are NVE's)"),
 };
 
+/* Sent, not kept: the level's name (the warning has it), the per-problem
+ * advice of older API versions. */
+static const char *const problem_ignored[] = {"DangerLevelName",
+					      "AvalancheAdvice", NULL};
+
 const struct sk_table sk_model_problem_table = {
 	.name = "avalanche_problem",
 	.record = "sk_problem",
@@ -137,6 +142,7 @@ const struct sk_table sk_model_problem_table = {
 	.n_rows = NROWS(problem_rows),
 	.size = sizeof(struct sk_problem),
 	.doc = "`AvalancheProblems[]` (Detail only; at most three in practice)",
+	.api_ignored = problem_ignored,
 };
 
 /* ------------------------------------------------------------- advices */
@@ -179,6 +185,9 @@ static const struct sk_field weather_value_rows[] = {
 	  "empty"),
 };
 
+/* Sent in both the type and the sub-type objects, not kept. */
+static const char *const weather_ignored[] = {"SortOrder", NULL};
+
 const struct sk_table sk_model_weather_value_table = {
 	.name = "mountain_weather",
 	.record = "sk_weather_value",
@@ -190,6 +199,7 @@ const struct sk_table sk_model_weather_value_table = {
 	.doc = "`MountainWeather.MeasurementTypes[]` x "
 	       "`MeasurementSubTypes[]`, "
 	       "one record per sub-type",
+	.api_ignored = weather_ignored,
 };
 
 /* ------------------------------------------------------------- warnings */
@@ -301,6 +311,17 @@ static const struct sk_field warning_rows[] = {
 	     "the forecaster's weather values"),
 };
 
+/* Sent, not kept (docs/DATA_MODEL.md): the Detail warning's places, the
+ * legacy top-level height, the always-null extreme weather pair, and
+ * MountainWeather's generated sentences. */
+static const char *const warning_ignored[] = {"CountyList",
+					      "MunicipalityList",
+					      "ExposedHeight1",
+					      "ExtremWeatherId",
+					      "ExtremWeatherName",
+					      "MeasurementTexts",
+					      NULL};
+
 const struct sk_table sk_model_warning_table = {
 	.name = "avalanche_warning",
 	.record = "sk_warning",
@@ -309,6 +330,7 @@ const struct sk_table sk_model_warning_table = {
 	.n_rows = NROWS(warning_rows),
 	.size = sizeof(struct sk_warning),
 	.doc = "one warning of the Simple or Detail endpoint",
+	.api_ignored = warning_ignored,
 };
 
 /* ------------------------------------------------------------ the list */

@@ -1408,6 +1408,65 @@ sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
 	return rc;
 }
 
+sk_err_t sk_model_json_array(const char *json, size_t len,
+			     struct sk_json_member **out, size_t *n,
+			     struct sk_error *err)
+{
+	struct sk_jtok buf[64];
+	struct sk_jscan s;
+	*out = NULL;
+	*n = 0;
+	if (len > SK_LIMIT_TEXT)
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "JSON exceeds %u bytes", SK_LIMIT_TEXT);
+	sk_model_jscan_init(&s, json, len, buf, sizeof buf / sizeof buf[0]);
+	sk_err_t rc = sk_model_jscan_doc(&s);
+	if (rc != SK_OK) {
+		rc = scan_error(&s, rc, "the answer", false, err);
+		goto out;
+	}
+	if (jtype(&s, 0) != SK_JARR) {
+		rc = sk_error_set(err, SK_ERR_PARSE, false,
+				  "the answer is a JSON %s, expected an array",
+				  sk_model_jtype_name(jtype(&s, 0)));
+		goto out;
+	}
+	size_t count = tk(&s, 0)->n;
+	if (count && !(*out = calloc(count, sizeof **out))) {
+		rc = nomem(err);
+		goto out;
+	}
+	size_t el = 1;
+	for (size_t i = 0; i < count; i++, el = arr_next(&s, el)) {
+		struct sk_json_member *m = &(*out)[(*n)++];
+		m->present = true;
+		m->type = jtype(&s, el);
+		if (m->type == SK_JINT)
+			m->i = tk(&s, el)->v.i;
+		else if (m->type == SK_JTRUE)
+			m->b = true;
+		else if (m->type == SK_JSTR && !(m->s = str_dup(&s, el))) {
+			rc = nomem(err);
+			break;
+		}
+	}
+	if (rc != SK_OK) {
+		sk_model_json_array_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+out:
+	sk_model_jscan_free(&s);
+	return rc;
+}
+
+void sk_model_json_array_free(struct sk_json_member *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		free(a[i].s);
+	free(a);
+}
+
 /* ------------------------------------------------- schema differences */
 
 /* The record schema inside Avro type t (the type itself, a union's

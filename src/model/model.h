@@ -290,6 +290,9 @@ struct sk_table {
 				 * one list element is one record */
 	const char *what;       /* plural noun for messages ("problems") */
 	const char *doc;
+	/* API keys the source sends that skred reads no row from (NULL-ended;
+	 * NULL: none): known, so not drift (sk_model_warning_drift). */
+	const char *const *api_ignored;
 };
 
 extern const struct sk_table sk_model_warning_table;
@@ -423,8 +426,68 @@ struct sk_json_member {
 sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
 			      struct sk_json_member *out, struct sk_error *err);
 
+/* The elements of a JSON array text (a registry's list of subjects or
+ * versions), each as a member (nested arrays and objects: their type
+ * only). *out malloc'd (sk_model_json_array_free), *n elements.
+ * SK_ERR_PARSE when the text is not JSON or not an array, SK_ERR_LIMIT
+ * beyond SK_LIMIT_TEXT, SK_ERR_NOMEM. Fuzzed by fuzz_avro. */
+sk_err_t sk_model_json_array(const char *json, size_t len,
+			     struct sk_json_member **out, size_t *n,
+			     struct sk_error *err);
+void sk_model_json_array_free(struct sk_json_member *a, size_t n);
+
 /* Escape s as a JSON string literal (with quotes) into b. */
 sk_err_t sk_model_json_string(struct sk_buf *b, const char *s);
+
+/* --------------------------------------------------------------- drift
+ *
+ * The raw warning against the API shape the field tables expect (drift.c):
+ * every key a row reads (api), in the objects and list elements it reads
+ * them from, plus the table's api_ignored keys. No second list of fields:
+ * adding a row changes the expected shape. */
+
+enum sk_model_drift_kind {
+	SK_DRIFT_UNKNOWN, /* a key no row reads and no api_ignored names */
+	SK_DRIFT_MISSING, /* a row's key absent (null is not drift; null in a
+			   * required row is) */
+	SK_DRIFT_RETYPED, /* present, not null, not of the row's JSON type */
+};
+#define SK_DRIFT_KINDS 3
+#define SK_DRIFT_PATH 64 /* a field's path, cut to fit */
+#define SK_DRIFT_MAX 32  /* different (field, kind) pairs per record */
+
+/* "unknown", "missing", "retyped". */
+const char *sk_model_drift_kind_name(enum sk_model_drift_kind k);
+
+struct sk_model_drift_item {
+	enum sk_model_drift_kind kind;
+	/* API path: "MainText", "MountainWeather.CloudCoverId",
+	 * "AvalancheProblems[].AvalCauseName"; an unknown key's bytes kept
+	 * only when printable ASCII (others as '?') */
+	char field[SK_DRIFT_PATH];
+	const struct sk_table *t; /* the row's table; NULL for unknown */
+	const struct sk_field *f; /* the row; NULL for unknown */
+};
+
+/* The drift of one record: each (field, kind) once, at most SK_DRIFT_MAX
+ * (then truncated). n 0: the record has the expected shape. */
+struct sk_model_drift {
+	size_t n;
+	bool truncated;
+	bool detail; /* the record is a Detail warning (its Detail-only
+		      * rows were expected) */
+	struct sk_model_drift_item items[SK_DRIFT_MAX];
+};
+
+/* Check one raw warning (JSON object text, as sk_model_warning_parse
+ * reads it) against the expected shape into *out. Detail-only rows are
+ * expected when any Detail key is present; a group's rows when its object
+ * is; a list's child rows in each element. SK_ERR_PARSE when the text is
+ * not a JSON object (the parser dead-letters it), SK_ERR_NOMEM; out->n 0
+ * then. Max input SK_LIMIT_WARNING_JSON. No I/O; fuzzed by fuzz_warning. */
+sk_err_t sk_model_warning_drift(const char *json, size_t len,
+				struct sk_model_drift *out,
+				struct sk_error *err);
 
 /* ------------------------------------------------------------- schemas
  *

@@ -337,6 +337,31 @@ static int check_row(const struct sk_warning *w, void *ud)
 	return 0;
 }
 
+/* The source_drift check's detail: the records that drifted from the
+ * expected API shape, per field and kind ("MainText missing 6"). */
+static void drift_detail(const struct sk_job_process_stats *ps, char *out,
+			 size_t size)
+{
+	if (!ps->drifted) {
+		snprintf(out, size, "every record had the expected API shape");
+		return;
+	}
+	size_t used = (size_t)snprintf(out, size,
+				       "%lld record(s) drifted from the API "
+				       "shape, %lld held:",
+				       (long long)ps->drifted,
+				       (long long)ps->held);
+	for (size_t i = 0; i < ps->n_drift && used < size; i++) {
+		int n = snprintf(out + used, size - used, "%s %s %s %lld",
+				 i ? "," : "", ps->drift[i].field,
+				 sk_model_drift_kind_name(ps->drift[i].kind),
+				 (long long)ps->drift[i].count);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
 /* Record one check's result and count it; returns ok. */
 static bool put_check(struct sk_ledger *l, const struct sk_run *r,
 		      const char *name, bool ok, const char *detail,
@@ -358,7 +383,8 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 		       struct sk_store *st, const struct sk_run *r,
 		       const int *regions, size_t n_regions, const int *langs,
 		       size_t n_langs, const struct sk_fetch_stats *fs,
-		       int64_t *passed, struct sk_error *err)
+		       const struct sk_job_process_stats *ps, int64_t *passed,
+		       struct sk_error *err)
 {
 	int64_t now = sk_clock_now_ms();
 	struct sk_date from, to;
@@ -389,6 +415,9 @@ static bool run_checks(const struct sk_config *cfg, struct sk_ledger *l,
 			 "no active region answered with an empty array");
 	all_ok &= put_check(l, r, "nonempty_active_regions",
 			    fs->empty_active == 0, detail, now, passed, err);
+	drift_detail(ps, detail, sizeof detail);
+	all_ok &= put_check(l, r, "source_drift", ps->drifted == 0, detail, now,
+			    passed, err);
 	snprintf(detail, sizeof detail, "%lld warnings outside 0..5",
 		 (long long)c.bad_levels);
 	all_ok &= put_check(l, r, "danger_level_range", c.bad_levels == 0,
@@ -641,7 +670,7 @@ static void process_stage(void *ud)
 		struct sk_error cerr = {0};
 		int64_t passed = 0;
 		bool ok = run_checks(cfg, l, a->st, r, a->regions, a->n_regions,
-				     a->langs, a->n_langs, &a->fs.fetch,
+				     a->langs, a->n_langs, &a->fs.fetch, &ps,
 				     &passed, &cerr);
 		task_record(l, r, 3, "checks", ok ? "success" : "failed", t0,
 			    sk_clock_now_ms(), passed,

@@ -461,3 +461,74 @@ sk_err_t sk_schemareg_ensure(struct sk_schemareg *r, const char *subject,
 	       (long)*id);
 	return SK_OK;
 }
+
+/* ------------------------------------------------------------- listing */
+
+/* The answer of GET path as a JSON array (*a, *n), SK_ERR_NOTFOUND for a
+ * 404. */
+static sk_err_t get_array(struct sk_schemareg *r, const char *path,
+			  struct sk_json_member **a, size_t *n,
+			  struct sk_error *err)
+{
+	long status = 0;
+	*a = NULL;
+	*n = 0;
+	if (call(r, "GET", path, NULL, &status, err) != SK_OK)
+		return err->code;
+	if (status == 404)
+		return sk_error_set(err, SK_ERR_NOTFOUND, false,
+				    "schema registry %s: %s: not found",
+				    r->base, path);
+	if (status != 200)
+		return unexpected(r, path, status, err);
+	if (sk_model_json_array(r->resp.data, r->resp.len, a, n, err) !=
+	    SK_OK) {
+		sk_error_prefix(err, "schema registry %s: %s", r->base, path);
+		return err->code;
+	}
+	return SK_OK;
+}
+
+sk_err_t sk_schemareg_subjects(struct sk_schemareg *r, char ***out, size_t *n,
+			       struct sk_error *err)
+{
+	struct sk_json_member *a = NULL;
+	size_t na = 0;
+	*out = NULL;
+	*n = 0;
+	if (get_array(r, "/subjects", &a, &na, err) != SK_OK)
+		return err->code;
+	sk_err_t rc = SK_OK;
+	if (na && !(*out = calloc(na, sizeof **out)))
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	for (size_t i = 0; rc == SK_OK && i < na; i++)
+		if (a[i].type == SK_JSON_STRING) {
+			(*out)[(*n)++] = a[i].s;
+			a[i].s = NULL;
+		}
+	sk_model_json_array_free(a, na);
+	return rc;
+}
+
+sk_err_t sk_schemareg_versions(struct sk_schemareg *r, const char *subject,
+			       int **out, size_t *n, struct sk_error *err)
+{
+	char path[400];
+	struct sk_json_member *a = NULL;
+	size_t na = 0;
+	*out = NULL;
+	*n = 0;
+	if (subject_ok(subject, err) != SK_OK)
+		return err->code;
+	snprintf(path, sizeof path, "/subjects/%s/versions", subject);
+	if (get_array(r, path, &a, &na, err) != SK_OK)
+		return err->code;
+	sk_err_t rc = SK_OK;
+	if (na && !(*out = calloc(na, sizeof **out)))
+		rc = sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
+	for (size_t i = 0; rc == SK_OK && i < na; i++)
+		if (a[i].type == SK_JSON_INT)
+			(*out)[(*n)++] = (int)a[i].i;
+	sk_model_json_array_free(a, na);
+	return rc;
+}

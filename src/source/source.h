@@ -236,6 +236,14 @@ sk_err_t sk_schemareg_check(struct sk_schemareg *r, const char *subject,
 sk_err_t sk_schemareg_lookup(struct sk_schemareg *r, const char *subject,
 			     const char *schema, int32_t *id, int *version,
 			     struct sk_error *err);
+/* GET /subjects: every subject's name (*out malloc'd, each name too;
+ * free them). Retried as sk_schemareg_ensure. */
+sk_err_t sk_schemareg_subjects(struct sk_schemareg *r, char ***out, size_t *n,
+			       struct sk_error *err);
+/* GET /subjects/{subject}/versions: its version numbers (*out malloc'd);
+ * SK_ERR_NOTFOUND when the registry has no such subject. */
+sk_err_t sk_schemareg_versions(struct sk_schemareg *r, const char *subject,
+			       int **out, size_t *n, struct sk_error *err);
 /* The schema text of id (malloc'd): SK_ERR_NOTFOUND for an unknown id. */
 sk_err_t sk_schemareg_schema(struct sk_schemareg *r, int32_t id, char **schema,
 			     struct sk_error *err);

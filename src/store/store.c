@@ -311,6 +311,103 @@ enum sk_store_put sk_store_decide(const struct sk_store_current *cur,
 	return SK_STORE_STALE;
 }
 
+/* ------------------------------------------------------------ drift */
+
+struct lost_ctx {
+	const struct sk_warning *w;
+	const struct sk_model_drift *drift;
+	char *lost;
+	size_t size, used;
+	bool found;
+};
+
+/* The warning table's LIST row whose children are of table t. */
+static const struct sk_field *list_of(const struct sk_table *t)
+{
+	const struct sk_table *wt = &sk_model_warning_table;
+	for (size_t i = 0; i < wt->n_rows; i++)
+		if (wt->rows[i].kind == SK_FIELD_LIST && wt->rows[i].child == t)
+			return &wt->rows[i];
+	return NULL;
+}
+
+/* Whether any child of rec's list l has row f present. */
+static bool child_has(const struct sk_field *l, const struct sk_field *f,
+		      const struct sk_warning *rec)
+{
+	size_t n = sk_model_field_list_count(l, rec);
+	for (size_t i = 0; i < n; i++)
+		if (!sk_model_field_is_absent(f,
+					      sk_model_field_list_cchild(l, rec,
+									 i)))
+			return true;
+	return false;
+}
+
+/* Whether rec holds a value of row f of table t. */
+static bool has_value(const struct sk_table *t, const struct sk_field *f,
+		      const struct sk_warning *rec)
+{
+	if (t != &sk_model_warning_table) {
+		const struct sk_field *l = list_of(t);
+		return l && child_has(l, f, rec);
+	}
+	if (f->kind == SK_FIELD_LIST)
+		return sk_model_field_list_count(f, rec) > 0;
+	if (f->kind == SK_FIELD_BOOL)
+		return sk_model_field_get_int(f, rec) != 0;
+	if (!sk_model_field_stored(f))
+		return false;
+	return !sk_model_field_is_absent(f, rec);
+}
+
+static int lost_row(const struct sk_warning *cur, void *ud)
+{
+	struct lost_ctx *c = ud;
+	c->found = true;
+	for (size_t i = 0; i < c->drift->n; i++) {
+		const struct sk_model_drift_item *it = &c->drift->items[i];
+		if (it->kind != SK_DRIFT_MISSING || !it->f || !it->t ||
+		    has_value(it->t, it->f, c->w) ||
+		    !has_value(it->t, it->f, cur))
+			continue;
+		int n = snprintf(c->lost + c->used, c->size - c->used, "%s%s",
+				 c->used ? ", " : "", it->field);
+		if (n > 0)
+			c->used += (size_t)n < c->size - c->used
+					   ? (size_t)n
+					   : c->size - c->used - 1;
+	}
+	return 1; /* one row */
+}
+
+sk_err_t sk_store_drift_lost(struct sk_store *st, const struct sk_warning *w,
+			     const struct sk_model_drift *drift, char *lost,
+			     size_t size, struct sk_error *err)
+{
+	if (size)
+		lost[0] = '\0';
+	bool any = false;
+	for (size_t i = 0; drift && i < drift->n; i++)
+		any |= drift->items[i].kind == SK_DRIFT_MISSING;
+	struct sk_date vd;
+	if (!any || size < 2 || sk_date_parse(w->valid_date, &vd) != SK_OK)
+		return SK_OK;
+	int region = w->region_id;
+	struct sk_store_query q = {.region_ids = &region,
+				   .n_regions = 1,
+				   .lang_key = w->lang_key,
+				   .from = vd,
+				   .to = vd,
+				   .with_children = true,
+				   .limit = 1};
+	struct lost_ctx c = {.w = w,
+			     .drift = drift,
+			     .lost = lost,
+			     .size = size};
+	return sk_store_query(st, &q, lost_row, &c, err);
+}
+
 sk_err_t sk_store_put(struct sk_store *st, const struct sk_warning *w,
 		      const char *raw, size_t raw_len, enum sk_store_put *res,
 		      struct sk_error *err)
@@ -367,6 +464,18 @@ sk_err_t sk_store_put_prepared(struct sk_store *st, const struct sk_warning *w,
 				    .what = sk_store_decide(&cur, w, hash,
 							    seen),
 				    .cur = &cur};
+	/* Drift must not blank what is stored: a replacement that would lose
+	 * values through rows the source stopped sending is held. */
+	if (wr.what == SK_STORE_UPDATED && p->drift && p->lost &&
+	    p->lost_size) {
+		if ((rc = sk_store_drift_lost(st, w, p->drift, p->lost,
+					      p->lost_size, err)) != SK_OK)
+			goto fail;
+		if (p->lost[0]) {
+			*res = SK_STORE_HELD;
+			return SK_OK;
+		}
+	}
 	/* The current row's own revision is on record already. */
 	wr.revision = !(wr.what == SK_STORE_UNCHANGED &&
 			pub_order(&cur, w) == 0);

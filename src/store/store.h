@@ -22,6 +22,10 @@ enum sk_store_put {
 	SK_STORE_UNCHANGED = 2, /* identical to the current row */
 	SK_STORE_STALE = 3,     /* older than the current row: kept as a
 				 * revision only */
+	SK_STORE_HELD = 4,      /* would have replaced the current row and
+				 * lost values it has through source drift
+				 * (sk_store_prepared.drift): nothing
+				 * written, the current row kept */
 };
 
 /* content_hash: 16 lower-case hex digits and a NUL. */
@@ -203,6 +207,14 @@ struct sk_store_prepared {
 	bool encoded;
 	void *enc; /* the caller's (malloc'd) */
 	size_t enc_len;
+	/* Optional (NULL: no check): the raw record's drift
+	 * (sk_model_warning_drift). A put that would be UPDATED while a row
+	 * missing from the raw record has a value in the current row (see
+	 * sk_store_drift_lost) is HELD instead, and the lost fields' API
+	 * paths are written to lost (the caller's, lost_size bytes). */
+	const struct sk_model_drift *drift;
+	char *lost;
+	size_t lost_size;
 };
 /* sk_store_put with p made for w and raw. */
 sk_err_t sk_store_put_prepared(struct sk_store *st, const struct sk_warning *w,
@@ -264,6 +276,18 @@ struct sk_store_value {
 };
 void sk_store_value(const struct sk_field *f, const void *rec,
 		    struct sk_store_value *v);
+
+/* The fields w would lose against the current row of its key: each row
+ * that drift reports missing from the raw record (SK_DRIFT_MISSING) whose
+ * value is absent in w and present in the current row (a column, a list
+ * with children, the mountain-weather group; a child row present in any
+ * current child). Read through the backend's query op, so above every
+ * backend; called only for records with missing rows. lost (size bytes)
+ * gets their API paths, comma-separated ("" when none; cut to fit).
+ * The backend's errors. */
+sk_err_t sk_store_drift_lost(struct sk_store *st, const struct sk_warning *w,
+			     const struct sk_model_drift *drift, char *lost,
+			     size_t size, struct sk_error *err);
 
 /* The write decision, one rule for every backend. With cur the key's
  * current row and (w's publish time, hash) the new revision:

@@ -557,6 +557,24 @@ static void metrics_http(struct sk_web *w, struct sk_buf *b)
 		      open, (long long)slow);
 }
 
+/* The source's drift this process counted (field names come out of
+ * model/'s drift check printable, without quotes or backslashes). */
+static void metrics_drift(struct sk_buf *b)
+{
+	struct sk_job_drift d[2 * SK_JOB_DRIFT_MAX];
+	size_t n = sk_job_drift_totals(d, sizeof d / sizeof d[0]);
+	sk_metric_head(b, "skred_source_drift_total", "counter",
+		       "Records processed whose raw value drifted from the "
+		       "API shape the field tables expect, by field and kind "
+		       "(unknown, missing, retyped).");
+	for (size_t i = 0; i < n; i++)
+		sk_buf_printf(b,
+			      "skred_source_drift_total{field=\"%s\","
+			      "kind=\"%s\"} %lld\n",
+			      d[i].field, sk_model_drift_kind_name(d[i].kind),
+			      (long long)d[i].count);
+}
+
 static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 {
 	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
@@ -567,6 +585,7 @@ static enum MHD_Result metrics(struct sk_web *w, struct MHD_Connection *c)
 	metrics_http(w, &b);
 	metrics_build(&b);
 	sk_metrics_process(&b);
+	metrics_drift(&b);
 	if (sk_buf_finish(&b) != SK_OK) {
 		sk_buf_free(&b);
 		return sk_web_reply_error(c, 500,
@@ -674,6 +693,131 @@ static enum MHD_Result schemas(struct sk_web *w, struct MHD_Connection *c)
 	return r;
 }
 
+/* GET /api/v1/schemas/diff?subject=&from=&to=: the fields that differ
+ * between two kept versions of a subject (sk_model_schema_diff, as
+ * `skred schema diff`), one change an element. 404 for a version not
+ * kept; 501 where the bus keeps none (Kafka: the registry does). */
+static enum MHD_Result schema_diff(struct sk_web *w, struct MHD_Connection *c,
+				   const struct sk_web_call *call)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_bus_schema *s = NULL;
+	size_t n = 0;
+	if (sk_web_bus_take(w, &bus, &err) != SK_OK)
+		return sk_web_reply_error(c, 503, err.msg);
+	if (!bus->type->schema_list) {
+		sk_web_bus_give(w, bus, true);
+		return sk_web_reply_error(c, 501,
+					  "this bus keeps no schema versions "
+					  "(its schema registry does)");
+	}
+	sk_err_t rc = sk_bus_schema_list(bus, &s, &n, &err);
+	sk_web_bus_give(w, bus, rc == SK_OK);
+	if (rc != SK_OK)
+		return sk_web_reply_error(c, 500, err.msg);
+	const struct sk_bus_schema *a = NULL, *b2 = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s[i].subject, call->subject))
+			continue;
+		if (s[i].version == call->v_from)
+			a = &s[i];
+		if (s[i].version == call->v_to)
+			b2 = &s[i];
+	}
+	enum MHD_Result r;
+	if (!a || !b2) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "no versions %d and %d of %.250s",
+			 call->v_from, call->v_to, call->subject);
+		sk_bus_schemas_free(s, n);
+		return sk_web_reply_error(c, 404, msg);
+	}
+	struct sk_buf d = SK_BUF_INIT(SK_LIMIT_TEXT);
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
+	if (sk_model_schema_diff(a->schema, b2->schema, &d, &err) != SK_OK ||
+	    sk_buf_finish(&d) != SK_OK) {
+		r = sk_web_reply_error(c, 500,
+				       err.msg[0] ? err.msg : "out of memory");
+		goto out;
+	}
+	sk_buf_puts(&b, "{\"subject\":");
+	sk_model_json_string(&b, call->subject);
+	sk_buf_printf(&b, ",\"from\":%d,\"to\":%d,\"changes\":[", call->v_from,
+		      call->v_to);
+	size_t k = 0;
+	for (size_t i = 0; i < d.len;) {
+		const char *nl = memchr(d.data + i, '\n', d.len - i);
+		size_t e = nl ? (size_t)(nl - d.data) : d.len;
+		char *line = sk_strndup(d.data + i, e - i);
+		if (line) {
+			sk_buf_puts(&b, k++ ? "," : "");
+			sk_model_json_string(&b, line);
+			free(line);
+		}
+		i = e + 1;
+	}
+	sk_buf_printf(&b, "],\"count\":%zu}", k);
+	r = sk_web_reply(c, 200, &b);
+out:
+	sk_buf_free(&d);
+	sk_buf_free(&b);
+	sk_bus_schemas_free(s, n);
+	return r;
+}
+
+/* GET /api/v1/drift: the source's drift, as the bus keeps it (kept false
+ * on a bus that keeps none) and as this process counted it (/metrics). */
+static enum MHD_Result drift(struct sk_web *w, struct MHD_Connection *c)
+{
+	struct sk_error err = {0};
+	struct sk_bus *bus = NULL;
+	struct sk_bus_drift *d = NULL;
+	size_t n = 0;
+	struct sk_buf b = SK_BUF_INIT(SK_WEB_MAX_REPLY);
+	sk_err_t rc = sk_web_bus_take(w, &bus, &err);
+	bool kept = rc == SK_OK && bus->type->drift_list;
+	if (kept) {
+		rc = bus->type->drift_list(bus, &d, &n, &err);
+		sk_web_bus_give(w, bus, rc == SK_OK);
+	} else if (rc == SK_OK) {
+		sk_web_bus_give(w, bus, true);
+	}
+	if (rc != SK_OK) {
+		sk_buf_free(&b);
+		return sk_web_reply_error(c, 503, err.msg);
+	}
+	sk_buf_printf(&b, "{\"kept\":%s,\"drift\":[", kept ? "true" : "false");
+	for (size_t i = 0; i < n; i++) {
+		char t1[SK_TIME_UTC_LEN], t2[SK_TIME_UTC_LEN];
+		sk_time_format_utc(d[i].first_seen_ms, t1);
+		sk_time_format_utc(d[i].last_seen_ms, t2);
+		sk_buf_puts(&b, i ? ",{\"field\":" : "{\"field\":");
+		sk_model_json_string(&b, d[i].field);
+		sk_buf_puts(&b, ",\"kind\":");
+		sk_model_json_string(&b, d[i].kind);
+		sk_buf_printf(&b,
+			      ",\"count\":%lld,\"first_seen\":\"%s\","
+			      "\"last_seen\":\"%s\"}",
+			      (long long)d[i].count, t1, t2);
+	}
+	free(d);
+	struct sk_job_drift p[2 * SK_JOB_DRIFT_MAX];
+	size_t np = sk_job_drift_totals(p, sizeof p / sizeof p[0]);
+	sk_buf_puts(&b, "],\"process\":[");
+	for (size_t i = 0; i < np; i++) {
+		sk_buf_puts(&b, i ? ",{\"field\":" : "{\"field\":");
+		sk_model_json_string(&b, p[i].field);
+		sk_buf_printf(&b, ",\"kind\":\"%s\",\"count\":%lld}",
+			      sk_model_drift_kind_name(p[i].kind),
+			      (long long)p[i].count);
+	}
+	sk_buf_printf(&b, "],\"count\":%zu}", n);
+	enum MHD_Result r = sk_web_reply(c, 200, &b);
+	sk_buf_free(&b);
+	return r;
+}
+
 enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
 				 const struct sk_web_call *call)
 {
@@ -690,6 +834,10 @@ enum MHD_Result sk_web_data_call(struct sk_web *w, struct MHD_Connection *c,
 		return dlq(w, c, call);
 	case SK_WEB_EP_SCHEMAS:
 		return schemas(w, c);
+	case SK_WEB_EP_SCHEMA_DIFF:
+		return schema_diff(w, c, call);
+	case SK_WEB_EP_DRIFT:
+		return drift(w, c);
 	case SK_WEB_EP_METRICS:
 		return metrics(w, c);
 	case SK_WEB_EP_READYZ:

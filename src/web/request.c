@@ -164,6 +164,9 @@ static const struct endpoint endpoints[] = {
 	{"/api/v1/members", false, SK_WEB_EP_MEMBERS, ""},
 	{"/api/v1/dlq/replay", true, SK_WEB_EP_REPLAY,
 	 "offsets reason dry_run"},
+	{"/api/v1/schemas/diff", false, SK_WEB_EP_SCHEMA_DIFF,
+	 "subject from to"},
+	{"/api/v1/drift", false, SK_WEB_EP_DRIFT, ""},
 };
 
 static bool allowed(const char *params, const char *key)
@@ -445,6 +448,25 @@ unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
 				return reject(msg, size, 400,
 					      "limit must be 1..%d",
 					      SK_WEB_MAX_DLQ);
+			return 0;
+		}
+		case SK_WEB_EP_SCHEMA_DIFF: {
+			const char *sj = sk_web_req_arg(r, "subject");
+			const char *f = sk_web_req_arg(r, "from");
+			const char *t = sk_web_req_arg(r, "to");
+			long long a = 0, b = 0;
+			if (!sj || !sj[0] || strlen(sj) > 250)
+				return reject(msg, size, 400,
+					      "subject is required (1..250 "
+					      "bytes)");
+			if (!f || !t || !parse_int(f, 1, 1000000, &a) ||
+			    !parse_int(t, 1, 1000000, &b))
+				return reject(msg, size, 400,
+					      "from and to must be versions "
+					      "1..1000000");
+			c->subject = sj;
+			c->v_from = (int)a;
+			c->v_to = (int)b;
 			return 0;
 		}
 		default:

@@ -99,6 +99,8 @@ enum sk_web_ep {
 	SK_WEB_EP_DLQ,
 	SK_WEB_EP_WAREHOUSE,
 	SK_WEB_EP_SCHEMAS,
+	SK_WEB_EP_SCHEMA_DIFF,
+	SK_WEB_EP_DRIFT,
 	SK_WEB_EP_ASSET,
 	SK_WEB_EP_MESSAGES, /* browse.c */
 	SK_WEB_EP_RATES,
@@ -142,6 +144,8 @@ struct sk_web_call {
 	/* REPLAY: offsets "N,N,..." or reason (one of them), dry_run */
 	const char *offsets, *reason;
 	bool dry_run;
+	const char *subject; /* SCHEMA_DIFF: borrowed from the request */
+	int v_from, v_to;    /* SCHEMA_DIFF: versions, 1.. */
 };
 
 /* Route a parsed request; today is the default date of warnings. Returns 0

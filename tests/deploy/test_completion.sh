@@ -60,6 +60,7 @@ check "runs: the verbs" "clear
 list
 show
 trigger" "$(comp runs '' | grep -v -- '^-')"
+has_all "schema: its verbs" "show list diff drift" "$(comp schema '')"
 has_all "schema: the stored tables" "avalanche_warning avalanche_problem avalanche_advice mountain_weather" "$(comp schema '')"
 check "--from takes a date: nothing offered" "" "$(comp fetch --from '')"
 check "completion: bash" "bash" "$(comp completion '')"

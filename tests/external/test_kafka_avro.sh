@@ -147,4 +147,14 @@ check "registry down mid-run: the new records are published" $((n0 + 12)) "$(kco
 kill -TERM "$FOLLOW"; rc=0; wait "$FOLLOW" || rc=$?
 check "process --follow stops cleanly" 0 "$rc"
 check "registry down mid-run: nothing pending" 0 "$(lagsum)"
+
+# `skred schema list` on Kafka: the bus keeps no versions, the registry's
+# view of skred's subjects (GET /subjects, /subjects/{s}/versions) is listed.
+"$SKRED" schema list >"$T/slist" 2>"$T/slist.err" || fail "schema list on Kafka: $(cat "$T/slist.err")"
+grep -q "keeps no schema versions" "$T/slist" && ok "schema list on Kafka: says the bus keeps none" || fail "slist: $(cat "$T/slist")"
+want=$(curl -sf "$REG/subjects/$SUBJ/versions" | python3 -c 'import json,sys; print(" ".join(map(str, json.load(sys.stdin))))')
+grep -qxF "registry $REG: $SUBJ versions $want" "$T/slist" && ok "schema list: the registry's versions of $SUBJ ($want)" || fail "slist: want '$want': $(cat "$T/slist")"
+check "schema list: only skred's subjects" "$(curl -sf "$REG/subjects" | python3 -c 'import json,sys,os; t=[os.environ[k] for k in ("SKRED_BUS_TOPIC_RAW","SKRED_BUS_TOPIC_CLEAN","SKRED_BUS_TOPIC_DLQ") if k in os.environ]; print(sum(1 for s in json.load(sys.stdin) if any(s == x + "-value" for x in t)))')" "$(grep -c '^registry ' "$T/slist")"
+rc=0; "$SKRED" schema drift >/dev/null 2>"$T/drift.err" || rc=$?
+check "schema drift on Kafka: exit 1, pointing at the runs' check" "1 yes" "$rc $(grep -q source_drift "$T/drift.err" && echo yes)"
 finish

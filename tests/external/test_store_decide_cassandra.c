@@ -119,6 +119,8 @@ int main(int argc, char **argv)
 	}
 
 	run_decide_cases(st, only, count_revisions, NULL);
+	if (!only)
+		run_drift_cases(st);
 
 	sk_store_close(st);
 	char q[100];

@@ -2,7 +2,7 @@
  * fuzz_avro.c - fuzz target for the readers of bus.format=avro: the input
  * as a Confluent-framed Avro clean record (sk_model_warning_from_avro with
  * the generated schema) and as a schema registry's answer
- * (sk_model_json_member). Invariants: a failure leaves no record and a
+ * (sk_model_json_member, sk_model_json_array). Invariants: a failure leaves no record and a
  * reason; a record read back encodes again, and that encoding reads back to
  * the same JSON.
  */
@@ -51,5 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sk_model_json_member((const char *)data, size, "id", &m, &err) ==
 	    SK_OK)
 		free(m.s);
+	/* A registry's lists (subjects, versions): on failure nothing. */
+	struct sk_json_member *a = NULL;
+	size_t n = 0;
+	sk_err_t arc = sk_model_json_array((const char *)data, size, &a, &n,
+					   &err);
+	if (arc != SK_OK && (a || n))
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (!a[i].present || (a[i].type == SK_JSON_STRING && !a[i].s))
+			abort();
+	sk_model_json_array_free(a, n);
 	return 0;
 }

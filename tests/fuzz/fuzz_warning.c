@@ -3,7 +3,10 @@
  * (sk_proc_map), then, on success, the record's JSON output and the key
  * check. Invariants that must hold for any input abort on violation: a
  * failure leaves no record and a reason; a cleaned record has a level 0..5
- * and a date; its JSON output is valid JSON.
+ * and a date; its JSON output is valid JSON. The drift check of the same
+ * input (sk_model_warning_drift): it fails exactly when the parser finds no
+ * JSON object, every item names a field of a known kind, rows with their
+ * table; a record that maps was a JSON object to it too.
  */
 #include "proc/proc.h"
 
@@ -42,11 +45,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *json = NULL;
 	char key[SK_MODEL_KEY_MAX];
 
+	struct sk_model_drift dr;
+	struct sk_error derr = {0};
+	sk_err_t drc = sk_model_warning_drift((const char *)data, size, &dr,
+					      &derr);
+	if (drc != SK_OK && (dr.n || !derr.msg[0]))
+		abort();
+	for (size_t i = 0; i < dr.n; i++) {
+		const struct sk_model_drift_item *it = &dr.items[i];
+		if (!it->field[0] || it->kind > SK_DRIFT_RETYPED ||
+		    (it->kind != SK_DRIFT_UNKNOWN && (!it->f || !it->t)))
+			abort();
+	}
 	if (sk_proc_map((const char *)data, size, &w, &err) != SK_OK) {
 		if (w || err.code == SK_OK || !err.msg[0])
 			abort();
 		return 0;
 	}
+	if (drc != SK_OK)
+		abort(); /* mapped, so it was a JSON object */
 	if (w->danger_level < 0 || w->danger_level > 5 ||
 	    strlen(w->valid_date) != 10 || !w->valid_from.has_utc ||
 	    !w->publish_time.has_utc || !w->region_type_name)

@@ -78,5 +78,18 @@ assert [s["version"] for s in v] == [1, 2]
 assert v[0]["changes"] is None and "+ x_new" in v[1]["changes"], v[1]["changes"]
 assert json.loads(v[1]["schema"])["name"] == "avalanche_warning"
 PY
+# The diff between two chosen versions, as `skred schema diff` gives it.
+curl -sf "$H/api/v1/schemas/diff?subject=avalanche_warning_clean-value&from=1&to=2" >"$T/d12.json" || fail "GET /api/v1/schemas/diff"
+python3 - "$T/d12.json" "$T/diff" <<'PY' && ok "/api/v1/schemas/diff: the CLI's changes" || fail "api diff: $(head -c 300 "$T/d12.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+cli = [l for l in open(sys.argv[2]).read().splitlines()[1:]]
+assert d["subject"] == "avalanche_warning_clean-value" and (d["from"], d["to"]) == (1, 2)
+assert d["changes"] == cli and d["count"] == len(cli) > 0, (d["changes"], cli)
+PY
+check "schemas/diff: the same version has no changes" 0 "$(curl -sf "$H/api/v1/schemas/diff?subject=avalanche_warning_clean-value&from=2&to=2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')"
+check "schemas/diff: a version not kept is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/schemas/diff?subject=avalanche_warning_clean-value&from=1&to=9")"
+check "schemas/diff: subject required" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/schemas/diff?from=1&to=2")"
+check "schemas/diff: versions are numbers" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$H/api/v1/schemas/diff?subject=x&from=a&to=2")"
 stop_serve
 finish

@@ -287,9 +287,11 @@ static void test_bus_upgrade(void)
 	CHECK_INT(sk_job_bus_open(cfg, &bus, &err), SK_OK);
 	if (!bus)
 		goto out;
-	CHECK_INT(scalar(path, "PRAGMA user_version"), 5);
+	CHECK_INT(scalar(path, "PRAGMA user_version"), 6);
 	/* 4 -> 5: the kept record shapes, empty after the upgrade. */
 	CHECK_INT(scalar(path, "SELECT COUNT(*) FROM schema_version"), 0);
+	/* 5 -> 6: the source's drift (issue 13), empty after the upgrade. */
+	CHECK_INT(scalar(path, "SELECT COUNT(*) FROM source_drift"), 0);
 	/* Retention finds old messages through the time index. */
 	CHECK_INT(scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
 			       "name = 'message_ts'"),

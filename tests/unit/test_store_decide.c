@@ -278,6 +278,8 @@ int main(int argc, char **argv)
 	if (!only || !strcmp(only, "rewrite_on_open"))
 		rewrite_on_open();
 	run_decide_cases(st, only, count_revisions, NULL);
+	if (!only)
+		run_drift_cases(st);
 
 	sk_store_close(st);
 	char cmd[600];

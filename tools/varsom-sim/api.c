@@ -158,6 +158,9 @@ static void by_region(struct conn *c, const struct http_req *r,
 	g.revision = cfg.revision;
 	g.bad_rate = cfg.bad_rate;
 	g.unknown = fk == FK_UNKNOWN;
+	g.drift = cfg.drift;
+	g.ndrift = cfg.ndrift;
+	g.drift_rate = cfg.drift_rate;
 	g.version = version->s;
 	g.version_len = version->n;
 	if (fk == FK_MISROUTED)

@@ -34,6 +34,7 @@ void config_defaults(struct sim_config *c)
 	c->fail_region_kind = FK_500;
 	c->slow_ms = 3000;
 	c->retry_after = 1;
+	c->drift_rate = 1.0;
 }
 
 void config_get(struct sim_config *out)

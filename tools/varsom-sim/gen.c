@@ -33,6 +33,7 @@ enum salt {
 	S_ACTIVITY,
 	S_WEATHER,
 	S_BAD,
+	S_DRIFT,
 };
 
 /* Ways a --bad-rate element is broken (cycled through). */
@@ -787,7 +788,16 @@ long gen_warnings(struct jbuf *j, const struct gen_req *g, long *nbad)
 		int bad = bad_kind(g, &f);
 		if (bad != BAD_NONE)
 			(*nbad)++;
+		bool drifted =
+			g->ndrift > 0 &&
+			(g->drift_rate >= 1.0 ||
+			 sim_unit(hs(sim_hash4(g->seed, (uint64_t)g->region,
+					       (uint64_t)g->lang,
+					       (uint64_t)(int64_t)f.day),
+				     S_DRIFT)) < g->drift_rate);
 		jb_obj(j);
+		j->drift = drifted ? g->drift : NULL;
+		j->ndrift = drifted ? g->ndrift : 0;
 		if (g->unknown)
 			jb_kraw(j, "NewField2027", "{\"x\":[1,2]}");
 		if (g->detail)
@@ -798,6 +808,11 @@ long gen_warnings(struct jbuf *j, const struct gen_req *g, long *nbad)
 			jb_kstr(j, "FutureText2027", "ny verdi");
 			jb_knull(j, "FutureNullable2027");
 		}
+		for (int k = 0; k < j->ndrift; k++)
+			if (j->drift[k].op == DR_ADD)
+				jb_kstr(j, j->drift[k].key, "drift");
+		j->drift = NULL;
+		j->ndrift = 0;
 		jb_obj_end(j);
 		n++;
 	}

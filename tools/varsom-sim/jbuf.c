@@ -99,11 +99,55 @@ static void jb_open(struct jbuf *j, char ch)
 	j->comma[j->depth] = false;
 }
 
+bool drift_parse(const char *s, struct sim_drift *d)
+{
+	static const char *const ops[] = {"rename:", "drop:", "retype:",
+					  "add:"};
+	memset(d, 0, sizeof(*d));
+	for (int i = 0; i < 4; i++) {
+		size_t n = strlen(ops[i]);
+		if (strncmp(s, ops[i], n) != 0)
+			continue;
+		const char *k = s + n, *eq = strchr(k, '=');
+		d->op = (enum drift_op)i;
+		size_t kl = eq && d->op == DR_RENAME ? (size_t)(eq - k)
+						     : strlen(k);
+		if (!kl || kl >= SIM_DRIFT_KEY)
+			return false;
+		memcpy(d->key, k, kl);
+		if (d->op != DR_RENAME)
+			return !eq;
+		if (!eq || !eq[1] || strlen(eq + 1) >= SIM_DRIFT_KEY)
+			return false;
+		snprintf(d->to, sizeof(d->to), "%s", eq + 1);
+		return true;
+	}
+	return false;
+}
+
+/* After a value: finish a drop or retype of the key before it. */
+static void jb_done(struct jbuf *j)
+{
+	if (!j->drift_mode || j->depth != j->drift_depth)
+		return;
+	int mode = j->drift_mode - 1;
+	j->drift_mode = 0;
+	if (mode == DR_DROP) {
+		j->len = j->drift_mark;
+		j->comma[j->depth] = j->drift_comma;
+		return;
+	}
+	bool was_str = j->data && j->data[j->drift_value] == '"';
+	j->len = j->drift_value;
+	jb_puts(j, was_str ? "true" : "\"x\"");
+}
+
 static void jb_close(struct jbuf *j, char ch)
 {
 	jb_putc(j, ch);
 	if (j->depth > 0)
 		j->depth--;
+	jb_done(j);
 }
 
 void jb_obj(struct jbuf *j)
@@ -128,6 +172,19 @@ void jb_arr_end(struct jbuf *j)
 
 void jb_key(struct jbuf *j, const char *k)
 {
+	for (int i = 0; i < j->ndrift && !j->drift_mode; i++) {
+		const struct sim_drift *d = &j->drift[i];
+		if (strcmp(d->key, k) != 0 || d->op == DR_ADD)
+			continue;
+		if (d->op == DR_RENAME) {
+			k = d->to;
+			break;
+		}
+		j->drift_mode = (int)d->op + 1;
+		j->drift_depth = j->depth;
+		j->drift_mark = j->len;
+		j->drift_comma = j->comma[j->depth];
+	}
 	size_t n = strlen(k);
 	jb_sep(j);
 	if (!jb_grow(j, n + 3))
@@ -140,6 +197,8 @@ void jb_key(struct jbuf *j, const char *k)
 	*p++ = ':';
 	j->len += n + 3;
 	j->after_key = true;
+	if (j->drift_mode && j->drift_depth == j->depth)
+		j->drift_value = j->len;
 }
 
 /* Escaped string contents, without quotes. UTF-8 passes through. */
@@ -211,6 +270,7 @@ void jb_str3(struct jbuf *j, const char *a, const char *b, const char *c)
 	if (c)
 		jb_escape(j, c);
 	jb_putc(j, '"');
+	jb_done(j);
 }
 
 void jb_int(struct jbuf *j, long long v)
@@ -227,6 +287,7 @@ void jb_int(struct jbuf *j, long long v)
 		*--p = '-';
 	jb_sep(j);
 	jb_put(j, p, (size_t)(tmp + sizeof(tmp) - p));
+	jb_done(j);
 }
 
 void jb_dbl(struct jbuf *j, double v)
@@ -236,6 +297,7 @@ void jb_dbl(struct jbuf *j, double v)
 	jb_sep(j);
 	if (n > 0)
 		jb_put(j, tmp, (size_t)n);
+	jb_done(j);
 }
 
 void jb_bool(struct jbuf *j, bool v)
@@ -245,18 +307,21 @@ void jb_bool(struct jbuf *j, bool v)
 		jb_put(j, "true", 4);
 	else
 		jb_put(j, "false", 5);
+	jb_done(j);
 }
 
 void jb_null(struct jbuf *j)
 {
 	jb_sep(j);
 	jb_put(j, "null", 4);
+	jb_done(j);
 }
 
 void jb_raw(struct jbuf *j, const char *json)
 {
 	jb_sep(j);
 	jb_puts(j, json);
+	jb_done(j);
 }
 
 void jb_kstr(struct jbuf *j, const char *k, const char *s)

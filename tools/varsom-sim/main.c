@@ -56,6 +56,12 @@ static void usage(FILE *out)
 	      "(connections\n"
 	      "                       are served in parallel, so N "
 	      "each)\n"
+	      "  --drift SPEC         change the API's shape (repeatable): "
+	      "rename:OLD=NEW,\n"
+	      "                       drop:KEY, retype:KEY (any depth), "
+	      "add:KEY (top)\n"
+	      "  --drift-rate P       fraction of warnings drifted (default "
+	      "1)\n"
 	      "  --retry-after S      Retry-After of 503/429 (default 1)\n"
 	      "  --retry-after-date   send it as an HTTP-date (now + S)\n"
 	      "  --quiet              no per-request log on stderr\n"
@@ -87,6 +93,8 @@ enum {
 	OPT_FAULT_KINDS,
 	OPT_FAIL_REGION,
 	OPT_BAD_RATE,
+	OPT_DRIFT,
+	OPT_DRIFT_RATE,
 	OPT_SLOW_MS,
 	OPT_LATENCY_MS,
 	OPT_RETRY_AFTER,
@@ -106,6 +114,8 @@ static const struct option options[] = {
 	{"fault-kinds", required_argument, NULL, OPT_FAULT_KINDS},
 	{"fail-region", required_argument, NULL, OPT_FAIL_REGION},
 	{"bad-rate", required_argument, NULL, OPT_BAD_RATE},
+	{"drift", required_argument, NULL, OPT_DRIFT},
+	{"drift-rate", required_argument, NULL, OPT_DRIFT_RATE},
 	{"slow-ms", required_argument, NULL, OPT_SLOW_MS},
 	{"latency-ms", required_argument, NULL, OPT_LATENCY_MS},
 	{"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
@@ -191,6 +201,21 @@ static void parse_flags(int argc, char **argv, struct sim_config *c, int *port,
 		case OPT_BAD_RATE:
 			if (!config_parse_rate(a, &c->bad_rate))
 				die_usage("--bad-rate: not a number 0..1: '%s'",
+					  a);
+			break;
+		case OPT_DRIFT:
+			if (c->ndrift == SIM_DRIFT_MAX ||
+			    !drift_parse(a, &c->drift[c->ndrift]))
+				die_usage("--drift: expected rename:OLD=NEW, "
+					  "drop:KEY, retype:KEY or add:KEY "
+					  "(at most 8), got '%s'",
+					  a);
+			c->ndrift++;
+			break;
+		case OPT_DRIFT_RATE:
+			if (!config_parse_rate(a, &c->drift_rate))
+				die_usage("--drift-rate: not a number 0..1: "
+					  "'%s'",
 					  a);
 			break;
 		case OPT_SLOW_MS:

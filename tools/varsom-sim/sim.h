@@ -48,7 +48,34 @@ static inline double sim_unit(uint64_t h)
  * jb_init was given) stay free before the body so the HTTP head can be
  * put in front and the whole response sent with one write. After an
  * allocation failure every call is a no-op and oom is set. */
+/* --drift: a change of the API's shape, applied to every key of that name
+ * at any depth of a chosen element (rename, drop, retype: a string becomes
+ * true, anything else the string "x") or added at its top (add). */
+enum drift_op {
+	DR_RENAME,
+	DR_DROP,
+	DR_RETYPE,
+	DR_ADD
+};
+#define SIM_DRIFT_MAX 8
+#define SIM_DRIFT_KEY 48
+struct sim_drift {
+	enum drift_op op;
+	char key[SIM_DRIFT_KEY];
+	char to[SIM_DRIFT_KEY]; /* rename */
+};
+/* "rename:OLD=NEW", "drop:KEY", "retype:KEY", "add:KEY" into *d. */
+bool drift_parse(const char *s, struct sim_drift *d);
+
 struct jbuf {
+	const struct sim_drift *drift; /* rules for the element being
+					* written (NULL: none) */
+	int ndrift;
+	int drift_mode; /* 0, or DR_DROP/DR_RETYPE + 1 for the value after
+			 * the key being changed */
+	int drift_depth;
+	size_t drift_mark, drift_value;
+	bool drift_comma;
 	char *data;
 	size_t len; /* bytes used, including the reserve */
 	size_t cap;
@@ -164,6 +191,9 @@ struct sim_config {
 	int retry_after;
 	bool retry_after_date; /* send Retry-After as an HTTP-date */
 	bool quiet;
+	struct sim_drift drift[SIM_DRIFT_MAX]; /* --drift */
+	int ndrift;
+	double drift_rate; /* fraction of elements drifted (default 1) */
 };
 
 void config_defaults(struct sim_config *c);
@@ -203,7 +233,10 @@ struct gen_req {
 	int revision;
 	double bad_rate;
 	bool detail;
-	bool unknown;        /* add unknown fields to every element */
+	bool unknown;                  /* add unknown fields to every element */
+	const struct sim_drift *drift; /* --drift rules, ndrift of them */
+	int ndrift;
+	double drift_rate;
 	const char *version; /* API version segment, for advice image URLs */
 	size_t version_len;
 	int region;

@@ -265,6 +265,9 @@
       el("li", { class: "check " + (c.ok ? "ok" : "bad"), "data-check": c.name, "data-ok": c.ok ? "1" : "0" },
         el("b", null, c.ok ? "✓ " : "✗ "), c.name, c.detail ? el("span", { class: "muted" }, " — " + c.detail) : null)))
       : el("p", { class: "muted" }, "none yet"));
+    /* The source's drift from the expected API shape (issue 13). */
+    const dc = ch.find((c) => c.name === "source_drift");
+    if (dc && !dc.ok) kids.push(el("p", { class: "warn", id: "run-drift" }, "Source drift: " + (dc.detail || "")));
     kids.push(el("h3", null, "Log excerpt"));
     kids.push(r.log_excerpt ? el("pre", { class: "log", id: "run-log" }, r.log_excerpt) : el("p", { class: "muted" }, "empty"));
     box.appendChild(el("section", { class: "card", id: "run-" + r.id, "data-run-id": r.id }, kids));
@@ -645,6 +648,7 @@
             : el("details", null, el("summary", null, x.changes ? x.changes.trim().split("\n").length + " fields" : "the same fields"),
               el("pre", { class: "schema-diff" }, x.changes || ""))))),
         { id: "schemas-table" })));
+    await renderShapesExtra(gen, view, shapes);
     const dl = el("section", { class: "card", id: "dlq" }, el("h2", null, "Dead letters"));
     view.appendChild(dl);
     await renderDlq(gen, dl);
@@ -761,6 +765,52 @@
           el("pre", { class: "headers" }, Object.entries(m.headers || {}).map(([k, v]) => k + ": " + v).join("\n")),
           el("pre", { class: "payload" }, m.payload != null ? pretty(m.payload) : "(binary, base64) " + m.payload_base64))))),
     { id: "msg-table" }));
+  }
+
+  /* Pipeline: a diff between two chosen versions of a subject
+   * (GET /api/v1/schemas/diff) and the source's drift (GET /api/v1/drift). */
+  async function renderShapesExtra(gen, view, shapes) {
+    if (shapes && shapes.length) {
+      const subjects = [...new Set(shapes.map((x) => x.subject))];
+      const subj = el("select", { id: "diff-subject" }, subjects.map((x) => el("option", { value: x }, x)));
+      const from = el("select", { id: "diff-from" }), to = el("select", { id: "diff-to" });
+      const out = el("pre", { class: "schema-diff", id: "diff-out" }, "");
+      const fill = () => {
+        const vs = shapes.filter((x) => x.subject === subj.value).map((x) => x.version);
+        for (const [box, pick] of [[from, vs.length > 1 ? vs[vs.length - 2] : vs[0]], [to, vs[vs.length - 1]]]) {
+          clear(box);
+          vs.forEach((v) => box.appendChild(el("option", { value: v }, String(v))));
+          box.value = String(pick);
+        }
+      };
+      const show = async () => {
+        const q = "subject=" + encodeURIComponent(subj.value) + "&from=" + from.value + "&to=" + to.value;
+        try {
+          const d = await api("/api/v1/schemas/diff?" + q);
+          out.textContent = d.count ? d.changes.join("\n") : "the same fields";
+          out.dataset.count = d.count;
+        } catch (e) { out.textContent = String(e.message || e); out.dataset.count = "-1"; }
+      };
+      subj.onchange = () => { fill(); show(); };
+      from.onchange = show;
+      to.onchange = show;
+      fill();
+      view.appendChild(el("section", { class: "card", id: "schema-diff" }, el("h2", null, "Compare record shapes"),
+        el("div", { class: "toolbar" }, el("label", null, "subject ", subj), el("label", null, "version ", from),
+          el("label", null, "→ ", to)), out));
+      await show();
+      if (gen !== S.gen) return;
+    }
+    const dr = await optional("/api/v1/drift").catch(() => null);
+    if (gen !== S.gen) return;
+    const rows = dr && dr.kept ? dr.drift || [] : null;
+    view.appendChild(el("section", { class: "card", id: "drift" }, el("h2", null, "Source drift"),
+      rows === null ? el("p", { class: "muted" }, "n/a (this bus keeps no drift record; see skred_source_drift_total)")
+      : !rows.length ? el("p", { class: "muted", id: "no-drift" }, "Every record had the expected API shape.")
+      : table(["field", "kind", "#records", "first seen", "last seen"], rows.map((x) =>
+        el("tr", { class: "drift", "data-field": x.field, "data-kind": x.kind },
+          el("td", null, x.field), el("td", null, x.kind), el("td", { class: "num" }, x.count),
+          el("td", null, fmtTime(x.first_seen)), el("td", null, fmtTime(x.last_seen)))), { id: "drift-table" })));
   }
 
   async function renderDlq(gen, box) {
