@@ -85,6 +85,7 @@ const struct sk_ledger_col sk_ledger_run_cols[] = {
 	RUN_COL(log_excerpt, TEXT),
 	RUN_COL(owner, TEXT),
 	RUN_COL(lease_until_ms, I64),
+	RUN_COL(origin, TEXT),
 	{NULL, 0, 0, 0},
 };
 

@@ -77,6 +77,12 @@ struct sk_run {
 	char log_excerpt[SK_RUN_TEXT];
 	char owner[SK_LEDGER_OWNER_LEN]; /* owner id of the last claim */
 	int64_t lease_until_ms;          /* wall-clock UTC ms; 0 none */
+	/* Where the run came from: "schedule" (serve's schedules and
+	 * catch-up), "cli" (`skred run`, `skred backfill`), "ui" (the web
+	 * UI), "api" (another client of the REST API); set by whoever adds
+	 * it, kept by sk_ledger_run_add when the run existed. Runs of a
+	 * ledger before v5 read as what their job says. */
+	char origin[16];
 };
 
 struct sk_ledger;
@@ -103,7 +109,8 @@ const char *sk_ledger_backend(const struct sk_ledger *l);
 
 /* Add r as queued unless a run with the same job, logical time, window,
  * regions, languages and endpoint exists; either way r is filled from the
- * stored row and *created says which happened. */
+ * stored row and *created says which happened. r->origin is stored with a
+ * new run ("" reads as "api"). */
 sk_err_t sk_ledger_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
 			   struct sk_error *err);
 sk_err_t sk_ledger_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
@@ -247,8 +254,10 @@ sk_err_t sk_ledger_checks(struct sk_ledger *l, int64_t run_id,
 			  void *ud, struct sk_error *err);
 
 /* The tasks of an attempt, in order (seq): "fetch", "process", "checks";
- * state success, failed, skipped or interrupted; count is warnings fetched,
- * records stored, checks passed. */
+ * state success, failed, interrupted, upstream_failed (an earlier task
+ * failed: processing stored only what the fetch delivered, the checks did
+ * not run) or skipped (not run: the run was stopped); count is warnings
+ * fetched, records stored, checks passed. */
 struct sk_task {
 	int attempt, seq;
 	char name[16];

@@ -107,6 +107,13 @@ extern const struct sk_ledger_type sk_ledger_sqlite;
  * (SKRED_HAVE_LIBPQ). */
 extern const struct sk_ledger_type sk_ledger_postgres;
 
+/* The migration of both backends that adds run.origin: the runs before
+ * it get the origin their job implies (a backfill was the CLI's, a manual
+ * run the API's, any other job a schedule's). */
+#define SK_LEDGER_ORIGIN_FILL                                                  \
+	"UPDATE run SET origin = CASE job WHEN 'backfill' THEN 'cli' WHEN "    \
+	"'manual' THEN 'api' ELSE 'schedule' END WHERE origin = '';"
+
 /* The run states in the ledger's text form, for backends' SQL. */
 #define SK_LEDGER_CLAIMABLE "('queued', 'up_for_retry')"
 
@@ -119,7 +126,7 @@ extern const struct sk_ledger_type sk_ledger_postgres;
 	"id, job, logical_time, window_from, window_to, regions, langs, "      \
 	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "     \
 	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, " \
-	"lease_until_ms"
+	"lease_until_ms, origin"
 
 enum sk_ledger_col_kind {
 	SK_LEDGER_COL_I64,   /* int64_t */

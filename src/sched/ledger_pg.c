@@ -442,6 +442,10 @@ static const char *const schema[] = {
 	"  credited_ms BIGINT NOT NULL,"
 	"  PRIMARY KEY(run_id, attempt, part, off));"
 	"CREATE INDEX IF NOT EXISTS credit_age ON credit(credited_ms);",
+	/* 3: where each run came from (struct sk_run.origin); the runs
+	 * before it named by their job */
+	"ALTER TABLE run ADD COLUMN IF NOT EXISTS origin TEXT NOT NULL "
+	"DEFAULT '';" SK_LEDGER_ORIGIN_FILL,
 };
 
 #define SCHEMA_VERSION (int)(sizeof schema / sizeof schema[0])
@@ -575,7 +579,7 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 	"run.regions, run.langs, run.simple, run.state, run.attempts, "        \
 	"run.max_attempts, run.next_try_ms, run.created_ms, run.start_ms, "    \
 	"run.end_ms, run.error, run.fetched, run.stored, run.dead, "           \
-	"run.log_excerpt, run.owner, run.lease_until_ms"
+	"run.log_excerpt, run.owner, run.lease_until_ms, run.origin"
 
 /* Row i of a result, for sk_ledger_run_from_row. */
 struct pg_row {
@@ -638,14 +642,15 @@ static sk_err_t pg_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
 	p_int(&ps, r->max_attempts);
 	p_int(&ps, r->next_try_ms);
 	p_int(&ps, sk_now_ms());
+	p_text(&ps, r->origin[0] ? r->origin : "api");
 	/* Created once whoever adds it first: the others' inserts wait for
 	 * the first to commit, then do nothing. */
 	if (rows(p, "add run",
 		 "INSERT INTO run(job, logical_time, window_from, window_to, "
 		 "regions, langs, simple, state, max_attempts, next_try_ms, "
-		 "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', "
-		 "$8, "
-		 "$9, $10) ON CONFLICT ON CONSTRAINT run_once DO NOTHING "
+		 "created_ms, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+		 "'queued', $8, "
+		 "$9, $10, $11) ON CONFLICT ON CONSTRAINT run_once DO NOTHING "
 		 "RETURNING id",
 		 &ps, &res, err) != SK_OK)
 		return err->code;

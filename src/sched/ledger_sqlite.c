@@ -106,6 +106,10 @@ static const char *const schema[] = {
 	"  credited_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY(run_id, attempt, part, off)) WITHOUT ROWID;"
 	"CREATE INDEX credit_age ON credit(credited_ms);",
+	/* 5: where each run came from (struct sk_run.origin); the runs
+	 * before it named by their job */
+	"ALTER TABLE run ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
+	SK_LEDGER_ORIGIN_FILL,
 };
 
 #define RUN_COLS SK_LEDGER_RUN_COLS
@@ -222,12 +226,13 @@ static sk_err_t sq_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
 	if (run_sql(l,
 		    "INSERT OR IGNORE INTO run(job, logical_time, window_from, "
 		    "window_to, regions, langs, simple, state, max_attempts, "
-		    "next_try_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-		    "?7, 'queued', ?8, ?9, ?10)",
-		    "ttttttiiii", NULL, err, r->job, r->logical_time,
+		    "next_try_ms, created_ms, origin) VALUES (?1, ?2, ?3, ?4, "
+		    "?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11)",
+		    "ttttttiiiit", NULL, err, r->job, r->logical_time,
 		    r->window_from, r->window_to, r->regions, r->langs,
 		    (int64_t)r->simple, (int64_t)r->max_attempts,
-		    r->next_try_ms, now) != SK_OK)
+		    r->next_try_ms, now,
+		    r->origin[0] ? r->origin : "api") != SK_OK)
 		return err->code;
 	*created = sqlite3_changes(DB(l)) > 0;
 	sqlite3_stmt *st = NULL;

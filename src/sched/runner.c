@@ -576,6 +576,8 @@ struct attempt {
 	sk_err_t rc;
 	struct sk_error why;
 	struct sk_job_fetch_stats fs;
+	struct sk_job_process_stats ps;
+	bool processed; /* the warehouse and bus opened, processing ran */
 	struct sk_sched_tally tally;
 };
 
@@ -600,16 +602,25 @@ static void process_stage(void *ud)
 	/* Opened here, on the processor: the bus applies its retention at
 	 * open, reading the log into this handle's cache. */
 	sk_err_t rc = sk_job_bus_open(cfg, &a->bus, &a->why);
-	if (rc == SK_OK)
+	if (rc == SK_OK) {
+		a->processed = true;
 		rc = sk_job_process(cfg, a->bus, a->st, &po, &ps, &a->why);
+	}
+	a->ps = ps;
 	sk_sched_tally_free(&a->tally);
 	int64_t tp_end = sk_clock_now_ms(), t0_end = tp_end;
 	sk_err_t frc = sk_job_fetch_join(a->fetcher, &a->fs, &t0_end, &ferr);
 	a->fetcher = NULL;
 	task_record(l, r, 1, "fetch", task_state(frc), a->t0, t0_end,
 		    a->fs.produced, frc == SK_OK ? "" : ferr.msg);
-	task_record(l, r, 2, "process", task_state(rc), tp, tp_end,
-		    a->tally.own_stored, rc == SK_OK ? "" : a->why.msg);
+	/* Processing that went well after a failed fetch stored only part
+	 * of the window: upstream_failed, as Airflow says, never success. */
+	task_record(l, r, 2, "process",
+		    rc == SK_OK && frc != SK_OK && !sk_stop_requested()
+			    ? "upstream_failed"
+			    : task_state(rc),
+		    tp, tp_end, a->tally.own_stored,
+		    rc == SK_OK ? "" : a->why.msg);
 	if (frc != SK_OK) {
 		rc = frc;
 		a->why = ferr;
@@ -632,8 +643,12 @@ static void process_stage(void *ud)
 					  "a data check failed (see the run's "
 					  "checks)");
 	} else {
-		task_record(l, r, 3, "checks", "skipped", t0, sk_clock_now_ms(),
-			    0, "an earlier task failed");
+		bool stopped = rc == SK_ERR_INTERRUPTED || sk_stop_requested();
+		task_record(l, r, 3, "checks",
+			    stopped ? "skipped" : "upstream_failed", t0,
+			    sk_clock_now_ms(), 0,
+			    stopped ? "the run was stopped"
+				    : "an earlier task failed");
 	}
 	sk_store_close(a->st);
 	sk_bus_close(a->bus);
@@ -646,6 +661,15 @@ static void process_stage(void *ud)
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 			  struct sk_run *r, struct sk_sched_gate *gate,
 			  struct sk_error *err)
+{
+	return sk_sched_execute_report(cfg, l, r, gate, NULL, err);
+}
+
+sk_err_t sk_sched_execute_report(const struct sk_config *cfg,
+				 struct sk_ledger *l, struct sk_run *r,
+				 struct sk_sched_gate *gate,
+				 struct sk_sched_report *rep,
+				 struct sk_error *err)
 {
 	struct sk_error why = {0};
 	struct excerpt x = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -662,6 +686,8 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	struct sk_sched_tally tally = {0};
 	sk_err_t rc;
 
+	if (rep)
+		memset(rep, 0, sizeof *rep);
 	sk_log_set_tap(tap, &x);
 	sk_log(SK_LOG_INFO, "sched",
 	       "run=%lld job=%s attempt=%d/%d window=%s..%s regions=%s "
@@ -726,7 +752,16 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	why = a.why;
 	fs = a.fs;
 	tally = a.tally;
+	if (rep) {
+		rep->ps = a.ps;
+		rep->processed = a.processed;
+	}
 done:
+	if (rep) {
+		rep->fs = fs;
+		rep->rc = rc;
+		rep->why = why;
+	}
 	r->fetched = fs.produced;
 	r->stored = tally.own_stored;
 	r->dead = tally.own_dead;

@@ -11,6 +11,8 @@
  * POST /api/v1/runs[?from=D&to=D&regions=R&lang=L]  queue a manual run
  * POST /api/v1/runs/{id}/clear           queue a finished run again
  * POST /api/v1/pause, /api/v1/unpause
+ * POST /api/v1/backfill?from=D&to=D[&regions=R&lang=L&mode=M&dry_run=1]
+ *                                        queue (or list) a backfill's runs
  * Request bodies are not used (and refused above SK_WEB_MAX_BODY, from
  * Content-Length before any of it is read); bad parameters get 400 with a
  * JSON {"error": ...}; a foreign Host 421, a cross-site POST 403.
@@ -144,8 +146,11 @@ static void run_json(struct sk_buf *b, const struct sk_run *r)
 	char lease[SK_TIME_UTC_LEN] = "";
 	if (r->lease_until_ms && r->state == SK_RUN_RUNNING)
 		sk_time_format_utc(r->lease_until_ms, lease);
-	sk_buf_printf(b, ",\"lease_until\":%s%s%s}", lease[0] ? "\"" : "",
+	sk_buf_printf(b, ",\"lease_until\":%s%s%s", lease[0] ? "\"" : "",
 		      lease[0] ? lease : "null", lease[0] ? "\"" : "");
+	sk_buf_puts(b, ",\"origin\":");
+	sk_model_json_string(b, r->origin[0] ? r->origin : "api");
+	sk_buf_puts(b, "}");
 }
 
 struct list_ctx {
@@ -265,6 +270,13 @@ static sk_err_t run_one(struct sk_web *w, int64_t id, struct sk_buf *b,
 	return rc;
 }
 
+/* Where a POST came from: the UI's page sends its Origin (checked to be
+ * the daemon's own by sk_web_req_check), other clients none. */
+static const char *call_origin(const struct sk_web_call *call)
+{
+	return call->browser ? "ui" : "api";
+}
+
 static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 			struct sk_buf *b, unsigned *status,
 			struct sk_error *err)
@@ -284,6 +296,7 @@ static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 		 : call->langs[0] == 1 ? "nb"
 				       : "en");
 	r.max_attempts = w->env.max_attempts;
+	snprintf(r.origin, sizeof r.origin, "%s", call_origin(call));
 	bool created;
 	if (sk_ledger_run_add(w->l, &r, &created, err) != SK_OK)
 		return err->code;
@@ -365,6 +378,58 @@ sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err)
 	return w->l ? SK_OK : sk_sched_ledger_open(w->env.cfg, &w->l, err);
 }
 
+/* POST /api/v1/backfill: the runs of a backfill (sk_sched_backfill_plan)
+ * with the regions and languages given or configured; queued in the
+ * ledger with origin ui/api for the daemon to execute, or, dry_run, only
+ * listed. Each run as in /runs plus "want" (the mode selects it). */
+struct backfill_ctx {
+	struct sk_buf *b;
+	int n;
+	int64_t queued, skipped;
+};
+
+static int backfill_one(const struct sk_run *r, bool want, void *ud)
+{
+	struct backfill_ctx *x = ud;
+	sk_buf_puts(x->b, x->n++ ? ",{\"want\":" : "{\"want\":");
+	sk_buf_printf(x->b, "%s,\"run\":", want ? "true" : "false");
+	run_json(x->b, r);
+	sk_buf_puts(x->b, "}");
+	x->queued += want;
+	x->skipped += !want;
+	return 0;
+}
+
+static sk_err_t backfill(struct sk_web *w, const struct sk_web_call *call,
+			 struct sk_buf *b, unsigned *status,
+			 struct sk_error *err)
+{
+	static const char *const modes[] = {"missing", "failed", "all"};
+	const char *langs = !call->lang           ? w->env.job->lang
+			    : call->n_langs == 2  ? "both"
+			    : call->langs[0] == 1 ? "nb"
+						  : "en";
+	struct sk_backfill_opts o = {
+		.from = call->from,
+		.to = call->to,
+		.regions = call->regions ? call->regions : w->env.job->regions,
+		.langs = langs,
+		.mode = (enum sk_backfill_mode)call->mode,
+		.dry_run = call->dry_run,
+		.origin = call_origin(call),
+	};
+	struct backfill_ctx x = {b, 0, 0, 0};
+	sk_buf_printf(b, "{\"dry_run\":%s,\"mode\":\"%s\",\"runs\":[",
+		      call->dry_run ? "true" : "false", modes[call->mode]);
+	sk_err_t rc = sk_sched_backfill_plan(w->env.cfg, w->l, &o,
+					     backfill_one, &x, err);
+	sk_buf_printf(b, "],\"queued\":%lld,\"skipped\":%lld}",
+		      (long long)(call->dry_run ? 0 : x.queued),
+		      (long long)x.skipped);
+	*status = call->dry_run || !x.queued ? 200 : 202;
+	return rc;
+}
+
 /* The endpoints that use the ledger (called with w->lock held). */
 static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 				   const struct sk_web_call *call)
@@ -399,6 +464,9 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 		break;
 	case SK_WEB_EP_RUN_ADD:
 		rc = run_add(w, call, &b, &code, &err);
+		break;
+	case SK_WEB_EP_BACKFILL:
+		rc = backfill(w, call, &b, &code, &err);
 		break;
 	case SK_WEB_EP_PAUSE:
 	case SK_WEB_EP_UNPAUSE: {
@@ -445,8 +513,10 @@ static enum MHD_Result asset(struct MHD_Connection *c,
 }
 
 static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
-				const struct sk_web_call *call)
+				struct sk_web_call *call)
 {
+	call->browser = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    "Origin") != NULL;
 	if (call->mutating && w->token[0]) {
 		const char *auth = MHD_lookup_connection_value(c,
 							       MHD_HEADER_KIND,
@@ -474,7 +544,8 @@ static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
 	case SK_WEB_EP_RUN_ADD:
 	case SK_WEB_EP_RUN_CLEAR:
 	case SK_WEB_EP_PAUSE:
-	case SK_WEB_EP_UNPAUSE: {
+	case SK_WEB_EP_UNPAUSE:
+	case SK_WEB_EP_BACKFILL: {
 		pthread_mutex_lock(&w->lock);
 		enum MHD_Result r = ledger_call(w, c, call);
 		pthread_mutex_unlock(&w->lock);

@@ -158,6 +158,8 @@ static const struct endpoint endpoints[] = {
 	{"/api/v1/dlq", false, SK_WEB_EP_DLQ, "offset limit"},
 	{"/api/v1/warehouse", false, SK_WEB_EP_WAREHOUSE, ""},
 	{"/api/v1/schemas", false, SK_WEB_EP_SCHEMAS, ""},
+	{"/api/v1/backfill", true, SK_WEB_EP_BACKFILL,
+	 "from to regions lang mode dry_run"},
 };
 
 static bool allowed(const char *params, const char *key)
@@ -286,6 +288,30 @@ static unsigned run_add_params(const struct sk_web_req *r, struct sk_date today,
 	return date_params(r, today, c, msg, size);
 }
 
+/* A backfill: a manual run's parameters (from and to required), its mode
+ * (missing, the default; failed; all) and dry_run (0 or 1). */
+static unsigned backfill_params(const struct sk_web_req *r,
+				struct sk_date today, struct sk_web_call *c,
+				char *msg, size_t size)
+{
+	static const char *const modes[] = {"missing", "failed", "all"};
+	const char *mode = sk_web_req_arg(r, "mode");
+	const char *dry = sk_web_req_arg(r, "dry_run");
+	if (!sk_web_req_arg(r, "from") || !sk_web_req_arg(r, "to"))
+		return reject(msg, size, 400, "from and to are required");
+	c->mode = -1;
+	for (int i = 0; i < 3; i++)
+		if (!mode || !strcmp(mode, modes[i]))
+			c->mode = mode ? i : SK_BACKFILL_MISSING;
+	if (c->mode < 0)
+		return reject(msg, size, 400,
+			      "mode must be missing, failed or all");
+	if (dry && strcmp(dry, "0") && strcmp(dry, "1"))
+		return reject(msg, size, 400, "dry_run must be 0 or 1");
+	c->dry_run = dry && !strcmp(dry, "1");
+	return run_add_params(r, today, c, msg, size);
+}
+
 static unsigned run_path(const struct sk_web_req *r, struct sk_web_call *c,
 			 char *msg, size_t size)
 {
@@ -340,6 +366,8 @@ unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
 			return run_add_params(r, today, c, msg, size);
 		case SK_WEB_EP_WARNINGS:
 			return warning_params(r, today, c, msg, size);
+		case SK_WEB_EP_BACKFILL:
+			return backfill_params(r, today, c, msg, size);
 		case SK_WEB_EP_DLQ: {
 			const char *o = sk_web_req_arg(r, "offset");
 			const char *l = sk_web_req_arg(r, "limit");

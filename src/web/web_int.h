@@ -100,6 +100,7 @@ enum sk_web_ep {
 	SK_WEB_EP_WAREHOUSE,
 	SK_WEB_EP_SCHEMAS,
 	SK_WEB_EP_ASSET,
+	SK_WEB_EP_BACKFILL,
 };
 
 /* A UI file compiled into the binary (web_assets.c, generated from
@@ -130,6 +131,9 @@ struct sk_web_call {
 	const char *regions, *lang; /* RUN_ADD: validated, or NULL */
 	bool detail;
 	const struct sk_web_asset *asset;
+	int mode;     /* BACKFILL: enum sk_backfill_mode */
+	bool dry_run; /* BACKFILL */
+	bool browser; /* the request has an Origin (the UI's page) */
 };
 
 /* Route a parsed request; today is the default date of warnings. Returns 0

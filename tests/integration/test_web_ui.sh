@@ -35,7 +35,9 @@ stop_sim
 rc=0; SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3011 --lang en --from $TODAY --to $TODAY >"$T/bf2.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] && ok "a backfill with the source down fails" || fail "backfill with no source: exit 0"
 start_sim --seed 6 --bad-rate 0.05
-check "runs in the ledger: 3 succeeded, 1 failed" "failed|1 success|3" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
+# The `skred run` above is a ledger run too (origin cli), beside the backfill's.
+check "runs in the ledger: 4 succeeded (the CLI run, three backfill runs), 1 failed" "failed|1 success|4" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
+check "origins: the CLI's" "backfill|cli|4 manual|cli|1" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT job, origin, COUNT(*) FROM run GROUP BY job, origin ORDER BY job" | tr '\n' ' ' | sed 's/ $//')"
 # Markup in stored text must come out as text: one of today's main texts.
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
