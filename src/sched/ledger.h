@@ -45,6 +45,8 @@ const char *sk_run_state_name(enum sk_run_state s);
 int sk_run_state_parse(const char *name);
 
 #define SK_RUN_TEXT 512
+/* A run's log excerpt: its last lines, each whole up to 1 KiB. */
+#define SK_RUN_LOG 4096
 #define SK_LEDGER_OWNER_LEN 128
 
 /* Who executes runs: one per process (a daemon, a backfill, a `skred
@@ -74,7 +76,7 @@ struct sk_run {
 	int64_t next_try_ms, created_ms, start_ms, end_ms; /* UTC ms; 0 unset */
 	char error[SK_RUN_TEXT];
 	int64_t fetched, stored, dead;
-	char log_excerpt[SK_RUN_TEXT];
+	char log_excerpt[SK_RUN_LOG];
 	char owner[SK_LEDGER_OWNER_LEN]; /* owner id of the last claim */
 	int64_t lease_until_ms;          /* wall-clock UTC ms; 0 none */
 	/* Where the run came from: "schedule" (serve's schedules and

@@ -263,9 +263,11 @@ void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 
 /* The last lines the attempt logged, from the runner's thread and its
  * fetch thread (both tap into it, under mu). */
+/* The last lines logged by a run, whole (up to 1 KiB each: the UI wraps
+ * them), for its log excerpt. */
 struct excerpt {
 	pthread_mutex_t mu;
-	char lines[6][160];
+	char lines[6][1024];
 	int n;
 };
 
@@ -283,6 +285,15 @@ static void excerpt_join(const struct excerpt *x, char *out, size_t size)
 	size_t used = 0;
 	out[0] = '\0';
 	int first = x->n > 6 ? x->n - 6 : 0;
+	/* The newest lines that fit, whole. */
+	size_t need = 0;
+	for (int i = x->n - 1; i >= first; i--) {
+		need += strlen(x->lines[i % 6]) + 1;
+		if (need > size) {
+			first = i + 1;
+			break;
+		}
+	}
 	for (int i = first; i < x->n && used < size; i++) {
 		int n = snprintf(out + used, size - used, "%s%s",
 				 i > first ? "\n" : "", x->lines[i % 6]);

@@ -110,7 +110,8 @@ enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 	return rc;
 }
 
-static void run_json(struct sk_buf *b, const struct sk_run *r)
+/* A run's JSON object without its closing brace (run_json closes it). */
+static void run_fields(struct sk_buf *b, const struct sk_run *r)
 {
 	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
 	if (r->start_ms)
@@ -150,6 +151,11 @@ static void run_json(struct sk_buf *b, const struct sk_run *r)
 		      lease[0] ? lease : "null", lease[0] ? "\"" : "");
 	sk_buf_puts(b, ",\"origin\":");
 	sk_model_json_string(b, r->origin[0] ? r->origin : "api");
+}
+
+static void run_json(struct sk_buf *b, const struct sk_run *r)
+{
+	run_fields(b, r);
 	sk_buf_puts(b, "}");
 }
 
@@ -378,6 +384,63 @@ sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err)
 	return w->l ? SK_OK : sk_sched_ledger_open(w->env.cfg, &w->l, err);
 }
 
+/* GET /api/v1/runs?tasks=1 (the UI's grid): each run as in the list with
+ * "tasks", those of its current attempt (fetch, process, checks). The runs
+ * are read first, then their tasks (one ledger statement at a time). */
+struct grid_ctx {
+	struct sk_buf *b;
+	size_t n, cap;
+	struct sk_run *runs;
+	struct sk_ledger *l;
+	sk_err_t rc;
+	struct sk_error *err;
+};
+
+static int grid_keep(const struct sk_run *r, void *ud)
+{
+	struct grid_ctx *g = ud;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct sk_run *m = realloc(g->runs, cap * sizeof *m);
+		if (!m) {
+			g->rc = sk_error_set(g->err, SK_ERR_NOMEM, false,
+					     "out of memory");
+			return 1;
+		}
+		g->runs = m;
+		g->cap = cap;
+	}
+	g->runs[g->n++] = *r;
+	return 0;
+}
+
+struct grid_task_ctx {
+	struct list_ctx x;
+	int attempt;
+};
+
+static int grid_task(const struct sk_task *t, void *ud)
+{
+	struct grid_task_ctx *c = ud;
+	return t->attempt == c->attempt ? task_one(t, &c->x) : 0;
+}
+
+static sk_err_t grid_run(struct grid_ctx *g, const struct sk_run *r, size_t i)
+{
+	if (g->rc != SK_OK)
+		return g->rc;
+	if (i)
+		sk_buf_puts(g->b, ",");
+	run_fields(g->b, r);
+	sk_buf_puts(g->b, ",\"tasks\":[");
+	struct grid_task_ctx c = {{g->b, 0}, r->attempts};
+	sk_err_t rc = r->attempts ? sk_ledger_tasks(g->l, r->id, grid_task,
+						    &c, g->err)
+				  : SK_OK;
+	sk_buf_puts(g->b, "]}");
+	return rc;
+}
+
 /* POST /api/v1/backfill: the runs of a backfill (sk_sched_backfill_plan)
  * with the regions and languages given or configured; queued in the
  * ledger with origin ui/api for the daemon to execute, or, dry_run, only
@@ -446,10 +509,22 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 		break;
 	case SK_WEB_EP_RUNS: {
 		struct list_ctx x = {&b, 0};
+		struct grid_ctx g = {&b, 0, 0, NULL, w->l, SK_OK, &err};
 		sk_buf_puts(&b, "{\"runs\":[");
-		rc = sk_ledger_run_list(w->l, call->state, NULL,
-					(size_t)call->limit, list_one, &x,
-					&err);
+		if (call->detail) {
+			rc = sk_ledger_run_list(w->l, call->state, NULL,
+						(size_t)call->limit, grid_keep,
+						&g, &err);
+			if (rc == SK_OK)
+				rc = g.rc;
+			for (size_t i = 0; rc == SK_OK && i < g.n; i++)
+				rc = grid_run(&g, &g.runs[i], i);
+			free(g.runs);
+		} else {
+			rc = sk_ledger_run_list(w->l, call->state, NULL,
+						(size_t)call->limit, list_one,
+						&x, &err);
+		}
 		sk_buf_puts(&b, "]}");
 		break;
 	}

@@ -147,7 +147,7 @@ static const struct endpoint endpoints[] = {
 	{"/readyz", false, SK_WEB_EP_READYZ, ""},
 	{"/metrics", false, SK_WEB_EP_METRICS, ""},
 	{"/api/v1/status", false, SK_WEB_EP_STATUS, ""},
-	{"/api/v1/runs", false, SK_WEB_EP_RUNS, "state limit"},
+	{"/api/v1/runs", false, SK_WEB_EP_RUNS, "state limit tasks"},
 	{"/api/v1/runs", true, SK_WEB_EP_RUN_ADD, "from to regions lang"},
 	{"/api/v1/pause", true, SK_WEB_EP_PAUSE, ""},
 	{"/api/v1/unpause", true, SK_WEB_EP_UNPAUSE, ""},
@@ -214,6 +214,10 @@ static unsigned run_params(const struct sk_web_req *r, struct sk_web_call *c,
 			      "success, failed, up_for_retry or skipped");
 	if (lim && !parse_int(lim, 1, 10000, &c->limit))
 		return reject(msg, size, 400, "limit must be 1..10000");
+	const char *tasks = sk_web_req_arg(r, "tasks");
+	if (tasks && strcmp(tasks, "0") && strcmp(tasks, "1"))
+		return reject(msg, size, 400, "tasks must be 0 or 1");
+	c->detail = tasks && !strcmp(tasks, "1");
 	return 0;
 }
 
