@@ -250,8 +250,7 @@ int sk_cmd_run(struct sk_cli *cli)
 			     (long long)r.id, r.owner[0] ? r.owner : "another");
 		goto fail;
 	}
-	if (sk_sched_execute_report(cli->cfg, l, &r, NULL, &rep, &err) !=
-	    SK_OK)
+	if (sk_sched_execute_report(cli->cfg, l, &r, NULL, &rep, &err) != SK_OK)
 		goto fail;
 	if (r.state == SK_RUN_QUEUED) {
 		bool done = false;

@@ -108,8 +108,8 @@ static const char *const schema[] = {
 	"CREATE INDEX credit_age ON credit(credited_ms);",
 	/* 5: where each run came from (struct sk_run.origin); the runs
 	 * before it named by their job */
-	"ALTER TABLE run ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
-	SK_LEDGER_ORIGIN_FILL,
+	"ALTER TABLE run ADD COLUMN origin TEXT NOT NULL DEFAULT "
+	"'';" SK_LEDGER_ORIGIN_FILL,
 };
 
 #define RUN_COLS SK_LEDGER_RUN_COLS

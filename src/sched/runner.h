@@ -146,7 +146,7 @@ struct sk_backfill_opts {
 	bool simple;
 	enum sk_backfill_mode mode;
 	bool dry_run;
-	int concurrency; /* runs fetched at once; one more is processed
+	int concurrency;    /* runs fetched at once; one more is processed
 			  * meanwhile */
 	const char *origin; /* of the runs added (NULL: "cli") */
 };
@@ -159,8 +159,7 @@ struct sk_backfill_opts {
  * nothing and shows what the ledger has (a run it lacks as queued). The
  * runs are then due: a daemon's schedule loop executes them, or
  * sk_sched_backfill's workers. */
-typedef int (*sk_backfill_plan_fn)(const struct sk_run *r, bool want,
-				   void *ud);
+typedef int (*sk_backfill_plan_fn)(const struct sk_run *r, bool want, void *ud);
 sk_err_t sk_sched_backfill_plan(const struct sk_config *cfg,
 				struct sk_ledger *l,
 				const struct sk_backfill_opts *o,

@@ -434,8 +434,8 @@ static sk_err_t grid_run(struct grid_ctx *g, const struct sk_run *r, size_t i)
 	run_fields(g->b, r);
 	sk_buf_puts(g->b, ",\"tasks\":[");
 	struct grid_task_ctx c = {{g->b, 0}, r->attempts};
-	sk_err_t rc = r->attempts ? sk_ledger_tasks(g->l, r->id, grid_task,
-						    &c, g->err)
+	sk_err_t rc = r->attempts ? sk_ledger_tasks(g->l, r->id, grid_task, &c,
+						    g->err)
 				  : SK_OK;
 	sk_buf_puts(g->b, "]}");
 	return rc;
@@ -484,8 +484,8 @@ static sk_err_t backfill(struct sk_web *w, const struct sk_web_call *call,
 	struct backfill_ctx x = {b, 0, 0, 0};
 	sk_buf_printf(b, "{\"dry_run\":%s,\"mode\":\"%s\",\"runs\":[",
 		      call->dry_run ? "true" : "false", modes[call->mode]);
-	sk_err_t rc = sk_sched_backfill_plan(w->env.cfg, w->l, &o,
-					     backfill_one, &x, err);
+	sk_err_t rc = sk_sched_backfill_plan(w->env.cfg, w->l, &o, backfill_one,
+					     &x, err);
 	sk_buf_printf(b, "],\"queued\":%lld,\"skipped\":%lld}",
 		      (long long)(call->dry_run ? 0 : x.queued),
 		      (long long)x.skipped);

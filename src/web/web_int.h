@@ -129,7 +129,7 @@ struct sk_web_call {
 	int langs[2]; /* WARNINGS, RUN_ADD (when lang) */
 	size_t n_langs;
 	const char *regions, *lang; /* RUN_ADD: validated, or NULL */
-	bool detail; /* WARNINGS: detail=1; RUNS: tasks=1 */
+	bool detail;                /* WARNINGS: detail=1; RUNS: tasks=1 */
 	const struct sk_web_asset *asset;
 	int mode;     /* BACKFILL: enum sk_backfill_mode */
 	bool dry_run; /* BACKFILL */

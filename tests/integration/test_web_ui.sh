@@ -7,7 +7,10 @@
 # season timeline; a warning in detail; topics, dead letters, warehouse;
 # the token form against a second daemon that wants a token for POSTs;
 # after a SIGHUP the pipeline page shows the new schedules and the key that
-# needs a restart; a page of another origin (another loopback port) has its
+# needs a restart; the runs x tasks grid and its durations against the
+# ledger, upstream_failed after a failed fetch, a run's Gantt, the filters,
+# the error shown once, the log search, a backfill previewed (dry run) and
+# queued from the page, at desktop and phone widths; a page of another origin (another loopback port) has its
 # POSTs refused 403, and the daemon under another name (DNS rebinding,
 # Chromium's --host-resolver-rules) answers 421.
 # Screenshots of every page go to $SKRED_ARTIFACTS/web-ui/.
@@ -32,12 +35,15 @@ export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=${TODAY}T09:00:00Z SKRED_FAKE_SPEED=
 # that failed for good (the source was down, one attempt allowed).
 SKRED_SCHED_BACKFILL_DAYS=10 "$SKRED" backfill --regions A --lang en --from 2023-12-11 --to 2024-01-09 >"$T/bf.log" 2>&1 || fail "backfill: $(tail -3 "$T/bf.log")"
 stop_sim
+# A failed run whose fetch failed, for the grid's upstream_failed (before
+# the one the run-detail steps clear, which is then the newest failed).
+SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3012 --lang en --from $TODAY --to $TODAY >"$T/bf3.log" 2>&1 || true
 rc=0; SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3011 --lang en --from $TODAY --to $TODAY >"$T/bf2.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] && ok "a backfill with the source down fails" || fail "backfill with no source: exit 0"
 start_sim --seed 6 --bad-rate 0.05
 # The `skred run` above is a ledger run too (origin cli), beside the backfill's.
-check "runs in the ledger: 4 succeeded (the CLI run, three backfill runs), 1 failed" "failed|1 success|4" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
-check "origins: the CLI's" "backfill|cli|4 manual|cli|1" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT job, origin, COUNT(*) FROM run GROUP BY job, origin ORDER BY job" | tr '\n' ' ' | sed 's/ $//')"
+check "runs in the ledger: 4 succeeded (the CLI run, three backfill runs), 2 failed" "failed|2 success|4" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
+check "origins: the CLI's" "backfill|cli|5 manual|cli|1" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT job, origin, COUNT(*) FROM run GROUP BY job, origin ORDER BY job" | tr '\n' ' ' | sed 's/ $//')"
 # Markup in stored text must come out as text: one of today's main texts.
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
@@ -62,6 +68,9 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 check "the daemon ran the run" success "$(curl -sf "$H/api/v1/runs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["state"])')"
+check "a run queued with curl (no Origin) has origin api" api "$(curl -sf "$H/api/v1/runs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["origin"])')"
+check "the fetch-failed run: fetch failed, process and checks upstream_failed" "fetch:failed process:upstream_failed checks:upstream_failed" \
+  "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT group_concat(name || ':' || state, ' ') FROM (SELECT t.name, t.state FROM task t JOIN run r ON r.id = t.run_id WHERE r.regions = '3012' AND r.state = 'failed' ORDER BY t.seq)")"
 
 # What the pages must show, from the warehouse (en), as JSON files.
 R=3011 WD=2024-01-05
@@ -76,9 +85,17 @@ wh "SELECT json_object('main_text', main_text, 'level', danger_level) FROM avala
 wh "SELECT json_group_array(valid_expositions) FROM (SELECT valid_expositions FROM avalanche_problem WHERE $(at) ORDER BY problem_id)" >"$E/problems.json"
 wh "SELECT json_object('warnings', (SELECT COUNT(*) FROM avalanche_warning), 'problems', (SELECT COUNT(*) FROM avalanche_problem))" >"$E/warehouse.json"
 curl -sf "$H/api/v1/regions" >"$E/regions.json"
-python3 - "$E" "$T/expected.json" "$TODAY" "$TOMORROW" "$R" "$WD" <<'PY'
-import json, sys
-E, out, today, tomorrow, region, wd = sys.argv[1:]
+python3 - "$E" "$T/expected.json" "$TODAY" "$TOMORROW" "$R" "$WD" "$SKRED_DATA_DIR/ledger.db" <<'PY'
+import json, sqlite3, sys
+E, out, today, tomorrow, region, wd, ledger = sys.argv[1:]
+# The ledger as the browser test starts: each run's state, attempts,
+# duration and the tasks of its current attempt (state, duration).
+db = sqlite3.connect(ledger)
+runs = {str(i): {"state": st, "attempts": a, "duration_ms": (e - s) if s and e > s else 0, "tasks": {}}
+        for i, st, a, s, e in db.execute("SELECT id, state, attempts, start_ms, end_ms FROM run")}
+for i, name, st, d in db.execute("SELECT t.run_id, t.name, t.state, t.end_ms - t.start_ms FROM task t "
+                                 "JOIN run r ON r.id = t.run_id AND t.attempt = r.attempts"):
+    runs[str(i)]["tasks"][name] = [st, max(d, 0)]
 j = lambda n: json.load(open(f"{E}/{n}.json"))
 regions = [r["id"] for r in j("regions")["regions"]]
 full = lambda lv: {str(r): lv.get(str(r), "") for r in regions}  # "" = nothing stored
@@ -92,6 +109,7 @@ json.dump({
     "warning": {"region": int(region), "date": wd, "main_text": w["main_text"], "level": w["level"],
                 "problems": j("problems")},
     "warehouse": j("warehouse"),
+    "ledger": runs,
 }, open(out, "w"), ensure_ascii=False, indent=1)
 PY
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["warning"]["problems"]))' "$T/expected.json")" -gt 0 ] \

@@ -24,7 +24,8 @@ static const char v4[] =
 	" simple INTEGER NOT NULL, state TEXT NOT NULL,"
 	" attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,"
 	" next_try_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
-	" start_ms INTEGER NOT NULL DEFAULT 0, end_ms INTEGER NOT NULL DEFAULT 0,"
+	" start_ms INTEGER NOT NULL DEFAULT 0, end_ms INTEGER NOT NULL DEFAULT "
+	"0,"
 	" error TEXT NOT NULL DEFAULT '', fetched INTEGER NOT NULL DEFAULT 0,"
 	" stored INTEGER NOT NULL DEFAULT 0, dead INTEGER NOT NULL DEFAULT 0,"
 	" log_excerpt TEXT NOT NULL DEFAULT '',"
@@ -60,13 +61,15 @@ static const char v4[] =
 	" credited_ms INTEGER NOT NULL,"
 	" PRIMARY KEY(run_id, attempt, part, off)) WITHOUT ROWID;"
 	"CREATE INDEX credit_age ON credit(credited_ms);"
-	"INSERT INTO run(id, job, logical_time, window_from, window_to, regions,"
+	"INSERT INTO run(id, job, logical_time, window_from, window_to, "
+	"regions,"
 	" langs, simple, state, attempts, max_attempts, created_ms, start_ms,"
 	" end_ms, fetched, stored, owner) VALUES"
 	" (1, 'daily', '2024-01-10T16:00:00.000Z', '2024-01-03', '2024-01-12',"
 	"  'A', 'nb', 0, 'success', 1, 3, 1000, 2000, 5000, 50, 42, 'h:1:1'),"
 	" (2, 'backfill', '2023-12-01T00:00:00.000Z', '2023-12-01',"
-	"  '2023-12-30', 'all', 'both', 0, 'failed', 3, 3, 1000, 0, 0, 0, 0, ''),"
+	"  '2023-12-30', 'all', 'both', 0, 'failed', 3, 3, 1000, 0, 0, 0, 0, "
+	"''),"
 	" (3, 'manual', '2024-01-11T09:00:00.000Z', '2024-01-11', '2024-01-11',"
 	"  '3011', 'en', 1, 'queued', 0, 3, 1000, 0, 0, 0, 0, '');"
 	"INSERT INTO attempt(run_id, attempt, state, start_ms, end_ms, fetched,"
@@ -125,12 +128,13 @@ static void test_v4_ledger(void)
 		CHECK_INT(sk_ledger_run_list(l, -1, NULL, 0, see_run, seen,
 					     &err),
 			  SK_OK);
-		CHECK_STR(seen, pass ? "4:manual:queued:cli 3:manual:queued:api "
-				       "2:backfill:failed:cli "
-				       "1:daily:success:schedule"
-				     : "3:manual:queued:api "
-				       "2:backfill:failed:cli "
-				       "1:daily:success:schedule");
+		CHECK_STR(seen,
+			  pass ? "4:manual:queued:cli 3:manual:queued:api "
+				 "2:backfill:failed:cli "
+				 "1:daily:success:schedule"
+			       : "3:manual:queued:api "
+				 "2:backfill:failed:cli "
+				 "1:daily:success:schedule");
 		struct sk_run r;
 		CHECK_INT(sk_ledger_run_get(l, 1, &r, &err), SK_OK);
 		CHECK_INT(r.stored, 42);

@@ -189,8 +189,10 @@
     fState.value = F.state; fFrom.value = F.from; fTo.value = F.to;
     fJob.addEventListener("change", () => { F.job = fJob.value; refilter(); });
     fState.addEventListener("change", () => { F.state = fState.value; refilter(); });
-    fFrom.addEventListener("change", () => { F.from = fFrom.value; refilter(); });
-    fTo.addEventListener("change", () => { F.to = fTo.value; refilter(); });
+    for (const ev of ["input", "change"]) {
+      fFrom.addEventListener(ev, () => { if (F.from !== fFrom.value) { F.from = fFrom.value; refilter(); } });
+      fTo.addEventListener(ev, () => { if (F.to !== fTo.value) { F.to = fTo.value; refilter(); } });
+    }
     const expand = el("button", { id: "grid-expand", class: "toggle" + (F.expand ? " on" : ""),
       title: "a fetch row per region (from the fetch task's outcome and error)", onclick: (e) => {
         F.expand = !F.expand;
@@ -268,6 +270,8 @@
     if (route().page === "runs") await renderRuns(S.gen).catch(errorMessage);
   }
 
+  // Inline style attributes are refused by the page's CSP; CSSOM is not.
+  const styled = (node, props) => { Object.assign(node.style, props); return node; };
   const logicalDate = (r) => (r.logical_time || "").slice(0, 10);
   function runPasses(r) {
     const F = S.filters, d = logicalDate(r);
@@ -322,10 +326,10 @@
         } })));
       }
       const head = el("div", { class: "grid-row grid-bars" }, el("span", { class: "grid-label muted" }, "duration"),
-        runs.map((r) => el("span", { class: "bar-slot" }, el("i", {
+        runs.map((r) => el("span", { class: "bar-slot" }, styled(el("i", {
           class: "dur-bar s-" + r.state, "data-run-id": r.id, "data-duration-ms": r.duration_ms || 0,
-          style: "height:" + Math.max(2, Math.round(((r.duration_ms || 0) / maxMs) * 40)) + "px",
-          title: "run " + r.id + ": " + fmtMs(r.duration_ms) }))));
+          title: "run " + r.id + ": " + fmtMs(r.duration_ms) }),
+        { height: Math.max(2, Math.round(((r.duration_ms || 0) / maxMs) * 40)) + "px" }))));
       const runRow = el("div", { class: "grid-row grid-runs" }, el("span", { class: "grid-label" }, "run"),
         runs.map((r) => el("a", {
           class: "cell s-" + r.state + (String(r.id) === sel ? " selected" : ""),
@@ -345,7 +349,7 @@
             "data-region": row.region || null,
             title: "run " + r.id + " " + row.label + ": " + t.state.replace(/_/g, " ") + ", " + fmtMs(t.duration_ms) +
               (t.region ? "" : ", count " + t.count) },
-          el("i", { class: "tbar", style: "width:" + Math.max(8, Math.round(((t.duration_ms || 0) / maxMs) * 100)) + "%" }));
+          styled(el("i", { class: "tbar" }), { width: Math.max(8, Math.round(((t.duration_ms || 0) / maxMs) * 100)) + "%" }));
         })));
       const dates = el("div", { class: "grid-row grid-dates muted" }, el("span", { class: "grid-label" }, ""),
         runs.map((r, i) => el("span", { class: "date-slot" },
