@@ -268,6 +268,13 @@ int sk_cmd_run(struct sk_cli *cli)
 		return sk_cli_fail(cli, &rep.why);
 	return SK_EXIT_OK;
 fail:
+	if (created && !claimed) {
+		/* Not left queued (never due) for ever: skipped, with why. */
+		struct sk_error serr = {0};
+		bool done = false;
+		(void)sk_ledger_run_skip(l, r.id, err.msg, sk_clock_now_ms(),
+					 &done, &serr);
+	}
 	sk_sched_beat_stop(beat);
 	sk_ledger_close(l);
 	return sk_cli_fail(cli, &err);
