@@ -383,7 +383,8 @@
     if (!ts.length) return el("p", { class: "muted" }, "no task timings");
     const t0 = Math.min(...ts.map((t) => ms(t.start)));
     const t1 = Math.max(...ts.map((t) => (isNaN(ms(t.end)) ? ms(t.start) : ms(t.end))), t0 + 1);
-    const W = 640, L = 120, lane = 22, H = ts.length * lane + 24;
+    const narrow = window.innerWidth < 600; // a phone: fewer units, larger text
+    const W = narrow ? 360 : 640, L = narrow ? 70 : 120, lane = 22, H = ts.length * lane + 24;
     const x = (v) => L + ((v - t0) / (t1 - t0)) * (W - L - 10);
     const kids = [];
     for (let i = 0; i <= 4; i++) {
