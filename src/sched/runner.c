@@ -262,9 +262,8 @@ void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 }
 
 /* The last lines the attempt logged, from the runner's thread and its
- * fetch thread (both tap into it, under mu). */
-/* The last lines logged by a run, whole (up to 1 KiB each: the UI wraps
- * them), for its log excerpt. */
+ * fetch thread (both tap into it, under mu), whole up to 1 KiB each (the
+ * UI wraps them), for its log excerpt. */
 struct excerpt {
 	pthread_mutex_t mu;
 	char lines[6][1024];
