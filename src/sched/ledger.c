@@ -327,6 +327,22 @@ sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
 	return l->type->tasks(l, run_id, fn, ud, err);
 }
 
+sk_err_t sk_ledger_chunks_put(struct sk_ledger *l, int64_t run_id,
+			      const struct sk_chunk *c, size_t n,
+			      struct sk_error *err)
+{
+	if (n == 0)
+		return SK_OK;
+	return l->type->chunks_put(l, run_id, c, n, err);
+}
+
+sk_err_t sk_ledger_chunks(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_chunk *c, void *ud),
+			  void *ud, struct sk_error *err)
+{
+	return l->type->chunks(l, run_id, fn, ud, err);
+}
+
 sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
 			    size_t size, bool *found, struct sk_error *err)
 {

@@ -273,6 +273,30 @@ sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
 			 int (*fn)(const struct sk_task *t, void *ud), void *ud,
 			 struct sk_error *err);
 
+/* The fetch chunks of an attempt (one region, language and date range
+ * each, as fetched), for a run's Gantt: state success or failed, start and
+ * end on the scheduler clock (as tasks), count warnings appended, error
+ * why it failed. seq orders them within the attempt (by end). */
+struct sk_chunk {
+	int attempt, seq;
+	int region, lang;
+	char from[11], to[11];
+	char state[16];
+	int64_t start_ms, end_ms, count;
+	char error[SK_RUN_TEXT];
+};
+/* At most this many chunks of an attempt are recorded (the rest counted
+ * in the fetch task only). */
+#define SK_LEDGER_MAX_CHUNKS 4096
+/* Record n chunks of run run_id (a chunk recorded again replaces it). */
+sk_err_t sk_ledger_chunks_put(struct sk_ledger *l, int64_t run_id,
+			      const struct sk_chunk *c, size_t n,
+			      struct sk_error *err);
+/* The chunks of a run, by attempt and seq. */
+sk_err_t sk_ledger_chunks(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_chunk *c, void *ud),
+			  void *ud, struct sk_error *err);
+
 /* Small key/value state ("paused", "last_fire.<job>"). value NULL deletes. */
 sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,
 			    size_t size, bool *found, struct sk_error *err);

@@ -302,6 +302,53 @@ static void excerpt_join(const struct excerpt *x, char *out, size_t size)
 	}
 }
 
+/* The chunks an attempt's fetch reports (on its thread, under mu), kept
+ * for the ledger (sk_ledger_chunks_put once the fetch has ended). */
+struct chunk_log {
+	pthread_mutex_t mu;
+	int attempt;
+	struct sk_chunk *v;
+	size_t n, cap;
+};
+
+static void chunk_seen(void *ud, const struct sk_fetch_chunk *c,
+		       int64_t warnings, int64_t rejected)
+{
+	struct chunk_log *k = ud;
+	pthread_mutex_lock(&k->mu);
+	if (k->n == k->cap && k->cap < SK_LEDGER_MAX_CHUNKS) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct sk_chunk *m = realloc(k->v, cap * sizeof *m);
+		if (m) {
+			k->v = m;
+			k->cap = cap;
+		}
+	}
+	if (k->n < k->cap) {
+		struct sk_chunk *x = &k->v[k->n];
+		memset(x, 0, sizeof *x);
+		x->attempt = k->attempt;
+		x->seq = (int)++k->n;
+		x->region = c->region;
+		x->lang = c->lang;
+		sk_date_format(&c->from, x->from);
+		sk_date_format(&c->to, x->to);
+		x->start_ms = c->started_ms;
+		x->end_ms = c->ended_ms;
+		x->count = warnings;
+		if (c->error)
+			snprintf(x->error, sizeof x->error, "%s", c->error);
+		else if (rejected)
+			snprintf(x->error, sizeof x->error,
+				 "%lld record(s) did not match the request "
+				 "(dead-lettered)",
+				 (long long)rejected);
+		snprintf(x->state, sizeof x->state, "%s",
+			 x->error[0] ? "failed" : "success");
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
 /* ------------------------------------------------------------ checks */
 
 struct check_ctx {
@@ -696,6 +743,8 @@ sk_err_t sk_sched_execute_report(const struct sk_config *cfg,
 	struct sk_sched_tally tally = {0};
 	sk_err_t rc;
 
+	struct chunk_log chunks = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				   .attempt = r->attempts};
 	if (rep)
 		memset(rep, 0, sizeof *rep);
 	sk_log_set_tap(tap, &x);
@@ -748,7 +797,9 @@ sk_err_t sk_sched_execute_report(const struct sk_config *cfg,
 					 .tap = tap,
 					 .tap_ud = &x,
 					 .ended = gate ? gate_give : NULL,
-					 .ended_ud = gate};
+					 .ended_ud = gate,
+					 .chunk = chunk_seen,
+					 .chunk_ud = &chunks};
 	if ((rc = sk_job_fetch_start(cfg, &req, &fo, &a.fetcher, &why)) !=
 	    SK_OK) {
 		gate_give(gate);
@@ -766,6 +817,12 @@ sk_err_t sk_sched_execute_report(const struct sk_config *cfg,
 		rep->ps = a.ps;
 		rep->processed = a.processed;
 	}
+	/* The fetch has ended (joined by the processing stage). */
+	struct sk_error cherr = {0};
+	if (sk_ledger_chunks_put(l, r->id, chunks.v, chunks.n, &cherr) != SK_OK)
+		sk_log(SK_LOG_WARN, "sched",
+		       "run=%lld: its fetch chunks not recorded: %s",
+		       (long long)r->id, cherr.msg);
 done:
 	if (rep) {
 		rep->fs = fs;
@@ -803,6 +860,8 @@ done:
 	excerpt_join(&x, r->log_excerpt, sizeof r->log_excerpt);
 	sk_store_close(st);
 	free(regions);
+	free(chunks.v);
+	pthread_mutex_destroy(&chunks.mu);
 	pthread_mutex_destroy(&x.mu);
 	/* An interrupted attempt counts: its row says "interrupted". */
 	struct sk_error eerr = {0};

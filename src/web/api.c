@@ -253,6 +253,35 @@ static int task_one(const struct sk_task *t, void *ud)
 	return 0;
 }
 
+/* A fetch chunk of an attempt, for the run's Gantt. */
+static int chunk_one(const struct sk_chunk *k, void *ud)
+{
+	struct list_ctx *x = ud;
+	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
+	if (k->start_ms)
+		sk_time_format_utc(k->start_ms, s);
+	if (k->end_ms)
+		sk_time_format_utc(k->end_ms, e);
+	sk_buf_printf(x->b,
+		      "%s{\"attempt\":%d,\"region\":%d,\"lang\":\"%s\","
+		      "\"from\":\"%s\",\"to\":\"%s\",\"state\":",
+		      x->n++ ? "," : "", k->attempt, k->region,
+		      k->lang == 1 ? "nb" : "en", k->from, k->to);
+	sk_model_json_string(x->b, k->state);
+	sk_buf_printf(x->b,
+		      ",\"start\":%s%s%s,\"end\":%s%s%s,"
+		      "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
+		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
+		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
+		      (long long)(k->end_ms > k->start_ms
+					  ? k->end_ms - k->start_ms
+					  : 0),
+		      (long long)k->count);
+	sk_model_json_string(x->b, k->error);
+	sk_buf_puts(x->b, "}");
+	return 0;
+}
+
 static sk_err_t run_one(struct sk_web *w, int64_t id, struct sk_buf *b,
 			struct sk_error *err)
 {
@@ -272,6 +301,10 @@ static sk_err_t run_one(struct sk_web *w, int64_t id, struct sk_buf *b,
 	sk_buf_puts(b, "],\"checks\":[");
 	if (rc == SK_OK)
 		rc = sk_ledger_checks(w->l, id, check_one, &x, err);
+	x.n = 0;
+	sk_buf_puts(b, "],\"chunks\":[");
+	if (rc == SK_OK)
+		rc = sk_ledger_chunks(w->l, id, chunk_one, &x, err);
 	sk_buf_puts(b, "]}");
 	return rc;
 }

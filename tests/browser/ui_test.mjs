@@ -246,6 +246,11 @@ await step("gantt and the error once", async () => {
   truthy("gantt: the longest task has the widest bar", bars.every((b) => b[3] <= long[3] + 0.5), JSON.stringify(bars));
   const offs = await page.$$eval("#gantt rect.gantt-bar", (bs) => bs.map((b) => [Number(b.dataset.offsetMs), b.getBBox().x]));
   truthy("gantt: bars start in the order of their tasks' starts", offs.every((o) => offs.every((p) => (o[0] < p[0]) <= (o[1] < p[1] + 0.01))), JSON.stringify(offs));
+  check("gantt: a mark per fetch chunk, as the ledger has them", d.chunks.map((c) => [String(c.region), c.lang, c.from, c.state]),
+    await page.$$eval("#gantt rect.gantt-chunk", (cs) => cs.map((c) => [c.dataset.region, c.dataset.lang, c.dataset.from, c.dataset.state])));
+  check("gantt: the chunks' warnings add up to the fetch task's count", (d.tasks.find((t) => t.task === "fetch") || {}).count,
+    d.chunks.reduce((n, c) => n + c.count, 0));
+  check("gantt: the chunks as many as the ledger recorded", (X.ledger[done.id] || {}).chunks, d.chunks.length);
   check("gantt: origin shown", done.origin, await page.$eval("#run-detail dl.kv", (k) => [...k.querySelectorAll("dt")].find((t) => t.textContent === "origin").nextSibling.textContent));
   await shot("run-gantt");
   const up = api.find((r) => r.state === "failed" && r.regions === "3012");
@@ -262,6 +267,8 @@ await step("gantt and the error once", async () => {
   check("failed run: the tasks say upstream_failed after the failed fetch", [["fetch", "failed"], ["process", "upstream_failed"], ["checks", "upstream_failed"]],
     await page.$$eval("#run-detail tr.task", (l) => l.map((t) => [t.dataset.task, t.dataset.state])));
   truthy("failed run: the Gantt shows the failed fetch", await page.$('#gantt rect.gantt-bar[data-task="fetch"][data-state="failed"]'));
+  check("failed run: and its failed chunk (region 3012, en)", [["3012", "en", "failed"]],
+    await page.$$eval("#gantt rect.gantt-chunk", (cs) => cs.map((c) => [c.dataset.region, c.dataset.lang, c.dataset.state])));
   await shot("run-upstream-failed");
   clean("gantt and error");
 });

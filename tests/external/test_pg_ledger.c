@@ -411,7 +411,8 @@ static void test_errors(const char *port)
 static void test_upgrade(void)
 {
 	char out[512];
-	psql("ALTER TABLE run DROP COLUMN origin; DELETE FROM schema_version "
+	psql("DROP TABLE chunk; ALTER TABLE run DROP COLUMN origin; DELETE "
+	     "FROM schema_version "
 	     "WHERE version = 3; INSERT INTO run(job, logical_time, "
 	     "window_from, window_to, regions, langs, simple, state, "
 	     "max_attempts, created_ms) VALUES ('backfill', 'u1', "
@@ -440,6 +441,23 @@ static void test_upgrade(void)
 	struct sk_run again;
 	CHECK_INT(sk_ledger_run_get(l, r.id, &again, &err), SK_OK);
 	CHECK_STR(again.origin, "ui");
+	struct sk_chunk ck = {.attempt = 1,
+			      .seq = 1,
+			      .region = 3011,
+			      .lang = 2,
+			      .from = "2024-01-01",
+			      .to = "2024-01-30",
+			      .state = "failed",
+			      .start_ms = 5,
+			      .end_ms = 9,
+			      .error = "e"};
+	CHECK_INT(sk_ledger_chunks_put(l, r.id, &ck, 1, &err), SK_OK);
+	ck.end_ms = 11; /* recorded again: replaced */
+	CHECK_INT(sk_ledger_chunks_put(l, r.id, &ck, 1, &err), SK_OK);
+	psql("SELECT string_agg(region || ':' || state || ':' || (end_ms - "
+	     "start_ms) || ':' || error, ' ') FROM chunk",
+	     out, sizeof out);
+	CHECK_STR(out, "3011:failed:6:e");
 	sk_ledger_close(l);
 }
 

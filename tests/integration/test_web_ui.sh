@@ -41,7 +41,11 @@ SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3012 --lang en --from $TO
 rc=0; SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3011 --lang en --from $TODAY --to $TODAY >"$T/bf2.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] && ok "a backfill with the source down fails" || fail "backfill with no source: exit 0"
 start_sim --seed 6 --bad-rate 0.05
-# The `skred run` above is a ledger run too (origin cli), beside the backfill's.
+# The `skred run` above is a ledger run too (origin cli), beside the backfill's,
+# with its fetch chunks (region x language x fetch.chunk_days) recorded.
+check "the CLI run's chunks in the ledger: as many as it fetched, every one with its timing" \
+  "$(sed -n 's/^fetch: .* in \([0-9]*\) chunks.*/\1/p' "$T/run.log") 0" \
+  "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT COUNT(*) || ' ' || SUM(start_ms <= 0 OR end_ms < start_ms) FROM chunk WHERE run_id = 1")"
 check "runs in the ledger: 4 succeeded (the CLI run, three backfill runs), 2 failed" "failed|2 success|4" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
 check "origins: the CLI's" "backfill|cli|5 manual|cli|1" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT job, origin, COUNT(*) FROM run GROUP BY job, origin ORDER BY job" | tr '\n' ' ' | sed 's/ $//')"
 # Markup in stored text must come out as text: one of today's main texts.
@@ -91,8 +95,9 @@ E, out, today, tomorrow, region, wd, ledger = sys.argv[1:]
 # The ledger as the browser test starts: each run's state, attempts,
 # duration and the tasks of its current attempt (state, duration).
 db = sqlite3.connect(ledger)
-runs = {str(i): {"state": st, "attempts": a, "duration_ms": (e - s) if s and e > s else 0, "tasks": {}}
-        for i, st, a, s, e in db.execute("SELECT id, state, attempts, start_ms, end_ms FROM run")}
+runs = {str(i): {"state": st, "attempts": a, "duration_ms": (e - s) if s and e > s else 0, "tasks": {}, "chunks": k}
+        for i, st, a, s, e, k in db.execute("SELECT id, state, attempts, start_ms, end_ms, "
+                                            "(SELECT COUNT(*) FROM chunk WHERE run_id = run.id) FROM run")}
 for i, name, st, d in db.execute("SELECT t.run_id, t.name, t.state, t.end_ms - t.start_ms FROM task t "
                                  "JOIN run r ON r.id = t.run_id AND t.attempt = r.attempts"):
     runs[str(i)]["tasks"][name] = [st, max(d, 0)]

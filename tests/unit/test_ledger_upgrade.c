@@ -4,7 +4,8 @@
  * and a manual run, one with an attempt and tasks) opened by this code:
  * every run is read back with what it had, and the origin its job implies
  * (schedule, cli, api); a run added afterwards keeps the origin it is
- * given; the schema is at 5 and opening again changes nothing.
+ * given, and its fetch chunks are recorded and listed; the schema is at 5
+ * and opening again changes nothing.
  */
 #include "sched/ledger.h"
 #include "sched/runner.h"
@@ -101,6 +102,16 @@ static int see_run(const struct sk_run *r, void *ud)
 	return 0;
 }
 
+static int see_chunk(const struct sk_chunk *c, void *ud)
+{
+	char *out = ud;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%d:%d:%s:%lld%s%s", n ? " " : "", c->seq,
+		 c->region, c->state, (long long)(c->end_ms - c->start_ms),
+		 c->error[0] ? ":" : "", c->error);
+	return 0;
+}
+
 static int count_tasks(const struct sk_task *t, void *ud)
 {
 	(void)t;
@@ -144,6 +155,11 @@ static void test_v4_ledger(void)
 		int n = 0;
 		CHECK_INT(sk_ledger_tasks(l, 1, count_tasks, &n, &err), SK_OK);
 		CHECK_INT(n, 3);
+		char ch[256] = "";
+		CHECK_INT(sk_ledger_chunks(l, 4, see_chunk, ch, &err), SK_OK);
+		CHECK_STR(ch,
+			  pass ? "1:3011:success:20 2:3012:failed:38:timeout"
+			       : "");
 		if (!pass) {
 			/* a new run keeps the origin it is given */
 			struct sk_run nr = {0};
@@ -164,6 +180,33 @@ static void test_v4_ledger(void)
 			CHECK(created);
 			CHECK_INT(nr.id, 4);
 			CHECK_STR(nr.origin, "cli");
+			/* the new chunk table: put, replaced, listed */
+			struct sk_chunk ck[2] = {
+				{.attempt = 1,
+				 .seq = 1,
+				 .region = 3011,
+				 .lang = 2,
+				 .from = "2024-01-12",
+				 .to = "2024-01-12",
+				 .state = "success",
+				 .start_ms = 10,
+				 .end_ms = 30,
+				 .count = 1},
+				{.attempt = 1,
+				 .seq = 2,
+				 .region = 3012,
+				 .lang = 2,
+				 .from = "2024-01-12",
+				 .to = "2024-01-12",
+				 .state = "failed",
+				 .start_ms = 12,
+				 .end_ms = 50,
+				 .error = "timeout"},
+			};
+			CHECK_INT(sk_ledger_chunks_put(l, 4, ck, 2, &err),
+				  SK_OK);
+			CHECK_INT(sk_ledger_chunks_put(l, 4, ck + 1, 1, &err),
+				  SK_OK);
 		}
 		sk_ledger_close(l);
 	}

@@ -377,12 +377,25 @@
 
   /* One run's attempts as a Gantt: a lane per task of each attempt, from
    * its start to its end on one time axis. */
-  function gantt(tasks) {
+  function gantt(tasks, chunks) {
     const ms = (iso) => (iso ? Date.parse(iso) : NaN);
-    const ts = tasks.filter((t) => !isNaN(ms(t.start)));
+    // Under each attempt's fetch, a lane per region and language with its chunks.
+    const ts = [];
+    for (const t of tasks.filter((u) => !isNaN(ms(u.start)))) {
+      ts.push(t);
+      if (t.task !== "fetch") continue;
+      const lanes = new Map();
+      for (const c of (chunks || []).filter((k) => k.attempt === t.attempt && !isNaN(ms(k.start)))) {
+        const key = c.region + " " + c.lang;
+        if (!lanes.has(key)) lanes.set(key, []);
+        lanes.get(key).push(c);
+      }
+      for (const [key, cs] of [...lanes].sort()) ts.push({ lane: key, attempt: t.attempt, chunks: cs });
+    }
     if (!ts.length) return el("p", { class: "muted" }, "no task timings");
-    const t0 = Math.min(...ts.map((t) => ms(t.start)));
-    const t1 = Math.max(...ts.map((t) => (isNaN(ms(t.end)) ? ms(t.start) : ms(t.end))), t0 + 1);
+    const spans = ts.flatMap((t) => t.chunks || [t]);
+    const t0 = Math.min(...spans.map((t) => ms(t.start)));
+    const t1 = Math.max(...spans.map((t) => (isNaN(ms(t.end)) ? ms(t.start) : ms(t.end))), t0 + 1);
     const narrow = window.innerWidth < 600; // a phone: fewer units, larger text
     const W = narrow ? 360 : 640, L = narrow ? 70 : 120, lane = 22, H = ts.length * lane + 24;
     const x = (v) => L + ((v - t0) / (t1 - t0)) * (W - L - 10);
@@ -393,7 +406,20 @@
         svg("text", { class: "axis", x: x(v), y: H - 4, "text-anchor": "middle" }, fmtMs(Math.round(v - t0))));
     }
     ts.forEach((t, i) => {
-      const s = ms(t.start), e = isNaN(ms(t.end)) ? s : ms(t.end), y = i * lane + 3;
+      const y = i * lane + 3;
+      if (t.chunks) {
+        kids.push(svg("text", { class: "lane chunk-lane", x: 12, y: y + 13 }, t.lane));
+        for (const c of t.chunks) {
+          const s = ms(c.start), e = isNaN(ms(c.end)) ? s : ms(c.end);
+          kids.push(svg("rect", { class: "gantt-chunk s-" + c.state, x: x(s), y: y + 3, height: lane - 12,
+            width: Math.max(1.5, x(e) - x(s)), "data-region": c.region, "data-lang": c.lang, "data-from": c.from,
+            "data-state": c.state, "data-attempt": c.attempt, "data-duration-ms": c.duration_ms },
+          svg("title", null, "region " + c.region + " " + c.lang + " " + c.from + ".." + c.to + ": " + c.state +
+            ", " + c.count + " warnings, " + fmtMs(c.duration_ms) + (c.error ? "\n" + c.error : ""))));
+        }
+        return;
+      }
+      const s = ms(t.start), e = isNaN(ms(t.end)) ? s : ms(t.end);
       kids.push(svg("text", { class: "lane", x: 4, y: y + 13 }, (tasks.some((u) => u.attempt !== t.attempt) ? "#" + t.attempt + " " : "") + t.task),
         svg("rect", { class: "gantt-bar s-" + t.state, x: x(s), y, height: lane - 6, width: Math.max(2, x(e) - x(s)),
           "data-task": t.task, "data-attempt": t.attempt, "data-state": t.state, "data-duration-ms": t.duration_ms,
@@ -466,7 +492,7 @@
     if (!Array.isArray(tasks)) kids.push(el("p", { class: "muted" }, "n/a (this daemon does not report tasks)"));
     else if (!tasks.length) kids.push(el("p", { class: "muted" }, "none yet"));
     else {
-      kids.push(gantt(tasks));
+      kids.push(gantt(tasks, d.chunks));
       kids.push(table(["attempt", "task", "state", "start", "#duration", "#count", "error"], tasks.map((t) =>
         el("tr", { class: "task", "data-task": t.task, "data-state": t.state, "data-attempt": t.attempt },
           el("td", null, t.attempt), el("td", null, t.task),
