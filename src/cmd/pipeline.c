@@ -5,6 +5,7 @@
 #include "job/job.h"
 #include "sched/runner.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -141,12 +142,9 @@ int sk_cmd_process(struct sk_cli *cli)
 	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
 }
 
-/* Fetch and process at once: the fetch appends chunk by chunk on a thread
- * (and bus handle) of its own while this thread stores what has arrived,
- * until the fetch has ended and everything is processed. What was fetched
- * is stored even if some chunks failed, and the run still exits 1 naming
- * what failed. */
-int sk_cmd_run(struct sk_cli *cli)
+/* `skred run` without a ledger (it cannot be opened): the same fetch and
+ * processing, recorded nowhere. */
+static int run_unrecorded(struct sk_cli *cli)
 {
 	struct sk_error err = {0}, perr = {0};
 	struct sk_bus *bus = NULL;
@@ -181,4 +179,105 @@ int sk_cmd_run(struct sk_cli *cli)
 	if (prc != SK_OK)
 		return sk_cli_fail(cli, &perr);
 	return SK_EXIT_OK;
+}
+
+/* Fetch and process at once: the fetch appends chunk by chunk on a thread
+ * (and bus handle) of its own while the processing stores what has
+ * arrived, until the fetch has ended and everything is processed. What was
+ * fetched is stored even if some chunks failed, and the run still exits 1
+ * naming what failed.
+ *
+ * The run is a ledger run (job "manual", origin "cli", one attempt): added
+ * not due (next_try_ms in the far future, so no daemon's claim takes it),
+ * claimed by id with this process's lease and heartbeats, and executed as
+ * every ledger run is (sk_sched_execute: tasks, data checks, outcome), so
+ * it shows in `skred runs` and the web UI. Stopped by a signal it ends
+ * skipped, not queued: nobody else runs a CLI run. Without a ledger it
+ * runs unrecorded (a warning says so). */
+int sk_cmd_run(struct sk_cli *cli)
+{
+	struct sk_error err = {0};
+	struct sk_ledger *l = NULL;
+	const struct sk_job_conf *jc = sk_job_conf(cli->cfg);
+	struct sk_run r = {0};
+	struct sk_date from, to;
+	sk_cli_window(cli, &from, &to);
+	snprintf(r.job, sizeof r.job, "manual");
+	snprintf(r.origin, sizeof r.origin, "cli");
+	sk_date_format(&from, r.window_from);
+	sk_date_format(&to, r.window_to);
+	r.simple = cli->simple;
+	r.max_attempts = 1;
+	r.next_try_ms = INT64_MAX / 2;
+	bool fits = (size_t)snprintf(r.regions, sizeof r.regions, "%s",
+				     jc->regions) < sizeof r.regions &&
+		    (size_t)snprintf(r.langs, sizeof r.langs, "%s", jc->lang) <
+			    sizeof r.langs;
+	if (!fits) {
+		sk_log(SK_LOG_WARN, "sched",
+		       "this run is not recorded in the ledger: its regions "
+		       "do not fit a ledger run (at most %zu characters)",
+		       sizeof r.regions - 1);
+		return run_unrecorded(cli);
+	}
+	sk_sched_owner("run");
+	if (sk_sched_ledger_open(cli->cfg, &l, &err) != SK_OK) {
+		sk_log(SK_LOG_WARN, "sched",
+		       "this run is not recorded in the ledger: %s", err.msg);
+		return run_unrecorded(cli);
+	}
+	struct sk_sched_beat *beat = NULL;
+	struct sk_sched_report rep;
+	bool created = false, claimed = false;
+	/* A new run per invocation: its logical time is this instant (UTC,
+	 * real clock), moved on a millisecond if another run has it. */
+	int64_t now = sk_now_ms();
+	for (int i = 0; i < 8 && !created; i++) {
+		sk_time_format_utc(now + i, r.logical_time);
+		if (sk_ledger_run_add(l, &r, &created, &err) != SK_OK)
+			goto fail;
+	}
+	if (!created) {
+		sk_error_set(&err, SK_ERR_DB, true,
+			     "ledger: no new run could be added for this "
+			     "instant");
+		goto fail;
+	}
+	if (sk_sched_beat_start(cli->cfg, &beat, &err) != SK_OK ||
+	    sk_sched_claim(cli->cfg, l, r.id, &r, &claimed, &err) != SK_OK)
+		goto fail;
+	if (!claimed) {
+		sk_error_set(&err, SK_ERR_CONFLICT, false,
+			     "run %lld was claimed by %s before this process",
+			     (long long)r.id, r.owner[0] ? r.owner : "another");
+		goto fail;
+	}
+	if (sk_sched_execute_report(cli->cfg, l, &r, NULL, &rep, &err) != SK_OK)
+		goto fail;
+	if (r.state == SK_RUN_QUEUED) {
+		bool done = false;
+		if (sk_ledger_run_skip(l, r.id, "stopped by a signal",
+				       sk_clock_now_ms(), &done, &err) != SK_OK)
+			sk_log(SK_LOG_WARN, "sched", "run=%lld: %s",
+			       (long long)r.id, err.msg);
+	}
+	sk_sched_beat_stop(beat);
+	sk_ledger_close(l);
+	print_fetch(&rep.fs, jc->topic_raw);
+	if (rep.processed)
+		print_process(&rep.ps);
+	if (rep.rc != SK_OK)
+		return sk_cli_fail(cli, &rep.why);
+	return SK_EXIT_OK;
+fail:
+	if (created && !claimed) {
+		/* Not left queued (never due) for ever: skipped, with why. */
+		struct sk_error serr = {0};
+		bool done = false;
+		(void)sk_ledger_run_skip(l, r.id, err.msg, sk_clock_now_ms(),
+					 &done, &serr);
+	}
+	sk_sched_beat_stop(beat);
+	sk_ledger_close(l);
+	return sk_cli_fail(cli, &err);
 }

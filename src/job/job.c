@@ -329,6 +329,10 @@ struct fetch_ctx {
 	bool simple;
 	int64_t produced;
 	int64_t rejected;
+	/* sk_job_fetcher_opts.chunk (NULL: none) */
+	void (*chunk)(void *ud, const struct sk_fetch_chunk *c,
+		      int64_t warnings, int64_t rejected);
+	void *chunk_ud;
 };
 
 /* Queue a dead letter (copies) with the headers every dead letter has:
@@ -364,8 +368,11 @@ static sk_err_t emit_chunk(void *ud, const struct sk_fetch_chunk *chunk,
 			   struct sk_error *err)
 {
 	struct fetch_ctx *ctx = ud;
-	if (!n)
+	if (!n) {
+		if (ctx->chunk)
+			ctx->chunk(ctx->chunk_ud, chunk, 0, 0);
 		return SK_OK;
+	}
 	struct sk_bus_msg *msgs = calloc(n, sizeof *msgs);
 	struct sk_bus_batch dlq = {0};
 	if (!msgs)
@@ -424,6 +431,9 @@ static sk_err_t emit_chunk(void *ud, const struct sk_fetch_chunk *chunk,
 	}
 	ctx->produced += (int64_t)good;
 	ctx->rejected += (int64_t)(n - good);
+	if (ctx->chunk)
+		ctx->chunk(ctx->chunk_ud, chunk, (int64_t)good,
+			   (int64_t)(n - good));
 	return SK_OK;
 }
 
@@ -434,8 +444,21 @@ sk_err_t sk_job_fetch(const struct sk_config *cfg, struct sk_bus *bus,
 	return sk_job_fetch_run(cfg, bus, req, NULL, out, err);
 }
 
+static sk_err_t fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
+			  const struct sk_fetch_req *req, const char *run,
+			  const struct sk_job_fetcher_opts *o,
+			  struct sk_job_fetch_stats *out, struct sk_error *err);
+
 sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 			  const struct sk_fetch_req *req, const char *run,
+			  struct sk_job_fetch_stats *out, struct sk_error *err)
+{
+	return fetch_run(cfg, bus, req, run, NULL, out, err);
+}
+
+static sk_err_t fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
+			  const struct sk_fetch_req *req, const char *run,
+			  const struct sk_job_fetcher_opts *o,
 			  struct sk_job_fetch_stats *out, struct sk_error *err)
 {
 	struct sk_job_fetch_stats local;
@@ -449,6 +472,8 @@ sk_err_t sk_job_fetch_run(const struct sk_config *cfg, struct sk_bus *bus,
 		.run = run,
 		.dlq = sk_job_conf(cfg)->topic_dlq,
 		.simple = req->simple,
+		.chunk = o ? o->chunk : NULL,
+		.chunk_ud = o ? o->chunk_ud : NULL,
 	};
 	sk_err_t rc = sk_source_varsom_fetch(sk_source_conf(cfg), req,
 					     emit_chunk, &ctx, &out->fetch,
@@ -503,8 +528,8 @@ static void *fetcher_main(void *arg)
 	struct sk_job_fetcher *f = arg;
 	if (f->o.tap)
 		sk_log_set_tap(f->o.tap, f->o.tap_ud);
-	f->rc = sk_job_fetch_run(f->cfg, f->bus, f->req, f->o.run, &f->stats,
-				 &f->err);
+	f->rc = fetch_run(f->cfg, f->bus, f->req, f->o.run, &f->o, &f->stats,
+			  &f->err);
 	f->ended_ms = sk_clock_now_ms();
 	atomic_store_explicit(&f->ended, true, memory_order_release);
 	sk_bus_close(f->bus); /* its caches go now, not at the join */

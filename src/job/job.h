@@ -51,6 +51,13 @@ struct sk_job_fetcher_opts {
 	 * its bus handle is closed (after sk_job_fetch_ended turned true). */
 	void (*ended)(void *ud);
 	void *ended_ud;
+	/* Optional: called on the fetch thread for each chunk once it is
+	 * done (appended, or failed for good: c->error set), with its
+	 * timing (c->started_ms, c->ended_ms) and the warnings appended and
+	 * records refused (dead-lettered); c is borrowed for the call. */
+	void (*chunk)(void *ud, const struct sk_fetch_chunk *c,
+		      int64_t warnings, int64_t rejected);
+	void *chunk_ud;
 };
 /* Open a bus handle (sk_job_bus_open, without bus.retention_days: the
  * consumer's handle applies it) and start fetching req onto it on a new

@@ -153,6 +153,116 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The ledger's run with r's key (job, logical time, window, regions,
+ * languages, endpoint), if there is one: r filled from it, *found. A look
+ * only, for a dry run. */
+static int find_one(const struct sk_run *r, void *ud)
+{
+	struct sk_run *want = ud;
+	if (strcmp(r->logical_time, want->logical_time) ||
+	    strcmp(r->window_from, want->window_from) ||
+	    strcmp(r->window_to, want->window_to) ||
+	    strcmp(r->regions, want->regions) ||
+	    strcmp(r->langs, want->langs) || r->simple != want->simple)
+		return 0;
+	*want = *r;
+	want->id = -want->id; /* found (negated back below) */
+	return 1;
+}
+
+static sk_err_t run_find(struct sk_ledger *l, struct sk_run *r, bool *found,
+			 struct sk_error *err)
+{
+	struct sk_run k = *r;
+	*found = false;
+	if (sk_ledger_run_list(l, -1, r->job, 0, find_one, &k, err) != SK_OK)
+		return err->code;
+	if (k.id < 0) {
+		k.id = -k.id;
+		*r = k;
+		*found = true;
+	}
+	return SK_OK;
+}
+
+sk_err_t sk_sched_backfill_plan(const struct sk_config *cfg,
+				struct sk_ledger *l,
+				const struct sk_backfill_opts *o,
+				sk_backfill_plan_fn fn, void *ud,
+				struct sk_error *err)
+{
+	int days = (int)sk_sched_conf(cfg)->backfill_days;
+	int64_t total_days = sk_date_diff(&o->from, &o->to) + 1;
+	size_t n = (size_t)((total_days + days - 1) / days);
+	for (size_t i = 0; i < n; i++) {
+		struct sk_date f = sk_date_add_days(o->from, (int)i * days);
+		struct sk_date t = sk_date_add_days(f, days - 1);
+		if (sk_date_cmp(&t, &o->to) > 0)
+			t = o->to;
+		struct sk_run r = {0};
+		snprintf(r.job, sizeof r.job, "backfill");
+		snprintf(r.origin, sizeof r.origin, "%s",
+			 o->origin ? o->origin : "cli");
+		sk_date_format(&f, r.window_from);
+		sk_date_format(&t, r.window_to);
+		snprintf(r.logical_time, sizeof r.logical_time,
+			 "%sT00:00:00.000Z", r.window_from);
+		snprintf(r.regions, sizeof r.regions, "%s", o->regions);
+		snprintf(r.langs, sizeof r.langs, "%s", o->langs);
+		r.simple = o->simple;
+		r.max_attempts = (int)sk_sched_conf(cfg)->max_attempts;
+		bool created = false;
+		if (o->dry_run) {
+			/* What the ledger has for it, if anything. */
+			bool found = false;
+			if (run_find(l, &r, &found, err) != SK_OK)
+				return err->code;
+			if (!found)
+				r.state = SK_RUN_QUEUED;
+		} else if (sk_ledger_run_add(l, &r, &created, err) != SK_OK) {
+			return err->code;
+		}
+		bool want =
+			o->mode == SK_BACKFILL_ALL ||
+			(o->mode == SK_BACKFILL_MISSING &&
+			 r.state != SK_RUN_SUCCESS) ||
+			(o->mode == SK_BACKFILL_FAILED &&
+			 (r.state == SK_RUN_FAILED || r.state == SK_RUN_RETRY));
+		/* A running run is someone's (a daemon's, or one cut off
+		 * whose lease has not run out yet): it is left to them. */
+		if (want && !o->dry_run && !created &&
+		    r.state != SK_RUN_QUEUED && r.state != SK_RUN_RETRY &&
+		    r.state != SK_RUN_RUNNING) {
+			if (sk_ledger_run_clear(l, r.id, err) != SK_OK ||
+			    sk_ledger_run_get(l, r.id, &r, err) != SK_OK)
+				return err->code;
+		}
+		if (fn(&r, want, ud))
+			break;
+	}
+	return SK_OK;
+}
+
+/* Collects the plan's runs for the workers (and prints the dry run). */
+struct plan_ctx {
+	struct bf *b;
+	bool dry_run;
+	size_t skipped;
+};
+
+static int plan_one(const struct sk_run *r, bool want, void *ud)
+{
+	struct plan_ctx *x = ud;
+	if (x->dry_run)
+		printf("%s %s..%s\n", want ? "run " : "skip", r->window_from,
+		       r->window_to);
+	if (!want)
+		x->skipped++;
+	else
+		x->b->runs[x->b->n++] = *r;
+	return 0;
+}
+
 sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 			   const struct sk_backfill_opts *o,
 			   struct sk_error *err)
@@ -181,53 +291,10 @@ sk_err_t sk_sched_backfill(const struct sk_config *cfg,
 		sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 		goto fail;
 	}
-	size_t skipped = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct sk_date f = sk_date_add_days(o->from, (int)i * days);
-		struct sk_date t = sk_date_add_days(f, days - 1);
-		if (sk_date_cmp(&t, &o->to) > 0)
-			t = o->to;
-		struct sk_run r = {0};
-		snprintf(r.job, sizeof r.job, "backfill");
-		sk_date_format(&f, r.window_from);
-		sk_date_format(&t, r.window_to);
-		snprintf(r.logical_time, sizeof r.logical_time,
-			 "%sT00:00:00.000Z", r.window_from);
-		snprintf(r.regions, sizeof r.regions, "%s", o->regions);
-		snprintf(r.langs, sizeof r.langs, "%s", o->langs);
-		r.simple = o->simple;
-		r.max_attempts = (int)sk_sched_conf(cfg)->max_attempts;
-		bool created = false;
-		if (!o->dry_run) {
-			if (sk_ledger_run_add(l, &r, &created, err) != SK_OK)
-				goto fail_runs;
-		} else {
-			r.state = SK_RUN_QUEUED;
-		}
-		bool want =
-			o->mode == SK_BACKFILL_ALL ||
-			(o->mode == SK_BACKFILL_MISSING &&
-			 r.state != SK_RUN_SUCCESS) ||
-			(o->mode == SK_BACKFILL_FAILED &&
-			 (r.state == SK_RUN_FAILED || r.state == SK_RUN_RETRY));
-		if (o->dry_run) {
-			printf("%s %s..%s\n", want ? "run " : "skip",
-			       r.window_from, r.window_to);
-		}
-		if (!want) {
-			skipped++;
-			continue;
-		}
-		/* A running run is someone's (a daemon's, or one cut off
-		 * whose lease has not run out yet): the worker waits for it. */
-		if (!o->dry_run && !created && r.state != SK_RUN_QUEUED &&
-		    r.state != SK_RUN_RETRY && r.state != SK_RUN_RUNNING) {
-			if (sk_ledger_run_clear(l, r.id, err) != SK_OK ||
-			    sk_ledger_run_get(l, r.id, &r, err) != SK_OK)
-				goto fail_runs;
-		}
-		b.runs[b.n++] = r;
-	}
+	struct plan_ctx px = {.b = &b, .dry_run = o->dry_run};
+	if (sk_sched_backfill_plan(cfg, l, o, plan_one, &px, err) != SK_OK)
+		goto fail_runs;
+	size_t skipped = px.skipped;
 	sk_ledger_close(l);
 	l = NULL;
 	if (o->dry_run) {

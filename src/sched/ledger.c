@@ -85,6 +85,7 @@ const struct sk_ledger_col sk_ledger_run_cols[] = {
 	RUN_COL(log_excerpt, TEXT),
 	RUN_COL(owner, TEXT),
 	RUN_COL(lease_until_ms, I64),
+	RUN_COL(origin, TEXT),
 	{NULL, 0, 0, 0},
 };
 
@@ -324,6 +325,22 @@ sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
 			 struct sk_error *err)
 {
 	return l->type->tasks(l, run_id, fn, ud, err);
+}
+
+sk_err_t sk_ledger_chunks_put(struct sk_ledger *l, int64_t run_id,
+			      const struct sk_chunk *c, size_t n,
+			      struct sk_error *err)
+{
+	if (n == 0)
+		return SK_OK;
+	return l->type->chunks_put(l, run_id, c, n, err);
+}
+
+sk_err_t sk_ledger_chunks(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_chunk *c, void *ud),
+			  void *ud, struct sk_error *err)
+{
+	return l->type->chunks(l, run_id, fn, ud, err);
 }
 
 sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,

@@ -45,6 +45,8 @@ const char *sk_run_state_name(enum sk_run_state s);
 int sk_run_state_parse(const char *name);
 
 #define SK_RUN_TEXT 512
+/* A run's log excerpt: its last lines, each whole up to 1 KiB. */
+#define SK_RUN_LOG 4096
 #define SK_LEDGER_OWNER_LEN 128
 
 /* Who executes runs: one per process (a daemon, a backfill, a `skred
@@ -74,9 +76,15 @@ struct sk_run {
 	int64_t next_try_ms, created_ms, start_ms, end_ms; /* UTC ms; 0 unset */
 	char error[SK_RUN_TEXT];
 	int64_t fetched, stored, dead;
-	char log_excerpt[SK_RUN_TEXT];
+	char log_excerpt[SK_RUN_LOG];
 	char owner[SK_LEDGER_OWNER_LEN]; /* owner id of the last claim */
 	int64_t lease_until_ms;          /* wall-clock UTC ms; 0 none */
+	/* Where the run came from: "schedule" (serve's schedules and
+	 * catch-up), "cli" (`skred run`, `skred backfill`), "ui" (the web
+	 * UI), "api" (another client of the REST API); set by whoever adds
+	 * it, kept by sk_ledger_run_add when the run existed. Runs of a
+	 * ledger before v5 read as what their job says. */
+	char origin[16];
 };
 
 struct sk_ledger;
@@ -103,7 +111,8 @@ const char *sk_ledger_backend(const struct sk_ledger *l);
 
 /* Add r as queued unless a run with the same job, logical time, window,
  * regions, languages and endpoint exists; either way r is filled from the
- * stored row and *created says which happened. */
+ * stored row and *created says which happened. r->origin is stored with a
+ * new run ("" reads as "api"). */
 sk_err_t sk_ledger_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
 			   struct sk_error *err);
 sk_err_t sk_ledger_run_get(struct sk_ledger *l, int64_t id, struct sk_run *r,
@@ -247,8 +256,10 @@ sk_err_t sk_ledger_checks(struct sk_ledger *l, int64_t run_id,
 			  void *ud, struct sk_error *err);
 
 /* The tasks of an attempt, in order (seq): "fetch", "process", "checks";
- * state success, failed, skipped or interrupted; count is warnings fetched,
- * records stored, checks passed. */
+ * state success, failed, interrupted, upstream_failed (an earlier task
+ * failed: processing stored only what the fetch delivered, the checks did
+ * not run) or skipped (not run: the run was stopped); count is warnings
+ * fetched, records stored, checks passed. */
 struct sk_task {
 	int attempt, seq;
 	char name[16];
@@ -261,6 +272,30 @@ sk_err_t sk_ledger_task_put(struct sk_ledger *l, int64_t run_id,
 sk_err_t sk_ledger_tasks(struct sk_ledger *l, int64_t run_id,
 			 int (*fn)(const struct sk_task *t, void *ud), void *ud,
 			 struct sk_error *err);
+
+/* The fetch chunks of an attempt (one region, language and date range
+ * each, as fetched), for a run's Gantt: state success or failed, start and
+ * end on the scheduler clock (as tasks), count warnings appended, error
+ * why it failed. seq orders them within the attempt (by end). */
+struct sk_chunk {
+	int attempt, seq;
+	int region, lang;
+	char from[11], to[11];
+	char state[16];
+	int64_t start_ms, end_ms, count;
+	char error[SK_RUN_TEXT];
+};
+/* At most this many chunks of an attempt are recorded (the rest counted
+ * in the fetch task only). */
+#define SK_LEDGER_MAX_CHUNKS 4096
+/* Record n chunks of run run_id (a chunk recorded again replaces it). */
+sk_err_t sk_ledger_chunks_put(struct sk_ledger *l, int64_t run_id,
+			      const struct sk_chunk *c, size_t n,
+			      struct sk_error *err);
+/* The chunks of a run, by attempt and seq. */
+sk_err_t sk_ledger_chunks(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_chunk *c, void *ud),
+			  void *ud, struct sk_error *err);
 
 /* Small key/value state ("paused", "last_fire.<job>"). value NULL deletes. */
 sk_err_t sk_ledger_meta_get(struct sk_ledger *l, const char *key, char *buf,

@@ -90,6 +90,12 @@ struct sk_ledger_type {
 	sk_err_t (*tasks)(struct sk_ledger *l, int64_t run_id,
 			  int (*fn)(const struct sk_task *t, void *ud),
 			  void *ud, struct sk_error *err);
+	sk_err_t (*chunks_put)(struct sk_ledger *l, int64_t run_id,
+			       const struct sk_chunk *c, size_t n,
+			       struct sk_error *err);
+	sk_err_t (*chunks)(struct sk_ledger *l, int64_t run_id,
+			   int (*fn)(const struct sk_chunk *c, void *ud),
+			   void *ud, struct sk_error *err);
 	sk_err_t (*meta_get)(struct sk_ledger *l, const char *key, char *buf,
 			     size_t size, bool *found, struct sk_error *err);
 	sk_err_t (*meta_set)(struct sk_ledger *l, const char *key,
@@ -107,6 +113,30 @@ extern const struct sk_ledger_type sk_ledger_sqlite;
  * (SKRED_HAVE_LIBPQ). */
 extern const struct sk_ledger_type sk_ledger_postgres;
 
+/* The migration of both backends that adds run.origin: the runs before
+ * it get the origin their job implies (a backfill was the CLI's, a manual
+ * run the API's, any other job a schedule's). */
+/* The chunk table (sk_ledger_chunks_put), the same in both backends. */
+#define SK_LEDGER_CHUNK_TABLE                                                  \
+	"CREATE TABLE chunk("                                                  \
+	"  run_id BIGINT NOT NULL REFERENCES run(id) ON DELETE CASCADE,"       \
+	"  attempt INTEGER NOT NULL,"                                          \
+	"  seq INTEGER NOT NULL,"                                              \
+	"  region INTEGER NOT NULL,"                                           \
+	"  lang INTEGER NOT NULL,"                                             \
+	"  window_from TEXT NOT NULL,"                                         \
+	"  window_to TEXT NOT NULL,"                                           \
+	"  state TEXT NOT NULL,"                                               \
+	"  start_ms BIGINT NOT NULL,"                                          \
+	"  end_ms BIGINT NOT NULL,"                                            \
+	"  count BIGINT NOT NULL DEFAULT 0,"                                   \
+	"  error TEXT NOT NULL DEFAULT '',"                                    \
+	"  PRIMARY KEY(run_id, attempt, seq));"
+
+#define SK_LEDGER_ORIGIN_FILL                                                  \
+	"UPDATE run SET origin = CASE job WHEN 'backfill' THEN 'cli' WHEN "    \
+	"'manual' THEN 'api' ELSE 'schedule' END WHERE origin = '';"
+
 /* The run states in the ledger's text form, for backends' SQL. */
 #define SK_LEDGER_CLAIMABLE "('queued', 'up_for_retry')"
 
@@ -119,7 +149,7 @@ extern const struct sk_ledger_type sk_ledger_postgres;
 	"id, job, logical_time, window_from, window_to, regions, langs, "      \
 	"simple, state, attempts, max_attempts, next_try_ms, created_ms, "     \
 	"start_ms, end_ms, error, fetched, stored, dead, log_excerpt, owner, " \
-	"lease_until_ms"
+	"lease_until_ms, origin"
 
 enum sk_ledger_col_kind {
 	SK_LEDGER_COL_I64,   /* int64_t */

@@ -442,6 +442,12 @@ static const char *const schema[] = {
 	"  credited_ms BIGINT NOT NULL,"
 	"  PRIMARY KEY(run_id, attempt, part, off));"
 	"CREATE INDEX IF NOT EXISTS credit_age ON credit(credited_ms);",
+	/* 3: where each run came from (struct sk_run.origin); the runs
+	 * before it named by their job */
+	"ALTER TABLE run ADD COLUMN IF NOT EXISTS origin TEXT NOT NULL "
+	"DEFAULT '';" SK_LEDGER_ORIGIN_FILL
+		/* and the fetch chunks of an attempt (a run's Gantt) */
+		SK_LEDGER_CHUNK_TABLE,
 };
 
 #define SCHEMA_VERSION (int)(sizeof schema / sizeof schema[0])
@@ -575,7 +581,7 @@ static sk_err_t pg_open(struct sk_ledger **out, const struct sk_ledger_opts *o,
 	"run.regions, run.langs, run.simple, run.state, run.attempts, "        \
 	"run.max_attempts, run.next_try_ms, run.created_ms, run.start_ms, "    \
 	"run.end_ms, run.error, run.fetched, run.stored, run.dead, "           \
-	"run.log_excerpt, run.owner, run.lease_until_ms"
+	"run.log_excerpt, run.owner, run.lease_until_ms, run.origin"
 
 /* Row i of a result, for sk_ledger_run_from_row. */
 struct pg_row {
@@ -638,14 +644,15 @@ static sk_err_t pg_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
 	p_int(&ps, r->max_attempts);
 	p_int(&ps, r->next_try_ms);
 	p_int(&ps, sk_now_ms());
+	p_text(&ps, r->origin[0] ? r->origin : "api");
 	/* Created once whoever adds it first: the others' inserts wait for
 	 * the first to commit, then do nothing. */
 	if (rows(p, "add run",
 		 "INSERT INTO run(job, logical_time, window_from, window_to, "
 		 "regions, langs, simple, state, max_attempts, next_try_ms, "
-		 "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', "
-		 "$8, "
-		 "$9, $10) ON CONFLICT ON CONSTRAINT run_once DO NOTHING "
+		 "created_ms, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+		 "'queued', $8, "
+		 "$9, $10, $11) ON CONFLICT ON CONSTRAINT run_once DO NOTHING "
 		 "RETURNING id",
 		 &ps, &res, err) != SK_OK)
 		return err->code;
@@ -1218,6 +1225,76 @@ static sk_err_t pg_tasks(struct sk_ledger *l, int64_t run_id,
 	return SK_OK;
 }
 
+static sk_err_t pg_chunks_put(struct sk_ledger *l, int64_t run_id,
+			      const struct sk_chunk *c, size_t n,
+			      struct sk_error *err)
+{
+	struct pg_ledger *p = (struct pg_ledger *)l;
+	for (size_t i = 0; i < n; i++) {
+		struct params ps = {0};
+		p_int(&ps, run_id);
+		p_int(&ps, c[i].attempt);
+		p_int(&ps, c[i].seq);
+		p_int(&ps, c[i].region);
+		p_int(&ps, c[i].lang);
+		p_text(&ps, c[i].from);
+		p_text(&ps, c[i].to);
+		p_text(&ps, c[i].state);
+		p_int(&ps, c[i].start_ms);
+		p_int(&ps, c[i].end_ms);
+		p_int(&ps, c[i].count);
+		p_text(&ps, c[i].error);
+		if (cmd(p, "put chunk",
+			"INSERT INTO chunk(run_id, attempt, seq, region, lang, "
+			"window_from, window_to, state, start_ms, end_ms, "
+			"count, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+			"$9, $10, $11, $12) ON CONFLICT (run_id, attempt, seq) "
+			"DO UPDATE SET region = excluded.region, lang = "
+			"excluded.lang, window_from = excluded.window_from, "
+			"window_to = excluded.window_to, state = "
+			"excluded.state, start_ms = excluded.start_ms, end_ms "
+			"= excluded.end_ms, count = excluded.count, error = "
+			"excluded.error",
+			&ps, err) != SK_OK)
+			return err->code;
+	}
+	return SK_OK;
+}
+
+static sk_err_t pg_chunks(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_chunk *c, void *ud),
+			  void *ud, struct sk_error *err)
+{
+	struct pg_ledger *p = (struct pg_ledger *)l;
+	struct params ps = {0};
+	PGresult *res;
+	p_int(&ps, run_id);
+	if (rows(p, "chunks",
+		 "SELECT attempt, seq, region, lang, window_from, window_to, "
+		 "state, start_ms, end_ms, count, error FROM chunk WHERE "
+		 "run_id = $1 ORDER BY attempt, seq",
+		 &ps, &res, err) != SK_OK)
+		return err->code;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct sk_chunk c = {0};
+		c.attempt = (int)col_int(res, i, 0);
+		c.seq = (int)col_int(res, i, 1);
+		c.region = (int)col_int(res, i, 2);
+		c.lang = (int)col_int(res, i, 3);
+		col_text(res, i, 4, c.from, sizeof c.from);
+		col_text(res, i, 5, c.to, sizeof c.to);
+		col_text(res, i, 6, c.state, sizeof c.state);
+		c.start_ms = col_int(res, i, 7);
+		c.end_ms = col_int(res, i, 8);
+		c.count = col_int(res, i, 9);
+		col_text(res, i, 10, c.error, sizeof c.error);
+		if (fn(&c, ud))
+			break;
+	}
+	PQclear(res);
+	return SK_OK;
+}
+
 /* ------------------------------------------------------------- meta */
 
 static sk_err_t pg_meta_get(struct sk_ledger *l, const char *key, char *buf,
@@ -1278,6 +1355,8 @@ const struct sk_ledger_type sk_ledger_postgres = {
 	.checks = pg_checks,
 	.task_put = pg_task_put,
 	.tasks = pg_tasks,
+	.chunks_put = pg_chunks_put,
+	.chunks = pg_chunks,
 	.meta_get = pg_meta_get,
 	.meta_set = pg_meta_set,
 };

@@ -106,6 +106,12 @@ static const char *const schema[] = {
 	"  credited_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY(run_id, attempt, part, off)) WITHOUT ROWID;"
 	"CREATE INDEX credit_age ON credit(credited_ms);",
+	/* 5: where each run came from (struct sk_run.origin); the runs
+	 * before it named by their job */
+	"ALTER TABLE run ADD COLUMN origin TEXT NOT NULL DEFAULT "
+	"'';" SK_LEDGER_ORIGIN_FILL
+		/* and the fetch chunks of an attempt (a run's Gantt) */
+		SK_LEDGER_CHUNK_TABLE,
 };
 
 #define RUN_COLS SK_LEDGER_RUN_COLS
@@ -222,12 +228,13 @@ static sk_err_t sq_run_add(struct sk_ledger *l, struct sk_run *r, bool *created,
 	if (run_sql(l,
 		    "INSERT OR IGNORE INTO run(job, logical_time, window_from, "
 		    "window_to, regions, langs, simple, state, max_attempts, "
-		    "next_try_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-		    "?7, 'queued', ?8, ?9, ?10)",
-		    "ttttttiiii", NULL, err, r->job, r->logical_time,
+		    "next_try_ms, created_ms, origin) VALUES (?1, ?2, ?3, ?4, "
+		    "?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11)",
+		    "ttttttiiiit", NULL, err, r->job, r->logical_time,
 		    r->window_from, r->window_to, r->regions, r->langs,
 		    (int64_t)r->simple, (int64_t)r->max_attempts,
-		    r->next_try_ms, now) != SK_OK)
+		    r->next_try_ms, now,
+		    r->origin[0] ? r->origin : "api") != SK_OK)
 		return err->code;
 	*created = sqlite3_changes(DB(l)) > 0;
 	sqlite3_stmt *st = NULL;
@@ -698,6 +705,60 @@ static sk_err_t sq_tasks(struct sk_ledger *l, int64_t run_id,
 	return sk_sqldb_end(&it);
 }
 
+static sk_err_t sq_chunks_put(struct sk_ledger *l, int64_t run_id,
+			      const struct sk_chunk *c, size_t n,
+			      struct sk_error *err)
+{
+	if (sk_sqldb_begin(DB(l), err) != SK_OK)
+		return err->code;
+	for (size_t i = 0; i < n; i++)
+		if (run_sql(l,
+			    "INSERT OR REPLACE INTO chunk(run_id, attempt, "
+			    "seq, region, lang, window_from, window_to, state, "
+			    "start_ms, end_ms, count, error) VALUES (?1, ?2, "
+			    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			    "iiiiitttiiit", NULL, err, run_id,
+			    (int64_t)c[i].attempt, (int64_t)c[i].seq,
+			    (int64_t)c[i].region, (int64_t)c[i].lang, c[i].from,
+			    c[i].to, c[i].state, c[i].start_ms, c[i].end_ms,
+			    c[i].count, c[i].error) != SK_OK) {
+			sk_sqldb_rollback(DB(l));
+			return err->code;
+		}
+	return sk_sqldb_commit(DB(l), err);
+}
+
+static sk_err_t sq_chunks(struct sk_ledger *l, int64_t run_id,
+			  int (*fn)(const struct sk_chunk *c, void *ud),
+			  void *ud, struct sk_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (run_sql(l,
+		    "SELECT attempt, seq, region, lang, window_from, "
+		    "window_to, state, start_ms, end_ms, count, error FROM "
+		    "chunk WHERE run_id = ?1 ORDER BY attempt, seq",
+		    "i", &st, err, run_id) != SK_OK)
+		return err->code;
+	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "ledger chunks", err);
+	while (sk_sqldb_next(&it)) {
+		struct sk_chunk c = {0};
+		c.attempt = sqlite3_column_int(st, 0);
+		c.seq = sqlite3_column_int(st, 1);
+		c.region = sqlite3_column_int(st, 2);
+		c.lang = sqlite3_column_int(st, 3);
+		copy_col(st, 4, c.from, sizeof c.from);
+		copy_col(st, 5, c.to, sizeof c.to);
+		copy_col(st, 6, c.state, sizeof c.state);
+		c.start_ms = sqlite3_column_int64(st, 7);
+		c.end_ms = sqlite3_column_int64(st, 8);
+		c.count = sqlite3_column_int64(st, 9);
+		copy_col(st, 10, c.error, sizeof c.error);
+		if (fn(&c, ud))
+			break;
+	}
+	return sk_sqldb_end(&it);
+}
+
 static sk_err_t sq_meta_get(struct sk_ledger *l, const char *key, char *buf,
 			    size_t size, bool *found, struct sk_error *err)
 {
@@ -749,6 +810,8 @@ const struct sk_ledger_type sk_ledger_sqlite = {
 	.checks = sq_checks,
 	.task_put = sq_task_put,
 	.tasks = sq_tasks,
+	.chunks_put = sq_chunks_put,
+	.chunks = sq_chunks,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
 };

@@ -281,10 +281,11 @@ void sk_sched_window(const struct sk_config *cfg, int64_t fire_utc_ms,
 }
 
 /* The last lines the attempt logged, from the runner's thread and its
- * fetch thread (both tap into it, under mu). */
+ * fetch thread (both tap into it, under mu), whole up to 1 KiB each (the
+ * UI wraps them), for its log excerpt. */
 struct excerpt {
 	pthread_mutex_t mu;
-	char lines[6][160];
+	char lines[6][1024];
 	int n;
 };
 
@@ -302,6 +303,15 @@ static void excerpt_join(const struct excerpt *x, char *out, size_t size)
 	size_t used = 0;
 	out[0] = '\0';
 	int first = x->n > 6 ? x->n - 6 : 0;
+	/* The newest lines that fit, whole. */
+	size_t need = 0;
+	for (int i = x->n - 1; i >= first; i--) {
+		need += strlen(x->lines[i % 6]) + 1;
+		if (need > size) {
+			first = i + 1;
+			break;
+		}
+	}
 	for (int i = first; i < x->n && used < size; i++) {
 		int n = snprintf(out + used, size - used, "%s%s",
 				 i > first ? "\n" : "", x->lines[i % 6]);
@@ -309,6 +319,53 @@ static void excerpt_join(const struct excerpt *x, char *out, size_t size)
 			break;
 		used += (size_t)n;
 	}
+}
+
+/* The chunks an attempt's fetch reports (on its thread, under mu), kept
+ * for the ledger (sk_ledger_chunks_put once the fetch has ended). */
+struct chunk_log {
+	pthread_mutex_t mu;
+	int attempt;
+	struct sk_chunk *v;
+	size_t n, cap;
+};
+
+static void chunk_seen(void *ud, const struct sk_fetch_chunk *c,
+		       int64_t warnings, int64_t rejected)
+{
+	struct chunk_log *k = ud;
+	pthread_mutex_lock(&k->mu);
+	if (k->n == k->cap && k->cap < SK_LEDGER_MAX_CHUNKS) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct sk_chunk *m = realloc(k->v, cap * sizeof *m);
+		if (m) {
+			k->v = m;
+			k->cap = cap;
+		}
+	}
+	if (k->n < k->cap) {
+		struct sk_chunk *x = &k->v[k->n];
+		memset(x, 0, sizeof *x);
+		x->attempt = k->attempt;
+		x->seq = (int)++k->n;
+		x->region = c->region;
+		x->lang = c->lang;
+		sk_date_format(&c->from, x->from);
+		sk_date_format(&c->to, x->to);
+		x->start_ms = c->started_ms;
+		x->end_ms = c->ended_ms;
+		x->count = warnings;
+		if (c->error)
+			snprintf(x->error, sizeof x->error, "%s", c->error);
+		else if (rejected)
+			snprintf(x->error, sizeof x->error,
+				 "%lld record(s) did not match the request "
+				 "(dead-lettered)",
+				 (long long)rejected);
+		snprintf(x->state, sizeof x->state, "%s",
+			 x->error[0] ? "failed" : "success");
+	}
+	pthread_mutex_unlock(&k->mu);
 }
 
 /* ------------------------------------------------------------ checks */
@@ -624,6 +681,8 @@ struct attempt {
 	sk_err_t rc;
 	struct sk_error why;
 	struct sk_job_fetch_stats fs;
+	struct sk_job_process_stats ps;
+	bool processed; /* the warehouse and bus opened, processing ran */
 	struct sk_sched_tally tally;
 };
 
@@ -648,16 +707,25 @@ static void process_stage(void *ud)
 	/* Opened here, on the processor: the bus applies its retention at
 	 * open, reading the log into this handle's cache. */
 	sk_err_t rc = sk_job_bus_open(cfg, &a->bus, &a->why);
-	if (rc == SK_OK)
+	if (rc == SK_OK) {
+		a->processed = true;
 		rc = sk_job_process(cfg, a->bus, a->st, &po, &ps, &a->why);
+	}
+	a->ps = ps;
 	sk_sched_tally_free(&a->tally);
 	int64_t tp_end = sk_clock_now_ms(), t0_end = tp_end;
 	sk_err_t frc = sk_job_fetch_join(a->fetcher, &a->fs, &t0_end, &ferr);
 	a->fetcher = NULL;
 	task_record(l, r, 1, "fetch", task_state(frc), a->t0, t0_end,
 		    a->fs.produced, frc == SK_OK ? "" : ferr.msg);
-	task_record(l, r, 2, "process", task_state(rc), tp, tp_end,
-		    a->tally.own_stored, rc == SK_OK ? "" : a->why.msg);
+	/* Processing that went well after a failed fetch stored only part
+	 * of the window: upstream_failed, as Airflow says, never success. */
+	task_record(l, r, 2, "process",
+		    rc == SK_OK && frc != SK_OK && !sk_stop_requested()
+			    ? "upstream_failed"
+			    : task_state(rc),
+		    tp, tp_end, a->tally.own_stored,
+		    rc == SK_OK ? "" : a->why.msg);
 	if (frc != SK_OK) {
 		rc = frc;
 		a->why = ferr;
@@ -680,8 +748,12 @@ static void process_stage(void *ud)
 					  "a data check failed (see the run's "
 					  "checks)");
 	} else {
-		task_record(l, r, 3, "checks", "skipped", t0, sk_clock_now_ms(),
-			    0, "an earlier task failed");
+		bool stopped = rc == SK_ERR_INTERRUPTED || sk_stop_requested();
+		task_record(l, r, 3, "checks",
+			    stopped ? "skipped" : "upstream_failed", t0,
+			    sk_clock_now_ms(), 0,
+			    stopped ? "the run was stopped"
+				    : "an earlier task failed");
 	}
 	sk_store_close(a->st);
 	sk_bus_close(a->bus);
@@ -694,6 +766,15 @@ static void process_stage(void *ud)
 sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 			  struct sk_run *r, struct sk_sched_gate *gate,
 			  struct sk_error *err)
+{
+	return sk_sched_execute_report(cfg, l, r, gate, NULL, err);
+}
+
+sk_err_t sk_sched_execute_report(const struct sk_config *cfg,
+				 struct sk_ledger *l, struct sk_run *r,
+				 struct sk_sched_gate *gate,
+				 struct sk_sched_report *rep,
+				 struct sk_error *err)
 {
 	struct sk_error why = {0};
 	struct excerpt x = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -710,6 +791,10 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	struct sk_sched_tally tally = {0};
 	sk_err_t rc;
 
+	struct chunk_log chunks = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				   .attempt = r->attempts};
+	if (rep)
+		memset(rep, 0, sizeof *rep);
 	sk_log_set_tap(tap, &x);
 	sk_log(SK_LOG_INFO, "sched",
 	       "run=%lld job=%s attempt=%d/%d window=%s..%s regions=%s "
@@ -760,7 +845,9 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 					 .tap = tap,
 					 .tap_ud = &x,
 					 .ended = gate ? gate_give : NULL,
-					 .ended_ud = gate};
+					 .ended_ud = gate,
+					 .chunk = chunk_seen,
+					 .chunk_ud = &chunks};
 	if ((rc = sk_job_fetch_start(cfg, &req, &fo, &a.fetcher, &why)) !=
 	    SK_OK) {
 		gate_give(gate);
@@ -774,7 +861,22 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 	why = a.why;
 	fs = a.fs;
 	tally = a.tally;
+	if (rep) {
+		rep->ps = a.ps;
+		rep->processed = a.processed;
+	}
+	/* The fetch has ended (joined by the processing stage). */
+	struct sk_error cherr = {0};
+	if (sk_ledger_chunks_put(l, r->id, chunks.v, chunks.n, &cherr) != SK_OK)
+		sk_log(SK_LOG_WARN, "sched",
+		       "run=%lld: its fetch chunks not recorded: %s",
+		       (long long)r->id, cherr.msg);
 done:
+	if (rep) {
+		rep->fs = fs;
+		rep->rc = rc;
+		rep->why = why;
+	}
 	r->fetched = fs.produced;
 	r->stored = tally.own_stored;
 	r->dead = tally.own_dead;
@@ -806,6 +908,8 @@ done:
 	excerpt_join(&x, r->log_excerpt, sizeof r->log_excerpt);
 	sk_store_close(st);
 	free(regions);
+	free(chunks.v);
+	pthread_mutex_destroy(&chunks.mu);
 	pthread_mutex_destroy(&x.mu);
 	/* An interrupted attempt counts: its row says "interrupted". */
 	struct sk_error eerr = {0};

@@ -43,6 +43,22 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 			  struct sk_run *r, struct sk_sched_gate *gate,
 			  struct sk_error *err);
 
+/* sk_sched_execute, also handing the caller what it prints itself
+ * (`skred run`): the fetch's and the processing's stats, and the
+ * attempt's error with its code (rc SK_OK: none). rep may be NULL. */
+struct sk_sched_report {
+	struct sk_job_fetch_stats fs;
+	struct sk_job_process_stats ps;
+	bool processed; /* processing ran: ps is worth printing */
+	sk_err_t rc;
+	struct sk_error why;
+};
+sk_err_t sk_sched_execute_report(const struct sk_config *cfg,
+				 struct sk_ledger *l, struct sk_run *r,
+				 struct sk_sched_gate *gate,
+				 struct sk_sched_report *rep,
+				 struct sk_error *err);
+
 /* The ledger of a configuration (sk_ledger_open: key "ledger"). */
 sk_err_t sk_sched_ledger_open(const struct sk_config *cfg,
 			      struct sk_ledger **out, struct sk_error *err);
@@ -137,9 +153,25 @@ struct sk_backfill_opts {
 	bool simple;
 	enum sk_backfill_mode mode;
 	bool dry_run;
-	int concurrency; /* runs fetched at once; one more is processed
+	int concurrency;    /* runs fetched at once; one more is processed
 			  * meanwhile */
+	const char *origin; /* of the runs added (NULL: "cli") */
 };
+
+/* The runs of a backfill: [from, to] split into runs of
+ * sched.backfill_days, each handed to fn (r as the ledger has it, want:
+ * the mode selects it; fn returns non-zero to stop). Unless o->dry_run
+ * each is added to the ledger (queued, due at once, origin o->origin) and
+ * a wanted finished one is cleared (queued again); a dry run changes
+ * nothing and shows what the ledger has (a run it lacks as queued). The
+ * runs are then due: a daemon's schedule loop executes them, or
+ * sk_sched_backfill's workers. */
+typedef int (*sk_backfill_plan_fn)(const struct sk_run *r, bool want, void *ud);
+sk_err_t sk_sched_backfill_plan(const struct sk_config *cfg,
+				struct sk_ledger *l,
+				const struct sk_backfill_opts *o,
+				sk_backfill_plan_fn fn, void *ud,
+				struct sk_error *err);
 
 /* Split [from, to] into runs of sched.backfill_days, record them in the
  * ledger, and execute those the mode selects, with retries: concurrency

@@ -170,6 +170,7 @@ static sk_err_t schedule_job(const struct sk_config *cfg, struct sk_ledger *l,
 	for (size_t i = 0; i < n; i++) {
 		struct sk_run r = {0};
 		snprintf(r.job, sizeof r.job, "%s", j->name);
+		snprintf(r.origin, sizeof r.origin, "schedule");
 		struct sk_job_scope sc;
 		sk_job_scope(cfg, fires[i], &sc);
 		sk_sched_window(cfg, fires[i], &r);

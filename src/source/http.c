@@ -282,6 +282,8 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 			}
 			xf[i].easy = e;
 			job->state = JOB_ACTIVE;
+			if (!job->attempts)
+				job->started_ms = sk_clock_now_ms();
 			job->attempts++;
 			if (!reached)
 				probe = i;

@@ -42,6 +42,8 @@ struct sk_http_job {
 	struct sk_buf body; /* body of the last attempt (engine-owned) */
 	unsigned attempts;
 	int64_t not_before_ms;  /* monotonic; engine state */
+	int64_t started_ms;     /* scheduler clock (sk_clock_now_ms) at the
+				 * first attempt's start; engine-set */
 	int64_t retry_after_ms; /* from the last answer; engine state */
 	struct sk_error err;    /* why the last attempt failed */
 	int state;              /* engine state */
@@ -124,6 +126,10 @@ struct sk_fetch_chunk {
 	struct sk_date from, to;
 	const char *url; /* as fetched, credentials masked (sk_redact_text) */
 	int64_t fetched_at_ms;
+	/* Its timing on the scheduler clock (sk_clock_now_ms, as a run's
+	 * tasks): the first attempt's start, the end (answer or giving up). */
+	int64_t started_ms, ended_ms;
+	const char *error; /* a chunk that failed for good: why; else NULL */
 };
 
 struct sk_fetch_stats {
@@ -144,8 +150,9 @@ struct sk_fetch_stats {
 /* Called on the fetching thread for each chunk answered with an array,
  * with its elements (borrowed); those with a reject reason
  * (sk_model_items_check) do not answer the request: the function
- * dead-letters them, and the chunk then counts as failed. A non-OK return
- * aborts the whole fetch. */
+ * dead-letters them, and the chunk then counts as failed. Also called,
+ * with no elements and chunk->error set, for each chunk that failed for
+ * good (for its timing). A non-OK return aborts the whole fetch. */
 typedef sk_err_t (*sk_fetch_emit_fn)(void *ud,
 				     const struct sk_fetch_chunk *chunk,
 				     const struct sk_raw_item *items, size_t n,

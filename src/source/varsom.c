@@ -171,11 +171,16 @@ static enum sk_http_action on_done(void *ud, struct sk_http_job *job, bool ok)
 		return SK_HTTP_FAIL;
 	}
 	ctx->stats->requests++;
+	ch->c.started_ms = job->started_ms;
+	ch->c.ended_ms = sk_clock_now_ms();
 	if (!ok) {
 		ctx->stats->requests += job->attempts - 1;
 		ctx->stats->retries += job->attempts - 1;
 		chunk_failed(ctx, ch, &job->err);
-		return SK_HTTP_FAIL;
+		ch->c.error = job->err.msg;
+		sk_err_t erc = ctx->emit(ctx->ud, &ch->c, NULL, 0, &job->err);
+		ch->c.error = NULL;
+		return erc == SK_OK ? SK_HTTP_FAIL : SK_HTTP_ABORT;
 	}
 	struct sk_raw_item *items = NULL;
 	size_t n = 0;

@@ -11,6 +11,8 @@
  * POST /api/v1/runs[?from=D&to=D&regions=R&lang=L]  queue a manual run
  * POST /api/v1/runs/{id}/clear           queue a finished run again
  * POST /api/v1/pause, /api/v1/unpause
+ * POST /api/v1/backfill?from=D&to=D[&regions=R&lang=L&mode=M&dry_run=1]
+ *                                        queue (or list) a backfill's runs
  * Request bodies are not used (and refused above SK_WEB_MAX_BODY, from
  * Content-Length before any of it is read); bad parameters get 400 with a
  * JSON {"error": ...}; a foreign Host 421, a cross-site POST 403.
@@ -108,7 +110,8 @@ enum MHD_Result sk_web_reply_error(struct MHD_Connection *c, unsigned status,
 	return rc;
 }
 
-static void run_json(struct sk_buf *b, const struct sk_run *r)
+/* A run's JSON object without its closing brace (run_json closes it). */
+static void run_fields(struct sk_buf *b, const struct sk_run *r)
 {
 	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
 	if (r->start_ms)
@@ -144,8 +147,16 @@ static void run_json(struct sk_buf *b, const struct sk_run *r)
 	char lease[SK_TIME_UTC_LEN] = "";
 	if (r->lease_until_ms && r->state == SK_RUN_RUNNING)
 		sk_time_format_utc(r->lease_until_ms, lease);
-	sk_buf_printf(b, ",\"lease_until\":%s%s%s}", lease[0] ? "\"" : "",
+	sk_buf_printf(b, ",\"lease_until\":%s%s%s", lease[0] ? "\"" : "",
 		      lease[0] ? lease : "null", lease[0] ? "\"" : "");
+	sk_buf_puts(b, ",\"origin\":");
+	sk_model_json_string(b, r->origin[0] ? r->origin : "api");
+}
+
+static void run_json(struct sk_buf *b, const struct sk_run *r)
+{
+	run_fields(b, r);
+	sk_buf_puts(b, "}");
 }
 
 struct list_ctx {
@@ -242,6 +253,35 @@ static int task_one(const struct sk_task *t, void *ud)
 	return 0;
 }
 
+/* A fetch chunk of an attempt, for the run's Gantt. */
+static int chunk_one(const struct sk_chunk *k, void *ud)
+{
+	struct list_ctx *x = ud;
+	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
+	if (k->start_ms)
+		sk_time_format_utc(k->start_ms, s);
+	if (k->end_ms)
+		sk_time_format_utc(k->end_ms, e);
+	sk_buf_printf(x->b,
+		      "%s{\"attempt\":%d,\"region\":%d,\"lang\":\"%s\","
+		      "\"from\":\"%s\",\"to\":\"%s\",\"state\":",
+		      x->n++ ? "," : "", k->attempt, k->region,
+		      k->lang == 1 ? "nb" : "en", k->from, k->to);
+	sk_model_json_string(x->b, k->state);
+	sk_buf_printf(x->b,
+		      ",\"start\":%s%s%s,\"end\":%s%s%s,"
+		      "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
+		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
+		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
+		      (long long)(k->end_ms > k->start_ms
+					  ? k->end_ms - k->start_ms
+					  : 0),
+		      (long long)k->count);
+	sk_model_json_string(x->b, k->error);
+	sk_buf_puts(x->b, "}");
+	return 0;
+}
+
 static sk_err_t run_one(struct sk_web *w, int64_t id, struct sk_buf *b,
 			struct sk_error *err)
 {
@@ -261,8 +301,19 @@ static sk_err_t run_one(struct sk_web *w, int64_t id, struct sk_buf *b,
 	sk_buf_puts(b, "],\"checks\":[");
 	if (rc == SK_OK)
 		rc = sk_ledger_checks(w->l, id, check_one, &x, err);
+	x.n = 0;
+	sk_buf_puts(b, "],\"chunks\":[");
+	if (rc == SK_OK)
+		rc = sk_ledger_chunks(w->l, id, chunk_one, &x, err);
 	sk_buf_puts(b, "]}");
 	return rc;
+}
+
+/* Where a POST came from: the UI's page sends its Origin (checked to be
+ * the daemon's own by sk_web_req_check), other clients none. */
+static const char *call_origin(const struct sk_web_call *call)
+{
+	return call->browser ? "ui" : "api";
 }
 
 static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
@@ -284,6 +335,7 @@ static sk_err_t run_add(struct sk_web *w, const struct sk_web_call *call,
 		 : call->langs[0] == 1 ? "nb"
 				       : "en");
 	r.max_attempts = w->env.max_attempts;
+	snprintf(r.origin, sizeof r.origin, "%s", call_origin(call));
 	bool created;
 	if (sk_ledger_run_add(w->l, &r, &created, err) != SK_OK)
 		return err->code;
@@ -368,6 +420,115 @@ sk_err_t sk_web_ledger(struct sk_web *w, struct sk_error *err)
 	return w->l ? SK_OK : sk_sched_ledger_open(w->env.cfg, &w->l, err);
 }
 
+/* GET /api/v1/runs?tasks=1 (the UI's grid): each run as in the list with
+ * "tasks", those of its current attempt (fetch, process, checks). The runs
+ * are read first, then their tasks (one ledger statement at a time). */
+struct grid_ctx {
+	struct sk_buf *b;
+	size_t n, cap;
+	struct sk_run *runs;
+	struct sk_ledger *l;
+	sk_err_t rc;
+	struct sk_error *err;
+};
+
+static int grid_keep(const struct sk_run *r, void *ud)
+{
+	struct grid_ctx *g = ud;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct sk_run *m = realloc(g->runs, cap * sizeof *m);
+		if (!m) {
+			g->rc = sk_error_set(g->err, SK_ERR_NOMEM, false,
+					     "out of memory");
+			return 1;
+		}
+		g->runs = m;
+		g->cap = cap;
+	}
+	g->runs[g->n++] = *r;
+	return 0;
+}
+
+struct grid_task_ctx {
+	struct list_ctx x;
+	int attempt;
+};
+
+static int grid_task(const struct sk_task *t, void *ud)
+{
+	struct grid_task_ctx *c = ud;
+	return t->attempt == c->attempt ? task_one(t, &c->x) : 0;
+}
+
+static sk_err_t grid_run(struct grid_ctx *g, const struct sk_run *r, size_t i)
+{
+	if (g->rc != SK_OK)
+		return g->rc;
+	if (i)
+		sk_buf_puts(g->b, ",");
+	run_fields(g->b, r);
+	sk_buf_puts(g->b, ",\"tasks\":[");
+	struct grid_task_ctx c = {{g->b, 0}, r->attempts};
+	sk_err_t rc = r->attempts ? sk_ledger_tasks(g->l, r->id, grid_task, &c,
+						    g->err)
+				  : SK_OK;
+	sk_buf_puts(g->b, "]}");
+	return rc;
+}
+
+/* POST /api/v1/backfill: the runs of a backfill (sk_sched_backfill_plan)
+ * with the regions and languages given or configured; queued in the
+ * ledger with origin ui/api for the daemon to execute, or, dry_run, only
+ * listed. Each run as in /runs plus "want" (the mode selects it). */
+struct backfill_ctx {
+	struct sk_buf *b;
+	int n;
+	int64_t queued, skipped;
+};
+
+static int backfill_one(const struct sk_run *r, bool want, void *ud)
+{
+	struct backfill_ctx *x = ud;
+	sk_buf_puts(x->b, x->n++ ? ",{\"want\":" : "{\"want\":");
+	sk_buf_printf(x->b, "%s,\"run\":", want ? "true" : "false");
+	run_json(x->b, r);
+	sk_buf_puts(x->b, "}");
+	x->queued += want;
+	x->skipped += !want;
+	return 0;
+}
+
+static sk_err_t backfill(struct sk_web *w, const struct sk_web_call *call,
+			 struct sk_buf *b, unsigned *status,
+			 struct sk_error *err)
+{
+	static const char *const modes[] = {"missing", "failed", "all"};
+	const char *langs = !call->lang           ? w->env.job->lang
+			    : call->n_langs == 2  ? "both"
+			    : call->langs[0] == 1 ? "nb"
+						  : "en";
+	struct sk_backfill_opts o = {
+		.from = call->from,
+		.to = call->to,
+		.regions = call->regions ? call->regions : w->env.job->regions,
+		.langs = langs,
+		.mode = (enum sk_backfill_mode)call->mode,
+		.dry_run = call->dry_run,
+		.origin = call_origin(call),
+	};
+	struct backfill_ctx x = {b, 0, 0, 0};
+	sk_buf_printf(b, "{\"dry_run\":%s,\"mode\":\"%s\",\"runs\":[",
+		      call->dry_run ? "true" : "false", modes[call->mode]);
+	sk_err_t rc = sk_sched_backfill_plan(w->env.cfg, w->l, &o, backfill_one,
+					     &x, err);
+	sk_buf_printf(b, "],\"queued\":%lld,\"skipped\":%lld}",
+		      (long long)(call->dry_run ? 0 : x.queued),
+		      (long long)x.skipped);
+	*status = call->dry_run || !x.queued ? 200 : 202;
+	return rc;
+}
+
 /* The endpoints that use the ledger (called with w->lock held). */
 static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 				   const struct sk_web_call *call)
@@ -384,10 +545,22 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 		break;
 	case SK_WEB_EP_RUNS: {
 		struct list_ctx x = {&b, 0};
+		struct grid_ctx g = {&b, 0, 0, NULL, w->l, SK_OK, &err};
 		sk_buf_puts(&b, "{\"runs\":[");
-		rc = sk_ledger_run_list(w->l, call->state, NULL,
-					(size_t)call->limit, list_one, &x,
-					&err);
+		if (call->detail) {
+			rc = sk_ledger_run_list(w->l, call->state, NULL,
+						(size_t)call->limit, grid_keep,
+						&g, &err);
+			if (rc == SK_OK)
+				rc = g.rc;
+			for (size_t i = 0; rc == SK_OK && i < g.n; i++)
+				rc = grid_run(&g, &g.runs[i], i);
+			free(g.runs);
+		} else {
+			rc = sk_ledger_run_list(w->l, call->state, NULL,
+						(size_t)call->limit, list_one,
+						&x, &err);
+		}
 		sk_buf_puts(&b, "]}");
 		break;
 	}
@@ -402,6 +575,9 @@ static enum MHD_Result ledger_call(struct sk_web *w, struct MHD_Connection *c,
 		break;
 	case SK_WEB_EP_RUN_ADD:
 		rc = run_add(w, call, &b, &code, &err);
+		break;
+	case SK_WEB_EP_BACKFILL:
+		rc = backfill(w, call, &b, &code, &err);
 		break;
 	case SK_WEB_EP_PAUSE:
 	case SK_WEB_EP_UNPAUSE: {
@@ -448,8 +624,10 @@ static enum MHD_Result asset(struct MHD_Connection *c,
 }
 
 static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
-				const struct sk_web_call *call)
+				struct sk_web_call *call)
 {
+	call->browser = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    "Origin") != NULL;
 	if (call->mutating && w->token[0]) {
 		const char *auth = MHD_lookup_connection_value(c,
 							       MHD_HEADER_KIND,
@@ -477,7 +655,8 @@ static enum MHD_Result dispatch(struct sk_web *w, struct MHD_Connection *c,
 	case SK_WEB_EP_RUN_ADD:
 	case SK_WEB_EP_RUN_CLEAR:
 	case SK_WEB_EP_PAUSE:
-	case SK_WEB_EP_UNPAUSE: {
+	case SK_WEB_EP_UNPAUSE:
+	case SK_WEB_EP_BACKFILL: {
 		pthread_mutex_lock(&w->lock);
 		enum MHD_Result r = ledger_call(w, c, call);
 		pthread_mutex_unlock(&w->lock);

@@ -147,7 +147,7 @@ static const struct endpoint endpoints[] = {
 	{"/readyz", false, SK_WEB_EP_READYZ, ""},
 	{"/metrics", false, SK_WEB_EP_METRICS, ""},
 	{"/api/v1/status", false, SK_WEB_EP_STATUS, ""},
-	{"/api/v1/runs", false, SK_WEB_EP_RUNS, "state limit"},
+	{"/api/v1/runs", false, SK_WEB_EP_RUNS, "state limit tasks"},
 	{"/api/v1/runs", true, SK_WEB_EP_RUN_ADD, "from to regions lang"},
 	{"/api/v1/pause", true, SK_WEB_EP_PAUSE, ""},
 	{"/api/v1/unpause", true, SK_WEB_EP_UNPAUSE, ""},
@@ -167,6 +167,8 @@ static const struct endpoint endpoints[] = {
 	{"/api/v1/schemas/diff", false, SK_WEB_EP_SCHEMA_DIFF,
 	 "subject from to"},
 	{"/api/v1/drift", false, SK_WEB_EP_DRIFT, ""},
+	{"/api/v1/backfill", true, SK_WEB_EP_BACKFILL,
+	 "from to regions lang mode dry_run"},
 };
 
 static bool allowed(const char *params, const char *key)
@@ -304,6 +306,10 @@ static unsigned run_params(const struct sk_web_req *r, struct sk_web_call *c,
 			      "success, failed, up_for_retry or skipped");
 	if (lim && !parse_int(lim, 1, 10000, &c->limit))
 		return reject(msg, size, 400, "limit must be 1..10000");
+	const char *tasks = sk_web_req_arg(r, "tasks");
+	if (tasks && strcmp(tasks, "0") && strcmp(tasks, "1"))
+		return reject(msg, size, 400, "tasks must be 0 or 1");
+	c->detail = tasks && !strcmp(tasks, "1");
 	return 0;
 }
 
@@ -378,6 +384,30 @@ static unsigned run_add_params(const struct sk_web_req *r, struct sk_date today,
 	return date_params(r, today, c, msg, size);
 }
 
+/* A backfill: a manual run's parameters (from and to required), its mode
+ * (missing, the default; failed; all) and dry_run (0 or 1). */
+static unsigned backfill_params(const struct sk_web_req *r,
+				struct sk_date today, struct sk_web_call *c,
+				char *msg, size_t size)
+{
+	static const char *const modes[] = {"missing", "failed", "all"};
+	const char *mode = sk_web_req_arg(r, "mode");
+	const char *dry = sk_web_req_arg(r, "dry_run");
+	if (!sk_web_req_arg(r, "from") || !sk_web_req_arg(r, "to"))
+		return reject(msg, size, 400, "from and to are required");
+	c->mode = -1;
+	for (int i = 0; i < 3; i++)
+		if (!mode || !strcmp(mode, modes[i]))
+			c->mode = mode ? i : SK_BACKFILL_MISSING;
+	if (c->mode < 0)
+		return reject(msg, size, 400,
+			      "mode must be missing, failed or all");
+	if (dry && strcmp(dry, "0") && strcmp(dry, "1"))
+		return reject(msg, size, 400, "dry_run must be 0 or 1");
+	c->dry_run = dry && !strcmp(dry, "1");
+	return run_add_params(r, today, c, msg, size);
+}
+
 static unsigned run_path(const struct sk_web_req *r, struct sk_web_call *c,
 			 char *msg, size_t size)
 {
@@ -436,6 +466,8 @@ unsigned sk_web_route(const struct sk_web_req *r, struct sk_date today,
 			return message_params(r, c, msg, size);
 		case SK_WEB_EP_REPLAY:
 			return replay_params(r, c, msg, size);
+		case SK_WEB_EP_BACKFILL:
+			return backfill_params(r, today, c, msg, size);
 		case SK_WEB_EP_DLQ: {
 			const char *o = sk_web_req_arg(r, "offset");
 			const char *l = sk_web_req_arg(r, "limit");

@@ -106,6 +106,7 @@ enum sk_web_ep {
 	SK_WEB_EP_RATES,
 	SK_WEB_EP_MEMBERS,
 	SK_WEB_EP_REPLAY,
+	SK_WEB_EP_BACKFILL,
 };
 
 /* A UI file compiled into the binary (web_assets.c, generated from
@@ -134,7 +135,7 @@ struct sk_web_call {
 	int langs[2]; /* WARNINGS, RUN_ADD (when lang) */
 	size_t n_langs;
 	const char *regions, *lang; /* RUN_ADD: validated, or NULL */
-	bool detail;
+	bool detail;                /* WARNINGS: detail=1; RUNS: tasks=1 */
 	const struct sk_web_asset *asset;
 	/* MESSAGES: topic ("raw", "clean", "dlq" or a name), partition (-1
 	 * all), offset (above), from_ms (0 none), key (NULL none), limit */
@@ -146,6 +147,9 @@ struct sk_web_call {
 	bool dry_run;
 	const char *subject; /* SCHEMA_DIFF: borrowed from the request */
 	int v_from, v_to;    /* SCHEMA_DIFF: versions, 1.. */
+	int mode;     /* BACKFILL: enum sk_backfill_mode */
+	bool dry_run; /* BACKFILL */
+	bool browser; /* the request has an Origin (the UI's page) */
 };
 
 /* Route a parsed request; today is the default date of warnings. Returns 0

@@ -73,7 +73,8 @@ await step("runs page", async () => {
   await idle();
   const apiRuns = (await apiGet("/api/v1/runs?limit=200")).runs;
   const cells = await page.$$eval("#run-grid .cell", (cs) => cs.map((c) => [c.dataset.runId, c.dataset.state]));
-  check("runs grid: one cell per run, with its state", apiRuns.map((r) => [String(r.id), r.state]), cells);
+  // Runs are columns, oldest left, newest right (issue 15; the API lists newest first).
+  check("runs grid: one cell per run, with its state", apiRuns.map((r) => [String(r.id), r.state]).reverse(), cells);
   const legend = await page.$$eval(".legend .cell", (l) => l.length);
   check("runs legend: six states", 6, legend);
   await shot("runs");
@@ -177,6 +178,214 @@ await step("pause", async () => {
   ok("unpause: the banner goes");
   check("unpause: /api/v1/status says not paused", false, (await apiGet("/api/v1/status")).paused);
   clean("pause/unpause");
+});
+
+// ---------- runs x tasks grid, Gantt, filters, log, backfill (issue 15) ----------
+const gridRuns = () => page.$$eval("#run-grid .grid-runs .cell", (cs) => cs.map((c) => c.dataset.runId));
+const tcells = () => page.$$eval("#run-grid .grid-task:not(.grid-region) a.tcell", (cs) => cs.map((c) =>
+  [c.dataset.runId, c.dataset.task, c.dataset.state, Number(c.dataset.durationMs)]));
+
+await step("grid against the ledger", async () => {
+  await page.goto(base + "/#/runs");
+  await idle();
+  const api = (await apiGet("/api/v1/runs?limit=200&tasks=1")).runs;
+  check("grid: columns oldest left, newest right", api.map((r) => String(r.id)).sort((a, b) => a - b), await gridRuns());
+  check("grid: a row per task (fetch, process, checks)", ["fetch", "process", "checks"],
+    await page.$$eval("#run-grid .grid-task", (rs) => rs.map((r) => r.dataset.task)));
+  // The runs that are as they were when the ledger was read (the others ran again since).
+  const L = X.ledger || {};
+  const same = api.filter((r) => L[r.id] && L[r.id].state === r.state && L[r.id].attempts === r.attempts);
+  truthy("grid: runs to compare with the ledger", same.length >= 5, `${same.length} of ${api.length}`);
+  const got = await tcells();
+  const want = [], have = [];
+  for (const r of same) for (const [task, [st, ms]] of Object.entries(L[r.id].tasks)) {
+    want.push([String(r.id), task, st, ms]);
+    have.push(got.find((c) => c[0] === String(r.id) && c[1] === task) || [String(r.id), task, "missing", -1]);
+  }
+  check("grid: every task cell's state and duration equal the ledger's", want, have);
+  const bars = await page.$$eval("#run-grid .dur-bar", (bs) => Object.fromEntries(bs.map((b) => [b.dataset.runId, Number(b.dataset.durationMs)])));
+  check("grid: every run's duration bar equals the ledger's duration",
+    Object.fromEntries(same.map((r) => [String(r.id), L[r.id].duration_ms])),
+    Object.fromEntries(same.map((r) => [String(r.id), bars[r.id]])));
+  const heights = await page.$$eval("#run-grid .dur-bar", (bs) => bs.map((b) => [Number(b.dataset.durationMs), b.getBoundingClientRect().height]));
+  const longest = heights.reduce((a, b) => (b[0] > a[0] ? b : a));
+  truthy("grid: the longest run has the tallest bar", heights.every((h) => h[1] <= longest[1] + 0.5), JSON.stringify(heights));
+  const up = api.find((r) => r.state === "failed" && r.regions === "3012");
+  truthy("grid: the run whose fetch failed is there", up, JSON.stringify(api.map((r) => [r.id, r.state, r.regions])));
+  if (up) {
+    check("grid: its fetch failed, process and checks upstream_failed", ["failed", "upstream_failed", "upstream_failed"],
+      await page.$$eval(`#run-grid a.tcell[data-run-id="${up.id}"]`, (cs) => cs.map((c) => c.dataset.state)));
+    check("grid: as the ledger says", ["failed", "upstream_failed", "upstream_failed"],
+      ["fetch", "process", "checks"].map((t) => (L[up.id].tasks[t] || [])[0]));
+  }
+  const triggered = api.find((r) => r.job === "manual" && r.regions === "3011,3012");
+  check("grid: the run triggered from the page has origin ui", "ui", triggered && triggered.origin);
+  check("grid: the CLI's runs have origin cli", true, api.filter((r) => r.job === "backfill" && L[r.id]).every((r) => r.origin === "cli"));
+  await page.click("#grid-expand");
+  await page.waitForSelector("#run-grid .grid-region");
+  const regionRows = await page.$$eval("#run-grid .grid-region", (rs) => rs.map((r) => r.dataset.region));
+  truthy("grid expanded: a fetch row per region of the runs", regionRows.includes("3011") && regionRows.includes("3012"), regionRows.join(","));
+  if (up) check("grid expanded: the failed fetch's region is failed", "failed",
+    await page.$eval(`#run-grid .grid-region[data-region="3012"] a.tcell[data-run-id="${up.id}"]`, (c) => c.dataset.state));
+  await shot("runs-grid-regions");
+  await page.click("#grid-expand");
+  await page.waitForSelector("#run-grid .grid-region", { state: "detached" });
+  await shot("runs-grid");
+  clean("grid");
+});
+
+await step("gantt and the error once", async () => {
+  const api = (await apiGet("/api/v1/runs?limit=200")).runs;
+  const done = api.find((r) => r.state === "success" && r.job === "backfill");
+  await page.click(`#run-grid .grid-runs .cell[data-run-id="${done.id}"]`);
+  await page.waitForSelector(`#run-detail section[data-run-id="${done.id}"] #gantt`);
+  const d = await apiGet("/api/v1/runs/" + done.id);
+  const bars = await page.$$eval("#gantt rect.gantt-bar", (bs) => bs.map((b) => [b.dataset.task, b.dataset.state, Number(b.dataset.durationMs), b.getBBox().width]));
+  check("gantt: a bar per task with its state and duration", d.tasks.map((t) => [t.task, t.state, t.duration_ms]), bars.map((b) => b.slice(0, 3)));
+  const long = bars.reduce((a, b) => (b[2] > a[2] ? b : a));
+  truthy("gantt: the longest task has the widest bar", bars.every((b) => b[3] <= long[3] + 0.5), JSON.stringify(bars));
+  const offs = await page.$$eval("#gantt rect.gantt-bar", (bs) => bs.map((b) => [Number(b.dataset.offsetMs), b.getBBox().x]));
+  truthy("gantt: bars start in the order of their tasks' starts", offs.every((o) => offs.every((p) => (o[0] < p[0]) <= (o[1] < p[1] + 0.01))), JSON.stringify(offs));
+  check("gantt: a mark per fetch chunk, as the ledger has them", d.chunks.map((c) => [String(c.region), c.lang, c.from, c.state]),
+    await page.$$eval("#gantt rect.gantt-chunk", (cs) => cs.map((c) => [c.dataset.region, c.dataset.lang, c.dataset.from, c.dataset.state])));
+  check("gantt: the chunks' warnings add up to the fetch task's count", (d.tasks.find((t) => t.task === "fetch") || {}).count,
+    d.chunks.reduce((n, c) => n + c.count, 0));
+  check("gantt: the chunks as many as the ledger recorded", (X.ledger[done.id] || {}).chunks, d.chunks.length);
+  check("gantt: origin shown", done.origin, await page.$eval("#run-detail dl.kv", (k) => [...k.querySelectorAll("dt")].find((t) => t.textContent === "origin").nextSibling.textContent));
+  await shot("run-gantt");
+  const up = api.find((r) => r.state === "failed" && r.regions === "3012");
+  await page.click(`#run-grid .grid-runs .cell[data-run-id="${up.id}"]`);
+  await page.waitForSelector(`#run-detail section[data-run-id="${up.id}"]`);
+  // Once outside the log (whose last line is the runner's, ending with it).
+  const text = await page.$eval("#run-detail section", (sec) => {
+    const c = sec.cloneNode(true);
+    c.querySelectorAll(".log-box").forEach((x) => x.remove());
+    return c.textContent;
+  });
+  check("failed run: its error is shown once (the log aside)", 1, text.split(up.error).length - 1);
+  check("failed run: the error under its state", up.error, await page.textContent("#run-error"));
+  check("failed run: the tasks say upstream_failed after the failed fetch", [["fetch", "failed"], ["process", "upstream_failed"], ["checks", "upstream_failed"]],
+    await page.$$eval("#run-detail tr.task", (l) => l.map((t) => [t.dataset.task, t.dataset.state])));
+  truthy("failed run: the Gantt shows the failed fetch", await page.$('#gantt rect.gantt-bar[data-task="fetch"][data-state="failed"]'));
+  check("failed run: and its failed chunk (region 3012, en)", [["3012", "en", "failed"]],
+    await page.$$eval("#gantt rect.gantt-chunk", (cs) => cs.map((c) => [c.dataset.region, c.dataset.lang, c.dataset.state])));
+  await shot("run-upstream-failed");
+  clean("gantt and error");
+});
+
+await step("log search", async () => {
+  const api = (await apiGet("/api/v1/runs?limit=200")).runs;
+  const r = api.find((x) => x.state === "failed" && x.regions === "3012");
+  await page.goto(base + "/#/runs/" + r.id);
+  await page.waitForSelector(`#run-detail section[data-run-id="${r.id}"] #run-log`);
+  const lines = r.log_excerpt.split("\n");
+  check("log: the whole excerpt", r.log_excerpt, await page.textContent("#run-log"));
+  const longest = Math.max(...lines.map((l) => l.length));
+  truthy("log: long lines are kept whole (over the old 160-byte cut)", longest > 160, "longest " + longest);
+  const wrap = await page.$eval("#run-log", (p) => [getComputedStyle(p).whiteSpace, p.scrollWidth <= p.clientWidth + 1]);
+  check("log: lines wrap, nothing clipped sideways", ["pre-wrap", true], wrap);
+  const word = "state=";
+  await page.fill("#log-search", word);
+  const vis = await page.$$eval("#run-log .log-line:not([hidden])", (l) => l.map((x) => x.textContent.replace(/\n$/, "")));
+  check("log search: the lines shown are those with the word", lines.filter((l) => l.toLowerCase().includes(word)), vis);
+  check("log search: every match marked", lines.reduce((n, l) => n + (l.toLowerCase().split(word).length - 1), 0),
+    (await page.$$("#run-log mark")).length);
+  await shot("run-log-search");
+  await page.fill("#log-search", "no-such-text-anywhere");
+  check("log search: nothing matches, no line shown", 0, (await page.$$("#run-log .log-line:not([hidden])")).length);
+  await page.fill("#log-search", "");
+  check("log search: cleared, every line back", lines.length, (await page.$$("#run-log .log-line:not([hidden])")).length);
+  clean("log search");
+});
+
+await step("filters", async () => {
+  await page.goto(base + "/#/runs");
+  await idle();
+  const api = (await apiGet("/api/v1/runs?limit=200")).runs;
+  const ids = (f) => api.filter(f).map((r) => String(r.id)).sort((a, b) => a - b);
+  await page.selectOption("#filter-state", "failed");
+  await page.waitForFunction(() => [...document.querySelectorAll("#run-grid .grid-runs .cell")].every((c) => c.dataset.state === "failed"));
+  check("filter state=failed: the failed runs", ids((r) => r.state === "failed"), await gridRuns());
+  await page.selectOption("#filter-state", "");
+  await page.selectOption("#filter-job", "backfill");
+  await page.waitForFunction((n) => document.querySelectorAll("#run-grid .grid-runs .cell").length === n, ids((r) => r.job === "backfill").length);
+  check("filter job=backfill: the backfill runs", ids((r) => r.job === "backfill"), await gridRuns());
+  await page.selectOption("#filter-job", "");
+  const day = api.map((r) => r.logical_time.slice(0, 10)).sort()[0];
+  await page.fill("#filter-from", day);
+  await page.fill("#filter-to", day);
+  await page.dispatchEvent("#filter-to", "change");
+  await page.waitForFunction((n) => document.querySelectorAll("#run-grid .grid-runs .cell").length === n, ids((r) => r.logical_time.slice(0, 10) === day).length);
+  check("filter date " + day + ": the runs of that day", ids((r) => r.logical_time.slice(0, 10) === day), await gridRuns());
+  await page.fill("#filter-from", "2099-01-01");
+  await page.dispatchEvent("#filter-from", "change");
+  await page.waitForSelector("#grid-empty");
+  ok("filter: no match says so");
+  await page.fill("#filter-from", "");
+  await page.fill("#filter-to", "");
+  await page.dispatchEvent("#filter-from", "change");
+  await page.dispatchEvent("#filter-to", "change");
+  await page.waitForFunction((n) => document.querySelectorAll("#run-grid .grid-runs .cell").length === n, api.length);
+  ok("filters cleared: every run again");
+  clean("filters");
+});
+
+await step("backfill from the page", async () => {
+  const count = async () => (await apiGet("/api/v1/runs?limit=10000")).runs.length;
+  const before = await count();
+  await page.click("#backfill-open");
+  await page.waitForSelector("#backfill-form", { state: "visible" });
+  await page.fill("#bf-from", "2024-01-01");
+  await page.fill("#bf-to", "2024-01-05");
+  await page.fill("#bf-regions", "3011,3012");
+  await page.selectOption("#bf-lang", "en");
+  await page.selectOption("#bf-mode", "missing");
+  await page.click("#bf-preview");
+  await page.waitForSelector("#backfill-plan tr.plan-run");
+  check("backfill dry run: the run it would queue", [["2024-01-01", "2024-01-05", "1"]],
+    await page.$$eval("#backfill-plan tr.plan-run", (l) => l.map((r) => [r.dataset.from, r.dataset.to, r.dataset.want])));
+  check("backfill dry run: nothing queued", before, await count());
+  await shot("backfill-dry-run");
+  await page.click("#bf-submit");
+  await page.waitForFunction(() => /^backfill: \d+ run\(s\) queued/.test(document.querySelector("#msg").textContent));
+  const runs = (await apiGet("/api/v1/runs?limit=10000")).runs;
+  check("backfill: one run queued", before + 1, runs.length);
+  const nb = runs.reduce((a, b) => (a.id > b.id ? a : b));
+  check("backfill: the run's job, origin, window, regions, language", ["backfill", "ui", "2024-01-01", "2024-01-05", "3011,3012", "en"],
+    [nb.job, nb.origin, nb.window_from, nb.window_to, nb.regions, nb.langs]);
+  await page.waitForSelector(`#run-grid .grid-runs .cell[data-run-id="${nb.id}"]`);
+  ok("backfill: the run appears in the grid");
+  await page.waitForFunction(async (id) => (await (await fetch("/api/v1/runs/" + id)).json()).run.state === "success", nb.id, { polling: 250, timeout: 30000 });
+  ok("backfill: the daemon executed it");
+  await page.waitForSelector(`#run-grid .grid-runs .cell[data-run-id="${nb.id}"][data-state="success"]`, { timeout: 15000 });
+  await page.click("#bf-preview");
+  await page.waitForSelector('#backfill-plan tr.plan-run[data-want="0"]');
+  ok("backfill dry run again (mode missing): the done run is skipped");
+  await shot("backfill-done");
+  clean("backfill");
+});
+
+await step("runs at phone width", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + "/#/runs");
+  await idle();
+  truthy("phone: the grid is shown", await page.isVisible("#run-grid .grid-runs"));
+  check("phone: the page does not scroll sideways (the grid does)", true,
+    await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
+  const newest = await page.$eval("#run-grid .grid-runs .cell:last-child", (c) => {
+    const g = document.querySelector("#run-grid").getBoundingClientRect(), r = c.getBoundingClientRect();
+    return r.right <= g.right + 1 && r.left >= g.left - 1;
+  });
+  truthy("phone: the newest run is in view", newest);
+  await shot("runs-phone");
+  const id = (await gridRuns()).slice(-1)[0];
+  await page.click(`#run-grid .grid-runs .cell[data-run-id="${id}"]`);
+  await page.waitForSelector(`#run-detail section[data-run-id="${id}"]`);
+  await page.waitForSelector("#gantt");
+  check("phone: the run detail fits the width", true, await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
+  await shot("run-detail-phone");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  clean("runs at phone width");
 });
 
 // ---------- data ----------

@@ -6,7 +6,7 @@
  * racing in several processes (each run claimed exactly once); an expired
  * lease taken over, the old owner's end refused; a live lease left alone;
  * heartbeats and the daemons list; pause shared through meta; text that
- * is not UTF-8 stored; errors: a refused connection is retriable, a wrong
+ * is not UTF-8 stored; a ledger of schema 2 upgraded (run.origin); errors: a refused connection is retriable, a wrong
  * password is a configuration error that does not show the password.
  */
 #include "sched/ledger.h"
@@ -198,7 +198,7 @@ static void test_races(void)
 	psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM "
 	     "schema_version",
 	     out, sizeof out);
-	CHECK_STR(out, "1,2");
+	CHECK_STR(out, "1,2,3");
 }
 
 static int count_daemon(const struct sk_ledger_daemon *d, void *ud)
@@ -404,6 +404,63 @@ static void test_errors(const char *port)
 	sk_config_free(cfg);
 }
 
+/* A ledger of schema 2 (before run.origin: the column dropped, its
+ * migration unrecorded) with runs of three jobs, opened by this code:
+ * migration 3 adds the column and names the old runs' origins by their
+ * job; a new run keeps the one it is given. */
+static void test_upgrade(void)
+{
+	char out[512];
+	psql("DROP TABLE chunk; ALTER TABLE run DROP COLUMN origin; DELETE "
+	     "FROM schema_version "
+	     "WHERE version = 3; INSERT INTO run(job, logical_time, "
+	     "window_from, window_to, regions, langs, simple, state, "
+	     "max_attempts, created_ms) VALUES ('backfill', 'u1', "
+	     "'2024-01-01', '2024-01-01', 'A', 'nb', 0, 'success', 3, 1), "
+	     "('manual', 'u2', '2024-01-01', '2024-01-01', 'A', 'nb', 0, "
+	     "'failed', 3, 1), ('daily', 'u3', '2024-01-01', '2024-01-01', "
+	     "'A', 'nb', 0, 'queued', 3, 1); SELECT max(version) FROM "
+	     "schema_version",
+	     out, sizeof out);
+	CHECK_STR(out, "2");
+	struct sk_ledger *l = open_ledger();
+	psql("SELECT string_agg(job || ':' || origin, ' ' ORDER BY "
+	     "logical_time) FROM run WHERE logical_time LIKE 'u_'",
+	     out, sizeof out);
+	CHECK_STR(out, "backfill:cli manual:api daily:schedule");
+	psql("SELECT max(version) FROM schema_version", out, sizeof out);
+	CHECK_STR(out, "3");
+	struct sk_run r;
+	mkrun(&r, "upgrade", 0);
+	snprintf(r.origin, sizeof r.origin, "ui");
+	bool created = false;
+	struct sk_error err = {0};
+	CHECK_INT(sk_ledger_run_add(l, &r, &created, &err), SK_OK);
+	CHECK(created);
+	CHECK_STR(r.origin, "ui");
+	struct sk_run again;
+	CHECK_INT(sk_ledger_run_get(l, r.id, &again, &err), SK_OK);
+	CHECK_STR(again.origin, "ui");
+	struct sk_chunk ck = {.attempt = 1,
+			      .seq = 1,
+			      .region = 3011,
+			      .lang = 2,
+			      .from = "2024-01-01",
+			      .to = "2024-01-30",
+			      .state = "failed",
+			      .start_ms = 5,
+			      .end_ms = 9,
+			      .error = "e"};
+	CHECK_INT(sk_ledger_chunks_put(l, r.id, &ck, 1, &err), SK_OK);
+	ck.end_ms = 11; /* recorded again: replaced */
+	CHECK_INT(sk_ledger_chunks_put(l, r.id, &ck, 1, &err), SK_OK);
+	psql("SELECT string_agg(region || ':' || state || ':' || (end_ms - "
+	     "start_ms) || ':' || error, ' ') FROM chunk",
+	     out, sizeof out);
+	CHECK_STR(out, "3011:failed:6:e");
+	sk_ledger_close(l);
+}
+
 int main(void)
 {
 	const char *src = getenv("SKRED_SRC") ? getenv("SKRED_SRC") : ".";
@@ -434,6 +491,7 @@ int main(void)
 	test_races();
 	test_leases();
 	test_errors(portbuf);
+	test_upgrade();
 	snprintf(c2, sizeof c2,
 		 "\"%s/scripts/postgres.sh\" psql -c \"DROP SCHEMA %s "
 		 "CASCADE\" >/dev/null",

@@ -121,5 +121,6 @@ grep -q "all 5 records read were dead-lettered" "$T/alldead.err" && ok "all dead
 rc=0; "$SKRED" process >/dev/null 2>"$T/alldead.p" || rc=$?
 check "all dead-lettered: skred process exits 1" 1 "$rc"
 "$SKRED" backfill --regions 3013 --lang nb --from 2024-02-01 --to 2024-02-05 >/dev/null 2>&1 || true
-check "all dead-lettered: the ledger run failed with the reason" "failed|all 5 records read were dead-lettered (see \`skred dlq\`)" "$(L "SELECT state, error FROM run")"
+check "all dead-lettered: the ledger run failed with the reason" "failed|all 5 records read were dead-lettered (see \`skred dlq\`)" "$(L "SELECT state, error FROM run WHERE job='backfill'")"
+check "all dead-lettered: the skred run is in the ledger, failed, origin cli" "manual|cli|failed|1|all 5 records read were dead-lettered (see \`skred dlq\`)" "$(L "SELECT job, origin, state, attempts, error FROM run WHERE job='manual'")"
 finish

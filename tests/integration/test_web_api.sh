@@ -114,5 +114,24 @@ check "a 500 MB upload: 413 before the body (curl sent none of it)" "413 0" "$(c
 rm -f "$T/big"
 check "bad Content-Length: 400" 400 "$(code -X POST -H 'Content-Length: 12x' "$H/api/v1/pause")"
 check "after all that, not paused" False "$(paused)"
+# POST /api/v1/backfill: guarded like every POST; a dry run lists, a real
+# one queues for the daemon (origin api: curl sends no Origin).
+nruns() { j "/api/v1/runs?limit=10000" 'len(d["runs"])'; }
+n0=$(nruns)
+check "a cross-site backfill: 403, nothing queued" "403 $n0" "$(code -X POST -H 'Origin: https://evil.example' "$H/api/v1/backfill?from=2024-01-01&to=2024-01-20") $(nruns)"
+check "backfill without to: 400" 400 "$(code -X POST "$H/api/v1/backfill?from=2024-01-01")"
+check "backfill with a bad mode: 400" 400 "$(code -X POST "$H/api/v1/backfill?from=2024-01-01&to=2024-01-02&mode=some")"
+check "backfill as GET: 405" 405 "$(code "$H/api/v1/backfill?from=2024-01-01&to=2024-01-02")"
+check "backfill dry run: 200, two runs of 30 days it would queue, nothing queued" "200 True 2 [True, True] 0 $n0" \
+  "$(code -X POST "$H/api/v1/backfill?from=2023-11-01&to=2023-12-20&regions=3011&lang=en&dry_run=1") $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["dry_run"], len(d["runs"]), [r["want"] for r in d["runs"]], d["queued"])' "$T/e") $(nruns)"
+check "backfill: 202, two runs queued with origin api" "202 2 $((n0 + 2)) ['api', 'api']" \
+  "$(code -X POST "$H/api/v1/backfill?from=2023-11-01&to=2023-12-20&regions=3011&lang=en") $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["queued"])' "$T/e") $(nruns) $(j "/api/v1/runs?limit=2" '[r["origin"] for r in d["runs"]]')"
+for _ in $(seq 300); do
+  [ "$(j "/api/v1/runs?limit=2" '" ".join(r["state"] for r in d["runs"])')" = "success success" ] && break
+  sleep 0.2
+done
+check "the daemon executed the backfill's runs" "success success" "$(j "/api/v1/runs?limit=2" '" ".join(r["state"] for r in d["runs"])')"
+check "the same backfill again (mode missing): nothing to queue, 200" "200 0 2" \
+  "$(code -X POST "$H/api/v1/backfill?from=2023-11-01&to=2023-12-20&regions=3011&lang=en") $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["queued"], d["skipped"])' "$T/e")"
 stop_serve
 finish

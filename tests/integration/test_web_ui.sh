@@ -7,7 +7,10 @@
 # season timeline; a warning in detail; topics, dead letters, warehouse;
 # the token form against a second daemon that wants a token for POSTs;
 # after a SIGHUP the pipeline page shows the new schedules and the key that
-# needs a restart; a page of another origin (another loopback port) has its
+# needs a restart; the runs x tasks grid and its durations against the
+# ledger, upstream_failed after a failed fetch, a run's Gantt, the filters,
+# the error shown once, the log search, a backfill previewed (dry run) and
+# queued from the page, at desktop and phone widths; a page of another origin (another loopback port) has its
 # POSTs refused 403, and the daemon under another name (DNS rebinding,
 # Chromium's --host-resolver-rules) answers 421.
 # Screenshots of every page go to $SKRED_ARTIFACTS/web-ui/.
@@ -32,10 +35,19 @@ export SKRED_DATA_DIR="$T/d" SKRED_FAKE_NOW=${TODAY}T09:00:00Z SKRED_FAKE_SPEED=
 # that failed for good (the source was down, one attempt allowed).
 SKRED_SCHED_BACKFILL_DAYS=10 "$SKRED" backfill --regions A --lang en --from 2023-12-11 --to 2024-01-09 >"$T/bf.log" 2>&1 || fail "backfill: $(tail -3 "$T/bf.log")"
 stop_sim
+# A failed run whose fetch failed, for the grid's upstream_failed (before
+# the one the run-detail steps clear, which is then the newest failed).
+SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3012 --lang en --from $TODAY --to $TODAY >"$T/bf3.log" 2>&1 || true
 rc=0; SKRED_SCHED_MAX_ATTEMPTS=1 "$SKRED" backfill --regions 3011 --lang en --from $TODAY --to $TODAY >"$T/bf2.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] && ok "a backfill with the source down fails" || fail "backfill with no source: exit 0"
 start_sim --seed 6 --bad-rate 0.05
-check "runs in the ledger: 3 succeeded, 1 failed" "failed|1 success|3" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
+# The `skred run` above is a ledger run too (origin cli), beside the backfill's,
+# with its fetch chunks (region x language x fetch.chunk_days) recorded.
+check "the CLI run's chunks in the ledger: as many as it fetched, every one with its timing" \
+  "$(sed -n 's/^fetch: .* in \([0-9]*\) chunks.*/\1/p' "$T/run.log") 0" \
+  "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT COUNT(*) || ' ' || SUM(start_ms <= 0 OR end_ms < start_ms) FROM chunk WHERE run_id = 1")"
+check "runs in the ledger: 4 succeeded (the CLI run, three backfill runs), 2 failed" "failed|2 success|4" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT state, COUNT(*) FROM run GROUP BY state ORDER BY state" | tr '\n' ' ' | sed 's/ $//')"
+check "origins: the CLI's" "backfill|cli|5 manual|cli|1" "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT job, origin, COUNT(*) FROM run GROUP BY job, origin ORDER BY job" | tr '\n' ' ' | sed 's/ $//')"
 # Markup in stored text must come out as text: one of today's main texts.
 XSS='<img src=x onerror="window.__xss=1"><b id="xss">&amp; bold</b>'
 wh "UPDATE avalanche_warning SET main_text='$XSS' WHERE region_id=3037 AND lang_key=$LANG_KEY AND valid_date='$TODAY'"
@@ -102,6 +114,9 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 check "the daemon ran the run" success "$(curl -sf "$H/api/v1/runs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["state"])')"
+check "a run queued with curl (no Origin) has origin api" api "$(curl -sf "$H/api/v1/runs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["origin"])')"
+check "the fetch-failed run: fetch failed, process and checks upstream_failed" "fetch:failed process:upstream_failed checks:upstream_failed" \
+  "$(sqlite3 "$SKRED_DATA_DIR/ledger.db" "SELECT group_concat(name || ':' || state, ' ') FROM (SELECT t.name, t.state FROM task t JOIN run r ON r.id = t.run_id WHERE r.regions = '3012' AND r.state = 'failed' ORDER BY t.seq)")"
 
 # What the pages must show, from the warehouse (en), as JSON files.
 R=3011 WD=2024-01-05
@@ -121,9 +136,18 @@ wh "SELECT json_group_object(valid_date, danger_level) FROM avalanche_warning WH
 # Emergency warnings (nb): one whose value is the normal "Ikke gitt", one given.
 wh "SELECT json_object('none', (SELECT json_object('region', region_id, 'date', valid_date) FROM avalanche_warning WHERE lang_key=1 AND emergency_warning='Ikke gitt' AND valid_date >= '2023-12-01' ORDER BY valid_date, region_id LIMIT 1), 'given', (SELECT json_object('region', region_id, 'date', valid_date, 'text', emergency_warning) FROM avalanche_warning WHERE lang_key=1 AND emergency_warning NOT IN ('', 'Ikke gitt') AND valid_date >= '2023-12-01' ORDER BY valid_date, region_id LIMIT 1))" >"$E/emergency.json"
 cp "$T/replay.json" "$E/replay.json"
-python3 - "$E" "$T/expected.json" "$TODAY" "$TOMORROW" "$R" "$WD" <<'PY'
-import json, sys
-E, out, today, tomorrow, region, wd = sys.argv[1:]
+python3 - "$E" "$T/expected.json" "$TODAY" "$TOMORROW" "$R" "$WD" "$SKRED_DATA_DIR/ledger.db" <<'PY'
+import json, sqlite3, sys
+E, out, today, tomorrow, region, wd, ledger = sys.argv[1:]
+# The ledger as the browser test starts: each run's state, attempts,
+# duration and the tasks of its current attempt (state, duration).
+db = sqlite3.connect(ledger)
+runs = {str(i): {"state": st, "attempts": a, "duration_ms": (e - s) if s and e > s else 0, "tasks": {}, "chunks": k}
+        for i, st, a, s, e, k in db.execute("SELECT id, state, attempts, start_ms, end_ms, "
+                                            "(SELECT COUNT(*) FROM chunk WHERE run_id = run.id) FROM run")}
+for i, name, st, d in db.execute("SELECT t.run_id, t.name, t.state, t.end_ms - t.start_ms FROM task t "
+                                 "JOIN run r ON r.id = t.run_id AND t.attempt = r.attempts"):
+    runs[str(i)]["tasks"][name] = [st, max(d, 0)]
 j = lambda n: json.load(open(f"{E}/{n}.json"))
 regions = [r["id"] for r in j("regions")["regions"]]
 full = lambda lv: {str(r): lv.get(str(r), "") for r in regions}  # "" = nothing stored
@@ -141,6 +165,7 @@ json.dump({
     "season_3012": {"region": 3012, "season": 2023, "levels": j("season-3012")},
     "emergency": {k: json.loads(v) if isinstance(v, str) else v for k, v in j("emergency").items()},
     "replay": j("replay"),
+    "ledger": runs,
 }, open(out, "w"), ensure_ascii=False, indent=1)
 PY
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["warning"]["problems"]))' "$T/expected.json")" -gt 0 ] \

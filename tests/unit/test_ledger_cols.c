@@ -45,7 +45,7 @@ static void test_run_row_mapping(void)
 					 "%s%s", n ? ", " : "",
 					 sk_ledger_run_cols[n].name);
 	CHECK_STR(list, SK_LEDGER_RUN_COLS);
-	CHECK_INT(n, 22);
+	CHECK_INT(n, 23);
 
 	struct fake_row row = {{0}, {0}};
 	row.num[col("id")] = 42;
@@ -70,6 +70,7 @@ static void test_run_row_mapping(void)
 	row.text[col("log_excerpt")] = NULL; /* SQL NULL */
 	row.text[col("owner")] = "host:1:2";
 	row.num[col("lease_until_ms")] = 1700000009999LL;
+	row.text[col("origin")] = "schedule";
 	struct sk_run r;
 	memset(&r, 0x5a, sizeof r);
 	sk_ledger_run_from_row(&r, fake_text, fake_num, &row);
@@ -95,6 +96,7 @@ static void test_run_row_mapping(void)
 	CHECK_STR(r.log_excerpt, "");
 	CHECK_STR(r.owner, "host:1:2");
 	CHECK_INT(r.lease_until_ms, 1700000009999LL);
+	CHECK_STR(r.origin, "schedule");
 	row.text[col("state")] = "exploded";
 	sk_ledger_run_from_row(&r, fake_text, fake_num, &row);
 	CHECK_INT(r.state, SK_RUN_FAILED);

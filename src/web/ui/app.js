@@ -140,6 +140,11 @@
   const section = (title, ...kids) => el("section", { class: "card" }, el("h2", null, title), ...kids);
 
   /* ---------- runs ---------- */
+  const TASKS = ["fetch", "process", "checks"];
+  const TASK_STATES = ["success", "failed", "upstream_failed", "skipped", "interrupted", "running", "queued"];
+  // The grid's filters, kept across refreshes and routes.
+  S.filters = S.filters || { job: "", state: "", from: "", to: "", expand: false };
+
   function runsSkeleton() {
     const from = el("input", { type: "date", id: "trigger-from", title: "window from (optional)" });
     const to = el("input", { type: "date", id: "trigger-to", title: "window to (optional)" });
@@ -161,6 +166,11 @@
       }) }, "Trigger run"),
       el("label", null, "from ", from), el("label", null, "to ", to),
       el("label", null, "regions ", regions), el("label", null, "lang ", lang),
+      el("button", { id: "backfill-open", class: "toggle", onclick: (e) => {
+        const f = $("#backfill-form");
+        f.hidden = !f.hidden;
+        e.currentTarget.classList.toggle("on", !f.hidden);
+      } }, "Backfill…"),
       el("span", { class: "spacer" }),
       el("button", { id: "pause-btn", onclick: () => action(async () => {
         const r = await api("/api/v1/pause", "POST");
@@ -172,10 +182,86 @@
         S.status.paused = r && r.paused !== undefined ? r.paused : false;
         return "schedules resumed";
       }) }, "Unpause"));
-    const legend = el("div", { class: "legend" }, STATES.map((s) =>
-      el("span", null, el("i", { class: "cell s-" + s }), s.replace(/_/g, " "))));
-    return [bar, legend, el("div", { id: "run-grid" }, el("p", { class: "muted" }, "Loading runs…")),
+    const F = S.filters;
+    const refilter = () => renderRuns(S.gen, true).catch(errorMessage);
+    const fJob = el("select", { id: "filter-job", title: "only runs of this job" }, el("option", { value: "" }, "all jobs"));
+    const fState = el("select", { id: "filter-state", title: "only runs in this state" }, el("option", { value: "" }, "all states"),
+      STATES.map((x) => el("option", { value: x }, x.replace(/_/g, " "))));
+    const fFrom = el("input", { type: "date", id: "filter-from", title: "runs whose logical date is on or after" });
+    const fTo = el("input", { type: "date", id: "filter-to", title: "runs whose logical date is on or before" });
+    fState.value = F.state; fFrom.value = F.from; fTo.value = F.to;
+    fJob.addEventListener("change", () => { F.job = fJob.value; refilter(); });
+    fState.addEventListener("change", () => { F.state = fState.value; refilter(); });
+    for (const ev of ["input", "change"]) {
+      fFrom.addEventListener(ev, () => { if (F.from !== fFrom.value) { F.from = fFrom.value; refilter(); } });
+      fTo.addEventListener(ev, () => { if (F.to !== fTo.value) { F.to = fTo.value; refilter(); } });
+    }
+    const expand = el("button", { id: "grid-expand", class: "toggle" + (F.expand ? " on" : ""),
+      title: "a fetch row per region (from the fetch task's outcome and error)", onclick: (e) => {
+        F.expand = !F.expand;
+        e.currentTarget.classList.toggle("on", F.expand);
+        refilter();
+      } }, "Regions");
+    const filters = el("div", { class: "toolbar filters", id: "run-filters" },
+      el("label", null, "job ", fJob), el("label", null, "state ", fState),
+      el("label", null, "from ", fFrom), el("label", null, "to ", fTo), expand,
+      el("span", { id: "grid-count", class: "muted" }));
+    const legend = el("div", { class: "legend" }, STATES.map((x) =>
+      el("span", null, el("i", { class: "cell s-" + x }), x.replace(/_/g, " "))),
+      el("span", null, el("i", { class: "tswatch s-upstream_failed" }), "upstream failed"),
+      el("span", null, el("i", { class: "tswatch s-interrupted" }), "interrupted"));
+    return [bar, backfillForm(), filters, legend,
+      el("div", { id: "run-grid", class: "run-grid" }, el("p", { class: "muted" }, "Loading runs…")),
       el("div", { id: "run-detail" })];
+  }
+
+  /* Backfill from the UI: a range, regions, languages and mode; a dry run
+   * lists the runs it would queue; submitting queues them for the daemon. */
+  function backfillForm() {
+    const today = S.status && S.status.today;
+    const from = el("input", { type: "date", id: "bf-from", required: true, value: today ? addDays(today, -6) : null });
+    const to = el("input", { type: "date", id: "bf-to", required: true, value: today || null });
+    const regions = el("input", { type: "text", id: "bf-regions", size: 10, placeholder: "configured",
+      title: "regions as for --regions (optional)" });
+    const lang = el("select", { id: "bf-lang" }, el("option", { value: "" }, "configured"),
+      ["nb", "en", "both"].map((x) => el("option", { value: x }, x)));
+    const mode = el("select", { id: "bf-mode", title: "missing: runs not yet succeeded; failed: failed ones; all: every run again" },
+      ["missing", "failed", "all"].map((x) => el("option", { value: x }, x)));
+    const plan = el("div", { id: "backfill-plan" });
+    const query = (dry) => {
+      if (!from.value || !to.value) throw new Error("backfill: from and to are required");
+      const q = ["from=" + from.value, "to=" + to.value, "mode=" + mode.value];
+      if (regions.value.trim()) q.push("regions=" + encodeURIComponent(regions.value.trim()));
+      if (lang.value) q.push("lang=" + lang.value);
+      if (dry) q.push("dry_run=1");
+      return "/api/v1/backfill?" + q.join("&");
+    };
+    const showPlan = (r) => {
+      clear(plan).appendChild(el("p", { class: "muted", id: "backfill-summary" },
+        (r.dry_run ? "would queue " : "queued ") + r.runs.filter((x) => x.want).length + " run(s), " + r.skipped +
+        " left as they are (mode " + r.mode + ")"));
+      plan.appendChild(table(["window", "regions", "lang", "in the ledger", "action"], r.runs.map((x) =>
+        el("tr", { class: "plan-run", "data-want": x.want ? "1" : "0", "data-from": x.run.window_from, "data-to": x.run.window_to },
+          el("td", null, x.run.window_from + " .. " + x.run.window_to), el("td", null, x.run.regions),
+          el("td", null, x.run.langs), el("td", null, x.run.id ? "run " + x.run.id + " " + x.run.state : "–"),
+          el("td", null, x.want ? (r.dry_run ? "queue" : "queued") : "skip")))));
+    };
+    return el("form", { id: "backfill-form", class: "card", hidden: true, onsubmit: (e) => e.preventDefault() },
+      el("h2", null, "Backfill"),
+      el("div", { class: "toolbar" },
+        el("label", null, "from ", from), el("label", null, "to ", to), el("label", null, "regions ", regions),
+        el("label", null, "lang ", lang), el("label", null, "mode ", mode),
+        el("button", { type: "button", id: "bf-preview", onclick: () => action(async () => {
+          const r = await api(query(true), "POST");
+          showPlan(r);
+          return "dry run: " + r.runs.filter((x) => x.want).length + " run(s) would be queued";
+        }) }, "Preview (dry run)"),
+        el("button", { type: "button", id: "bf-submit", onclick: () => action(async () => {
+          const r = await api(query(false), "POST");
+          showPlan(r);
+          return "backfill: " + r.queued + " run(s) queued for the daemon";
+        }) }, "Queue backfill")),
+      plan);
   }
 
   async function action(fn) {
@@ -187,38 +273,199 @@
     if (route().page === "runs") await renderRuns(S.gen).catch(errorMessage);
   }
 
-  async function renderRuns(gen) {
-    const data = await api("/api/v1/runs?limit=200");
-    if (gen !== S.gen) return;
-    showPaused();
-    const grid = clear($("#run-grid"));
-    const runs = data.runs || [];
-    if (!runs.length) grid.appendChild(el("p", { class: "muted" }, "No runs yet."));
-    const byDay = new Map();
-    for (const r of runs) {
-      const d = (r.logical_time || "").slice(0, 10) || "?";
-      if (!byDay.has(d)) byDay.set(d, []);
-      byDay.get(d).push(r);
+  // Inline style attributes are refused by the page's CSP; CSSOM is not.
+  const styled = (node, props) => { Object.assign(node.style, props); return node; };
+  const logicalDate = (r) => (r.logical_time || "").slice(0, 10);
+  function runPasses(r) {
+    const F = S.filters, d = logicalDate(r);
+    return (!F.job || r.job === F.job) && (!F.state || r.state === F.state) &&
+      (!F.from || d >= F.from) && (!F.to || d <= F.to);
+  }
+  // The regions named in a run's fetch error ("region 3011 lang 2 ...").
+  const failedRegions = (t) => new Set(((t && t.error) || "").match(/region \d+/g) || []);
+  const regionIds = (r) => (/^[\d,\s]+$/.test(r.regions) ? r.regions.split(/[,\s]+/).filter(Boolean) : []);
+
+  /* The grid: runs as columns (oldest left, newest right), a duration bar
+   * above each, the run's state, then a row per task of its current
+   * attempt (and, expanded, a fetch row per region). */
+  let lastRuns = [];
+  async function renderRuns(gen, cached) {
+    if (!cached || !lastRuns.length) {
+      const data = await api("/api/v1/runs?limit=200&tasks=1");
+      if (gen !== S.gen) return;
+      lastRuns = data.runs || [];
     }
+    showPaused();
+    const all = lastRuns;
+    const fJob = $("#filter-job");
+    if (fJob) {
+      const jobs = [...new Set(all.map((r) => r.job))].sort();
+      const have = [...fJob.options].map((o) => o.value).slice(1);
+      if (JSON.stringify(have) !== JSON.stringify(jobs)) {
+        while (fJob.options.length > 1) fJob.remove(1);
+        jobs.forEach((j) => fJob.appendChild(el("option", { value: j }, j)));
+      }
+      fJob.value = S.filters.job;
+    }
+    const runs = all.filter(runPasses).slice().reverse(); // oldest first: newest on the right
+    const grid = clear($("#run-grid"));
+    const cnt = $("#grid-count");
+    if (cnt) cnt.textContent = runs.length + " of " + all.length + " run(s)";
+    if (!all.length) grid.appendChild(el("p", { class: "muted" }, "No runs yet."));
+    else if (!runs.length) grid.appendChild(el("p", { class: "muted", id: "grid-empty" }, "No run matches the filters."));
     const sel = route().arg;
-    for (const [day, rs] of byDay) {
-      grid.appendChild(el("div", { class: "day-row", "data-day": day },
-        el("span", { class: "day" }, day),
-        el("span", { class: "cells" }, rs.map((r) => el("a", {
+    if (runs.length) {
+      const maxMs = Math.max(1, ...runs.map((r) => r.duration_ms || 0));
+      const taskOf = (r, name) => (r.tasks || []).find((t) => t.task === name);
+      const rows = TASKS.map((name) => ({ label: name, task: name, cell: (r) => taskOf(r, name) }));
+      if (S.filters.expand) {
+        const ids = [...new Set(runs.flatMap(regionIds))].sort();
+        const at = rows.findIndex((x) => x.task === "fetch") + 1;
+        rows.splice(at, 0, ...ids.map((id) => ({ label: "fetch " + id, task: "fetch", region: id, cell: (r) => {
+          const f = taskOf(r, "fetch");
+          if (!f || !regionIds(r).includes(id)) return null;
+          const bad = failedRegions(f).has("region " + id);
+          return Object.assign({}, f, { state: bad ? "failed" : f.state === "failed" ? "success" : f.state, region: id });
+        } })));
+      }
+      const head = el("div", { class: "grid-row grid-bars" }, el("span", { class: "grid-label muted" }, "duration"),
+        runs.map((r) => el("span", { class: "bar-slot" }, styled(el("i", {
+          class: "dur-bar s-" + r.state, "data-run-id": r.id, "data-duration-ms": r.duration_ms || 0,
+          title: "run " + r.id + ": " + fmtMs(r.duration_ms) }),
+        { height: Math.max(2, Math.round(((r.duration_ms || 0) / maxMs) * 40)) + "px" }))));
+      const runRow = el("div", { class: "grid-row grid-runs" }, el("span", { class: "grid-label" }, "run"),
+        runs.map((r) => el("a", {
           class: "cell s-" + r.state + (String(r.id) === sel ? " selected" : ""),
-          href: "#/runs/" + r.id, "data-run-id": r.id, "data-state": r.state,
-          title: "run " + r.id + " " + r.job + " " + r.state + "\n" + r.window_from + " .. " + r.window_to +
-            "\nfetched " + r.fetched + ", stored " + r.stored,
-        })))));
+          href: "#/runs/" + r.id, "data-run-id": r.id, "data-state": r.state, "data-origin": r.origin || "",
+          title: "run " + r.id + " " + r.job + " (" + (r.origin || "?") + ") " + r.state + "\n" + logicalDate(r) +
+            "  window " + r.window_from + " .. " + r.window_to + "\n" + fmtMs(r.duration_ms) +
+            ", fetched " + r.fetched + ", stored " + r.stored,
+        })));
+      const taskRows = rows.map((row) => el("div", { class: "grid-row grid-task" + (row.region ? " grid-region" : ""),
+        "data-task": row.task, "data-region": row.region || null },
+        el("span", { class: "grid-label" }, row.label),
+        runs.map((r) => {
+          const t = row.cell(r);
+          if (!t) return el("span", { class: "tcell none", "data-run-id": r.id, title: "run " + r.id + ": no " + row.label });
+          return el("a", { class: "tcell s-" + t.state, href: "#/runs/" + r.id, "data-run-id": r.id,
+            "data-task": row.task, "data-state": t.state, "data-duration-ms": t.duration_ms,
+            "data-region": row.region || null,
+            title: "run " + r.id + " " + row.label + ": " + t.state.replace(/_/g, " ") + ", " + fmtMs(t.duration_ms) +
+              (t.region ? "" : ", count " + t.count) },
+          styled(el("i", { class: "tbar" }), { width: Math.max(8, Math.round(((t.duration_ms || 0) / maxMs) * 100)) + "%" }));
+        })));
+      const dates = el("div", { class: "grid-row grid-dates muted" }, el("span", { class: "grid-label" }, ""),
+        runs.map((r, i) => el("span", { class: "date-slot" },
+          i === 0 || logicalDate(runs[i - 1]) !== logicalDate(r) ? logicalDate(r).slice(5) : "")));
+      const inner = el("div", { class: "grid-inner" }, head, runRow, taskRows, dates);
+      grid.appendChild(inner);
+      grid.scrollLeft = grid.scrollWidth; // the newest in view
     }
     const det = $("#run-detail");
     if (!sel) {
-      clear(det).appendChild(el("p", { class: "muted" }, runs.length ? "Click a run for its tasks, attempts, data checks and log." : ""));
+      delete det.dataset.sig;
+      clear(det).appendChild(el("p", { class: "muted" }, all.length ? "Click a run for its tasks, Gantt, attempts, data checks and log." : ""));
       return;
     }
     const d = await api("/api/v1/runs/" + encodeURIComponent(sel));
     if (gen !== S.gen) return;
+    // Unchanged since the last refresh: left as it is (a search being typed keeps its focus).
+    const sig = JSON.stringify(d);
+    if (det.dataset.sig === sig && det.querySelector("section[data-run-id]")) return;
+    det.dataset.sig = sig;
+    const keep = $("#log-search") ? $("#log-search").value : "";
     renderRunDetail(clear(det), d);
+    if (keep && $("#log-search")) { $("#log-search").value = keep; $("#log-search").dispatchEvent(new Event("input")); }
+  }
+
+  /* One run's attempts as a Gantt: a lane per task of each attempt, from
+   * its start to its end on one time axis. */
+  function gantt(tasks, chunks) {
+    const ms = (iso) => (iso ? Date.parse(iso) : NaN);
+    // Under each attempt's fetch, a lane per region and language with its chunks.
+    const ts = [];
+    for (const t of tasks.filter((u) => !isNaN(ms(u.start)))) {
+      ts.push(t);
+      if (t.task !== "fetch") continue;
+      const lanes = new Map();
+      for (const c of (chunks || []).filter((k) => k.attempt === t.attempt && !isNaN(ms(k.start)))) {
+        const key = c.region + " " + c.lang;
+        if (!lanes.has(key)) lanes.set(key, []);
+        lanes.get(key).push(c);
+      }
+      for (const [key, cs] of [...lanes].sort()) ts.push({ lane: key, attempt: t.attempt, chunks: cs });
+    }
+    if (!ts.length) return el("p", { class: "muted" }, "no task timings");
+    const spans = ts.flatMap((t) => t.chunks || [t]);
+    const t0 = Math.min(...spans.map((t) => ms(t.start)));
+    const t1 = Math.max(...spans.map((t) => (isNaN(ms(t.end)) ? ms(t.start) : ms(t.end))), t0 + 1);
+    const narrow = window.innerWidth < 600; // a phone: fewer units, larger text
+    const W = narrow ? 360 : 640, L = narrow ? 70 : 120, lane = 22, H = ts.length * lane + 24;
+    const x = (v) => L + ((v - t0) / (t1 - t0)) * (W - L - 10);
+    const kids = [];
+    for (let i = 0; i <= 4; i++) {
+      const v = t0 + ((t1 - t0) * i) / 4;
+      kids.push(svg("line", { class: "gridline", x1: x(v), x2: x(v), y1: 0, y2: H - 18 }),
+        svg("text", { class: "axis", x: x(v), y: H - 4, "text-anchor": "middle" }, fmtMs(Math.round(v - t0))));
+    }
+    ts.forEach((t, i) => {
+      const y = i * lane + 3;
+      if (t.chunks) {
+        kids.push(svg("text", { class: "lane chunk-lane", x: 12, y: y + 13 }, t.lane));
+        for (const c of t.chunks) {
+          const s = ms(c.start), e = isNaN(ms(c.end)) ? s : ms(c.end);
+          kids.push(svg("rect", { class: "gantt-chunk s-" + c.state, x: x(s), y: y + 3, height: lane - 12,
+            width: Math.max(1.5, x(e) - x(s)), "data-region": c.region, "data-lang": c.lang, "data-from": c.from,
+            "data-state": c.state, "data-attempt": c.attempt, "data-duration-ms": c.duration_ms },
+          svg("title", null, "region " + c.region + " " + c.lang + " " + c.from + ".." + c.to + ": " + c.state +
+            ", " + c.count + " warnings, " + fmtMs(c.duration_ms) + (c.error ? "\n" + c.error : ""))));
+        }
+        return;
+      }
+      const s = ms(t.start), e = isNaN(ms(t.end)) ? s : ms(t.end);
+      kids.push(svg("text", { class: "lane", x: 4, y: y + 13 }, (tasks.some((u) => u.attempt !== t.attempt) ? "#" + t.attempt + " " : "") + t.task),
+        svg("rect", { class: "gantt-bar s-" + t.state, x: x(s), y, height: lane - 6, width: Math.max(2, x(e) - x(s)),
+          "data-task": t.task, "data-attempt": t.attempt, "data-state": t.state, "data-duration-ms": t.duration_ms,
+          "data-offset-ms": s - t0 }, svg("title", null, t.task + " " + t.state + ": " + fmtMs(t.duration_ms) +
+            " from +" + fmtMs(s - t0))));
+    });
+    return svg("svg", { id: "gantt", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "task timings" }, kids);
+  }
+
+  /* A log excerpt, each line wrapped, with a search that keeps the
+   * matching lines and marks the matches (text nodes only). */
+  function logView(text) {
+    const lines = text.split("\n");
+    const pre = el("pre", { class: "log", id: "run-log" });
+    const put = (q) => {
+      clear(pre);
+      let hits = 0;
+      lines.forEach((ln, i) => {
+        const nl = i < lines.length - 1 ? "\n" : "";
+        const at = q ? ln.toLowerCase().indexOf(q) : -1;
+        const span = el("span", { class: "log-line" + (q && at < 0 ? " dim" : ""), hidden: q && at < 0 ? true : null });
+        if (at < 0) span.appendChild(document.createTextNode(ln + nl));
+        else {
+          let k = 0, j = at;
+          while (j >= 0) {
+            span.appendChild(document.createTextNode(ln.slice(k, j)));
+            span.appendChild(el("mark", null, ln.slice(j, j + q.length)));
+            hits++;
+            k = j + q.length;
+            j = ln.toLowerCase().indexOf(q, k);
+          }
+          span.appendChild(document.createTextNode(ln.slice(k) + nl));
+        }
+        pre.appendChild(span);
+      });
+      const c = $("#log-count");
+      if (c) c.textContent = q ? hits + " match(es) in " + lines.filter((l) => l.toLowerCase().includes(q)).length + " line(s)" : lines.length + " line(s)";
+    };
+    const search = el("input", { type: "search", id: "log-search", placeholder: "search the log", size: 24,
+      oninput: () => put(search.value.trim().toLowerCase()) });
+    const box = el("div", { class: "log-box" }, el("div", { class: "toolbar" }, search, el("span", { class: "muted", id: "log-count" })), pre);
+    put("");
+    return box;
   }
 
   function renderRunDetail(box, d) {
@@ -232,7 +479,7 @@
         return "run " + r.id + " cleared: queued again";
       }) }, "Clear"));
     const info = kv([
-      ["job", r.job], ["logical time", fmtTime(r.logical_time)],
+      ["job", r.job], ["origin", r.origin || "–"], ["logical time", fmtTime(r.logical_time)],
       ["window", r.window_from + " .. " + r.window_to], ["regions / languages", r.regions + " / " + r.langs],
       ["attempts", r.attempts + " of " + r.max_attempts], ["start", fmtTime(r.start)], ["end", fmtTime(r.end)],
       ["duration", fmtMs(r.duration_ms)], ["fetched", r.fetched], ["stored", r.stored],
@@ -240,16 +487,22 @@
     ]);
     const kids = [head, btns, info];
     if (r.error) kids.push(el("p", { class: "error-text", id: "run-error" }, r.error));
+    // The run's error is shown once, above; rows that repeat it say so.
+    const errCell = (e) => (e && e === r.error ? el("td", { class: "muted same-error" }, "(the error above)")
+      : el("td", { class: "error-text" }, e || ""));
     const tasks = d.tasks;
     kids.push(el("h3", null, "Tasks"));
     if (!Array.isArray(tasks)) kids.push(el("p", { class: "muted" }, "n/a (this daemon does not report tasks)"));
     else if (!tasks.length) kids.push(el("p", { class: "muted" }, "none yet"));
-    else kids.push(table(["attempt", "task", "state", "start", "#duration", "#count", "error"], tasks.map((t) =>
-      el("tr", { class: "task", "data-task": t.task, "data-state": t.state, "data-attempt": t.attempt },
-        el("td", null, t.attempt), el("td", null, t.task),
-        el("td", null, el("span", { class: "state s-" + t.state }, t.state)),
-        el("td", null, fmtTime(t.start)), el("td", { class: "num" }, fmtMs(t.duration_ms)),
-        el("td", { class: "num" }, t.count), el("td", { class: "error-text" }, t.error || "")))));
+    else {
+      kids.push(gantt(tasks, d.chunks));
+      kids.push(table(["attempt", "task", "state", "start", "#duration", "#count", "error"], tasks.map((t) =>
+        el("tr", { class: "task", "data-task": t.task, "data-state": t.state, "data-attempt": t.attempt },
+          el("td", null, t.attempt), el("td", null, t.task),
+          el("td", null, el("span", { class: "state s-" + t.state }, t.state)),
+          el("td", null, fmtTime(t.start)), el("td", { class: "num" }, fmtMs(t.duration_ms)),
+          el("td", { class: "num" }, t.count), errCell(t.error)))));
+    }
     kids.push(el("h3", null, "Attempts"));
     const at = d.attempts || [];
     kids.push(at.length ? table(["attempt", "state", "executed by", "#fetched", "#stored", "error"], at.map((a) =>
@@ -257,7 +510,7 @@
         el("td", null, a.attempt), el("td", null, el("span", { class: "state s-" + a.state }, a.state)),
         el("td", { class: "owner" }, a.owner || "-"),
         el("td", { class: "num" }, a.fetched), el("td", { class: "num" }, a.stored),
-        el("td", { class: "error-text" }, a.error || ""))))
+        errCell(a.error))))
       : el("p", { class: "muted" }, "none yet"));
     kids.push(el("h3", null, "Data checks"));
     const ch = d.checks || [];
@@ -269,7 +522,7 @@
     const dc = ch.find((c) => c.name === "source_drift");
     if (dc && !dc.ok) kids.push(el("p", { class: "warn", id: "run-drift" }, "Source drift: " + (dc.detail || "")));
     kids.push(el("h3", null, "Log excerpt"));
-    kids.push(r.log_excerpt ? el("pre", { class: "log", id: "run-log" }, r.log_excerpt) : el("p", { class: "muted" }, "empty"));
+    kids.push(r.log_excerpt ? logView(r.log_excerpt) : el("p", { class: "muted" }, "empty"));
     box.appendChild(el("section", { class: "card", id: "run-" + r.id, "data-run-id": r.id }, kids));
   }
 
