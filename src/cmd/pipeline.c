@@ -142,8 +142,8 @@ int sk_cmd_process(struct sk_cli *cli)
 	return rc == SK_OK ? SK_EXIT_OK : sk_cli_fail(cli, &err);
 }
 
-/* `skred run` without a ledger (it cannot be opened): the same fetch and
- * processing, recorded nowhere. */
+/* `skred run` that cannot be a ledger run (its regions do not fit one):
+ * the same fetch and processing, recorded nowhere. */
 static int run_unrecorded(struct sk_cli *cli)
 {
 	struct sk_error err = {0}, perr = {0};
@@ -192,8 +192,8 @@ static int run_unrecorded(struct sk_cli *cli)
  * claimed by id with this process's lease and heartbeats, and executed as
  * every ledger run is (sk_sched_execute: tasks, data checks, outcome), so
  * it shows in `skred runs` and the web UI. Stopped by a signal it ends
- * skipped, not queued: nobody else runs a CLI run. Without a ledger it
- * runs unrecorded (a warning says so). */
+ * skipped, not queued: nobody else runs a CLI run. A ledger that cannot
+ * be opened fails it before anything is fetched (exit 1). */
 int sk_cmd_run(struct sk_cli *cli)
 {
 	struct sk_error err = {0};
@@ -222,9 +222,10 @@ int sk_cmd_run(struct sk_cli *cli)
 	}
 	sk_sched_owner("run");
 	if (sk_sched_ledger_open(cli->cfg, &l, &err) != SK_OK) {
-		sk_log(SK_LOG_WARN, "sched",
-		       "this run is not recorded in the ledger: %s", err.msg);
-		return run_unrecorded(cli);
+		/* Nothing is consumed without the ledger (do_process). */
+		sk_error_prefix(&err, "ledger (%s)",
+				sk_ledger_conf(cli->cfg)->backend);
+		return sk_cli_fail(cli, &err);
 	}
 	struct sk_sched_beat *beat = NULL;
 	struct sk_sched_report rep;

@@ -142,13 +142,12 @@ struct sk_web_call {
 	const char *topic, *key;
 	int partition;
 	int64_t from_ms;
-	/* REPLAY: offsets "N,N,..." or reason (one of them), dry_run */
+	/* REPLAY: offsets "N,N,..." or reason (one of them) */
 	const char *offsets, *reason;
-	bool dry_run;
+	bool dry_run; /* REPLAY, BACKFILL: only say what would be done */
 	const char *subject; /* SCHEMA_DIFF: borrowed from the request */
 	int v_from, v_to;    /* SCHEMA_DIFF: versions, 1.. */
 	int mode;     /* BACKFILL: enum sk_backfill_mode */
-	bool dry_run; /* BACKFILL */
 	bool browser; /* the request has an Origin (the UI's page) */
 };
 
