@@ -13,7 +13,7 @@
         (system: f nixpkgs.legacyPackages.${system});
       # what src/ links (CMakeLists.txt's pkg_check_modules)
       libs = pkgs: with pkgs; [
-        curl jansson sqlite zstd rdkafka openssl libmicrohttpd postgresql.lib systemd avro-c
+        curl jansson sqlite zstd rdkafka openssl libmicrohttpd postgresql.lib avro-c
       ];
     in {
       packages = forAll (pkgs: {

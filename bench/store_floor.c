@@ -3,7 +3,8 @@
  * process run wrote (read back from its warehouse) inserted again into a
  * new, empty warehouse with the same schema (made by the store's own
  * open), the same connection settings (sqldb's, plus the store's
- * temp_store) and one prepared INSERT per table, in the same order per
+ * temp_store and its WAL checkpoints on a thread of their own,
+ * sk_sqldb_ckpt_start) and one prepared INSERT per table, in the same order per
  * warning (revision, warning row, children) and the same transactions of
  * BATCH warnings, but with nothing else: no bus, no parsing, cleaning,
  * hashing or compressing (raw_json is the stored BLOB), no reads for the
@@ -223,8 +224,10 @@ int main(int argc, char **argv)
 	}
 	sk_store_close(st);
 	snprintf(path, sizeof path, "%s/warehouse.db", argv[2]);
+	struct sk_sqldb_ckpt *ckpt = NULL;
 	if (sk_sqldb_open(&dst, path, &err) != SK_OK ||
-	    sk_sqldb_exec(dst, "PRAGMA temp_store=MEMORY;", &err) != SK_OK) {
+	    sk_sqldb_exec(dst, "PRAGMA temp_store=MEMORY;", &err) != SK_OK ||
+	    sk_sqldb_ckpt_start(dst, path, 0, &ckpt, &err) != SK_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
@@ -281,6 +284,7 @@ int main(int argc, char **argv)
 		free(t[i].rows.p);
 	}
 	free(keys);
+	sk_sqldb_ckpt_stop(ckpt);
 	sk_sqldb_close(dst);
 	printf("%zu %lld %.3f\n", nk, rows, secs);
 	return 0;

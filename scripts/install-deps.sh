@@ -12,9 +12,8 @@ pkgs+=(libpq-dev)
 pkgs+=(libcjson-dev libjson-c-dev libsimdjson-dev)
 # zstd for the stored raw JSON (src/sqldb/zblob.c): headers and the runtime.
 pkgs+=(libzstd-dev libzstd1)
-# sd_notify for skred serve under systemd (src/notify/notify.c).
-pkgs+=(libsystemd-dev)
-# libavro (avro-c) for bus.format=avro (src/model/avro.c).
+# libavro (avro-c) for bus.format=avro (src/model/avro.c; opened at run
+# time, cmake/avro.cmake reads its soname with objdump).
 pkgs+=(libavro-dev)
 test=false
 if [ "${1:-}" = "--test" ]; then

@@ -2,6 +2,14 @@
  * avro.c - clean records in Avro binary with the Confluent framing, through
  * libavro's generic values (the only file of skred that includes avro.h).
  *
+ * libavro is opened at run time, by the first sk_model_avro_new, not
+ * linked: it brings libsnappy and so libstdc++ (with jansson, liblzma and
+ * libgcc_s), 1.2 MiB of every skred process's resident set, for a bus
+ * format most never use (bus.format=avro). Its 15 functions are called
+ * through the table below; avro.h's value macros go through each value's
+ * own interface, as always. Without the library sk_model_avro_new fails
+ * with dlopen's message; everything else here needs an encoder first.
+ *
  * The walk is driven by the schema's fields, each looked up by name among
  * the rows to_json writes (schema.c's mapping): so a later, compatible
  * version of the schema (a field added as a union with null) encodes, its
@@ -12,10 +20,87 @@
 #include "model/model.h"
 
 #include <avro.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef SKRED_AVRO_SONAME
+#define SKRED_AVRO_SONAME "libavro.so"
+#endif
+
+/* Every libavro function this file calls (the rest are avro.h macros). */
+#define AVRO_FUNCS(X)                                                          \
+	X(avro_generic_class_from_schema)                                      \
+	X(avro_generic_value_new)                                              \
+	X(avro_reader_free)                                                    \
+	X(avro_reader_memory)                                                  \
+	X(avro_schema_decref)                                                  \
+	X(avro_schema_from_json_length)                                        \
+	X(avro_schema_union_branch)                                            \
+	X(avro_schema_union_size)                                              \
+	X(avro_strerror)                                                       \
+	X(avro_value_decref)                                                   \
+	X(avro_value_read)                                                     \
+	X(avro_value_sizeof)                                                   \
+	X(avro_value_write)                                                    \
+	X(avro_writer_free)                                                    \
+	X(avro_writer_memory)
+
+static struct {
+#define AVRO_FIELD(f) __typeof__(f) *f;
+	AVRO_FUNCS(AVRO_FIELD)
+#undef AVRO_FIELD
+} lib;
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static char lib_error[256]; /* why lib is not there; "" when it is */
+
+/* Once per process: the library by its soname (the system's search path,
+ * as the dynamic linker would have found it), else at the path it had when
+ * skred was built (a prefix outside that path, e.g. Nix's). Never closed:
+ * encoders may live until exit. */
+static void lib_open(void)
+{
+	void *h = dlopen(SKRED_AVRO_SONAME, RTLD_NOW | RTLD_LOCAL);
+#ifdef SKRED_AVRO_PATH
+	if (!h)
+		h = dlopen(SKRED_AVRO_PATH, RTLD_NOW | RTLD_LOCAL);
+#endif
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(lib_error, sizeof lib_error,
+			 "Avro needs libavro (%s), which cannot be opened: %s",
+			 SKRED_AVRO_SONAME, e ? e : "unknown error");
+		return;
+	}
+#define AVRO_LOAD(f)                                                           \
+	if (!(lib.f = (__typeof__(f) *)dlsym(h, #f))) {                        \
+		snprintf(lib_error, sizeof lib_error,                          \
+			 "libavro (%s) has no %s", SKRED_AVRO_SONAME, #f);     \
+		return;                                                        \
+	}
+	AVRO_FUNCS(AVRO_LOAD)
+#undef AVRO_LOAD
+}
+
+/* From here on each of those names is a call through the table. */
+#define avro_generic_class_from_schema lib.avro_generic_class_from_schema
+#define avro_generic_value_new lib.avro_generic_value_new
+#define avro_reader_free lib.avro_reader_free
+#define avro_reader_memory lib.avro_reader_memory
+#define avro_schema_decref lib.avro_schema_decref
+#define avro_schema_from_json_length lib.avro_schema_from_json_length
+#define avro_schema_union_branch lib.avro_schema_union_branch
+#define avro_schema_union_size lib.avro_schema_union_size
+#define avro_strerror lib.avro_strerror
+#define avro_value_decref lib.avro_value_decref
+#define avro_value_read lib.avro_value_read
+#define avro_value_sizeof lib.avro_value_sizeof
+#define avro_value_write lib.avro_value_write
+#define avro_writer_free lib.avro_writer_free
+#define avro_writer_memory lib.avro_writer_memory
 
 /* value is written, rvalue read into: libavro 1.11 leaks a string that
  * the reader gave to a value when the value's string is set afterwards
@@ -54,6 +139,10 @@ sk_err_t sk_model_avro_new(const char *schema_json, struct sk_model_avro **out,
 			   struct sk_error *err)
 {
 	*out = NULL;
+	pthread_once(&lib_once, lib_open);
+	if (lib_error[0])
+		return sk_error_set(err, SK_ERR_NOTFOUND, false, "%s",
+				    lib_error);
 	struct sk_model_avro *a = calloc(1, sizeof *a);
 	if (!a)
 		return nomem(err);

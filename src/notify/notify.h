@@ -1,12 +1,12 @@
 /*
  * notify.h - telling the service manager how the daemon is doing: ready,
  * reloading, stopping, alive (the watchdog) and a one-line status. The
- * systemd notification protocol through libsystemd's sd_notify (the only
- * file that includes it is notify.c).
+ * systemd notification protocol of sd_notify(3), implemented in notify.c
+ * (a datagram to $NOTIFY_SOCKET; no library).
  *
  * Every call is a no-op when the process was not started by a service
  * manager that listens (NOTIFY_SOCKET unset), or when skred was built
- * without libsystemd (-DSKRED_SYSTEMD=OFF): callers never check. Nothing
+ * without notifications (-DSKRED_SYSTEMD=OFF): callers never check. Nothing
  * here fails: a notification that cannot be sent is logged once at debug
  * level and forgotten (the manager's own timeouts are what notice it).
  * Safe from any thread. Called by the daemon (sched/serve.c, the lease

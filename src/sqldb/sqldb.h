@@ -108,6 +108,25 @@ int sk_sqldb_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Text of column i or NULL; copied (caller frees). */
 char *sk_sqldb_column_dup(sqlite3_stmt *st, int i);
 
+/* ------------------------------------------------- background checkpoints
+ *
+ * The WAL checkpoints of db (a connection to the file at path, in WAL
+ * mode) moved from its commits to a thread with a connection of its own
+ * (ckpt.c): a commit after which the WAL has at least pages pages (0:
+ * SQLite's default, 1000) signals the thread, which runs the PASSIVE
+ * checkpoint SQLite would have run inside that commit. At 8x pages the
+ * commit checkpoints inline, as does every commit when the thread could
+ * not start. The thread and its connection exist only from the first
+ * checkpoint on. For a connection that writes a lot from one thread (the
+ * warehouse while processing); db stays the caller's.
+ *
+ * Stop before closing db: joins the thread, closes its connection and
+ * gives db SQLite's automatic checkpoint back. Errors: SK_ERR_NOMEM. */
+struct sk_sqldb_ckpt;
+sk_err_t sk_sqldb_ckpt_start(sqlite3 *db, const char *path, int pages,
+			     struct sk_sqldb_ckpt **out, struct sk_error *err);
+void sk_sqldb_ckpt_stop(struct sk_sqldb_ckpt *c); /* NULL is fine */
+
 /* ------------------------------------------------------- compressed values
  *
  * Values (raw JSON) stored zstd-compressed with a dictionary built into

@@ -122,6 +122,19 @@ check "/var/lib/skred is a volume" "true" \
      python3 -c 'import json,sys; print(str("/var/lib/skred" in json.load(sys.stdin)).lower())')"
 check "the default command is skred serve" '["/usr/local/bin/skred"] ["serve"]' \
   "$(podman image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' localhost/skred:latest)"
+# the libraries skred opens at run time (the build's dlopen-libs: libavro
+# for bus.format=avro), which ldd did not see, are in the image too
+dl_libs=$(cat "$(dirname "$SKRED")/dlopen-libs" 2>/dev/null || true)
+img_libs=$(podman run --rm --entrypoint /sbin/ldconfig localhost/skred:latest -p 2>/dev/null | awk '{ print $1 }')
+dl_missing=()
+for lib in $dl_libs; do grep -qx -- "$lib" <<<"$img_libs" || dl_missing+=("$lib"); done
+if [ -n "$dl_libs" ] && [ ${#dl_missing[@]} -eq 0 ]; then
+  ok "the image has the libraries skred opens at run time (${dl_libs//$'\n'/ })"
+elif [ -z "$dl_libs" ]; then
+  fail "no $(dirname "$SKRED")/dlopen-libs (the build writes it)"
+else
+  fail "not in the image: ${dl_missing[*]}"
+fi
 rc=0
 timeout 30 podman run --rm --name "${P}-probe" localhost/skred:latest >"$T/notoken.log" 2>&1 || rc=$?
 if [ "$rc" -eq 2 ] && grep -q "http.token" "$T/notoken.log"; then

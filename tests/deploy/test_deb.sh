@@ -29,6 +29,17 @@ for lib in $(objdump -p "$T/x/usr/bin/skred" | awk '/NEEDED/ { print $2 }'); do
   grep -q "\(^\|, \)$pkg\( (\|,\|$\)" <<<"$deps" || missing+=("$lib($pkg)")
 done
 [ ${#missing[@]} -eq 0 ] && ok "Depends has the package of every linked library" || fail "not in Depends: ${missing[*]}"
+# ... and of every library it opens at run time (dlopen: libavro), which
+# dpkg-shlibdeps cannot see; the build lists them in dlopen-libs
+missing=()
+while read -r lib; do
+  [ -n "$lib" ] || continue
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !n++ { print $NF }')
+  pkg=$( (dpkg -S "$path" || dpkg -S "$(readlink -f "$path")") 2>/dev/null | head -1 | cut -d: -f1 || true)
+  [ -n "$pkg" ] && grep -q "\(^\|, \)$pkg\( (\|,\|$\)" <<<"$deps" || missing+=("$lib(${pkg:-no package})")
+done <"$BUILD/dlopen-libs"
+[ -s "$BUILD/dlopen-libs" ] && [ ${#missing[@]} -eq 0 ] && ok "Depends has the package of every library opened at run time ($(paste -sd' ' "$BUILD/dlopen-libs"))" ||
+  fail "dlopen'd libraries not in Depends: ${missing[*]} (list: $(cat "$BUILD/dlopen-libs" 2>/dev/null))"
 grep -q "\(^\|, \)adduser\(,\|$\)" <<<"$deps" && ok "Depends has adduser (postinst)" || fail "no adduser"
 grep -q "libc6 (>= " <<<"$deps" && ok "versions from dpkg-shlibdeps (libc6 (>= ...))" || fail "Depends not computed: $deps"
 dpkg-deb -e "$DEB" "$T/ctl"

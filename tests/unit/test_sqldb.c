@@ -8,15 +8,20 @@
  * threads opening one new database at once all open it (switching it to
  * WAL is refused at once, without the busy timeout, while another
  * connection switches it: the open tries again).
+ * The background checkpointer: commits past its threshold are checkpointed
+ * on a thread of its own (started on the first), the WAL stays bounded,
+ * stop joins it, and the close still removes the WAL with every row kept.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sqldb/sqldb.h"
 #include "cases.h"
 
 #include <pthread.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static sqlite3 *db;
@@ -215,10 +220,89 @@ static void test_open_race(void)
 	CHECK_INT(failed, 0);
 }
 
+/* Threads of this process. */
+static int n_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+static void test_ckpt(void)
+{
+	struct sk_error err = {0};
+	char path[160], wal[170];
+	snprintf(path, sizeof path, "%s/c.db", dir);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	sqlite3 *c = NULL;
+	CHECK_INT(sk_sqldb_open(&c, path, &err), SK_OK);
+	CHECK_INT(sk_sqldb_exec(c, "CREATE TABLE b(k INTEGER PRIMARY KEY, v)",
+				&err),
+		  SK_OK);
+	int threads = n_threads();
+	struct sk_sqldb_ckpt *ck = NULL;
+	CHECK_INT(sk_sqldb_ckpt_start(c, path, 20, &ck, &err), SK_OK);
+	CHECK_INT(n_threads(), threads); /* none before the first checkpoint */
+	sqlite3_stmt *ins = NULL;
+	CHECK_INT(sk_sqldb_prepare(c, &ins,
+				   "INSERT INTO b(v) VALUES (zeroblob(4000))",
+				   &err),
+		  SK_OK);
+	long wal_max = 0;
+	for (int i = 0; i < 300; i++) {
+		CHECK_INT(sk_sqldb_begin(c, &err), SK_OK);
+		CHECK_INT(sk_sqldb_run(ins, "insert", &err), SK_OK);
+		CHECK_INT(sk_sqldb_commit(c, &err), SK_OK);
+		long n = file_size(wal);
+		wal_max = n > wal_max ? n : wal_max;
+	}
+	sqlite3_finalize(ins);
+	CHECK(n_threads() > threads); /* checkpoints on their own thread */
+	/* 300 commits of 2 pages each: 2.4 MB of WAL without checkpoints;
+	 * inline ones start at 8 x 20 pages. */
+	long bound = (8 * 20 + 8) * (4096 + 24) + 32;
+	CHECK(wal_max > 0 && wal_max <= bound);
+	if (wal_max > bound)
+		fprintf(stderr, "# WAL reached %ld bytes (bound %ld)\n",
+			wal_max, bound);
+	/* The database file has the rows the checkpoints moved there. */
+	CHECK(file_size(path) > 100 * 4096);
+	sk_sqldb_ckpt_stop(ck);
+	CHECK_INT(n_threads(), threads);
+	sk_sqldb_close(c);
+	CHECK(file_size(wal) < 0); /* the last close checkpointed it away */
+	CHECK_INT(sk_sqldb_open(&c, path, &err), SK_OK);
+	sqlite3_stmt *cnt = NULL;
+	CHECK_INT(sk_sqldb_prepare(c, &cnt, "SELECT count(*) FROM b", &err),
+		  SK_OK);
+	CHECK(sqlite3_step(cnt) == SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(cnt, 0), 300);
+	sqlite3_finalize(cnt);
+	sk_sqldb_close(c);
+	sk_sqldb_ckpt_stop(NULL);
+	const char *sfx[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		char f[180];
+		snprintf(f, sizeof f, "%s%s", path, sfx[i]);
+		unlink(f);
+	}
+}
+
 static const struct sk_case cases[] = {
 	{"cache", test_cache},
 	{"iter", test_iter},
 	{"open_race", test_open_race},
+	{"ckpt", test_ckpt},
 };
 
 int main(int argc, char **argv)
