@@ -144,11 +144,11 @@ struct sk_web_call {
 	int64_t from_ms;
 	/* REPLAY: offsets "N,N,..." or reason (one of them) */
 	const char *offsets, *reason;
-	bool dry_run; /* REPLAY, BACKFILL: only say what would be done */
+	bool dry_run;        /* REPLAY, BACKFILL: only say what would be done */
 	const char *subject; /* SCHEMA_DIFF: borrowed from the request */
 	int v_from, v_to;    /* SCHEMA_DIFF: versions, 1.. */
-	int mode;     /* BACKFILL: enum sk_backfill_mode */
-	bool browser; /* the request has an Origin (the UI's page) */
+	int mode;            /* BACKFILL: enum sk_backfill_mode */
+	bool browser;        /* the request has an Origin (the UI's page) */
 };
 
 /* Route a parsed request; today is the default date of warnings. Returns 0
