@@ -898,12 +898,14 @@ done:
 	} else {
 		r->state = SK_RUN_FAILED;
 	}
-	sk_log(rc == SK_OK ? SK_LOG_INFO : SK_LOG_WARN, "sched",
+	/* With rep the caller prints the error itself: said once. */
+	bool say = rc != SK_OK && !rep;
+	sk_log(say ? SK_LOG_WARN : SK_LOG_INFO, "sched",
 	       "run=%lld attempt=%d state=%s fetched=%lld stored=%lld "
 	       "dead=%lld%s%s",
 	       (long long)r->id, r->attempts, sk_run_state_name(r->state),
 	       (long long)r->fetched, (long long)r->stored, (long long)r->dead,
-	       rc == SK_OK ? "" : ": ", rc == SK_OK ? "" : why.msg);
+	       say ? ": " : "", say ? why.msg : "");
 	sk_log_set_tap(NULL, NULL);
 	excerpt_join(&x, r->log_excerpt, sizeof r->log_excerpt);
 	sk_store_close(st);

@@ -45,7 +45,8 @@ sk_err_t sk_sched_execute(const struct sk_config *cfg, struct sk_ledger *l,
 
 /* sk_sched_execute, also handing the caller what it prints itself
  * (`skred run`): the fetch's and the processing's stats, and the
- * attempt's error with its code (rc SK_OK: none). rep may be NULL. */
+ * attempt's error with its code (rc SK_OK: none; the outcome's log line is
+ * then info, not warn, so the error is said once). rep may be NULL. */
 struct sk_sched_report {
 	struct sk_job_fetch_stats fs;
 	struct sk_job_process_stats ps;

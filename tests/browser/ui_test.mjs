@@ -795,6 +795,8 @@ await step("phone", async () => {
   }
   check("phone: no console errors", [], errs);
   await ph.close();
+});
+
 // ---------- pipeline: compare two record shapes, source drift (issue 13) ----------
 await step("shapes-drift", async () => {
   await page.goto(base + "/#/pipeline");
