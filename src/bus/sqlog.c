@@ -456,6 +456,33 @@ static sk_err_t read_committed(struct sqlog *q, struct sk_error *err)
 	return sk_sqldb_end(&it);
 }
 
+/* The message of the current row of S_READ or S_BROWSE (seq, time, key,
+ * stored value, headers) decoded and appended to out. */
+static sk_err_t row_push(struct sqlog *q, sqlite3_stmt *st, const char *topic,
+			 struct sk_bus_batch *out, struct sk_error *err)
+{
+	int64_t seq = sqlite3_column_int64(st, 0);
+	const char *key = sqlite3_column_blob(st, 2);
+	size_t kl = (size_t)sqlite3_column_bytes(st, 2);
+	const char *hdr = sqlite3_column_blob(st, 4);
+	size_t hl = (size_t)sqlite3_column_bytes(st, 4);
+	const char *val;
+	size_t vl;
+	if (sk_sqldb_z_decode(q->z, sqlite3_column_blob(st, 3),
+			      (size_t)sqlite3_column_bytes(st, 3), &val, &vl,
+			      err) != SK_OK) {
+		sk_error_prefix(err, "bus log: topic %s offset %lld", topic,
+				(long long)seq);
+		return err->code;
+	}
+	sk_err_t ret = sk_bus_batch_push(out, topic, 0, seq,
+					 sqlite3_column_int64(st, 1),
+					 key ? key : "", kl, val, vl, err);
+	if (ret == SK_OK && hl)
+		ret = headers_decode(out, hdr, hl, err);
+	return ret;
+}
+
 static sk_err_t read_rows(struct sqlog *q, const char *topic, int64_t from,
 			  size_t max, struct sk_bus_batch *out, int64_t *last,
 			  struct sk_error *err)
@@ -469,29 +496,9 @@ static sk_err_t read_rows(struct sqlog *q, const char *topic, int64_t from,
 	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus read", err);
 	sk_err_t ret = SK_OK;
 	while (sk_sqldb_next(&it)) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		const char *key = sqlite3_column_blob(st, 2);
-		size_t kl = (size_t)sqlite3_column_bytes(st, 2);
-		const char *val;
-		size_t vl;
-		const char *hdr = sqlite3_column_blob(st, 4);
-		size_t hl = (size_t)sqlite3_column_bytes(st, 4);
-		ret = sk_sqldb_z_decode(q->z, sqlite3_column_blob(st, 3),
-					(size_t)sqlite3_column_bytes(st, 3),
-					&val, &vl, err);
-		if (ret != SK_OK) {
-			sk_error_prefix(err, "bus log: topic %s offset %lld",
-					topic, (long long)seq);
+		if ((ret = row_push(q, st, topic, out, err)) != SK_OK)
 			break;
-		}
-		ret = sk_bus_batch_push(out, topic, 0, seq,
-					sqlite3_column_int64(st, 1),
-					key ? key : "", kl, val, vl, err);
-		if (ret == SK_OK && hl)
-			ret = headers_decode(out, hdr, hl, err);
-		if (ret != SK_OK)
-			break;
-		*last = seq;
+		*last = sqlite3_column_int64(st, 0);
 	}
 	sk_err_t rc = sk_sqldb_end(&it);
 	return ret != SK_OK ? ret : rc;
@@ -656,28 +663,8 @@ static sk_err_t browse_rows(struct sqlog *q, sqlite3_stmt *st,
 {
 	struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus browse", err);
 	sk_err_t ret = SK_OK;
-	while (ret == SK_OK && sk_sqldb_next(&it)) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		const char *key = sqlite3_column_blob(st, 2);
-		size_t kl = (size_t)sqlite3_column_bytes(st, 2);
-		const char *hdr = sqlite3_column_blob(st, 4);
-		size_t hl = (size_t)sqlite3_column_bytes(st, 4);
-		const char *val;
-		size_t vl;
-		ret = sk_sqldb_z_decode(q->z, sqlite3_column_blob(st, 3),
-					(size_t)sqlite3_column_bytes(st, 3),
-					&val, &vl, err);
-		if (ret != SK_OK) {
-			sk_error_prefix(err, "bus log: topic %s offset %lld",
-					topic, (long long)seq);
-			break;
-		}
-		ret = sk_bus_batch_push(out, topic, 0, seq,
-					sqlite3_column_int64(st, 1),
-					key ? key : "", kl, val, vl, err);
-		if (ret == SK_OK && hl)
-			ret = headers_decode(out, hdr, hl, err);
-	}
+	while (ret == SK_OK && sk_sqldb_next(&it))
+		ret = row_push(q, st, topic, out, err);
 	sk_err_t rc = sk_sqldb_end(&it);
 	return ret != SK_OK ? ret : rc;
 }

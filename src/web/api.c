@@ -225,31 +225,37 @@ static int check_one(const char *name, bool ok, const char *detail, void *ud)
 	return 0;
 }
 
+/* The timed tail of a task or a chunk: ,"start","end","duration_ms",
+ * "count","error"} (a time 0 is null). */
+static void span_json(struct sk_buf *b, int64_t start_ms, int64_t end_ms,
+		      int64_t count, const char *error)
+{
+	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
+	if (start_ms)
+		sk_time_format_utc(start_ms, s);
+	if (end_ms)
+		sk_time_format_utc(end_ms, e);
+	sk_buf_printf(b,
+		      ",\"start\":%s%s%s,\"end\":%s%s%s,"
+		      "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
+		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
+		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
+		      (long long)(end_ms > start_ms ? end_ms - start_ms : 0),
+		      (long long)count);
+	sk_model_json_string(b, error);
+	sk_buf_puts(b, "}");
+}
+
 static int task_one(const struct sk_task *t, void *ud)
 {
 	struct list_ctx *x = ud;
-	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
-	if (t->start_ms)
-		sk_time_format_utc(t->start_ms, s);
-	if (t->end_ms)
-		sk_time_format_utc(t->end_ms, e);
 	if (x->n++)
 		sk_buf_puts(x->b, ",");
 	sk_buf_printf(x->b, "{\"attempt\":%d,\"task\":", t->attempt);
 	sk_model_json_string(x->b, t->name);
 	sk_buf_puts(x->b, ",\"state\":");
 	sk_model_json_string(x->b, t->state);
-	sk_buf_printf(x->b,
-		      ",\"start\":%s%s%s,\"end\":%s%s%s,"
-		      "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
-		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
-		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
-		      (long long)(t->end_ms > t->start_ms
-					  ? t->end_ms - t->start_ms
-					  : 0),
-		      (long long)t->count);
-	sk_model_json_string(x->b, t->error);
-	sk_buf_puts(x->b, "}");
+	span_json(x->b, t->start_ms, t->end_ms, t->count, t->error);
 	return 0;
 }
 
@@ -257,28 +263,13 @@ static int task_one(const struct sk_task *t, void *ud)
 static int chunk_one(const struct sk_chunk *k, void *ud)
 {
 	struct list_ctx *x = ud;
-	char s[SK_TIME_UTC_LEN] = "", e[SK_TIME_UTC_LEN] = "";
-	if (k->start_ms)
-		sk_time_format_utc(k->start_ms, s);
-	if (k->end_ms)
-		sk_time_format_utc(k->end_ms, e);
 	sk_buf_printf(x->b,
 		      "%s{\"attempt\":%d,\"region\":%d,\"lang\":\"%s\","
 		      "\"from\":\"%s\",\"to\":\"%s\",\"state\":",
 		      x->n++ ? "," : "", k->attempt, k->region,
 		      k->lang == 1 ? "nb" : "en", k->from, k->to);
 	sk_model_json_string(x->b, k->state);
-	sk_buf_printf(x->b,
-		      ",\"start\":%s%s%s,\"end\":%s%s%s,"
-		      "\"duration_ms\":%lld,\"count\":%lld,\"error\":",
-		      s[0] ? "\"" : "", s[0] ? s : "null", s[0] ? "\"" : "",
-		      e[0] ? "\"" : "", e[0] ? e : "null", e[0] ? "\"" : "",
-		      (long long)(k->end_ms > k->start_ms
-					  ? k->end_ms - k->start_ms
-					  : 0),
-		      (long long)k->count);
-	sk_model_json_string(x->b, k->error);
-	sk_buf_puts(x->b, "}");
+	span_json(x->b, k->start_ms, k->end_ms, k->count, k->error);
 	return 0;
 }
 
