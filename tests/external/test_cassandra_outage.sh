@@ -36,7 +36,7 @@ win 2024-01-04 2024-01-06   # the fetch goes on: the bus is up
 code=$(curl -s -o "$T/ready.json" -w '%{http_code}' -m 60 "$H/readyz")
 check "/readyz not ready while Cassandra is down" 503 "$code"
 grep -q "warehouse (cassandra)" "$T/ready.json" && ok "/readyz names the warehouse: $(cut -c1-120 "$T/ready.json")" || fail "/readyz reason: $(cat "$T/ready.json")"
-curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_up{backend="cassandra",role="store"} 0' && ok "/metrics: skred_backend_up cassandra 0" || fail "/metrics: $(curl -s -m 30 "$H/metrics" | grep backend_up)"
+grep -q '^skred_backend_up{backend="cassandra",role="store"} 0' <<<"$(curl -s -m 30 "$H/metrics")" && ok "/metrics: skred_backend_up cassandra 0" || fail "/metrics: $(curl -s -m 30 "$H/metrics" | grep backend_up)"
 win 2024-01-07 2024-01-08
 # A run queued during the outage waits for the warehouse: it starts after.
 "$SKRED" runs trigger --regions all --lang both --from 2024-01-09 --to 2024-01-10 -q >/dev/null
@@ -50,8 +50,8 @@ runs | grep -q success && ok "the run queued during the outage succeeded after i
 runs | grep -Eq "failed|retry" && fail "a run failed or retried during the outage" || ok "no attempt spent on the outage"
 caught_up 120 && ok "after the outage every message is processed ($(total))" || fail "not caught up: $(committed) of $(total)"
 check "/readyz ready after the outage" 200 "$(curl -s -o /dev/null -w '%{http_code}' -m 60 "$H/readyz")"
-curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_up{backend="cassandra",role="store"} 1' && ok "/metrics: skred_backend_up cassandra 1" || fail "/metrics after"
-curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_outage_retries_total{backend="cassandra",role="store"} [1-9]' && ok "/metrics counts outage retries" || fail "/metrics: no retries counted"
+grep -q '^skred_backend_up{backend="cassandra",role="store"} 1' <<<"$(curl -s -m 30 "$H/metrics")" && ok "/metrics: skred_backend_up cassandra 1" || fail "/metrics after"
+grep -q '^skred_backend_outage_retries_total{backend="cassandra",role="store"} [1-9]' <<<"$(curl -s -m 30 "$H/metrics")" && ok "/metrics counts outage retries" || fail "/metrics: no retries counted"
 kill -TERM "$FP"; rc=0; wait "$FP" || rc=$?; FP=""
 check "process --follow stops cleanly on SIGTERM" 0 "$rc"
 check "one log line when the outage started" 1 "$(grep -c 'outage: store (cassandra) unavailable' "$T/follow.err" || true)"

@@ -38,7 +38,7 @@ win 2024-03-01 2024-03-03 && late=0 || late=1   # the bus is down: may fail
 code=$(curl -s -o "$T/ready.json" -w '%{http_code}' -m 60 "$H/readyz")
 check "/readyz not ready while Kafka is down" 503 "$code"
 grep -q "bus (kafka)" "$T/ready.json" && ok "/readyz names the bus: $(cut -c1-120 "$T/ready.json")" || fail "/readyz reason: $(cat "$T/ready.json")"
-curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_up{backend="kafka",role="bus"} 0' && ok "/metrics: skred_backend_up kafka 0" || fail "/metrics: $(curl -s -m 30 "$H/metrics" | grep backend_up)"
+grep -q '^skred_backend_up{backend="kafka",role="bus"} 0' <<<"$(curl -s -m 30 "$H/metrics")" && ok "/metrics: skred_backend_up kafka 0" || fail "/metrics: $(curl -s -m 30 "$H/metrics" | grep backend_up)"
 s=$((OUTAGE - ($(date +%s) - t0))); [ "$s" -gt 0 ] && sleep "$s"
 kill -0 "$FP" 2>/dev/null && ok "process --follow still running after a $OUTAGE s outage" || fail "process --follow exited: $(tail -3 "$T/follow.err")"
 "$KAFKA_SH" start >/dev/null
@@ -48,7 +48,7 @@ n=$(kcount "$SKRED_BUS_TOPIC_RAW")
 echo "# $n messages in the raw topic (the fetch during the outage $([ "$late" -eq 1 ] && echo failed and was repeated || echo succeeded))"
 caught_up 180 8832 && ok "after the outage the group has no lag" || fail "lag after the outage: $(lagsum)"
 check "/readyz ready after the outage" 200 "$(curl -s -o /dev/null -w '%{http_code}' -m 60 "$H/readyz")"
-curl -s -m 30 "$H/metrics" | grep -q '^skred_backend_up{backend="kafka",role="bus"} 1' && ok "/metrics: skred_backend_up kafka 1" || fail "/metrics after"
+grep -q '^skred_backend_up{backend="kafka",role="bus"} 1' <<<"$(curl -s -m 30 "$H/metrics")" && ok "/metrics: skred_backend_up kafka 1" || fail "/metrics after"
 kill -TERM "$FP"; rc=0; wait "$FP" || rc=$?; FP=""
 check "process --follow stops cleanly on SIGTERM" 0 "$rc"
 starts=$(grep -c 'outage: bus (kafka) unavailable' "$T/follow.err" || true)
