@@ -830,10 +830,7 @@ static sk_err_t sqlog_drift_note(struct sk_bus *bus,
 		sqlite3_bind_text(st, 2, d[i].kind, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, d[i].count);
 		sqlite3_bind_int64(st, 4, d[i].last_seen_ms);
-		struct sk_sqldb_iter it = SK_SQLDB_ITER(st, "bus drift", err);
-		while (sk_sqldb_next(&it))
-			;
-		if (sk_sqldb_end(&it) != SK_OK)
+		if (sk_sqldb_run(st, "bus drift", err) != SK_OK)
 			goto fail;
 	}
 	if (sk_sqldb_commit(q->db, err) != SK_OK)

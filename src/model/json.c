@@ -1377,6 +1377,22 @@ _Static_assert((int)SK_JSON_OBJECT == (int)SK_JOBJ &&
 		       (int)SK_JSON_TRUE == (int)SK_JTRUE,
 	       "sk_json_member types are the scanner's");
 
+/* The value at token v as a member: present, its type, an integer, true,
+ * or a copy of a string. */
+static sk_err_t member_fill(const struct sk_jscan *s, size_t v,
+			    struct sk_json_member *m, struct sk_error *err)
+{
+	m->present = true;
+	m->type = jtype(s, v);
+	if (m->type == SK_JINT)
+		m->i = tk(s, v)->v.i;
+	else if (m->type == SK_JTRUE)
+		m->b = true;
+	else if (m->type == SK_JSTR && !(m->s = str_dup(s, v)))
+		return nomem(err);
+	return SK_OK;
+}
+
 sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
 			      struct sk_json_member *out, struct sk_error *err)
 {
@@ -1394,16 +1410,8 @@ sk_err_t sk_model_json_member(const char *json, size_t len, const char *key,
 		return rc;
 	}
 	size_t v = obj_get(&s, 0, key);
-	if (v != NONE) {
-		out->present = true;
-		out->type = jtype(&s, v);
-		if (out->type == SK_JINT)
-			out->i = tk(&s, v)->v.i;
-		else if (out->type == SK_JTRUE)
-			out->b = true;
-		else if (out->type == SK_JSTR && !(out->s = str_dup(&s, v)))
-			rc = nomem(err);
-	}
+	if (v != NONE)
+		rc = member_fill(&s, v, out, err);
 	sk_model_jscan_free(&s);
 	return rc;
 }
@@ -1438,17 +1446,8 @@ sk_err_t sk_model_json_array(const char *json, size_t len,
 	}
 	size_t el = 1;
 	for (size_t i = 0; i < count; i++, el = arr_next(&s, el)) {
-		struct sk_json_member *m = &(*out)[(*n)++];
-		m->present = true;
-		m->type = jtype(&s, el);
-		if (m->type == SK_JINT)
-			m->i = tk(&s, el)->v.i;
-		else if (m->type == SK_JTRUE)
-			m->b = true;
-		else if (m->type == SK_JSTR && !(m->s = str_dup(&s, el))) {
-			rc = nomem(err);
+		if ((rc = member_fill(&s, el, &(*out)[(*n)++], err)) != SK_OK)
 			break;
-		}
 	}
 	if (rc != SK_OK) {
 		sk_model_json_array_free(*out, *n);
