@@ -57,7 +57,25 @@ page.setDefaultTimeout(10000);
 let problems = [];
 page.on("console", (m) => { if (m.type() === "error") problems.push("console error: " + m.text()); });
 page.on("pageerror", (e) => problems.push("page error: " + e.message));
-page.on("requestfailed", (r) => problems.push("request failed: " + r.url() + " " + (r.failure() || {}).errorText));
+// A reload or a new document aborts the old document's requests still in
+// flight (a run detail's poll, say): the browser's doing, not the UI's. The UI
+// never aborts a request itself, so an abort is a problem unless the request
+// was issued before a navigation of the test's own ended.
+let seq = 0, navSeq = 0, navigating = 0;
+const issued = new WeakMap();
+page.on("request", (r) => issued.set(r, ++seq));
+page.on("requestfailed", (r) => {
+  const why = (r.failure() || {}).errorText;
+  if (why === "net::ERR_ABORTED" && (navigating || (issued.get(r) || 0) <= navSeq)) return;
+  problems.push("request failed: " + r.url() + " " + why);
+});
+for (const m of ["goto", "reload"]) {
+  const orig = page[m].bind(page);
+  page[m] = async (...a) => {
+    navigating++;
+    try { return await orig(...a); } finally { navigating--; navSeq = seq; }
+  };
+}
 page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
 const clean = (what) => {
   if (problems.length) fail(`${what}: no console errors, page errors or failed requests: ${problems.join("; ")}`);
