@@ -27,7 +27,7 @@
 /* Tables in the order a put writes them; key columns come first in each. */
 static const char *const tables[] = {"warning_revision", "avalanche_warning",
 				     "avalanche_problem", "avalanche_advice",
-				     "mountain_weather"};
+				     "mountain_weather_packed"};
 #define N_TABLES (sizeof tables / sizeof *tables)
 
 struct buf {

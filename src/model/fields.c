@@ -357,6 +357,35 @@ const struct sk_field *sk_model_table_field(const struct sk_table *t,
 	return NULL;
 }
 
+int sk_model_key_cmp(const struct sk_table *t, const void *a, const void *b)
+{
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (!(f->flags & SK_FIELD_KEY))
+			continue;
+		int64_t x = sk_model_field_get_int(f, a);
+		int64_t y = sk_model_field_get_int(f, b);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+size_t sk_model_sort_by_key(const struct sk_table *t, const void **c, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		const void *x = c[i];
+		size_t j = i;
+		for (; j > 0 && sk_model_key_cmp(t, c[j - 1], x) > 0; j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
+	for (size_t i = 1; i < n; i++)
+		if (!sk_model_key_cmp(t, c[i - 1], c[i]))
+			return i;
+	return 0;
+}
+
 bool sk_model_field_stored(const struct sk_field *f)
 {
 	return f->kind != SK_FIELD_LIST && !(f->flags & SK_FIELD_NOSTORE);

@@ -360,6 +360,14 @@ const void *sk_model_field_list_cchild(const struct sk_field *f,
 sk_err_t sk_model_field_list_alloc(const struct sk_field *f, void *rec,
 				   size_t n);
 
+/* Children in key order: -1, 0, 1 as a's primary key (t's SK_FIELD_KEY
+ * integer rows, in row order) is before, equal to or after b's. */
+int sk_model_key_cmp(const struct sk_table *t, const void *a, const void *b);
+/* Sort c[0..n) (children of table t) by key, in place (insertion sort: the
+ * lists are short and usually in order already). Returns the first i > 0
+ * whose key equals c[i - 1]'s after sorting, 0 when every key differs. */
+size_t sk_model_sort_by_key(const struct sk_table *t, const void **c, size_t n);
+
 /* Set every member of rec to its absent value (ints -1, pointers NULL,
  * bools false, lists empty). Does not free anything: for fresh memory. */
 void sk_model_record_init(const struct sk_table *t, void *rec);

@@ -152,6 +152,43 @@ static sk_err_t clean_problem(struct sk_problem *p, size_t i,
 	return SK_OK;
 }
 
+/* The children of each list differ in their key (their table's primary
+ * key): two problems with one AvalancheProblemId would be one row. */
+static sk_err_t check_child_keys(const struct sk_warning *w,
+				 struct sk_error *err)
+{
+	const struct sk_table *t = &sk_model_warning_table;
+	const void *c[SK_LIMIT_WEATHER_VALUES];
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct sk_field *f = &t->rows[i];
+		if (f->kind != SK_FIELD_LIST)
+			continue;
+		size_t n = sk_model_field_list_count(f, w);
+		if (n > f->limit || n > sizeof c / sizeof *c)
+			return reject(err, "%s: %zu %s, more than %zu", f->api,
+				      n, f->child->what, f->limit);
+		for (size_t j = 0; j < n; j++)
+			c[j] = sk_model_field_list_cchild(f, w, j);
+		size_t dup = sk_model_sort_by_key(f->child, c, n);
+		if (!dup)
+			continue;
+		char key[SHOW_MAX];
+		size_t len = 0;
+		for (size_t k = 0; k < f->child->n_rows; k++) {
+			const struct sk_field *kf = &f->child->rows[k];
+			if ((kf->flags & SK_FIELD_KEY) && len < sizeof key)
+				len += (size_t)snprintf(
+					key + len, sizeof key - len,
+					"%s%s=%lld", len ? ", " : "", kf->name,
+					(long long)sk_model_field_get_int(
+						kf, c[dup]));
+		}
+		return reject(err, "%s: two %s with the same key (%s)", f->api,
+			      f->child->what, key);
+	}
+	return SK_OK;
+}
+
 /* Replace *dst by a copy of s (the record owns its strings). */
 static sk_err_t replace_str(char **dst, const char *s, struct sk_error *err)
 {
@@ -204,6 +241,10 @@ sk_err_t sk_proc_clean(struct sk_warning *w, struct sk_error *err)
 		if (rc != SK_OK)
 			return rc;
 	}
+
+	rc = check_child_keys(w, err);
+	if (rc != SK_OK)
+		return rc;
 
 	/* Validated: normalise. ValidFrom parsed, so its first 10 bytes are
 	 * a real date. */

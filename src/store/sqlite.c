@@ -154,7 +154,46 @@ static const char schema_v2[] =
  * version keeps an older skred from reading compressed values as JSON. */
 static const char schema_v3[] = "SELECT 1;";
 
-static const char *const schema_steps[] = {schema_v1, schema_v2, schema_v3};
+/* Version 4: mountain weather packed, one row per warning instead of one
+ * per value (17 for a full MountainWeather object: 58 % of the rows a
+ * Detail archive wrote, and of the time writing them). The values are a
+ * JSON array of [type_id, type_name, subtype_id, subtype_name, value]
+ * arrays in key order; the view mountain_weather gives back the table of
+ * before, column for column, for every reader. */
+static const char schema_v4[] =
+	"CREATE TABLE mountain_weather_packed ("
+	" region_id INTEGER NOT NULL,"
+	" lang_key INTEGER NOT NULL,"
+	" valid_date TEXT NOT NULL,"
+	" packed TEXT NOT NULL,"
+	" PRIMARY KEY (region_id, lang_key, valid_date),"
+	" FOREIGN KEY (region_id, lang_key, valid_date)"
+	"  REFERENCES avalanche_warning (region_id, lang_key, valid_date)"
+	"  ON DELETE CASCADE);"
+	"INSERT INTO mountain_weather_packed"
+	" SELECT region_id, lang_key, valid_date, json_group_array(json_array("
+	"  type_id, type_name, subtype_id, subtype_name, value))"
+	" FROM (SELECT * FROM mountain_weather ORDER BY region_id, lang_key,"
+	"  valid_date, type_id, subtype_id)"
+	" GROUP BY region_id, lang_key, valid_date;"
+	"DROP TABLE mountain_weather;"
+	"CREATE VIEW mountain_weather AS SELECT"
+	" p.region_id AS region_id, p.lang_key AS lang_key,"
+	" p.valid_date AS valid_date,"
+	" json_extract(v.value, '$[0]') AS type_id,"
+	" json_extract(v.value, '$[1]') AS type_name,"
+	" json_extract(v.value, '$[2]') AS subtype_id,"
+	" json_extract(v.value, '$[3]') AS subtype_name,"
+	" json_extract(v.value, '$[4]') AS value"
+	" FROM mountain_weather_packed p, json_each(p.packed) v;";
+
+static const char *const schema_steps[] = {schema_v1, schema_v2, schema_v3,
+					   schema_v4};
+
+/* Child tables stored packed (schema 4): "<name>_packed" holds one row per
+ * warning, its children's stored columns as a JSON array of arrays, and
+ * the view <name> reads them as rows. */
+static const char *const packed_tables[] = {"mountain_weather"};
 
 /* The first version whose step adds a stored column (0: none yet). Opening
  * a database older than it rewrites every current row from its revision's
@@ -197,6 +236,7 @@ enum {
 struct child_sql {
 	const struct sk_field *f; /* the LIST row; f->child is the table */
 	sqlite3_stmt *ins, *del, *sel;
+	bool packed; /* one row per warning (packed_tables) */
 };
 
 struct sqlite_store {
@@ -214,6 +254,7 @@ struct sqlite_store {
 	sk_store_map_fn map;  /* the opener's raw -> clean (may be NULL) */
 	struct sk_sqldb_z *z; /* raw_json's codec */
 	struct sk_sqldb_ckpt *ckpt; /* the WAL's checkpoints, off the writer */
+	struct sk_buf pack;         /* a packed child list being written */
 };
 
 /* ------------------------------------------------------- statement helpers */
@@ -331,6 +372,7 @@ static void sqlite_close(struct sk_store *base)
 		sqlite3_finalize(st->child[i].sel);
 	}
 	sk_sqldb_z_free(st->z);
+	sk_buf_free(&st->pack);
 	sk_sqldb_ckpt_stop(st->ckpt); /* before the close's own checkpoint */
 	sk_sqldb_close(st->db);
 	free(st->path);
@@ -447,7 +489,7 @@ static const struct {
 		  " (SELECT value FROM store_meta WHERE key = 'last_write'),"
 		  " (SELECT min(valid_date) FROM avalanche_warning),"
 		  " (SELECT max(valid_date) FROM avalanche_warning)"},
-	{S_COLUMN, "SELECT type, \"notnull\" FROM pragma_table_info(?1)"
+	{S_COLUMN, "SELECT type, \"notnull\", cid FROM pragma_table_info(?1)"
 		   " WHERE name = ?2"},
 };
 
@@ -460,6 +502,14 @@ static sk_err_t prepare_built(struct sqlite_store *st, sqlite3_stmt **out,
 		return sk_error_set(err, built, false, "building SQL for %s",
 				    table);
 	return sk_sqldb_prepare(st->db, out, b->data, err);
+}
+
+static bool is_packed(const struct sk_table *t)
+{
+	for (size_t i = 0; i < NCOLS(packed_tables); i++)
+		if (!strcmp(t->name, packed_tables[i]))
+			return true;
+	return false;
 }
 
 /* The statements the field tables make: the warning row's insert and
@@ -495,17 +545,26 @@ static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
 		struct child_sql *c = &st->child[st->n_child++];
 		const struct sk_table *ct = f->child;
 		c->f = f;
+		c->packed = is_packed(ct);
+		const char *stored = c->packed ? "_packed" : "";
 		sk_buf_reset(&b);
-		rc = prepare_built(st, &c->ins, &b,
-				   sql_insert(&b, ct, KEY_COLS, KEY_NCOLS, "",
-					      0),
-				   ct->name, err);
+		rc = prepare_built(
+			st, &c->ins, &b,
+			c->packed ? sk_buf_printf(&b,
+						  "INSERT INTO %s_packed "
+						  "(" KEY_COLS
+						  ", packed) VALUES (?1, ?2, "
+						  "?3, ?4)",
+						  ct->name)
+				  : sql_insert(&b, ct, KEY_COLS, KEY_NCOLS, "",
+					       0),
+			ct->name, err);
 		sk_buf_reset(&b);
 		if (rc == SK_OK)
 			rc = prepare_built(
 				st, &c->del, &b,
-				sk_buf_printf(&b, "DELETE FROM %s" KEY_WHERE,
-					      ct->name),
+				sk_buf_printf(&b, "DELETE FROM %s%s" KEY_WHERE,
+					      ct->name, stored),
 				ct->name, err);
 		sk_buf_reset(&b);
 		if (rc == SK_OK) {
@@ -557,10 +616,15 @@ static sk_err_t check_tables(struct sqlite_store *st, struct sk_error *err)
 	const struct sk_table *const *tables = sk_model_tables(&n);
 	sqlite3_stmt *s = st->s[S_COLUMN];
 	for (size_t t = 0; t < n; t++) {
+		/* A packed table's view has no declared types or constraints:
+		 * its column at the value's place in the packed arrays. */
+		bool packed = is_packed(tables[t]);
+		int place = KEY_NCOLS;
 		for (size_t i = 0; i < tables[t]->n_rows; i++) {
 			const struct sk_field *f = &tables[t]->rows[i];
 			if (!sk_model_field_stored(f))
 				continue;
+			place++;
 			int brc = sk_sqldb_bind_text(s, 1, tables[t]->name);
 			if (brc == SQLITE_OK)
 				brc = sk_sqldb_bind_text(s, 2, f->name);
@@ -577,9 +641,15 @@ static sk_err_t check_tables(struct sqlite_store *st, struct sk_error *err)
 				bool nullable = (f->flags &
 						 SK_FIELD_NULLABLE) != 0;
 				/* Key columns are NOT NULL by the key. */
-				ok = type && !strcmp(type, sql_type(f->kind)) &&
-				     (notnull != nullable ||
-				      (f->flags & SK_FIELD_KEY));
+				ok = packed ? sqlite3_column_int(s, 2) ==
+						      place - 1
+					    : type &&
+						      !strcmp(type,
+							      sql_type(
+								      f->kind)) &&
+						      (notnull != nullable ||
+						       (f->flags &
+							SK_FIELD_KEY));
 			}
 			stmt_done(s);
 			if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -797,6 +867,7 @@ static sk_err_t sqlite_open(struct sk_store **out,
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	st->base.type = &sk_store_sqlite;
 	st->map = o->map;
+	sk_buf_init(&st->pack, SK_LIMIT_WARNING_JSON);
 	struct sk_buf b = SK_BUF_INIT(SK_LIMIT_TEXT);
 	if ((rc = sk_buf_printf(&b, "%s/warehouse.db", dir)) != SK_OK) {
 		sk_error_set(err, rc, false, "warehouse path");
@@ -933,6 +1004,61 @@ static void sqlite_rollback(struct sk_store *base)
 
 /* ------------------------------------------------------------------- put */
 
+/* One packed row: the n children of c's list in key order, each the JSON
+ * array of its stored values in column order (the view's columns). */
+static sk_err_t insert_packed(struct sqlite_store *st,
+			      const struct child_sql *c,
+			      const struct sk_warning *w, size_t n,
+			      struct sk_error *err)
+{
+	const struct sk_table *ct = c->f->child;
+	const void *sorted[SK_LIMIT_WEATHER_VALUES];
+	if (n > NCOLS(sorted))
+		return sk_error_set(err, SK_ERR_LIMIT, false,
+				    "%zu %s: more than the limit %zu", n,
+				    ct->what, NCOLS(sorted));
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = sk_model_field_list_cchild(c->f, w, i);
+	if (sk_model_sort_by_key(ct, sorted, n))
+		return sk_error_set(err, SK_ERR_INVAL, false,
+				    "two %s with the same key", ct->what);
+	struct sk_buf *b = &st->pack;
+	sk_buf_reset(b);
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		(void)sk_buf_puts(b, i ? ",[" : "[[");
+		for (size_t j = 0; j < ct->n_rows; j++) {
+			const struct sk_field *f = &ct->rows[j];
+			if (!sk_model_field_stored(f))
+				continue;
+			struct sk_store_value v;
+			sk_store_value(f, sorted[i], &v);
+			if (!first)
+				(void)sk_buf_puts(b, ",");
+			first = false;
+			if (v.kind == SK_STORE_INT)
+				(void)sk_buf_printf(b, "%lld", (long long)v.i);
+			else
+				(void)sk_model_json_string(b, v.text);
+		}
+		(void)sk_buf_puts(b, "]");
+	}
+	(void)sk_buf_puts(b, "]");
+	sk_err_t rc = sk_buf_finish(b);
+	if (rc != SK_OK)
+		return sk_error_set(err, rc, false, "packing %s", ct->what);
+	sqlite3_stmt *s = c->ins;
+	int brc = bind_key(s, w);
+	if (brc == SQLITE_OK)
+		brc = sqlite3_bind_text(s, KEY_NCOLS + 1, b->data, (int)b->len,
+					SQLITE_STATIC);
+	if (brc != SQLITE_OK) {
+		stmt_done(s);
+		return bind_failed(brc, err);
+	}
+	return run(st, s, ct->name, err);
+}
+
 /* Insert the row (with its hash and revision_count) and its children. */
 static sk_err_t insert_current(struct sqlite_store *st,
 			       const struct sk_warning *w, const char *hash,
@@ -960,6 +1086,11 @@ static sk_err_t insert_current(struct sqlite_store *st,
 	for (size_t k = 0; k < st->n_child && rc == SK_OK; k++) {
 		const struct child_sql *c = &st->child[k];
 		size_t n = sk_model_field_list_count(c->f, w);
+		if (c->packed) {
+			if (n)
+				rc = insert_packed(st, c, w, n, err);
+			continue;
+		}
 		for (size_t i = 0; i < n && rc == SK_OK; i++) {
 			s = c->ins;
 			e = (struct emit){.s = s,

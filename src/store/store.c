@@ -206,35 +206,9 @@ static void h_record(struct hasher *e, const struct sk_table *t,
 			h_field(e, &t->rows[i], rec);
 }
 
-/* Children are hashed in primary-key order (their SK_FIELD_KEY integer
- * rows, in row order), the order a query returns them, so a record read
- * back hashes the same as the one written. */
-static int cmp_key(const struct sk_table *t, const void *a, const void *b)
-{
-	for (size_t i = 0; i < t->n_rows; i++) {
-		const struct sk_field *f = &t->rows[i];
-		if (!(f->flags & SK_FIELD_KEY))
-			continue;
-		int64_t x = sk_model_field_get_int(f, a);
-		int64_t y = sk_model_field_get_int(f, b);
-		if (x != y)
-			return x < y ? -1 : 1;
-	}
-	return 0;
-}
-
-/* Insertion sort: lists are short (SK_LIMIT_*) and it needs no global. */
-static void sort_children(const struct sk_table *t, const void **c, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		const void *x = c[i];
-		size_t j = i;
-		for (; j > 0 && cmp_key(t, c[j - 1], x) > 0; j--)
-			c[j] = c[j - 1];
-		c[j] = x;
-	}
-}
-
+/* Children are hashed in primary-key order (sk_model_sort_by_key), the
+ * order a query returns them, so a record read back hashes the same as the
+ * one written. */
 sk_err_t sk_store_content_hash(const struct sk_warning *w,
 			       char out[SK_STORE_HASH_LEN],
 			       struct sk_error *err)
@@ -259,7 +233,13 @@ sk_err_t sk_store_content_hash(const struct sk_warning *w,
 					    "out of memory");
 		for (size_t j = 0; j < n; j++)
 			c[j] = sk_model_field_list_cchild(f, w, j);
-		sort_children(f->child, c, n);
+		if (sk_model_sort_by_key(f->child, c, n)) {
+			free(c); /* sk_proc_clean dead-letters such a record */
+			return sk_error_set(err, SK_ERR_INVAL, false,
+					    "two %s with the same key (not "
+					    "cleaned?)",
+					    f->child->what);
+		}
 		char tag = (char)(f->child->what[0] - 'a' + 'A');
 		h_section(&e, tag, n);
 		for (size_t j = 0; j < n; j++)

@@ -7,9 +7,11 @@ import sys
 VOLATILE = {"first_seen"}
 
 db = sqlite3.connect(sys.argv[1])
+# A packed table (schema 4) is read through its view, row by row.
 tables = [r[0] for r in db.execute(
-    "SELECT name FROM sqlite_master WHERE type='table' "
-    "AND name NOT LIKE 'sqlite_%' AND name <> 'store_meta' ORDER BY name")]
+    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+    "AND name NOT LIKE 'sqlite_%' AND name <> 'store_meta' "
+    "AND name NOT LIKE '%\\_packed' ESCAPE '\\' ORDER BY name")]
 out = sys.stdout
 for t in tables:
     cols = [r[1] for r in db.execute(f"PRAGMA table_info({t})") if r[1] not in VOLATILE]

@@ -75,7 +75,7 @@ old=$(wh "SELECT COUNT(*) FROM avalanche_warning WHERE valid_date < '2023-01-01'
 # not in the warehouse, on the dead-letter topic. A replay must store it.
 RK=3011:2:2023-12-20 RREASON="store: database is locked (fixed since)"
 sim_get "/hydrology/forecast/avalanche/v6.3.0/api/AvalancheWarningByRegion/Detail/3011/2/2023-12-20/2023-12-20" >"$T/fixable.json"
-for t in avalanche_problem avalanche_advice mountain_weather avalanche_warning; do
+for t in avalanche_problem avalanche_advice mountain_weather_packed avalanche_warning; do
   wh "DELETE FROM $t WHERE region_id=3011 AND lang_key=2 AND valid_date='2023-12-20'"
 done
 python3 - "$SKRED_DATA_DIR/bus.db" "$T/fixable.json" "$RK" "$RREASON" >"$T/replay.json" <<'PY'

@@ -15,6 +15,7 @@
 #include "sqldb/sqldb.h"
 #include "store/store.h"
 #include "cases.h"
+#include "old_warehouse.h"
 #include "test_data.h"
 
 #include <ftw.h>
@@ -454,6 +455,7 @@ static char *rows_text(const char *path)
  * byte for byte what the old code stores. Opened: version 3, the old text
  * untouched, new revisions compressed; a version-1 database (which reads
  * every old raw_json to rewrite its rows) rewrites from the text. */
+
 static void test_store_upgrade(void)
 {
 	char dir[600], path[700];
@@ -479,6 +481,9 @@ static void test_store_upgrade(void)
 	      len * 4 < items[0].json_len);
 	free(raw);
 	char *want = rows_text(path);
+	int64_t weather_rows = scalar(path, "SELECT count(*) FROM "
+					    "mountain_weather");
+	CHECK(weather_rows > 0);
 
 	/* Make it the old format. */
 	sqlite3 *db = NULL;
@@ -499,14 +504,20 @@ static void test_store_upgrade(void)
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
+	exec_ok(db, SK_TEST_UNPACK_WEATHER);
 	exec_ok(db, "PRAGMA user_version = 2");
+	CHECK_INT(scalar(path, "SELECT count(*) FROM mountain_weather"),
+		  weather_rows);
 	sqlite3_close(db);
 
 	/* Upgraded by this code: every old record as it was. */
 	CHECK_INT(store_open(&st, dir, &err), SK_OK);
 	if (!st)
 		goto out;
-	CHECK_INT(scalar(path, "PRAGMA user_version"), 3);
+	CHECK_INT(scalar(path, "PRAGMA user_version"), 4);
+	CHECK_INT(scalar(path, "SELECT count(*) FROM mountain_weather_packed"),
+		  scalar(path, "SELECT count(DISTINCT region_id || lang_key || "
+			       "valid_date) FROM mountain_weather"));
 	for (size_t i = 0; i < half; i++) {
 		CHECK_INT(stored_raw(path, i, &raw, &len), SQLITE_TEXT);
 		CHECK(raw && len == items[i].json_len &&
@@ -541,6 +552,7 @@ static void test_store_upgrade(void)
 		    "UPDATE avalanche_warning SET content_hash = 'x';"
 		    "UPDATE warning_revision SET content_hash = 'x';"
 		    "PRAGMA user_version = 1;");
+	exec_ok(db, SK_TEST_UNPACK_WEATHER);
 	sqlite3_close(db);
 	CHECK_INT(store_open(&st, dir, &err), SK_OK);
 	got = rows_text(path);

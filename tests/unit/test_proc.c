@@ -361,6 +361,28 @@ static void test_rejections(void)
 		      "AvalancheProblems[0].DangerLevel 7 is not a level 0..5");
 	expect_reject("AvalancheProblems", "[{\"DangerLevel\":\"-2\"}]",
 		      SK_ERR_VALIDATE, "AvalancheProblems[0].DangerLevel -2");
+	/* Children with one key would be one row: dead-lettered, naming
+	 * the key (the store's primary key of the list). */
+	expect_reject("AvalancheProblems",
+		      "[{\"AvalancheProblemId\":2},{\"AvalancheProblemId\":1},"
+		      "{\"AvalancheProblemId\":2}]",
+		      SK_ERR_VALIDATE,
+		      "AvalancheProblems: two problems with the same key "
+		      "(problem_id=2)");
+	expect_reject("MountainWeather",
+		      "{\"MeasurementTypes\":[{\"Id\":20,"
+		      "\"MeasurementSubTypes\":"
+		      "[{\"Id\":20,\"Value\":\"Storm\"},{\"Id\":50,\"Value\":"
+		      "\"W\"}]},{\"Id\":20,\"MeasurementSubTypes\":[{\"Id\":50,"
+		      "\"Value\":\"N\"}]}]}",
+		      SK_ERR_VALIDATE,
+		      "MeasurementTypes: two weather values with the same key "
+		      "(type_id=20, subtype_id=50)");
+	expect_accept(
+		"MountainWeather",
+		"{\"MeasurementTypes\":[{\"Id\":20,\"MeasurementSubTypes\":"
+		"[{\"Id\":50,\"Value\":\"W\"}]},{\"Id\":10,"
+		"\"MeasurementSubTypes\":[{\"Id\":50,\"Value\":\"N\"}]}]}");
 	expect_accept("AvalancheProblems",
 		      "[{\"DangerLevel\":null,\"ValidExpositions\":null}]");
 	expect_accept("AvalancheProblems",

@@ -11,6 +11,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "proc/proc.h"
+#include "old_warehouse.h"
 #include "store_cases.h"
 #include "test_data.h"
 
@@ -157,7 +158,8 @@ static void rewrite_on_open(void)
 			       "'00000000000000aa';"
 			       "UPDATE warning_revision SET content_hash = "
 			       "'00000000000000aa';"
-			       "PRAGMA user_version = 1;",
+			       "PRAGMA user_version = "
+			       "1;" SK_TEST_UNPACK_WEATHER,
 			       NULL, NULL, NULL),
 		  SQLITE_OK);
 	sqlite3_close(db);

@@ -409,6 +409,22 @@ static void test_sqlite_store(void)
 	int64_t first_write = stats.last_write_ms;
 	CHECK_INT(scalar("SELECT count(*) FROM avalanche_advice"), 2);
 	CHECK_INT(scalar("SELECT count(*) FROM mountain_weather"), 3);
+	/* Stored packed (schema 4): one row, the values in key order, and
+	 * the view's columns typed as the table's were. */
+	CHECK_INT(scalar("SELECT count(*) FROM mountain_weather_packed"), 1);
+	CHECK_INT(scalar("SELECT packed = '[[10,\"Rainfall\",20,\"Average\","
+			 "\"4\"],[10,\"Rainfall\",60,\"Most exposed area\","
+			 "\"8\"],[30,\"Wind shift to\",50,\"Direction\","
+			 "null]]' FROM mountain_weather_packed"),
+		  1);
+	CHECK_INT(scalar("SELECT count(*) FROM mountain_weather WHERE "
+			 "typeof(type_id) = 'integer' AND typeof(subtype_id) = "
+			 "'integer' AND typeof(type_name) = 'text' AND "
+			 "(value IS NULL OR typeof(value) = 'text')"),
+		  3);
+	CHECK_INT(scalar("SELECT count(*) FROM mountain_weather WHERE "
+			 "subtype_id = 50 AND value IS NULL"),
+		  1);
 	CHECK_INT(scalar("SELECT revision_count FROM avalanche_warning "
 			 "WHERE " KEY_A),
 		  1);
@@ -618,12 +634,32 @@ static void test_sqlite_store(void)
 	CHECK_INT(sk_store_stats(st, &stats, &err), SK_OK);
 	CHECK_INT(stats.warnings, 3);
 
+	/* Fault injection for the put the database refuses below: a trigger
+	 * refuses its problem row, after the warning row was written. */
+	sqlite3 *tdb = NULL;
+	CHECK_INT(sqlite3_open(db_path, &tdb), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(tdb,
+			       "CREATE TRIGGER refuse BEFORE INSERT ON "
+			       "avalanche_problem WHEN NEW.text = 'refused' "
+			       "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+			       NULL, NULL, NULL),
+		  SQLITE_OK);
+	sqlite3_close(tdb);
+	/* Two children with one key: refused above the backend (the hash
+	 * sorts by key), as a record sk_proc_clean would have refused. */
 	struct sk_warning *dup = simple(3011, 1, "2024-02-04",
 					"2024-02-03T15:30:00", 2, "Dup");
 	add_problem(dup, 1, "00000001", "first");
 	add_problem(dup, 1, "00000010", "same id");
 	CHECK_INT(sk_store_begin(st, &err), SK_OK);
-	CHECK_INT(sk_store_put(st, dup, "{}", 2, &res[0], &err), SK_ERR_DB);
+	CHECK_INT(sk_store_put(st, dup, "{}", 2, &res[0], &err), SK_ERR_INVAL);
+	CHECK(strstr(err.msg, "region=3011") != NULL);
+	CHECK(strstr(err.msg, "same key") != NULL);
+	/* A put the database refuses (the trigger above). */
+	struct sk_warning *bad = simple(3011, 1, "2024-02-04",
+					"2024-02-03T15:30:00", 2, "Bad");
+	add_problem(bad, 1, "00000001", "refused");
+	CHECK_INT(sk_store_put(st, bad, "{}", 2, &res[0], &err), SK_ERR_DB);
 	CHECK(strstr(err.msg, "region=3011") != NULL);
 	CHECK_INT(sk_store_put(st, d, "{}", 2, &res[0], &err), SK_OK);
 	CHECK_INT(res[0], SK_STORE_INSERTED);
@@ -643,7 +679,7 @@ static void test_sqlite_store(void)
 	CHECK_INT(sk_store_begin_batch(st, &err), SK_OK);
 	CHECK_INT(sk_store_put(st, e, "{}", 2, &res[0], &err), SK_OK);
 	CHECK_INT(res[0], SK_STORE_INSERTED);
-	CHECK_INT(sk_store_put(st, dup, "{}", 2, &res[0], &err), SK_ERR_DB);
+	CHECK_INT(sk_store_put(st, bad, "{}", 2, &res[0], &err), SK_ERR_DB);
 	CHECK_INT(sk_store_put(st, d, "{}", 2, &res[0], &err), SK_ERR_INVAL);
 	CHECK(strstr(err.msg, "roll it back") != NULL);
 	CHECK_INT(sk_store_commit(st, &err), SK_ERR_INVAL);
@@ -674,7 +710,7 @@ static void test_sqlite_store(void)
 	CHECK_INT(open_at(&st, dir, NULL, &err), SK_OK);
 	after = dump();
 	CHECK(before && after && strcmp(before, after) == 0);
-	CHECK_INT(scalar("PRAGMA user_version"), 3);
+	CHECK_INT(scalar("PRAGMA user_version"), 4);
 	free(before);
 	free(after);
 	CHECK_INT(sk_store_stats(st, &stats, &err), SK_OK);
@@ -729,6 +765,7 @@ static void test_sqlite_store(void)
 	sk_warning_free(c);
 	sk_warning_free(d);
 	sk_warning_free(dup);
+	sk_warning_free(bad);
 	sk_warning_free(raw);
 	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
