@@ -819,12 +819,10 @@ static void prep_one(struct prep *p, size_t i)
 	const struct sk_bus_msg *msg = &p->batch->msgs[i];
 	struct prep_item *it = &p->it[i];
 	memset(it, 0, sizeof *it);
-	struct sk_error derr = {0};
-	/* Not an object: the parser dead-letters it, with its reason. */
-	(void)sk_model_warning_drift(msg->value, msg->value_len, &it->drift,
-				     &derr);
-	if (sk_proc_map(msg->value, msg->value_len, &it->w, &it->why) !=
-		    SK_OK ||
+	/* One scan for the record and its drift; not an object: the parser
+	 * dead-letters it, with its reason (and there is no drift). */
+	if (sk_proc_map_drift(msg->value, msg->value_len, &it->w, &it->drift,
+			      &it->why) != SK_OK ||
 	    sk_proc_check_key(it->w, msg->key, &it->why) != SK_OK) {
 		sk_warning_free(it->w);
 		it->w = NULL;

@@ -224,13 +224,13 @@ static void walk_object(struct walk *wk, size_t obj, const struct sk_table *t,
 		size_t v = k + 1;
 		const struct sk_field *f = NULL;
 		size_t ri = 0;
-		for (; ri < t->n_rows; ri++) {
-			const struct sk_field *r = &t->rows[ri];
-			if (r->api && r->json_pos &&
-			    (r->flags & sel.mask) == sel.want &&
-			    sk_model_jstr_eq(text, key, r->api,
-					     strlen(r->api))) {
-				f = r;
+		for (size_t r = sk_model_key_rows(t, text, key, 0); r;
+		     r = sk_model_key_rows(t, text, key, r)) {
+			const struct sk_field *row = &t->rows[r - 1];
+			if (row->json_pos &&
+			    (row->flags & sel.mask) == sel.want) {
+				f = row;
+				ri = r - 1;
 				break;
 			}
 		}
@@ -279,12 +279,33 @@ static void walk_object(struct walk *wk, size_t obj, const struct sk_table *t,
 	}
 }
 
+void sk_model_drift_tape(const struct sk_jscan *d, struct sk_model_drift *out)
+{
+	static const struct sel top = {SK_FIELD_IN_GROUP, 0};
+	const struct sk_table *t = &sk_model_warning_table;
+	struct walk wk = {d, out};
+	/* Detail: any Detail-only key, or a key only Detail warnings carry
+	 * (the table's ignored ones), at the top. */
+	size_t k = 1;
+	for (uint32_t m = 0; m < d->tok[0].n && !out->detail;
+	     m++, k = d->tok[k + 1].end) {
+		const struct sk_jtok *key = &d->tok[k];
+		for (size_t r = sk_model_key_rows(t, d->text, key, 0);
+		     r && !out->detail;
+		     r = sk_model_key_rows(t, d->text, key, r))
+			out->detail =
+				(t->rows[r - 1].flags & SK_FIELD_DETAIL) &&
+				!(t->rows[r - 1].flags & SK_FIELD_IN_GROUP);
+		if (!out->detail)
+			out->detail = ignored(t, d->text, key);
+	}
+	walk_object(&wk, 0, t, top, "", out->detail);
+}
+
 sk_err_t sk_model_warning_drift(const char *json, size_t len,
 				struct sk_model_drift *out,
 				struct sk_error *err)
 {
-	static const struct sel top = {SK_FIELD_IN_GROUP, 0};
-	const struct sk_table *t = &sk_model_warning_table;
 	struct sk_jtok buf[TAPE_STACK];
 	struct sk_jscan s;
 	memset(out, 0, sizeof *out);
@@ -309,23 +330,7 @@ sk_err_t sk_model_warning_drift(const char *json, size_t len,
 				  SK_LIMIT_JSON_DEPTH);
 		goto out;
 	}
-	struct walk wk = {&s, out};
-	/* Detail: any Detail-only key, or a key only Detail warnings carry
-	 * (the table's ignored ones), at the top. */
-	size_t k = 1;
-	for (uint32_t m = 0; m < s.tok[0].n && !out->detail;
-	     m++, k = s.tok[k + 1].end) {
-		const struct sk_jtok *key = &s.tok[k];
-		out->detail = ignored(t, json, key);
-		for (size_t ri = 0; ri < t->n_rows && !out->detail; ri++) {
-			const struct sk_field *r = &t->rows[ri];
-			out->detail = r->api && (r->flags & SK_FIELD_DETAIL) &&
-				      !(r->flags & SK_FIELD_IN_GROUP) &&
-				      sk_model_jstr_eq(json, key, r->api,
-						       strlen(r->api));
-		}
-	}
-	walk_object(&wk, 0, t, top, "", out->detail);
+	sk_model_drift_tape(&s, out);
 out:
 	if (rc != SK_OK)
 		out->n = 0;

@@ -916,6 +916,27 @@ static size_t key_hash_find(const struct key_hash *kh, const char *key,
 	return 0;
 }
 
+size_t sk_model_key_rows(const struct sk_table *t, const char *text,
+			 const struct sk_jtok *key, size_t r)
+{
+	const struct key_hash *kh = key_hash_of(t);
+	if (!kh)
+		return 0;
+	if (r)
+		return kh->next[r - 1];
+	char buf[256];
+	const char *kb = text + key->pos;
+	size_t kn = key->n;
+	if (key->esc) {
+		/* an escaped key of 256+ bytes decodes to 43+: no row's */
+		if (kn >= sizeof buf)
+			return 0;
+		kn = sk_model_jstr_decode(text, key, buf);
+		kb = buf;
+	}
+	return key_hash_find(kh, kb, kn);
+}
+
 static void index_rows(const struct sk_jscan *d, size_t obj,
 		       const struct sk_table *t, struct rows_sel sel,
 		       struct row_index *ix)
@@ -937,17 +958,8 @@ static void index_rows(const struct sk_jscan *d, size_t obj,
 	size_t k = obj + 1;
 	for (uint32_t m = 0; m < tk(d, obj)->n; m++) {
 		const struct sk_jtok *key = tk(d, k);
-		char buf[256];
-		const char *kb = d->text + key->pos;
-		size_t kn = key->n, r = 0;
-		if (key->esc && kn < sizeof buf) {
-			kn = sk_model_jstr_decode(d->text, key, buf);
-			kb = buf;
-		}
-		/* an escaped key of 256+ bytes decodes to 43+: no row's */
-		if (!key->esc || kb == buf)
-			r = key_hash_find(kh, kb, kn);
-		for (; r; r = kh->next[r - 1]) {
+		for (size_t r = sk_model_key_rows(t, d->text, key, 0); r;
+		     r = kh->next[r - 1]) {
 			const struct sk_field *f = &t->rows[r - 1];
 			if (f->json_pos && f->json_pos <= ix->top &&
 			    ix->row[f->json_pos] == f)
@@ -1023,6 +1035,14 @@ static sk_err_t load_object(const char *text, size_t len, size_t limit,
 sk_err_t sk_model_warning_parse(const char *json, size_t len,
 				struct sk_warning **out, struct sk_error *err)
 {
+	return sk_model_warning_parse_drift(json, len, out, NULL, err);
+}
+
+sk_err_t sk_model_warning_parse_drift(const char *json, size_t len,
+				      struct sk_warning **out,
+				      struct sk_model_drift *drift,
+				      struct sk_error *err)
+{
 	static const struct rows_sel top_rows = {SK_FIELD_IN_GROUP, 0};
 	struct sk_jtok buf[TAPE_STACK];
 	struct sk_jscan s;
@@ -1030,10 +1050,15 @@ sk_err_t sk_model_warning_parse(const char *json, size_t len,
 	sk_err_t rc;
 
 	*out = NULL;
+	if (drift)
+		memset(drift, 0, sizeof *drift);
 	rc = load_object(json, len, SK_LIMIT_WARNING_JSON, "warning", &s, buf,
 			 TAPE_STACK, &w, err);
 	if (rc != SK_OK)
 		goto fail;
+	/* On the same tape, whatever the mapping below makes of it. */
+	if (drift)
+		sk_model_drift_tape(&s, drift);
 	struct sk_parse ps = {w, err, &s};
 	rc = map_rows(&ps, 0, &sk_model_warning_table, w, "", top_rows);
 	if (rc != SK_OK)

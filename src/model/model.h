@@ -496,6 +496,15 @@ struct sk_model_drift {
 sk_err_t sk_model_warning_drift(const char *json, size_t len,
 				struct sk_model_drift *out,
 				struct sk_error *err);
+/* sk_model_warning_parse and, when drift is not NULL, the drift of the same
+ * text from the same scan (one scan, not two): *drift as
+ * sk_model_warning_drift makes it, whether the mapping then succeeds or
+ * not (a retyped field is drift and a parse error); out->n 0 when the
+ * text is not a JSON object. */
+sk_err_t sk_model_warning_parse_drift(const char *json, size_t len,
+				      struct sk_warning **out,
+				      struct sk_model_drift *drift,
+				      struct sk_error *err);
 
 /* ------------------------------------------------------------- schemas
  *

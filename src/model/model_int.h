@@ -103,6 +103,21 @@ size_t sk_model_jstr_head(const char *text, const struct sk_jtok *t, char *dst,
 bool sk_model_jstr_eq(const char *text, const struct sk_jtok *t,
 		      const char *key, size_t klen);
 
+struct sk_table;
+struct sk_model_drift;
+
+/* The rows of table t whose API key is the string of token key (of text),
+ * in row order, through the parser's hash of each table's keys (json.c):
+ * r 0 gives the first one's index + 1, r that of the next one after row
+ * r - 1; 0 when there is none (no more). */
+size_t sk_model_key_rows(const struct sk_table *t, const char *text,
+			 const struct sk_jtok *key, size_t r);
+
+/* The drift of the warning object on tape d (token 0, scanned and checked
+ * as the parser does: an object within SK_LIMIT_JSON_DEPTH) into out
+ * (drift.c). The parser calls it on its own tape (one scan for both). */
+void sk_model_drift_tape(const struct sk_jscan *d, struct sk_model_drift *out);
+
 /* The type's name in messages ("object", "integer", "boolean" ...). */
 const char *sk_model_jtype_name(int type);
 

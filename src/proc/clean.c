@@ -265,10 +265,17 @@ sk_err_t sk_proc_clean(struct sk_warning *w, struct sk_error *err)
 sk_err_t sk_proc_map(const char *json, size_t len, struct sk_warning **out,
 		     struct sk_error *err)
 {
+	return sk_proc_map_drift(json, len, out, NULL, err);
+}
+
+sk_err_t sk_proc_map_drift(const char *json, size_t len,
+			   struct sk_warning **out,
+			   struct sk_model_drift *drift, struct sk_error *err)
+{
 	struct sk_warning *w = NULL;
 	sk_err_t rc;
 	*out = NULL;
-	rc = sk_model_warning_parse(json, len, &w, err);
+	rc = sk_model_warning_parse_drift(json, len, &w, drift, err);
 	if (rc != SK_OK)
 		return rc;
 	rc = sk_proc_clean(w, err);

@@ -6,7 +6,8 @@
  * and a date; its JSON output is valid JSON. The drift check of the same
  * input (sk_model_warning_drift): it fails exactly when the parser finds no
  * JSON object, every item names a field of a known kind, rows with their
- * table; a record that maps was a JSON object to it too.
+ * table; a record that maps was a JSON object to it too; the drift made
+ * from the parser's own scan (sk_proc_map_drift) is the same.
  */
 #include "proc/proc.h"
 
@@ -57,7 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (it->kind != SK_DRIFT_UNKNOWN && (!it->f || !it->t)))
 			abort();
 	}
-	if (sk_proc_map((const char *)data, size, &w, &err) != SK_OK) {
+	/* The one-scan drift (what processing uses) is the same drift. */
+	struct sk_model_drift d2;
+	sk_err_t mrc = sk_proc_map_drift((const char *)data, size, &w, &d2,
+					 &err);
+	if (d2.n != (drc == SK_OK ? dr.n : 0) ||
+	    (drc == SK_OK &&
+	     (d2.detail != dr.detail || d2.truncated != dr.truncated)))
+		abort();
+	for (size_t i = 0; i < d2.n; i++)
+		if (d2.items[i].kind != dr.items[i].kind ||
+		    strcmp(d2.items[i].field, dr.items[i].field) != 0 ||
+		    d2.items[i].f != dr.items[i].f)
+			abort();
+	if (mrc != SK_OK) {
 		if (w || err.code == SK_OK || !err.msg[0])
 			abort();
 		return 0;
