@@ -157,14 +157,14 @@ static void walk_list(struct walk *wk, size_t v, const struct sk_table *t,
 	const struct sk_table *ct = f->child;
 	char path[SK_DRIFT_PATH * 2];
 	snprintf(path, sizeof path, "%s%s[]", prefix, f->api);
+	char sub[SK_DRIFT_PATH * 2 + 2];
+	snprintf(sub, sizeof sub, "%s.", path);
 	size_t el = v + 1;
 	for (uint32_t i = 0; i < tk(wk, v)->n; i++, el = tk(wk, el)->end) {
 		if (tk(wk, el)->type != SK_JOBJ) {
 			note(wk, SK_DRIFT_RETYPED, path, "", 0, t, f);
 			continue;
 		}
-		char sub[SK_DRIFT_PATH * 2 + 2];
-		snprintf(sub, sizeof sub, "%s.", path);
 		if (!ct->api_nested) {
 			walk_object(wk, el, ct, all, sub, false);
 			continue;
@@ -176,6 +176,9 @@ static void walk_list(struct walk *wk, size_t v, const struct sk_table *t,
 	/* the nested records: the arrays under api_nested of each element */
 	el = v + 1;
 	size_t klen = strlen(ct->api_nested);
+	char nsub[SK_DRIFT_PATH * 3], elp[SK_DRIFT_PATH * 3 + 4];
+	snprintf(nsub, sizeof nsub, "%s.%s", path, ct->api_nested);
+	snprintf(elp, sizeof elp, "%s[].", nsub);
 	for (uint32_t i = 0; i < tk(wk, v)->n; i++, el = tk(wk, el)->end) {
 		if (tk(wk, el)->type != SK_JOBJ)
 			continue;
@@ -186,25 +189,21 @@ static void walk_list(struct walk *wk, size_t v, const struct sk_table *t,
 				subs = k + 1;
 			k = tk(wk, k + 1)->end;
 		}
-		char sub[SK_DRIFT_PATH * 3];
-		snprintf(sub, sizeof sub, "%s.%s", path, ct->api_nested);
 		if (subs == SIZE_MAX) {
-			note(wk, SK_DRIFT_MISSING, sub, "", 0, t, f);
+			note(wk, SK_DRIFT_MISSING, nsub, "", 0, t, f);
 			continue;
 		}
 		if (tk(wk, subs)->type == SK_JNULL)
 			continue;
 		if (tk(wk, subs)->type != SK_JARR) {
-			note(wk, SK_DRIFT_RETYPED, sub, "", 0, t, f);
+			note(wk, SK_DRIFT_RETYPED, nsub, "", 0, t, f);
 			continue;
 		}
-		char elp[SK_DRIFT_PATH * 3 + 4];
-		snprintf(elp, sizeof elp, "%s[].", sub);
 		size_t s = subs + 1;
 		for (uint32_t j = 0; j < tk(wk, subs)->n;
 		     j++, s = tk(wk, s)->end) {
 			if (tk(wk, s)->type != SK_JOBJ)
-				note(wk, SK_DRIFT_RETYPED, sub, "[]", 2, t, f);
+				note(wk, SK_DRIFT_RETYPED, nsub, "[]", 2, t, f);
 			else
 				walk_object(wk, s, ct, inner, elp, false);
 		}

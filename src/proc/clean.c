@@ -88,18 +88,22 @@ static void trim_record(const struct sk_table *t, void *rec)
 	}
 }
 
-static sk_err_t clean_time(struct sk_time_field *t, const char *name,
-			   bool required, struct sk_error *err)
+/* Named group + dot + api in reasons (group "" at the top), formatted
+ * only for a reason: this runs for every time of every record. */
+static sk_err_t clean_time(struct sk_time_field *t, const char *group,
+			   const char *api, bool required, struct sk_error *err)
 {
 	struct sk_civil c;
 	char shown[SHOW_MAX];
+	const char *dot = *group ? "." : "";
 	t->has_utc = false;
 	if (!t->local)
-		return required ? reject(err, "field %s: missing", name)
+		return required ? reject(err, "field %s%s%s: missing", group,
+					 dot, api)
 				: SK_OK;
 	if (sk_civil_parse(t->local, &c) != SK_OK)
-		return reject(err, "field %s: bad timestamp '%s'", name,
-			      show(t->local, shown));
+		return reject(err, "field %s%s%s: bad timestamp '%s'", group,
+			      dot, api, show(t->local, shown));
 	t->utc_ms = sk_oslo_to_utc_ms(&c);
 	t->has_utc = true;
 	return SK_OK;
@@ -111,7 +115,6 @@ static sk_err_t clean_times(struct sk_warning *w, struct sk_error *err)
 {
 	const struct sk_table *t = &sk_model_warning_table;
 	const char *group = "";
-	char name[96];
 	for (size_t i = 0; i < t->n_rows; i++)
 		if (t->rows[i].flags & SK_FIELD_GROUP)
 			group = t->rows[i].api;
@@ -119,11 +122,10 @@ static sk_err_t clean_times(struct sk_warning *w, struct sk_error *err)
 		const struct sk_field *f = &t->rows[i];
 		if (f->kind != SK_FIELD_TIME)
 			continue;
-		snprintf(name, sizeof name, "%s%s%s",
-			 f->flags & SK_FIELD_IN_GROUP ? group : "",
-			 f->flags & SK_FIELD_IN_GROUP ? "." : "", f->api);
-		sk_err_t rc = clean_time(sk_model_field_time(f, w), name,
-					 f->flags & SK_FIELD_NEEDED, err);
+		sk_err_t rc =
+			clean_time(sk_model_field_time(f, w),
+				   f->flags & SK_FIELD_IN_GROUP ? group : "",
+				   f->api, f->flags & SK_FIELD_NEEDED, err);
 		if (rc != SK_OK)
 			return rc;
 	}

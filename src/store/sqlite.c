@@ -1004,6 +1004,19 @@ static void sqlite_rollback(struct sk_store *base)
 
 /* ------------------------------------------------------------------- put */
 
+/* v in decimal (sk_buf_printf was a fifth of a packed row's time). */
+static void put_int(struct sk_buf *b, int64_t v)
+{
+	char d[24], *p = d + sizeof d;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	(void)sk_buf_append(b, p, (size_t)(d + sizeof d - p));
+}
+
 /* One packed row: the n children of c's list in key order, each the JSON
  * array of its stored values in column order (the view's columns). */
 static sk_err_t insert_packed(struct sqlite_store *st,
@@ -1037,7 +1050,7 @@ static sk_err_t insert_packed(struct sqlite_store *st,
 				(void)sk_buf_puts(b, ",");
 			first = false;
 			if (v.kind == SK_STORE_INT)
-				(void)sk_buf_printf(b, "%lld", (long long)v.i);
+				put_int(b, v.i);
 			else
 				(void)sk_model_json_string(b, v.text);
 		}
