@@ -255,6 +255,7 @@ struct sqlite_store {
 	struct sk_sqldb_z *z; /* raw_json's codec */
 	struct sk_sqldb_ckpt *ckpt; /* the WAL's checkpoints, off the writer */
 	struct sk_buf pack;         /* a packed child list being written */
+	const struct sk_field *rev_copy[3]; /* rows of revision_copies */
 };
 
 /* ------------------------------------------------------- statement helpers */
@@ -295,7 +296,14 @@ struct emit {
 	sqlite3_stmt *s;
 	int idx; /* next bind index */
 	int rc;  /* first bind error */
+	/* Text formatted here (UTC times) is bound from these, without a
+	 * copy, when the emit outlives the statement's step; else copied. */
+	char (*fmt)[SK_TIME_UTC_LEN];
+	size_t n_fmt, cap_fmt;
 };
+
+/* Room for the formatted values of one row (its TIME rows). */
+#define EMIT_FMT 16
 
 static void emit_rc(struct emit *e, int rc)
 {
@@ -323,12 +331,17 @@ static void emit_field(struct emit *e, const struct sk_field *f,
 {
 	struct sk_store_value v;
 	sk_store_value(f, rec, &v);
-	if (v.kind == SK_STORE_INT)
+	if (v.kind == SK_STORE_INT) {
 		emit_rc(e, sqlite3_bind_int64(e->s, e->idx, v.i));
-	else
+	} else if (v.text == v.buf && e->n_fmt < e->cap_fmt) {
+		char *keep = e->fmt[e->n_fmt++];
+		memcpy(keep, v.buf, sizeof v.buf);
+		emit_text_as(e, keep, SQLITE_STATIC);
+	} else {
 		emit_text_as(e, v.text,
 			     v.text == v.buf ? SQLITE_TRANSIENT
 					     : SQLITE_STATIC);
+	}
 }
 
 static void emit_record(struct emit *e, const struct sk_table *t,
@@ -354,6 +367,9 @@ static int bind_key(sqlite3_stmt *s, const struct sk_warning *w)
 /* The warning columns a warning_revision row copies (?6..?8), by name. */
 static const char *const revision_copies[] = {"reg_id", "danger_level",
 					      "main_text"};
+_Static_assert(NCOLS(revision_copies) ==
+		       NCOLS(((struct sqlite_store *)0)->rev_copy),
+	       "one field pointer per revision copy");
 
 /* --------------------------------------------------------------- open/close */
 
@@ -532,6 +548,12 @@ static sk_err_t prepare_tables(struct sqlite_store *st, struct sk_error *err)
 		rc = prepare_built(st, &st->s[S_Q_WARNINGS_REGIONS], &b,
 				   sql_select(&b, wt, q_regions_tail), wt->name,
 				   err);
+	for (size_t i = 0; i < NCOLS(revision_copies) && rc == SK_OK; i++)
+		if (!(st->rev_copy[i] =
+			      sk_model_table_field(wt, revision_copies[i])))
+			rc = sk_error_set(err, SK_ERR_STORE, false,
+					  "internal: no warning row %s",
+					  revision_copies[i]);
 	for (size_t i = 0; i < wt->n_rows && rc == SK_OK; i++) {
 		const struct sk_field *f = &wt->rows[i];
 		if (f->kind != SK_FIELD_LIST)
@@ -1078,7 +1100,8 @@ static sk_err_t insert_current(struct sqlite_store *st,
 			       int64_t revisions, struct sk_error *err)
 {
 	sqlite3_stmt *s = st->s[S_W_INSERT];
-	struct emit e = {.s = s, .idx = 1};
+	char fmt[EMIT_FMT][SK_TIME_UTC_LEN]; /* until the insert has run */
+	struct emit e = {.s = s, .idx = 1, .fmt = fmt, .cap_fmt = EMIT_FMT};
 	emit_record(&e, &sk_model_warning_table, w);
 	emit_text(&e, hash);
 	emit_rc(&e, sqlite3_bind_int64(s, e.idx, revisions));
@@ -1169,15 +1192,8 @@ static sk_err_t add_revision(struct sqlite_store *st,
 	if (brc == SQLITE_OK)
 		brc = sk_sqldb_bind_text(s, 5, hash);
 	struct emit e = {.s = s, .idx = 6, .rc = brc};
-	for (size_t i = 0; i < NCOLS(revision_copies); i++) {
-		const struct sk_field *f =
-			sk_model_table_field(&sk_model_warning_table,
-					     revision_copies[i]);
-		if (f)
-			emit_field(&e, f, w);
-		else
-			emit_rc(&e, SQLITE_MISUSE);
-	}
+	for (size_t i = 0; i < NCOLS(st->rev_copy); i++)
+		emit_field(&e, st->rev_copy[i], w);
 	brc = e.rc;
 	/* Compressed (a BLOB), or as it is (TEXT, as before schema 3). */
 	const void *enc = raw;
