@@ -13,6 +13,10 @@
  * connection refused: offline, or a wrong URL), the others are not tried,
  * so an unreachable API costs one job's retries and one error, not every
  * job's.
+ *
+ * Finished transfers are handed to the caller's callback only after the
+ * transfers replacing them have been started and sent, so the caller's
+ * work on an answer (a bus append and its fsync) overlaps the network.
  */
 #include "source/source.h"
 
@@ -34,6 +38,9 @@ struct xfer {
 	struct curl_slist *headers; /* shared, borrowed */
 	CURL *easy;                 /* while active */
 	bool too_big;
+	/* A finished transfer waiting to be handled (sk_http_run) */
+	CURLcode cc;
+	bool retry, probe_lost;
 };
 
 sk_err_t sk_http_global_init(struct sk_error *err)
@@ -213,12 +220,14 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 {
 	CURLM *multi = curl_multi_init();
 	struct xfer *xf = calloc(n ? n : 1, sizeof *xf);
+	size_t *fin = calloc(n ? n : 1, sizeof *fin), n_fin = 0;
 	struct curl_slist *headers =
 		curl_slist_append(NULL, "Accept: application/json");
-	if (!multi || !xf || !headers) {
+	if (!multi || !xf || !fin || !headers) {
 		curl_multi_cleanup(multi);
 		curl_slist_free_all(headers);
 		free(xf);
+		free(fin);
 		return sk_error_set(err, SK_ERR_NOMEM, false, "out of memory");
 	}
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -293,29 +302,16 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 		}
 		int running = 0;
 		curl_multi_perform(multi, &running);
-		CURLMsg *m;
-		int left;
-		bool finished_any = false;
-		while ((m = curl_multi_info_read(multi, &left))) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			CURL *e = m->easy_handle;
-			CURLcode cc = m->data.result;
-			struct xfer *x = NULL;
-			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
-			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE,
-					  &x->job->status);
-			curl_multi_remove_handle(multi, e);
-			curl_easy_cleanup(e);
-			x->easy = NULL;
-			active--;
-			finished_any = true;
+		/* The transfers that finished last time are handled now, with
+		 * the ones replacing them already sent: handling an answer
+		 * (the caller's callback: a bus append with its fsync, a
+		 * ledger row) overlaps the network instead of holding back the
+		 * next request. */
+		for (size_t f = 0; f < n_fin; f++) {
+			struct xfer *x = &xf[fin[f]];
 			struct sk_http_job *job = x->job;
-			sk_error_clear(&job->err);
-			bool retry = classify(x, cc);
-			bool probe_lost = !reached && unreached(cc);
-			reached |= !unreached(cc);
-			if (cc == CURLE_OK && job->status == 200) {
+			bool retry = x->retry;
+			if (x->cc == CURLE_OK && job->status == 200) {
 				enum sk_http_action a = done(ud, job, true);
 				if (a == SK_HTTP_ACCEPT) {
 					sk_buf_free(&job->body);
@@ -347,17 +343,39 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 						  "%s", job->err.msg);
 				goto out;
 			}
-			if (probe_lost &&
+			if (x->probe_lost &&
 			    !end_untried(jobs, n, job, done, ud, &remaining)) {
 				rc = sk_error_set(err, job->err.code, false,
 						  "%s", job->err.msg);
 				goto out;
 			}
 		}
+		n_fin = 0;
 		if (remaining == 0)
 			break;
-		if (finished_any)
-			continue; /* start the next transfers before waiting */
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			CURL *e = m->easy_handle;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE,
+					  &x->job->status);
+			curl_multi_remove_handle(multi, e);
+			curl_easy_cleanup(e);
+			x->easy = NULL;
+			active--;
+			sk_error_clear(&x->job->err);
+			x->cc = m->data.result;
+			x->retry = classify(x, x->cc);
+			x->probe_lost = !reached && unreached(x->cc);
+			reached |= !unreached(x->cc);
+			fin[n_fin++] = (size_t)(x - xf);
+		}
+		if (n_fin)
+			continue; /* start the next transfers, then these */
 		int numfds;
 		curl_multi_poll(multi, NULL, 0,
 				(int)(wait_ms > 0 ? wait_ms : 1), &numfds);
@@ -375,6 +393,7 @@ out:;
 	for (size_t i = 0; i < n; i++)
 		sk_buf_free(&jobs[i].body);
 	free(xf);
+	free(fin);
 	return rc;
 }
 
