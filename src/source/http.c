@@ -363,12 +363,12 @@ sk_err_t sk_http_run(const struct sk_http_opts *o, struct sk_http_job *jobs,
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE,
 					  &x->job->status);
+			x->cc = m->data.result; /* m goes with the handle */
 			curl_multi_remove_handle(multi, e);
 			curl_easy_cleanup(e);
 			x->easy = NULL;
 			active--;
 			sk_error_clear(&x->job->err);
-			x->cc = m->data.result;
 			x->retry = classify(x, x->cc);
 			x->probe_lost = !reached && unreached(x->cc);
 			reached |= !unreached(x->cc);
